@@ -1,0 +1,33 @@
+"""A question-answering service that answers only with sentences quoted word for word from its corpus."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from flask import Flask
+
+from .config import PROJECT_ROOT, Settings
+from .corpus import LiveCorpus
+from .errors import register_error_handlers
+from .store import FolderStore
+
+
+def create_app(config: Mapping[str, object] | None = None) -> Flask:
+    """Build the app; `config` overrides environment settings by name (e.g. {"QA_CORPUS": "/tmp/corpus"})."""
+    settings = Settings.from_env(config)
+    app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"))
+    app.config["JSON_SORT_KEYS"] = False
+    app.json.sort_keys = False
+    app.config["MAX_CONTENT_LENGTH"] = max(settings.qa_max_body_bytes, settings.qa_max_document_bytes)
+    logging.basicConfig(level=settings.qa_log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    store = FolderStore(settings.corpus_path, settings.qa_max_document_bytes)
+    app.extensions["qa_settings"] = settings
+    app.extensions["qa_corpus"] = LiveCorpus(store, settings.qa_reload_seconds)
+
+    from . import api, web
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(web.bp)
+    register_error_handlers(app)
+    return app

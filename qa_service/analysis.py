@@ -1,0 +1,75 @@
+"""Analysis: words to index terms (tokenising, lower-casing, stemming once per distinct word, stop words)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from nltk.stem.snowball import SnowballStemmer
+from nltk.tokenize import RegexpTokenizer
+
+# Letters and digits, with inner apostrophes kept so that "it's" is one word and "Keppra's" loses its "'s".
+WORDS = RegexpTokenizer(r"[^\W_]+(?:['’][^\W_]+)*")
+
+# English function words. Negations ("not", "no", "never", "without") and comparisons ("more", "less", "than",
+# "most", "fewer", "before", "after") are deliberately absent: they carry the meaning of many questions.
+STOP_WORDS = frozenset("""
+a about above again against all also am an and any are aren't as at be because been being below between both
+but by can can't cannot could couldn't did didn't do does doesn't doing don't down during each else ever for
+from further had hadn't has hasn't have haven't having he he'd he'll he's her here here's hers herself him
+himself his how how's however i i'd i'll i'm i've if in into is isn't it it's its itself just let's like may
+me might must my myself of off on once only or other ought our ours ourselves out over own same shall she
+she'd she'll she's should shouldn't so some such that that's the their theirs them themselves then there
+there's these they they'd they'll they're they've this those through thus to too under until up upon us
+very was wasn't we we'd we'll we're we've were weren't what what's when when's where where's whether which
+while who who's whom whose why why's will with won't would wouldn't you you'd you'll you're you've your yours
+yourself yourselves one ones thing things someone something anyone anything tell please know called
+""".split())
+
+QUESTION_WORDS = frozenset("what which who whom whose when where why how".split())
+
+_stemmer = SnowballStemmer("english", ignore_stopwords=False)
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words of a text, possessive endings removed."""
+    out = []
+    for token in WORDS.tokenize(text.lower()):
+        token = token.replace("’", "'")
+        if token.endswith("'s"):
+            token = token[:-2]
+        out.append(token)
+    return out
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Snowball stem; short words are acronyms more often than inflections ("AED", "AEDs"), so only lose a plural."""
+    if not word.isalpha():
+        return word
+    if len(word) <= 3:
+        return word
+    if len(word) == 4 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return _stemmer.stem(word)
+
+
+def is_stop_word(word: str) -> bool:
+    return word in STOP_WORDS or len(word) == 1 and not word.isdigit()
+
+
+def terms(text: str) -> list[str]:
+    """The index terms of a text, in order: stems of its words that are not stop words."""
+    return [stem(w) for w in words(text) if not is_stop_word(w)]
+
+
+def term_spans(text: str) -> list[tuple[str, int, int]]:
+    """Index terms with the character span of the word each came from (for highlighting)."""
+    out = []
+    for match in re.finditer(WORDS._pattern, text):
+        word = match.group(0).lower().replace("’", "'")
+        if word.endswith("'s"):
+            word = word[:-2]
+        if not is_stop_word(word):
+            out.append((stem(word), match.start(), match.end()))
+    return out

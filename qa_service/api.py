@@ -1,0 +1,178 @@
+"""The JSON API: asking, reading the corpus, health, and the OpenAPI document that describes them."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from flask import Blueprint, current_app, jsonify, request
+
+from .analysis import term_spans
+from .answering import Answer, AnswerSettings, answer
+from .corpus import Corpus, LiveCorpus
+from .errors import ApiError
+from .openapi import openapi_document
+
+bp = Blueprint("api", __name__)
+
+MAX_HISTORY = 20
+MAX_DOCUMENT_FILTER = 1000
+
+
+def live_corpus() -> LiveCorpus:
+    return current_app.extensions["qa_corpus"]
+
+
+def settings():
+    return current_app.extensions["qa_settings"]
+
+
+def read_json_body() -> dict:
+    """The request's JSON object, within the body limit; each way it can be wrong has its own status."""
+    limit = settings().qa_max_body_bytes
+    request.max_content_length = limit
+    if not request.is_json:
+        raise ApiError(415, "unsupported_media_type", "Send the request body as JSON with "
+                       "'Content-Type: application/json'.")
+    raw = request.get_data(cache=True)
+    if len(raw) > limit:
+        raise ApiError(413, "too_large", f"The request body is over the limit of {limit} bytes.")
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "malformed_json", "The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_request", "The request body must be a JSON object.")
+    return body
+
+
+def parse_question(body: dict) -> tuple[str, list[str], list[str] | None]:
+    question = body.get("question")
+    if not isinstance(question, str) or not question.strip():
+        raise ApiError(400, "missing_question", "Give a non-empty 'question' string.")
+    limit = settings().qa_max_question_chars
+    if len(question) > limit:
+        raise ApiError(413, "question_too_long", f"The question is {len(question)} characters long; the limit is "
+                       f"{limit}.")
+    history = body.get("history") or []
+    if not isinstance(history, list) or len(history) > MAX_HISTORY:
+        raise ApiError(400, "invalid_history", f"'history' must be a list of at most {MAX_HISTORY} earlier turns, "
+                       "each {\"question\": str}.")
+    earlier = []
+    for turn in history:
+        text = turn.get("question") if isinstance(turn, dict) else turn
+        if not isinstance(text, str):
+            raise ApiError(400, "invalid_history", "Each turn of 'history' must be {\"question\": str}.")
+        if len(text) > limit:
+            raise ApiError(413, "question_too_long", f"A question in 'history' is over the limit of {limit} "
+                           "characters.")
+        if text.strip():
+            earlier.append(text)
+    documents = body.get("documents")
+    if documents is not None:
+        if (not isinstance(documents, list) or len(documents) > MAX_DOCUMENT_FILTER
+                or not all(isinstance(d, str) for d in documents)):
+            raise ApiError(400, "invalid_documents", "'documents' must be a list of document ids (strings).")
+    return question, earlier, documents
+
+
+def quote_json(quote, corpus: Corpus, terms: set[str]) -> dict:
+    doc = corpus.document(quote.document)
+    context = doc.document.text[quote.context_start:quote.context_end]
+    passage = corpus.index.passages[quote.passage]
+    sentences = doc.sentences
+    return {
+        "text": quote.text,
+        "document": quote.document,
+        "title": quote.title,
+        "start": quote.start,
+        "end": quote.end,
+        "score": quote.score,
+        "passage": {"id": passage.id, "start": sentences[passage.first].start, "end": sentences[passage.last].end},
+        "context": {"start": quote.context_start, "end": quote.context_end, "text": context},
+        "highlights": [[s, e] for term, s, e in term_spans(quote.text) if term in terms],
+    }
+
+
+def answer_json(result: Answer, corpus: Corpus, question: str, took: float) -> dict:
+    terms = set(result.query.terms)
+    return {
+        "question": question,
+        "found": result.found,
+        "message": result.message,
+        "quotes": [quote_json(q, corpus, terms) for q in result.quotes],
+        "coverage": round(result.coverage, 3),
+        "corrections": result.query.corrections,
+        "corpus_version": corpus.version,
+        "took_ms": round(took * 1000, 2),
+    }
+
+
+@bp.post("/api/ask")
+def ask():
+    started = time.perf_counter()
+    question, history, documents = parse_question(read_json_body())
+    corpus = live_corpus().current()
+    if documents is not None:
+        unknown = [d for d in documents if d not in corpus.index.position]
+        if unknown:
+            raise ApiError(404, "unknown_document", f"No document with the id {', '.join(map(repr, unknown))}.")
+    result = answer(corpus.index, question, history, documents,
+                    AnswerSettings(min_coverage=settings().qa_min_coverage))
+    return jsonify(answer_json(result, corpus, question, time.perf_counter() - started))
+
+
+def document_summary(doc) -> dict:
+    return {
+        "id": doc.document.id,
+        "title": doc.document.title,
+        "format": doc.document.format,
+        "size": len(doc.document.text.encode("utf-8")),
+        "sentences": len(doc.sentences),
+        "passages": len(doc.windows),
+        "version": doc.document.version,
+    }
+
+
+@bp.get("/api/documents")
+def list_documents():
+    corpus = live_corpus().current()
+    return jsonify({
+        "corpus_version": corpus.version,
+        "documents": [document_summary(d) for d in corpus.index.documents],
+        "skipped": [{"name": s.name, "reason": s.reason, "message": s.message} for s in corpus.skipped],
+    })
+
+
+@bp.get("/api/documents/<doc_id>")
+def get_document(doc_id: str):
+    corpus = live_corpus().current()
+    doc = corpus.document(doc_id)
+    if doc is None:
+        raise ApiError(404, "unknown_document", f"No document with the id {doc_id!r}.")
+    response = jsonify({**document_summary(doc), "text": doc.document.text})
+    response.set_etag(doc.document.version)
+    return response
+
+
+@bp.get("/api/corpus")
+def corpus_status():
+    corpus = live_corpus().current()
+    return jsonify({
+        "version": corpus.version,
+        "documents": len(corpus.index.documents),
+        "passages": corpus.index.passage_count,
+        "built_in_seconds": round(corpus.built_in_seconds, 3),
+        "skipped": len(corpus.skipped),
+    })
+
+
+@bp.get("/healthz")
+def healthz():
+    corpus = live_corpus().current()
+    return jsonify({"status": "ok", "corpus_version": corpus.version, "documents": len(corpus.index.documents)})
+
+
+@bp.get("/api/openapi.json")
+def openapi():
+    return jsonify(openapi_document())

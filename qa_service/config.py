@@ -1,0 +1,63 @@
+"""Configuration: settings read from the environment, with documented defaults and validation."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting, its environment variable (the field name in upper case) and its default."""
+
+    qa_corpus: str = str(PROJECT_ROOT / "corpus")
+    qa_max_document_bytes: int = 5 * 1024 * 1024
+    qa_max_question_chars: int = 1000
+    qa_max_body_bytes: int = 64 * 1024
+    qa_min_coverage: float = 0.5
+    qa_reload_seconds: float = 2.0
+    qa_log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, overrides: Mapping[str, object] | None = None, environ: Mapping[str, str] | None = None
+                 ) -> Settings:
+        environ = os.environ if environ is None else environ
+        overrides = {k.lower(): v for k, v in (overrides or {}).items()}
+        values = {}
+        for f in fields(cls):
+            raw = overrides.get(f.name, environ.get(f.name.upper()))
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _convert(f.name, raw, type(getattr(cls, f.name)))
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if self.qa_max_document_bytes <= 0 or self.qa_max_body_bytes <= 0 or self.qa_max_question_chars <= 0:
+            raise ConfigError("QA_MAX_DOCUMENT_BYTES, QA_MAX_BODY_BYTES and QA_MAX_QUESTION_CHARS must be positive")
+        if not 0.0 <= self.qa_min_coverage <= 1.0:
+            raise ConfigError(f"QA_MIN_COVERAGE must be between 0 and 1, not {self.qa_min_coverage}")
+        if self.qa_reload_seconds < 0:
+            raise ConfigError("QA_RELOAD_SECONDS must not be negative")
+
+    @property
+    def corpus_path(self) -> Path:
+        return Path(self.qa_corpus)
+
+
+def _convert(name: str, raw: object, kind: type) -> object:
+    if isinstance(raw, kind):
+        return raw
+    try:
+        return kind(raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{name.upper()}={raw!r} is not a valid {kind.__name__}") from exc
