@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .index import B, K1, AnalysedDocument, Index, Passage
+from .index import K1, AnalysedDocument, B, Index, Passage
 from .questions import Query, build_query
 
 NOT_FOUND = "The source does not answer this question, so there is nothing to quote."

@@ -69,10 +69,9 @@ def parse_question(body: dict) -> tuple[str, list[str], list[str] | None]:
         if text.strip():
             earlier.append(text)
     documents = body.get("documents")
-    if documents is not None:
-        if (not isinstance(documents, list) or len(documents) > MAX_DOCUMENT_FILTER
-                or not all(isinstance(d, str) for d in documents)):
-            raise ApiError(400, "invalid_documents", "'documents' must be a list of document ids (strings).")
+    if documents is not None and (not isinstance(documents, list) or len(documents) > MAX_DOCUMENT_FILTER
+            or not all(isinstance(d, str) for d in documents)):
+        raise ApiError(400, "invalid_documents", "'documents' must be a list of document ids (strings).")
     return question, earlier, documents
 
 

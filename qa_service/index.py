@@ -72,9 +72,9 @@ def passage_windows(sentences: list[Sentence]) -> list[tuple[int, int]]:
 _NAME = r"[A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*){0,3}"
 _ALIAS_PATTERNS = [
     re.compile(rf"\b({_NAME})\s*\(\s*([A-Za-z][\w-]*(?:\s+[\w-]+){{0,3}})\s*\)"),
-    re.compile(rf"\b([A-Za-z][\w-]*),?\s+\(?(?:also|otherwise|commonly|better)\s+(?:known|called|referred to|sold)"
-               rf"(?:\s+(?:as|by))?(?:\s+(?:its|the|a|an))?(?:\s+(?:generic|brand|trade|common|lay|other)\s+names?)?"
-               rf"(?:\s+(?:as|of))?\s+([A-Za-z][\w-]*)"),
+    re.compile(r"\b([A-Za-z][\w-]*),?\s+\(?(?:also|otherwise|commonly|better)\s+(?:known|called|referred to|sold)"
+               r"(?:\s+(?:as|by))?(?:\s+(?:its|the|a|an))?(?:\s+(?:generic|brand|trade|common|lay|other)\s+names?)?"
+               r"(?:\s+(?:as|of))?\s+([A-Za-z][\w-]*)"),
     re.compile(r"\b([A-Za-z][\w-]*),?\s+(?:\(|sold\s+)?(?:under\s+)?(?:the\s+)?(?:brand|trade|generic)\s+names?"
                r"\s+(?:of\s+)?([A-Z][\w-]*)"),
 ]
@@ -228,10 +228,7 @@ class Index:
             allowed = np.array([self.position[d] for d in documents if d in self.position], dtype=np.int32)
             scores[~np.isin(self.passage_document, allowed)] = 0.0
         touched = np.flatnonzero(scores > 0)
-        if touched.size > k:
-            top = touched[np.argpartition(-scores[touched], k - 1)[:k]]
-        else:
-            top = touched
+        top = touched[np.argpartition(-scores[touched], k - 1)[:k]] if touched.size > k else touched
         top = top[np.lexsort((top, -scores[top]))]
         return [(self.passages[i], float(scores[i])) for i in top]
 

@@ -131,8 +131,10 @@ def openapi_document() -> dict:
             "/api/ask": {"post": {
                 "operationId": "ask",
                 "summary": "Answer a question with verbatim quotes, or decline.",
-                "requestBody": {"required": True,
-                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AskRequest"}}}},
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AskRequest"}}},
+                },
                 "responses": {
                     "200": _json("AskResponse", "An answer (found) or a decline (not found)."),
                     "400": _error("Malformed JSON, or a missing or invalid field."),

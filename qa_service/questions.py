@@ -137,7 +137,7 @@ def build_query(question: str, index: Index, history: list[str] | None = None) -
     from_history = False
     if history and is_follow_up(question, list(own), index):
         from_history = True
-        for weight, earlier in zip(_history_weights(len(history)), reversed(history)):
+        for weight, earlier in zip(_history_weights(len(history)), reversed(history), strict=False):
             for word in _content_words(earlier):
                 term = stem(word)
                 if term not in index.idf:

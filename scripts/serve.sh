@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Install the service into .venv and run it the way the Procfile does, on http://127.0.0.1:${PORT:-8000}/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+export PORT="${PORT:-8000}"
+web=$(sed -n 's/^web:[[:space:]]*//p' Procfile)
+echo "serving ${QA_CORPUS:-corpus/} on http://127.0.0.1:${PORT}/"
+PATH="$PWD/.venv/bin:$PATH" exec bash -c "exec $web"

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Install everything the tests need (Python packages into .venv, Chromium and PostgreSQL from Debian when
+# missing) and run the linter and the whole test suite. CI runs exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "missing system packages: ${need[*]} (install them with apt-get as root)" >&2
+    exit 1
+  fi
+fi
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+.venv/bin/ruff check .
+# pytest exits 5 when it collected no test: that is a failure here, like any other non-zero status.
+.venv/bin/python -m pytest -q "$@"

@@ -1,0 +1,44 @@
+"""Fixtures: an app on a temporary corpus folder, as flaskr's tests build one on a temporary database."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from qa_service import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "corpus" / "keppra-article.txt"
+
+
+@pytest.fixture
+def corpus_dir(tmp_path: Path) -> Path:
+    """A corpus folder holding a copy of the seed article."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    shutil.copy(SEED, folder / SEED.name)
+    return folder
+
+
+@pytest.fixture
+def app(corpus_dir: Path):
+    return create_app({"QA_CORPUS": str(corpus_dir), "QA_RELOAD_SECONDS": 0})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def ask(client):
+    """POST a question to /api/ask and return the JSON reply (asserting a 200)."""
+
+    def _ask(question: str, **extra):
+        response = client.post("/api/ask", json={"question": question, **extra})
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    return _ask
