@@ -151,7 +151,7 @@ def get_document(doc_id: str):
         raise ApiError(404, "unknown_document", f"No document with the id {doc_id!r}.")
     response = jsonify({**document_summary(doc), "text": doc.document.text})
     response.set_etag(doc.document.version)
-    return response
+    return response.make_conditional(request)
 
 
 @bp.get("/api/corpus")

@@ -111,7 +111,8 @@ _MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\((?:[^()]|\([^)]*\))*\)")
 _MD_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
 _MD_REF_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s+\S+")
-_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1")
+# A marker touching a letter or digit on its outer side is part of the text ("snake_case_name", "2*3*4").
+_MD_EMPHASIS = re.compile(r"(?<![^\W_])(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1(?![^\W_])")
 _MD_CODE = re.compile(r"`+([^`]+)`+")
 _MD_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _HTML_TAG = re.compile(r"<[^>]+>")
@@ -271,7 +272,7 @@ _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|
           r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
 _WEEKDAY = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?"
 _DATE_LINE = re.compile(
-    r"^\s*(?:"
+    r"^\s*(?:(?:posted|published|updated|last updated)(?:\s+on)?\s*:?\s+)?(?:"
     r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:星期.|周.)?"
     rf"|(?:{_WEEKDAY},?\s+)?(?:{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\.?,?\s+\d{{4}})"
     r"|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,8 @@ def register_error_handlers(app: Flask) -> None:
         if error.code == 405 and error.valid_methods:
             message = f"{message} Allowed: {', '.join(sorted(error.valid_methods))}."
         if error.code == 413:
-            limit = app.config.get("MAX_CONTENT_LENGTH")
+            # A view may lower the app-wide limit for its own requests (POST /api/ask does): report that one.
+            limit = request.max_content_length
             message = f"The request body is over the limit of {limit} bytes." if limit else message
         headers = {"Allow": ", ".join(sorted(error.valid_methods))} if error.code == 405 and error.valid_methods else {}
         return error_response(error.code or 500, code, message, headers)

@@ -151,6 +151,7 @@ def openapi_document() -> dict:
                 "operationId": "getDocument", "summary": "One document with its stored text.",
                 "parameters": [{"name": "doc_id", "in": "path", "required": True, "schema": {"type": "string"}}],
                 "responses": {"200": _json("Document", "The document; its version is also the ETag."),
+                              "304": {"description": "Not modified: the If-None-Match header holds the ETag."},
                               "404": _error("No such document.")},
             }},
             "/api/corpus": {"get": {

@@ -9,20 +9,22 @@ from functools import lru_cache
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
 # Punkt learns abbreviations from training text; with no data download possible, the common ones are shipped
-# here (lower case, without the final period, as Punkt stores them).
+# here (lower case, without the final period, as Punkt stores them). Units ("500 mg."), acronyms that share a
+# spelling ("MS.") and plain words ("sat.", "sun.") are left out: they end sentences far more often than not.
 ABBREVIATIONS = frozenset("""
 e.g i.e etc vs cf al approx appx ca est fig figs eq eqs no nos vol vols pp p ch sec secs ref refs
-dr mr mrs ms prof rev hon sr jr st mt ft gen col lt sgt capt cmdr adm gov sen rep pres
+dr mr mrs prof rev hon sr jr st mt ft gen col lt sgt capt cmdr adm gov sen rep pres
 inc ltd co corp dept univ assn bros
-jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun
-mg kg ml mcg hr hrs min mins max avg temp tab tabs cap caps inj susp soln
+jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri
+avg tab tabs inj susp soln
 u.s u.k u.n e.u a.m p.m b.c a.d ph.d m.d b.a m.a b.sc m.sc d.c n.b
-viz resp approx. incl esp var spp sp subsp
+viz resp incl esp var spp sp subsp
 """.split())
 
 _HEADING_END = re.compile(r"[.!?:;,…。！？]['\"”’)\]]*$")
 _FRAGMENT = re.compile(r"^[\W\d_]*$")
 _CITATION_ONLY = re.compile(r"^(?:\[[\d,\s–-]+\]\s*)+$")
+_LEADING_CITATIONS = re.compile(r"^(?:\[[\d,\s–-]+\])(?:\s*\[[\d,\s–-]+\])*")
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,11 @@ def _merge_fragments(text: str, spans: list[tuple[int, int]]) -> list[tuple[int,
         piece = text[s:e]
         if merged and (_CITATION_ONLY.match(piece) or _FRAGMENT.match(piece)):
             merged[-1] = (merged[-1][0], e)
-        else:
-            merged.append((s, e))
+            continue
+        markers = _LEADING_CITATIONS.match(piece) if merged else None
+        if markers:
+            # "… patients. [1] [2] Others …": Punkt starts the next sentence at the markers, but they cite this one.
+            merged[-1] = (merged[-1][0], s + markers.end())
+            s = e - len(piece[markers.end():].lstrip())
+        merged.append((s, e))
     return merged
