@@ -56,21 +56,26 @@ def read_document(path: Path, max_bytes: int) -> Document:
     size = path.stat().st_size
     if size > max_bytes:
         raise DocumentRejected(f"{path.name}: {size} bytes is over the limit of {max_bytes} bytes", "too_large")
-    return parse_document(path.stem, path.read_bytes(), fmt)
+    return parse_document(path.stem, path.read_bytes(), fmt, source=path.name)
 
 
-def parse_document(doc_id: str, raw: bytes | str, fmt: str = "text", title: str | None = None) -> Document:
-    """Turn raw bytes or text of the given format into a Document, or raise DocumentRejected."""
+def parse_document(doc_id: str, raw: bytes | str, fmt: str = "text", title: str | None = None,
+                   source: str | None = None) -> Document:
+    """Turn raw bytes or text of the given format into a Document, or raise DocumentRejected.
+
+    `source` names the file or upload in error messages (the id when not given).
+    """
+    source = source or doc_id
     if isinstance(raw, bytes):
         try:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise DocumentRejected(f"{doc_id}: not UTF-8 text (byte {exc.start})", "encoding") from exc
+            raise DocumentRejected(f"{source}: not UTF-8 text (byte {exc.start})", "encoding") from exc
     raw = raw.removeprefix("\ufeff")
     if "\x00" in raw:
-        raise DocumentRejected(f"{doc_id}: contains NUL bytes, so it is not a text file", "encoding")
+        raise DocumentRejected(f"{source}: contains NUL bytes, so it is not a text file", "encoding")
     if not raw.strip():
-        raise DocumentRejected(f"{doc_id}: empty", "empty")
+        raise DocumentRejected(f"{source}: empty", "empty")
     if fmt == "html":
         found_title, blocks = html_blocks(raw)
     elif fmt == "markdown":
@@ -78,10 +83,10 @@ def parse_document(doc_id: str, raw: bytes | str, fmt: str = "text", title: str 
     elif fmt == "text":
         found_title, blocks = None, text_blocks(raw)
     else:
-        raise DocumentRejected(f"{doc_id}: unknown format {fmt!r}; use text, markdown or html", "format")
+        raise DocumentRejected(f"{source}: unknown format {fmt!r}; use text, markdown or html", "format")
     blocks = remove_furniture(blocks)
     if not blocks:
-        raise DocumentRejected(f"{doc_id}: no text left after cleaning", "no_text")
+        raise DocumentRejected(f"{source}: no text left after cleaning", "no_text")
     if title is None:
         title = found_title or (blocks[0] if looks_like_heading(blocks[0]) else doc_id)
     title = " ".join(title.split())[:300] or doc_id

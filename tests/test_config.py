@@ -1,0 +1,79 @@
+"""Settings: defaults, values read from the environment, and invalid values named in the error."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa_service import create_app
+from qa_service.config import PROJECT_ROOT, ConfigError, Settings
+
+
+def test_defaults_apply_when_the_environment_is_empty():
+    settings = Settings.from_env(environ={})
+
+    assert settings.corpus_path == PROJECT_ROOT / "corpus"
+    assert settings.qa_max_document_bytes == 5 * 1024 * 1024
+    assert settings.qa_max_question_chars == 1000
+    assert settings.qa_max_body_bytes == 64 * 1024
+    assert settings.qa_min_coverage == 0.5
+    assert settings.qa_reload_seconds == 2.0
+    assert settings.qa_log_level == "INFO"
+
+
+def test_environment_values_are_converted_to_the_setting_type():
+    settings = Settings.from_env(environ={
+        "QA_CORPUS": "/srv/articles",
+        "QA_MAX_QUESTION_CHARS": "200",
+        "QA_MIN_COVERAGE": "0.35",
+        "QA_RELOAD_SECONDS": "0",
+        "QA_LOG_LEVEL": "WARNING",
+    })
+
+    assert str(settings.corpus_path) == "/srv/articles"
+    assert settings.qa_max_question_chars == 200
+    assert settings.qa_min_coverage == 0.35
+    assert settings.qa_reload_seconds == 0.0
+    assert settings.qa_log_level == "WARNING"
+
+
+def test_an_empty_variable_means_the_default():
+    assert Settings.from_env(environ={"QA_MAX_QUESTION_CHARS": ""}).qa_max_question_chars == 1000
+
+
+def test_overrides_win_over_the_environment_and_ignore_case():
+    settings = Settings.from_env({"qa_max_question_chars": 50}, environ={"QA_MAX_QUESTION_CHARS": "200"})
+
+    assert settings.qa_max_question_chars == 50
+
+
+@pytest.mark.parametrize(("variable", "value"), [
+    ("QA_MAX_QUESTION_CHARS", "lots"),
+    ("QA_MAX_QUESTION_CHARS", "0"),
+    ("QA_MAX_BODY_BYTES", "-1"),
+    ("QA_MAX_DOCUMENT_BYTES", "1.5"),
+    ("QA_MIN_COVERAGE", "1.5"),
+    ("QA_MIN_COVERAGE", "half"),
+    ("QA_RELOAD_SECONDS", "-2"),
+    ("QA_RELOAD_SECONDS", "nan"),
+    ("QA_LOG_LEVEL", "LOUD"),
+])
+def test_an_invalid_value_raises_config_error_naming_the_variable(variable, value):
+    with pytest.raises(ConfigError, match=variable):
+        Settings.from_env(environ={variable: value})
+
+
+def test_create_app_refuses_an_invalid_setting_before_serving(tmp_path):
+    with pytest.raises(ConfigError, match="QA_MAX_BODY_BYTES"):
+        create_app({"QA_CORPUS": str(tmp_path), "QA_MAX_BODY_BYTES": "a lot"})
+
+
+def test_create_app_reads_the_environment(monkeypatch, corpus_dir):
+    monkeypatch.setenv("QA_CORPUS", str(corpus_dir))
+    monkeypatch.setenv("QA_MAX_QUESTION_CHARS", "20")
+
+    app = create_app()
+
+    assert app.extensions["qa_settings"].corpus_path == corpus_dir
+    response = app.test_client().post("/api/ask", json={"question": "x" * 21})
+    assert response.status_code == 413
+    assert "20" in response.get_json()["error"]["message"]

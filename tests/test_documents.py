@@ -1,0 +1,271 @@
+"""Documents: the seed article and small texts in each format cleaned to their own words and a title."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa_service.documents import DocumentRejected, parse_document, read_document
+
+SEED = Path(__file__).resolve().parent.parent / "corpus" / "keppra-article.txt"
+SEED_TITLE = "Keppra and Its Potential in Migraine Management"
+
+
+@pytest.fixture(scope="module")
+def seed_raw() -> str:
+    return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return read_document(SEED, max_bytes=1_000_000)
+
+
+def test_seed_id_is_the_file_name_without_extension(seed):
+    assert seed.id == "keppra-article"
+    assert seed.format == "text"
+
+
+def test_seed_date_line_is_removed(seed, seed_raw):
+    assert "2024年10月22日星期二" in seed_raw
+    assert "2024年10月22日" not in seed.text
+
+
+def test_seed_repeated_title_is_kept_once_as_the_title(seed, seed_raw):
+    assert seed_raw.count(SEED_TITLE) == 2
+    assert seed.title == SEED_TITLE
+    assert seed.text.count(SEED_TITLE) == 1
+
+
+def test_seed_comment_widget_is_removed(seed):
+    assert "没有评论" not in seed.text
+    assert "发表评论" not in seed.text
+
+
+def test_seed_teaser_of_the_next_post_is_removed(seed):
+    assert "Preventive Migraine Medications" not in seed.text
+    assert "Beta-blockers" not in seed.text
+    assert seed.text.endswith("experienced in headache medicine.")
+
+
+def test_seed_article_text_is_kept(seed):
+    assert "Common side effects can include fatigue, dizziness, and mood changes." in seed.text
+    assert "Keppra, also known by its generic name levetiracetam" in seed.text
+
+
+def test_every_seed_paragraph_is_verbatim_in_the_raw_file(seed, seed_raw):
+    paragraphs = seed.text.split("\n\n")
+    assert len(paragraphs) == 11
+    for paragraph in paragraphs:
+        assert paragraph == paragraph.strip()
+        assert paragraph in seed_raw
+
+
+def test_version_changes_with_the_text_and_not_otherwise():
+    first = parse_document("a", "Lithium is a metal. It is light.")
+    assert parse_document("a", "Lithium is a metal. It is light.").version == first.version
+    assert parse_document("a", "Lithium is a metal. It is heavy.").version != first.version
+
+
+# --- plain text ---------------------------------------------------------------------------------------------------
+
+
+def test_plain_text_paragraphs_are_separated_by_blank_lines_and_kept_verbatim():
+    raw = "Lithium Facts\n\nLithium is a soft metal.\nIt floats on oil.\r\n   \r\nIt reacts with water.\n"
+
+    document = parse_document("lithium", raw)
+
+    assert document.title == "Lithium Facts"
+    assert document.text == "Lithium Facts\n\nLithium is a soft metal.\nIt floats on oil.\n\nIt reacts with water."
+
+
+def test_a_byte_order_mark_is_not_part_of_the_text():
+    assert parse_document("x", "\ufeffA sentence here.".encode()).text == "A sentence here."
+
+
+def test_without_a_heading_the_title_is_the_id():
+    assert parse_document("notes", "This starts with a sentence. And goes on.").title == "notes"
+
+
+def test_an_explicit_title_wins():
+    assert parse_document("x", "Some Heading\n\nBody text here.", title="Given").title == "Given"
+
+
+@pytest.mark.parametrize("date_line", [
+    "October 22, 2024",
+    "Tuesday, October 22, 2024",
+    "Oct 22nd, 2024",
+    "22 October 2024",
+    "Tue, 22 Oct 2024 10:15",
+    "October 22, 2024 at 10:00 AM",
+    "2024-10-22",
+    "22/10/2024",
+    "Posted on October 22, 2024",
+    "Published: 22 Oct 2024",
+    "2024年10月22日星期二",
+])
+def test_date_lines_are_removed(date_line):
+    document = parse_document("x", f"{date_line}\n\nLithium Facts\n\nLithium is a soft metal.")
+
+    assert document.text == "Lithium Facts\n\nLithium is a soft metal."
+
+
+def test_a_sentence_that_mentions_a_date_is_kept():
+    raw = "On October 22, 2024 the trial ended.\n\nIt had run for a year."
+
+    assert parse_document("x", raw).text == raw
+
+
+@pytest.mark.parametrize("widget", ["No comments:", "Post a Comment", "3 comments", "Leave a reply", "发表评论"])
+def test_everything_from_a_comment_widget_on_is_removed(widget):
+    raw = f"Lithium is a soft metal.\n\nIt floats on oil.\n\n{widget}\n\nGreat post, thanks!\n\nAnother post"
+
+    assert parse_document("x", raw).text == "Lithium is a soft metal.\n\nIt floats on oil."
+
+
+def test_a_truncated_teaser_of_another_post_at_the_end_is_removed():
+    raw = ("Lithium Facts\n\nLithium is a soft metal.\n\n"
+           "Sodium Facts\n\nSodium Facts Sodium is a soft metal that reacts with wat...")
+
+    assert parse_document("x", raw).text == "Lithium Facts\n\nLithium is a soft metal."
+
+
+def test_share_bars_and_label_lines_are_removed():
+    raw = "Lithium is a soft metal.\n\nShare\n\nLabels: chemistry, metals\n\nIt floats on oil."
+
+    assert parse_document("x", raw).text == "Lithium is a soft metal.\n\nIt floats on oil."
+
+
+# --- HTML ---------------------------------------------------------------------------------------------------------
+
+PAGE = """<!doctype html>
+<html><head><title>Metals | My Blog</title>
+<style>p { color: red; }</style>
+<script>var secret = "do not index";</script></head>
+<body>
+<nav><a href="/">Home</a> <a href="/about">About us</a></nav>
+<h1>Fish &amp; Chips</h1>
+<p>Cod is a &quot;white&quot; fish &mdash; lean and mild.</p>
+<p>It is <b>often</b> fried in&nbsp;batter.<br>Vinegar is optional.</p>
+<footer>Copyright 2024</footer>
+</body></html>"""
+
+
+def test_html_title_comes_from_h1():
+    assert parse_document("fish", PAGE, "html").title == "Fish & Chips"
+
+
+def test_html_title_falls_back_to_the_title_element():
+    page = "<html><head><title>Only Title</title></head><body><p>Cod is a fish.</p></body></html>"
+
+    document = parse_document("fish", page, "html")
+
+    assert document.title == "Only Title"
+    assert document.text == "Cod is a fish."
+
+
+def test_html_is_reduced_to_its_text_with_entities_decoded():
+    text = parse_document("fish", PAGE, "html").text
+
+    assert text.split("\n\n") == [
+        "Fish & Chips",
+        'Cod is a "white" fish — lean and mild.',
+        "It is often fried in batter.",
+        "Vinegar is optional.",
+    ]
+
+
+@pytest.mark.parametrize("hidden", ["color: red", "secret", "Home", "About us", "Copyright", "<", "&amp;"])
+def test_html_scripts_styles_navigation_and_markup_are_gone(hidden):
+    assert hidden not in parse_document("fish", PAGE, "html").text
+
+
+def test_html_article_element_is_preferred_over_the_page_around_it():
+    page = ("<html><head><title>Blog</title></head><body><div>Sidebar links and widgets.</div>"
+            "<article><h2>Cod</h2><p>Cod is a fish.</p></article><div>More sidebar.</div></body></html>")
+
+    assert parse_document("fish", page, "html").text == "Cod\n\nCod is a fish."
+
+
+def test_escaped_markup_in_html_stays_text():
+    page = "<p>Write &lt;script&gt;alert(1)&lt;/script&gt; to test escaping.</p>"
+
+    assert parse_document("x", page, "html").text == "Write <script>alert(1)</script> to test escaping."
+
+
+# --- Markdown -----------------------------------------------------------------------------------------------------
+
+NOTE = """# Lithium *Notes*
+
+Lithium is a **soft**, _silvery_ metal; see [the table](https://example.org/table_(metals)) and `Li`.
+
+## Uses
+
+- Batteries for ~~old~~ phones
+* Grease
+1. Medicine
+
+> Handle with care.
+
+```python
+print("lithium")
+```
+
+![a lump of lithium](lithium.png)
+
+Alkali Metals
+=============
+
+Variables like snake_case_name keep their underscores; so does 2*3*4.
+"""
+
+
+def test_markdown_title_is_the_first_heading_without_markup():
+    assert parse_document("li", NOTE, "markdown").title == "Lithium Notes"
+
+
+def test_markdown_loses_its_markup_and_keeps_its_text():
+    paragraphs = parse_document("li", NOTE, "markdown").text.split("\n\n")
+
+    assert paragraphs == [
+        "Lithium Notes",
+        "Lithium is a soft, silvery metal; see the table and Li.",
+        "Uses",
+        "Batteries for old phones",
+        "Grease",
+        "Medicine",
+        "Handle with care.",
+        'print("lithium")',
+        "a lump of lithium",
+        "Alkali Metals",
+        "Variables like snake_case_name keep their underscores; so does 2*3*4.",
+    ]
+
+
+# --- what cannot be a document -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("raw", "reason"), [
+    (b"", "empty"),
+    (b"  \n\t\n", "empty"),
+    (b"caf\xe9 au lait", "encoding"),
+    (b"text\x00with a NUL", "encoding"),
+    (b"2024-10-22\n\nShare", "no_text"),
+])
+def test_sources_that_cannot_be_documents_are_rejected_with_a_reason(raw, reason):
+    with pytest.raises(DocumentRejected) as rejected:
+        parse_document("bad", raw)
+
+    assert rejected.value.reason == reason
+    assert "bad" in str(rejected.value)
+
+
+def test_a_file_over_the_size_limit_is_rejected_before_it_is_read(tmp_path):
+    path = tmp_path / "big.txt"
+    path.write_text("Lithium is a soft metal. " * 10)
+
+    with pytest.raises(DocumentRejected, match="big.txt.*limit of 100 bytes") as rejected:
+        read_document(path, max_bytes=100)
+
+    assert rejected.value.reason == "too_large"
