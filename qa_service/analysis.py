@@ -51,7 +51,11 @@ def stem(word: str) -> str:
         return word
     if len(word) == 4 and word.endswith("s") and not word.endswith("ss"):
         return word[:-1]
-    return _stemmer.stem(word)
+    stemmed = _stemmer.stem(word)
+    # Snowball keeps "-ment" on short roots ("treatment"), which would part it from "treat" and "treating".
+    if stemmed.endswith("ment") and len(stemmed) >= 8:
+        stemmed = stemmed[:-4]
+    return stemmed
 
 
 def is_stop_word(word: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -12,8 +13,9 @@ NOT_FOUND = "The source does not answer this question, so there is nothing to qu
 FOUND = "Quoted from the source, word for word."
 
 CANDIDATE_PASSAGES = 12
-PASSAGE_SHARE = 0.3  # how much a sentence's neighbourhood (its best passage) adds to its own score
-KIND_BONUS = 0.2  # a sentence holding the kind of thing the question asks for (a number, a date, a name)
+PASSAGE_SHARE = 0.5  # how much a sentence's neighbourhood (its best passage) adds to its own score
+KIND_BONUS = 0.1  # a sentence holding the kind of thing the question asks for (a number, a date, a name)
+SENTENCE_K1, SENTENCE_B = 1.2, 0.0
 MAX_QUOTES = 2
 MAX_CHARS = 400
 SECOND_QUOTE_SHARE = 0.8  # a second quote must score at least this share of the first
@@ -85,9 +87,16 @@ def form_factor(text: str, heading: bool) -> float:
         return 0.25
     if _CAPTION.match(text) or _REFERENCE.search(text):
         return 0.4
-    if len(text.split()) < 4:
+    if len(text.split()) < 4 or text[:1].islower():
         return 0.5
     return 1.0
+
+
+_DEPENDENT_OPENER = re.compile(
+    r"^[\"'“‘(]*(?:it|its|this|that|these|those|they|their|them|he|his|she|her|but|however|thus|therefore|hence|"
+    r"such|both|also|in turn|as a result|consequently|instead|then|there|here|yet|so|which|the latter|the former)\b",
+    re.I,
+)
 
 
 @dataclass
@@ -100,33 +109,46 @@ class _Candidate:
     score: float = 0.0
 
 
-def sentence_score(query: Query, terms: tuple[str, ...], index: Index) -> float:
-    """BM25 of one sentence against the query, normalised by the corpus's average sentence length."""
-    if not terms:
-        return 0.0
-    counts: dict[str, int] = {}
-    for t in terms:
-        counts[t] = counts.get(t, 0) + 1
-    norm = K1 * (1 - B + B * len(terms) / index.average_sentence_terms)
-    total = 0.0
-    for term, weight in query.terms.items():
-        tf = counts.get(term)
-        if tf:
-            total += weight * index.idf[term] * tf * (K1 + 1) / (tf + norm)
-    return total
+def scope_idf(query: Query, index: Index, documents: list[str] | None) -> dict[str, float]:
+    """Sentence-level idf of the query's terms within the documents searched.
+
+    A document's own subject ("Normans" in an article about them) is in most of its sentences: it tells the
+    sentences of that document apart far less than the corpus-wide passage idf says.
+    """
+    if documents:
+        docs = [index.documents[index.position[d]] for d in documents if d in index.position]
+        n = sum(len(d.sentences) for d in docs)
+        frequency = {t: sum(d.sentence_frequency.get(t, 0) for d in docs) for t in query.terms}
+    else:
+        n = index.sentence_count
+        frequency = {t: index.sentence_frequency.get(t, 0) for t in query.terms}
+    return {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in frequency.items()}
 
 
-def coverage(query: Query, terms: set[str], index: Index) -> float:
-    """Share of the question's own weight (by idf) that a stretch of text holds; unknown words weigh the most."""
+def sentence_score(query: Query, terms: tuple[str, ...], idf: dict[str, float], average_terms: float) -> float:
+    """The idf-weighted query terms a sentence holds, each counted once, with BM25's length normalisation.
+
+    Counting a term once keeps a sentence that repeats the subject from outranking one that answers; the length
+    normalisation keeps a long run-on sentence (a flattened table, a list of findings) from holding everything.
+    """
+    held = set(terms)
+    matched = sum(weight * idf[t] for t, weight in query.terms.items() if t in held)
+    return matched * (SENTENCE_K1 + 1) / (1 + SENTENCE_K1 * (1 - SENTENCE_B + SENTENCE_B * len(terms) / average_terms))
+
+
+def coverage(query: Query, terms: set[str], index: Index, idf: dict[str, float]) -> float:
+    """Share of the question's own weight (by idf) that a stretch of text holds, a name or its alias alike.
+
+    Words the corpus never uses weigh like its rarest words: a question about something absent is not covered.
+    """
     if not query.own:
         return 0.0
-    unseen = index.unseen_idf()
     total = held = 0.0
     for term, weight in query.own.items():
-        idf = max(index.idf.get(term, unseen), 0.05 * unseen)
-        total += weight * idf
-        if term in terms:
-            held += weight * idf
+        value = weight * idf.get(term, 0.0)
+        total += value
+        if term in terms or any(all(a in terms for a in alias) for alias in index.aliases.get(term, ())):
+            held += value
     return held / total if total else 0.0
 
 
@@ -137,6 +159,9 @@ def answer(index: Index, question: str, history: list[str] | None = None, docume
     hits = index.search(query.terms, documents, k=CANDIDATE_PASSAGES)
     if not hits:
         return Answer(False, [], NOT_FOUND, 0.0, query)
+    idf = scope_idf(query, index, documents)
+    best_possible = sum(w * idf[t] for t, w in query.terms.items()) or 1.0
+    top_passage = hits[0][1] or 1.0
 
     candidates: dict[tuple[int, int], _Candidate] = {}
     for passage, score in hits:
@@ -147,34 +172,47 @@ def answer(index: Index, question: str, history: list[str] | None = None, docume
                 candidates[key] = _Candidate(doc, i, passage, score)
     for c in candidates.values():
         text = c.doc.sentence_text(c.sentence)
-        own = sentence_score(query, c.doc.sentence_terms[c.sentence], index)
-        bonus = 1.0 + (KIND_BONUS if kind_matches(query.kind, text, question) else 0.0)
-        c.own_score = own
-        c.score = (own + PASSAGE_SHARE * c.passage_score) * bonus * form_factor(
+        c.own_score = sentence_score(query, c.doc.sentence_terms[c.sentence], idf,
+                                     index.average_sentence_terms) / best_possible
+        bonus = KIND_BONUS if kind_matches(query.kind, text, question) else 0.0
+        c.score = (c.own_score + PASSAGE_SHARE * c.passage_score / top_passage + bonus) * form_factor(
             text, c.doc.sentences[c.sentence].heading)
     ranked = sorted(candidates.values(), key=lambda c: (-c.score, c.passage.id, c.sentence))
     best = ranked[0]
     if best.own_score <= 0:
         return Answer(False, [], NOT_FOUND, 0.0, query)
 
-    window = _passage_terms(best)
-    held = coverage(query, window, index)
+    held = coverage(query, _passage_terms(best), index, idf)
     if held < settings.min_coverage:
         return Answer(False, [], NOT_FOUND, held, query)
 
-    chosen = [best]
+    spans = [_span(best)]
     for c in ranked[1:]:
-        if len(chosen) >= settings.max_quotes:
+        if len(spans) >= settings.max_quotes or c.score < SECOND_QUOTE_SHARE * best.score:
             break
-        if c.score < SECOND_QUOTE_SHARE * best.score:
-            break
-        if any(_redundant(c, other) for other in chosen):
+        span = _span(c)
+        if any(_overlaps(span, other) or _redundant(span, other) for other in spans):
             continue
-        if sum(_length(x) for x in chosen) + _length(c) > MAX_CHARS:
+        if sum(_length(x) for x in spans) + _length(span) > MAX_CHARS:
             continue
-        chosen.append(c)
-    quotes = [_quote(c) for c in chosen]
-    return Answer(True, quotes, FOUND, held, query)
+        spans.append(span)
+    return Answer(True, [_quote(span) for span in spans], FOUND, held, query)
+
+
+@dataclass(frozen=True)
+class _Span:
+    candidate: _Candidate
+    first: int
+    last: int
+
+
+def _span(c: _Candidate) -> _Span:
+    """The sentence, with the one before it when it opens by pointing back ("It", "This", "However")."""
+    doc, i = c.doc, c.sentence
+    if i > 0 and doc.sentences[i - 1].paragraph == doc.sentences[i].paragraph and _DEPENDENT_OPENER.match(
+            doc.sentence_text(i)) and doc.sentences[i].end - doc.sentences[i - 1].start <= MAX_CHARS:
+        return _Span(c, i - 1, i)
+    return _Span(c, i, i)
 
 
 def _passage_terms(c: _Candidate) -> set[str]:
@@ -184,28 +222,40 @@ def _passage_terms(c: _Candidate) -> set[str]:
     return terms
 
 
-def _length(c: _Candidate) -> int:
-    s = c.doc.sentences[c.sentence]
-    return s.end - s.start
+def _length(span: _Span) -> int:
+    sentences = span.candidate.doc.sentences
+    return sentences[span.last].end - sentences[span.first].start
 
 
-def _redundant(a: _Candidate, b: _Candidate) -> bool:
-    ta, tb = set(a.doc.sentence_terms[a.sentence]), set(b.doc.sentence_terms[b.sentence])
+def _overlaps(a: _Span, b: _Span) -> bool:
+    return a.candidate.doc is b.candidate.doc and a.first <= b.last and b.first <= a.last
+
+
+def _span_terms(span: _Span) -> set[str]:
+    terms: set[str] = set()
+    for i in range(span.first, span.last + 1):
+        terms.update(span.candidate.doc.sentence_terms[i])
+    return terms
+
+
+def _redundant(a: _Span, b: _Span) -> bool:
+    ta, tb = _span_terms(a), _span_terms(b)
     if not ta or not tb:
         return False
     return len(ta & tb) / min(len(ta), len(tb)) >= REDUNDANT_OVERLAP
 
 
-def _quote(c: _Candidate) -> Quote:
-    s = c.doc.sentences[c.sentence]
-    para = c.doc.paragraphs[s.paragraph]
+def _quote(span: _Span) -> Quote:
+    c = span.candidate
+    first, last = c.doc.sentences[span.first], c.doc.sentences[span.last]
+    para = c.doc.paragraphs[first.paragraph]
     doc = c.doc.document
     return Quote(
-        text=doc.text[s.start:s.end],
+        text=doc.text[first.start:last.end],
         document=doc.id,
         title=doc.title,
-        start=s.start,
-        end=s.end,
+        start=first.start,
+        end=last.end,
         score=round(c.score, 4),
         passage=c.passage.id,
         context_start=para.start,

@@ -43,6 +43,7 @@ class AnalysedDocument:
     windows: list[tuple[int, int]]
     surface_words: Counter
     aliases: list[tuple[tuple[str, ...], tuple[str, ...]]]
+    sentence_frequency: Counter  # term -> number of this document's sentences holding it
 
     def sentence_text(self, i: int) -> str:
         s = self.sentences[i]
@@ -126,6 +127,7 @@ def analyse(document: Document) -> AnalysedDocument:
         windows=passage_windows(sentences),
         surface_words=surface,
         aliases=find_aliases(document.text),
+        sentence_frequency=Counter(t for ts in sentence_terms for t in set(ts)),
     )
 
 
@@ -144,6 +146,8 @@ class Index:
     average_sentence_terms: float
     vocabulary: dict[str, str]  # surface word -> its stem
     aliases: dict[str, list[tuple[str, ...]]]
+    sentence_frequency: Counter
+    sentence_count: int
     position: dict[str, int] = field(default_factory=dict)
 
     @classmethod
@@ -186,7 +190,9 @@ class Index:
         aliases: dict[str, list[tuple[str, ...]]] = {}
         sentence_count = 0
         sentence_term_total = 0
+        sentence_frequency: Counter = Counter()
         for doc in documents:
+            sentence_frequency.update(doc.sentence_frequency)
             for word in doc.surface_words:
                 vocabulary.setdefault(word, stem(word))
             for a, b in doc.aliases:
@@ -208,6 +214,8 @@ class Index:
             average_sentence_terms=(sentence_term_total / sentence_count) if sentence_count else 1.0,
             vocabulary=vocabulary,
             aliases=aliases,
+            sentence_frequency=sentence_frequency,
+            sentence_count=sentence_count,
             position={doc.document.id: i for i, doc in enumerate(documents)},
         )
 
