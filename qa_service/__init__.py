@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from flask import Flask
 
+from . import limits, logs, security
 from .config import PROJECT_ROOT, Settings
 from .corpus import LiveCorpus
 from .errors import register_error_handlers
@@ -30,4 +31,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(web.bp)
     register_error_handlers(app)
+    # Logging first: its clock then also times requests that the rate limit turns away.
+    logs.init_app(app)
+    limits.init_app(app, settings)
+    security.init_app(app)
     return app

@@ -25,6 +25,12 @@ class Settings:
     qa_min_coverage: float = 0.5
     qa_reload_seconds: float = 2.0
     qa_log_level: str = "INFO"
+    qa_log_questions: bool = False
+    qa_rate_limit_ask: str = "120/minute"
+    qa_rate_limit_write: str = "30/minute"
+    qa_rate_limit_storage: str = "memory://"
+    qa_rate_limit_exempt: str = "127.0.0.1,::1"
+    qa_proxy_hops: int = 0
 
     @classmethod
     def from_env(cls, overrides: Mapping[str, object] | None = None, environ: Mapping[str, str] | None = None
@@ -57,7 +63,19 @@ class Settings:
 def _convert(name: str, raw: object, kind: type) -> object:
     if isinstance(raw, kind):
         return raw
+    if kind is bool:
+        return _convert_bool(name, raw)
     try:
         return kind(raw)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{name.upper()}={raw!r} is not a valid {kind.__name__}") from exc
+
+
+def _convert_bool(name: str, raw: object) -> bool:
+    # bool("0") is True, so words are read explicitly.
+    word = str(raw).strip().lower()
+    if word in {"1", "true", "yes", "on"}:
+        return True
+    if word in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name.upper()}={raw!r} is not a valid bool (use 1/0, true/false, yes/no or on/off)")

@@ -1,0 +1,126 @@
+"""Rate limits: who a client is, and how many questions and writes each client may send per period."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+import limits
+import limits.storage
+import limits.strategies
+from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import ConfigError, Settings
+from .errors import ApiError
+
+log = logging.getLogger(__name__)
+
+OFF = "off"
+NO_EXEMPTIONS = "none"
+WRITE_METHODS = frozenset({"PUT", "POST", "PATCH", "DELETE"})
+ASK_ENDPOINT = "api.ask"
+STORAGE_WARNING_SECONDS = 60.0
+
+
+@dataclass
+class RateLimits:
+    """The limit for each kind of request ("ask", "write"), counted per client address in one storage."""
+
+    per_kind: dict[str, list[limits.RateLimitItem]]
+    strategy: limits.strategies.MovingWindowRateLimiter
+    exempt: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+    storage_warned_at: float = float("-inf")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RateLimits:
+        per_kind = {kind: parse_limits(name, value) for kind, name, value in (
+            ("ask", "QA_RATE_LIMIT_ASK", settings.qa_rate_limit_ask),
+            ("write", "QA_RATE_LIMIT_WRITE", settings.qa_rate_limit_write),
+        )}
+        try:
+            storage = limits.storage.storage_from_string(settings.qa_rate_limit_storage)
+        except Exception as exc:  # the limits package raises several kinds for a bad URI or a missing driver
+            raise ConfigError(f"QA_RATE_LIMIT_STORAGE={settings.qa_rate_limit_storage!r} cannot be used: "
+                              f"{exc}") from exc
+        return cls(per_kind, limits.strategies.MovingWindowRateLimiter(storage),
+                   parse_networks(settings.qa_rate_limit_exempt))
+
+    def kind_of_request(self) -> str | None:
+        if request.url_rule is None:
+            return None
+        if request.endpoint == ASK_ENDPOINT:
+            return "ask"
+        return "write" if request.method in WRITE_METHODS else None
+
+    def is_exempt(self, address: str | None) -> bool:
+        try:
+            ip = ipaddress.ip_address(address or "")
+        except ValueError:
+            return False
+        return any(ip in network for network in self.exempt)
+
+    def check(self) -> None:
+        """Count this request against its client's limit; raise a 429 ApiError when the limit is used up."""
+        kind = self.kind_of_request()
+        if kind is None or not self.per_kind[kind] or self.is_exempt(request.remote_addr):
+            return
+        client = request.remote_addr or "unknown"
+        for item in self.per_kind[kind]:
+            try:
+                allowed = self.strategy.hit(item, "qa", kind, client)
+            except self.strategy.storage.base_exceptions:
+                # Asking matters more than throttling: without the shared storage, requests go through.
+                self.storage_unavailable()
+                return
+            if not allowed:
+                reset_at = self.strategy.get_window_stats(item, "qa", kind, client).reset_time
+                retry_after = max(1, math.ceil(reset_at - time.time()))
+                raise ApiError(429, "rate_limited", f"Too many requests from your address: the limit is {item} "
+                               f"for {kind} requests. Try again in {retry_after} seconds.",
+                               {"Retry-After": str(retry_after)})
+
+    def storage_unavailable(self) -> None:
+        # One line a minute is enough to say the storage is down; one per request would flood the log.
+        now = time.monotonic()
+        if now - self.storage_warned_at >= STORAGE_WARNING_SECONDS:
+            self.storage_warned_at = now
+            log.warning("rate limit storage unreachable: requests are not rate limited until it is back",
+                        exc_info=True)
+
+
+
+def parse_limits(name: str, value: str) -> list[limits.RateLimitItem]:
+    if value.strip().lower() == OFF:
+        return []
+    try:
+        return limits.parse_many(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={value!r} is not a rate limit such as '120/minute' or "
+                          f"'10/second;120/minute', or '{OFF}'") from exc
+
+
+def parse_networks(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    if value.strip().lower() == NO_EXEMPTIONS:
+        return ()
+    try:
+        return tuple(ipaddress.ip_network(entry.strip(), strict=False) for entry in value.split(",")
+                     if entry.strip())
+    except ValueError as exc:
+        raise ConfigError(f"QA_RATE_LIMIT_EXEMPT={value!r} is not a comma-separated list of addresses or "
+                          f"networks, or '{NO_EXEMPTIONS}'") from exc
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    if settings.qa_proxy_hops < 0:
+        raise ConfigError(f"QA_PROXY_HOPS must not be negative, not {settings.qa_proxy_hops}")
+    if settings.qa_proxy_hops:
+        # Behind proxies every request comes from the nearest one; the client is in X-Forwarded-For, which only
+        # the configured number of trusted proxies may set (anything further left is the client's own claim).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.qa_proxy_hops)
+    rate_limits = RateLimits.from_settings(settings)
+    app.extensions["qa_rate_limits"] = rate_limits
+    app.before_request(rate_limits.check)
