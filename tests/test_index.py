@@ -1,0 +1,211 @@
+"""The index: passage windows, BM25 scores equal to rank_bm25.BM25Okapi's, and aliases read from the text."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from rank_bm25 import BM25Okapi
+
+from qa_service.analysis import terms
+from qa_service.documents import parse_document
+from qa_service.index import (
+    EPSILON,
+    PASSAGE_SENTENCES,
+    PASSAGE_STRIDE,
+    Index,
+    analyse,
+    find_aliases,
+    okapi_idf,
+    passage_windows,
+)
+from qa_service.sentences import Sentence
+
+
+def sentences_in(paragraph_sizes: list[int]) -> list[Sentence]:
+    """Stand-in sentences: only their paragraph numbers matter to the windows."""
+    out = []
+    for paragraph, size in enumerate(paragraph_sizes):
+        out.extend(Sentence(len(out), len(out) + 1, paragraph) for _ in range(size))
+    return out
+
+
+def windows_of(paragraph_sizes: list[int]) -> list[tuple[int, int]]:
+    return passage_windows(sentences_in(paragraph_sizes))
+
+
+# --- passages -------------------------------------------------------------------------------------------------
+
+
+def test_passages_are_three_sentences_moved_one_at_a_time():
+    assert (PASSAGE_SENTENCES, PASSAGE_STRIDE) == (3, 1)
+    assert windows_of([5]) == [(0, 2), (1, 3), (2, 4)]
+
+
+def test_a_paragraph_of_three_or_fewer_sentences_is_one_passage():
+    assert windows_of([1, 2, 3]) == [(0, 0), (1, 2), (3, 5)]
+
+
+def test_passages_never_cross_a_paragraph():
+    assert windows_of([4, 1, 3]) == [(0, 2), (1, 3), (4, 4), (5, 7)]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_every_sentence_is_in_a_passage_and_every_passage_in_one_paragraph(seed):
+    rng = random.Random(seed)
+    sentences = sentences_in([rng.randint(1, 7) for _ in range(rng.randint(1, 8))])
+
+    windows = passage_windows(sentences)
+
+    covered = set()
+    for first, last in windows:
+        assert 0 <= last - first < PASSAGE_SENTENCES
+        assert sentences[first].paragraph == sentences[last].paragraph
+        covered.update(range(first, last + 1))
+    assert covered == set(range(len(sentences)))
+
+
+def test_index_passages_follow_the_documents_windows():
+    document = analyse(parse_document("li", "Lithium Facts\n\nOne fact. Two facts. Three facts. Four facts."))
+
+    index = Index.build([document])
+
+    assert [(p.document, p.first, p.last) for p in index.passages] == [(0, 0, 0), (0, 1, 3), (0, 2, 4)]
+
+
+# --- BM25 equivalence -----------------------------------------------------------------------------------------
+
+# Few distinct words, drawn with a skewed distribution, so that common words occur in more than half the
+# passages (their idf is negative and gets floored) and passages differ in length.
+VOCABULARY = [f"{a}{b}" for a in ("lith", "sod", "potass", "rubid", "caes", "franc", "magnes", "calc")
+              for b in ("ium", "ate", "ide", "ine")]
+STOP_WORDS_USED = ["the", "of", "and", "is", "it"]
+
+
+def random_corpus(rng: random.Random, documents: int) -> list:
+    weights = [1 / (rank + 1) for rank in range(len(VOCABULARY))]
+    analysed = []
+    for d in range(documents):
+        paragraphs = []
+        for _ in range(rng.randint(1, 4)):
+            sentences = []
+            for _ in range(rng.randint(1, 6)):
+                words = rng.choices(VOCABULARY, weights, k=rng.randint(2, 12))
+                words += rng.sample(STOP_WORDS_USED, k=rng.randint(0, 2))
+                rng.shuffle(words)
+                sentences.append(" ".join(words).capitalize() + ".")
+            paragraphs.append(" ".join(sentences))
+        analysed.append(analyse(parse_document(f"doc{d}", "\n\n".join(paragraphs))))
+    return analysed
+
+
+def reference_scores(index: Index, query_terms: list[str]) -> np.ndarray:
+    """BM25Okapi over the terms of each passage's text, computed from the text itself."""
+    passage_terms = []
+    for passage in index.passages:
+        doc = index.documents[passage.document]
+        start, end = doc.sentences[passage.first].start, doc.sentences[passage.last].end
+        passage_terms.append(terms(doc.document.text[start:end]))
+    return BM25Okapi(passage_terms).get_scores(query_terms)
+
+
+def assert_same_ranking(found: list, expected: np.ndarray, k: int) -> None:
+    """Same scores as the reference, and the same top k up to passages tied at the cut."""
+    found_scores = np.array([score for _, score in found])
+    for passage, score in found:
+        assert np.isclose(score, expected[passage.id])
+    positive = np.sort(expected[expected > 0])[::-1]
+    assert len(found) == min(k, positive.size)
+    assert np.allclose(found_scores, positive[:k])
+    if len(found) == k and k < positive.size:
+        cut = positive[k - 1]
+        must_be_in = {int(i) for i in np.flatnonzero(expected > cut + 1e-9)}
+        assert must_be_in <= {p.id for p, _ in found}
+    assert list(found_scores) == sorted(found_scores, reverse=True)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_search_scores_equal_bm25okapi(seed):
+    rng = random.Random(seed)
+    index = Index.build(random_corpus(rng, documents=rng.randint(1, 6)))
+
+    for _ in range(20):
+        words = rng.sample(VOCABULARY, k=rng.randint(1, 5)) + rng.sample(["unseen", "absent"], k=rng.randint(0, 1))
+        query_terms = list(dict.fromkeys(terms(" ".join(words))))
+        k = rng.choice([1, 3, 10, index.passage_count])
+
+        found = index.search(dict.fromkeys(query_terms, 1.0), k=k)
+
+        assert_same_ranking(found, reference_scores(index, query_terms), k)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_search_within_documents_equals_bm25okapi_restricted_to_them(seed):
+    rng = random.Random(100 + seed)
+    corpus = random_corpus(rng, documents=rng.randint(2, 6))
+    index = Index.build(corpus)
+
+    for _ in range(10):
+        allowed = rng.sample([d.document.id for d in corpus], k=rng.randint(1, len(corpus)))
+        query_terms = list(dict.fromkeys(terms(" ".join(rng.sample(VOCABULARY, k=rng.randint(1, 4))))))
+        expected = reference_scores(index, query_terms)
+        outside = ~np.isin(index.passage_document, [index.position[d] for d in allowed])
+        expected[outside] = 0.0
+
+        found = index.search(dict.fromkeys(query_terms, 1.0), documents=allowed, k=10)
+
+        assert {index.documents[p.document].document.id for p, _ in found} <= set(allowed)
+        assert_same_ranking(found, expected, 10)
+
+
+def test_idf_of_terms_in_most_passages_is_floored_like_bm25okapi():
+    corpus = [["lithium", "sodium"], ["lithium", "potassium"], ["lithium"], ["caesium"]]
+    reference = BM25Okapi(corpus)
+
+    idf, average = okapi_idf({"lithium": 3, "sodium": 1, "potassium": 1, "caesium": 1}, corpus_size=4)
+
+    assert average == pytest.approx(reference.average_idf)
+    assert idf["lithium"] == pytest.approx(EPSILON * average)
+    assert idf == pytest.approx(reference.idf)
+
+
+def test_query_weights_scale_each_terms_contribution():
+    index = Index.build(random_corpus(random.Random(7), documents=3))
+    lith, sod = terms("lithium sodium")
+
+    single = index.scores({lith: 1.0})
+    mixed = index.scores({lith: 0.5, sod: 2.0})
+
+    assert np.allclose(mixed, 0.5 * single + 2.0 * index.scores({sod: 1.0}))
+
+
+def test_a_query_sharing_no_term_with_the_corpus_finds_nothing():
+    index = Index.build(random_corpus(random.Random(3), documents=2))
+
+    assert index.search({"unseen": 1.0}) == []
+
+
+# --- aliases --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "pair"), [
+    ("Patients took levetiracetam (Keppra) twice a day.", ("levetiracetam", "Keppra")),
+    ("Paracetamol, also known as acetaminophen, relieves pain.", ("Paracetamol", "acetaminophen")),
+    ("Keppra, also known by its generic name levetiracetam, is an AED.", ("Keppra", "levetiracetam")),
+    ("It is an antiepileptic drug (AED) used to treat seizures.", ("antiepileptic drug", "AED")),
+    ("Tylenol, sold under the brand name Panadol, relieves pain.", ("Tylenol", "Panadol")),
+])
+def test_aliases_are_read_from_the_text(text, pair):
+    assert (tuple(terms(pair[0])), tuple(terms(pair[1]))) in find_aliases(text)
+
+
+def test_an_acronym_is_linked_to_the_words_it_abbreviates_only():
+    assert find_aliases("Keppra is an antiepileptic drug (AED).") == [(("antiepilept", "drug"), ("aed",))]
+
+
+def test_index_links_aliases_both_ways():
+    index = Index.build([analyse(parse_document("k", "Keppra, also known as levetiracetam, treats seizures."))])
+
+    assert ("levetiracetam",) in index.aliases["keppra"]
+    assert ("keppra",) in index.aliases["levetiracetam"]

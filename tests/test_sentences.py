@@ -1,0 +1,157 @@
+"""Sentences: paragraphs and Punkt sentences as exact character spans of a document's text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qa_service.documents import read_document
+from qa_service.sentences import split_sentences
+
+SEED = Path(__file__).resolve().parent.parent / "corpus" / "keppra-article.txt"
+
+
+def sentence_texts(text: str) -> list[str]:
+    return [text[s.start:s.end] for s in split_sentences(text)[1]]
+
+
+def test_a_title_line_is_never_glued_to_the_next_sentence():
+    assert sentence_texts("Keppra and Migraine\nKeppra is an antiepileptic drug. It treats seizures.") == [
+        "Keppra and Migraine",
+        "Keppra is an antiepileptic drug.",
+        "It treats seizures.",
+    ]
+
+
+@pytest.mark.parametrize("date_line", ["October 22, 2024", "2024-10-22", "2024年10月22日星期二"])
+def test_a_date_line_is_never_glued_to_the_next_sentence(date_line):
+    assert sentence_texts(f"{date_line}\nKeppra is an antiepileptic drug.") == [
+        date_line,
+        "Keppra is an antiepileptic drug.",
+    ]
+
+
+def test_title_and_date_lines_are_marked_as_headings():
+    text = "Keppra and Migraine\n\nKeppra is an antiepileptic drug."
+
+    assert [s.heading for s in split_sentences(text)[1]] == [True, False]
+
+
+def test_seed_title_is_its_own_sentence_before_the_first_sentence():
+    document = read_document(SEED, max_bytes=1_000_000)
+
+    assert sentence_texts(document.text)[:2] == [
+        "Keppra and Its Potential in Migraine Management",
+        "Keppra, also known by its generic name levetiracetam, is primarily an antiepileptic drug (AED) used to "
+        "treat various types of seizures.",
+    ]
+
+
+@pytest.mark.parametrize("sentence", [
+    "Some drugs, e.g. topiramate, prevent migraine.",
+    "Some drugs, e.g. Topiramate and Valproate, prevent migraine.",
+    "Dr. Smith prescribed it to the patient.",
+    "The dose was approx. 500 mg each day.",
+    "Seizures, i.e. fits, are common in epilepsy.",
+    "Smith et al. reported this in 2020.",
+    "Keppra was approved in the U.S. in 1999 for epilepsy.",
+    "Results (see Fig. 2) were good.",
+    "Levetiracetam is an antiepileptic drug (AED) used to treat seizures.",
+    "Keppra is an AED (antiepileptic drug) used widely.",
+])
+def test_abbreviations_and_parenthesised_acronyms_do_not_end_a_sentence(sentence):
+    assert sentence_texts(f"{sentence} It is well known.") == [sentence, "It is well known."]
+
+
+@pytest.mark.parametrize("sentence", ["The usual dose is 500 mg.", "Patients weighed 70 kg.", "It lasted 5 min."])
+def test_a_unit_at_the_end_of_a_sentence_ends_it(sentence):
+    assert sentence_texts(f"{sentence} Patients then stopped.") == [sentence, "Patients then stopped."]
+
+
+def test_a_parenthesised_acronym_at_the_end_of_a_sentence_ends_it():
+    assert sentence_texts("Keppra is an antiepileptic drug (AED). It treats seizures.") == [
+        "Keppra is an antiepileptic drug (AED).",
+        "It treats seizures.",
+    ]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Keppra helps some patients [1] [2]. Others see no change [3].",
+     ["Keppra helps some patients [1] [2].", "Others see no change [3]."]),
+    ("Keppra helps some patients. [1] [2] Others see no change.",
+     ["Keppra helps some patients. [1] [2]", "Others see no change."]),
+    ("Keppra helps some patients.[1][2] Others see no change.",
+     ["Keppra helps some patients.[1][2]", "Others see no change."]),
+    ("Keppra helps some patients. [1, 2] Others see no change.",
+     ["Keppra helps some patients. [1, 2]", "Others see no change."]),
+    ("Keppra helps some patients. [3-5]\nOthers see no change.",
+     ["Keppra helps some patients. [3-5]", "Others see no change."]),
+])
+def test_citation_markers_stay_with_the_sentence_they_cite(text, expected):
+    assert sentence_texts(text) == expected
+
+
+def test_a_line_wrapped_sentence_stays_one_sentence():
+    assert sentence_texts("Wrapped prose that goes on\nand continues here. Next sentence.") == [
+        "Wrapped prose that goes on\nand continues here.",
+        "Next sentence.",
+    ]
+
+
+def test_paragraphs_never_share_a_sentence():
+    text = "The first paragraph ends without a stop\n\nthe second starts in lower case. It ends."
+
+    paragraphs, sentences = split_sentences(text)
+
+    assert [text[p.start:p.end] for p in paragraphs] == [
+        "The first paragraph ends without a stop",
+        "the second starts in lower case. It ends.",
+    ]
+    assert [(text[s.start:s.end], s.paragraph) for s in sentences] == [
+        ("The first paragraph ends without a stop", 0),
+        ("the second starts in lower case.", 1),
+        ("It ends.", 1),
+    ]
+
+
+def test_every_sentence_lies_inside_its_paragraph():
+    document = read_document(SEED, max_bytes=1_000_000)
+
+    paragraphs, sentences = split_sentences(document.text)
+
+    assert len(paragraphs) == 11
+    for sentence in sentences:
+        paragraph = paragraphs[sentence.paragraph]
+        assert paragraph.start <= sentence.start < sentence.end <= paragraph.end
+
+
+SPAN_SAMPLES = [
+    "  Leading space. Trailing space.  ",
+    "Title\n\n\n   Indented paragraph. With two sentences.\n\n\n",
+    "One. Two! Three? Four…\n\nFive.",
+    "Keppra (levetiracetam) is an AED.\u00a0Approx. 30% respond.\u3000Next one.",
+    "- a list item\n- another item\n\n1. numbered. 2. numbered",
+]
+
+
+@pytest.mark.parametrize("text", SPAN_SAMPLES)
+def test_spans_are_exact_stripped_slices_in_order(text):
+    paragraphs, sentences = split_sentences(text)
+
+    previous_end = 0
+    for sentence in sentences:
+        piece = text[sentence.start:sentence.end]
+        assert piece and piece == piece.strip()
+        assert sentence.start >= previous_end
+        assert text[previous_end:sentence.start].strip() == ""
+        previous_end = sentence.end
+    assert text[previous_end:].strip() == ""
+
+
+def test_seed_spans_cover_every_word_of_the_stored_text_in_order():
+    document = read_document(SEED, max_bytes=1_000_000)
+
+    sentences = split_sentences(document.text)[1]
+
+    assert " ".join(document.text[s.start:s.end] for s in sentences).split() == document.text.split()
