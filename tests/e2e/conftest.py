@@ -1,0 +1,171 @@
+"""End-to-end fixtures: the real service under gunicorn (the Procfile's command) and a headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+OUTPUT = ROOT / "test-output" / "e2e"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+DESKTOP = {"width": 1100, "height": 800}
+STARTUP_SECONDS = 60
+STOP_SECONDS = 15
+
+# A document whose sentences carry markup: the page must show it as text and never run it.
+MARKUP_DOCUMENT = """Notes on <script>alert(1)</script> markup
+
+A page that quotes this document must print the tag <script>alert(1)</script> as plain text. \
+The image tag <img src=x onerror=alert(1)> must also appear exactly as written, because quoted sentences are \
+never treated as markup.
+"""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def procfile_command() -> str:
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        if line.startswith("web:"):
+            return line.removeprefix("web:").strip()
+    raise AssertionError("the Procfile has no 'web:' line")
+
+
+def executables_dir() -> Path:
+    """The folder holding gunicorn: the project's .venv/bin, else the running interpreter's own bin folder."""
+    for folder in (ROOT / ".venv" / "bin", Path(sys.executable).parent):
+        if (folder / "gunicorn").exists():
+            return folder
+    raise AssertionError(f"gunicorn is not installed in {ROOT / '.venv' / 'bin'} nor beside {sys.executable}: "
+                         "run scripts/test.sh, which installs requirements.txt")
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the service exited with status {process.returncode}; its log:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"the service did not answer /healthz within {STARTUP_SECONDS} s; its log:\n{log.read_text()}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def output_dir() -> Path:
+    """Where screenshots and the server log go (gitignored)."""
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    return OUTPUT
+
+
+@pytest.fixture(scope="session")
+def e2e_corpus(tmp_path_factory) -> Path:
+    """A copy of the project's corpus/ plus the markup document."""
+    folder = tmp_path_factory.mktemp("e2e") / "corpus"
+    shutil.copytree(ROOT / "corpus", folder)
+    (folder / "markup-notes.txt").write_text(MARKUP_DOCUMENT, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def server(e2e_corpus: Path, output_dir: Path):
+    """The base URL of the service, started with the Procfile's command on a free loopback port."""
+    port = free_port()
+    # The Procfile binds every interface for a platform's router; the tests keep all traffic on loopback.
+    command = procfile_command().replace("0.0.0.0", "127.0.0.1")
+    env = {**os.environ, "PORT": str(port), "QA_CORPUS": str(e2e_corpus),
+           "PATH": f"{executables_dir()}{os.pathsep}{os.environ.get('PATH', '')}"}
+    log = output_dir / "server.log"
+    with log.open("w") as log_file:
+        process = subprocess.Popen(["bash", "-c", f"exec {command}"], cwd=ROOT, env=env, stdout=log_file,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(url, process, log)
+        yield url
+    finally:
+        stop(process)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Browser:
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium is missing at {CHROMIUM}: install Debian's 'chromium' package "
+                    "(scripts/test.sh does it when run as root)", pytrace=False)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class PageWatch:
+    """What a page did that it never should: open a dialog, throw, or ask a host other than the service."""
+
+    dialogs: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    foreign_requests: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def watch() -> PageWatch:
+    return PageWatch()
+
+
+@pytest.fixture
+def page(browser: Browser, server: str, watch: PageWatch) -> Page:
+    """A fresh desktop-sized tab on the chat page; dialogs are dismissed and recorded, other hosts refused."""
+    context = browser.new_context(viewport=DESKTOP, base_url=server)
+
+    def only_the_service(route):
+        if route.request.url.startswith(server):
+            route.continue_()
+        else:
+            watch.foreign_requests.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_the_service)
+    tab = context.new_page()
+    tab.on("dialog", lambda dialog: (watch.dialogs.append(dialog.message), dialog.dismiss()))
+    tab.on("pageerror", lambda error: watch.errors.append(str(error)))
+    tab.on("console", lambda message: record_console_error(watch, message))
+    tab.goto("/")
+    yield tab
+    context.close()
+    assert watch == PageWatch(), f"the page misbehaved: {watch}"
+
+
+def record_console_error(watch: PageWatch, message) -> None:
+    # A reply with an error status is logged by Chromium as a failed load; the tests check how the page shows it.
+    if message.type == "error" and not message.text.startswith("Failed to load resource"):
+        watch.errors.append(message.text)

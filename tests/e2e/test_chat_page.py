@@ -1,0 +1,197 @@
+"""The chat page in headless Chromium, against the real service under gunicorn."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+pytestmark = pytest.mark.e2e
+
+SIDE_EFFECTS = "What are the common side effects of Keppra?"
+RARE_ONES = "What about rare ones?"
+TITLE = "Keppra and Its Potential in Migraine Management"
+PHONE = {"width": 375, "height": 740}
+
+
+def ask_with_keyboard(page: Page, question: str) -> tuple[Locator, dict]:
+    """Type the question, press Enter, and return the new turn once its reply is shown, and the request body."""
+    turn = page.locator(".turn").nth(page.locator(".turn").count())
+    page.get_by_label("Your question").focus()
+    page.keyboard.type(question)
+    with page.expect_request("**/api/ask") as sent:
+        page.keyboard.press("Enter")
+    expect(turn.locator(".reply-answer, .reply-declined, .reply-error")).to_be_visible()
+    return turn, sent.value.post_data_json
+
+
+def screenshot(page: Page, path) -> None:
+    """Save the whole page: the window grows to the page's height, so the sticky question box sits at the end."""
+    width = page.viewport_size["width"]
+    page.set_viewport_size({"width": width, "height": page.evaluate("document.documentElement.scrollHeight")})
+    page.mouse.move(0, 0)
+    page.screenshot(path=path)
+
+
+def test_enter_asks_the_question_and_shows_a_cited_quotation_with_question_words_marked(page: Page, output_dir):
+    turn, sent = ask_with_keyboard(page, SIDE_EFFECTS)
+
+    assert sent == {"question": SIDE_EFFECTS, "history": []}
+    expect(turn.locator(".asked-text")).to_have_text(SIDE_EFFECTS)
+    first = turn.locator(".quote").first
+    expect(first.locator("blockquote")).to_contain_text("fatigue, dizziness, and mood changes")
+    expect(first.locator("figcaption")).to_contain_text(TITLE)
+    expect(first.locator("figcaption")).to_contain_text("keppra-article, characters ")
+    expect(first.locator("blockquote mark.term")).to_contain_text(["side", "effects"])
+    expect(page.get_by_label("Your question")).to_be_focused()
+    expect(page.get_by_label("Your question")).to_have_value("")
+    expect(page.locator("[aria-live=polite]")).to_contain_text("fatigue, dizziness, and mood changes")
+    expect(page.locator("#welcome")).to_be_hidden()
+    corpus_version = page.request.get("/healthz").json()["corpus_version"]
+    expect(turn.locator(".reply-answer")).to_have_attribute("data-corpus-version", corpus_version)
+    expect(turn.locator(".reply-meta")).to_contain_text(corpus_version)
+    screenshot(page, output_dir / "answer.png")
+
+
+def test_follow_up_is_sent_with_history_and_answered_from_the_conversation(page: Page):
+    ask_with_keyboard(page, SIDE_EFFECTS)
+    turn, sent = ask_with_keyboard(page, RARE_ONES)
+
+    assert sent == {"question": RARE_ONES, "history": [{"question": SIDE_EFFECTS}]}
+    expect(turn.locator("blockquote").first).to_contain_text("behavioral changes or severe skin reactions")
+    expect(page.locator(".turn")).to_have_count(2)
+
+
+def test_show_in_context_reveals_the_paragraph_with_the_quoted_sentence_marked(page: Page, output_dir):
+    ask_with_keyboard(page, SIDE_EFFECTS)
+    turn, _ = ask_with_keyboard(page, RARE_ONES)
+    quote = turn.locator(".quote").first
+    toggle = quote.locator(".context-toggle")
+    context = quote.locator(".context")
+    expect(toggle).to_have_text("Show in context")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(context).to_be_hidden()
+
+    toggle.click()
+
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(context).to_be_visible()
+    expect(context).to_contain_text("While Keppra may offer benefits for some migraine sufferers")
+    quoted = quote.locator("blockquote").inner_text()
+    expect(context.locator("mark")).to_have_text(quoted)
+    screenshot(page, output_dir / "conversation-desktop.png")
+
+    expect(toggle).to_have_text("Hide context")
+    toggle.click()
+    expect(context).to_be_hidden()
+
+
+def test_off_topic_question_gets_the_not_in_the_source_reply(page: Page, output_dir):
+    turn, _ = ask_with_keyboard(page, "What is the capital of France?")
+
+    declined = turn.locator(".reply-declined")
+    expect(declined).to_contain_text("Not in the source")
+    expect(declined).to_contain_text("does not answer")
+    expect(turn.locator("blockquote")).to_have_count(0)
+    expect(page.locator("[aria-live=polite]")).to_contain_text("Not in the source")
+    screenshot(page, output_dir / "not-found.png")
+
+
+def test_misspelt_question_shows_what_was_searched_for_instead(page: Page):
+    turn, _ = ask_with_keyboard(page, "What are the side efects of kepra?")
+
+    expect(turn.locator(".corrections")).to_contain_text("Searched for ")
+    expect(turn.locator(".corrections")).to_contain_text("‘keppra’ instead of ‘kepra’")
+    expect(turn.locator("blockquote").first).to_contain_text("side effects")
+
+
+def test_markup_in_a_document_is_shown_as_text_and_never_run(page: Page, watch, output_dir):
+    expect(page.locator(".welcome-source")).to_contain_text("Notes on <script>alert(1)</script> markup")
+
+    script_turn, _ = ask_with_keyboard(page, "How must a page print the script tag?")
+    image_turn, _ = ask_with_keyboard(page, "How must the image tag appear?")
+    image_turn.get_by_role("button", name="Show in context").first.click()
+
+    expect(script_turn.locator("blockquote").first).to_contain_text("the tag <script>alert(1)</script> as plain text")
+    expect(script_turn.locator("figcaption").first).to_contain_text("Notes on <script>alert(1)</script> markup")
+    expect(image_turn.locator("blockquote").first).to_contain_text("The image tag <img src=x onerror=alert(1)>")
+    expect(image_turn.locator(".context mark")).to_contain_text("<img src=x onerror=alert(1)>")
+    assert page.locator("main script, main img").count() == 0
+    assert watch.dialogs == []
+    screenshot(page, output_dir / "markup-as-text.png")
+
+
+def test_new_conversation_clears_the_thread_and_the_history(page: Page):
+    ask_with_keyboard(page, SIDE_EFFECTS)
+
+    page.get_by_role("button", name="New conversation").click()
+
+    expect(page.locator(".turn")).to_have_count(0)
+    expect(page.locator("#welcome")).to_be_visible()
+    expect(page.get_by_label("Your question")).to_be_focused()
+    _, sent = ask_with_keyboard(page, RARE_ONES)
+    assert sent["history"] == []
+
+
+def test_busy_state_shows_while_the_answer_is_on_its_way(page: Page):
+    held = []
+    page.route("**/api/ask", lambda route: held.append(route))
+    box = page.get_by_label("Your question")
+    box.fill(SIDE_EFFECTS)
+    box.press("Enter")
+
+    expect(page.locator(".reply-pending")).to_contain_text("Looking in the source")
+    expect(page.locator("#ask-form")).to_have_attribute("aria-busy", "true")
+    expect(page.locator("#ask-button")).to_have_text("Asking…")
+    held[0].continue_()
+
+    expect(page.locator(".reply-answer")).to_be_visible()
+    expect(page.locator("#ask-form")).to_have_attribute("aria-busy", "false")
+    expect(page.locator("#ask-button")).to_have_text("Ask")
+
+
+def test_error_reply_shows_the_service_message_and_keeps_the_question(page: Page):
+    error = {"error": {"code": "unavailable", "message": "The corpus is being rebuilt; ask again in a moment."}}
+    page.route("**/api/ask", lambda route: route.fulfill(status=503, content_type="application/json",
+                                                          body=json.dumps(error)))
+    turn, _ = ask_with_keyboard(page, SIDE_EFFECTS)
+
+    expect(turn.locator(".reply-error")).to_contain_text("Could not answer")
+    expect(turn.locator(".reply-error")).to_contain_text("The corpus is being rebuilt; ask again in a moment.")
+    expect(page.get_by_label("Your question")).to_have_value(SIDE_EFFECTS)
+
+
+def test_keyboard_alone_asks_a_suggestion_and_opens_its_context_with_visible_focus(page: Page):
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to the question box")).to_be_focused()
+    page.keyboard.press("Tab")
+    suggestion = page.get_by_role("button", name=SIDE_EFFECTS)
+    expect(suggestion).to_be_focused()
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
+
+    page.keyboard.press("Enter")
+
+    expect(page.locator(".reply-answer")).to_be_visible()
+    expect(page.get_by_label("Your question")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    toggle = page.locator(".context-toggle").last
+    expect(toggle).to_be_focused()
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
+    page.keyboard.press("Space")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(page.locator(".context").last).to_be_visible()
+
+
+def test_phone_width_has_no_horizontal_scroll(page: Page, output_dir):
+    page.set_viewport_size(PHONE)
+    overflow = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    assert page.evaluate(overflow) == 0
+    screenshot(page, output_dir / "welcome-phone.png")
+
+    turn, _ = ask_with_keyboard(page, SIDE_EFFECTS)
+    turn.get_by_role("button", name="Show in context").first.click()
+    ask_with_keyboard(page, "What is the capital of France?")
+
+    assert page.evaluate(overflow) == 0
+    screenshot(page, output_dir / "conversation-phone.png")
