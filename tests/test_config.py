@@ -15,7 +15,7 @@ def test_defaults_apply_when_the_environment_is_empty():
     assert settings.qa_max_document_bytes == 5 * 1024 * 1024
     assert settings.qa_max_question_chars == 1000
     assert settings.qa_max_body_bytes == 64 * 1024
-    assert settings.qa_min_coverage == 0.5
+    assert settings.qa_min_confidence == 0.5
     assert settings.qa_reload_seconds == 2.0
     assert settings.qa_log_level == "INFO"
 
@@ -24,16 +24,23 @@ def test_environment_values_are_converted_to_the_setting_type():
     settings = Settings.from_env(environ={
         "QA_CORPUS": "/srv/articles",
         "QA_MAX_QUESTION_CHARS": "200",
-        "QA_MIN_COVERAGE": "0.35",
+        "QA_MIN_CONFIDENCE": "0.35",
         "QA_RELOAD_SECONDS": "0",
         "QA_LOG_LEVEL": "WARNING",
+        "QA_LOG_QUESTIONS": "yes",
     })
 
     assert str(settings.corpus_path) == "/srv/articles"
     assert settings.qa_max_question_chars == 200
-    assert settings.qa_min_coverage == 0.35
+    assert settings.qa_min_confidence == 0.35
     assert settings.qa_reload_seconds == 0.0
     assert settings.qa_log_level == "WARNING"
+    assert settings.qa_log_questions is True
+
+
+@pytest.mark.parametrize(("word", "value"), [("1", True), ("On", True), ("false", False), ("no", False)])
+def test_yes_no_settings_read_words_not_python_truthiness(word, value):
+    assert Settings.from_env(environ={"QA_LOG_QUESTIONS": word}).qa_log_questions is value
 
 
 def test_an_empty_variable_means_the_default():
@@ -51,11 +58,14 @@ def test_overrides_win_over_the_environment_and_ignore_case():
     ("QA_MAX_QUESTION_CHARS", "0"),
     ("QA_MAX_BODY_BYTES", "-1"),
     ("QA_MAX_DOCUMENT_BYTES", "1.5"),
-    ("QA_MIN_COVERAGE", "1.5"),
-    ("QA_MIN_COVERAGE", "half"),
+    ("QA_MIN_CONFIDENCE", "1.5"),
+    ("QA_MIN_CONFIDENCE", "half"),
     ("QA_RELOAD_SECONDS", "-2"),
     ("QA_RELOAD_SECONDS", "nan"),
     ("QA_LOG_LEVEL", "LOUD"),
+    ("QA_LOG_QUESTIONS", "maybe"),
+    ("QA_ADMIN_TOKEN", "short"),
+    ("DATABASE_URL", "mysql://localhost/qa"),
 ])
 def test_an_invalid_value_raises_config_error_naming_the_variable(variable, value):
     with pytest.raises(ConfigError, match=variable):
