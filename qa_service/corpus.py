@@ -9,7 +9,9 @@ import time
 from dataclasses import dataclass
 
 from .index import AnalysedDocument, Index, analyse
-from .store import FolderStore, SkippedFile
+from .store import FolderStore, PostgresStore, SkippedFile, StoreUnavailable
+
+CorpusStore = FolderStore | PostgresStore
 
 log = logging.getLogger(__name__)
 
@@ -35,31 +37,65 @@ def corpus_version(documents: list[AnalysedDocument]) -> str:
     return digest.hexdigest()[:16]
 
 
-class LiveCorpus:
-    """Holds the current Corpus and replaces it when the store changes; readers never wait for a rebuild."""
+@dataclass(frozen=True)
+class _Served:
+    """The corpus now served and the store's marker and signature read just before it was loaded."""
 
-    def __init__(self, store: FolderStore, reload_seconds: float):
+    corpus: Corpus
+    marker: object
+    signature: object
+
+
+class LiveCorpus:
+    """Holds the current Corpus and replaces it when the store changes.
+
+    A new corpus is built beside the one being served, then swapped in with one assignment, so no reader sees
+    a half-built index. Every call to current() compares the store's marker (written by every write, in any
+    process): when it moved, the request waits for the new corpus, because the write that moved it has been
+    acknowledged. Changes made behind the store's back (files edited by hand) are looked for at most every
+    `reload_seconds`; the request that notices rebuilds, while other requests are answered from the old corpus.
+    """
+
+    def __init__(self, store: CorpusStore, reload_seconds: float):
         self.store = store
         self.reload_seconds = reload_seconds
         self._analysed: dict[tuple[str, str], AnalysedDocument] = {}
         self._lock = threading.Lock()
-        self._checked_at = 0.0
-        self._signature = store.signature()
-        self._current = self._build()
+        self._checked_at = time.monotonic()
+        self._served = self._rebuild()
 
     def current(self) -> Corpus:
-        """The corpus to answer from now; checks the store at most every `reload_seconds`."""
+        """The corpus to answer from now: one that includes every write acknowledged before this call."""
+        try:
+            if self.store.marker() != self._served.marker:
+                return self.refresh()
+            self._look_for_changes()
+        except StoreUnavailable:
+            log.warning("cannot read the store; answering from corpus %s", self._served.corpus.version,
+                        exc_info=True)
+        return self._served.corpus
+
+    def _look_for_changes(self) -> None:
         now = time.monotonic()
         if now - self._checked_at >= self.reload_seconds and self._lock.acquire(blocking=False):
             try:
                 self._checked_at = now
-                signature = self.store.signature()
-                if signature != self._signature:
-                    self._signature = signature
-                    self._current = self._build()
+                if self.store.signature() != self._served.signature:
+                    self._served = self._rebuild()
             finally:
                 self._lock.release()
-        return self._current
+
+    def refresh(self) -> Corpus:
+        """Wait until the served corpus matches the store's marker (rebuilding at most once), and return it."""
+        with self._lock:
+            if self.store.marker() != self._served.marker:
+                self._served = self._rebuild()
+            return self._served.corpus
+
+    def _rebuild(self) -> _Served:
+        # Read before loading: a write that lands during the load moves the marker again, so it is not missed.
+        marker, signature = self.store.marker(), self.store.signature()
+        return _Served(self._build(), marker, signature)
 
     def _build(self) -> Corpus:
         started = time.perf_counter()

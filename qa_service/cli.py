@@ -1,0 +1,71 @@
+"""The `corpus` command group (`flask --app qa_service corpus ...`): list, add, remove and check documents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from .documents import DocumentRejected, format_of
+from .store import UnknownDocument
+
+corpus = AppGroup("corpus", help="List, add, remove and check the documents of the store the service reads "
+                  "(the QA_CORPUS folder, or PostgreSQL when DATABASE_URL is set).")
+
+
+def store():
+    return current_app.extensions["qa_store"]
+
+
+@corpus.command("list")
+def list_documents() -> None:
+    """Print every document served: id, format, version and title."""
+    documents, skipped = store().load()
+    for document in sorted(documents, key=lambda d: d.id):
+        click.echo(f"{document.id}\t{document.format}\t{document.version}\t{document.title}")
+    click.echo(f"{len(documents)} documents in {store()!r}" + (f", {len(skipped)} skipped (see 'corpus check')"
+                                                                if skipped else ""), err=True)
+
+
+@corpus.command("add")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--id", "doc_id", help="The document's id (default: the file name without its extension).")
+@click.option("--title", help="The document's title (default: taken from the document).")
+def add_document(file: Path, doc_id: str | None, title: str | None) -> None:
+    """Add FILE (.txt, .md or .html) to the corpus, or replace the document with the same id."""
+    fmt = format_of(file)
+    if fmt is None:
+        raise click.ClickException(f"{file.name}: not a .txt, .md or .html file")
+    try:
+        written = store().put(doc_id or file.stem, file.read_bytes(), fmt, title)
+    except DocumentRejected as error:
+        raise click.ClickException(str(error)) from None
+    document = written.document
+    click.echo(f"{'added' if written.created else 'replaced'} {document.id} (version {document.version}): "
+               f"{document.title}")
+
+
+@corpus.command("remove")
+@click.argument("doc_id", metavar="ID")
+def remove_document(doc_id: str) -> None:
+    """Remove the document ID from the corpus."""
+    try:
+        store().delete(doc_id)
+    except UnknownDocument:
+        raise click.ClickException(f"no document with the id {doc_id!r}") from None
+    except DocumentRejected as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"removed {doc_id}")
+
+
+@corpus.command("check")
+def check_documents() -> None:
+    """Report every file (or stored document) that is not served, and why; exit with 1 if there is one."""
+    documents, skipped = store().load()
+    for item in skipped:
+        click.echo(f"{item.name}\t{item.reason}\t{item.message}")
+    click.echo(f"{len(documents)} documents served, {len(skipped)} skipped", err=True)
+    if skipped:
+        raise SystemExit(1)

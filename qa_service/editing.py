@@ -1,0 +1,148 @@
+"""Writing documents over HTTP: PUT and DELETE /api/documents/<id>, for holders of the admin token only."""
+
+from __future__ import annotations
+
+import hmac
+import json
+
+from flask import Blueprint, current_app, jsonify, request, url_for
+from werkzeug.datastructures import ETags
+
+from .documents import ID_RULE, DocumentRejected, is_valid_id
+from .errors import ApiError
+from .store import EXTENSIONS, Precondition, PreconditionFailed, UnknownDocument
+
+bp = Blueprint("editing", __name__)
+
+MEDIA_TYPES = {"text/plain": "text", "text/markdown": "markdown", "text/html": "html"}
+JSON_ALLOWANCE = 64 * 1024  # room for the JSON quoting around a document's text
+REJECTION_STATUS = {"bad_id": 400, "format": 400, "too_large": 413}  # any other reason: 422
+REALM = 'Bearer realm="qa-service admin"'
+
+
+def require_admin_token() -> None:
+    """Let the request through only with "Authorization: Bearer <QA_ADMIN_TOKEN>"."""
+    expected = current_app.extensions["qa_settings"].qa_admin_token
+    if not expected:
+        raise ApiError(403, "writing_disabled", "Writing documents over HTTP is turned off on this server. To turn it "
+                       "on, set the QA_ADMIN_TOKEN environment variable to a secret of at least 16 characters and "
+                       "restart; then send it as 'Authorization: Bearer <token>'.")
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not given.strip():
+        raise ApiError(401, "unauthorized", "Writing needs the admin token: send 'Authorization: Bearer <token>'.",
+                       {"WWW-Authenticate": REALM})
+    # Compared in constant time, as bytes: how long a guess matched must not show in the reply's timing.
+    if not hmac.compare_digest(given.strip().encode("utf-8"), expected.encode("utf-8")):
+        raise ApiError(401, "unauthorized", "The admin token is wrong.",
+                       {"WWW-Authenticate": f'{REALM}, error="invalid_token"'})
+
+
+def checked_id(doc_id: str) -> str:
+    if not is_valid_id(doc_id):
+        raise ApiError(400, "invalid_id", f"{doc_id!r} is not a valid document id: {ID_RULE}.")
+    return doc_id
+
+
+def precondition() -> Precondition:
+    """If-Match and If-None-Match as sets of strong versions ("*": any); weak tags never match a write."""
+
+    def versions(header: str, etags: ETags) -> frozenset[str] | None:
+        if header not in request.headers:
+            return None
+        return frozenset(etags.as_set()) | ({"*"} if etags.star_tag else set())
+
+    return Precondition(versions("If-Match", request.if_match), versions("If-None-Match", request.if_none_match))
+
+
+def read_document_body(limit: int) -> tuple[bytes, str, str | None]:
+    """(source bytes, format, title) from a text/plain, text/markdown or text/html body, or a JSON one."""
+    media_type = request.mimetype
+    is_json = media_type == "application/json"
+    if media_type not in MEDIA_TYPES and not is_json:
+        raise ApiError(415, "unsupported_media_type", "Send the document as text/plain, text/markdown or text/html, "
+                       "or as JSON {\"text\": ..., \"format\": \"text\"|\"markdown\"|\"html\", \"title\": ...}.")
+    body_limit = 2 * limit + JSON_ALLOWANCE if is_json else limit
+    if request.content_length is not None and request.content_length > body_limit:
+        raise ApiError(413, "too_large", f"The document is {request.content_length} bytes; the limit is {limit} "
+                       "bytes.")
+    request.max_content_length = body_limit
+    raw = request.get_data(cache=False)
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in {"utf-8", "utf8"}:
+        raise ApiError(422, "not_utf8", f"Documents must be UTF-8 text, not {charset}.")
+    if not is_json:
+        return raw, MEDIA_TYPES[media_type], None
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "malformed_json", "The request body is not valid JSON.") from None
+    if not isinstance(body, dict) or not isinstance(body.get("text"), str):
+        raise ApiError(400, "invalid_request", "The JSON body must be an object with a 'text' string.")
+    fmt, title = body.get("format", "text"), body.get("title")
+    if fmt not in EXTENSIONS:
+        raise ApiError(400, "invalid_format", "'format' must be \"text\", \"markdown\" or \"html\".")
+    if title is not None and not isinstance(title, str):
+        raise ApiError(400, "invalid_request", "'title' must be a string.")
+    return body["text"].encode("utf-8", "surrogatepass"), fmt, title
+
+
+def rejected(error: DocumentRejected) -> ApiError:
+    status = REJECTION_STATUS.get(error.reason, 422)
+    code = {400: "invalid_id" if error.reason == "bad_id" else "invalid_format", 413: "too_large"}.get(
+        status, "unusable_document")
+    return ApiError(status, code, str(error))
+
+
+def conflict(error: PreconditionFailed) -> ApiError:
+    now = f"its version is now {error.current}" if error.current else "it does not exist"
+    return ApiError(412, "version_mismatch", f"The document was not changed: {now}, which does not meet the "
+                    "If-Match / If-None-Match condition. Read it again and retry.")
+
+
+# "path" lets ids with slashes ("../etc/passwd", "%2e%2e%2f...") reach the id check and get a 400, not a 404.
+@bp.put("/api/documents/", defaults={"doc_id": ""})
+@bp.put("/api/documents/<path:doc_id>")
+def put_document(doc_id: str):
+    require_admin_token()
+    checked_id(doc_id)
+    settings = current_app.extensions["qa_settings"]
+    raw, fmt, title = read_document_body(settings.qa_max_document_bytes)
+    try:
+        written = current_app.extensions["qa_store"].put(doc_id, raw, fmt, title, precondition())
+    except DocumentRejected as error:
+        raise rejected(error) from None
+    except PreconditionFailed as error:
+        raise conflict(error) from None
+    # This worker serves the new corpus before acknowledging; the others see the store's marker move.
+    corpus = current_app.extensions["qa_corpus"].refresh()
+    document = written.document
+    response = jsonify({
+        "id": document.id,
+        "title": document.title,
+        "format": document.format,
+        "size": len(document.text.encode("utf-8")),
+        "version": document.version,
+        "created": written.created,
+        "corpus_version": corpus.version,
+    })
+    response.status_code = 201 if written.created else 200
+    response.set_etag(document.version)
+    if written.created:
+        response.headers["Location"] = url_for("api.get_document", doc_id=doc_id)
+    return response
+
+
+@bp.delete("/api/documents/", defaults={"doc_id": ""})
+@bp.delete("/api/documents/<path:doc_id>")
+def delete_document(doc_id: str):
+    require_admin_token()
+    checked_id(doc_id)
+    try:
+        current_app.extensions["qa_store"].delete(doc_id, precondition())
+    except UnknownDocument:
+        raise ApiError(404, "unknown_document", f"No document with the id {doc_id!r}.") from None
+    except PreconditionFailed as error:
+        raise conflict(error) from None
+    current_app.extensions["qa_corpus"].refresh()
+    return "", 204
+

@@ -1,0 +1,1 @@
+"""Tests that need a PostgreSQL server, and the throwaway server they run against."""

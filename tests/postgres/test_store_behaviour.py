@@ -1,0 +1,258 @@
+"""Writing to a store: the folder store and the PostgreSQL store pass the same tests, run against each."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from qa_service import create_app
+from qa_service import store as store_module
+from qa_service.documents import DocumentRejected
+from qa_service.store import FolderStore, PostgresStore, Precondition, PreconditionFailed, UnknownDocument
+
+LIMIT = 10_000
+LITHIUM = b"Lithium Facts\n\nLithium is a soft metal. It floats on oil."
+SODIUM = b"# Sodium\n\nSodium is a soft metal that reacts with water."
+
+
+@pytest.fixture(params=["folder", "postgresql"])
+def open_store(request, tmp_path: Path):
+    """A function that opens a (new handle on the same) store; each test gets an empty one."""
+    if request.param == "folder":
+        folder = tmp_path / "corpus"
+        yield lambda: FolderStore(folder, LIMIT)
+        return
+    url = request.getfixturevalue("database_url")
+    opened = []
+
+    def open_postgres():
+        store = PostgresStore(url, LIMIT)
+        store.set_up(seed=FolderStore(tmp_path / "no-seed", LIMIT))
+        opened.append(store)
+        return store
+
+    yield open_postgres
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def store(open_store):
+    return open_store()
+
+
+def served(store) -> dict[str, tuple[str, str, str]]:
+    documents, skipped = store.load()
+    assert skipped == []
+    return {d.id: (d.format, d.title, d.text) for d in documents}
+
+
+def test_a_new_document_is_created_and_served(store):
+    written = store.put("lithium", LITHIUM, "text")
+
+    assert written.created
+    assert written.document.version == store.current("lithium").version
+    assert served(store) == {"lithium": ("text", "Lithium Facts", LITHIUM.decode())}
+
+
+def test_a_document_is_replaced_and_its_version_changes(store):
+    first = store.put("lithium", LITHIUM, "text").document
+    second = store.put("lithium", LITHIUM + b" It is silvery.", "text")
+
+    assert not second.created
+    assert second.document.version != first.version
+    assert served(store)["lithium"][2].endswith("It is silvery.")
+
+
+def test_a_change_of_format_leaves_one_document_under_the_id(store):
+    store.put("lithium", LITHIUM, "text")
+    store.put("lithium", b"<h1>Lithium</h1><p>Lithium is light.</p>", "html")
+
+    assert served(store) == {"lithium": ("html", "Lithium", "Lithium\n\nLithium is light.")}
+
+
+def test_a_title_given_with_the_document_is_kept(open_store):
+    open_store().put("sodium", SODIUM, "markdown", title="All about sodium")
+
+    assert served(open_store())["sodium"][:2] == ("markdown", "All about sodium")
+
+
+def test_writes_are_seen_by_another_handle_on_the_same_store(open_store):
+    writer, reader = open_store(), open_store()
+    writer.put("lithium", LITHIUM, "text")
+    writer.put("sodium", SODIUM, "markdown")
+    writer.delete("lithium")
+
+    assert set(served(reader)) == {"sodium"}
+
+
+def test_every_write_moves_the_marker_even_twice_in_a_row(store):
+    markers = [store.marker()]
+    store.put("lithium", LITHIUM, "text")
+    markers.append(store.marker())
+    store.put("lithium", LITHIUM, "text")
+    markers.append(store.marker())
+    store.delete("lithium")
+    markers.append(store.marker())
+
+    assert len(set(markers)) == 4
+
+
+@pytest.mark.parametrize(("doc_id", "raw", "fmt", "reason"), [
+    ("../etc/passwd", LITHIUM, "text", "bad_id"),
+    ("", LITHIUM, "text", "bad_id"),
+    ("..", LITHIUM, "text", "bad_id"),
+    ("x" * 101, LITHIUM, "text", "bad_id"),
+    ("lithium", b"Lithium is a soft metal. " * 500, "text", "too_large"),
+    ("lithium", "café au lait.".encode("latin-1"), "text", "encoding"),
+    ("lithium", b"   \n\n  ", "text", "empty"),
+    ("lithium", b"-- --", "text", "no_text"),
+    ("lithium", b"<script>alert(1)</script>", "html", "no_text"),
+    ("lithium", LITHIUM, "pdf", "format"),
+])
+def test_a_rejected_write_changes_nothing(store, doc_id, raw, fmt, reason):
+    store.put("lithium", LITHIUM, "text")
+    before = (served(store), store.marker())
+
+    with pytest.raises(DocumentRejected) as rejected:
+        store.put(doc_id, raw, fmt)
+
+    assert rejected.value.reason == reason
+    assert (served(store), store.marker()) == before
+
+
+def test_if_match_with_an_old_version_is_refused_and_changes_nothing(store):
+    old = store.put("lithium", LITHIUM, "text").document.version
+    store.put("lithium", LITHIUM + b" It is silvery.", "text")
+    before = served(store)
+
+    with pytest.raises(PreconditionFailed):
+        store.put("lithium", SODIUM, "markdown", precondition=Precondition(if_match=frozenset({old})))
+    with pytest.raises(PreconditionFailed):
+        store.delete("lithium", precondition=Precondition(if_match=frozenset({old})))
+
+    assert served(store) == before
+
+
+def test_if_match_with_the_current_version_goes_ahead(store):
+    version = store.put("lithium", LITHIUM, "text").document.version
+
+    store.put("lithium", SODIUM, "markdown", precondition=Precondition(if_match=frozenset({version})))
+
+    assert served(store)["lithium"][0] == "markdown"
+
+
+def test_if_none_match_star_creates_but_never_replaces(store):
+    create_only = Precondition(if_none_match=frozenset({"*"}))
+    assert store.put("lithium", LITHIUM, "text", precondition=create_only).created
+
+    with pytest.raises(PreconditionFailed):
+        store.put("lithium", SODIUM, "markdown", precondition=create_only)
+    assert served(store)["lithium"][0] == "text"
+
+
+def test_if_match_on_a_missing_document_is_refused(store):
+    with pytest.raises(PreconditionFailed):
+        store.put("lithium", LITHIUM, "text", precondition=Precondition(if_match=frozenset({"*"})))
+    assert served(store) == {}
+
+
+def test_deleting_an_unknown_document_is_an_error_that_changes_nothing(store):
+    store.put("lithium", LITHIUM, "text")
+    marker = store.marker()
+
+    with pytest.raises(UnknownDocument):
+        store.delete("sodium")
+    assert store.marker() == marker
+
+
+def test_concurrent_writers_lose_no_document(open_store):
+    open_store().put("seed", LITHIUM, "text")
+    errors = []
+
+    def writer(n: int):
+        handle = open_store()
+        try:
+            for i in range(5):
+                handle.put(f"doc-{n}-{i}", LITHIUM + f" Number {n}.{i}.".encode(), "text")
+        except Exception as error:  # a failure in a thread must fail the test, not vanish
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert errors == []
+    assert set(served(open_store())) == {"seed"} | {f"doc-{n}-{i}" for n in range(4) for i in range(5)}
+
+
+def test_of_two_editors_holding_the_same_version_only_one_wins(open_store):
+    version = open_store().put("lithium", LITHIUM, "text").document.version
+    expected = Precondition(if_match=frozenset({version}))
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def editor(text: bytes):
+        handle = open_store()
+        start.wait(10)
+        try:
+            handle.put("lithium", text, "text", precondition=expected)
+            outcomes.append(("written", text))
+        except PreconditionFailed:
+            outcomes.append(("refused", text))
+
+    threads = [threading.Thread(target=editor, args=(LITHIUM + f" Edit {n}.".encode(),)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert sorted(kind for kind, _ in outcomes) == ["refused", "written"]
+    winner = next(text for kind, text in outcomes if kind == "written")
+    assert served(open_store())["lithium"][2] == winner.decode()
+
+
+def test_a_load_parses_only_what_changed_since_the_last(store, monkeypatch):
+    for n in range(5):
+        store.put(f"doc-{n}", LITHIUM + f" Number {n}.".encode(), "text")
+    store.load()
+    parsed = []
+    real_parse = store_module.parse_document
+
+    def counting_parse(doc_id, *args, **kwargs):
+        parsed.append(doc_id)
+        return real_parse(doc_id, *args, **kwargs)
+
+    store.put("doc-3", LITHIUM + b" Changed.", "text")
+    monkeypatch.setattr(store_module, "parse_document", counting_parse)
+    documents, _ = store.load()
+
+    assert parsed == ["doc-3"]
+    assert len(documents) == 5
+
+
+def test_the_service_writes_and_answers_through_the_store(open_store, tmp_path):
+    # The app opens its own handle from the settings; this one only prepares the store.
+    prepared = open_store()
+    prepared.put("sodium", SODIUM, "markdown")
+    settings = ({"DATABASE_URL": prepared.url} if isinstance(prepared, PostgresStore)
+                else {"QA_CORPUS": str(prepared.folder)})
+    app = create_app({**settings, "QA_RELOAD_SECONDS": 3600, "QA_ADMIN_TOKEN": "t" * 20})
+    client = app.test_client()
+    auth = {"Authorization": "Bearer " + "t" * 20}
+
+    created = client.put("/api/documents/lithium", data=LITHIUM, content_type="text/plain", headers=auth)
+    answer = client.post("/api/ask", json={"question": "Does lithium float on oil?"}).get_json()
+    removed = client.delete("/api/documents/lithium", headers={**auth, "If-Match": created.headers["ETag"]})
+    after = client.post("/api/ask", json={"question": "Does lithium float on oil?"}).get_json()
+
+    assert created.status_code == 201
+    assert answer["corpus_version"] == created.get_json()["corpus_version"]
+    assert any("It floats on oil." in q["text"] for q in answer["quotes"])
+    assert removed.status_code == 204
+    assert not any("lithium" in q["document"] for q in after["quotes"])
+    assert set(served(open_store())) == {"sodium"}
