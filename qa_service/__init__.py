@@ -11,7 +11,7 @@ from . import limits, logs, security
 from .config import PROJECT_ROOT, Settings
 from .corpus import LiveCorpus
 from .errors import register_error_handlers
-from .store import FolderStore
+from .store import open_store
 
 
 def create_app(config: Mapping[str, object] | None = None) -> Flask:
@@ -22,14 +22,17 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.json.sort_keys = False
     app.config["MAX_CONTENT_LENGTH"] = max(settings.qa_max_body_bytes, settings.qa_max_document_bytes)
     logging.basicConfig(level=settings.qa_log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    store = FolderStore(settings.corpus_path, settings.qa_max_document_bytes)
+    store = open_store(settings)
     app.extensions["qa_settings"] = settings
+    app.extensions["qa_store"] = store
     app.extensions["qa_corpus"] = LiveCorpus(store, settings.qa_reload_seconds)
 
-    from . import api, web
+    from . import api, cli, editing, web
 
     app.register_blueprint(api.bp)
+    app.register_blueprint(editing.bp)
     app.register_blueprint(web.bp)
+    app.cli.add_command(cli.corpus)
     register_error_handlers(app)
     # Logging first: its clock then also times requests that the rate limit turns away.
     logs.init_app(app)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIN_ADMIN_TOKEN_CHARS = 16
 
 
 class ConfigError(ValueError):
@@ -31,6 +32,12 @@ class Settings:
     qa_rate_limit_storage: str = "memory://"
     qa_rate_limit_exempt: str = "127.0.0.1,::1"
     qa_proxy_hops: int = 0
+    # Writing documents over HTTP (PUT/DELETE /api/documents/<id>, the /admin page) needs
+    # "Authorization: Bearer <QA_ADMIN_TOKEN>"; empty (the default) turns HTTP writes off.
+    qa_admin_token: str = field(default="", repr=False)
+    # postgresql://user:password@host:port/dbname: keep documents in PostgreSQL instead of the QA_CORPUS folder
+    # (which then only seeds an empty database).
+    database_url: str = field(default="", repr=False)
 
     @classmethod
     def from_env(cls, overrides: Mapping[str, object] | None = None, environ: Mapping[str, str] | None = None
@@ -54,6 +61,11 @@ class Settings:
             raise ConfigError(f"QA_MIN_COVERAGE must be between 0 and 1, not {self.qa_min_coverage}")
         if self.qa_reload_seconds < 0:
             raise ConfigError("QA_RELOAD_SECONDS must not be negative")
+        if self.qa_admin_token and len(self.qa_admin_token) < MIN_ADMIN_TOKEN_CHARS:
+            raise ConfigError(f"QA_ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN_CHARS} characters long "
+                              "(for example: python -c 'import secrets; print(secrets.token_urlsafe(32))')")
+        if self.database_url and not self.database_url.startswith(("postgresql://", "postgres://")):
+            raise ConfigError("DATABASE_URL must be a postgresql:// URL")
 
     @property
     def corpus_path(self) -> Path:
