@@ -208,10 +208,12 @@ form.addEventListener("submit", (event) => {
 });
 
 for (const button of document.querySelectorAll(".suggestion")) {
-  button.addEventListener("click", () => {
+  button.addEventListener("click", (event) => {
     if (conversation.request) return;
-    // The suggestions disappear with the welcome text, so focus moves to where the next question is typed.
-    input.focus();
+    // The suggestions disappear with the welcome text, so focus moves to where the next question is typed;
+    // on a touch screen that would open the keyboard over the answer, so it moves to the conversation instead.
+    if (event.pointerType === "touch") thread.focus();
+    else input.focus();
     ask(button.dataset.question);
   });
 }

@@ -103,7 +103,9 @@ def server(e2e_corpus: Path, output_dir: Path):
     port = free_port()
     # The Procfile binds every interface for a platform's router; the tests keep all traffic on loopback.
     command = procfile_command().replace("0.0.0.0", "127.0.0.1")
-    env = {**os.environ, "PORT": str(port), "QA_CORPUS": str(e2e_corpus),
+    # Settings of the calling shell (a database store, say) must not replace the temporary corpus folder.
+    inherited = {name: value for name, value in os.environ.items() if not name.startswith("QA_")}
+    env = {**inherited, "PORT": str(port), "QA_CORPUS": str(e2e_corpus),
            "PATH": f"{executables_dir()}{os.pathsep}{os.environ.get('PATH', '')}"}
     log = output_dir / "server.log"
     with log.open("w") as log_file:

@@ -195,3 +195,17 @@ def test_phone_width_has_no_horizontal_scroll(page: Page, output_dir):
 
     assert page.evaluate(overflow) == 0
     screenshot(page, output_dir / "conversation-phone.png")
+
+
+def test_tapping_a_suggestion_on_a_touch_screen_keeps_the_keyboard_closed(browser, server):
+    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True, base_url=server)
+    try:
+        page = context.new_page()
+        page.goto("/")
+        page.get_by_role("button", name=SIDE_EFFECTS).tap()
+
+        expect(page.locator(".reply-answer")).to_be_visible()
+        expect(page.locator("#thread")).to_be_focused()
+        expect(page.get_by_label("Your question")).not_to_be_focused()
+    finally:
+        context.close()
