@@ -1,4 +1,4 @@
-"""Rate limits: who a client is, and how many questions and writes each client may send per period."""
+"""Limits: bodies over their size limit refused however they are sent, and per-client rate limits."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import limits
 import limits.storage
 import limits.strategies
-from flask import Flask, request
+from flask import Flask, Request, request
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import ConfigError, Settings
@@ -24,6 +25,20 @@ NO_EXEMPTIONS = "none"
 WRITE_METHODS = frozenset({"PUT", "POST", "PATCH", "DELETE"})
 ASK_ENDPOINT = "api.ask"
 STORAGE_WARNING_SECONDS = 60.0
+
+
+class BodyLimitedRequest(Request):
+    """A request whose body over `max_content_length` is refused with 413, with or without Content-Length."""
+
+    def get_data(self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False) -> bytes | str:
+        data = super().get_data(cache=cache, as_text=False, parse_form_data=parse_form_data)
+        limit = self.max_content_length
+        # Werkzeug refuses a Content-Length over the limit, but cuts a body streamed without one (chunked) at
+        # the limit and hands on the first part as if it were whole. A byte still unread there means it was longer.
+        if (self.content_length is None and limit is not None and len(data) >= limit
+                and self.environ["wsgi.input"].read(1)):
+            raise RequestEntityTooLarge()
+        return data.decode(errors="replace") if as_text else data
 
 
 @dataclass
@@ -121,6 +136,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         # Behind proxies every request comes from the nearest one; the client is in X-Forwarded-For, which only
         # the configured number of trusted proxies may set (anything further left is the client's own claim).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.qa_proxy_hops)
+    app.request_class = BodyLimitedRequest
     rate_limits = RateLimits.from_settings(settings)
     app.extensions["qa_rate_limits"] = rate_limits
     app.before_request(rate_limits.check)

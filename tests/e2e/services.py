@@ -1,0 +1,145 @@
+"""Processes the hardening tests start on loopback: the service under gunicorn with chosen settings, and Redis."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+STARTUP_SECONDS = 60
+STOP_SECONDS = 20
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def procfile_command() -> str:
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        if line.startswith("web:"):
+            # The Procfile binds every interface for a platform's router; the tests keep all traffic on loopback.
+            return line.removeprefix("web:").strip().replace("0.0.0.0", "127.0.0.1")
+    raise AssertionError("the Procfile has no 'web:' line")
+
+
+def bin_dir() -> Path:
+    for folder in (ROOT / ".venv" / "bin", Path(sys.executable).parent):
+        if (folder / "gunicorn").exists():
+            return folder
+    raise AssertionError("gunicorn is not installed: run scripts/test.sh, which installs requirements.txt")
+
+
+def wait_for(check, what: str, process: subprocess.Popen, log: Path, seconds: float = STARTUP_SECONDS) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"{what} exited with status {process.returncode}; its log:\n{log.read_text()}")
+        if check():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{what} was not ready within {seconds} s; its log:\n{log.read_text()}")
+
+
+@dataclass
+class Service:
+    """The service as the Procfile runs it, with its own settings, log file and loopback port."""
+
+    url: str
+    process: subprocess.Popen
+    log: Path
+
+    @property
+    def master_pid(self) -> int:
+        return self.process.pid
+
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.master_pid}/task/{self.master_pid}/children")
+        return sorted(int(pid) for pid in children.read_text().split()) if children.exists() else []
+
+    def request_lines(self) -> list[dict]:
+        """The JSON request log lines written so far."""
+        lines = []
+        for line in self.log.read_text(errors="replace").splitlines():
+            _, marker, payload = line.partition("qa_service.requests: ")
+            if marker:
+                lines.append(json.loads(payload))
+        return lines
+
+    def healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
+                return response.status == 200
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            return False
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def start_service(corpus: Path, log: Path, settings: dict[str, str] | None = None, extra_args: str = "") -> Service:
+    """Start the Procfile's gunicorn command on a free loopback port and wait until it answers /healthz."""
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "QA_CORPUS": str(corpus), **(settings or {}),
+           "PATH": f"{bin_dir()}{os.pathsep}{os.environ.get('PATH', '')}"}
+    with log.open("w") as log_file:
+        process = subprocess.Popen(["bash", "-c", f"exec {procfile_command()} {extra_args}"], cwd=ROOT, env=env,
+                                   stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
+    service = Service(f"http://127.0.0.1:{port}", process, log)
+    try:
+        wait_for(service.healthy, "the service", process, log)
+    except AssertionError:
+        service.stop()
+        raise
+    return service
+
+
+@dataclass
+class Redis:
+    """A throwaway redis-server on loopback that keeps nothing on disk."""
+
+    url: str
+    process: subprocess.Popen
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(STOP_SECONDS)
+
+
+def start_redis(log: Path) -> Redis:
+    server = shutil.which("redis-server")
+    if server is None:
+        raise AssertionError("redis-server is missing: install Debian's 'redis-server' package "
+                             "(scripts/test.sh does it when run as root)")
+    port = free_port()
+    with log.open("w") as log_file:
+        process = subprocess.Popen([server, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+                                    "--appendonly", "no"], stdout=log_file, stderr=subprocess.STDOUT)
+
+    def answers_ping() -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
+                connection.sendall(b"PING\r\n")
+                return connection.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    wait_for(answers_ping, "redis-server", process, log, seconds=20)
+    return Redis(f"redis://127.0.0.1:{port}/0", process)
