@@ -9,7 +9,9 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 
@@ -138,7 +140,7 @@ class Index:
     documents: list[AnalysedDocument]
     passages: list[Passage]
     passage_document: np.ndarray
-    postings: dict[str, tuple[np.ndarray, np.ndarray]]
+    postings: Mapping[str, tuple[np.ndarray, np.ndarray]]  # term -> (passage ids, BM25 term weights)
     idf: dict[str, float]
     document_frequency: dict[str, int]
     average_idf: float
@@ -152,49 +154,33 @@ class Index:
 
     @classmethod
     def build(cls, documents: list[AnalysedDocument]) -> Index:
-        passages: list[Passage] = []
-        passage_terms: list[Counter] = []
-        for d_index, doc in enumerate(documents):
-            for first, last in doc.windows:
-                passages.append(Passage(len(passages), d_index, first, last))
-                counts: Counter = Counter()
-                for i in range(first, last + 1):
-                    counts.update(doc.sentence_terms[i])
-                passage_terms.append(counts)
+        terms_seen, term_numbers, sentence_start = _numbered_terms(documents)
+        passages, passage_document, token_start, passage_length = _passages(documents, sentence_start)
         n = len(passages)
-        doc_len = np.array([sum(c.values()) for c in passage_terms], dtype=np.float64)
-        avgdl = float(doc_len.sum() / n) if n else 0.0
-
-        df: dict[str, int] = {}
-        postings_ids: dict[str, list[int]] = {}
-        postings_tf: dict[str, list[int]] = {}
-        for pid, counts in enumerate(passage_terms):
-            for term, tf in counts.items():
-                if term in df:
-                    df[term] += 1
-                    postings_ids[term].append(pid)
-                    postings_tf[term].append(tf)
-                else:
-                    df[term] = 1
-                    postings_ids[term] = [pid]
-                    postings_tf[term] = [tf]
+        avgdl = float(passage_length.sum() / n) if n else 0.0
+        term_list, term_of, passage_of, tf = _term_passage_counts(terms_seen, term_numbers, token_start,
+                                                                   passage_length)
+        df_counts = np.bincount(term_of, minlength=len(term_list))
+        df = dict(zip(term_list, df_counts.tolist(), strict=True))
         idf, average_idf = okapi_idf(df, n)
-        postings = {}
-        for term, ids in postings_ids.items():
-            id_array = np.array(ids, dtype=np.int32)
-            tf = np.array(postings_tf[term], dtype=np.float64)
-            dl = doc_len[id_array]
-            postings[term] = (id_array, tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / avgdl)))
+        dl = passage_length[passage_of].astype(np.float64)
+        postings = _PostingLists(
+            rows=dict(zip(term_list, range(len(term_list)), strict=True)),
+            bounds=np.concatenate(([0], np.cumsum(df_counts))),
+            passages=passage_of.astype(np.int32),
+            weights=tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / avgdl)),
+        )
 
-        vocabulary: dict[str, str] = {}
+        # Each distinct word is stemmed once, not once per document holding it.
+        vocabulary = dict.fromkeys(chain.from_iterable(doc.surface_words for doc in documents), "")
+        for word in vocabulary:
+            vocabulary[word] = stem(word)
         aliases: dict[str, list[tuple[str, ...]]] = {}
         sentence_count = 0
         sentence_term_total = 0
         sentence_frequency: Counter = Counter()
         for doc in documents:
             sentence_frequency.update(doc.sentence_frequency)
-            for word in doc.surface_words:
-                vocabulary.setdefault(word, stem(word))
             for a, b in doc.aliases:
                 for x, y in ((a, b), (b, a)):
                     for term in x:
@@ -205,7 +191,7 @@ class Index:
         return cls(
             documents=documents,
             passages=passages,
-            passage_document=np.array([p.document for p in passages], dtype=np.int32),
+            passage_document=passage_document,
             postings=postings,
             idf=idf,
             document_frequency=df,
@@ -232,22 +218,29 @@ class Index:
                ) -> list[tuple[Passage, float]]:
         """The k best passages for weighted query terms (weight 1 for every term is BM25Okapi.get_scores)."""
         scores = self.scores(query)
-        if documents is not None:
-            allowed = np.array([self.position[d] for d in documents if d in self.position], dtype=np.int32)
-            scores[~np.isin(self.passage_document, allowed)] = 0.0
         touched = np.flatnonzero(scores > 0)
+        if documents is not None:
+            allowed = np.zeros(len(self.documents), dtype=bool)
+            allowed[[self.position[d] for d in documents if d in self.position]] = True
+            touched = touched[allowed[self.passage_document[touched]]]
         top = touched[np.argpartition(-scores[touched], k - 1)[:k]] if touched.size > k else touched
         top = top[np.lexsort((top, -scores[top]))]
         return [(self.passages[i], float(scores[i])) for i in top]
 
     def scores(self, query: dict[str, float]) -> np.ndarray:
-        scores = np.zeros(len(self.passages))
+        """Every passage's score: the sum over query terms of weight * idf * the term's BM25 weight there."""
+        rows, bounds = self.postings.rows, self.postings.bounds
+        passages, contributions = [], []
         for term, weight in query.items():
-            posting = self.postings.get(term)
-            if posting is not None:
-                ids, weights = posting
-                scores[ids] += (self.idf[term] * weight) * weights
-        return scores
+            row = rows.get(term)
+            if row is not None:
+                start, end = bounds[row], bounds[row + 1]
+                passages.append(self.postings.passages[start:end])
+                contributions.append((self.idf[term] * weight) * self.postings.weights[start:end])
+        if not passages:
+            return np.zeros(len(self.passages))
+        # bincount adds each passage's contributions in query order, as BM25Okapi.get_scores does term by term.
+        return np.bincount(np.concatenate(passages), np.concatenate(contributions), minlength=len(self.passages))
 
 
 def okapi_idf(document_frequency: dict[str, int], corpus_size: int) -> tuple[dict[str, float], float]:
@@ -266,3 +259,92 @@ def okapi_idf(document_frequency: dict[str, int], corpus_size: int) -> tuple[dic
     for word in negative:
         idf[word] = eps
     return idf, average
+
+
+@dataclass(frozen=True, eq=False)
+class _PostingLists(Mapping):
+    """Each term's passages and BM25 term weights, as slices of arrays shared by all terms (term, then passage).
+
+    A handful of arrays for the whole corpus rather than two per term: a large vocabulary costs little memory,
+    and a saved index loads as a few blocks of bytes (see snapshots.py).
+    """
+
+    rows: dict[str, int]  # term -> its row
+    bounds: np.ndarray  # row r is passages[bounds[r]:bounds[r + 1]]
+    passages: np.ndarray
+    weights: np.ndarray
+
+    def __getitem__(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        row = self.rows[term]
+        start, end = self.bounds[row], self.bounds[row + 1]
+        return self.passages[start:end], self.weights[start:end]
+
+    def __contains__(self, term: object) -> bool:
+        return term in self.rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def _numbered_terms(documents: list[AnalysedDocument]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The distinct terms, every sentence's terms as term numbers in one array, and where each sentence starts.
+
+    Each term string is hashed here and never again: everything after works on arrays of numbers.
+    """
+    flat = list(chain.from_iterable(chain.from_iterable(doc.sentence_terms for doc in documents)))
+    numbers = dict.fromkeys(flat, 0)
+    for number, term in enumerate(numbers):
+        numbers[term] = number
+    term_numbers = np.fromiter(map(numbers.__getitem__, flat), dtype=np.int64, count=len(flat))
+    lengths = np.fromiter((len(ts) for doc in documents for ts in doc.sentence_terms), dtype=np.int64)
+    return list(numbers), term_numbers, np.concatenate(([0], np.cumsum(lengths)))
+
+
+def _passages(documents: list[AnalysedDocument], sentence_start: np.ndarray
+              ) -> tuple[list[Passage], np.ndarray, np.ndarray, np.ndarray]:
+    """One passage per window; the document of each, and where its terms start and how many there are."""
+    passages: list[Passage] = []
+    first_sentence: list[int] = []
+    last_sentence: list[int] = []
+    offset = 0
+    for d_index, doc in enumerate(documents):
+        for first, last in doc.windows:
+            passages.append(Passage(len(passages), d_index, first, last))
+            first_sentence.append(offset + first)
+            last_sentence.append(offset + last)
+        offset += len(doc.sentence_terms)
+    passage_document = np.repeat(np.arange(len(documents), dtype=np.int32),
+                                 np.array([len(doc.windows) for doc in documents], dtype=np.int64))
+    token_start = sentence_start[np.array(first_sentence, dtype=np.int64)]
+    passage_length = sentence_start[np.array(last_sentence, dtype=np.int64) + 1] - token_start
+    return passages, passage_document, token_start, passage_length
+
+
+def _term_passage_counts(terms_seen: list[str], term_numbers: np.ndarray, token_start: np.ndarray,
+                         passage_length: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """The terms in the order BM25Okapi meets them, and every (term, passage) pair with its count, by term.
+
+    BM25Okapi's dictionaries hold terms in the order it first meets them reading passage after passage; keeping
+    that order makes the average idf (a float sum over it) come out the same to the last bit.
+    """
+    n = len(passage_length)
+    total = int(passage_length.sum())
+    stream_passage = np.repeat(np.arange(n, dtype=np.int64), passage_length)
+    stream_position = np.arange(total, dtype=np.int64)
+    passage_offset = np.cumsum(passage_length) - passage_length
+    stream_term = term_numbers[stream_position + np.repeat(token_start - passage_offset, passage_length)]
+    first_met = np.full(len(terms_seen), total, dtype=np.int64)
+    np.minimum.at(first_met, stream_term, stream_position)
+    met = int(np.count_nonzero(first_met < total))
+    order = np.argsort(first_met, kind="stable")[:met]
+    renumbered = np.empty(len(terms_seen), dtype=np.int64)
+    renumbered[order] = np.arange(met)
+    width = max(n, 1)
+    pairs = np.sort(renumbered[stream_term] * width + stream_passage)
+    run_start = np.flatnonzero(np.diff(pairs, prepend=-1))
+    counts = np.diff(np.append(run_start, total)).astype(np.float64)
+    pairs = pairs[run_start]
+    return [terms_seen[i] for i in order.tolist()], pairs // width, pairs % width, counts
