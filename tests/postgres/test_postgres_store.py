@@ -1,0 +1,84 @@
+"""The PostgreSQL store alone: seeding from the corpus folder, and what the service does with DATABASE_URL."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import psycopg
+
+from qa_service import create_app
+from qa_service.store import FolderStore, PostgresStore
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = ROOT / "corpus" / "keppra-article.txt"
+LIMIT = 100_000
+
+
+def seed_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    shutil.copy(SEED, folder / SEED.name)
+    (folder / "titled.md").write_text("% Given title\n# Heading\n\nA titled document says one thing.")
+    (folder / "latin1.txt").write_bytes("café".encode("latin-1"))
+    return folder
+
+
+def test_an_empty_database_is_seeded_from_the_corpus_folder(database_url, tmp_path):
+    folder = seed_folder(tmp_path)
+    store = PostgresStore(database_url, LIMIT)
+    store.set_up(seed=FolderStore(folder, LIMIT))
+
+    documents, skipped = store.load()
+
+    assert {(d.id, d.title) for d in documents} == {
+        ("keppra-article", "Keppra and Its Potential in Migraine Management"), ("titled", "Given title")}
+    assert skipped == []
+    assert {d.id: d.version for d in documents} == {d.id: d.version for d in FolderStore(folder, LIMIT).load()[0]}
+    store.close()
+
+
+def test_a_database_that_holds_a_corpus_is_not_seeded_again_even_once_emptied(database_url, tmp_path):
+    folder = seed_folder(tmp_path)
+    store = PostgresStore(database_url, LIMIT)
+    store.set_up(seed=FolderStore(folder, LIMIT))
+    store.delete("keppra-article")
+    store.delete("titled")
+
+    again = PostgresStore(database_url, LIMIT)
+    again.set_up(seed=FolderStore(folder, LIMIT))
+
+    assert again.load() == ([], [])
+    store.close()
+    again.close()
+
+
+def test_the_service_with_database_url_serves_and_changes_the_database_not_the_folder(database_url, tmp_path):
+    folder = seed_folder(tmp_path)
+    files_before = sorted(p.name for p in folder.iterdir())
+    app = create_app({"DATABASE_URL": database_url, "QA_CORPUS": str(folder), "QA_ADMIN_TOKEN": "t" * 20})
+    client = app.test_client()
+
+    reply = client.put("/api/documents/lithium", data="Lithium is a soft metal. It floats on oil.",
+                       content_type="text/plain", headers={"Authorization": "Bearer " + "t" * 20})
+
+    assert reply.status_code == 201
+    assert sorted(p.name for p in folder.iterdir()) == files_before
+    with psycopg.connect(database_url) as connection:
+        row = connection.execute("SELECT format, source, version FROM qa_documents WHERE id = 'lithium'").fetchone()
+    assert row == ("text", "Lithium is a soft metal. It floats on oil.", reply.get_json()["version"])
+    assert [d["id"] for d in client.get("/api/documents").get_json()["documents"]] == [
+        "keppra-article", "lithium", "titled"]
+
+
+def test_a_row_that_no_longer_parses_is_listed_as_skipped_not_served(database_url, tmp_path):
+    store = PostgresStore(database_url, LIMIT)
+    store.set_up(seed=FolderStore(seed_folder(tmp_path), LIMIT))
+    with psycopg.connect(database_url) as connection:
+        connection.execute("UPDATE qa_documents SET source = '   ', revision = revision + 1 WHERE id = 'titled'")
+
+    documents, skipped = store.load()
+
+    assert [d.id for d in documents] == ["keppra-article"]
+    assert [(s.name, s.reason) for s in skipped] == [("titled", "empty")]
+    store.close()
