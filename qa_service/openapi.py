@@ -105,6 +105,31 @@ CORPUS = {
                    "built_in_seconds": {"type": "number"}, "skipped": {"type": "integer"}},
 }
 
+DOCUMENT_WRITTEN = {
+    "type": "object",
+    "required": ["id", "title", "format", "size", "version", "created", "corpus_version"],
+    "properties": {
+        "id": {"type": "string"},
+        "title": {"type": "string"},
+        "format": {"type": "string", "enum": ["text", "markdown", "html"]},
+        "size": {"type": "integer", "description": "Bytes of the cleaned text."},
+        "version": {"type": "string", "description": "The document's new version; also the ETag."},
+        "created": {"type": "boolean"},
+        "corpus_version": {"type": "string",
+                           "description": "A corpus version that includes this write; later answers carry it."},
+    },
+}
+
+DOCUMENT_UPLOAD = {
+    "type": "object",
+    "required": ["text"],
+    "properties": {
+        "text": {"type": "string", "description": "The source: plain text, Markdown or HTML."},
+        "format": {"type": "string", "enum": ["text", "markdown", "html"], "default": "text"},
+        "title": {"type": ["string", "null"], "description": "Default: taken from the source."},
+    },
+}
+
 HEALTH = {
     "type": "object",
     "required": ["status", "corpus_version", "documents"],
@@ -120,6 +145,34 @@ def _json(schema_ref: str, description: str) -> dict:
 
 def _error(description: str) -> dict:
     return _json("Error", description)
+
+
+def _merge(shared: dict, own: dict) -> dict:
+    return {**shared, **own, "responses": {**shared["responses"], **own["responses"]}}
+
+
+def _write_operation(method: str) -> dict:
+    """PUT or DELETE /api/documents/{doc_id}: the parts they share (token, id, preconditions, errors)."""
+    condition = "If-Match" if method == "delete" else "If-Match or If-None-Match"
+    return {
+        "security": [{"adminToken": []}],
+        "parameters": [
+            {"name": "doc_id", "in": "path", "required": True,
+             "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,100}$"},
+             "description": "1 to 100 letters, digits, '.', '_' or '-', and not '.' or '..'."},
+            {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
+             "description": "Write only if the document's version (its ETag) is this one; '*': if it exists."},
+        ] + ([{"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"},
+               "description": "'*': create only, never replace."}] if method == "put" else []),
+        "responses": {
+            "400": _error("The id breaks the id rule, or the JSON body is malformed."),
+            "401": _error("No admin token, or a wrong one (see WWW-Authenticate)."),
+            "403": _error("Writing over HTTP is off: QA_ADMIN_TOKEN is not set."),
+            "412": _error(f"{condition} does not hold: the document changed, or exists, or does not. "
+                          "Nothing was written."),
+            "429": _error("Too many writes from this client; see Retry-After."),
+        },
+    }
 
 
 def openapi_document() -> dict:
@@ -153,7 +206,27 @@ def openapi_document() -> dict:
                 "responses": {"200": _json("Document", "The document; its version is also the ETag."),
                               "304": {"description": "Not modified: the If-None-Match header holds the ETag."},
                               "404": _error("No such document.")},
-            }},
+            }, "put": _merge(_write_operation("put"), {
+                "operationId": "putDocument",
+                "summary": "Create or replace a document (admin token needed).",
+                "requestBody": {"required": True, "content": {
+                    "text/plain": {"schema": {"type": "string"}},
+                    "text/markdown": {"schema": {"type": "string"}},
+                    "text/html": {"schema": {"type": "string"}},
+                    "application/json": {"schema": {"$ref": "#/components/schemas/DocumentUpload"}},
+                }},
+                "responses": {
+                    "200": _json("DocumentWritten", "Replaced; the ETag is the new version."),
+                    "201": _json("DocumentWritten", "Created; the ETag is the version, Location the document."),
+                    "413": _error("The document is over QA_MAX_DOCUMENT_BYTES."),
+                    "415": _error("The body is not text/plain, text/markdown, text/html or JSON."),
+                    "422": _error("The document is not UTF-8, or holds no sentence after cleaning."),
+                },
+            }), "delete": _merge(_write_operation("delete"), {
+                "operationId": "deleteDocument",
+                "summary": "Remove a document (admin token needed).",
+                "responses": {"204": {"description": "Removed."}, "404": _error("No such document.")},
+            })},
             "/api/corpus": {"get": {
                 "operationId": "corpusStatus", "summary": "The corpus version and size.",
                 "responses": {"200": _json("Corpus", "The corpus now served.")},
@@ -167,5 +240,9 @@ def openapi_document() -> dict:
             "Error": ERROR, "Quote": QUOTE, "AskRequest": ASK_REQUEST, "AskResponse": ASK_RESPONSE,
             "DocumentSummary": DOCUMENT_SUMMARY, "Document": DOCUMENT, "DocumentList": DOCUMENT_LIST,
             "Corpus": CORPUS, "Health": HEALTH,
+            "DocumentWritten": DOCUMENT_WRITTEN, "DocumentUpload": DOCUMENT_UPLOAD,
+        }, "securitySchemes": {
+            "adminToken": {"type": "http", "scheme": "bearer",
+                           "description": "The server's QA_ADMIN_TOKEN; writing is off while it is not set."},
         }},
     }
