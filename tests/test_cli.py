@@ -1,0 +1,116 @@
+"""The `corpus` command group: list, add, remove and check work on the store the service reads."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qa_service import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def run(runner, *args: str):
+    return runner.invoke(args=["corpus", *args])
+
+
+def served_ids(client) -> list[str]:
+    return [d["id"] for d in client.get("/api/documents").get_json()["documents"]]
+
+
+def test_list_prints_each_document_with_its_version_and_title(runner):
+    result = run(runner, "list")
+
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        "keppra-article\ttext\t" + result.stdout.split("\t")[2] + "\tKeppra and Its Potential in Migraine Management"]
+    assert "1 documents" in result.stderr
+
+
+def test_add_creates_a_document_named_after_the_file_and_the_service_serves_it(runner, client, tmp_path):
+    source = tmp_path / "lithium-notes.md"
+    source.write_text("# Lithium\n\nLithium is a soft metal.")
+
+    result = run(runner, "add", str(source))
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("added lithium-notes (version ")
+    assert served_ids(client) == ["keppra-article", "lithium-notes"]
+
+
+def test_add_with_an_id_and_a_title_replaces_that_document(runner, client, tmp_path):
+    source = tmp_path / "anything.txt"
+    source.write_text("Lithium is a soft metal.")
+
+    result = run(runner, "add", str(source), "--id", "keppra-article", "--title", "Replaced")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("replaced keppra-article")
+    assert client.get("/api/documents/keppra-article").get_json()["title"] == "Replaced"
+
+
+@pytest.mark.parametrize(("name", "content", "args", "message"), [
+    ("notes.pdf", b"%PDF", (), "not a .txt, .md or .html file"),
+    ("latin1.txt", "café".encode("latin-1"), (), "not UTF-8"),
+    ("notes.txt", b"Fine text.", ("--id", "../escape"), "not a valid id"),
+])
+def test_add_refuses_a_bad_file_with_a_message_and_changes_nothing(runner, client, tmp_path, name, content, args,
+                                                                    message):
+    source = tmp_path / name
+    source.write_bytes(content)
+
+    result = run(runner, "add", str(source), *args)
+
+    assert result.exit_code == 1
+    assert message in result.output
+    assert served_ids(client) == ["keppra-article"]
+
+
+def test_remove_deletes_the_document(runner, client):
+    result = run(runner, "remove", "keppra-article")
+
+    assert result.exit_code == 0
+    assert served_ids(client) == []
+
+
+def test_remove_of_an_unknown_id_fails_with_a_message(runner):
+    result = run(runner, "remove", "nothing-here")
+
+    assert result.exit_code == 1
+    assert "no document with the id 'nothing-here'" in result.output
+
+
+def test_check_passes_on_a_clean_folder(runner):
+    result = run(runner, "check")
+
+    assert result.exit_code == 0
+    assert "1 documents served, 0 skipped" in result.stderr
+
+
+def test_check_lists_each_skipped_file_with_its_reason_and_fails(corpus_dir: Path):
+    (corpus_dir / "latin1.txt").write_bytes("café".encode("latin-1"))
+    (corpus_dir / "two words.txt").write_text("Fine text.")
+    runner = create_app({"QA_CORPUS": str(corpus_dir)}).test_cli_runner()
+
+    result = run(runner, "check")
+
+    assert result.exit_code == 1
+    rows = [line.split("\t")[:2] for line in result.stdout.splitlines()]
+    assert sorted(rows) == [["latin1.txt", "encoding"], ["two words.txt", "bad_id"]]
+
+
+def test_python_m_qa_service_runs_the_same_commands_on_the_folder_in_qa_corpus(corpus_dir: Path):
+    result = subprocess.run([sys.executable, "-m", "qa_service", "corpus", "list"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120, env={**os.environ, "QA_CORPUS": str(corpus_dir)})
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("keppra-article\ttext\t")
