@@ -11,6 +11,7 @@ import logging
 import random
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from flask.testing import FlaskClient
@@ -28,6 +29,9 @@ EVAL = ROOT.parent / "shared" / "eval"
 SEED_ID = "keppra-article"
 SEED_TITLE = "Keppra and Its Potential in Migraine Management"
 SIDE_EFFECTS = "What are the common side effects of Keppra?"
+ADMIN_TOKEN = "test-admin-token-0123456789"
+AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+LITHIUM = "Lithium Facts\n\nLithium is the lightest metal. It floats on oil."
 OPENAPI = openapi_document()
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
@@ -443,28 +447,81 @@ def test_openapi_references_all_resolve():
 
 def test_every_flask_route_of_the_api_is_documented(app):
     documented = {(path, method) for path, item in OPENAPI["paths"].items() for method in item}
-    for rule in app.url_map.iter_rules():
+    rules = list(app.url_map.iter_rules())
+    for rule in rules:
         if not rule.rule.startswith(("/api/", "/healthz")) or rule.rule == "/api/openapi.json":
             continue
+        if rule.defaults and any(other.endpoint == rule.endpoint and not other.defaults for other in rules):
+            continue  # a second address of a documented operation, filling in a parameter (an empty id)
         template = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert (template, method.lower()) in documented, f"{method} {rule.rule} is not in the OpenAPI document"
 
 
+@pytest.fixture
+def clients(client, corpus_dir):
+    """`reader`: a server with writing off; `admin`: one with an admin token, small limits, on the same folder."""
+    admin_app = create_app({"QA_CORPUS": str(corpus_dir), "QA_RELOAD_SECONDS": 0, "QA_ADMIN_TOKEN": ADMIN_TOKEN,
+                            "QA_MAX_DOCUMENT_BYTES": 20_000, "QA_RATE_LIMIT_WRITE": "3/minute"})
+    admin_app.test_client_class = OpenAPICheckedClient
+    return SimpleNamespace(reader=client, admin=admin_app.test_client())
+
+
+def put(c, doc_id: str = "lithium", body: str | bytes = LITHIUM, content_type: str = "text/plain", **headers):
+    return c.admin.put(f"/api/documents/{doc_id}", data=body, content_type=content_type, headers={**AUTH, **headers})
+
+
+def last_of_many_writes(write):
+    """Writes from an address that is not exempt from the rate limit, until one is refused."""
+    for _ in range(4):
+        response = write(environ_base={"REMOTE_ADDR": "192.0.2.1"})
+    return response
+
+
+def etag_of(c):
+    return c.reader.get(f"/api/documents/{SEED_ID}").headers["ETag"]
+
+
 # One real request for every status that every operation documents; the client checks each reply's schema.
 DOCUMENTED_STATUS_EXAMPLES = {
-    ("/api/ask", "post", "200"): lambda c: c.post("/api/ask", json={"question": SIDE_EFFECTS}),
-    ("/api/ask", "post", "400"): lambda c: c.post("/api/ask", json={"question": ""}),
-    ("/api/ask", "post", "404"): lambda c: c.post("/api/ask", json={"question": "x", "documents": ["no-such"]}),
-    ("/api/ask", "post", "413"): lambda c: c.post("/api/ask", json={"question": "x" * 1001}),
-    ("/api/ask", "post", "415"): lambda c: c.post("/api/ask", data="x", content_type="text/plain"),
-    ("/api/documents", "get", "200"): lambda c: c.get("/api/documents"),
-    ("/api/documents/{doc_id}", "get", "200"): lambda c: c.get(f"/api/documents/{SEED_ID}"),
-    ("/api/documents/{doc_id}", "get", "304"): lambda c: c.get(
-        f"/api/documents/{SEED_ID}", headers={"If-None-Match": c.get(f"/api/documents/{SEED_ID}").headers["ETag"]}),
-    ("/api/documents/{doc_id}", "get", "404"): lambda c: c.get("/api/documents/no-such"),
-    ("/api/corpus", "get", "200"): lambda c: c.get("/api/corpus"),
-    ("/healthz", "get", "200"): lambda c: c.get("/healthz"),
+    ("/api/ask", "post", "200"): lambda c: c.reader.post("/api/ask", json={"question": SIDE_EFFECTS}),
+    ("/api/ask", "post", "400"): lambda c: c.reader.post("/api/ask", json={"question": ""}),
+    ("/api/ask", "post", "404"): lambda c: c.reader.post("/api/ask", json={"question": "x", "documents": ["no"]}),
+    ("/api/ask", "post", "413"): lambda c: c.reader.post("/api/ask", json={"question": "x" * 1001}),
+    ("/api/ask", "post", "415"): lambda c: c.reader.post("/api/ask", data="x", content_type="text/plain"),
+    ("/api/documents", "get", "200"): lambda c: c.reader.get("/api/documents"),
+    ("/api/documents/{doc_id}", "get", "200"): lambda c: c.reader.get(f"/api/documents/{SEED_ID}"),
+    ("/api/documents/{doc_id}", "get", "304"): lambda c: c.reader.get(
+        f"/api/documents/{SEED_ID}", headers={"If-None-Match": etag_of(c)}),
+    ("/api/documents/{doc_id}", "get", "404"): lambda c: c.reader.get("/api/documents/no-such"),
+    ("/api/documents/{doc_id}", "put", "200"): lambda c: put(c, SEED_ID),
+    ("/api/documents/{doc_id}", "put", "201"): lambda c: put(c),
+    ("/api/documents/{doc_id}", "put", "400"): lambda c: put(c, "two%20words"),
+    ("/api/documents/{doc_id}", "put", "401"): lambda c: c.admin.put("/api/documents/lithium", data=LITHIUM,
+                                                                     content_type="text/plain"),
+    ("/api/documents/{doc_id}", "put", "403"): lambda c: c.reader.put("/api/documents/lithium", data=LITHIUM,
+                                                                      content_type="text/plain", headers=AUTH),
+    ("/api/documents/{doc_id}", "put", "412"): lambda c: put(c, SEED_ID, **{"If-Match": '"not-the-version"'}),
+    ("/api/documents/{doc_id}", "put", "413"): lambda c: put(c, body="x" * 20_001),
+    ("/api/documents/{doc_id}", "put", "415"): lambda c: put(c, content_type="application/pdf"),
+    ("/api/documents/{doc_id}", "put", "422"): lambda c: put(c, body=b"caf\xe9"),
+    ("/api/documents/{doc_id}", "put", "429"): lambda c: last_of_many_writes(
+        lambda **kw: c.admin.put("/api/documents/lithium", data=LITHIUM, content_type="text/plain", headers=AUTH,
+                                 **kw)),
+    ("/api/documents/{doc_id}", "delete", "204"): lambda c: c.admin.delete(f"/api/documents/{SEED_ID}",
+                                                                           headers=AUTH),
+    ("/api/documents/{doc_id}", "delete", "400"): lambda c: c.admin.delete("/api/documents/two%20words",
+                                                                           headers=AUTH),
+    ("/api/documents/{doc_id}", "delete", "401"): lambda c: c.admin.delete(f"/api/documents/{SEED_ID}"),
+    ("/api/documents/{doc_id}", "delete", "403"): lambda c: c.reader.delete(f"/api/documents/{SEED_ID}",
+                                                                            headers=AUTH),
+    ("/api/documents/{doc_id}", "delete", "404"): lambda c: c.admin.delete("/api/documents/no-such", headers=AUTH),
+    ("/api/documents/{doc_id}", "delete", "412"): lambda c: c.admin.delete(
+        f"/api/documents/{SEED_ID}", headers={**AUTH, "If-Match": '"not-the-version"'}),
+    ("/api/documents/{doc_id}", "delete", "429"): lambda c: last_of_many_writes(
+        lambda **kw: c.admin.delete("/api/documents/no-such", headers=AUTH, **kw)),
+    ("/api/corpus", "get", "200"): lambda c: c.reader.get("/api/corpus"),
+    ("/healthz", "get", "200"): lambda c: c.reader.get("/healthz"),
 }
 
 
@@ -476,11 +533,11 @@ def test_every_documented_status_has_an_example_request():
 
 
 @pytest.mark.parametrize("key", list(DOCUMENTED_STATUS_EXAMPLES), ids=" ".join)
-def test_each_documented_status_is_produced_with_its_documented_body(client, key):
-    response = DOCUMENTED_STATUS_EXAMPLES[key](client)
+def test_each_documented_status_is_produced_with_its_documented_body(clients, key):
+    response = DOCUMENTED_STATUS_EXAMPLES[key](clients)
 
-    assert response.status_code == int(key[2])
-    assert route_template(client.application, key[1].upper(), response.request.path) == key[0]
+    assert response.status_code == int(key[2]), response.get_data(as_text=True)
+    assert route_template(clients.reader.application, key[1].upper(), response.request.path) == key[0]
 
 
 # --- the quote invariant, over many questions -------------------------------------------------------------------
