@@ -1,0 +1,174 @@
+"""The editor page (/admin) in headless Chromium against the real service: token, upload, replace, remove."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from e2e.services import Service, start_service
+from playwright.sync_api import Browser, Page, expect
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "admin-page-token-0123456789"
+MARKUP_TITLE = "<img src=x onerror=alert(1)> Tricky"
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory) -> Iterator[Service]:
+    tmp_path = tmp_path_factory.mktemp("admin")
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    shutil.copy(ROOT / "corpus" / "keppra-article.txt", folder)
+    running = start_service(folder, tmp_path / "server.log", {"QA_ADMIN_TOKEN": TOKEN})
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def admin(browser: Browser, service: Service) -> Iterator[Page]:
+    """The editor page in a fresh tab; the tab must not throw, open a dialog, or reach another host."""
+    context = browser.new_context(base_url=service.url, viewport={"width": 1100, "height": 900})
+    problems: list[str] = []
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(service.url)
+                  else (problems.append(route.request.url), route.abort()))
+    tab = context.new_page()
+    tab.on("pageerror", lambda error: problems.append(str(error)))
+    tab.on("dialog", lambda dialog: (problems.append(dialog.message), dialog.dismiss()))
+    tab.on("console", lambda message: problems.append(message.text) if message.type == "error"
+           and not message.text.startswith("Failed to load resource") else None)
+    tab.goto("/admin")
+    yield tab
+    context.close()
+    assert problems == []
+
+
+def api(service: Service, path: str) -> dict:
+    with urllib.request.urlopen(f"{service.url}{path}", timeout=10) as response:
+        return json.load(response)
+
+
+def served_ids(service: Service) -> list[str]:
+    return [d["id"] for d in api(service, "/api/documents")["documents"]]
+
+
+def enter_token(page: Page, token: str = TOKEN) -> None:
+    page.get_by_label("Token (the server").fill(token)
+    page.get_by_role("button", name="Use token").click()
+    expect(page.locator("#status")).to_have_text("Token entered for this tab.")
+
+
+def upload(page: Page, name: str, content: str, mime: str = "text/plain", doc_id: str = "") -> None:
+    page.locator("#upload-file").set_input_files({"name": name, "mimeType": mime, "buffer": content.encode()})
+    page.locator("#upload-id").fill(doc_id)
+    page.get_by_role("button", name="Upload").click()
+
+
+def row(page: Page, doc_id: str):
+    return page.locator(f'#documents tr[data-id="{doc_id}"]')
+
+
+def test_the_page_lists_the_documents_with_no_inline_script_or_style(admin: Page, service: Service):
+    expect(row(admin, "keppra-article")).to_contain_text("Keppra and Its Potential in Migraine Management")
+    assert admin.locator("script:not([src])").count() == 0
+    assert admin.locator("style, [style]").count() == 0
+    response = admin.request.get(f"{service.url}/admin")
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+
+
+def test_a_change_without_the_token_is_not_sent(admin: Page, service: Service):
+    upload(admin, "lithium.txt", "Lithium is a soft metal.")
+
+    expect(admin.locator("#status")).to_have_text("Enter the admin token first.")
+    assert "lithium" not in served_ids(service)
+
+
+def test_the_token_is_kept_in_session_storage_only(admin: Page):
+    enter_token(admin)
+
+    assert admin.evaluate("sessionStorage.getItem('qa-admin-token')") == TOKEN
+    assert admin.evaluate("localStorage.length") == 0
+    assert admin.evaluate("document.cookie") == ""
+    assert admin.get_by_label("Token (the server").input_value() == ""
+    admin.get_by_role("button", name="Forget").click()
+    assert admin.evaluate("sessionStorage.getItem('qa-admin-token')") is None
+
+
+def test_a_wrong_token_is_reported_and_changes_nothing(admin: Page, service: Service):
+    enter_token(admin, "not-the-admin-token-at-all")
+    upload(admin, "lithium.txt", "Lithium is a soft metal.")
+
+    expect(admin.locator("#status")).to_contain_text("The token was refused")
+    assert "lithium" not in served_ids(service)
+
+
+def test_upload_adds_a_document_named_after_the_file_and_answers_quote_it(admin: Page, service: Service,
+                                                                         output_dir: Path):
+    enter_token(admin)
+    upload(admin, "Copper notes.md", "# Copper notes\n\nCopper conducts electricity and heat very well.",
+           "text/markdown")
+
+    expect(admin.locator("#status")).to_contain_text("Added Copper-notes")
+    expect(row(admin, "Copper-notes")).to_contain_text("markdown")
+    admin.screenshot(path=str(output_dir / "admin-after-upload.png"), full_page=True)
+    assert "Copper-notes" in served_ids(service)
+
+
+def test_uploading_over_an_existing_id_asks_before_replacing(admin: Page, service: Service):
+    enter_token(admin)
+    upload(admin, "zinc.txt", "Zinc Facts\n\nZinc is a bluish metal.")
+    expect(admin.locator("#status")).to_contain_text("Added zinc")
+
+    upload(admin, "zinc.txt", "Zinc Facts\n\nZinc is used to galvanise steel.")
+    expect(admin.locator("#replace-confirm")).to_be_visible()
+    assert "bluish" in api(service, "/api/documents/zinc")["text"]
+    admin.get_by_role("button", name="Replace it").click()
+
+    expect(admin.locator("#status")).to_contain_text("Replaced zinc")
+    assert "galvanise" in api(service, "/api/documents/zinc")["text"]
+
+
+def test_a_row_can_be_replaced_from_a_file(admin: Page, service: Service):
+    enter_token(admin)
+    upload(admin, "tin.txt", "Tin Facts\n\nTin is soft.")
+    expect(row(admin, "tin")).to_be_visible()
+
+    row(admin, "tin").locator('input[type="file"]').set_input_files(
+        {"name": "tin-v2.html", "mimeType": "text/html", "buffer": b"<h1>Tin</h1><p>Tin resists corrosion.</p>"})
+
+    expect(admin.locator("#status")).to_contain_text("Replaced tin")
+    expect(row(admin, "tin")).to_contain_text("html")
+    assert api(service, "/api/documents/tin")["text"] == "Tin\n\nTin resists corrosion."
+
+
+def test_remove_asks_for_confirmation_and_cancel_keeps_the_document(admin: Page, service: Service):
+    enter_token(admin)
+    upload(admin, "lead.txt", "Lead Facts\n\nLead is heavy.")
+    expect(row(admin, "lead")).to_be_visible()
+
+    row(admin, "lead").get_by_role("button", name="Remove lead").click()
+    row(admin, "lead").get_by_role("button", name="Cancel").click()
+    assert "lead" in served_ids(service)
+
+    row(admin, "lead").get_by_role("button", name="Remove lead").click()
+    row(admin, "lead").get_by_role("button", name="Yes, remove").click()
+
+    expect(admin.locator("#status")).to_have_text("Removed lead.")
+    expect(row(admin, "lead")).to_have_count(0)
+    assert "lead" not in served_ids(service)
+
+
+def test_markup_in_a_title_is_shown_as_text(admin: Page):
+    enter_token(admin)
+    upload(admin, "tricky.html", f"<title>{MARKUP_TITLE.replace('<', '&lt;')}</title><p>Tricky text is here.</p>",
+           "text/html")
+
+    expect(row(admin, "tricky").locator("td").nth(1)).to_have_text(MARKUP_TITLE)
+    assert admin.locator("#documents img").count() == 0
