@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -55,17 +56,21 @@ class Settings:
         return settings
 
     def validate(self) -> None:
-        if self.qa_max_document_bytes <= 0 or self.qa_max_body_bytes <= 0 or self.qa_max_question_chars <= 0:
-            raise ConfigError("QA_MAX_DOCUMENT_BYTES, QA_MAX_BODY_BYTES and QA_MAX_QUESTION_CHARS must be positive")
+        for name in ("qa_max_document_bytes", "qa_max_body_bytes", "qa_max_question_chars"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name.upper()} must be positive, not {getattr(self, name)}")
         if not 0.0 <= self.qa_min_coverage <= 1.0:
             raise ConfigError(f"QA_MIN_COVERAGE must be between 0 and 1, not {self.qa_min_coverage}")
-        if self.qa_reload_seconds < 0:
-            raise ConfigError("QA_RELOAD_SECONDS must not be negative")
+        if not self.qa_reload_seconds >= 0:  # also rejects NaN, which would silently stop reloading
+            raise ConfigError(f"QA_RELOAD_SECONDS must not be negative, not {self.qa_reload_seconds}")
         if self.qa_admin_token and len(self.qa_admin_token) < MIN_ADMIN_TOKEN_CHARS:
             raise ConfigError(f"QA_ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN_CHARS} characters long "
                               "(for example: python -c 'import secrets; print(secrets.token_urlsafe(32))')")
         if self.database_url and not self.database_url.startswith(("postgresql://", "postgres://")):
             raise ConfigError("DATABASE_URL must be a postgresql:// URL")
+        if self.qa_log_level not in logging.getLevelNamesMapping():
+            raise ConfigError(f"QA_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, "
+                              f"not {self.qa_log_level!r}")
 
     @property
     def corpus_path(self) -> Path:
