@@ -97,7 +97,10 @@ class Service:
 def start_service(corpus: Path, log: Path, settings: dict[str, str] | None = None, extra_args: str = "") -> Service:
     """Start the Procfile's gunicorn command on a free loopback port and wait until it answers /healthz."""
     port = free_port()
-    env = {**os.environ, "PORT": str(port), "QA_CORPUS": str(corpus), **(settings or {}),
+    # The calling shell's settings (a database store, say) must not replace the ones the test chose.
+    inherited = {name: value for name, value in os.environ.items()
+                 if not name.startswith("QA_") and name != "DATABASE_URL"}
+    env = {**inherited, "PORT": str(port), "QA_CORPUS": str(corpus), **(settings or {}),
            "PATH": f"{bin_dir()}{os.pathsep}{os.environ.get('PATH', '')}"}
     with log.open("w") as log_file:
         process = subprocess.Popen(["bash", "-c", f"exec {procfile_command()} {extra_args}"], cwd=ROOT, env=env,
