@@ -147,6 +147,12 @@ def _error(description: str) -> dict:
     return _json("Error", description)
 
 
+def _rate_limited(description: str) -> dict:
+    return {**_error(description), "headers": {"Retry-After": {
+        "description": "Seconds until the client may send this kind of request again.",
+        "schema": {"type": "integer", "minimum": 1}}}}
+
+
 def _merge(shared: dict, own: dict) -> dict:
     return {**shared, **own, "responses": {**shared["responses"], **own["responses"]}}
 
@@ -170,7 +176,7 @@ def _write_operation(method: str) -> dict:
             "403": _error("Writing over HTTP is off: QA_ADMIN_TOKEN is not set."),
             "412": _error(f"{condition} does not hold: the document changed, or exists, or does not. "
                           "Nothing was written."),
-            "429": _error("Too many writes from this client; see Retry-After."),
+            "429": _rate_limited("Too many writes from this client (QA_RATE_LIMIT_WRITE); see Retry-After."),
         },
     }
 
@@ -194,6 +200,7 @@ def openapi_document() -> dict:
                     "404": _error("A document id in 'documents' is unknown."),
                     "413": _error("The body or the question is over its limit."),
                     "415": _error("The body is not JSON."),
+                    "429": _rate_limited("Too many questions from this client (QA_RATE_LIMIT_ASK); see Retry-After."),
                 },
             }},
             "/api/documents": {"get": {
