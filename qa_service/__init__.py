@@ -11,6 +11,7 @@ from . import limits, logs, security
 from .config import PROJECT_ROOT, Settings
 from .corpus import LiveCorpus
 from .errors import register_error_handlers
+from .snapshots import IndexSnapshots
 from .store import open_store
 
 
@@ -25,7 +26,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     store = open_store(settings)
     app.extensions["qa_settings"] = settings
     app.extensions["qa_store"] = store
-    app.extensions["qa_corpus"] = LiveCorpus(store, settings.qa_reload_seconds)
+    snapshots = IndexSnapshots(settings.index_cache_path) if settings.index_cache_path else None
+    app.extensions["qa_corpus"] = LiveCorpus(store, settings.qa_reload_seconds, snapshots)
 
     from . import api, cli, editing, web
 

@@ -39,6 +39,9 @@ class Settings:
     # postgresql://user:password@host:port/dbname: keep documents in PostgreSQL instead of the QA_CORPUS folder
     # (which then only seeds an empty database).
     database_url: str = field(default="", repr=False)
+    # Where the built index is saved, so that a restart with an unchanged corpus loads it instead of analysing
+    # every document again: a folder, "off" to never save one, or empty for <QA_CORPUS>/.index-cache.
+    qa_index_cache: str = ""
 
     @classmethod
     def from_env(cls, overrides: Mapping[str, object] | None = None, environ: Mapping[str, str] | None = None
@@ -75,6 +78,12 @@ class Settings:
     @property
     def corpus_path(self) -> Path:
         return Path(self.qa_corpus)
+
+    @property
+    def index_cache_path(self) -> Path | None:
+        if self.qa_index_cache == "off":
+            return None
+        return Path(self.qa_index_cache) if self.qa_index_cache else self.corpus_path / ".index-cache"
 
 
 def _convert(name: str, raw: object, kind: type) -> object:

@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 
 from .index import AnalysedDocument, Index, analyse
+from .snapshots import IndexSnapshots
 from .store import FolderStore, PostgresStore, SkippedFile, StoreUnavailable
 
 CorpusStore = FolderStore | PostgresStore
@@ -56,10 +57,12 @@ class LiveCorpus:
     `reload_seconds`; the request that notices rebuilds, while other requests are answered from the old corpus.
     """
 
-    def __init__(self, store: CorpusStore, reload_seconds: float):
+    def __init__(self, store: CorpusStore, reload_seconds: float, snapshots: IndexSnapshots | None = None):
         self.store = store
         self.reload_seconds = reload_seconds
-        self._analysed: dict[tuple[str, str], AnalysedDocument] = {}
+        self.snapshots = snapshots
+        # The documents of an index saved by an earlier run count as analysed already.
+        self._analysed: dict[tuple[str, str], AnalysedDocument] = snapshots.analysed_documents() if snapshots else {}
         self._lock = threading.Lock()
         self._checked_at = time.monotonic()
         self._served = self._rebuild()
@@ -110,7 +113,7 @@ class LiveCorpus:
             reused[key] = cached
             analysed.append(cached)
         self._analysed = reused
-        index = Index.build(analysed)
+        index = self.snapshots.index_for(analysed) if self.snapshots else Index.build(analysed)
         corpus = Corpus(index, corpus_version(analysed), tuple(skipped), time.perf_counter() - started)
         log.info("corpus %s: %d documents, %d passages, built in %.2f s", corpus.version, len(analysed),
                  index.passage_count, corpus.built_in_seconds)

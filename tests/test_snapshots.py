@@ -1,0 +1,184 @@
+"""Index snapshots: a saved index loads back equal to a fresh build, and only for the content it was built from."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa_service import corpus as corpus_module
+from qa_service import create_app
+from qa_service.analysis import terms
+from qa_service.config import Settings
+from qa_service.corpus import LiveCorpus
+from qa_service.index import Index, analyse
+from qa_service.snapshots import FILE_NAME, MAGIC, IndexSnapshots
+from qa_service.store import FolderStore
+
+QUESTIONS = ["What is Keppra?", "side effects of levetiracetam", "dose for children", "mood changes",
+             "lithium sodium", "kidney"]
+SECOND_DOCUMENT = "Lithium Notes\n\nLithium is a metal. Sodium is another metal.\n\nKidney function matters for dosing."
+
+
+@pytest.fixture
+def two_documents(corpus_dir: Path) -> Path:
+    (corpus_dir / "lithium.txt").write_text(SECOND_DOCUMENT)
+    return corpus_dir
+
+
+def fresh_index(folder: Path) -> Index:
+    documents, _ = FolderStore(folder, 5 * 1024 * 1024).load()
+    return Index.build([analyse(d) for d in documents])
+
+
+def live(folder: Path, cache: Path) -> LiveCorpus:
+    return LiveCorpus(FolderStore(folder, 5 * 1024 * 1024), 0, IndexSnapshots(cache))
+
+
+def assert_same_index(a: Index, b: Index) -> None:
+    assert [d.document for d in a.documents] == [d.document for d in b.documents]
+    assert a.passages == b.passages
+    assert a.idf == b.idf and a.vocabulary == b.vocabulary and a.aliases == b.aliases
+    for question in QUESTIONS:
+        query = dict.fromkeys(terms(question), 1.0)
+        assert a.search(query, k=12) == b.search(query, k=12)
+        assert np.array_equal(a.scores(query), b.scores(query))
+
+
+def test_a_saved_index_loads_back_equal_to_a_fresh_build(two_documents, tmp_path):
+    snapshots = IndexSnapshots(tmp_path / "cache")
+    snapshots.save(fresh_index(two_documents))
+
+    loaded = snapshots.load()
+
+    assert loaded is not None
+    assert_same_index(loaded, fresh_index(two_documents))
+
+
+def test_a_restart_with_an_unchanged_corpus_analyses_nothing(two_documents, tmp_path, monkeypatch):
+    first = live(two_documents, tmp_path / "cache").current().index
+
+    def no_analysis(document):
+        raise AssertionError(f"{document.id} was analysed again")
+
+    monkeypatch.setattr(corpus_module, "analyse", no_analysis)
+    second = live(two_documents, tmp_path / "cache").current().index
+
+    assert_same_index(second, first)
+
+
+def test_a_changed_document_is_analysed_again_and_the_others_are_reused(two_documents, tmp_path, monkeypatch):
+    live(two_documents, tmp_path / "cache")
+    (two_documents / "lithium.txt").write_text(SECOND_DOCUMENT.replace("another metal", "a soft metal"))
+    analysed = []
+
+    def counting_analyse(document):
+        analysed.append(document.id)
+        return analyse(document)
+
+    monkeypatch.setattr(corpus_module, "analyse", counting_analyse)
+    index = live(two_documents, tmp_path / "cache").current().index
+
+    assert analysed == ["lithium"]
+    assert_same_index(index, fresh_index(two_documents))
+    assert IndexSnapshots(tmp_path / "cache").load().documents[1].document.text.count("a soft metal") == 1
+
+
+def test_a_snapshot_of_other_content_is_not_served(two_documents, tmp_path):
+    live(two_documents, tmp_path / "cache")
+    (two_documents / "lithium.txt").unlink()
+
+    index = live(two_documents, tmp_path / "cache").current().index
+
+    assert [d.document.id for d in index.documents] == ["keppra-article"]
+    assert_same_index(index, fresh_index(two_documents))
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "flipped byte", "empty", "other code", "other format"])
+def test_a_damaged_or_stale_snapshot_is_ignored_and_replaced(two_documents, tmp_path, damage):
+    cache = tmp_path / "cache"
+    live(two_documents, cache)
+    path = cache / FILE_NAME
+    raw = path.read_bytes()
+    header_end = raw.index(b"\n", len(MAGIC)) + 1
+    header = json.loads(raw[len(MAGIC):header_end])
+    if damage == "garbage":
+        path.write_bytes(os.urandom(2048))
+    elif damage == "truncated":
+        path.write_bytes(raw[: len(raw) // 2])
+    elif damage == "flipped byte":
+        middle = (header_end + len(raw)) // 2
+        path.write_bytes(raw[:middle] + bytes([raw[middle] ^ 0xFF]) + raw[middle + 1:])
+    elif damage == "empty":
+        path.write_bytes(b"")
+    else:
+        header.update({"code": "0" * 64} if damage == "other code" else {"format": 0})
+        path.write_bytes(MAGIC + json.dumps(header).encode() + b"\n" + raw[header_end:])
+
+    assert IndexSnapshots(cache).load() is None
+    index = live(two_documents, cache).current().index
+
+    assert_same_index(index, fresh_index(two_documents))
+    assert IndexSnapshots(cache).load() is not None
+
+
+class _RunsCode:
+    def __reduce__(self):
+        return (os.system, ("touch pwned",))
+
+
+def test_loading_a_tampered_snapshot_never_runs_code(two_documents, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cache = tmp_path / "cache"
+    live(two_documents, cache)
+    path = cache / FILE_NAME
+    raw = path.read_bytes()
+    header_end = raw.index(b"\n", len(MAGIC)) + 1
+    header = json.loads(raw[len(MAGIC):header_end])
+    payload = pickle.dumps({"documents": _RunsCode()}, protocol=5)
+    header["crc32"] = zlib.crc32(payload)
+    path.write_bytes(MAGIC + json.dumps(header).encode() + b"\n" + payload)
+
+    assert IndexSnapshots(cache).load() is None
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_the_service_saves_its_index_beside_the_corpus_by_default(corpus_dir, client):
+    assert client.get("/healthz").status_code == 200
+    assert (corpus_dir / ".index-cache" / FILE_NAME).is_file()
+
+
+def test_the_saved_index_is_not_a_document_of_the_corpus(corpus_dir):
+    create_app({"QA_CORPUS": str(corpus_dir)})
+
+    listed = create_app({"QA_CORPUS": str(corpus_dir)}).test_client().get("/api/documents").get_json()
+
+    assert [d["id"] for d in listed["documents"]] == ["keppra-article"]
+    assert listed["skipped"] == []
+
+
+def test_no_snapshot_is_written_when_the_cache_is_off(corpus_dir):
+    app = create_app({"QA_CORPUS": str(corpus_dir), "QA_INDEX_CACHE": "off"})
+
+    assert app.test_client().get("/healthz").status_code == 200
+    assert not (corpus_dir / ".index-cache").exists()
+
+
+def test_a_cache_folder_that_cannot_be_written_does_not_stop_the_service(corpus_dir, tmp_path):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+
+    app = create_app({"QA_CORPUS": str(corpus_dir), "QA_INDEX_CACHE": str(blocked / "cache")})
+
+    assert app.test_client().post("/api/ask", json={"question": "What is Keppra?"}).status_code == 200
+
+
+def test_the_cache_folder_setting():
+    assert Settings(qa_corpus="/srv/corpus").index_cache_path == Path("/srv/corpus/.index-cache")
+    assert Settings(qa_index_cache="/var/cache/qa").index_cache_path == Path("/var/cache/qa")
+    assert Settings(qa_index_cache="off").index_cache_path is None
