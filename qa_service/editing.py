@@ -79,7 +79,7 @@ def read_document_body(limit: int) -> tuple[bytes, str, str | None]:
     if not isinstance(body, dict) or not isinstance(body.get("text"), str):
         raise ApiError(400, "invalid_request", "The JSON body must be an object with a 'text' string.")
     fmt, title = body.get("format", "text"), body.get("title")
-    if fmt not in EXTENSIONS:
+    if not isinstance(fmt, str) or fmt not in EXTENSIONS:
         raise ApiError(400, "invalid_format", "'format' must be \"text\", \"markdown\" or \"html\".")
     if title is not None and not isinstance(title, str):
         raise ApiError(400, "invalid_request", "'title' must be a string.")
