@@ -10,7 +10,7 @@ from werkzeug.datastructures import ETags
 
 from .documents import ID_RULE, DocumentRejected, is_valid_id
 from .errors import ApiError
-from .store import EXTENSIONS, Precondition, PreconditionFailed, UnknownDocument
+from .store import EXTENSIONS, Precondition, PreconditionFailed, StoreUnavailable, UnknownDocument
 
 bp = Blueprint("editing", __name__)
 
@@ -99,6 +99,12 @@ def conflict(error: PreconditionFailed) -> ApiError:
                     "If-Match / If-None-Match condition. Read it again and retry.")
 
 
+def unavailable(error: StoreUnavailable) -> ApiError:
+    current_app.logger.error("write failed: %s", error)
+    return ApiError(503, "store_unavailable", "The document store cannot be reached now, so the write may not have "
+                    "been saved: read the document to check, then try again.", {"Retry-After": "5"})
+
+
 # "path" lets ids with slashes ("../etc/passwd", "%2e%2e%2f...") reach the id check and get a 400, not a 404.
 @bp.put("/api/documents/", defaults={"doc_id": ""})
 @bp.put("/api/documents/<path:doc_id>")
@@ -113,6 +119,8 @@ def put_document(doc_id: str):
         raise rejected(error) from None
     except PreconditionFailed as error:
         raise conflict(error) from None
+    except StoreUnavailable as error:
+        raise unavailable(error) from None
     # This worker serves the new corpus before acknowledging; the others see the store's marker move.
     corpus = current_app.extensions["qa_corpus"].refresh()
     document = written.document
@@ -143,6 +151,8 @@ def delete_document(doc_id: str):
         raise ApiError(404, "unknown_document", f"No document with the id {doc_id!r}.") from None
     except PreconditionFailed as error:
         raise conflict(error) from None
+    except StoreUnavailable as error:
+        raise unavailable(error) from None
     current_app.extensions["qa_corpus"].refresh()
     return "", 204
 

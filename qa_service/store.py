@@ -95,6 +95,11 @@ def split_title_line(raw: bytes) -> tuple[str | None, bytes]:
     return (title or None), rest
 
 
+def given_title(title: str | None) -> str | None:
+    """A title given with a document, on one line (a file keeps it on its first line); None when blank."""
+    return " ".join(title.split()) or None if title is not None else None
+
+
 def check_document(doc_id: str, raw: bytes, fmt: str, title: str | None, max_bytes: int,
                    source: str | None = None) -> Document:
     """The document a write would store, or DocumentRejected (reason bad_id, too_large, format, encoding, ...)."""
@@ -105,8 +110,6 @@ def check_document(doc_id: str, raw: bytes, fmt: str, title: str | None, max_byt
                                "too_large")
     if fmt not in EXTENSIONS:
         raise DocumentRejected(f"{source or doc_id}: unknown format {fmt!r}; use text, markdown or html", "format")
-    if title is not None and not title.strip():
-        title = None
     document = parse_document(doc_id, raw, fmt, title, source=source)
     if not _WORD.search(document.text):
         raise DocumentRejected(f"{source or doc_id}: no sentence with a word in it is left after cleaning", "no_text")
@@ -245,10 +248,11 @@ class FolderStore:
     def put(self, doc_id: str, raw: bytes, fmt: str, title: str | None = None,
             precondition: Precondition = Precondition()) -> Written:
         """Create or replace a document atomically and durably; nothing changes when it is rejected."""
+        title = given_title(title)
         if title is None:
             title, raw = split_title_line(raw)
         document = check_document(doc_id, raw, fmt, title, self.max_document_bytes)
-        stored = TITLE_LINE + title.encode("utf-8") + b"\n" + raw if title and title.strip() else raw
+        stored = TITLE_LINE + title.encode("utf-8") + b"\n" + raw if title else raw
         with self._lock(fcntl.LOCK_EX, create=True):
             previous = self.current(doc_id)
             if not precondition.allows(previous.version if previous else None):
@@ -419,7 +423,11 @@ class PostgresStore:
             count = 0
             for doc_id, raw, fmt in (seed.sources() if seed else ()):
                 title, body = split_title_line(raw)
-                document = check_document(doc_id, body, fmt, title, self.max_document_bytes)
+                try:
+                    document = check_document(doc_id, body, fmt, title, self.max_document_bytes)
+                except DocumentRejected as error:
+                    log.warning("not seeding %s: %s", doc_id, error)
+                    continue
                 self._upsert(connection, document, body, title, revision=1)
                 count += 1
             log.info("PostgreSQL store set up, seeded with %d documents from %s", count, seed)
@@ -480,6 +488,7 @@ class PostgresStore:
     def put(self, doc_id: str, raw: bytes, fmt: str, title: str | None = None,
             precondition: Precondition = Precondition()) -> Written:
         """Create or replace a document in one transaction; nothing changes when it is rejected."""
+        title = given_title(title)
         if title is None:
             title, raw = split_title_line(raw)
         document = check_document(doc_id, raw, fmt, title, self.max_document_bytes)
@@ -521,8 +530,7 @@ class PostgresStore:
             "INSERT INTO qa_documents (id, format, title, source, version, revision) VALUES (%s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (id) DO UPDATE SET format = excluded.format, title = excluded.title, "
             "source = excluded.source, version = excluded.version, revision = excluded.revision, updated_at = now()",
-            (document.id, document.format, title if title and title.strip() else None, source, document.version,
-             revision))
+            (document.id, document.format, title, source, document.version, revision))
 
 
 # A PostgreSQL connection belongs to one process: close the parent's before a fork (gunicorn --preload), so a

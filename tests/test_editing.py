@@ -11,6 +11,7 @@ from jsonschema import Draft202012Validator
 from qa_service import create_app
 from qa_service.documents import ID_RULE
 from qa_service.openapi import openapi_document
+from qa_service.store import StoreUnavailable
 
 TOKEN = "correct-horse-battery-staple"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -277,6 +278,24 @@ def test_a_weak_etag_never_satisfies_if_match(put):
     etag = put("lithium").headers["ETag"]
 
     assert error_code(put("lithium", LITHIUM + " Edited.", If_Match=f"W/{etag}"), 412) == "version_mismatch"
+
+
+def test_a_store_that_cannot_be_reached_is_503_with_retry_after(app, put):
+    def unreachable(*args, **kwargs):
+        raise StoreUnavailable("cannot connect to PostgreSQL")
+
+    app.extensions["qa_store"].put = unreachable
+
+    reply = put("lithium")
+
+    assert error_code(reply, 503) == "store_unavailable"
+    assert reply.headers["Retry-After"] == "5"
+
+
+def test_a_title_given_on_several_lines_is_kept_on_one(put, client):
+    put("lithium", {"title": "Lithium\nfacts\n\n  and notes", "text": LITHIUM})
+
+    assert client.get("/api/documents/lithium").get_json()["title"] == "Lithium facts and notes"
 
 
 def test_the_openapi_document_describes_the_write_operations():

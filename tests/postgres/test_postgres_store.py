@@ -6,9 +6,12 @@ import shutil
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from qa_service import create_app
-from qa_service.store import FolderStore, PostgresStore
+from qa_service.store import FolderStore, PostgresStore, StoreUnavailable
+
+from .server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "corpus" / "keppra-article.txt"
@@ -22,6 +25,11 @@ def seed_folder(tmp_path: Path) -> Path:
     (folder / "titled.md").write_text("% Given title\n# Heading\n\nA titled document says one thing.")
     (folder / "latin1.txt").write_bytes("café".encode("latin-1"))
     return folder
+
+
+def corpus_files(folder: Path) -> dict[str, bytes]:
+    """The documents in the folder (hidden entries, such as a saved index, are not documents)."""
+    return {p.name: p.read_bytes() for p in folder.iterdir() if not p.name.startswith(".")}
 
 
 def test_an_empty_database_is_seeded_from_the_corpus_folder(database_url, tmp_path):
@@ -55,7 +63,7 @@ def test_a_database_that_holds_a_corpus_is_not_seeded_again_even_once_emptied(da
 
 def test_the_service_with_database_url_serves_and_changes_the_database_not_the_folder(database_url, tmp_path):
     folder = seed_folder(tmp_path)
-    files_before = sorted(p.name for p in folder.iterdir())
+    files_before = corpus_files(folder)
     app = create_app({"DATABASE_URL": database_url, "QA_CORPUS": str(folder), "QA_ADMIN_TOKEN": "t" * 20})
     client = app.test_client()
 
@@ -63,7 +71,7 @@ def test_the_service_with_database_url_serves_and_changes_the_database_not_the_f
                        content_type="text/plain", headers={"Authorization": "Bearer " + "t" * 20})
 
     assert reply.status_code == 201
-    assert sorted(p.name for p in folder.iterdir()) == files_before
+    assert corpus_files(folder) == files_before
     with psycopg.connect(database_url) as connection:
         row = connection.execute("SELECT format, source, version FROM qa_documents WHERE id = 'lithium'").fetchone()
     assert row == ("text", "Lithium is a soft metal. It floats on oil.", reply.get_json()["version"])
@@ -82,3 +90,10 @@ def test_a_row_that_no_longer_parses_is_listed_as_skipped_not_served(database_ur
     assert [d.id for d in documents] == ["keppra-article"]
     assert [(s.name, s.reason) for s in skipped] == [("titled", "empty")]
     store.close()
+
+
+def test_an_unreachable_server_is_reported_as_unavailable_not_as_a_crash(postgres_server):
+    store = PostgresStore(postgres_server.url("postgres").replace(str(postgres_server.port), str(free_port())), LIMIT)
+
+    with pytest.raises(StoreUnavailable, match="cannot connect"):
+        store.marker()
