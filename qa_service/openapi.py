@@ -177,6 +177,7 @@ def _write_operation(method: str) -> dict:
             "412": _error(f"{condition} does not hold: the document changed, or exists, or does not. "
                           "Nothing was written."),
             "429": _rate_limited("Too many writes from this client (QA_RATE_LIMIT_WRITE); see Retry-After."),
+            "503": _error("The store (PostgreSQL) cannot be reached; the write may not have been saved."),
         },
     }
 
