@@ -1,0 +1,119 @@
+"""In-process timings on one corpus: the build from raw files, then per-question latency of our answer and our
+retrieval beside rank_bm25's BM25Okapi.get_scores and bm25s over the same passages and tokens.
+
+Run by bench.py in a fresh interpreter per corpus (so caches and memory of one size do not help the next):
+    python -m bench.inprocess FOLDER --questions keppra|shared --count 600 --okapi-count 50
+It prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import bm25s
+import numpy as np
+from rank_bm25 import BM25Okapi
+
+from qa_service.analysis import terms
+from qa_service.answering import CANDIDATE_PASSAGES, answer
+from qa_service.index import Index, analyse
+from qa_service.store import FolderStore
+
+from .questions import keppra_questions, shared_questions
+
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
+
+
+def percentiles(seconds: list[float]) -> dict:
+    ms = np.array(seconds) * 1000
+    p50, p95, p99 = np.percentile(ms, [50, 95, 99])
+    return {"n": len(seconds), "p50_ms": round(float(p50), 4), "p95_ms": round(float(p95), 4),
+            "p99_ms": round(float(p99), 4), "mean_ms": round(float(ms.mean()), 4)}
+
+
+def timed(calls) -> list[float]:
+    out = []
+    for call in calls:
+        started = time.perf_counter()
+        call()
+        out.append(time.perf_counter() - started)
+    return out
+
+
+def passage_tokens(index: Index) -> list[list[str]]:
+    """Each passage's terms, exactly what our index counted for it."""
+    out = []
+    for passage in index.passages:
+        sentence_terms = index.documents[passage.document].sentence_terms
+        out.append([t for i in range(passage.first, passage.last + 1) for t in sentence_terms[i]])
+    return out
+
+
+def measure(folder: Path, question_set: str, count: int, okapi_count: int) -> dict:
+    started = time.perf_counter()
+    documents, _ = FolderStore(folder, MAX_DOCUMENT_BYTES).load()
+    read = time.perf_counter()
+    analysed = [analyse(d) for d in documents]
+    analysed_at = time.perf_counter()
+    index = Index.build(analysed)
+    built = time.perf_counter()
+
+    questions = keppra_questions(count) if question_set == "keppra" else shared_questions(count)
+    for q in questions:  # warm-up: first-use costs (the spelling table, stem caches) are not per-question costs
+        answer(index, q.text, q.history)
+    answer_times = timed(lambda q=q: answer(index, q.text, q.history) for q in questions)
+
+    tokens = [terms(q.text) for q in questions]
+    queries = [dict(Counter(t)) for t in tokens]  # a term asked twice weighs twice, as in BM25Okapi
+    search_times = timed(lambda q=q: index.search(q, k=CANDIDATE_PASSAGES) for q in queries)
+
+    corpus_tokens = passage_tokens(index)
+    okapi_started = time.perf_counter()
+    okapi = BM25Okapi(corpus_tokens)
+    okapi_built = time.perf_counter() - okapi_started
+    okapi_questions = list(range(min(okapi_count, len(tokens))))
+    okapi_times = timed(lambda i=i: okapi.get_scores(tokens[i]) for i in okapi_questions)
+    difference = max((float(np.abs(okapi.get_scores(tokens[i]) - index.scores(queries[i])).max())
+                      for i in okapi_questions[:20]), default=0.0)
+
+    bm25s_started = time.perf_counter()
+    retriever = bm25s.BM25(method="atire", idf_method="robertson", k1=1.5, b=0.75)
+    retriever.index(corpus_tokens, show_progress=False)
+    bm25s_built = time.perf_counter() - bm25s_started
+    k = min(CANDIDATE_PASSAGES, index.passage_count)
+    bm25s_times = timed(lambda t=t: retriever.retrieve([t], k=k, show_progress=False) for t in tokens)
+
+    return {
+        "documents": len(documents),
+        "passages": index.passage_count,
+        "sentences": index.sentence_count,
+        "vocabulary_terms": len(index.idf),
+        "build_seconds": {"read": read - started, "analyse": analysed_at - read, "index": built - analysed_at,
+                          "total": built - started},
+        "answer": percentiles(answer_times),
+        "search": percentiles(search_times),
+        "bm25okapi": {**percentiles(okapi_times), "build_seconds": okapi_built,
+                      "max_score_difference_from_ours": difference},
+        "bm25s": {**percentiles(bm25s_times), "build_seconds": bm25s_built},
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--questions", choices=["keppra", "shared"], required=True)
+    parser.add_argument("--count", type=int, default=600)
+    parser.add_argument("--okapi-count", type=int, default=600)
+    args = parser.parse_args(argv)
+    json.dump(measure(args.folder, args.questions, args.count, args.okapi_count), sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
