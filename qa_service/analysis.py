@@ -11,7 +11,8 @@ from nltk.tokenize import RegexpTokenizer
 # Letters and digits, with inner apostrophes kept so that "it's" is one word and "Keppra's" loses its "'s".
 WORDS = RegexpTokenizer(r"[^\W_]+(?:['’][^\W_]+)*")
 
-# English function words. Negations ("not", "no", "never", "without") and comparisons ("more", "less", "than",
+# English function words, and adverbs of habit that a question uses but an answer need not repeat
+# ("usually", "typically"). Negations ("not", "no", "never", "without") and comparisons ("more", "less", "than",
 # "most", "fewer", "before", "after") are deliberately absent: they carry the meaning of many questions.
 STOP_WORDS = frozenset("""
 a about above again against all also am an and any are aren't as at be because been being below between both
@@ -24,6 +25,7 @@ there's these they they'd they'll they're they've this those through thus to too
 very was wasn't we we'd we'll we're we've were weren't what what's when when's where where's whether which
 while who who's whom whose why why's will with won't would wouldn't you you'd you'll you're you've your yours
 yourself yourselves one ones thing things someone something anyone anything tell please know called
+usually typically generally normally really actually basically
 """.split())
 
 QUESTION_WORDS = frozenset("what which who whom whose when where why how".split())

@@ -100,7 +100,7 @@ def answer_json(result: Answer, corpus: Corpus, question: str, took: float) -> d
         "found": result.found,
         "message": result.message,
         "quotes": [quote_json(q, corpus, terms) for q in result.quotes],
-        "coverage": round(result.coverage, 3),
+        "confidence": round(result.confidence, 3),
         "corrections": result.query.corrections,
         "corpus_version": corpus.version,
         "took_ms": round(took * 1000, 2),
@@ -117,7 +117,7 @@ def ask():
         if unknown:
             raise ApiError(404, "unknown_document", f"No document with the id {', '.join(map(repr, unknown))}.")
     result = answer(corpus.index, question, history, documents,
-                    AnswerSettings(min_coverage=settings().qa_min_coverage))
+                    AnswerSettings(min_confidence=settings().qa_min_confidence))
     return jsonify(answer_json(result, corpus, question, time.perf_counter() - started))
 
 

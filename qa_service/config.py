@@ -24,7 +24,7 @@ class Settings:
     qa_max_document_bytes: int = 5 * 1024 * 1024
     qa_max_question_chars: int = 1000
     qa_max_body_bytes: int = 64 * 1024
-    qa_min_coverage: float = 0.5
+    qa_min_confidence: float = 0.35
     qa_reload_seconds: float = 2.0
     qa_log_level: str = "INFO"
     qa_log_questions: bool = False
@@ -62,8 +62,8 @@ class Settings:
         for name in ("qa_max_document_bytes", "qa_max_body_bytes", "qa_max_question_chars"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name.upper()} must be positive, not {getattr(self, name)}")
-        if not 0.0 <= self.qa_min_coverage <= 1.0:
-            raise ConfigError(f"QA_MIN_COVERAGE must be between 0 and 1, not {self.qa_min_coverage}")
+        if not 0.0 <= self.qa_min_confidence <= 1.0:
+            raise ConfigError(f"QA_MIN_CONFIDENCE must be between 0 and 1, not {self.qa_min_confidence}")
         if not self.qa_reload_seconds >= 0:  # also rejects NaN, which would silently stop reloading
             raise ConfigError(f"QA_RELOAD_SECONDS must not be negative, not {self.qa_reload_seconds}")
         if self.qa_admin_token and len(self.qa_admin_token) < MIN_ADMIN_TOKEN_CHARS:

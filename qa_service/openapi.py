@@ -58,13 +58,14 @@ ASK_REQUEST = {
 
 ASK_RESPONSE = {
     "type": "object",
-    "required": ["question", "found", "message", "quotes", "coverage", "corrections", "corpus_version", "took_ms"],
+    "required": ["question", "found", "message", "quotes", "confidence", "corrections", "corpus_version", "took_ms"],
     "properties": {
         "question": {"type": "string"},
         "found": {"type": "boolean"},
         "message": {"type": "string"},
         "quotes": {"type": "array", "items": QUOTE, "maxItems": 3},
-        "coverage": {"type": "number", "minimum": 0, "maximum": 1},
+        "confidence": {"type": "number", "minimum": 0, "maximum": 1,
+                       "description": "How likely the source answers the question; under the threshold, no quote."},
         "corrections": {"type": "object", "additionalProperties": {"type": "string"}},
         "corpus_version": {"type": "string"},
         "took_ms": {"type": "number"},

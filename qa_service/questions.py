@@ -12,12 +12,15 @@ from .analysis import QUESTION_WORDS, is_stop_word, stem, words
 from .index import Index
 
 HISTORY_WEIGHT = 0.6  # terms carried over from earlier questions count less than the question's own
+PREDICATE_SHARE = 0.5  # of that, for the words of an earlier question that are not its subject
 ALIAS_WEIGHT = 0.8  # a name the corpus links to a question word ("levetiracetam" for "Keppra")
 CORRECTION_WEIGHT = 0.8  # a misspelt word mapped to the corpus's own word
+FOCUS_WEIGHT = 0.5  # the word naming the kind of thing asked for
 
 # Words that point back to something said before; a question leaning on them needs its history.
 _ANAPHORA = frozenset("it its it's they them their theirs this that these those he him his she her hers there one "
                       "ones such same former latter".split())
+_NAMES = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'’-]*")
 _FOLLOW_UP_START = re.compile(r"^\s*(?:and|but|so|also|then|what about|how about|and what about|what of|"
                               r"what else|anything else|any other|more on|tell me more)\b", re.I)
 
@@ -27,8 +30,10 @@ ANSWER_KINDS = [
     ("number", re.compile(r"\bhow\s+(?:many|much|long|old|far|big|large|high|tall|often|fast|heavy|deep)\b|"
                           r"\b(?:what|which)\s+(?:number|amount|size|dose|dosage|quantity|population|age|"
                           r"length|distance|speed|cost|price)\b", re.I)),
-    ("date", re.compile(r"^\s*(?:when|since when|until when)\b|\b(?:what|which|in what)\s+(?:year|years|date|day|"
-                        r"month|century|decade|period|era|time)\b|\bwhen\s+(?:did|was|were|is|does|do)\b", re.I)),
+    # "When did it happen?" asks for a date; "When is it used?" asks for a condition, so it is left without a kind.
+    ("date", re.compile(r"\b(?:since|until)\s+when\b|\bwhen\s+(?:did|was|were|had|will)\b|"
+                        r"\b(?:what|which|in what)\s+(?:year|years|date|day|month|century|decade|period|era)\b", re.I)),
+    ("condition", re.compile(r"\bwhen\s+(?:is|are|do|does|should|can|could|would|may|might|must)\b", re.I)),
     ("person", re.compile(r"\b(?:who|whom|whose)\b", re.I)),
     ("place", re.compile(r"\bwhere\b|\b(?:what|which)\s+(?:country|city|place|region|state|area|town|location|"
                          r"continent|island|river)\b", re.I)),
@@ -44,11 +49,27 @@ class Query:
     own: dict[str, float]
     unknown: list[str]
     kind: str | None
+    sequence: list[str] = field(default_factory=list)  # the question's own terms in order, for phrase matches
+    words: list[str] = field(default_factory=list)  # the question's content words, unstemmed
     corrections: dict[str, str] = field(default_factory=dict)
     from_history: bool = False
+    expanded: set[str] = field(default_factory=set)  # terms added only as another name for a question term
 
-    def highlight_terms(self) -> list[str]:
-        return sorted(self.terms)
+    @property
+    def matching(self) -> dict[str, float]:
+        """The terms a sentence is judged by: aliases find passages but do not count twice for one name."""
+        return {t: w for t, w in self.terms.items() if t not in self.expanded}
+
+
+_FOCUS = re.compile(r"\b(?:what|which|whose|how many|how much)\s+(?:\w+\s+)??(\w+)\s+(?:is|are|was|were|did|do|does|"
+                    r"has|have|had|can|could|would|will|should|of|in|on|for|from|by|to|that|who|which)\b", re.I)
+
+
+def answer_focus(question: str) -> str | None:
+    """The word naming what is asked for ("country" in "What country did they invade?"): the answer names an
+    instance of it, so a sentence need not repeat it."""
+    match = _FOCUS.search(question)
+    return match.group(1).lower() if match else None
 
 
 def answer_kind(question: str) -> str | None:
@@ -122,7 +143,10 @@ def build_query(question: str, index: Index, history: list[str] | None = None) -
     own: dict[str, float] = {}
     unknown: list[str] = []
     corrections: dict[str, str] = {}
-    for word in _content_words(question):
+    sequence: list[str] = []
+    content = _content_words(question)
+    focus = answer_focus(question)
+    for word in content:
         term = stem(word)
         if term not in index.idf:
             fixed = correct(word, index)
@@ -130,28 +154,38 @@ def build_query(question: str, index: Index, history: list[str] | None = None) -
                 corrections[word] = fixed
                 term = index.vocabulary[fixed]
                 own[term] = max(own.get(term, 0.0), CORRECTION_WEIGHT)
+                sequence.append(term)
                 continue
             unknown.append(word)
-        own[term] = own.get(term, 0.0) + 1.0
+        own[term] = FOCUS_WEIGHT if word == focus else 1.0
+        sequence.append(term)
     terms = dict(own)
     from_history = False
     if history and is_follow_up(question, list(own), index):
         from_history = True
         for weight, earlier in zip(_history_weights(len(history)), reversed(history), strict=False):
-            for word in _content_words(earlier):
+            earlier_words = _content_words(earlier)
+            names = {w.lower() for w in _NAMES.findall(earlier)}
+            for word in earlier_words:
                 term = stem(word)
                 if term not in index.idf:
                     fixed = correct(word, index)
                     if fixed is None:
                         continue
                     term = index.vocabulary[fixed]
-                terms[term] = max(terms.get(term, 0.0), weight)
+                # What the conversation is about (a name, or the one thing asked about) carries over in full; the
+                # rest of an earlier question (what was asked of it) counts for less, so the new question leads.
+                carried = weight if word in names or len(earlier_words) == 1 else weight * PREDICATE_SHARE
+                terms[term] = max(terms.get(term, 0.0), carried)
+    expanded: set[str] = set()
     for term, weight in list(terms.items()):
         for alias in index.aliases.get(term, ()):
             for alias_term in alias:
                 if alias_term not in terms:
                     terms[alias_term] = weight * ALIAS_WEIGHT / len(alias)
-    return Query(question, terms, own, unknown, answer_kind(question), corrections, from_history)
+                    expanded.add(alias_term)
+    return Query(question, terms, own, unknown, answer_kind(question), sequence, content, corrections, from_history,
+                 expanded)
 
 
 def _history_weights(n: int) -> list[float]:

@@ -1,0 +1,276 @@
+"""Ranking: which candidate sentence answers, and whether any does, from features of each sentence.
+
+The weights are fitted by `scripts/fit_ranking.py` (a listwise logistic model for the sentence, a logistic
+model for declining); every feature is a share, a rank or a flag, so the weights do not depend on the size or
+the word statistics of a corpus.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .analysis import words
+from .index import AnalysedDocument, Index, Passage
+from .questions import Query
+
+_PERCENT = re.compile(r"\d\s*(?:%|percent\b|per cent\b)|\bpercent", re.I)
+_NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+                     r"fifty|hundred|thousand|million|billion|dozen|half|quarter|once|twice)\b", re.I)
+_DATE = re.compile(r"\b(?:1\d{3}|20\d{2})s?\b|\b\d{1,2}(?:st|nd|rd|th)\b|\bcentur(?:y|ies)\b|\bdecades?\b|"
+                   r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\b|"
+                   r"\b(?:BC|AD|BCE|CE)\b|\b(?:in|since|until|by|after|before|during) the \w+s\b")
+_CONDITION = re.compile(r"\b(?:when|whenever|if|unless|once|after|until|in case of|in patients (?:who|with))\b", re.I)
+_NAME = re.compile(r"\b[A-Z][\w'’-]*[a-z][\w'’-]*(?:\s+(?:of|de|von|van|the)?\s*[A-Z][\w'’-]*)*")
+_CAPTION = re.compile(r"^\s*(?:fig(?:ure)?|table|supplementary|chart|scheme)\.?\s*\d", re.I)
+_REFERENCE = re.compile(r"^\s*\[?\d+[\].]\s+[A-Z][a-z]+,?\s+[A-Z]|\bdoi\s*:|https?://|\bet al\.,?\s*\(?\d{4}", re.I)
+DEPENDENT_OPENER = re.compile(
+    r"^[\"'“‘(]*(?:it|its|this|that|these|those|they|their|them|he|his|she|her|but|however|thus|therefore|hence|"
+    r"such|both|also|in turn|as a result|consequently|instead|then|there|here|yet|so|which|the latter|the former)\b",
+    re.I,
+)
+
+FEATURES = (
+    "held",  # idf-weighted share of the query's terms that the sentence holds
+    "held_count",  # share of the query's distinct terms it holds, unweighted
+    "passage",  # its best passage's BM25 score over the top passage's
+    "passage_rank",  # 1 / (1 + rank of its best passage)
+    "neighbour",  # the most the sentence before or after it holds
+    "bigrams",  # share of the question's adjacent term pairs that stand adjacent in the sentence too
+    "exact",  # share of the question's words found unstemmed
+    "kind_match",  # the question asks for a number, date, name... and the sentence has one it did not say
+    "kind_missing",  # it asks for one and the sentence has none
+    "new_terms",  # share of the sentence's terms that the question does not use: where an answer lies
+    "heading",
+    "fragment",  # under four words, or opening in lower case: a piece of a sentence
+    "apparatus",  # a caption or a reference-list entry
+    "length",  # log of its length over 150 characters
+    "first",  # it opens its paragraph
+    "dependent",  # it opens by pointing back ("It", "This", "However")
+)
+
+# Fitted by scripts/fit_ranking.py on the shared question sets; see the README, "How answers are chosen".
+RANKER_WEIGHTS = np.array([
+    4.0, 1.0, 1.5, 0.5, 0.5, 1.0, 0.5, 0.4, -0.2, 0.3, -2.0, -1.0, -1.0, 0.0, 0.0, 0.0,
+])
+
+DECLINE_FEATURES = (
+    "bias",
+    "covered",  # idf-weighted share of the question's own terms in the best sentence's passage
+    "sentence_covered",  # the same within the best sentence
+    "unknown",  # idf-weighted share of the question's words the corpus never uses
+    "missing_rarest",  # idf of the rarest question term the passage lacks, over the question's rarest term
+    "top",  # the best sentence's ranking score
+    "margin",  # how far it leads the second
+    "terms",  # log of the number of the question's own terms
+    "names_missing",  # share of the question's capitalised names that the passage does not hold
+    "number_missing",  # the question holds a number that the passage does not
+    "negation",  # the question is negated ("not", "never", "no")
+    "follow_up",  # the question leaned on earlier ones
+    "span_missing_rarest",  # idf of the rarest question term missing from the sentence and its neighbours, over all
+    "span_missing",  # idf share of the question's terms missing from the sentence and its neighbours
+    "passage_missing",  # how many of the question's terms the passage lacks
+    "kind_missing",  # it asks for a number, date or name, and the best sentence has none
+    "kind_match",  # ... and the best sentence has one
+    "held",  # the best sentence's idf-weighted share of all the query's terms
+)
+# Fitted by scripts/fit_ranking.py on the shared question sets (those with questions the source does not answer).
+DECLINE_WEIGHTS = np.array([
+    1.305, -2.383, 1.656, -0.884, -0.645, -0.058, -0.085, 0.336, -0.373, -1.043, -2.25, 0.0, -0.029, -1.293, 0.021,
+    -0.616, 0.195, 0.141,
+])
+_NEGATION = re.compile(r"\b(?:not|never|no|none|nor|without)\b|n['’]t\b", re.I)
+_QUESTION_NAME = re.compile(r"(?<!^)\b[A-Z][\w'’-]+")
+
+
+@dataclass
+class Candidate:
+    """A sentence that might answer, with the passage that brought it and its features."""
+
+    doc: AnalysedDocument
+    sentence: int
+    passage: Passage
+    passage_score: float
+    passage_rank: int
+    features: np.ndarray | None = None
+    score: float = 0.0
+
+    @property
+    def text(self) -> str:
+        return self.doc.sentence_text(self.sentence)
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        return self.doc.sentence_terms[self.sentence]
+
+
+def kind_matches(kind: str | None, text: str, question: str) -> bool:
+    """Whether the sentence holds the kind of answer asked for, beyond what the question itself says."""
+    if kind is None:
+        return False
+    if kind == "percent":
+        return bool(_PERCENT.search(text))
+    if kind == "number":
+        return bool(_NUMBER.search(text))
+    if kind == "date":
+        return bool(_DATE.search(text))
+    if kind == "condition":
+        return bool(_CONDITION.search(text))
+    asked = {w.lower() for w in re.findall(r"\w+", question)}
+    return any(any(part.lower() not in asked for part in re.findall(r"\w+", name))
+               for name in _NAME.findall(text[1:]))
+
+
+def scope_idf(query: Query, index: Index, documents: list[str] | None) -> dict[str, float]:
+    """Sentence-level idf of the query's terms within the documents searched.
+
+    A document's own subject ("Normans" in an article about them) is in most of its sentences: it tells the
+    sentences of that document apart far less than the corpus-wide passage idf says.
+    """
+    if documents:
+        docs = [index.documents[index.position[d]] for d in documents if d in index.position]
+        n = sum(len(d.sentences) for d in docs)
+        frequency = {t: sum(d.sentence_frequency.get(t, 0) for d in docs) for t in query.terms}
+    else:
+        n = index.sentence_count
+        frequency = {t: index.sentence_frequency.get(t, 0) for t in query.terms}
+    return {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in frequency.items()}
+
+
+def _held(weights: dict[str, float], idf: dict[str, float], terms: set[str], index: Index) -> float:
+    """Share of the weighted idf mass that a set of terms holds; a name counts as held when its alias is."""
+    total = held = 0.0
+    for term, weight in weights.items():
+        value = weight * idf.get(term, 0.0)
+        total += value
+        if term in terms or any(all(a in terms for a in alias) for alias in index.aliases.get(term, ())):
+            held += value
+    return held / total if total else 0.0
+
+
+def candidates(query: Query, hits: list[tuple[Passage, float]], index: Index) -> list[Candidate]:
+    """Every sentence of the retrieved passages, each with the best passage it appears in."""
+    found: dict[tuple[int, int], Candidate] = {}
+    for rank, (passage, score) in enumerate(hits):
+        doc = index.documents[passage.document]
+        for i in range(passage.first, passage.last + 1):
+            key = (passage.document, i)
+            if key not in found:
+                found[key] = Candidate(doc, i, passage, score, rank)
+    return list(found.values())
+
+
+def _bigrams(sequence: list[str]) -> set[tuple[str, str]]:
+    return set(zip(sequence, sequence[1:], strict=False))
+
+
+def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str, float], top_passage: float) -> None:
+    """Fill each candidate's feature vector (in the order of FEATURES)."""
+    question_bigrams = _bigrams(query.sequence)
+    question_words = set(query.words)
+    matching = query.matching
+    distinct = len(matching) or 1
+    held_of: dict[tuple[int, int], float] = {}
+
+    def held_by(doc: AnalysedDocument, i: int) -> float:
+        key = (id(doc), i)
+        if key not in held_of:
+            held_of[key] = _held(matching, idf, set(doc.sentence_terms[i]), index)
+        return held_of[key]
+
+    for c in found:
+        text = c.text
+        terms = set(c.terms)
+        sentences = c.doc.sentences
+        sentence = sentences[c.sentence]
+        neighbours = [j for j in (c.sentence - 1, c.sentence + 1)
+                      if 0 <= j < len(sentences) and sentences[j].paragraph == sentence.paragraph]
+        kind_match = kind_matches(query.kind, text, query.text)
+        sentence_words = set(words(text))
+        c.features = np.array([
+            held_by(c.doc, c.sentence),
+            sum(1 for t in matching if t in terms) / distinct,
+            c.passage_score / top_passage if top_passage else 0.0,
+            1.0 / (1 + c.passage_rank),
+            max((held_by(c.doc, j) for j in neighbours), default=0.0),
+            (len(question_bigrams & _bigrams(list(c.terms))) / len(question_bigrams)) if question_bigrams else 0.0,
+            (len(question_words & sentence_words) / len(question_words)) if question_words else 0.0,
+            1.0 if kind_match else 0.0,
+            1.0 if query.kind and not kind_match else 0.0,
+            (len(terms - set(query.terms)) / len(terms)) if terms else 0.0,
+            1.0 if sentence.heading else 0.0,
+            1.0 if len(text.split()) < 4 or text[:1].islower() else 0.0,
+            1.0 if _CAPTION.match(text) or _REFERENCE.search(text) else 0.0,
+            math.log(max(len(text), 10) / 150),
+            1.0 if c.sentence == 0 or sentences[c.sentence - 1].paragraph != sentence.paragraph else 0.0,
+            1.0 if DEPENDENT_OPENER.match(text) else 0.0,
+        ])
+
+
+def rank(query: Query, hits: list[tuple[Passage, float]], index: Index, documents: list[str] | None
+         ) -> tuple[list[Candidate], dict[str, float]]:
+    """Candidates best first, with the sentence-level idf used to judge them."""
+    idf = scope_idf(query, index, documents)
+    found = candidates(query, hits, index)
+    featurise(query, found, index, idf, hits[0][1] if hits else 0.0)
+    for c in found:
+        c.score = float(RANKER_WEIGHTS @ c.features)
+    found.sort(key=lambda c: (-c.score, c.passage.id, c.sentence))
+    return found, idf
+
+
+def decline_features(query: Query, ranked: list[Candidate], index: Index, idf: dict[str, float]) -> np.ndarray:
+    """Features of the best candidate that tell an answer from a near miss (in the order of DECLINE_FEATURES)."""
+    best = ranked[0]
+    doc, i = best.doc, best.sentence
+    sentences = doc.sentences
+    passage_terms: set[str] = set()
+    for j in range(best.passage.first, best.passage.last + 1):
+        passage_terms.update(doc.sentence_terms[j])
+    span_terms = set(best.terms)
+    for j in (i - 1, i + 1):
+        if 0 <= j < len(sentences) and sentences[j].paragraph == sentences[i].paragraph:
+            span_terms.update(doc.sentence_terms[j])
+    passage_text = doc.document.text[sentences[best.passage.first].start:sentences[best.passage.last].end]
+    passage_words = set(words(passage_text))
+
+    def lacks(terms: set[str], term: str) -> bool:
+        return term not in terms and not any(all(a in terms for a in alias) for alias in index.aliases.get(term, ()))
+
+    own_idf = {t: idf.get(t, 0.0) for t in query.own}
+    total = sum(w * own_idf[t] for t, w in query.own.items()) or 1.0
+    unknown = sum(w * own_idf[t] for t, w in query.own.items() if t not in index.idf) / total
+    rarest = max(own_idf.values(), default=0.0) or 1.0
+    missing = [own_idf[t] for t in query.own if lacks(passage_terms, t)]
+    span_missing = [own_idf[t] for t in query.own if lacks(span_terms, t)]
+    names = [w.lower() for w in _QUESTION_NAME.findall(query.text)]
+    numbers = re.findall(r"\d+", query.text)
+    passage_numbers = set(re.findall(r"\d+", passage_text))
+    return np.array([
+        1.0,
+        _held(query.own, idf, passage_terms, index),
+        _held(query.own, idf, set(best.terms), index),
+        unknown,
+        max(missing, default=0.0) / rarest,
+        best.score,
+        best.score - ranked[1].score if len(ranked) > 1 else best.score,
+        math.log(1 + len(query.own)),
+        (sum(1 for n in names if words(n) and words(n)[0] not in passage_words) / len(names)) if names else 0.0,
+        1.0 if any(n not in passage_numbers for n in numbers) else 0.0,
+        1.0 if _NEGATION.search(query.text) else 0.0,
+        1.0 if query.from_history else 0.0,
+        max(span_missing, default=0.0) / total,
+        sum(span_missing) / total,
+        float(len(missing)),
+        best.features[FEATURES.index("kind_missing")],
+        best.features[FEATURES.index("kind_match")],
+        best.features[FEATURES.index("held")],
+    ])
+
+
+def answer_probability(features: np.ndarray) -> float:
+    """How likely the best candidate answers the question at all (a logistic model over DECLINE_FEATURES)."""
+    return 1.0 / (1.0 + math.exp(-float(DECLINE_WEIGHTS @ features)))

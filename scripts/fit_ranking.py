@@ -1,0 +1,147 @@
+"""Fit the weights of qa_service.ranking on the shared question sets, and show how well they carry across sets.
+
+    .venv/bin/python scripts/fit_ranking.py [--eval ../shared/eval]
+
+Prints cross-set figures (fitted on one set, measured on the others) and the weights to paste into ranking.py.
+The labels come from the scorer's own rule (../shared/eval/score.py): a candidate is right when the quote it
+would give covers a gold answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from qa_service import answering, ranking  # noqa: E402
+from qa_service.corpus import LiveCorpus  # noqa: E402
+from qa_service.questions import build_query  # noqa: E402
+from qa_service.store import FolderStore  # noqa: E402
+
+
+def load_scorer(eval_dir: Path):
+    spec = importlib.util.spec_from_file_location("score", eval_dir / "score.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def question_sets(eval_dir: Path) -> dict[str, tuple[Path, Path]]:
+    return {
+        "keppra": (eval_dir / "keppra.jsonl", ROOT / "corpus"),
+        "squad": (eval_dir / "squad.jsonl", eval_dir / "corpora" / "squad"),
+        "covidqa": (eval_dir / "covidqa.jsonl", eval_dir / "corpora" / "covidqa"),
+    }
+
+
+def collect(name: str, questions: Path, folder: Path, scorer) -> list[dict]:
+    """For every question: the candidates' features and labels, and what decline features need."""
+    index = LiveCorpus(FolderStore(folder, 50 << 20), 1e9).current().index
+    located_corpus = scorer.Corpus(str(folder))
+    rows = []
+    for line in questions.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        item = json.loads(line)
+        history = [h["question"] for h in item.get("history") or []]
+        query = build_query(item["question"], index, history)
+        hits = index.search(query.terms, item.get("documents"), k=answering.CANDIDATE_PASSAGES)
+        if not hits or not query.own:
+            rows.append({"set": name, "item": item, "X": None})
+            continue
+        ranked, idf = ranking.rank(query, hits, index, item.get("documents"))
+        labels = []
+        for c in ranked:
+            quote = answering._quote(answering._span(c))
+            located = located_corpus.locate(quote.text, quote.document)
+            labels.append(bool(item["answerable"]) and scorer.is_hit({"text": quote.text}, located, item))
+        rows.append({"set": name, "item": item, "X": np.array([c.features for c in ranked]),
+                     "y": np.array(labels, dtype=float), "query": query, "ranked": ranked, "idf": idf,
+                     "index": index})
+    return rows
+
+
+def fit_listwise(rows: list[dict], weights_of_set: dict[str, float], l2: float = 0.01, steps: int = 3000
+                 ) -> np.ndarray:
+    """Softmax over each question's candidates, maximising the probability of its right ones (gradient ascent)."""
+    usable = [r for r in rows if r["X"] is not None and r["y"].any()]
+    dim = usable[0]["X"].shape[1]
+    w = np.zeros(dim)
+    lr = 0.5
+    for _ in range(steps):
+        grad = -l2 * w
+        total = 0.0
+        for r in usable:
+            weight = weights_of_set[r["set"]]
+            s = r["X"] @ w
+            p = np.exp(s - s.max())
+            p /= p.sum()
+            target = r["y"] / r["y"].sum()
+            grad += weight * (r["X"].T @ (target - p))
+            total += weight
+        w += lr * grad / total
+    return w
+
+
+def hit_at_1(rows: list[dict], w: np.ndarray) -> float:
+    answerable = [r for r in rows if r["item"]["answerable"]]
+    hits = sum(1 for r in answerable if r["X"] is not None and r["y"][int(np.argmax(r["X"] @ w))] > 0)
+    return 100.0 * hits / len(answerable)
+
+
+def decline_rows(rows: list[dict], w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    X, y = [], []
+    saved = ranking.RANKER_WEIGHTS
+    ranking.RANKER_WEIGHTS = w
+    try:
+        for r in rows:
+            if r["X"] is None:
+                continue
+            for c, f in zip(r["ranked"], r["X"], strict=True):
+                c.score = float(w @ f)
+            ranked = sorted(r["ranked"], key=lambda c: -c.score)
+            X.append(ranking.decline_features(r["query"], ranked, r["index"], r["idf"]))
+            y.append(1.0 if r["item"]["answerable"] else 0.0)
+    finally:
+        ranking.RANKER_WEIGHTS = saved
+    return np.array(X), np.array(y)
+
+
+def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 0.01, steps: int = 5000) -> np.ndarray:
+    w = np.zeros(X.shape[1])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(X @ w)))
+        w += 0.5 * (X.T @ (y - p) / len(y) - l2 * w)
+    return w
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--eval", type=Path, default=ROOT.parent / "shared" / "eval")
+    args = parser.parse_args()
+    scorer = load_scorer(args.eval)
+    data = {name: collect(name, q, f, scorer) for name, (q, f) in question_sets(args.eval).items()}
+    every = [r for rows in data.values() for r in rows]
+    print("current weights:", {n: round(hit_at_1(rows, ranking.RANKER_WEIGHTS), 1) for n, rows in data.items()})
+    for held_out in data:
+        train = [r for n, rows in data.items() if n != held_out for r in rows]
+        w = fit_listwise(train, {n: 1.0 / max(1, len(rows)) for n, rows in data.items()})
+        print(f"fitted without {held_out}:", {n: round(hit_at_1(rows, w), 1) for n, rows in data.items()})
+    balance = {n: 1.0 / max(1, len(rows)) for n, rows in data.items()}
+    w = fit_listwise(every, balance)
+    print("fitted on all:", {n: round(hit_at_1(rows, w), 1) for n, rows in data.items()})
+    print("RANKER_WEIGHTS = np.array([" + ", ".join(f"{x:.3f}" for x in w) + "])")
+    X, y = decline_rows([r for n in ("squad", "keppra") for r in data[n]], w)
+    d = fit_logistic(X, y)
+    print("DECLINE_WEIGHTS = np.array([" + ", ".join(f"{x:.3f}" for x in d) + "])")
+
+
+if __name__ == "__main__":
+    main()
