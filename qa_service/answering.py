@@ -6,7 +6,15 @@ from dataclasses import dataclass
 
 from .index import Index
 from .questions import Query, build_query
-from .ranking import DEPENDENT_OPENER, FEATURES, Candidate, answer_probability, decline_features, rank
+from .ranking import (
+    DECLINE_FEATURES,
+    DEPENDENT_OPENER,
+    FEATURES,
+    Candidate,
+    answer_probability,
+    decline_features,
+    rank,
+)
 
 NOT_FOUND = "The source does not answer this question, so there is nothing to quote."
 FOUND = "Quoted from the source, word for word."
@@ -16,6 +24,7 @@ MAX_QUOTES = 2
 MAX_CHARS = 400  # what one answer may ask a reader to read, over all its quotes
 PAIR_CHARS = 350  # two adjacent sentences quoted together stay within this
 SECOND_QUOTE_MARGIN = 1.0  # a second quote must score within this of the first (in ranking-score units)
+MAX_UNKNOWN_SHARE = 0.5  # a question whose weight lies mostly in words the corpus never uses is declined
 REDUNDANT_OVERLAP = 0.6  # two quotes sharing this share of their terms say the same thing
 
 
@@ -47,7 +56,7 @@ class Answer:
 class AnswerSettings:
     """The knobs of answer selection; `min_confidence` is the decline threshold (see README, "Declining")."""
 
-    min_confidence: float = 0.35
+    min_confidence: float = 0.32
     max_quotes: int = MAX_QUOTES
 
 
@@ -59,7 +68,11 @@ def answer(index: Index, question: str, history: list[str] | None = None, docume
     if not hits or not query.own:
         return Answer(False, [], NOT_FOUND, 0.0, query)
     ranked, idf = rank(query, hits, index, documents)
-    confidence = answer_probability(decline_features(query, ranked, index, idf))
+    features = decline_features(query, ranked, index, idf)
+    confidence = answer_probability(features)
+    if features[DECLINE_FEATURES.index("unknown")] > MAX_UNKNOWN_SHARE:
+        # Mostly about things the corpus never mentions: whatever matches the rest cannot be the answer.
+        confidence = min(confidence, features[DECLINE_FEATURES.index("covered")] * (1 - MAX_UNKNOWN_SHARE))
     if confidence < settings.min_confidence:
         return Answer(False, [], NOT_FOUND, confidence, query)
 

@@ -69,7 +69,6 @@ DECLINE_FEATURES = (
     "names_missing",  # share of the question's capitalised names that the passage does not hold
     "number_missing",  # the question holds a number that the passage does not
     "negation",  # the question is negated ("not", "never", "no")
-    "follow_up",  # the question leaned on earlier ones
     "span_missing_rarest",  # idf of the rarest question term missing from the sentence and its neighbours, over all
     "span_missing",  # idf share of the question's terms missing from the sentence and its neighbours
     "passage_missing",  # how many of the question's terms the passage lacks
@@ -79,8 +78,8 @@ DECLINE_FEATURES = (
 )
 # Fitted by scripts/fit_ranking.py on the shared question sets (those with questions the source does not answer).
 DECLINE_WEIGHTS = np.array([
-    1.305, -2.383, 1.656, -0.884, -0.645, -0.058, -0.085, 0.336, -0.373, -1.043, -2.25, 0.0, -0.029, -1.293, 0.021,
-    -0.616, 0.195, 0.141,
+    1.451, -2.406, 1.902, -0.583, -0.756, -0.156, -0.111, 0.367, -1.197, -1.266, -2.624, -0.051, -0.898, 0.039,
+    -0.748, 0.247, 0.846,
 ])
 _NEGATION = re.compile(r"\b(?:not|never|no|none|nor|without)\b|n['’]t\b", re.I)
 _QUESTION_NAME = re.compile(r"(?<!^)\b[A-Z][\w'’-]+")
@@ -261,7 +260,6 @@ def decline_features(query: Query, ranked: list[Candidate], index: Index, idf: d
         (sum(1 for n in names if words(n) and words(n)[0] not in passage_words) / len(names)) if names else 0.0,
         1.0 if any(n not in passage_numbers for n in numbers) else 0.0,
         1.0 if _NEGATION.search(query.text) else 0.0,
-        1.0 if query.from_history else 0.0,
         max(span_missing, default=0.0) / total,
         sum(span_missing) / total,
         float(len(missing)),

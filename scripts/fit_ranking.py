@@ -1,10 +1,13 @@
-"""Fit the weights of qa_service.ranking on the shared question sets, and show how well they carry across sets.
+"""Fit the decline model of qa_service.ranking, print its trade-off curve, and check the sentence ranker.
 
-    .venv/bin/python scripts/fit_ranking.py [--eval ../shared/eval]
+    .venv/bin/python scripts/fit_ranking.py [--eval ../shared/eval] [--ranker]
 
-Prints cross-set figures (fitted on one set, measured on the others) and the weights to paste into ranking.py.
-The labels come from the scorer's own rule (../shared/eval/score.py): a candidate is right when the quote it
-would give covers a gold answer.
+The decline model (DECLINE_WEIGHTS) is a logistic regression fitted on the sets that hold questions the source
+does not answer (SQuAD, Keppra), on standardised features; the script prints the weights to paste into
+ranking.py and the answered/declined trade-off for a range of thresholds. With --ranker it also fits the
+sentence ranker listwise and prints cross-set figures (fitted on two sets, measured on the third) beside the
+current RANKER_WEIGHTS; labels follow the scorer's own rule (../shared/eval/score.py): a candidate is right
+when the quote it would give covers a gold answer.
 """
 
 from __future__ import annotations
@@ -41,8 +44,8 @@ def question_sets(eval_dir: Path) -> dict[str, tuple[Path, Path]]:
     }
 
 
-def collect(name: str, questions: Path, folder: Path, scorer) -> list[dict]:
-    """For every question: the candidates' features and labels, and what decline features need."""
+def collect(name: str, questions: Path, folder: Path, scorer, labels: bool) -> list[dict]:
+    """For every question: the candidates' features (and labels), and what decline features need."""
     index = LiveCorpus(FolderStore(folder, 50 << 20), 1e9).current().index
     located_corpus = scorer.Corpus(str(folder))
     rows = []
@@ -57,13 +60,13 @@ def collect(name: str, questions: Path, folder: Path, scorer) -> list[dict]:
             rows.append({"set": name, "item": item, "X": None})
             continue
         ranked, idf = ranking.rank(query, hits, index, item.get("documents"))
-        labels = []
-        for c in ranked:
+        right = []
+        for c in ranked if labels else ():
             quote = answering._quote(answering._span(c))
             located = located_corpus.locate(quote.text, quote.document)
-            labels.append(bool(item["answerable"]) and scorer.is_hit({"text": quote.text}, located, item))
+            right.append(bool(item["answerable"]) and scorer.is_hit({"text": quote.text}, located, item))
         rows.append({"set": name, "item": item, "X": np.array([c.features for c in ranked]),
-                     "y": np.array(labels, dtype=float), "query": query, "ranked": ranked, "idf": idf,
+                     "y": np.array(right, dtype=float), "query": query, "ranked": ranked, "idf": idf,
                      "index": index})
     return rows
 
@@ -114,33 +117,60 @@ def decline_rows(rows: list[dict], w: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return np.array(X), np.array(y)
 
 
-def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 0.01, steps: int = 5000) -> np.ndarray:
+def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 0.001, steps: int = 20000) -> np.ndarray:
+    """Logistic regression by gradient ascent on standardised features; weights returned for the raw features.
+
+    Column 0 is the bias.
+    """
+    mean, spread = X[:, 1:].mean(0), X[:, 1:].std(0) + 1e-9
+    Z = np.hstack([X[:, :1], (X[:, 1:] - mean) / spread])
     w = np.zeros(X.shape[1])
     for _ in range(steps):
-        p = 1 / (1 + np.exp(-(X @ w)))
-        w += 0.5 * (X.T @ (y - p) / len(y) - l2 * w)
-    return w
+        p = 1 / (1 + np.exp(-(Z @ w)))
+        w += 0.5 * (Z.T @ (y - p) / len(y) - l2 * w)
+    raw = w.copy()
+    raw[1:] = w[1:] / spread
+    raw[0] = w[0] - (w[1:] * mean / spread).sum()
+    return raw
+
+
+def trade_off(X: np.ndarray, y: np.ndarray, w: np.ndarray, thresholds) -> list[tuple[float, float, float]]:
+    """(threshold, % of answerable questions answered, % of unanswerable ones declined)."""
+    p = 1 / (1 + np.exp(-(X @ w)))
+    answerable, unanswerable = p[y == 1], p[y == 0]
+    return [(t, 100.0 * (answerable >= t).mean(), 100.0 * (unanswerable < t).mean()) for t in thresholds]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--eval", type=Path, default=ROOT.parent / "shared" / "eval")
+    parser.add_argument("--ranker", action="store_true", help="also fit the sentence ranker and compare")
     args = parser.parse_args()
     scorer = load_scorer(args.eval)
-    data = {name: collect(name, q, f, scorer) for name, (q, f) in question_sets(args.eval).items()}
-    every = [r for rows in data.values() for r in rows]
-    print("current weights:", {n: round(hit_at_1(rows, ranking.RANKER_WEIGHTS), 1) for n, rows in data.items()})
-    for held_out in data:
-        train = [r for n, rows in data.items() if n != held_out for r in rows]
-        w = fit_listwise(train, {n: 1.0 / max(1, len(rows)) for n, rows in data.items()})
-        print(f"fitted without {held_out}:", {n: round(hit_at_1(rows, w), 1) for n, rows in data.items()})
-    balance = {n: 1.0 / max(1, len(rows)) for n, rows in data.items()}
-    w = fit_listwise(every, balance)
-    print("fitted on all:", {n: round(hit_at_1(rows, w), 1) for n, rows in data.items()})
-    print("RANKER_WEIGHTS = np.array([" + ", ".join(f"{x:.3f}" for x in w) + "])")
-    X, y = decline_rows([r for n in ("squad", "keppra") for r in data[n]], w)
+    sets = question_sets(args.eval)
+    if not args.ranker:
+        sets = {name: sets[name] for name in ("squad", "keppra")}
+    data = {name: collect(name, q, f, scorer, args.ranker) for name, (q, f) in sets.items()}
+    if args.ranker:
+        every = [r for rows in data.values() for r in rows]
+        balance = {n: 1.0 / max(1, len(rows)) for n, rows in data.items()}
+        print("current RANKER_WEIGHTS:", {n: round(hit_at_1(rows, ranking.RANKER_WEIGHTS), 1)
+                                          for n, rows in data.items()})
+        for held_out in data:
+            train = [r for n, rows in data.items() if n != held_out for r in rows]
+            w = fit_listwise(train, balance)
+            print(f"fitted without {held_out}:", {n: round(hit_at_1(rows, w), 1) for n, rows in data.items()})
+        w = fit_listwise(every, balance)
+        print("fitted on all:", {n: round(hit_at_1(rows, w), 1) for n, rows in data.items()})
+        print("fitted RANKER_WEIGHTS = np.array([" + ", ".join(f"{x:.3f}" for x in w) + "])")
+    X, y = decline_rows([r for n in ("squad", "keppra") for r in data[n]], ranking.RANKER_WEIGHTS)
     d = fit_logistic(X, y)
     print("DECLINE_WEIGHTS = np.array([" + ", ".join(f"{x:.3f}" for x in d) + "])")
+    for name in ("squad", "keppra"):
+        Xs, ys = decline_rows(data[name], ranking.RANKER_WEIGHTS)
+        print(f"trade-off on {name} (threshold, answered % of answerable, declined % of unanswerable):")
+        for t, answered, declined in trade_off(Xs, ys, d, [0.1, 0.2, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7]):
+            print(f"  {t:.2f}  {answered:5.1f}  {declined:5.1f}")
 
 
 if __name__ == "__main__":
