@@ -31,6 +31,7 @@ class Settings:
     qa_rate_limit_ask: str = "120/minute"
     qa_rate_limit_write: str = "30/minute"
     qa_rate_limit_ask_total: str = "off"
+    qa_rate_limit_ask_total: str = "off"
     qa_rate_limit_storage: str = "memory://"
     qa_rate_limit_exempt: str = "127.0.0.1,::1"
     qa_proxy_hops: int = 0

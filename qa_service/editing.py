@@ -7,12 +7,24 @@ import json
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 from werkzeug.datastructures import ETags
+from werkzeug.routing import PathConverter
 
 from .documents import ID_RULE, DocumentRejected, is_valid_id
 from .errors import ApiError
 from .store import EXTENSIONS, Precondition, PreconditionFailed, StoreUnavailable, UnknownDocument
 
 bp = Blueprint("editing", __name__)
+
+
+class AnyTextConverter(PathConverter):
+    """Everything after the prefix, slashes and line breaks included (the "path" converter stops at a line break)."""
+
+    regex = "(?s:.+)"
+    part_isolating = False
+
+
+# Registered before the routes below are added, which use it.
+bp.record_once(lambda state: state.app.url_map.converters.setdefault("any_text", AnyTextConverter))
 
 MEDIA_TYPES = {"text/plain": "text", "text/markdown": "markdown", "text/html": "html"}
 JSON_ALLOWANCE = 64 * 1024  # room for the JSON quoting around a document's text
@@ -105,9 +117,10 @@ def unavailable(error: StoreUnavailable) -> ApiError:
                     "been saved: read the document to check, then try again.", {"Retry-After": "5"})
 
 
-# "path" lets ids with slashes ("../etc/passwd", "%2e%2e%2f...") reach the id check and get a 400, not a 404.
+# "any_text" lets ids with slashes or line breaks ("../etc/passwd", "%2e%2e%2f...") reach the id check and get a
+# 400, rather than a 404 or a 405 from another route.
 @bp.put("/api/documents/", defaults={"doc_id": ""})
-@bp.put("/api/documents/<path:doc_id>")
+@bp.put("/api/documents/<any_text:doc_id>")
 def put_document(doc_id: str):
     require_admin_token()
     checked_id(doc_id)
@@ -141,7 +154,7 @@ def put_document(doc_id: str):
 
 
 @bp.delete("/api/documents/", defaults={"doc_id": ""})
-@bp.delete("/api/documents/<path:doc_id>")
+@bp.delete("/api/documents/<any_text:doc_id>")
 def delete_document(doc_id: str):
     require_admin_token()
     checked_id(doc_id)

@@ -43,25 +43,27 @@ class BodyLimitedRequest(Request):
 
 @dataclass
 class RateLimits:
-    """The limit for each kind of request ("ask", "write"), counted per client address in one storage."""
+    """Limits per kind of request ("ask", "write"): per client address (429) and for all clients together (503)."""
 
-    per_kind: dict[str, list[limits.RateLimitItem]]
+    per_client: dict[str, list[limits.RateLimitItem]]
+    all_clients: dict[str, list[limits.RateLimitItem]]
     strategy: limits.strategies.MovingWindowRateLimiter
     exempt: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
     storage_warned_at: float = float("-inf")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RateLimits:
-        per_kind = {kind: parse_limits(name, value) for kind, name, value in (
+        per_client = {kind: parse_limits(name, value) for kind, name, value in (
             ("ask", "QA_RATE_LIMIT_ASK", settings.qa_rate_limit_ask),
             ("write", "QA_RATE_LIMIT_WRITE", settings.qa_rate_limit_write),
         )}
+        all_clients = {"ask": parse_limits("QA_RATE_LIMIT_ASK_TOTAL", settings.qa_rate_limit_ask_total), "write": []}
         try:
             storage = limits.storage.storage_from_string(settings.qa_rate_limit_storage)
         except Exception as exc:  # the limits package raises several kinds for a bad URI or a missing driver
             raise ConfigError(f"QA_RATE_LIMIT_STORAGE={settings.qa_rate_limit_storage!r} cannot be used: "
                               f"{exc}") from exc
-        return cls(per_kind, limits.strategies.MovingWindowRateLimiter(storage),
+        return cls(per_client, all_clients, limits.strategies.MovingWindowRateLimiter(storage),
                    parse_networks(settings.qa_rate_limit_exempt))
 
     def kind_of_request(self) -> str | None:
@@ -79,23 +81,31 @@ class RateLimits:
         return any(ip in network for network in self.exempt)
 
     def check(self) -> None:
-        """Count this request against its client's limit; raise a 429 ApiError when the limit is used up."""
+        """Count this request; raise a 429 ApiError when its client's limit is used up, a 503 when everyone's is."""
         kind = self.kind_of_request()
-        if kind is None or not self.per_kind[kind] or self.is_exempt(request.remote_addr):
+        if kind is None:
             return
-        client = request.remote_addr or "unknown"
-        for item in self.per_kind[kind]:
+        if not self.is_exempt(request.remote_addr):
+            client = request.remote_addr or "unknown"
+            self.count(self.per_client[kind], (kind, client), 429, "rate_limited",
+                       f"Too many {kind} requests from your address")
+        # Capacity is the same whoever asks: exempt clients count here too.
+        self.count(self.all_clients[kind], (kind, "all clients"), 503, "overloaded",
+                   f"The service is taking all the {kind} requests it can")
+
+    def count(self, items: list[limits.RateLimitItem], key: tuple[str, str], status: int, code: str,
+              reason: str) -> None:
+        for item in items:
             try:
-                allowed = self.strategy.hit(item, "qa", kind, client)
+                allowed = self.strategy.hit(item, "qa", *key)
             except self.strategy.storage.base_exceptions:
                 # Asking matters more than throttling: without the shared storage, requests go through.
                 self.storage_unavailable()
                 return
             if not allowed:
-                reset_at = self.strategy.get_window_stats(item, "qa", kind, client).reset_time
+                reset_at = self.strategy.get_window_stats(item, "qa", *key).reset_time
                 retry_after = max(1, math.ceil(reset_at - time.time()))
-                raise ApiError(429, "rate_limited", f"Too many requests from your address: the limit is {item} "
-                               f"for {kind} requests. Try again in {retry_after} seconds.",
+                raise ApiError(status, code, f"{reason}: the limit is {item}. Try again in {retry_after} seconds.",
                                {"Retry-After": str(retry_after)})
 
     def storage_unavailable(self) -> None:
@@ -105,7 +115,6 @@ class RateLimits:
             self.storage_warned_at = now
             log.warning("rate limit storage unreachable: requests are not rate limited until it is back",
                         exc_info=True)
-
 
 
 def parse_limits(name: str, value: str) -> list[limits.RateLimitItem]:

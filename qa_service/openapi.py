@@ -203,6 +203,8 @@ def openapi_document() -> dict:
                     "413": _error("The body or the question is over its limit."),
                     "415": _error("The body is not JSON."),
                     "429": _rate_limited("Too many questions from this client (QA_RATE_LIMIT_ASK); see Retry-After."),
+                    "503": _rate_limited("The service takes no more questions now (QA_RATE_LIMIT_ASK_TOTAL, all "
+                                         "clients together); see Retry-After."),
                 },
             }},
             "/api/documents": {"get": {

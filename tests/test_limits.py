@@ -86,6 +86,25 @@ def test_every_write_method_counts_against_the_write_limit(corpus_dir):
     assert ask_from(client).status_code == 200
 
 
+def test_a_limit_for_all_clients_together_sheds_with_503(corpus_dir):
+    client = make_app(corpus_dir, QA_RATE_LIMIT_ASK="off", QA_RATE_LIMIT_ASK_TOTAL="3/second").test_client()
+
+    statuses = [ask_from(client, f"198.51.100.{i}").status_code for i in range(4)]
+    shed = ask_from(client, "198.51.100.99")
+
+    assert statuses == [200, 200, 200, 503]
+    assert shed.status_code == 503
+    assert int(shed.headers["Retry-After"]) == 1
+    jsonschema.validate(shed.get_json(), ERROR)
+    assert shed.get_json()["error"]["code"] == "overloaded"
+
+
+def test_exempt_clients_count_towards_the_limit_for_all_clients(corpus_dir):
+    client = create_app({"QA_CORPUS": str(corpus_dir), "QA_RATE_LIMIT_ASK_TOTAL": "2/minute"}).test_client()
+
+    assert [client.post("/api/ask", json=QUESTION).status_code for _ in range(3)] == [200, 200, 503]
+
+
 def test_loopback_clients_are_exempt_by_default(corpus_dir):
     client = create_app({"QA_CORPUS": str(corpus_dir), "QA_RATE_LIMIT_ASK": "2/minute"}).test_client()
 
@@ -150,6 +169,7 @@ def test_an_unreachable_storage_lets_requests_through_and_says_so(corpus_dir, ca
 @pytest.mark.parametrize("setting, value, named", [
     ("QA_RATE_LIMIT_ASK", "lots", "QA_RATE_LIMIT_ASK"),
     ("QA_RATE_LIMIT_WRITE", "10 per fortnight", "QA_RATE_LIMIT_WRITE"),
+    ("QA_RATE_LIMIT_ASK_TOTAL", "many/second", "QA_RATE_LIMIT_ASK_TOTAL"),
     ("QA_RATE_LIMIT_STORAGE", "carrier-pigeon://", "QA_RATE_LIMIT_STORAGE"),
     ("QA_RATE_LIMIT_EXEMPT", "localhost", "QA_RATE_LIMIT_EXEMPT"),
     ("QA_PROXY_HOPS", "-1", "QA_PROXY_HOPS"),
