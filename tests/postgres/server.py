@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+import pytest
 
 STARTUP_SECONDS = 30
 STOP_SECONDS = 15
@@ -120,8 +121,6 @@ class PostgresServer:
 @contextmanager
 def running_server() -> Iterator[PostgresServer]:
     """A started server, stopped on leaving; pytest.fail (never a skip) when PostgreSQL is not installed."""
-    import pytest
-
     server = None
     try:
         server = PostgresServer()
