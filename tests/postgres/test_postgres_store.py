@@ -11,7 +11,8 @@ import pytest
 from qa_service import create_app
 from qa_service.store import FolderStore, PostgresStore, StoreUnavailable
 
-from .server import free_port
+from . import server as server_module
+from .server import free_port, running_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "corpus" / "keppra-article.txt"
@@ -97,3 +98,11 @@ def test_an_unreachable_server_is_reported_as_unavailable_not_as_a_crash(postgre
 
     with pytest.raises(StoreUnavailable, match="cannot connect"):
         store.marker()
+
+
+def test_missing_postgresql_programs_fail_the_tests_with_the_install_command(monkeypatch):
+    monkeypatch.setattr(server_module.glob, "glob", lambda pattern: [])
+    monkeypatch.setattr(server_module.shutil, "which", lambda name: None)
+
+    with pytest.raises(pytest.fail.Exception, match=r"apt-get install -y postgresql"), running_server():
+        pass
