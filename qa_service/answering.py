@@ -56,7 +56,7 @@ class Answer:
 class AnswerSettings:
     """The knobs of answer selection; `min_confidence` is the decline threshold (see README, "Declining")."""
 
-    min_confidence: float = 0.32
+    min_confidence: float = 0.33
     max_quotes: int = MAX_QUOTES
 
 
@@ -76,9 +76,12 @@ def answer(index: Index, question: str, history: list[str] | None = None, docume
     if confidence < settings.min_confidence:
         return Answer(False, [], NOT_FOUND, confidence, query)
 
-    best = ranked[0]
+    # A heading or a caption may match the question best, but a real sentence that holds any of it answers.
+    best = next((c for c in ranked if c.is_prose and c.features[FEATURES.index("held")] > 0), ranked[0])
     spans = [_span(best)]
-    for c in ranked[1:]:
+    for c in ranked:
+        if c is best or not c.is_prose:
+            continue
         if len(spans) >= settings.max_quotes or c.score < best.score - SECOND_QUOTE_MARGIN:
             break
         span = _span(c)

@@ -24,13 +24,12 @@ class Settings:
     qa_max_document_bytes: int = 5 * 1024 * 1024
     qa_max_question_chars: int = 1000
     qa_max_body_bytes: int = 64 * 1024
-    qa_min_confidence: float = 0.32
+    qa_min_confidence: float = 0.33
     qa_reload_seconds: float = 2.0
     qa_log_level: str = "INFO"
     qa_log_questions: bool = False
     qa_rate_limit_ask: str = "120/minute"
     qa_rate_limit_write: str = "30/minute"
-    qa_rate_limit_ask_total: str = "off"
     qa_rate_limit_ask_total: str = "off"
     qa_rate_limit_storage: str = "memory://"
     qa_rate_limit_exempt: str = "127.0.0.1,::1"

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .analysis import words
 from .index import AnalysedDocument, Index, Passage
 from .questions import Query
 
@@ -52,7 +51,9 @@ FEATURES = (
     "dependent",  # it opens by pointing back ("It", "This", "However")
 )
 
-# Fitted by scripts/fit_ranking.py on the shared question sets; see the README, "How answers are chosen".
+_HEADING, _FRAGMENT, _APPARATUS = FEATURES.index("heading"), FEATURES.index("fragment"), FEATURES.index("apparatus")
+# Set by hand and checked with scripts/fit_ranking.py --ranker (a listwise fit did no better on held-out sets);
+# see the README, "How answers are chosen".
 RANKER_WEIGHTS = np.array([
     4.0, 1.0, 1.5, 0.5, 0.5, 1.0, 0.5, 0.4, -0.2, 0.3, -2.0, -1.0, -1.0, 0.0, 0.0, 0.0,
 ])
@@ -68,7 +69,7 @@ DECLINE_FEATURES = (
     "terms",  # log of the number of the question's own terms
     "names_missing",  # share of the question's capitalised names that the passage does not hold
     "number_missing",  # the question holds a number that the passage does not
-    "negation",  # the question is negated ("not", "never", "no")
+    "negation_unmatched",  # the question is negated ("not", "never", "no") and the passage is not
     "span_missing_rarest",  # idf of the rarest question term missing from the sentence and its neighbours, over all
     "span_missing",  # idf share of the question's terms missing from the sentence and its neighbours
     "passage_missing",  # how many of the question's terms the passage lacks
@@ -78,8 +79,8 @@ DECLINE_FEATURES = (
 )
 # Fitted by scripts/fit_ranking.py on the shared question sets (those with questions the source does not answer).
 DECLINE_WEIGHTS = np.array([
-    1.451, -2.406, 1.902, -0.583, -0.756, -0.156, -0.111, 0.367, -1.197, -1.266, -2.624, -0.051, -0.898, 0.039,
-    -0.748, 0.247, 0.846,
+    1.492, -2.346, 1.900, -0.645, -0.737, -0.153, -0.120, 0.242, -1.195, -1.231, -3.661, -0.079, -0.843, 0.068,
+    -0.725, 0.260, 0.878,
 ])
 _NEGATION = re.compile(r"\b(?:not|never|no|none|nor|without)\b|n['’]t\b", re.I)
 _QUESTION_NAME = re.compile(r"(?<!^)\b[A-Z][\w'’-]+")
@@ -104,6 +105,12 @@ class Candidate:
     @property
     def terms(self) -> tuple[str, ...]:
         return self.doc.sentence_terms[self.sentence]
+
+    @property
+    def is_prose(self) -> bool:
+        """A real sentence: not a heading, caption, reference entry or fragment."""
+        f = self.features
+        return not (f[_HEADING] or f[_APPARATUS] or f[_FRAGMENT])
 
 
 def kind_matches(kind: str | None, text: str, question: str) -> bool:
@@ -162,6 +169,14 @@ def candidates(query: Query, hits: list[tuple[Passage, float]], index: Index) ->
     return list(found.values())
 
 
+def _word_pattern(wanted: set[str]) -> re.Pattern:
+    """Finds any of the words as a whole word, in any case: cheaper than tokenising every candidate."""
+    if not wanted:
+        return re.compile(r"(?!)")
+    alternatives = "|".join(re.escape(w) for w in sorted(wanted, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.I)
+
+
 def _bigrams(sequence: list[str]) -> set[tuple[str, str]]:
     return set(zip(sequence, sequence[1:], strict=False))
 
@@ -170,6 +185,7 @@ def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str,
     """Fill each candidate's feature vector (in the order of FEATURES)."""
     question_bigrams = _bigrams(query.sequence)
     question_words = set(query.words)
+    question_word_pattern = _word_pattern(question_words)
     matching = query.matching
     distinct = len(matching) or 1
     held_of: dict[tuple[int, int], float] = {}
@@ -188,7 +204,6 @@ def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str,
         neighbours = [j for j in (c.sentence - 1, c.sentence + 1)
                       if 0 <= j < len(sentences) and sentences[j].paragraph == sentence.paragraph]
         kind_match = kind_matches(query.kind, text, query.text)
-        sentence_words = set(words(text))
         c.features = np.array([
             held_by(c.doc, c.sentence),
             sum(1 for t in matching if t in terms) / distinct,
@@ -196,7 +211,8 @@ def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str,
             1.0 / (1 + c.passage_rank),
             max((held_by(c.doc, j) for j in neighbours), default=0.0),
             (len(question_bigrams & _bigrams(list(c.terms))) / len(question_bigrams)) if question_bigrams else 0.0,
-            (len(question_words & sentence_words) / len(question_words)) if question_words else 0.0,
+            (len({w.lower() for w in question_word_pattern.findall(text)}) / len(question_words))
+            if question_words else 0.0,
             1.0 if kind_match else 0.0,
             1.0 if query.kind and not kind_match else 0.0,
             (len(terms - set(query.terms)) / len(terms)) if terms else 0.0,
@@ -234,7 +250,6 @@ def decline_features(query: Query, ranked: list[Candidate], index: Index, idf: d
         if 0 <= j < len(sentences) and sentences[j].paragraph == sentences[i].paragraph:
             span_terms.update(doc.sentence_terms[j])
     passage_text = doc.document.text[sentences[best.passage.first].start:sentences[best.passage.last].end]
-    passage_words = set(words(passage_text))
 
     def lacks(terms: set[str], term: str) -> bool:
         return term not in terms and not any(all(a in terms for a in alias) for alias in index.aliases.get(term, ()))
@@ -245,7 +260,8 @@ def decline_features(query: Query, ranked: list[Candidate], index: Index, idf: d
     rarest = max(own_idf.values(), default=0.0) or 1.0
     missing = [own_idf[t] for t in query.own if lacks(passage_terms, t)]
     span_missing = [own_idf[t] for t in query.own if lacks(span_terms, t)]
-    names = [w.lower() for w in _QUESTION_NAME.findall(query.text)]
+    names = {w.lower() for w in _QUESTION_NAME.findall(query.text)}
+    names_held = {w.lower() for w in _word_pattern(names).findall(passage_text)}
     numbers = re.findall(r"\d+", query.text)
     passage_numbers = set(re.findall(r"\d+", passage_text))
     return np.array([
@@ -257,9 +273,9 @@ def decline_features(query: Query, ranked: list[Candidate], index: Index, idf: d
         best.score,
         best.score - ranked[1].score if len(ranked) > 1 else best.score,
         math.log(1 + len(query.own)),
-        (sum(1 for n in names if words(n) and words(n)[0] not in passage_words) / len(names)) if names else 0.0,
+        (len(names - names_held) / len(names)) if names else 0.0,
         1.0 if any(n not in passage_numbers for n in numbers) else 0.0,
-        1.0 if _NEGATION.search(query.text) else 0.0,
+        1.0 if _NEGATION.search(query.text) and not _NEGATION.search(passage_text) else 0.0,
         max(span_missing, default=0.0) / total,
         sum(span_missing) / total,
         float(len(missing)),

@@ -1,0 +1,193 @@
+"""What a reader expects of answers: the right sentence first, no more than needed, and silence when the source is."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa_service.answering import AnswerSettings, answer
+from qa_service.documents import parse_document
+from qa_service.index import Index, analyse
+
+LAMOTRIGINE = """\
+Lamotrigine in Bipolar Disorder
+
+Lamotrigine, sold under the brand name Lamictal, is an anticonvulsant medication (ACM) that is also used as a \
+mood stabiliser. It was first approved in 1994 for the treatment of epilepsy.
+
+The starting dose is low: patients usually take 25 mg a day for the first two weeks. It is then raised \
+slowly, because rapid increases raise the risk of a serious rash.
+
+Common side effects include headache, nausea and dizziness. In rare cases, lamotrigine causes Stevens-Johnson \
+syndrome, a life-threatening skin reaction. About 10% of patients develop a mild rash in the first weeks.
+
+Lamictal is not recommended during the first trimester of pregnancy unless the benefits outweigh the risks. \
+Women taking hormonal contraceptives may need a higher dose, because oestrogen lowers its level in the blood.
+
+The drug was developed by Dr. Alan Miller at the Wellcome laboratories. Hypertension (high blood pressure) is \
+not a known side effect.
+
+Figure 2. Dose of lamotrigine over the first eight weeks.
+
+[12] Smith J, Jones K. Lamotrigine in practice. J Neurol. 2001;12:34-56.
+"""
+
+GARDENING = """\
+Growing Tomatoes
+
+Tomatoes need at least six hours of direct sunlight every day. Water them deeply twice a week, and more often \
+in hot weather. Tomato plants are usually ready to harvest about 60 days after transplanting.
+"""
+
+
+def build(**texts: str) -> Index:
+    return Index.build([analyse(parse_document(doc_id, text)) for doc_id, text in texts.items()])
+
+
+@pytest.fixture(scope="module")
+def index() -> Index:
+    return build(lamotrigine=LAMOTRIGINE, tomatoes=GARDENING)
+
+
+def first_quote(index: Index, question: str, history: list[str] | None = None, **kwargs) -> str:
+    result = answer(index, question, history, **kwargs)
+    assert result.found, f"declined: {question!r} (confidence {result.confidence:.2f})"
+    return result.quotes[0].text
+
+
+def test_the_answering_sentence_comes_first(index):
+    assert "headache, nausea and dizziness" in first_quote(index, "What are the common side effects of lamotrigine?")
+
+
+def test_inflections_meet_their_stems(index):
+    assert "25 mg a day" in first_quote(index, "How is lamotrigine dosed at the start?")
+    assert "approved in 1994" in first_quote(index, "When was lamotrigine approved for treating epilepsy?")
+
+
+def test_a_brand_name_finds_what_the_text_says_of_the_generic_name(index):
+    # Only "lamotrigine" stands in the answer; the text links it to "Lamictal" ("sold under the brand name").
+    assert "Stevens-Johnson" in first_quote(index, "Can Lamictal cause a life-threatening skin reaction?")
+
+
+def test_a_generic_name_finds_what_the_text_says_of_the_brand_name(index):
+    assert "first trimester" in first_quote(index, "Is lamotrigine recommended in pregnancy?")
+
+
+def test_a_lay_word_finds_the_clinical_word_the_corpus_pairs_it_with(index):
+    quote = first_quote(index, "Does it cause hypertension?", documents=["lamotrigine"])
+    assert "high blood pressure" in quote
+
+
+def test_an_acronym_the_text_defines_finds_its_long_form(index):
+    assert "mood stabiliser" in first_quote(index, "Is lamotrigine an ACM?")
+
+
+def test_misspelt_words_are_matched_to_the_corpus_vocabulary(index):
+    result = answer(index, "lamotrigene comon side efects")
+    assert result.found
+    assert "headache, nausea and dizziness" in result.quotes[0].text
+    assert result.query.corrections == {"lamotrigene": "lamotrigine", "comon": "common", "efects": "effects"}
+
+
+def test_known_words_are_never_corrected(index):
+    assert answer(index, "Does lamotrigine cause nausea?").query.corrections == {}
+
+
+def test_how_many_prefers_a_sentence_with_a_number(index):
+    assert "60 days" in first_quote(index, "How many days until tomatoes are ready to harvest?")
+
+
+def test_what_percentage_prefers_a_sentence_with_a_percentage(index):
+    assert "10%" in first_quote(index, "What percentage of patients develop a mild rash?")
+
+
+def test_who_prefers_a_sentence_naming_someone(index):
+    assert "Alan Miller" in first_quote(index, "Who developed lamotrigine?")
+
+
+def test_when_did_prefers_a_sentence_with_a_date(index):
+    assert "1994" in first_quote(index, "When was lamotrigine first approved?")
+
+
+def test_negations_stay_in_the_question(index):
+    result = answer(index, "Is Lamictal not recommended in pregnancy?")
+    assert "not" in result.query.own
+    assert "first trimester" in result.quotes[0].text
+
+
+def test_a_heading_is_never_the_first_quote_when_a_sentence_answers(index):
+    quote = first_quote(index, "What is lamotrigine used for in bipolar disorder?")
+    assert quote != "Lamotrigine in Bipolar Disorder"
+
+
+def test_captions_and_references_give_way_to_real_sentences(index):
+    quote = first_quote(index, "How is the dose of lamotrigine raised over the first weeks?")
+    assert not quote.startswith(("Figure 2", "[12]"))
+    assert "raised" in quote
+
+
+def test_a_sentence_that_points_back_is_quoted_with_the_one_before(index):
+    quote = first_quote(index, "Why is the dose raised slowly?")
+    assert quote.startswith("The starting dose is low")
+    assert "serious rash" in quote
+
+
+def test_a_follow_up_is_answered_in_the_context_of_the_earlier_question(index):
+    history = ["What are the common side effects of lamotrigine?"]
+    assert "Stevens-Johnson" in first_quote(index, "What about rare ones?", history)
+
+
+def test_a_follow_up_about_the_same_subject_finds_its_answer(index):
+    history = ["What is lamotrigine?"]
+    assert "first trimester" in first_quote(index, "Is it recommended in pregnancy?", history)
+    assert "25 mg a day" in first_quote(index, "And the starting dose?", history)
+
+
+def test_a_question_that_changes_topic_is_not_dragged_back(index):
+    history = ["What are the common side effects of lamotrigine?"]
+    assert "sunlight" in first_quote(index, "How much sunlight do tomatoes need?", history)
+    assert not answer(index, "Who won the 2018 World Cup final?", history).found
+
+
+@pytest.mark.parametrize("question", [
+    "What is the capital of France?",  # geography
+    "Who won the 2018 World Cup final?",  # sport
+    "How long should I boil spaghetti?",  # cooking
+    "What does lamotrigine cost at a pharmacy?",  # on topic, but the source never gives a price
+    "What is the half-life of lamotrigine in plasma?",  # on topic, but never stated
+    "qwxz plorb vhenk",  # gibberish
+])
+def test_questions_the_source_does_not_answer_are_declined(index, question):
+    result = answer(index, question)
+    assert not result.found
+    assert result.quotes == []
+    assert "does not answer" in result.message
+
+
+def test_the_decline_threshold_is_configurable(index):
+    question = "Does lamotrigine cause nausea?"
+    assert answer(index, question).found
+    assert not answer(index, question, settings=AnswerSettings(min_confidence=1.0)).found
+
+
+def test_no_two_quotes_say_the_same_thing():
+    repeated = "Aspirin thins the blood and lowers the risk of stroke."
+    text = f"Aspirin Notes\n\n{repeated}\n\nOther notes follow here.\n\n{repeated}\n\nAspirin thins the blood."
+    result = answer(build(aspirin=text), "Does aspirin thin the blood and lower stroke risk?")
+    assert result.found
+    texts = [q.text for q in result.quotes]
+    assert len(texts) == len(set(texts))
+    assert len(texts) == 1
+
+
+def test_every_quote_is_a_slice_of_its_document_text(index):
+    for question in ["What are the common side effects of lamotrigine?", "Who developed lamotrigine?",
+                     "How often should tomatoes be watered?", "Is Lamictal safe in pregnancy?"]:
+        for quote in answer(index, question).quotes:
+            document = index.documents[index.position[quote.document]].document
+            assert document.text[quote.start:quote.end] == quote.text
+
+
+def test_an_answer_stays_short(index):
+    result = answer(index, "What are the side effects and the risks of lamotrigine during pregnancy?")
+    assert 1 <= len(result.quotes) <= 2
+    assert sum(len(q.text) for q in result.quotes) <= 400
