@@ -50,8 +50,11 @@ def machine() -> dict:
     memory = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
                   if line.startswith("MemTotal:"))
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    changed = subprocess.run(["git", "status", "--porcelain", "--", "qa_service", "Procfile", "requirements.txt"],
+                             cwd=ROOT, capture_output=True, text=True)
     return {"cpus": os.cpu_count(), "cpu_model": model, "memory_gib": round(memory / 1024 / 1024, 1),
-            "python": platform.python_version(), "commit": commit.stdout.strip(),
+            "python": platform.python_version(),
+            "commit": commit.stdout.strip() + (" with uncommitted changes" if changed.stdout.strip() else ""),
             "load_average_at_start": os.getloadavg()}
 
 

@@ -77,12 +77,13 @@ class _IndexUnpickler(pickle.Unpickler):
 
 
 class IndexSnapshots:
-    """The saved index in one folder: loaded once at start-up, saved again after each build that changed it."""
+    """The saved index in one folder: loaded at start-up, and saved again when the corpus has changed since."""
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
         self.path = self.folder / FILE_NAME
         self._loaded: Index | None = None
+        self._starting = True
 
     def __repr__(self) -> str:
         return f"IndexSnapshots({str(self.folder)!r})"
@@ -95,13 +96,20 @@ class IndexSnapshots:
         return {(doc.document.id, doc.document.version): doc for doc in self._loaded.documents}
 
     def index_for(self, analysed: list[AnalysedDocument]) -> Index:
-        """The index of these documents: the loaded one if it holds exactly them, else a new one, then saved."""
+        """The index of these documents: the loaded one if it holds exactly them, else a new one.
+
+        Only the index built at start-up is saved. Saving a large index takes seconds, which a rebuild while
+        serving would add to the request waiting for it; and the next start-up still reuses every document of
+        the saved index that has not changed since, so it only analyses what changed.
+        """
         loaded, self._loaded = self._loaded, None
+        starting, self._starting = self._starting, False
         if loaded is not None and len(loaded.documents) == len(analysed) and all(
                 a is b for a, b in zip(loaded.documents, analysed, strict=True)):
             return loaded
         built = Index.build(analysed)
-        self.save(built)
+        if starting:
+            self.save(built)
         return built
 
     def load(self) -> Index | None:

@@ -89,6 +89,26 @@ def test_a_changed_document_is_analysed_again_and_the_others_are_reused(two_docu
     assert IndexSnapshots(tmp_path / "cache").load().documents[1].document.text.count("a soft metal") == 1
 
 
+def test_a_rebuild_while_serving_is_not_saved_and_the_next_start_reuses_what_did_not_change(
+        two_documents, tmp_path, monkeypatch):
+    serving = live(two_documents, tmp_path / "cache")
+    (two_documents / "lithium.txt").write_text(SECOND_DOCUMENT.replace("another metal", "a soft metal"))
+
+    rebuilt = serving.current().index
+
+    assert "a soft metal" in rebuilt.documents[1].document.text
+    assert "another metal" in IndexSnapshots(tmp_path / "cache").load().documents[1].document.text
+    analysed = []
+
+    def counting_analyse(document):
+        analysed.append(document.id)
+        return analyse(document)
+
+    monkeypatch.setattr(corpus_module, "analyse", counting_analyse)
+    live(two_documents, tmp_path / "cache")
+    assert analysed == ["lithium"]
+
+
 def test_a_snapshot_of_other_content_is_not_served(two_documents, tmp_path):
     live(two_documents, tmp_path / "cache")
     (two_documents / "lithium.txt").unlink()
