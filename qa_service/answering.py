@@ -19,7 +19,7 @@ from .ranking import (
 NOT_FOUND = "The source does not answer this question, so there is nothing to quote."
 FOUND = "Quoted from the source, word for word."
 
-CANDIDATE_PASSAGES = 8
+CANDIDATE_PASSAGES = 12
 MAX_QUOTES = 2
 MAX_CHARS = 400  # what one answer may ask a reader to read, over all its quotes
 PAIR_CHARS = 350  # two adjacent sentences quoted together stay within this

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .analysis import words
 from .index import AnalysedDocument, Index, Passage
 from .questions import Query
 
@@ -79,8 +80,8 @@ DECLINE_FEATURES = (
 )
 # Fitted by scripts/fit_ranking.py on the shared question sets (those with questions the source does not answer).
 DECLINE_WEIGHTS = np.array([
-    1.492, -2.346, 1.900, -0.645, -0.737, -0.153, -0.120, 0.242, -1.195, -1.231, -3.661, -0.079, -0.843, 0.068,
-    -0.725, 0.260, 0.878,
+    1.500, -2.348, 1.901, -0.644, -0.737, -0.154, -0.120, 0.241, -1.203, -1.232, -3.662, -0.074, -0.849, 0.069,
+    -0.726, 0.260, 0.880,
 ])
 _NEGATION = re.compile(r"\b(?:not|never|no|none|nor|without)\b|n['’]t\b", re.I)
 _QUESTION_NAME = re.compile(r"(?<!^)\b[A-Z][\w'’-]+")
@@ -260,7 +261,7 @@ def decline_features(query: Query, ranked: list[Candidate], index: Index, idf: d
     rarest = max(own_idf.values(), default=0.0) or 1.0
     missing = [own_idf[t] for t in query.own if lacks(passage_terms, t)]
     span_missing = [own_idf[t] for t in query.own if lacks(span_terms, t)]
-    names = {w.lower() for w in _QUESTION_NAME.findall(query.text)}
+    names = {w for name in _QUESTION_NAME.findall(query.text) for w in words(name)[:1]}
     names_held = {w.lower() for w in _word_pattern(names).findall(passage_text)}
     numbers = re.findall(r"\d+", query.text)
     passage_numbers = set(re.findall(r"\d+", passage_text))
