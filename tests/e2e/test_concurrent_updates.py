@@ -166,13 +166,15 @@ def test_a_write_to_one_server_is_answered_by_the_other_at_once(database_service
     a, b = (service.url for service in database_services)
 
     written = put(a, "tidal-notes", "Tidal notes\n\nThe tidal lagoon turbine produced power at slack water.")
-    answer = request(b, "POST", "/api/ask", {"question": "When did the tidal lagoon turbine produce power?"})
+    answer = request(b, "POST", "/api/ask", {"question": "What did the tidal lagoon turbine produce?"})
+    read_back = request(b, "GET", "/api/documents/tidal-notes")
     removed = request(b, "DELETE", "/api/documents/tidal-notes", headers={"Authorization": f"Bearer {TOKEN}"})
     listing = request(a, "GET", "/api/documents")
 
     assert written.status == 201
     assert answer.body["corpus_version"] == written.body["corpus_version"]
     assert any(q["document"] == "tidal-notes" for q in answer.body["quotes"])
+    assert read_back.headers["ETag"] == written.headers["ETag"]
     assert removed.status == 204
     assert "tidal-notes" not in [d["id"] for d in listing.body["documents"]]
 
