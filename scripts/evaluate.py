@@ -1,9 +1,11 @@
 """Answer quality on the three shared question sets, through the Procfile's web command, as one table.
 
     .venv/bin/python scripts/evaluate.py [--eval ../shared/eval] [--sets keppra,squad,covidqa] [--misses]
+    .venv/bin/python scripts/evaluate.py --thresholds 0.2,0.3,0.33,0.4,0.5
 
 Runs ../shared/eval/score.py once per set (it starts the service with QA_CORPUS set, asks every question over
-HTTP, and stops it) and prints a Markdown table with the date and the commit.
+HTTP, and stops it) and prints a Markdown table with the date and the commit. With --thresholds, it runs every
+set once per decline threshold (QA_MIN_CONFIDENCE) and prints the answered/declined trade-off instead.
 """
 
 from __future__ import annotations
@@ -30,29 +32,48 @@ def procfile_command() -> str:
     raise SystemExit("Procfile has no web: line")
 
 
+def score(eval_dir: Path, name: str, corpus: Path, env: dict, misses: bool) -> dict:
+    command = [sys.executable, str(eval_dir / "score.py"), str(eval_dir / f"{name}.jsonl"),
+               "--corpus", str(corpus), "--start", procfile_command()]
+    if misses:
+        command.append("--misses")
+    result = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def provenance() -> str:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, stdout=subprocess.PIPE,
+                            text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                           stdout=subprocess.PIPE, text=True).stdout.strip()
+    return (f"{datetime.date.today().isoformat()}, commit {commit}{' (with local changes)' if dirty else ''}, "
+            f"`{procfile_command()}`\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--eval", type=Path, default=ROOT.parent / "shared" / "eval")
     parser.add_argument("--sets", default="keppra,squad,covidqa")
     parser.add_argument("--misses", action="store_true", help="list the misses of each set on standard error")
+    parser.add_argument("--thresholds", help="comma-separated QA_MIN_CONFIDENCE values for a trade-off table")
     args = parser.parse_args()
     corpora = {"keppra": ROOT / "corpus", "squad": args.eval / "corpora" / "squad",
                "covidqa": args.eval / "corpora" / "covidqa"}
     env = dict(os.environ, PATH=f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
-    rows = {}
-    for name in args.sets.split(","):
-        command = [sys.executable, str(args.eval / "score.py"), str(args.eval / f"{name}.jsonl"),
-                   "--corpus", str(corpora[name]), "--start", procfile_command()]
-        if args.misses:
-            command.append("--misses")
-        result = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True, check=True)
-        rows[name] = json.loads(result.stdout.strip().splitlines()[-1])
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, stdout=subprocess.PIPE,
-                            text=True).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                           stdout=subprocess.PIPE, text=True).stdout.strip()
-    print(f"{datetime.date.today().isoformat()}, commit {commit}{' (with local changes)' if dirty else ''}, "
-          f"`{procfile_command()}`\n")
+    names = args.sets.split(",")
+    if args.thresholds:
+        print(provenance())
+        print("| QA_MIN_CONFIDENCE | " + " | ".join(f"{n} hit@1 | {n} answered | {n} declined" for n in names) + " |")
+        print("|---" * (3 * len(names) + 1) + "|")
+        for threshold in args.thresholds.split(","):
+            cells = []
+            for name in names:
+                row = score(args.eval, name, corpora[name], dict(env, QA_MIN_CONFIDENCE=threshold), args.misses)
+                cells += [row["hit@1"], row["answered_when_answerable"], row["abstained_when_unanswerable"]]
+            print(f"| {threshold} | " + " | ".join("–" if c is None else str(c) for c in cells) + " |", flush=True)
+        return
+    rows = {name: score(args.eval, name, corpora[name], env, args.misses) for name in names}
+    print(provenance())
     print("| set | " + " | ".join(COLUMNS) + " |")
     print("|---" * (len(COLUMNS) + 1) + "|")
     for name, row in rows.items():
