@@ -253,7 +253,7 @@ class FolderStore:
             title, raw = split_title_line(raw)
         document = check_document(doc_id, raw, fmt, title, self.max_document_bytes)
         stored = TITLE_LINE + title.encode("utf-8") + b"\n" + raw if title else raw
-        with self._lock(fcntl.LOCK_EX, create=True):
+        with self._writing():
             previous = self.current(doc_id)
             if not precondition.allows(previous.version if previous else None):
                 raise PreconditionFailed(doc_id, previous.version if previous else None)
@@ -272,7 +272,7 @@ class FolderStore:
         """Remove a document: every file holding its id, even one that is skipped as unreadable."""
         if not is_valid_id(doc_id):
             raise DocumentRejected(f"{doc_id!r} is not a valid id: {ID_RULE}", "bad_id")
-        with self._lock(fcntl.LOCK_EX, create=True):
+        with self._writing():
             files = self.document_files(doc_id)
             previous = self.current(doc_id)
             if previous is None and not files:
@@ -283,6 +283,15 @@ class FolderStore:
                 path.unlink()
             self._sync_folder()
             self._advance_marker()
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """The folder's write lock; a folder that cannot be written (read-only, full, gone) is an unavailable store."""
+        try:
+            with self._lock(fcntl.LOCK_EX, create=True):
+                yield
+        except OSError as exc:
+            raise StoreUnavailable(f"cannot write to the corpus folder {self.folder}: {exc.strerror or exc}") from exc
 
     @contextlib.contextmanager
     def _lock(self, kind: int, create: bool = False) -> Iterator[None]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -32,6 +33,12 @@ def procfile_command() -> str:
             # The Procfile binds every interface for a platform's router; the tests keep all traffic on loopback.
             return line.removeprefix("web:").strip().replace("0.0.0.0", "127.0.0.1")
     raise AssertionError("the Procfile has no 'web:' line")
+
+
+def procfile_workers() -> int:
+    """How many workers the Procfile's command starts (gunicorn's default of 1 when it does not say)."""
+    match = re.search(r"(?:--workers|-w)[ =](\d+)", procfile_command())
+    return int(match.group(1)) if match else 1
 
 
 def bin_dir() -> Path:
@@ -65,8 +72,16 @@ class Service:
         return self.process.pid
 
     def worker_pids(self) -> list[int]:
-        children = Path(f"/proc/{self.master_pid}/task/{self.master_pid}/children")
-        return sorted(int(pid) for pid in children.read_text().split()) if children.exists() else []
+        """The master's live children; a killed worker not yet reaped (a zombie) is not one."""
+        workers = []
+        for entry in Path("/proc").iterdir():
+            try:
+                state_and_parent = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
+            except (OSError, IndexError):
+                continue
+            if state_and_parent[1] == str(self.master_pid) and state_and_parent[0] != "Z":
+                workers.append(int(entry.name))
+        return sorted(workers)
 
     def request_lines(self) -> list[dict]:
         """The JSON request log lines written so far."""
@@ -108,6 +123,8 @@ def start_service(corpus: Path, log: Path, settings: dict[str, str] | None = Non
     service = Service(f"http://127.0.0.1:{port}", process, log)
     try:
         wait_for(service.healthy, "the service", process, log)
+        # One worker answers /healthz while another may still be starting: tests count on all of them.
+        wait_for(lambda: len(service.worker_pids()) == procfile_workers(), "every worker", process, log)
     except AssertionError:
         service.stop()
         raise
