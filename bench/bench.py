@@ -109,6 +109,8 @@ def table(results: list[dict], http_clients: list[int], okapi_note: str) -> str:
     out.append(row("peak RSS of one worker, MiB", [f"{s['worker_peak_rss_mib']:.0f}" for s in sv]))
     out.append(row("whole answer, p50 / p95 / p99 ms", [_triple(p["answer"]) for p in ip]))
     out.append(row("our retrieval (Index.search), p50 / p95 / p99 ms", [_triple(p["search"]) for p in ip]))
+    out.append(row("postings read per question (median)",
+                   [f"{p['postings_read_per_question_median']:,.0f}" for p in ip]))
     out.append(row("BM25Okapi.get_scores, p50 / p95 / p99 ms",
                    [_triple(p["bm25okapi"]) + ("" if p["bm25okapi"]["n"] == p["answer"]["n"]
                                                else f" ({p['bm25okapi']['n']} q)") for p in ip]))

@@ -72,6 +72,7 @@ def measure(folder: Path, question_set: str, count: int, okapi_count: int) -> di
     tokens = [terms(q.text) for q in questions]
     queries = [dict(Counter(t)) for t in tokens]  # a term asked twice weighs twice, as in BM25Okapi
     search_times = timed(lambda q=q: index.search(q, k=CANDIDATE_PASSAGES) for q in queries)
+    postings_read = [sum(index.document_frequency.get(t, 0) for t in q) for q in queries]
 
     corpus_tokens = passage_tokens(index)
     okapi_started = time.perf_counter()
@@ -98,6 +99,7 @@ def measure(folder: Path, question_set: str, count: int, okapi_count: int) -> di
                           "total": built - started},
         "answer": percentiles(answer_times),
         "search": percentiles(search_times),
+        "postings_read_per_question_median": float(np.median(postings_read)),
         "bm25okapi": {**percentiles(okapi_times), "build_seconds": okapi_built,
                       "max_score_difference_from_ours": difference},
         "bm25s": {**percentiles(bm25s_times), "build_seconds": bm25s_built},
