@@ -462,7 +462,8 @@ def test_every_flask_route_of_the_api_is_documented(app):
 def clients(client, corpus_dir):
     """`reader`: a server with writing off; `admin`: one with an admin token, small limits, on the same folder."""
     admin_app = create_app({"QA_CORPUS": str(corpus_dir), "QA_RELOAD_SECONDS": 0, "QA_ADMIN_TOKEN": ADMIN_TOKEN,
-                            "QA_MAX_DOCUMENT_BYTES": 20_000, "QA_RATE_LIMIT_WRITE": "3/minute"})
+                            "QA_MAX_DOCUMENT_BYTES": 20_000, "QA_RATE_LIMIT_WRITE": "3/minute",
+                            "QA_RATE_LIMIT_ASK": "3/minute", "QA_RATE_LIMIT_ASK_TOTAL": "5/minute"})
     admin_app.test_client_class = OpenAPICheckedClient
     return SimpleNamespace(reader=client, admin=admin_app.test_client())
 
@@ -478,6 +479,13 @@ def last_of_many_writes(write):
     return response
 
 
+def last_of_many_asks(c, addresses: list[str]):
+    """Questions from addresses that are not exempt from the rate limits, until one is refused."""
+    for address in addresses:
+        response = c.admin.post("/api/ask", json={"question": SIDE_EFFECTS}, environ_base={"REMOTE_ADDR": address})
+    return response
+
+
 def etag_of(c):
     return c.reader.get(f"/api/documents/{SEED_ID}").headers["ETag"]
 
@@ -489,6 +497,8 @@ DOCUMENTED_STATUS_EXAMPLES = {
     ("/api/ask", "post", "404"): lambda c: c.reader.post("/api/ask", json={"question": "x", "documents": ["no"]}),
     ("/api/ask", "post", "413"): lambda c: c.reader.post("/api/ask", json={"question": "x" * 1001}),
     ("/api/ask", "post", "415"): lambda c: c.reader.post("/api/ask", data="x", content_type="text/plain"),
+    ("/api/ask", "post", "429"): lambda c: last_of_many_asks(c, ["192.0.2.1"] * 4),
+    ("/api/ask", "post", "503"): lambda c: last_of_many_asks(c, [f"192.0.2.{i}" for i in range(1, 7)]),
     ("/api/documents", "get", "200"): lambda c: c.reader.get("/api/documents"),
     ("/api/documents/{doc_id}", "get", "200"): lambda c: c.reader.get(f"/api/documents/{SEED_ID}"),
     ("/api/documents/{doc_id}", "get", "304"): lambda c: c.reader.get(
