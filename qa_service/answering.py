@@ -117,7 +117,7 @@ def _span(c: Candidate) -> _Span:
             sentences[i].end - sentences[i - 1].start <= PAIR_CHARS):
         return _Span(c, i - 1, i)
     if same_paragraph(i + 1) and sentences[i + 1].end - sentences[i].start <= PAIR_CHARS and (
-            DEPENDENT_OPENER.match(doc.sentence_text(i + 1)) or c.features[FEATURES.index("neighbour")] > 0):
+            DEPENDENT_OPENER.match(doc.sentence_text(i + 1)) or c.next_held > 0):
         return _Span(c, i, i + 1)
     return _Span(c, i, i)
 

@@ -98,6 +98,7 @@ class Candidate:
     passage_rank: int
     features: np.ndarray | None = None
     score: float = 0.0
+    next_held: float = 0.0  # what the sentence after it (in the same paragraph) holds of the question
 
     @property
     def text(self) -> str:
@@ -205,6 +206,7 @@ def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str,
         neighbours = [j for j in (c.sentence - 1, c.sentence + 1)
                       if 0 <= j < len(sentences) and sentences[j].paragraph == sentence.paragraph]
         kind_match = kind_matches(query.kind, text, query.text)
+        c.next_held = held_by(c.doc, c.sentence + 1) if c.sentence + 1 in neighbours else 0.0
         c.features = np.array([
             held_by(c.doc, c.sentence),
             sum(1 for t in matching if t in terms) / distinct,
