@@ -23,6 +23,7 @@ from qa_service import create_app
 from qa_service.documents import read_document
 from qa_service.index import analyse
 from qa_service.openapi import openapi_document
+from qa_service.store import StoreUnavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT.parent / "shared" / "eval"
@@ -491,6 +492,16 @@ def etag_of(c):
 
 
 # One real request for every status that every operation documents; the client checks each reply's schema.
+def with_unreachable_store(c, method: str, request):
+    """The request made while the store's `method` fails as an unreachable database would."""
+
+    def unreachable(*args, **kwargs):
+        raise StoreUnavailable("cannot connect to PostgreSQL")
+
+    setattr(c.admin.application.extensions["qa_store"], method, unreachable)
+    return request()
+
+
 DOCUMENTED_STATUS_EXAMPLES = {
     ("/api/ask", "post", "200"): lambda c: c.reader.post("/api/ask", json={"question": SIDE_EFFECTS}),
     ("/api/ask", "post", "400"): lambda c: c.reader.post("/api/ask", json={"question": ""}),
@@ -518,6 +529,9 @@ DOCUMENTED_STATUS_EXAMPLES = {
     ("/api/documents/{doc_id}", "put", "429"): lambda c: last_of_many_writes(
         lambda **kw: c.admin.put("/api/documents/lithium", data=LITHIUM, content_type="text/plain", headers=AUTH,
                                  **kw)),
+    ("/api/documents/{doc_id}", "put", "503"): lambda c: with_unreachable_store(c, "put", lambda: put(c)),
+    ("/api/documents/{doc_id}", "delete", "503"): lambda c: with_unreachable_store(
+        c, "delete", lambda: c.admin.delete(f"/api/documents/{SEED_ID}", headers=AUTH)),
     ("/api/documents/{doc_id}", "delete", "204"): lambda c: c.admin.delete(f"/api/documents/{SEED_ID}",
                                                                            headers=AUTH),
     ("/api/documents/{doc_id}", "delete", "400"): lambda c: c.admin.delete("/api/documents/two%20words",
