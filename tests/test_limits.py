@@ -190,6 +190,19 @@ def test_a_body_streamed_without_content_length_over_the_limit_is_refused(corpus
     assert response.get_json()["error"]["code"] == "too_large"
 
 
+def test_a_document_streamed_without_content_length_over_the_limit_is_refused_not_stored_cut(corpus_dir):
+    token = "limits-test-admin-token-0123"
+    client = make_app(corpus_dir, QA_ADMIN_TOKEN=token, QA_MAX_DOCUMENT_BYTES=5000).test_client()
+    body = b"Chunked notes.\n\n" + b"A sentence that repeats. " * 400
+
+    response = client.put("/api/documents/chunked", input_stream=io.BytesIO(body), content_type="text/plain",
+                          headers={"Transfer-Encoding": "chunked", "Authorization": f"Bearer {token}"},
+                          environ_base={"wsgi.input_terminated": True})
+
+    assert response.status_code == 413
+    assert client.get("/api/documents/chunked").status_code == 404
+
+
 def test_a_body_streamed_without_content_length_within_the_limit_is_read_whole(corpus_dir):
     client = make_app(corpus_dir, QA_MAX_BODY_BYTES=1000).test_client()
     body = b'{"question": "What is Keppra?"}'
