@@ -74,7 +74,7 @@ def profile_http(args) -> None:
     with tempfile.TemporaryDirectory() as tmp, Service(folder, free_port(), Path(tmp) / "gunicorn.log") as service:
         script = load.write_script(Path(tmp) / "ask.lua", [q.body() for q in questions])
         recorders = [subprocess.Popen([py_spy, "record", "--pid", str(pid), "--duration", str(args.seconds),
-                                       "--rate", "200", "--gil", "--nonblocking", "--format", "raw",
+                                       "--rate", "200", "--gil", "--format", "raw",
                                        "--output", f"{tmp}/{pid}.txt"],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                      for pid in service.workers()]
@@ -87,6 +87,8 @@ def profile_http(args) -> None:
         for path in Path(tmp).glob("*.txt"):
             for line in path.read_text().splitlines():
                 stack, _, count = line.rpartition(" ")
+                if not count.isdigit():
+                    continue  # a stack py-spy could not read whole
                 frames = stack.split(";")
                 total += int(count)
                 own[frames[-1]] += int(count)
