@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from e2e.services import free_port, procfile_command
 from playwright.sync_api import Browser, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,19 +32,6 @@ A page that quotes this document must print the tag <script>alert(1)</script> as
 The image tag <img src=x onerror=alert(1)> must also appear exactly as written, because quoted sentences are \
 never treated as markup.
 """
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def procfile_command() -> str:
-    for line in (ROOT / "Procfile").read_text().splitlines():
-        if line.startswith("web:"):
-            return line.removeprefix("web:").strip()
-    raise AssertionError("the Procfile has no 'web:' line")
 
 
 def executables_dir() -> Path:
@@ -102,7 +89,7 @@ def server(e2e_corpus: Path, output_dir: Path):
     """The base URL of the service, started with the Procfile's command on a free loopback port."""
     port = free_port()
     # The Procfile binds every interface for a platform's router; the tests keep all traffic on loopback.
-    command = procfile_command().replace("0.0.0.0", "127.0.0.1")
+    command = procfile_command()
     # Settings of the calling shell (a database store, say) must not replace the temporary corpus folder.
     inherited = {name: value for name, value in os.environ.items() if not name.startswith("QA_")}
     env = {**inherited, "PORT": str(port), "QA_CORPUS": str(e2e_corpus),
