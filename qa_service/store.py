@@ -100,6 +100,15 @@ def given_title(title: str | None) -> str | None:
     return " ".join(title.split()) or None if title is not None else None
 
 
+def prepare_write(doc_id: str, raw: bytes, fmt: str, title: str | None, max_bytes: int
+                  ) -> tuple[str | None, bytes, Document]:
+    """The title, source and checked document of a write: a given title wins over a "% title" first line."""
+    title = given_title(title)
+    if title is None:
+        title, raw = split_title_line(raw)
+    return title, raw, check_document(doc_id, raw, fmt, title, max_bytes)
+
+
 def check_document(doc_id: str, raw: bytes, fmt: str, title: str | None, max_bytes: int,
                    source: str | None = None) -> Document:
     """The document a write would store, or DocumentRejected (reason bad_id, too_large, format, encoding, ...)."""
@@ -248,10 +257,7 @@ class FolderStore:
     def put(self, doc_id: str, raw: bytes, fmt: str, title: str | None = None,
             precondition: Precondition = Precondition()) -> Written:
         """Create or replace a document atomically and durably; nothing changes when it is rejected."""
-        title = given_title(title)
-        if title is None:
-            title, raw = split_title_line(raw)
-        document = check_document(doc_id, raw, fmt, title, self.max_document_bytes)
+        title, raw, document = prepare_write(doc_id, raw, fmt, title, self.max_document_bytes)
         stored = TITLE_LINE + title.encode("utf-8") + b"\n" + raw if title else raw
         with self._writing():
             previous = self.current(doc_id)
@@ -497,10 +503,7 @@ class PostgresStore:
     def put(self, doc_id: str, raw: bytes, fmt: str, title: str | None = None,
             precondition: Precondition = Precondition()) -> Written:
         """Create or replace a document in one transaction; nothing changes when it is rejected."""
-        title = given_title(title)
-        if title is None:
-            title, raw = split_title_line(raw)
-        document = check_document(doc_id, raw, fmt, title, self.max_document_bytes)
+        title, raw, document = prepare_write(doc_id, raw, fmt, title, self.max_document_bytes)
         with self._transaction() as connection:
             revision = self._next_revision(connection)
             previous = self._current(connection, doc_id, lock=True)
