@@ -81,8 +81,10 @@ def service(target: Target, work: Path, http_clients: list[int], http_seconds: i
         runs = []
         if target.http:
             script = load.write_script(work / f"{target.name}-ask.lua", bodies)
-            runs = [load.run(f"http://127.0.0.1:{warm.port}/api/ask", script, clients, http_seconds)
-                    for clients in http_clients]
+            for clients in http_clients:
+                run = load.run(f"http://127.0.0.1:{warm.port}/api/ask", script, clients, http_seconds)
+                # Other work on the machine moves these figures most; say how busy it was.
+                runs.append(run | {"load_average": os.getloadavg()[0]})
         return {"cold_start_seconds": cold_seconds, "saved_index_start_seconds": warm.ready_seconds,
                 "warm_up_non_200": sum(status != 200 for status in statuses),
                 "worker_peak_rss_mib": warm.worker_peak_rss_mib(),
@@ -125,7 +127,8 @@ def table(results: list[dict], http_clients: list[int], okapi_note: str) -> str:
             if s["http"]:
                 run = s["http"][i]
                 cells.append(f"{run['requests_per_second']:.0f} req/s, {run['p50_ms']:.3g} / {run['p99_ms']:.3g} ms"
-                             + (f", {run['errors']} errors" if run["errors"] else ""))
+                             + (f", {run['errors']} errors" if run["errors"] else "")
+                             + f" (load {run['load_average']:.1f})")
             else:
                 cells.append("–")
         out.append(row(f"HTTP, {clients} client{'s' if clients > 1 else ''}: req/s, p50 / p99", cells))
