@@ -46,6 +46,9 @@ class AnalysedDocument:
     surface_words: Counter
     aliases: list[tuple[tuple[str, ...], tuple[str, ...]]]
     sentence_frequency: Counter  # term -> number of this document's sentences holding it
+    # What ranking learns of a sentence's form on first need (it does not depend on the question), kept here so
+    # that it is worked out once per sentence rather than once per question.
+    traits: dict = field(default_factory=dict, compare=False, repr=False)
 
     def sentence_text(self, i: int) -> str:
         s = self.sentences[i]

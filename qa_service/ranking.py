@@ -115,21 +115,49 @@ class Candidate:
         return not (f[_HEADING] or f[_APPARATUS] or f[_FRAGMENT])
 
 
-def kind_matches(kind: str | None, text: str, question: str) -> bool:
+@dataclass(frozen=True)
+class SentenceTraits:
+    """What a sentence is, whatever the question: its form and the kinds of answer it can give."""
+
+    heading: bool
+    fragment: bool  # under four words, or opening in lower case
+    apparatus: bool  # a caption or a reference-list entry
+    length: float  # log of its length over 150 characters
+    first: bool  # it opens its paragraph
+    dependent: bool  # it opens by pointing back
+    kinds: frozenset[str]  # percent, number, date, condition: what it holds
+    names: tuple[tuple[str, ...], ...]  # its capitalised names, each as lower-case words
+
+
+def traits(doc: AnalysedDocument, i: int) -> SentenceTraits:
+    """The sentence's traits, worked out on first need and kept with its document."""
+    found = doc.traits.get(i)
+    if found is None:
+        text = doc.sentence_text(i)
+        sentences = doc.sentences
+        kinds = {kind for kind, pattern in (("percent", _PERCENT), ("number", _NUMBER), ("date", _DATE),
+                                            ("condition", _CONDITION)) if pattern.search(text)}
+        found = SentenceTraits(
+            heading=sentences[i].heading,
+            fragment=len(text.split()) < 4 or text[:1].islower(),
+            apparatus=bool(_CAPTION.match(text) or _REFERENCE.search(text)),
+            length=math.log(max(len(text), 10) / 150),
+            first=i == 0 or sentences[i - 1].paragraph != sentences[i].paragraph,
+            dependent=bool(DEPENDENT_OPENER.match(text)),
+            kinds=frozenset(kinds),
+            names=tuple(tuple(re.findall(r"\w+", name.lower())) for name in _NAME.findall(text[1:])),
+        )
+        doc.traits[i] = found
+    return found
+
+
+def holds_kind(kind: str | None, sentence: SentenceTraits, question_words: set[str]) -> bool:
     """Whether the sentence holds the kind of answer asked for, beyond what the question itself says."""
     if kind is None:
         return False
-    if kind == "percent":
-        return bool(_PERCENT.search(text))
-    if kind == "number":
-        return bool(_NUMBER.search(text))
-    if kind == "date":
-        return bool(_DATE.search(text))
-    if kind == "condition":
-        return bool(_CONDITION.search(text))
-    asked = {w.lower() for w in re.findall(r"\w+", question)}
-    return any(any(part.lower() not in asked for part in re.findall(r"\w+", name))
-               for name in _NAME.findall(text[1:]))
+    if kind in ("person", "place"):
+        return any(any(part not in question_words for part in name) for name in sentence.names)
+    return kind in sentence.kinds
 
 
 def scope_idf(query: Query, index: Index, documents: list[str] | None) -> dict[str, float]:
@@ -198,14 +226,16 @@ def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str,
             held_of[key] = _held(matching, idf, set(doc.sentence_terms[i]), index)
         return held_of[key]
 
+    asked = {w.lower() for w in re.findall(r"\w+", query.text)}
     for c in found:
         text = c.text
         terms = set(c.terms)
         sentences = c.doc.sentences
         sentence = sentences[c.sentence]
+        form = traits(c.doc, c.sentence)
         neighbours = [j for j in (c.sentence - 1, c.sentence + 1)
                       if 0 <= j < len(sentences) and sentences[j].paragraph == sentence.paragraph]
-        kind_match = kind_matches(query.kind, text, query.text)
+        kind_match = holds_kind(query.kind, form, asked)
         c.next_held = held_by(c.doc, c.sentence + 1) if c.sentence + 1 in neighbours else 0.0
         c.features = np.array([
             held_by(c.doc, c.sentence),
@@ -219,12 +249,12 @@ def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str,
             1.0 if kind_match else 0.0,
             1.0 if query.kind and not kind_match else 0.0,
             (len(terms - set(query.terms)) / len(terms)) if terms else 0.0,
-            1.0 if sentence.heading else 0.0,
-            1.0 if len(text.split()) < 4 or text[:1].islower() else 0.0,
-            1.0 if _CAPTION.match(text) or _REFERENCE.search(text) else 0.0,
-            math.log(max(len(text), 10) / 150),
-            1.0 if c.sentence == 0 or sentences[c.sentence - 1].paragraph != sentence.paragraph else 0.0,
-            1.0 if DEPENDENT_OPENER.match(text) else 0.0,
+            1.0 if form.heading else 0.0,
+            1.0 if form.fragment else 0.0,
+            1.0 if form.apparatus else 0.0,
+            form.length,
+            1.0 if form.first else 0.0,
+            1.0 if form.dependent else 0.0,
         ])
 
 
