@@ -8,12 +8,13 @@ from .index import Index
 from .questions import Query, build_query
 from .ranking import (
     DECLINE_FEATURES,
-    DEPENDENT_OPENER,
     FEATURES,
     Candidate,
     answer_probability,
     decline_features,
+    neighbours,
     rank,
+    traits,
 )
 
 NOT_FOUND = "The source does not answer this question, so there is nothing to quote."
@@ -109,15 +110,11 @@ def _span(c: Candidate) -> _Span:
     """
     doc, i = c.doc, c.sentence
     sentences = doc.sentences
-
-    def same_paragraph(j: int) -> bool:
-        return 0 <= j < len(sentences) and sentences[j].paragraph == sentences[i].paragraph
-
-    if same_paragraph(i - 1) and DEPENDENT_OPENER.match(doc.sentence_text(i)) and (
-            sentences[i].end - sentences[i - 1].start <= PAIR_CHARS):
+    around = neighbours(doc, i)
+    if i - 1 in around and traits(doc, i).dependent and sentences[i].end - sentences[i - 1].start <= PAIR_CHARS:
         return _Span(c, i - 1, i)
-    if same_paragraph(i + 1) and sentences[i + 1].end - sentences[i].start <= PAIR_CHARS and (
-            DEPENDENT_OPENER.match(doc.sentence_text(i + 1)) or c.next_held > 0):
+    if i + 1 in around and sentences[i + 1].end - sentences[i].start <= PAIR_CHARS and (
+            traits(doc, i + 1).dependent or c.next_held > 0):
         return _Span(c, i, i + 1)
     return _Span(c, i, i)
 

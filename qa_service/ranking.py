@@ -1,8 +1,8 @@
 """Ranking: which candidate sentence answers, and whether any does, from features of each sentence.
 
-The weights are fitted by `scripts/fit_ranking.py` (a listwise logistic model for the sentence, a logistic
-model for declining); every feature is a share, a rank or a flag, so the weights do not depend on the size or
-the word statistics of a corpus.
+The sentence ranker's weights are set by hand and checked against a listwise fit by `scripts/fit_ranking.py
+--ranker`; the decline model's weights are fitted by `scripts/fit_ranking.py`. Every feature is a share, a rank
+or a flag, so the weights do not depend on the size or the word statistics of a corpus.
 """
 
 from __future__ import annotations
@@ -53,8 +53,8 @@ FEATURES = (
 )
 
 _HEADING, _FRAGMENT, _APPARATUS = FEATURES.index("heading"), FEATURES.index("fragment"), FEATURES.index("apparatus")
-# Set by hand and checked with scripts/fit_ranking.py --ranker (a listwise fit did no better on held-out sets);
-# see the README, "How answers are chosen".
+# Set by hand and checked with scripts/fit_ranking.py --ranker (a listwise fit did worse on the two large
+# held-out sets); see the README, "How answers are chosen".
 RANKER_WEIGHTS = np.array([
     4.0, 1.0, 1.5, 0.5, 0.5, 1.0, 0.5, 0.4, -0.2, 0.3, -2.0, -1.0, -1.0, 0.0, 0.0, 0.0,
 ])
@@ -176,18 +176,29 @@ def scope_idf(query: Query, index: Index, documents: list[str] | None) -> dict[s
     return {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in frequency.items()}
 
 
+def neighbours(doc: AnalysedDocument, i: int) -> list[int]:
+    """The sentences just before and after sentence i that stand in the same paragraph."""
+    sentences = doc.sentences
+    return [j for j in (i - 1, i + 1) if 0 <= j < len(sentences) and sentences[j].paragraph == sentences[i].paragraph]
+
+
+def _holds(terms: set[str], term: str, index: Index) -> bool:
+    """Whether a set of terms holds a term, or every term of a name the corpus gives as its alias."""
+    return term in terms or any(all(a in terms for a in alias) for alias in index.aliases.get(term, ()))
+
+
 def _held(weights: dict[str, float], idf: dict[str, float], terms: set[str], index: Index) -> float:
     """Share of the weighted idf mass that a set of terms holds; a name counts as held when its alias is."""
     total = held = 0.0
     for term, weight in weights.items():
         value = weight * idf.get(term, 0.0)
         total += value
-        if term in terms or any(all(a in terms for a in alias) for alias in index.aliases.get(term, ())):
+        if _holds(terms, term, index):
             held += value
     return held / total if total else 0.0
 
 
-def candidates(query: Query, hits: list[tuple[Passage, float]], index: Index) -> list[Candidate]:
+def candidates(hits: list[tuple[Passage, float]], index: Index) -> list[Candidate]:
     """Every sentence of the retrieved passages, each with the best passage it appears in."""
     found: dict[tuple[int, int], Candidate] = {}
     for rank, (passage, score) in enumerate(hits):
@@ -227,28 +238,26 @@ def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str,
         return held_of[key]
 
     asked = {w.lower() for w in re.findall(r"\w+", query.text)}
+    query_terms = set(query.terms)
     for c in found:
         text = c.text
         terms = set(c.terms)
-        sentences = c.doc.sentences
-        sentence = sentences[c.sentence]
         form = traits(c.doc, c.sentence)
-        neighbours = [j for j in (c.sentence - 1, c.sentence + 1)
-                      if 0 <= j < len(sentences) and sentences[j].paragraph == sentence.paragraph]
+        around = neighbours(c.doc, c.sentence)
         kind_match = holds_kind(query.kind, form, asked)
-        c.next_held = held_by(c.doc, c.sentence + 1) if c.sentence + 1 in neighbours else 0.0
+        c.next_held = held_by(c.doc, c.sentence + 1) if c.sentence + 1 in around else 0.0
         c.features = np.array([
             held_by(c.doc, c.sentence),
             sum(1 for t in matching if t in terms) / distinct,
             c.passage_score / top_passage if top_passage else 0.0,
             1.0 / (1 + c.passage_rank),
-            max((held_by(c.doc, j) for j in neighbours), default=0.0),
+            max((held_by(c.doc, j) for j in around), default=0.0),
             (len(question_bigrams & _bigrams(list(c.terms))) / len(question_bigrams)) if question_bigrams else 0.0,
             (len({w.lower() for w in question_word_pattern.findall(text)}) / len(question_words))
             if question_words else 0.0,
             1.0 if kind_match else 0.0,
             1.0 if query.kind and not kind_match else 0.0,
-            (len(terms - set(query.terms)) / len(terms)) if terms else 0.0,
+            (len(terms - query_terms) / len(terms)) if terms else 0.0,
             1.0 if form.heading else 0.0,
             1.0 if form.fragment else 0.0,
             1.0 if form.apparatus else 0.0,
@@ -262,7 +271,7 @@ def rank(query: Query, hits: list[tuple[Passage, float]], index: Index, document
          ) -> tuple[list[Candidate], dict[str, float]]:
     """Candidates best first, with the sentence-level idf used to judge them."""
     idf = scope_idf(query, index, documents)
-    found = candidates(query, hits, index)
+    found = candidates(hits, index)
     featurise(query, found, index, idf, hits[0][1] if hits else 0.0)
     for c in found:
         c.score = float(RANKER_WEIGHTS @ c.features)
@@ -279,20 +288,16 @@ def decline_features(query: Query, ranked: list[Candidate], index: Index, idf: d
     for j in range(best.passage.first, best.passage.last + 1):
         passage_terms.update(doc.sentence_terms[j])
     span_terms = set(best.terms)
-    for j in (i - 1, i + 1):
-        if 0 <= j < len(sentences) and sentences[j].paragraph == sentences[i].paragraph:
-            span_terms.update(doc.sentence_terms[j])
+    for j in neighbours(doc, i):
+        span_terms.update(doc.sentence_terms[j])
     passage_text = doc.document.text[sentences[best.passage.first].start:sentences[best.passage.last].end]
-
-    def lacks(terms: set[str], term: str) -> bool:
-        return term not in terms and not any(all(a in terms for a in alias) for alias in index.aliases.get(term, ()))
 
     own_idf = {t: idf.get(t, 0.0) for t in query.own}
     total = sum(w * own_idf[t] for t, w in query.own.items()) or 1.0
     unknown = sum(w * own_idf[t] for t, w in query.own.items() if t not in index.idf) / total
     rarest = max(own_idf.values(), default=0.0) or 1.0
-    missing = [own_idf[t] for t in query.own if lacks(passage_terms, t)]
-    span_missing = [own_idf[t] for t in query.own if lacks(span_terms, t)]
+    missing = [own_idf[t] for t in query.own if not _holds(passage_terms, t, index)]
+    span_missing = [own_idf[t] for t in query.own if not _holds(span_terms, t, index)]
     names = {w for name in _QUESTION_NAME.findall(query.text) for w in words(name)[:1]}
     names_held = {w.lower() for w in _word_pattern(names).findall(passage_text)}
     numbers = re.findall(r"\d+", query.text)
