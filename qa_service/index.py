@@ -154,6 +154,9 @@ class Index:
     sentence_frequency: Counter
     sentence_count: int
     position: dict[str, int] = field(default_factory=dict)
+    # One-deletion variants of the vocabulary, for spelling correction: built by questions.spelling_table on the
+    # first unknown word, since most questions never need it.
+    spelling: dict[str, list[str]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, documents: list[AnalysedDocument]) -> Index:

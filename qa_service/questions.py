@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from nltk.metrics.distance import edit_distance
@@ -127,16 +126,14 @@ def _deletions(word: str) -> set[str]:
 
 def spelling_table(index: Index) -> dict[str, list[str]]:
     """One-deletion variants of every corpus word, built on first need and kept with the index."""
-    table = getattr(index, "_spelling_table", None)
-    if table is None:
-        table = defaultdict(list)
+    if not index.spelling and index.vocabulary:
+        table: dict[str, list[str]] = {}
         for known in index.vocabulary:
             if len(known) >= 3:
-                table[known].append(known)
-                for variant in _deletions(known):
-                    table[variant].append(known)
-        index._spelling_table = table
-    return table
+                for variant in _deletions(known) | {known}:
+                    table.setdefault(variant, []).append(known)
+        index.spelling = table
+    return index.spelling
 
 
 def build_query(question: str, index: Index, history: list[str] | None = None) -> Query:
