@@ -67,6 +67,11 @@ class LiveCorpus:
         self._checked_at = time.monotonic()
         self._served = self._rebuild()
 
+    @property
+    def served(self) -> Corpus:
+        """The corpus served now, without asking the store whether a newer one exists."""
+        return self._served.corpus
+
     def current(self) -> Corpus:
         """The corpus to answer from now: one that includes every write acknowledged before this call."""
         try:

@@ -26,7 +26,8 @@ def request_record(response: Response) -> dict:
         "path": request.path,
         "status": response.status_code,
         "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started is not None else None,
-        "corpus_version": current_app.extensions["qa_corpus"].current().version,
+        # The served corpus, not current(): logging must not read the store (a database query) or start a rebuild.
+        "corpus_version": current_app.extensions["qa_corpus"].served.version,
         "client": request.remote_addr,
         "pid": os.getpid(),
     }
