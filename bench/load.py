@@ -3,8 +3,10 @@ document every second, and past capacity, where the service must shed with 429/5
 
     .venv/bin/python -m bench.load --seconds 10
 
-It starts the Procfile's gunicorn command on a copy of corpus/, prints a Markdown table and writes every figure to
-bench/results/load-<time>.json. bench.bench uses write_script() and run() for its own load figures.
+Every phase, the overload ones included, starts the Procfile's gunicorn command as it is (its worker class,
+qa_service.serving.SheddingWorker, sheds at the door with 503 past QA_QUEUE_LIMIT) on a copy of corpus/. It prints
+a Markdown table and writes every figure, with the command, to bench/results/load-<time>.json. bench.bench uses
+write_script() and run() for its own load figures.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import urllib.request
 from pathlib import Path
 
 from .questions import keppra_questions
-from .service import ROOT, Service
+from .service import ROOT, Service, procfile_command
 
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 RESULTS = ROOT / "bench" / "results"
@@ -213,7 +215,8 @@ def main() -> None:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     result = {"command": "python -m bench.load " + " ".join(f"--{k.replace('_', '-')} {v}"
                                                          for k, v in vars(args).items()),
-              "cpus": os.cpu_count(), "load_average_at_end": os.getloadavg(), "runs": rows}
+              "service": procfile_command(), "cpus": os.cpu_count(), "load_average_at_end": os.getloadavg(),
+              "runs": rows}
     (RESULTS / f"load-{stamp}.json").write_text(json.dumps(result, indent=2))
     print(table(rows))
     print(f"\n{os.cpu_count()} CPUs, load average at the end {os.getloadavg()[0]:.2f}; "

@@ -43,6 +43,12 @@ class Settings:
     # Where the built index is saved, so that a restart with an unchanged corpus loads it instead of analysing
     # every document again: a folder, "off" to never save one, or empty for <QA_CORPUS>/.index-cache.
     qa_index_cache: str = ""
+    # Read by the gunicorn worker of the Procfile (qa_service.serving), not by the app. Requests waiting for a thread
+    # in one worker: a request arriving beyond that many is answered 503 at once instead of queueing.
+    qa_queue_limit: int = 64
+    # A request (its headers, and its body) must have arrived this many seconds after the connection opened, or
+    # after its first byte on a kept-alive connection; a slower client is answered 408 (or 400) and disconnected.
+    qa_read_timeout_seconds: float = 10.0
 
     @classmethod
     def from_env(cls, overrides: Mapping[str, object] | None = None, environ: Mapping[str, str] | None = None
@@ -67,6 +73,11 @@ class Settings:
             raise ConfigError(f"QA_MIN_CONFIDENCE must be between 0 and 1, not {self.qa_min_confidence}")
         if not self.qa_reload_seconds >= 0:  # also rejects NaN, which would silently stop reloading
             raise ConfigError(f"QA_RELOAD_SECONDS must not be negative, not {self.qa_reload_seconds}")
+        if self.qa_queue_limit < 0:
+            raise ConfigError(f"QA_QUEUE_LIMIT must not be negative, not {self.qa_queue_limit}")
+        if not 0 < self.qa_read_timeout_seconds < float("inf"):  # also rejects NaN
+            raise ConfigError(f"QA_READ_TIMEOUT_SECONDS must be a positive number of seconds, "
+                              f"not {self.qa_read_timeout_seconds}")
         if self.qa_admin_token and len(self.qa_admin_token) < MIN_ADMIN_TOKEN_CHARS:
             raise ConfigError(f"QA_ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN_CHARS} characters long "
                               "(for example: python -c 'import secrets; print(secrets.token_urlsafe(32))')")

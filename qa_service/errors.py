@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import ClientDisconnected, HTTPException
 
 log = logging.getLogger(__name__)
 
@@ -21,8 +21,13 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
+def error_body(code: str, message: str) -> dict:
+    """The one error shape; also used by the gunicorn worker for the replies it makes itself (qa_service.serving)."""
+    return {"error": {"code": code, "message": message}}
+
+
 def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None):
-    response = jsonify({"error": {"code": code, "message": message}})
+    response = jsonify(error_body(code, message))
     response.status_code = status
     for name, value in (headers or {}).items():
         response.headers[name] = value
@@ -46,6 +51,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(error: HTTPException):
+        if isinstance(error, ClientDisconnected) and isinstance(error.__context__, TimeoutError):
+            # Not a client that went away: its body stopped arriving and the gunicorn worker's read time limit
+            # (QA_READ_TIMEOUT_SECONDS, qa_service.serving) ran out.
+            return error_response(408, "request_timeout", "The request body did not arrive in time.")
         code, message = _HTTP_CODES.get(error.code or 500, ("http_error", error.description or error.name))
         if error.code == 405 and error.valid_methods:
             message = f"{message} Allowed: {', '.join(sorted(error.valid_methods))}."

@@ -19,6 +19,8 @@ def test_defaults_apply_when_the_environment_is_empty():
     assert settings.qa_min_confidence == AnswerSettings().min_confidence == 0.33
     assert settings.qa_reload_seconds == 2.0
     assert settings.qa_log_level == "INFO"
+    assert settings.qa_queue_limit == 64
+    assert settings.qa_read_timeout_seconds == 10.0
 
 
 def test_environment_values_are_converted_to_the_setting_type():
@@ -67,6 +69,9 @@ def test_overrides_win_over_the_environment_and_ignore_case():
     ("QA_LOG_QUESTIONS", "maybe"),
     ("QA_ADMIN_TOKEN", "short"),
     ("DATABASE_URL", "mysql://localhost/qa"),
+    ("QA_QUEUE_LIMIT", "-1"),
+    ("QA_READ_TIMEOUT_SECONDS", "0"),
+    ("QA_READ_TIMEOUT_SECONDS", "nan"),
 ])
 def test_an_invalid_value_raises_config_error_naming_the_variable(variable, value):
     with pytest.raises(ConfigError, match=variable):
