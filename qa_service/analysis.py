@@ -32,6 +32,33 @@ QUESTION_WORDS = frozenset("what which who whom whose when where why how".split(
 
 _stemmer = SnowballStemmer("english", ignore_stopwords=False)
 
+# Irregular past forms and participles, and "death"/"dead", to the base form that Snowball gives the regular ones
+# ("When did the war begin?" against "the war began"). Forms that are also other words ("found", "left", "saw",
+# "lay", "rose", "ground", "wound", "bore") are left alone.
+BASE_FORMS = {form: base for base, forms in (
+    ("arise", "arose arisen"), ("awake", "awoke awoken"), ("bear", "born borne"), ("beat", "beaten"),
+    ("become", "became"), ("begin", "began begun"), ("bend", "bent"), ("bite", "bit bitten"), ("bleed", "bled"),
+    ("blow", "blew blown"), ("break", "broke broken"), ("breed", "bred"), ("bring", "brought"),
+    ("build", "built"), ("buy", "bought"), ("catch", "caught"), ("choose", "chose chosen"), ("come", "came"),
+    ("deal", "dealt"), ("die", "death dead"), ("dig", "dug"), ("draw", "drew drawn"), ("drink", "drank drunk"),
+    ("drive", "drove driven"), ("eat", "ate eaten"), ("feed", "fed"), ("feel", "felt"), ("fight", "fought"),
+    ("flee", "fled"), ("fly", "flew flown"), ("forbid", "forbade forbidden"), ("foresee", "foresaw foreseen"),
+    ("forget", "forgot forgotten"), ("forgive", "forgave forgiven"), ("freeze", "froze frozen"),
+    ("get", "got gotten"), ("give", "gave given"), ("go", "went gone"), ("grow", "grew grown"), ("hang", "hung"),
+    ("hide", "hid hidden"), ("hold", "held"), ("keep", "kept"), ("know", "knew known"), ("lead", "led"),
+    ("lend", "lent"), ("lose", "lost"), ("make", "made"), ("mean", "meant"), ("meet", "met"),
+    ("overcome", "overcame"), ("overthrow", "overthrew overthrown"), ("pay", "paid"), ("rebuild", "rebuilt"),
+    ("ride", "rode ridden"), ("ring", "rang rung"), ("run", "ran"), ("seek", "sought"), ("sell", "sold"),
+    ("send", "sent"), ("shake", "shook shaken"), ("shoot", "shot"), ("sing", "sang sung"), ("sink", "sank sunk"),
+    ("sit", "sat"), ("slay", "slew slain"), ("sleep", "slept"), ("speak", "spoke spoken"), ("spend", "spent"),
+    ("spin", "spun"), ("stand", "stood"), ("steal", "stole stolen"), ("stick", "stuck"), ("strike", "struck stricken"),
+    ("swear", "swore sworn"), ("swim", "swam swum"), ("take", "took taken"), ("teach", "taught"),
+    ("tear", "tore torn"), ("tell", "told"), ("think", "thought"), ("throw", "threw thrown"),
+    ("undergo", "underwent undergone"), ("understand", "understood"), ("undertake", "undertook undertaken"),
+    ("wake", "woke woken"), ("wear", "wore worn"), ("weave", "wove woven"), ("win", "won"),
+    ("withdraw", "withdrew withdrawn"), ("write", "wrote written"),
+) for form in forms.split()}
+
 
 def words(text: str) -> list[str]:
     """Lower-cased words of a text, possessive endings removed."""
@@ -49,6 +76,7 @@ def stem(word: str) -> str:
     """Snowball stem; short words are acronyms more often than inflections ("AED", "AEDs"), so only lose a plural."""
     if not word.isalpha():
         return word
+    word = BASE_FORMS.get(word, word)
     if len(word) <= 3:
         return word
     if len(word) == 4 and word.endswith("s") and not word.endswith("ss"):

@@ -63,6 +63,16 @@ def test_inflections_meet_their_stems(index):
     assert "approved in 1994" in first_quote(index, "When was lamotrigine approved for treating epilepsy?")
 
 
+def test_irregular_verb_forms_meet_their_base_form():
+    toll_house = build(tomatoes=GARDENING, bridge=(
+        "The Toll House\n\nThe county bought the toll house in 1850.\n\nThe county sold the toll house in 1901.\n\n"
+        "A flood took the old bridge in 1953.\n\nThe county built a new bridge in 1960.\n"))
+    assert "1901" in first_quote(toll_house, "When did the county sell the toll house?")
+    assert "1850" in first_quote(toll_house, "When did the county buy the toll house?")
+    assert "1953" in first_quote(toll_house, "When did a flood take the bridge?")
+    assert "1960" in first_quote(toll_house, "When did the county build a new bridge?")
+
+
 def test_a_brand_name_finds_what_the_text_says_of_the_generic_name(index):
     # Only "lamotrigine" stands in the answer; the text links it to "Lamictal" ("sold under the brand name").
     assert "Stevens-Johnson" in first_quote(index, "Can Lamictal cause a life-threatening skin reaction?")
