@@ -57,7 +57,7 @@ class Answer:
 class AnswerSettings:
     """The knobs of answer selection; `min_confidence` is the decline threshold (see README, "Declining")."""
 
-    min_confidence: float = 0.33
+    min_confidence: float = 0.18
     max_quotes: int = MAX_QUOTES
 
 

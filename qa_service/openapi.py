@@ -65,7 +65,7 @@ ASK_RESPONSE = {
         "message": {"type": "string"},
         "quotes": {"type": "array", "items": QUOTE, "maxItems": 3},
         "confidence": {"type": "number", "minimum": 0, "maximum": 1,
-                       "description": "How likely the source answers the question; under the threshold, no quote."},
+                       "description": "How likely the first quote answers; under the threshold, no quote."},
         "corrections": {"type": "object", "additionalProperties": {"type": "string"}},
         "corpus_version": {"type": "string"},
         "took_ms": {"type": "number"},

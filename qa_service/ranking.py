@@ -78,10 +78,11 @@ DECLINE_FEATURES = (
     "kind_match",  # ... and the best sentence has one
     "held",  # the best sentence's idf-weighted share of all the query's terms
 )
-# Fitted by scripts/fit_ranking.py on the shared question sets (those with questions the source does not answer).
+# Fitted by scripts/fit_ranking.py on the shared sets that hold questions the source does not answer: questions
+# whose first quote is right against those the source does not answer (answerable ones quoted wrongly left out).
 DECLINE_WEIGHTS = np.array([
-    1.500, -2.348, 1.901, -0.644, -0.737, -0.154, -0.120, 0.241, -1.203, -1.232, -3.662, -0.074, -0.849, 0.069,
-    -0.726, 0.260, 0.880,
+    0.258, -1.975, 1.836, -0.073, -0.231, -0.110, 0.023, 0.179, -1.444, -1.516, -3.855, -0.255, -2.323, 0.284,
+    -1.138, 0.300, 1.009,
 ])
 _NEGATION = re.compile(r"\b(?:not|never|no|none|nor|without)\b|n['’]t\b", re.I)
 _QUESTION_NAME = re.compile(r"(?<!^)\b[A-Z][\w'’-]+")
@@ -324,5 +325,5 @@ def decline_features(query: Query, ranked: list[Candidate], index: Index, idf: d
 
 
 def answer_probability(features: np.ndarray) -> float:
-    """How likely the best candidate answers the question at all (a logistic model over DECLINE_FEATURES)."""
+    """How likely the first quote answers the question (a logistic model over DECLINE_FEATURES)."""
     return 1.0 / (1.0 + math.exp(-float(DECLINE_WEIGHTS @ features)))

@@ -3,8 +3,10 @@
     .venv/bin/python scripts/fit_ranking.py [--eval ../shared/eval] [--ranker]
 
 The decline model (DECLINE_WEIGHTS) is a logistic regression fitted on the sets that hold questions the source
-does not answer (SQuAD, Keppra), on standardised features; the script prints the weights to paste into
-ranking.py and the answered/declined trade-off for a range of thresholds. With --ranker it also fits the
+does not answer (SQuAD, Keppra), on standardised features: questions whose first quote is right against questions
+the source does not answer. Answerable questions whose first quote is wrong are left out: neither label fits them,
+and declining them costs no right answer. The script prints the weights to paste into ranking.py and the
+answered/declined trade-off for a range of thresholds. With --ranker it also fits the
 sentence ranker listwise and prints cross-set figures (fitted on two sets, measured on the third) beside the
 current RANKER_WEIGHTS; labels follow the scorer's own rule (../shared/eval/score.py): a candidate is right
 when the quote it would give covers a gold answer.
@@ -99,8 +101,10 @@ def hit_at_1(rows: list[dict], w: np.ndarray) -> float:
     return 100.0 * hits / len(answerable)
 
 
-def decline_rows(rows: list[dict], w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    X, y = [], []
+def decline_rows(rows: list[dict], w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Decline features of each question, whether it is answerable, and whether its first quote is right."""
+    X, y, right = [], [], []
+    held = ranking.FEATURES.index("held")
     saved = ranking.RANKER_WEIGHTS
     ranking.RANKER_WEIGHTS = w
     try:
@@ -109,12 +113,16 @@ def decline_rows(rows: list[dict], w: np.ndarray) -> tuple[np.ndarray, np.ndarra
                 continue
             for c, f in zip(r["ranked"], r["X"], strict=True):
                 c.score = float(w @ f)
-            ranked = sorted(r["ranked"], key=lambda c: -c.score)
+            order = sorted(range(len(r["ranked"])), key=lambda j: -r["ranked"][j].score)
+            ranked = [r["ranked"][j] for j in order]
+            # The candidate answering.answer quotes first: the best real sentence holding any of the question.
+            first = next((j for j in order if r["ranked"][j].is_prose and r["ranked"][j].features[held] > 0), order[0])
             X.append(ranking.decline_features(r["query"], ranked, r["index"], r["idf"]))
             y.append(1.0 if r["item"]["answerable"] else 0.0)
+            right.append(float(r["y"][first]))
     finally:
         ranking.RANKER_WEIGHTS = saved
-    return np.array(X), np.array(y)
+    return np.array(X), np.array(y), np.array(right)
 
 
 def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 0.001, steps: int = 20000) -> np.ndarray:
@@ -150,7 +158,7 @@ def main() -> None:
     sets = question_sets(args.eval)
     if not args.ranker:
         sets = {name: sets[name] for name in ("squad", "keppra")}
-    data = {name: collect(name, q, f, scorer, args.ranker) for name, (q, f) in sets.items()}
+    data = {name: collect(name, q, f, scorer, True) for name, (q, f) in sets.items()}
     if args.ranker:
         every = [r for rows in data.values() for r in rows]
         balance = {n: 1.0 / max(1, len(rows)) for n, rows in data.items()}
@@ -163,13 +171,14 @@ def main() -> None:
         w = fit_listwise(every, balance)
         print("fitted on all:", {n: round(hit_at_1(rows, w), 1) for n, rows in data.items()})
         print("fitted RANKER_WEIGHTS = np.array([" + ", ".join(f"{x:.3f}" for x in w) + "])")
-    X, y = decline_rows([r for n in ("squad", "keppra") for r in data[n]], ranking.RANKER_WEIGHTS)
-    d = fit_logistic(X, y)
+    X, y, right = decline_rows([r for n in ("squad", "keppra") for r in data[n]], ranking.RANKER_WEIGHTS)
+    fitted = (y == 0) | (right == 1)
+    d = fit_logistic(X[fitted], y[fitted])
     print("DECLINE_WEIGHTS = np.array([" + ", ".join(f"{x:.3f}" for x in d) + "])")
     for name in ("squad", "keppra"):
-        Xs, ys = decline_rows(data[name], ranking.RANKER_WEIGHTS)
+        Xs, ys, _ = decline_rows(data[name], ranking.RANKER_WEIGHTS)
         print(f"trade-off on {name} (threshold, answered % of answerable, declined % of unanswerable):")
-        for t, answered, declined in trade_off(Xs, ys, d, [0.1, 0.2, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7]):
+        for t, answered, declined in trade_off(Xs, ys, d, [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5]):
             print(f"  {t:.2f}  {answered:5.1f}  {declined:5.1f}")
 
 
