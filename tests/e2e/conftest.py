@@ -84,6 +84,14 @@ def e2e_corpus(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A copy of the project's corpus/ for one test to change or break."""
+    folder = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def server(e2e_corpus: Path, output_dir: Path):
     """The base URL of the service, started with the Procfile's command on a free loopback port."""

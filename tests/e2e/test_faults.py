@@ -6,7 +6,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from postgres.server import running_server
-from services import ROOT, Service, start_service, wait_for
+from services import Service, start_service, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -55,13 +54,6 @@ def put(service: Service, doc_id: str, text: str) -> tuple[int, dict]:
 
 def note(i: int) -> str:
     return f"Fault note {i}\n\nThe fault note number {i} says that zircon{i} tablets are blue.\n"
-
-
-@pytest.fixture
-def corpus(tmp_path: Path) -> Path:
-    folder = tmp_path / "corpus"
-    shutil.copytree(ROOT / "corpus", folder)
-    return folder
 
 
 @pytest.fixture

@@ -8,14 +8,13 @@ import http.client
 import json
 import re
 import selectors
-import shutil
 import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e.services import ROOT, Service, procfile_command, procfile_workers, start_service
+from e2e.services import Service, procfile_command, procfile_workers, start_service
 
 from qa_service.security import CONTENT_SECURITY_POLICY
 
@@ -63,13 +62,6 @@ def assert_error_reply(status: int, headers: dict[str, str], body: bytes, code: 
     assert headers["connection"] == "close"
     error = json.loads(body)["error"]
     assert error["code"] == code and error["message"]
-
-
-@pytest.fixture
-def corpus(tmp_path: Path) -> Path:
-    folder = tmp_path / "corpus"
-    shutil.copytree(ROOT / "corpus", folder)
-    return folder
 
 
 @pytest.fixture
