@@ -118,7 +118,12 @@ class Connection(TConn):
 class SheddingWorker(ThreadWorker):
     """gthread, with the main loop reading each request before a thread takes it: a request arriving while more
     than QA_QUEUE_LIMIT wait for a thread is answered 503 at once, and one that has not arrived within
-    QA_READ_TIMEOUT_SECONDS is answered 408; neither uses a thread."""
+    QA_READ_TIMEOUT_SECONDS is answered 408; neither uses a thread.
+
+    It overrides internals of gunicorn's gthread worker as of 27.0.1 (pinned in requirements.txt): the methods
+    accept, enqueue_req, finish_request, on_client_socket_readable and murder_pending; the attributes nr_conns,
+    keepalived_conns, poller and worker_connections; TConn.init and data_ready; the parser's unreader.unread.
+    Re-read gunicorn/workers/gthread.py before upgrading gunicorn; tests/e2e/test_overload.py checks the result."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
