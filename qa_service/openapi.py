@@ -154,6 +154,19 @@ def _rate_limited(description: str) -> dict:
         "schema": {"type": "integer", "minimum": 1}}}}
 
 
+# What the Procfile's gunicorn worker (qa_service.serving) answers itself, for any operation, before the app runs.
+WORKER_RESPONSES = {
+    "408": _error("The request did not arrive within QA_READ_TIMEOUT_SECONDS (code 'request_timeout')."),
+    "503": _rate_limited("The server is overloaded: more than QA_QUEUE_LIMIT requests wait for a thread in this "
+                         "worker (code 'overloaded'); see Retry-After."),
+}
+
+
+def _at_the_door(operation: dict) -> dict:
+    """The operation's responses, plus the worker's own; an operation's own 503 says both causes itself."""
+    return {**operation, "responses": {**WORKER_RESPONSES, **operation["responses"]}}
+
+
 def _merge(shared: dict, own: dict) -> dict:
     return {**shared, **own, "responses": {**shared["responses"], **own["responses"]}}
 
@@ -178,13 +191,14 @@ def _write_operation(method: str) -> dict:
             "412": _error(f"{condition} does not hold: the document changed, or exists, or does not. "
                           "Nothing was written."),
             "429": _rate_limited("Too many writes from this client (QA_RATE_LIMIT_WRITE); see Retry-After."),
-            "503": _error("The store (PostgreSQL) cannot be reached; the write may not have been saved."),
+            "503": _error("The store (PostgreSQL) cannot be reached, and the write may not have been saved (code "
+                          "'store_unavailable'); or the server is overloaded (code 'overloaded', with Retry-After)."),
         },
     }
 
 
 def openapi_document() -> dict:
-    return {
+    document = {
         "openapi": "3.1.0",
         "info": {"title": "Quoting question-answering service", "version": "1.0.0",
                  "description": "Answers only with sentences quoted word for word from the corpus."},
@@ -203,8 +217,9 @@ def openapi_document() -> dict:
                     "413": _error("The body or the question is over its limit."),
                     "415": _error("The body is not JSON."),
                     "429": _rate_limited("Too many questions from this client (QA_RATE_LIMIT_ASK); see Retry-After."),
-                    "503": _rate_limited("The service takes no more questions now (QA_RATE_LIMIT_ASK_TOTAL, all "
-                                         "clients together); see Retry-After."),
+                    "503": _rate_limited("The service takes no more questions now: QA_RATE_LIMIT_ASK_TOTAL (all "
+                                         "clients together) is reached, or more than QA_QUEUE_LIMIT requests wait "
+                                         "for a thread (code 'overloaded'); see Retry-After."),
                 },
             }},
             "/api/documents": {"get": {
@@ -257,3 +272,6 @@ def openapi_document() -> dict:
                            "description": "The server's QA_ADMIN_TOKEN; writing is off while it is not set."},
         }},
     }
+    document["paths"] = {path: {method: _at_the_door(operation) for method, operation in operations.items()}
+                         for path, operations in document["paths"].items()}
+    return document

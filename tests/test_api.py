@@ -22,7 +22,7 @@ import qa_service.api
 from qa_service import create_app
 from qa_service.documents import read_document
 from qa_service.index import analyse
-from qa_service.openapi import openapi_document
+from qa_service.openapi import WORKER_RESPONSES, openapi_document
 from qa_service.store import StoreUnavailable
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -550,10 +550,19 @@ DOCUMENTED_STATUS_EXAMPLES = {
 
 
 def test_every_documented_status_has_an_example_request():
+    # The gunicorn worker's own replies are not the app's: tests/e2e/test_overload.py produces those.
     documented = {(path, method, status) for path, item in OPENAPI["paths"].items()
-                  for method, operation in item.items() for status in operation["responses"]}
+                  for method, operation in item.items() for status, response in operation["responses"].items()
+                  if response is not WORKER_RESPONSES.get(status)}
 
     assert set(DOCUMENTED_STATUS_EXAMPLES) == documented
+
+
+def test_every_operation_documents_the_408_and_503_the_worker_answers_before_the_app():
+    for path, item in OPENAPI["paths"].items():
+        for method, operation in item.items():
+            assert {"408", "503"} <= set(operation["responses"]), (path, method)
+            assert "overloaded" in operation["responses"]["503"]["description"], (path, method)
 
 
 @pytest.mark.parametrize("key", list(DOCUMENTED_STATUS_EXAMPLES), ids=" ".join)
