@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Install everything the tests need (Python packages into .venv, Chromium and PostgreSQL from Debian when
-# missing) and run the linter and the whole test suite. CI runs exactly this.
+# Install everything the tests and benchmarks need (Python packages into .venv; Chromium, PostgreSQL, Redis and wrk
+# from Debian when missing) and run the linter and the whole test suite. CI runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
@@ -9,6 +9,8 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)
 # The rate-limit tests share one count between gunicorn workers through a throwaway redis-server.
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# The benchmarks (bench/) load the service over loopback with wrk.
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
