@@ -77,8 +77,7 @@ def answer(index: Index, question: str, history: list[str] | None = None, docume
     if confidence < settings.min_confidence:
         return Answer(False, [], NOT_FOUND, confidence, query)
 
-    # A heading or a caption may match the question best, but a real sentence that holds any of it answers.
-    best = next((c for c in ranked if c.is_prose and c.features[FEATURES.index("held")] > 0), ranked[0])
+    best = first_quoted(ranked)
     spans = [_span(best)]
     for c in ranked:
         if c is best or not c.is_prose:
@@ -92,6 +91,13 @@ def answer(index: Index, question: str, history: list[str] | None = None, docume
             continue
         spans.append(span)
     return Answer(True, [_quote(span) for span in spans], FOUND, confidence, query)
+
+
+def first_quoted(ranked: list[Candidate]) -> Candidate:
+    """The candidate quoted first: a heading or a caption may match the question best, but a real sentence that
+    holds any of it answers."""
+    held = FEATURES.index("held")
+    return next((c for c in ranked if c.is_prose and c.features[held] > 0), ranked[0])
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,6 @@ def hit_at_1(rows: list[dict], w: np.ndarray) -> float:
 def decline_rows(rows: list[dict], w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Decline features of each question, whether it is answerable, and whether its first quote is right."""
     X, y, right = [], [], []
-    held = ranking.FEATURES.index("held")
     saved = ranking.RANKER_WEIGHTS
     ranking.RANKER_WEIGHTS = w
     try:
@@ -115,8 +114,8 @@ def decline_rows(rows: list[dict], w: np.ndarray) -> tuple[np.ndarray, np.ndarra
                 c.score = float(w @ f)
             order = sorted(range(len(r["ranked"])), key=lambda j: -r["ranked"][j].score)
             ranked = [r["ranked"][j] for j in order]
-            # The candidate answering.answer quotes first: the best real sentence holding any of the question.
-            first = next((j for j in order if r["ranked"][j].is_prose and r["ranked"][j].features[held] > 0), order[0])
+            quoted = answering.first_quoted(ranked)
+            first = next(j for j in order if r["ranked"][j] is quoted)
             X.append(ranking.decline_features(r["query"], ranked, r["index"], r["idf"]))
             y.append(1.0 if r["item"]["answerable"] else 0.0)
             right.append(float(r["y"][first]))
