@@ -110,9 +110,7 @@ DOCUMENT_WRITTEN = {
     "type": "object",
     "required": ["id", "title", "format", "size", "version", "created", "corpus_version"],
     "properties": {
-        "id": {"type": "string"},
-        "title": {"type": "string"},
-        "format": {"type": "string", "enum": ["text", "markdown", "html"]},
+        **{name: DOCUMENT_SUMMARY["properties"][name] for name in ("id", "title", "format")},
         "size": {"type": "integer", "description": "Bytes of the cleaned text."},
         "version": {"type": "string", "description": "The document's new version; also the ETag."},
         "created": {"type": "boolean"},

@@ -119,14 +119,19 @@ def test_a_snapshot_of_other_content_is_not_served(two_documents, tmp_path):
     assert_same_index(index, fresh_index(two_documents))
 
 
+def saved_snapshot(cache: Path) -> tuple[Path, bytes, int, dict]:
+    """The snapshot file, its bytes, where its header line ends, and the header."""
+    path = cache / FILE_NAME
+    raw = path.read_bytes()
+    header_end = raw.index(b"\n", len(MAGIC)) + 1
+    return path, raw, header_end, json.loads(raw[len(MAGIC):header_end])
+
+
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "flipped byte", "empty", "other code", "other format"])
 def test_a_damaged_or_stale_snapshot_is_ignored_and_replaced(two_documents, tmp_path, damage):
     cache = tmp_path / "cache"
     live(two_documents, cache)
-    path = cache / FILE_NAME
-    raw = path.read_bytes()
-    header_end = raw.index(b"\n", len(MAGIC)) + 1
-    header = json.loads(raw[len(MAGIC):header_end])
+    path, raw, header_end, header = saved_snapshot(cache)
     if damage == "garbage":
         path.write_bytes(os.urandom(2048))
     elif damage == "truncated":
@@ -156,10 +161,7 @@ def test_loading_a_tampered_snapshot_never_runs_code(two_documents, tmp_path, mo
     monkeypatch.chdir(tmp_path)
     cache = tmp_path / "cache"
     live(two_documents, cache)
-    path = cache / FILE_NAME
-    raw = path.read_bytes()
-    header_end = raw.index(b"\n", len(MAGIC)) + 1
-    header = json.loads(raw[len(MAGIC):header_end])
+    path, raw, header_end, header = saved_snapshot(cache)
     payload = pickle.dumps({"documents": _RunsCode()}, protocol=5)
     header["crc32"] = zlib.crc32(payload)
     path.write_bytes(MAGIC + json.dumps(header).encode() + b"\n" + payload)
