@@ -9,9 +9,11 @@ from .questions import Query, build_query
 from .ranking import (
     DECLINE_FEATURES,
     FEATURES,
+    PAIR_CHARS,
     Candidate,
     answer_probability,
     decline_features,
+    leans_on_previous,
     neighbours,
     rank,
     traits,
@@ -23,7 +25,6 @@ FOUND = "Quoted from the source, word for word."
 CANDIDATE_PASSAGES = 12
 MAX_QUOTES = 2
 MAX_CHARS = 400  # what one answer may ask a reader to read, over all its quotes
-PAIR_CHARS = 350  # two adjacent sentences quoted together stay within this
 SECOND_QUOTE_MARGIN = 1.0  # a second quote must score within this of the first (in ranking-score units)
 MAX_UNKNOWN_SHARE = 0.5  # a question whose weight lies mostly in words the corpus never uses is declined
 REDUNDANT_OVERLAP = 0.6  # two quotes sharing this share of their terms say the same thing
@@ -117,7 +118,7 @@ def _span(c: Candidate) -> _Span:
     doc, i = c.doc, c.sentence
     sentences = doc.sentences
     around = neighbours(doc, i)
-    if i - 1 in around and traits(doc, i).dependent and sentences[i].end - sentences[i - 1].start <= PAIR_CHARS:
+    if leans_on_previous(doc, i):
         return _Span(c, i - 1, i)
     if i + 1 in around and sentences[i + 1].end - sentences[i].start <= PAIR_CHARS and (
             traits(doc, i + 1).dependent or c.next_held > 0):

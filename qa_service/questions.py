@@ -71,10 +71,17 @@ def answer_focus(question: str) -> str | None:
     return match.group(1).lower() if match else None
 
 
+_WH_WORD = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.I)
+
+
 def answer_kind(question: str) -> str | None:
+    """The kind of answer the question's own wh-word asks for. A wh-word after it opens a relative clause ("Why
+    would someone who has epilepsy...") and says nothing of the answer."""
+    asking = _WH_WORD.search(question)
     for kind, pattern in ANSWER_KINDS:
-        if pattern.search(question):
-            return kind
+        for match in pattern.finditer(question):
+            if asking is None or match.start() <= asking.start():
+                return kind
     return None
 
 

@@ -34,7 +34,7 @@ DEPENDENT_OPENER = re.compile(
 )
 
 FEATURES = (
-    "held",  # idf-weighted share of the query's terms that the sentence holds
+    "held",  # idf-weighted share of the query's terms that the sentence holds (with the one it leans on)
     "held_count",  # share of the query's distinct terms it holds, unweighted
     "passage",  # its best passage's BM25 score over the top passage's
     "passage_rank",  # 1 / (1 + rank of its best passage)
@@ -62,7 +62,7 @@ RANKER_WEIGHTS = np.array([
 DECLINE_FEATURES = (
     "bias",
     "covered",  # idf-weighted share of the question's own terms in the best sentence's passage
-    "sentence_covered",  # the same within the best sentence
+    "sentence_covered",  # the same within the best sentence (with the one it leans on)
     "unknown",  # idf-weighted share of the question's words the corpus never uses
     "missing_rarest",  # idf of the rarest question term the passage lacks, over the question's rarest term
     "top",  # the best sentence's ranking score
@@ -81,9 +81,10 @@ DECLINE_FEATURES = (
 # Fitted by scripts/fit_ranking.py on the shared sets that hold questions the source does not answer: questions
 # whose first quote is right against those the source does not answer (answerable ones quoted wrongly left out).
 DECLINE_WEIGHTS = np.array([
-    0.258, -1.975, 1.836, -0.073, -0.231, -0.110, 0.023, 0.179, -1.444, -1.516, -3.855, -0.255, -2.323, 0.284,
-    -1.138, 0.300, 1.009,
+    0.010, -2.432, 2.158, 0.017, -0.256, -0.105, 0.018, 0.243, -1.467, -1.529, -3.862, -0.262, -2.124, 0.271,
+    -1.119, 0.292, 1.280,
 ])
+PAIR_CHARS = 350  # two adjacent sentences quoted together stay within this
 _NEGATION = re.compile(r"\b(?:not|never|no|none|nor|without)\b|n['’]t\b", re.I)
 _QUESTION_NAME = re.compile(r"(?<!^)\b[A-Z][\w'’-]+")
 
@@ -177,6 +178,22 @@ def scope_idf(query: Query, index: Index, documents: list[str] | None) -> dict[s
     return {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in frequency.items()}
 
 
+def leans_on_previous(doc: AnalysedDocument, i: int) -> bool:
+    """The sentence opens by pointing back ("It", "This", "However") to the one before it in its paragraph, and
+    the two fit in one quote: it is quoted, and so judged, with that sentence."""
+    sentences = doc.sentences
+    return (i > 0 and sentences[i - 1].paragraph == sentences[i].paragraph and traits(doc, i).dependent
+            and sentences[i].end - sentences[i - 1].start <= PAIR_CHARS)
+
+
+def quoted_terms(doc: AnalysedDocument, i: int) -> set[str]:
+    """The terms of what quoting sentence i shows the reader: the sentence, with the one it leans on."""
+    terms = set(doc.sentence_terms[i])
+    if leans_on_previous(doc, i):
+        terms.update(doc.sentence_terms[i - 1])
+    return terms
+
+
 def neighbours(doc: AnalysedDocument, i: int) -> list[int]:
     """The sentences just before and after sentence i that stand in the same paragraph."""
     sentences = doc.sentences
@@ -248,7 +265,8 @@ def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str,
         kind_match = holds_kind(query.kind, form, asked)
         c.next_held = held_by(c.doc, c.sentence + 1) if c.sentence + 1 in around else 0.0
         c.features = np.array([
-            held_by(c.doc, c.sentence),
+            _held(matching, idf, quoted_terms(c.doc, c.sentence), index) if leans_on_previous(c.doc, c.sentence)
+            else held_by(c.doc, c.sentence),
             sum(1 for t in matching if t in terms) / distinct,
             c.passage_score / top_passage if top_passage else 0.0,
             1.0 / (1 + c.passage_rank),
@@ -306,7 +324,7 @@ def decline_features(query: Query, ranked: list[Candidate], index: Index, idf: d
     return np.array([
         1.0,
         _held(query.own, idf, passage_terms, index),
-        _held(query.own, idf, set(best.terms), index),
+        _held(query.own, idf, quoted_terms(doc, i), index),
         unknown,
         max(missing, default=0.0) / rarest,
         best.score,

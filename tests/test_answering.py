@@ -7,6 +7,8 @@ import pytest
 from qa_service.answering import AnswerSettings, answer
 from qa_service.documents import parse_document
 from qa_service.index import Index, analyse
+from qa_service.questions import answer_kind, build_query
+from qa_service.ranking import rank
 
 LAMOTRIGINE = """\
 Lamotrigine in Bipolar Disorder
@@ -118,6 +120,16 @@ def test_when_did_prefers_a_sentence_with_a_date(index):
     assert "1994" in first_quote(index, "When was lamotrigine first approved?")
 
 
+@pytest.mark.parametrize(("question", "kind"), [
+    ("Who developed lamotrigine?", "person"),
+    ("In what year was lamotrigine approved?", "date"),
+    ("Why could lamotrigine suit someone who also has epilepsy?", None),
+    ("How many patients who take it develop a rash?", "number"),
+])
+def test_the_kind_of_answer_comes_from_the_question_word_not_a_relative_clause(question, kind):
+    assert answer_kind(question) == kind
+
+
 def test_negations_stay_in_the_question(index):
     result = answer(index, "Is Lamictal not recommended in pregnancy?")
     assert "not" in result.query.own
@@ -139,6 +151,16 @@ def test_a_sentence_that_points_back_is_quoted_with_the_one_before(index):
     quote = first_quote(index, "Why is the dose raised slowly?")
     assert quote.startswith("The starting dose is low")
     assert "serious rash" in quote
+
+
+def test_a_sentence_that_points_back_is_judged_with_the_one_before(index):
+    # "It is then raised slowly..." names the dose only in the sentence it leans on, and is quoted with it: it holds
+    # every word of the question, as the quote the reader sees does.
+    query = build_query("Why is the starting dose raised slowly?", index)
+    ranked, _ = rank(query, index.search(query.terms, None, k=12), index, None)
+    leaning = next(c for c in ranked if c.text.startswith("It is then raised slowly"))
+    assert leaning.features[0] == pytest.approx(1.0)
+    assert leaning is ranked[0]
 
 
 def test_a_follow_up_is_answered_in_the_context_of_the_earlier_question(index):
