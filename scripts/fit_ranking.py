@@ -6,7 +6,9 @@ The decline model (DECLINE_WEIGHTS) is a logistic regression fitted on the sets 
 does not answer (SQuAD, Keppra), on standardised features: questions whose first quote is right against questions
 the source does not answer. Answerable questions whose first quote is wrong are left out: neither label fits them,
 and declining them costs no right answer. The script prints the weights to paste into ranking.py and the
-answered/declined trade-off for a range of thresholds. With --ranker it also fits the
+answered/declined trade-off for a range of thresholds. With --held-out it also refits the model once per SQuAD
+article without that article's questions and reports, at the threshold that keeps 90% of the answerable questions
+answered, what it declines on the articles it never saw. With --ranker it also fits the
 sentence ranker listwise and prints cross-set figures (fitted on two sets, measured on the third) beside the
 current RANKER_WEIGHTS; labels follow the scorer's own rule (../shared/eval/score.py): a candidate is right
 when the quote it would give covers a gold answer.
@@ -148,10 +150,40 @@ def trade_off(X: np.ndarray, y: np.ndarray, w: np.ndarray, thresholds) -> list[t
     return [(t, 100.0 * (answerable >= t).mean(), 100.0 * (unanswerable < t).mean()) for t in thresholds]
 
 
+def held_out_by_article(squad: list[dict], keppra: list[dict], answered: float = 0.90, held_out: bool = True
+                        ) -> tuple[float, float]:
+    """Declined % of unanswerable and hit@1 % of SQuAD at `answered`; with `held_out`, each article scored by a model
+    fitted without it: what a corpus the fit never saw can expect."""
+    X, y, right = decline_rows(squad, ranking.RANKER_WEIGHTS)
+    Xk, yk, rk = decline_rows(keppra, ranking.RANKER_WEIGHTS)
+    articles = np.array([r["item"]["documents"][0] for r in squad if r["X"] is not None])
+
+    def fit_without(excluded: np.ndarray) -> np.ndarray:
+        keep = ~excluded
+        Xt, yt, rt = np.vstack([X[keep], Xk]), np.concatenate([y[keep], yk]), np.concatenate([right[keep], rk])
+        fitted = (yt == 0) | (rt == 1)
+        return fit_logistic(Xt[fitted], yt[fitted])
+
+    if held_out:
+        p = np.zeros(len(y))
+        for article in sorted(set(articles)):
+            scored = articles == article
+            p[scored] = 1 / (1 + np.exp(-(X[scored] @ fit_without(scored))))
+    else:
+        p = 1 / (1 + np.exp(-(X @ fit_without(np.zeros(len(y), dtype=bool)))))
+    answerable = y == 1
+    threshold = np.quantile(p[answerable], 1 - answered)
+    declined = 100.0 * (p[~answerable] < threshold).mean()
+    asked = sum(1 for r in squad if r["item"]["answerable"])
+    hits = 100.0 * ((p >= threshold) & (right == 1))[answerable].sum() / asked
+    return declined, hits
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--eval", type=Path, default=ROOT.parent / "shared" / "eval")
     parser.add_argument("--ranker", action="store_true", help="also fit the sentence ranker and compare")
+    parser.add_argument("--held-out", action="store_true", help="also score each SQuAD article by a fit without it")
     args = parser.parse_args()
     scorer = load_scorer(args.eval)
     sets = question_sets(args.eval)
@@ -179,6 +211,11 @@ def main() -> None:
         print(f"trade-off on {name} (threshold, answered % of answerable, declined % of unanswerable):")
         for t, answered, declined in trade_off(Xs, ys, d, [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5]):
             print(f"  {t:.2f}  {answered:5.1f}  {declined:5.1f}")
+    if args.held_out:
+        print("SQuAD with 90% of answerable questions answered (in process):")
+        for label, held_out in (("each article by a fit without it", True), ("fitted on every article", False)):
+            declined, hits = held_out_by_article(data["squad"], data["keppra"], held_out=held_out)
+            print(f"  {label}: {declined:.1f}% of unanswerable declined, hit@1 {hits:.1f}")
 
 
 if __name__ == "__main__":
