@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 from nltk.stem.snowball import SnowballStemmer
@@ -86,6 +87,27 @@ def stem(word: str) -> str:
     if stemmed.endswith("ment") and len(stemmed) >= 8:
         stemmed = stemmed[:-4]
     return stemmed
+
+
+VARIANT_MIN_LENGTH = 5  # stems at least this long ...
+VARIANT_MAX_ENDING = 4  # ... that another stem extends by at most this many letters
+
+
+def stem_variants(stems: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Stems that one short ending sets apart, each mapped to the others: forms Snowball leaves unjoined ("child",
+    "children", "childhood"; "reduc", "reduct"), so a sentence holding one can count as holding the other."""
+    ordered = sorted(s for s in set(stems) if s.isalpha())
+    linked: dict[str, list[str]] = {}
+    for i, short in enumerate(ordered):
+        if len(short) < VARIANT_MIN_LENGTH:
+            continue
+        j = i + 1
+        while j < len(ordered) and ordered[j].startswith(short):
+            if len(ordered[j]) - len(short) <= VARIANT_MAX_ENDING:
+                linked.setdefault(short, []).append(ordered[j])
+                linked.setdefault(ordered[j], []).append(short)
+            j += 1
+    return {s: tuple(others) for s, others in linked.items()}
 
 
 def is_stop_word(word: str) -> bool:

@@ -15,7 +15,7 @@ from itertools import chain
 
 import numpy as np
 
-from .analysis import is_stop_word, stem, terms, words
+from .analysis import is_stop_word, stem, stem_variants, terms, words
 from .documents import Document
 from .sentences import Paragraph, Sentence, split_sentences
 
@@ -151,6 +151,7 @@ class Index:
     average_sentence_terms: float
     vocabulary: dict[str, str]  # surface word -> its stem
     aliases: dict[str, list[tuple[str, ...]]]
+    variants: dict[str, tuple[str, ...]]  # stem -> stems one short ending away (analysis.stem_variants)
     sentence_frequency: Counter
     sentence_count: int
     position: dict[str, int] = field(default_factory=dict)
@@ -206,6 +207,7 @@ class Index:
             average_sentence_terms=(sentence_term_total / sentence_count) if sentence_count else 1.0,
             vocabulary=vocabulary,
             aliases=aliases,
+            variants=stem_variants(term_list),
             sentence_frequency=sentence_frequency,
             sentence_count=sentence_count,
             position={doc.document.id: i for i, doc in enumerate(documents)},

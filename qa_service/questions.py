@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from nltk.metrics.distance import edit_distance
 
-from .analysis import QUESTION_WORDS, is_stop_word, stem, words
+from .analysis import QUESTION_WORDS, VARIANT_MAX_ENDING, VARIANT_MIN_LENGTH, is_stop_word, stem, terms, words
 from .index import Index
 
 HISTORY_WEIGHT = 0.6  # terms carried over from earlier questions count less than the question's own
@@ -85,6 +85,33 @@ def answer_kind(question: str) -> str | None:
     return None
 
 
+_ABBREVIATION = re.compile(r"\(\s*([A-Z][\w-]*)\s*\)")
+
+
+def spelt_out_names(question: str) -> list[tuple[str, str]]:
+    """The "long form (ABBR)" pairs of a question: the shortest run of up to six words before the brackets that
+    opens with the abbreviation's first letter and holds all its letters in order ("human adenovirus type 55
+    (HAdV-55)")."""
+    found = []
+    for match in _ABBREVIATION.finditer(question):
+        abbreviation = match.group(1)
+        letters = re.sub(r"[^a-z]", "", abbreviation.lower())
+        if len(letters) < 2:
+            continue
+        before = re.findall(r"[\w'-]+", question[:match.start()])
+        for n in range(1, min(6, len(before)) + 1):
+            run = before[-n:]
+            if run[0][:1].lower() == letters[0] and _in_order(letters, "".join(run).lower()):
+                found.append((" ".join(run), abbreviation))
+                break
+    return found
+
+
+def _in_order(letters: str, text: str) -> bool:
+    rest = iter(text)
+    return all(letter in rest for letter in letters)
+
+
 def _content_words(text: str) -> list[str]:
     return [w for w in words(text) if not is_stop_word(w) and w not in QUESTION_WORDS]
 
@@ -98,6 +125,17 @@ def is_follow_up(question: str, own_terms: list[str], index: Index) -> bool:
         return True
     known = [t for t in own_terms if t in index.idf]
     return len(known) <= 1
+
+
+def shorter_variant(term: str, index: Index) -> str | None:
+    """The longest corpus stem that this unknown stem extends by a short ending ("children" for a corpus that only
+    says "child"), or None: the same word to the reader, which Snowball left apart."""
+    if not term.isalpha():
+        return None
+    for length in range(len(term) - 1, max(VARIANT_MIN_LENGTH, len(term) - VARIANT_MAX_ENDING) - 1, -1):
+        if term[:length] in index.idf:
+            return term[:length]
+    return None
 
 
 def correct(word: str, index: Index) -> str | None:
@@ -153,6 +191,8 @@ def build_query(question: str, index: Index, history: list[str] | None = None) -
     for word in content:
         term = stem(word)
         if term not in index.idf:
+            term = shorter_variant(term, index) or term
+        if term not in index.idf:
             fixed = correct(word, index)
             if fixed is not None:
                 corrections[word] = fixed
@@ -163,7 +203,7 @@ def build_query(question: str, index: Index, history: list[str] | None = None) -
             unknown.append(word)
         own[term] = FOCUS_WEIGHT if word == focus else 1.0
         sequence.append(term)
-    terms = dict(own)
+    query_terms = dict(own)
     from_history = False
     if history and is_follow_up(question, list(own), index):
         from_history = True
@@ -180,16 +220,24 @@ def build_query(question: str, index: Index, history: list[str] | None = None) -
                 # What the conversation is about (a name, or the one thing asked about) carries over in full; the
                 # rest of an earlier question (what was asked of it) counts for less, so the new question leads.
                 carried = weight if word in names or len(earlier_words) == 1 else weight * PREDICATE_SHARE
-                terms[term] = max(terms.get(term, 0.0), carried)
+                query_terms[term] = max(query_terms.get(term, 0.0), carried)
+    # A name spelt out beside its abbreviation is one thing asked about, not one per word: its words share a weight.
+    for long_form, abbreviation in spelt_out_names(question):
+        short = set(terms(abbreviation))
+        spelt = [t for t in terms(long_form) if t not in short]
+        for term in spelt:
+            for weights in (query_terms, own):
+                if term in weights:
+                    weights[term] /= len(spelt)
     expanded: set[str] = set()
-    for term, weight in list(terms.items()):
+    for term, weight in list(query_terms.items()):
         for alias in index.aliases.get(term, ()):
             for alias_term in alias:
-                if alias_term not in terms:
-                    terms[alias_term] = weight * ALIAS_WEIGHT / len(alias)
+                if alias_term not in query_terms:
+                    query_terms[alias_term] = weight * ALIAS_WEIGHT / len(alias)
                     expanded.add(alias_term)
-    return Query(question, terms, own, unknown, answer_kind(question), sequence, content, corrections, from_history,
-                 expanded)
+    return Query(question, query_terms, own, unknown, answer_kind(question), sequence, content, corrections,
+                 from_history, expanded)
 
 
 def _history_weights(n: int) -> list[float]:

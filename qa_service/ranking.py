@@ -81,8 +81,8 @@ DECLINE_FEATURES = (
 # Fitted by scripts/fit_ranking.py on the shared sets that hold questions the source does not answer: questions
 # whose first quote is right against those the source does not answer (answerable ones quoted wrongly left out).
 DECLINE_WEIGHTS = np.array([
-    0.010, -2.432, 2.158, 0.017, -0.256, -0.105, 0.018, 0.243, -1.467, -1.529, -3.862, -0.262, -2.124, 0.271,
-    -1.119, 0.292, 1.280,
+    -0.115, -2.481, 2.299, 0.072, -0.203, -0.117, -0.001, 0.296, -1.481, -1.447, -3.878, -0.534, -1.930, 0.241,
+    -1.130, 0.289, 1.400,
 ])
 PAIR_CHARS = 350  # two adjacent sentences quoted together stay within this
 _NEGATION = re.compile(r"\b(?:not|never|no|none|nor|without)\b|n['’]t\b", re.I)
@@ -201,8 +201,10 @@ def neighbours(doc: AnalysedDocument, i: int) -> list[int]:
 
 
 def _holds(terms: set[str], term: str, index: Index) -> bool:
-    """Whether a set of terms holds a term, or every term of a name the corpus gives as its alias."""
-    return term in terms or any(all(a in terms for a in alias) for alias in index.aliases.get(term, ()))
+    """Whether a set of terms holds a term, a variant of its stem, or every term of a name the corpus gives as its
+    alias."""
+    return (term in terms or any(v in terms for v in index.variants.get(term, ()))
+            or any(all(a in terms for a in alias) for alias in index.aliases.get(term, ())))
 
 
 def _held(weights: dict[str, float], idf: dict[str, float], terms: set[str], index: Index) -> float:

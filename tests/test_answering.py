@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from qa_service.analysis import stem, stem_variants
 from qa_service.answering import AnswerSettings, answer
 from qa_service.documents import parse_document
 from qa_service.index import Index, analyse
-from qa_service.questions import answer_kind, build_query
+from qa_service.questions import answer_kind, build_query, spelt_out_names
 from qa_service.ranking import rank
 
 LAMOTRIGINE = """\
@@ -73,6 +74,41 @@ def test_irregular_verb_forms_meet_their_base_form():
     assert "1850" in first_quote(toll_house, "When did the county buy the toll house?")
     assert "1953" in first_quote(toll_house, "When did a flood take the bridge?")
     assert "1960" in first_quote(toll_house, "When did the county build a new bridge?")
+
+
+def test_stems_one_short_ending_apart_are_variants_of_each_other():
+    variants = stem_variants([stem("child"), stem("children"), stem("childhood"), stem("chemistry"), stem("chem")])
+    assert set(variants[stem("child")]) == {stem("children"), stem("childhood")}
+    assert stem("child") in variants[stem("children")]
+    assert stem("chem") not in variants  # too short to stand for longer words
+
+
+DOSING = ("Dosing\n\nEvery child under six is given the liquid form. Adults are given tablets twice a day, usually "
+          "with food. The liquid form is given with food to adults who cannot swallow.")
+
+
+def test_a_question_word_the_corpus_only_has_a_shorter_form_of_finds_that_form():
+    result = answer(build(dosing=DOSING, tomatoes=GARDENING), "Which form are children given?")
+    assert result.query.own.get(stem("child")) == 1.0
+    assert result.quotes[0].text.startswith("Every child under six")
+
+
+def test_a_sentence_holding_a_variant_of_a_question_stem_holds_that_word():
+    # The corpus says "children" too, so the question keeps its own stem; "child" still counts as holding it.
+    index = build(dosing=DOSING + "\n\nParents of young children often ask about tablets.", tomatoes=GARDENING)
+    query = build_query("Which form are children given?", index)
+    ranked, _ = rank(query, index.search(query.terms, None, k=12), index, None)
+    assert ranked[0].text.startswith("Every child under six")
+    assert ranked[0].features[0] == pytest.approx(1.0)
+
+
+def test_a_name_spelt_out_beside_its_abbreviation_weighs_as_one_name():
+    question = "How does human adenovirus type 55 (HAdV-55) spread?"
+    assert spelt_out_names(question) == [("human adenovirus type 55", "HAdV-55")]
+    index = build(virus="Adenoviruses\n\nHuman adenovirus type 55 spreads by droplets. Type 55 is a human virus.")
+    query = build_query(question, index)
+    assert query.own[stem("adenovirus")] == pytest.approx(1 / 3)
+    assert query.own[stem("spread")] == 1.0
 
 
 def test_a_brand_name_finds_what_the_text_says_of_the_generic_name(index):
