@@ -203,8 +203,13 @@ def neighbours(doc: AnalysedDocument, i: int) -> list[int]:
 def _holds(terms: set[str], term: str, index: Index) -> bool:
     """Whether a set of terms holds a term, a variant of its stem, or every term of a name the corpus gives as its
     alias."""
-    return (term in terms or any(v in terms for v in index.variants.get(term, ()))
-            or any(all(a in terms for a in alias) for alias in index.aliases.get(term, ())))
+    if term in terms:
+        return True
+    variants = index.variants.get(term)
+    if variants is not None and not terms.isdisjoint(variants):
+        return True
+    aliases = index.aliases.get(term)
+    return aliases is not None and any(all(a in terms for a in alias) for alias in aliases)
 
 
 def _held(weights: dict[str, float], idf: dict[str, float], terms: set[str], index: Index) -> float:
