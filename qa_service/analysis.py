@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 
 from nltk.stem.snowball import SnowballStemmer
 from nltk.tokenize import RegexpTokenizer
@@ -108,6 +109,20 @@ def stem_variants(stems: Iterable[str]) -> dict[str, tuple[str, ...]]:
                 linked.setdefault(ordered[j], []).append(short)
             j += 1
     return {s: tuple(others) for s, others in linked.items()}
+
+
+def _read_antonyms(path: Path) -> dict[str, frozenset[str]]:
+    table = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            word, opposites = line.split("\t")
+            table[word] = frozenset(opposites.split())
+    return table
+
+
+# Stem -> its antonyms' stems ("win" -> "lose", "first" -> "last", "north" -> "south"), from WordNet 3.0 by
+# scripts/build_antonyms.py: a question that swaps a word for its opposite asks what the text does not say.
+ANTONYMS = _read_antonyms(Path(__file__).with_name("data") / "antonyms.tsv")
 
 
 def is_stop_word(word: str) -> bool:

@@ -58,7 +58,7 @@ class Answer:
 class AnswerSettings:
     """The knobs of answer selection; `min_confidence` is the decline threshold (see README, "Declining")."""
 
-    min_confidence: float = 0.18
+    min_confidence: float = 0.17
     max_quotes: int = MAX_QUOTES
 
 
@@ -72,9 +72,10 @@ def answer(index: Index, question: str, history: list[str] | None = None, docume
     ranked, idf = rank(query, hits, index, documents)
     features = decline_features(query, ranked, index, idf)
     confidence = answer_probability(features)
-    if features[DECLINE_FEATURES.index("unknown")] > MAX_UNKNOWN_SHARE:
-        # Mostly about things the corpus never mentions: whatever matches the rest cannot be the answer.
-        confidence = min(confidence, features[DECLINE_FEATURES.index("covered")] * (1 - MAX_UNKNOWN_SHARE))
+    unknown = features[DECLINE_FEATURES.index("unknown")]
+    if unknown > MAX_UNKNOWN_SHARE:
+        # Mostly about things the corpus never mentions: whatever matches the rest is unlikely to be the answer.
+        confidence = min(confidence, features[DECLINE_FEATURES.index("covered")] * (1 - unknown))
     if confidence < settings.min_confidence:
         return Answer(False, [], NOT_FOUND, confidence, query)
 

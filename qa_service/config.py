@@ -24,7 +24,7 @@ class Settings:
     qa_max_document_bytes: int = 5 * 1024 * 1024
     qa_max_question_chars: int = 1000
     qa_max_body_bytes: int = 64 * 1024
-    qa_min_confidence: float = 0.18
+    qa_min_confidence: float = 0.17
     qa_reload_seconds: float = 2.0
     qa_log_level: str = "INFO"
     qa_log_questions: bool = False

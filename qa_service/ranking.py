@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .analysis import words
+from .analysis import ANTONYMS, words
 from .index import AnalysedDocument, Index, Passage
 from .questions import Query
 
@@ -77,14 +77,25 @@ DECLINE_FEATURES = (
     "kind_missing",  # it asks for a number, date or name, and the best sentence has none
     "kind_match",  # ... and the best sentence has one
     "held",  # the best sentence's idf-weighted share of all the query's terms
+    "negation_unmatched_sentence",  # the question is negated and the best sentence is not
+    "quantity_missing",  # a quantity the question names (digits or words) that the sentence and its neighbours lack
+    "names_missing_sentence",  # share of the question's capitalised names that the best sentence does not hold
+    "missing_from_document",  # idf share of the question's terms that its whole document lacks too (a word missing
+    # here that the document uses elsewhere is the mark of a swapped name; one it never uses is less telling)
+    "antonym",  # a question term the sentence and its neighbours lack has its opposite there ("win" for "lose")
 )
 # Fitted by scripts/fit_ranking.py on the shared sets that hold questions the source does not answer: questions
 # whose first quote is right against those the source does not answer (answerable ones quoted wrongly left out).
 DECLINE_WEIGHTS = np.array([
-    -0.115, -2.481, 2.299, 0.072, -0.203, -0.117, -0.001, 0.296, -1.481, -1.447, -3.878, -0.534, -1.930, 0.241,
-    -1.130, 0.289, 1.400,
+    -0.701, -2.126, 2.269, -0.297, -0.114, -0.083, -0.012, 0.371, -1.575, -0.939, -1.732, -0.269, -2.311, 0.312,
+    -1.118, 0.285, 1.349, -2.359, -0.693, 0.104, 0.825, -1.367,
 ])
 PAIR_CHARS = 350  # two adjacent sentences quoted together stay within this
+_NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+                 "seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|"
+                 "million|billion|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|half|quarter|"
+                 "dozen|once|twice")
+_QUANTITY = re.compile(rf"\d+(?:[.,]\d+)*|\b(?:{_NUMBER_WORDS})\b", re.I)
 _NEGATION = re.compile(r"\b(?:not|never|no|none|nor|without)\b|n['’]t\b", re.I)
 _QUESTION_NAME = re.compile(r"(?<!^)\b[A-Z][\w'’-]+")
 
@@ -313,10 +324,12 @@ def decline_features(query: Query, ranked: list[Candidate], index: Index, idf: d
     passage_terms: set[str] = set()
     for j in range(best.passage.first, best.passage.last + 1):
         passage_terms.update(doc.sentence_terms[j])
+    span = [i, *neighbours(doc, i)]
     span_terms = set(best.terms)
-    for j in neighbours(doc, i):
+    for j in span:
         span_terms.update(doc.sentence_terms[j])
     passage_text = doc.document.text[sentences[best.passage.first].start:sentences[best.passage.last].end]
+    span_text = doc.document.text[sentences[min(span)].start:sentences[max(span)].end]
 
     own_idf = {t: idf.get(t, 0.0) for t in query.own}
     total = sum(w * own_idf[t] for t, w in query.own.items()) or 1.0
@@ -328,6 +341,9 @@ def decline_features(query: Query, ranked: list[Candidate], index: Index, idf: d
     names_held = {w.lower() for w in _word_pattern(names).findall(passage_text)}
     numbers = re.findall(r"\d+", query.text)
     passage_numbers = set(re.findall(r"\d+", passage_text))
+    lacking = [t for t in query.own if not _holds(span_terms, t, index)]
+    document_terms = doc.sentence_frequency.keys()
+    sentence_names = {w.lower() for w in _word_pattern(names).findall(best.text)}
     return np.array([
         1.0,
         _held(query.own, idf, passage_terms, index),
@@ -346,7 +362,16 @@ def decline_features(query: Query, ranked: list[Candidate], index: Index, idf: d
         best.features[FEATURES.index("kind_missing")],
         best.features[FEATURES.index("kind_match")],
         best.features[FEATURES.index("held")],
+        1.0 if _NEGATION.search(query.text) and not _NEGATION.search(best.text) else 0.0,
+        1.0 if _quantities(query.text) - _quantities(span_text) else 0.0,
+        (len(names - sentence_names) / len(names)) if names else 0.0,
+        sum(query.own[t] * own_idf[t] for t in lacking if not _holds(document_terms, t, index)) / total,
+        1.0 if any(ANTONYMS.get(t, frozenset()) & span_terms for t in lacking) else 0.0,
     ])
+
+
+def _quantities(text: str) -> set[str]:
+    return {n.lower().replace(",", "") for n in _QUANTITY.findall(text)}
 
 
 def answer_probability(features: np.ndarray) -> float:

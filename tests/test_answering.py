@@ -9,7 +9,7 @@ from qa_service.answering import AnswerSettings, answer
 from qa_service.documents import parse_document
 from qa_service.index import Index, analyse
 from qa_service.questions import answer_kind, build_query, spelt_out_names
-from qa_service.ranking import rank
+from qa_service.ranking import DECLINE_FEATURES, decline_features, rank
 
 LAMOTRIGINE = """\
 Lamotrigine in Bipolar Disorder
@@ -214,6 +214,38 @@ def test_a_question_that_changes_topic_is_not_dragged_back(index):
     history = ["What are the common side effects of lamotrigine?"]
     assert "sunlight" in first_quote(index, "How much sunlight do tomatoes need?", history)
     assert not answer(index, "Who won the 2018 World Cup final?", history).found
+
+
+def decline_feature(index: Index, question: str, name: str) -> float:
+    query = build_query(question, index)
+    ranked, idf = rank(query, index.search(query.terms, None, k=12), index, None)
+    return float(decline_features(query, ranked, index, idf)[DECLINE_FEATURES.index(name)])
+
+
+# SQuAD's unanswerable questions are answerable ones with one thing changed; each edit below is one of its kinds.
+@pytest.mark.parametrize(("asked", "edited", "feature"), [
+    ("What lowers the level of lamotrigine in the blood?", "What raises the level of lamotrigine in the blood?",
+     "antonym"),
+    ("Do women taking hormonal contraceptives need a higher dose?",
+     "Do women taking hormonal contraceptives not need a higher dose?", "negation_unmatched_sentence"),
+    ("How many patients develop a mild rash in the first weeks?",
+     "How many patients develop a mild rash in the first three weeks?", "quantity_missing"),
+])
+def test_a_question_edited_away_from_the_text_loses_confidence(index, asked, edited, feature):
+    assert decline_feature(index, asked, feature) == 0.0
+    assert decline_feature(index, edited, feature) == 1.0
+    assert answer(index, edited).confidence < answer(index, asked).confidence
+
+
+def test_names_the_best_sentence_lacks_and_words_its_document_lacks_are_measured(index):
+    assert decline_feature(index, "Who developed lamotrigine at the Wellcome laboratories?",
+                           "names_missing_sentence") == 0.0
+    assert decline_feature(index, "Who developed lamotrigine at the Pfizer laboratories?",
+                           "names_missing_sentence") == 1.0
+    assert decline_feature(index, "Who developed lamotrigine at the laboratories?", "missing_from_document") == 0.0
+    # "sunlight" is in the corpus (the tomato page) but not in the lamotrigine document that answers the rest.
+    assert decline_feature(index, "Who developed lamotrigine in sunlight at the laboratories?",
+                           "missing_from_document") > 0.0
 
 
 @pytest.mark.parametrize("question", [

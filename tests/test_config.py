@@ -16,7 +16,7 @@ def test_defaults_apply_when_the_environment_is_empty():
     assert settings.qa_max_document_bytes == 5 * 1024 * 1024
     assert settings.qa_max_question_chars == 1000
     assert settings.qa_max_body_bytes == 64 * 1024
-    assert settings.qa_min_confidence == AnswerSettings().min_confidence == 0.18
+    assert settings.qa_min_confidence == AnswerSettings().min_confidence == 0.17
     assert settings.qa_reload_seconds == 2.0
     assert settings.qa_log_level == "INFO"
     assert settings.qa_queue_limit == 64
