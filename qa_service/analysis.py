@@ -1,4 +1,4 @@
-"""Analysis: words to index terms (tokenising, lower-casing, stemming once per distinct word, stop words)."""
+"""Analysis: words to index terms (tokens, stems, stop words), and which terms are variants or opposites."""
 
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ CANDIDATE_PASSAGES = 12
 MAX_QUOTES = 2
 MAX_CHARS = 400  # what one answer may ask a reader to read, over all its quotes
 SECOND_QUOTE_MARGIN = 1.0  # a second quote must score within this of the first (in ranking-score units)
-MAX_UNKNOWN_SHARE = 0.5  # a question whose weight lies mostly in words the corpus never uses is declined
+MAX_UNKNOWN_SHARE = 0.5  # past this share of its weight in words the corpus lacks, a question's confidence is capped
 REDUNDANT_OVERLAP = 0.6  # two quotes sharing this share of their terms say the same thing
 
 
