@@ -87,8 +87,8 @@ DECLINE_FEATURES = (
 # Fitted by scripts/fit_ranking.py on the shared sets that hold questions the source does not answer: questions
 # whose first quote is right against those the source does not answer (answerable ones quoted wrongly left out).
 DECLINE_WEIGHTS = np.array([
-    -0.701, -2.126, 2.269, -0.297, -0.114, -0.083, -0.012, 0.371, -1.575, -0.939, -1.732, -0.269, -2.311, 0.312,
-    -1.118, 0.285, 1.349, -2.359, -0.693, 0.104, 0.825, -1.367,
+    -0.653, -2.142, 2.269, -0.347, -0.140, -0.086, -0.012, 0.361, -1.578, -0.870, -1.733, -0.224, -2.330, 0.317,
+    -1.115, 0.289, 1.353, -2.355, -0.688, 0.107, 0.808, -1.360,
 ])
 PAIR_CHARS = 350  # two adjacent sentences quoted together stay within this
 _NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
@@ -98,6 +98,13 @@ _NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve
 _QUANTITY = re.compile(rf"\d+(?:[.,]\d+)*|\b(?:{_NUMBER_WORDS})\b", re.I)
 _NEGATION = re.compile(r"\b(?:not|never|no|none|nor|without)\b|n['’]t\b", re.I)
 _QUESTION_NAME = re.compile(r"(?<!^)\b[A-Z][\w'’-]+")
+# A short form the question defines in brackets after its long form ("acute respiratory infections (ARTI)",
+# "Chloroquine(CQ)"): the long form already stands in the question, and a source need not use the short one.
+_DEFINED = re.compile(r"(?<=\w)\s*\(([^\s()]*[A-Z][^\s()]*)\)")
+# A number of the question's own, not a part of a name ("COVID-19", "H1N1", "2019-nCoV", "R0"); ordinals and
+# decades ("11th", "1600s") count. A source's numbers are all counted, names or not.
+_STANDALONE_NUMBER = re.compile(r"(?<!\w)(?<![^\W\d_]-)\d+(?:[.,]\d+)*(?=(?:st|nd|rd|th|s)?\b)(?!-[^\W\d_])")
+_QUESTION_QUANTITY = re.compile(rf"{_STANDALONE_NUMBER.pattern}|\b(?:{_NUMBER_WORDS})\b", re.I)
 
 
 @dataclass
@@ -337,9 +344,10 @@ def decline_features(query: Query, ranked: list[Candidate], index: Index, idf: d
     rarest = max(own_idf.values(), default=0.0) or 1.0
     missing = [own_idf[t] for t in query.own if not _holds(passage_terms, t, index)]
     span_missing = [own_idf[t] for t in query.own if not _holds(span_terms, t, index)]
-    names = {w for name in _QUESTION_NAME.findall(query.text) for w in words(name)[:1]}
+    text = _DEFINED.sub("", query.text)
+    names = {w for name in _QUESTION_NAME.findall(text) for w in words(name)[:1]}
     names_held = {w.lower() for w in _word_pattern(names).findall(passage_text)}
-    numbers = re.findall(r"\d+", query.text)
+    numbers = [d for number in _STANDALONE_NUMBER.findall(text) for d in re.findall(r"\d+", number)]
     passage_numbers = set(re.findall(r"\d+", passage_text))
     lacking = [t for t in query.own if not _holds(span_terms, t, index)]
     document_terms = doc.sentence_frequency.keys()
@@ -363,15 +371,15 @@ def decline_features(query: Query, ranked: list[Candidate], index: Index, idf: d
         best.features[FEATURES.index("kind_match")],
         best.features[FEATURES.index("held")],
         1.0 if _NEGATION.search(query.text) and not _NEGATION.search(best.text) else 0.0,
-        1.0 if _quantities(query.text) - _quantities(span_text) else 0.0,
+        1.0 if _quantities(text, _QUESTION_QUANTITY) - _quantities(span_text) else 0.0,
         (len(names - sentence_names) / len(names)) if names else 0.0,
         sum(query.own[t] * own_idf[t] for t in lacking if not _holds(document_terms, t, index)) / total,
         1.0 if any(ANTONYMS.get(t, frozenset()) & span_terms for t in lacking) else 0.0,
     ])
 
 
-def _quantities(text: str) -> set[str]:
-    return {n.lower().replace(",", "") for n in _QUANTITY.findall(text)}
+def _quantities(text: str, pattern: re.Pattern = _QUANTITY) -> set[str]:
+    return {n.lower().replace(",", "") for n in pattern.findall(text)}
 
 
 def answer_probability(features: np.ndarray) -> float:

@@ -248,6 +248,14 @@ def test_names_the_best_sentence_lacks_and_words_its_document_lacks_are_measured
                            "missing_from_document") > 0.0
 
 
+def test_a_short_form_the_question_defines_and_digits_in_a_name_are_not_missing_names_or_numbers(index):
+    assert decline_feature(index, "What serious rash can lamotrigine (LTG) cause?", "names_missing") == 0.0
+    assert decline_feature(index, "What serious rash can lamotrigine cause in LTG users?", "names_missing") == 1.0
+    assert decline_feature(index, "What serious rash does lamotrigine cause with HLA-1502?", "number_missing") == 0.0
+    assert decline_feature(index, "What serious rash does lamotrigine cause in 1502 patients?",
+                           "number_missing") == 1.0
+
+
 @pytest.mark.parametrize("question", [
     "What is the capital of France?",  # geography
     "Who won the 2018 World Cup final?",  # sport
