@@ -94,12 +94,13 @@ def _acronym_of(acronym: str, phrase_words: list[str]) -> list[str] | None:
     for n in range(1, min(len(letters), len(phrase_words)) + 1):
         tail = [w.lower() for w in phrase_words[-n:]]
         initials = "".join(w[0] for w in tail)
-        if tail[0][0] == letters[0] and _subsequence(initials, letters) and _subsequence(letters, "".join(tail)):
+        if tail[0][0] == letters[0] and subsequence(initials, letters) and subsequence(letters, "".join(tail)):
             return phrase_words[-n:]
     return None
 
 
-def _subsequence(needle: str, hay: str) -> bool:
+def subsequence(needle: str, hay: str) -> bool:
+    """Whether the letters of needle appear in hay in order ("aed" in "antiepilepticdrug")."""
     it = iter(hay)
     return all(ch in it for ch in needle)
 

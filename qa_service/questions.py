@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from nltk.metrics.distance import edit_distance
 
 from .analysis import QUESTION_WORDS, VARIANT_MAX_ENDING, VARIANT_MIN_LENGTH, is_stop_word, stem, terms, words
-from .index import Index
+from .index import Index, subsequence
 
 HISTORY_WEIGHT = 0.6  # terms carried over from earlier questions count less than the question's own
 PREDICATE_SHARE = 0.5  # of that, for the words of an earlier question that are not its subject
@@ -101,15 +101,10 @@ def spelt_out_names(question: str) -> list[tuple[str, str]]:
         before = re.findall(r"[\w'-]+", question[:match.start()])
         for n in range(1, min(6, len(before)) + 1):
             run = before[-n:]
-            if run[0][:1].lower() == letters[0] and _in_order(letters, "".join(run).lower()):
+            if run[0][:1].lower() == letters[0] and subsequence(letters, "".join(run).lower()):
                 found.append((" ".join(run), abbreviation))
                 break
     return found
-
-
-def _in_order(letters: str, text: str) -> bool:
-    rest = iter(text)
-    return all(letter in rest for letter in letters)
 
 
 def _content_words(text: str) -> list[str]:

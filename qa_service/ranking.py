@@ -332,7 +332,7 @@ def decline_features(query: Query, ranked: list[Candidate], index: Index, idf: d
     for j in range(best.passage.first, best.passage.last + 1):
         passage_terms.update(doc.sentence_terms[j])
     span = [i, *neighbours(doc, i)]
-    span_terms = set(best.terms)
+    span_terms: set[str] = set()
     for j in span:
         span_terms.update(doc.sentence_terms[j])
     passage_text = doc.document.text[sentences[best.passage.first].start:sentences[best.passage.last].end]
@@ -343,13 +343,13 @@ def decline_features(query: Query, ranked: list[Candidate], index: Index, idf: d
     unknown = sum(w * own_idf[t] for t, w in query.own.items() if t not in index.idf) / total
     rarest = max(own_idf.values(), default=0.0) or 1.0
     missing = [own_idf[t] for t in query.own if not _holds(passage_terms, t, index)]
-    span_missing = [own_idf[t] for t in query.own if not _holds(span_terms, t, index)]
+    lacking = [t for t in query.own if not _holds(span_terms, t, index)]
+    span_missing = [own_idf[t] for t in lacking]
     text = _DEFINED.sub("", query.text)
     names = {w for name in _QUESTION_NAME.findall(text) for w in words(name)[:1]}
     names_held = {w.lower() for w in _word_pattern(names).findall(passage_text)}
     numbers = [d for number in _STANDALONE_NUMBER.findall(text) for d in re.findall(r"\d+", number)]
     passage_numbers = set(re.findall(r"\d+", passage_text))
-    lacking = [t for t in query.own if not _holds(span_terms, t, index)]
     document_terms = doc.sentence_frequency.keys()
     sentence_names = {w.lower() for w in _word_pattern(names).findall(best.text)}
     return np.array([

@@ -126,6 +126,10 @@ def decline_rows(rows: list[dict], w: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return np.array(X), np.array(y), np.array(right)
 
 
+def probability(X: np.ndarray, w: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-(X @ w)))
+
+
 def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 0.001, steps: int = 20000) -> np.ndarray:
     """Logistic regression by gradient ascent on standardised features; weights returned for the raw features.
 
@@ -135,46 +139,52 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 0.001, steps: int = 2
     Z = np.hstack([X[:, :1], (X[:, 1:] - mean) / spread])
     w = np.zeros(X.shape[1])
     for _ in range(steps):
-        p = 1 / (1 + np.exp(-(Z @ w)))
-        w += 0.5 * (Z.T @ (y - p) / len(y) - l2 * w)
+        w += 0.5 * (Z.T @ (y - probability(Z, w)) / len(y) - l2 * w)
     raw = w.copy()
     raw[1:] = w[1:] / spread
     raw[0] = w[0] - (w[1:] * mean / spread).sum()
     return raw
 
 
+def fit_decline(X: np.ndarray, y: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """The decline model: questions whose first quote is right against questions the source does not answer."""
+    fitted = (y == 0) | (right == 1)
+    return fit_logistic(X[fitted], y[fitted])
+
+
 def trade_off(X: np.ndarray, y: np.ndarray, w: np.ndarray, thresholds) -> list[tuple[float, float, float]]:
     """(threshold, % of answerable questions answered, % of unanswerable ones declined)."""
-    p = 1 / (1 + np.exp(-(X @ w)))
+    p = probability(X, w)
     answerable, unanswerable = p[y == 1], p[y == 0]
     return [(t, 100.0 * (answerable >= t).mean(), 100.0 * (unanswerable < t).mean()) for t in thresholds]
 
 
-def held_out_by_article(squad: list[dict], keppra: list[dict], answered: float = 0.90, held_out: bool = True
-                        ) -> tuple[float, float]:
+Declines = tuple[np.ndarray, np.ndarray, np.ndarray]  # what decline_rows gives: features, answerable, right
+
+
+def held_out_by_article(squad_rows: list[dict], squad: Declines, keppra: Declines, answered: float = 0.90,
+                        held_out: bool = True) -> tuple[float, float]:
     """Declined % of unanswerable and hit@1 % of SQuAD at `answered`; with `held_out`, each article scored by a model
     fitted without it: what a corpus the fit never saw can expect."""
-    X, y, right = decline_rows(squad, ranking.RANKER_WEIGHTS)
-    Xk, yk, rk = decline_rows(keppra, ranking.RANKER_WEIGHTS)
-    articles = np.array([r["item"]["documents"][0] for r in squad if r["X"] is not None])
+    X, y, right = squad
+    Xk, yk, rk = keppra
+    articles = np.array([r["item"]["documents"][0] for r in squad_rows if r["X"] is not None])
 
     def fit_without(excluded: np.ndarray) -> np.ndarray:
         keep = ~excluded
-        Xt, yt, rt = np.vstack([X[keep], Xk]), np.concatenate([y[keep], yk]), np.concatenate([right[keep], rk])
-        fitted = (yt == 0) | (rt == 1)
-        return fit_logistic(Xt[fitted], yt[fitted])
+        return fit_decline(np.vstack([X[keep], Xk]), np.concatenate([y[keep], yk]), np.concatenate([right[keep], rk]))
 
     if held_out:
         p = np.zeros(len(y))
         for article in sorted(set(articles)):
             scored = articles == article
-            p[scored] = 1 / (1 + np.exp(-(X[scored] @ fit_without(scored))))
+            p[scored] = probability(X[scored], fit_without(scored))
     else:
-        p = 1 / (1 + np.exp(-(X @ fit_without(np.zeros(len(y), dtype=bool)))))
+        p = probability(X, fit_without(np.zeros(len(y), dtype=bool)))
     answerable = y == 1
     threshold = np.quantile(p[answerable], 1 - answered)
     declined = 100.0 * (p[~answerable] < threshold).mean()
-    asked = sum(1 for r in squad if r["item"]["answerable"])
+    asked = sum(1 for r in squad_rows if r["item"]["answerable"])
     hits = 100.0 * ((p >= threshold) & (right == 1))[answerable].sum() / asked
     return declined, hits
 
@@ -202,19 +212,18 @@ def main() -> None:
         w = fit_listwise(every, balance)
         print("fitted on all:", {n: round(hit_at_1(rows, w), 1) for n, rows in data.items()})
         print("fitted RANKER_WEIGHTS = np.array([" + ", ".join(f"{x:.3f}" for x in w) + "])")
-    X, y, right = decline_rows([r for n in ("squad", "keppra") for r in data[n]], ranking.RANKER_WEIGHTS)
-    fitted = (y == 0) | (right == 1)
-    d = fit_logistic(X[fitted], y[fitted])
+    declines = {name: decline_rows(data[name], ranking.RANKER_WEIGHTS) for name in ("squad", "keppra")}
+    d = fit_decline(*(np.concatenate([declines["squad"][k], declines["keppra"][k]]) for k in range(3)))
     print("DECLINE_WEIGHTS = np.array([" + ", ".join(f"{x:.3f}" for x in d) + "])")
-    for name in ("squad", "keppra"):
-        Xs, ys, _ = decline_rows(data[name], ranking.RANKER_WEIGHTS)
+    for name, (Xs, ys, _) in declines.items():
         print(f"trade-off on {name} (threshold, answered % of answerable, declined % of unanswerable):")
         for t, answered, declined in trade_off(Xs, ys, d, [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5]):
             print(f"  {t:.2f}  {answered:5.1f}  {declined:5.1f}")
     if args.held_out:
         print("SQuAD with 90% of answerable questions answered (in process):")
         for label, held_out in (("each article by a fit without it", True), ("fitted on every article", False)):
-            declined, hits = held_out_by_article(data["squad"], data["keppra"], held_out=held_out)
+            declined, hits = held_out_by_article(data["squad"], declines["squad"], declines["keppra"],
+                                                 held_out=held_out)
             print(f"  {label}: {declined:.1f}% of unanswerable declined, hit@1 {hits:.1f}")
 
 
