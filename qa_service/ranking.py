@@ -23,6 +23,7 @@ _NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|
 _DATE = re.compile(r"\b(?:1\d{3}|20\d{2})s?\b|\b\d{1,2}(?:st|nd|rd|th)\b|\bcentur(?:y|ies)\b|\bdecades?\b|"
                    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\b|"
                    r"\b(?:BC|AD|BCE|CE)\b|\b(?:in|since|until|by|after|before|during) the \w+s\b")
+_PLAIN_WORD = re.compile(r"\w+")
 _CONDITION = re.compile(r"\b(?:when|whenever|if|unless|once|after|until|in case of|in patients (?:who|with))\b", re.I)
 _NAME = re.compile(r"\b[A-Z][\w'’-]*[a-z][\w'’-]*(?:\s+(?:of|de|von|van|the)?\s*[A-Z][\w'’-]*)*")
 _CAPTION = re.compile(r"^\s*(?:fig(?:ure)?|table|supplementary|chart|scheme)\.?\s*\d", re.I)
@@ -147,6 +148,8 @@ class SentenceTraits:
     dependent: bool  # it opens by pointing back
     kinds: frozenset[str]  # percent, number, date, condition: what it holds
     names: tuple[tuple[str, ...], ...]  # its capitalised names, each as lower-case words
+    bigrams: frozenset[tuple[str, str]]  # its adjacent term pairs
+    runs: frozenset[str]  # its maximal runs of word characters, lower-cased: the whole words a question may repeat
 
 
 def traits(doc: AnalysedDocument, i: int) -> SentenceTraits:
@@ -166,6 +169,8 @@ def traits(doc: AnalysedDocument, i: int) -> SentenceTraits:
             dependent=bool(DEPENDENT_OPENER.match(text)),
             kinds=frozenset(kinds),
             names=tuple(tuple(re.findall(r"\w+", name.lower())) for name in _NAME.findall(text[1:])),
+            bigrams=frozenset(_bigrams(doc.sentence_terms[i])),
+            runs=frozenset(_PLAIN_WORD.findall(text.lower())),
         )
         doc.traits[i] = found
     return found
@@ -261,15 +266,20 @@ def _word_pattern(wanted: set[str]) -> re.Pattern:
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.I)
 
 
-def _bigrams(sequence: list[str]) -> set[tuple[str, str]]:
+def _bigrams(sequence: list[str] | tuple[str, ...]) -> set[tuple[str, str]]:
     return set(zip(sequence, sequence[1:], strict=False))
 
 
-def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str, float], top_passage: float) -> None:
-    """Fill each candidate's feature vector (in the order of FEATURES)."""
+def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str, float], top_passage: float
+              ) -> np.ndarray:
+    """Fill each candidate's feature vector (in the order of FEATURES); the vectors are the rows of the matrix
+    returned."""
     question_bigrams = _bigrams(query.sequence)
     question_words = set(query.words)
-    question_word_pattern = _word_pattern(question_words)
+    # A question word of word characters only stands whole in a sentence exactly when it is one of the sentence's
+    # runs of word characters, a set lookup; the few others ("o'brien") are searched in the text.
+    plain_words = {w for w in question_words if _PLAIN_WORD.fullmatch(w)}
+    other_word_pattern = _word_pattern(question_words - plain_words)
     matching = query.matching
     distinct = len(matching) or 1
     held_of: dict[tuple[int, int], float] = {}
@@ -282,23 +292,25 @@ def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str,
 
     asked = {w.lower() for w in re.findall(r"\w+", query.text)}
     query_terms = set(query.terms)
+    rows = []
     for c in found:
-        text = c.text
         terms = set(c.terms)
         form = traits(c.doc, c.sentence)
         around = neighbours(c.doc, c.sentence)
         kind_match = holds_kind(query.kind, form, asked)
         c.next_held = held_by(c.doc, c.sentence + 1) if c.sentence + 1 in around else 0.0
-        c.features = np.array([
+        exact = len(plain_words & form.runs)
+        if len(plain_words) < len(question_words):
+            exact += len({w.lower() for w in other_word_pattern.findall(c.text)})
+        rows.append((
             _held(matching, idf, quoted_terms(c.doc, c.sentence), index) if leans_on_previous(c.doc, c.sentence)
             else held_by(c.doc, c.sentence),
             sum(1 for t in matching if t in terms) / distinct,
             c.passage_score / top_passage if top_passage else 0.0,
             1.0 / (1 + c.passage_rank),
             max((held_by(c.doc, j) for j in around), default=0.0),
-            (len(question_bigrams & _bigrams(list(c.terms))) / len(question_bigrams)) if question_bigrams else 0.0,
-            (len({w.lower() for w in question_word_pattern.findall(text)}) / len(question_words))
-            if question_words else 0.0,
+            (len(question_bigrams & form.bigrams) / len(question_bigrams)) if question_bigrams else 0.0,
+            exact / len(question_words) if question_words else 0.0,
             1.0 if kind_match else 0.0,
             1.0 if query.kind and not kind_match else 0.0,
             (len(terms - query_terms) / len(terms)) if terms else 0.0,
@@ -308,7 +320,11 @@ def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str,
             form.length,
             1.0 if form.first else 0.0,
             1.0 if form.dependent else 0.0,
-        ])
+        ))
+    matrix = np.array(rows, dtype=float).reshape(len(rows), len(FEATURES))
+    for c, row in zip(found, matrix, strict=True):
+        c.features = row
+    return matrix
 
 
 def rank(query: Query, hits: list[tuple[Passage, float]], index: Index, documents: list[str] | None
@@ -316,9 +332,9 @@ def rank(query: Query, hits: list[tuple[Passage, float]], index: Index, document
     """Candidates best first, with the sentence-level idf used to judge them."""
     idf = scope_idf(query, index, documents)
     found = candidates(hits, index)
-    featurise(query, found, index, idf, hits[0][1] if hits else 0.0)
-    for c in found:
-        c.score = float(RANKER_WEIGHTS @ c.features)
+    features = featurise(query, found, index, idf, hits[0][1] if hits else 0.0)
+    for c, score in zip(found, (features @ RANKER_WEIGHTS).tolist(), strict=True):
+        c.score = score
     found.sort(key=lambda c: (-c.score, c.passage.id, c.sentence))
     return found, idf
 

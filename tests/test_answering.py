@@ -9,7 +9,7 @@ from qa_service.answering import AnswerSettings, answer
 from qa_service.documents import parse_document
 from qa_service.index import Index, analyse
 from qa_service.questions import answer_kind, build_query, spelt_out_names
-from qa_service.ranking import DECLINE_FEATURES, decline_features, rank
+from qa_service.ranking import DECLINE_FEATURES, FEATURES, decline_features, rank
 
 LAMOTRIGINE = """\
 Lamotrigine in Bipolar Disorder
@@ -214,6 +214,25 @@ def test_a_question_that_changes_topic_is_not_dragged_back(index):
     history = ["What are the common side effects of lamotrigine?"]
     assert "sunlight" in first_quote(index, "How much sunlight do tomatoes need?", history)
     assert not answer(index, "Who won the 2018 World Cup final?", history).found
+
+
+def sentence_feature(index: Index, question: str, sentence: str, name: str) -> float:
+    query = build_query(question, index)
+    ranked, _ = rank(query, index.search(query.terms, None, k=12), index, None)
+    return float(next(c for c in ranked if sentence in c.text).features[FEATURES.index(name)])
+
+
+def test_a_question_word_counts_as_repeated_only_where_it_stands_whole(index):
+    # lamotrigine, stevens, johnson, syndrome: "cause" is not whole inside "causes", "headaches" is absent.
+    assert sentence_feature(index, "Does lamotrigine cause Stevens-Johnson syndrome or headaches?",
+                            "Stevens-Johnson", "exact") == pytest.approx(4 / 6)
+
+
+def test_a_question_word_with_an_apostrophe_counts_as_repeated():
+    clinic = build(clinic="The Clinic\n\nThe clinic of Dr. O'Brien opened in 1990. It treats migraine.\n",
+                   tomatoes=GARDENING)
+    # o'brien and clinic; "open" is not whole inside "opened".
+    assert sentence_feature(clinic, "When did O'Brien's clinic open?", "O'Brien", "exact") == pytest.approx(2 / 3)
 
 
 def decline_feature(index: Index, question: str, name: str) -> float:
