@@ -148,8 +148,9 @@ class SentenceTraits:
     dependent: bool  # it opens by pointing back
     kinds: frozenset[str]  # percent, number, date, condition: what it holds
     names: tuple[tuple[str, ...], ...]  # its capitalised names, each as lower-case words
-    bigrams: frozenset[tuple[str, str]]  # its adjacent term pairs
-    runs: frozenset[str]  # its maximal runs of word characters, lower-cased: the whole words a question may repeat
+    # Its maximal runs of word characters, lower-cased, each between spaces: the whole words a question may repeat.
+    # One string, as a set of words per sentence would cost a warm worker on a large corpus hundreds of MiB.
+    runs: str
 
 
 def traits(doc: AnalysedDocument, i: int) -> SentenceTraits:
@@ -169,8 +170,7 @@ def traits(doc: AnalysedDocument, i: int) -> SentenceTraits:
             dependent=bool(DEPENDENT_OPENER.match(text)),
             kinds=frozenset(kinds),
             names=tuple(tuple(re.findall(r"\w+", name.lower())) for name in _NAME.findall(text[1:])),
-            bigrams=frozenset(_bigrams(doc.sentence_terms[i])),
-            runs=frozenset(_PLAIN_WORD.findall(text.lower())),
+            runs=f" {' '.join(_PLAIN_WORD.findall(text.lower()))} ",
         )
         doc.traits[i] = found
     return found
@@ -277,7 +277,7 @@ def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str,
     question_bigrams = _bigrams(query.sequence)
     question_words = set(query.words)
     # A question word of word characters only stands whole in a sentence exactly when it is one of the sentence's
-    # runs of word characters, a set lookup; the few others ("o'brien") are searched in the text.
+    # runs of word characters; the few others ("o'brien") are searched in the text.
     plain_words = {w for w in question_words if _PLAIN_WORD.fullmatch(w)}
     other_word_pattern = _word_pattern(question_words - plain_words)
     matching = query.matching
@@ -299,7 +299,7 @@ def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str,
         around = neighbours(c.doc, c.sentence)
         kind_match = holds_kind(query.kind, form, asked)
         c.next_held = held_by(c.doc, c.sentence + 1) if c.sentence + 1 in around else 0.0
-        exact = len(plain_words & form.runs)
+        exact = sum(1 for w in plain_words if f" {w} " in form.runs)
         if len(plain_words) < len(question_words):
             exact += len({w.lower() for w in other_word_pattern.findall(c.text)})
         rows.append((
@@ -309,7 +309,7 @@ def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str,
             c.passage_score / top_passage if top_passage else 0.0,
             1.0 / (1 + c.passage_rank),
             max((held_by(c.doc, j) for j in around), default=0.0),
-            (len(question_bigrams & form.bigrams) / len(question_bigrams)) if question_bigrams else 0.0,
+            (len(question_bigrams & _bigrams(c.terms)) / len(question_bigrams)) if question_bigrams else 0.0,
             exact / len(question_words) if question_words else 0.0,
             1.0 if kind_match else 0.0,
             1.0 if query.kind and not kind_match else 0.0,
