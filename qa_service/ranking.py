@@ -279,7 +279,8 @@ def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str,
     # A question word of word characters only stands whole in a sentence exactly when it is one of the sentence's
     # runs of word characters; the few others ("o'brien") are searched in the text.
     plain_words = {w for w in question_words if _PLAIN_WORD.fullmatch(w)}
-    other_word_pattern = _word_pattern(question_words - plain_words)
+    other_words = question_words - plain_words
+    other_word_pattern = _word_pattern(other_words)
     matching = query.matching
     distinct = len(matching) or 1
     held_of: dict[tuple[int, int], float] = {}
@@ -300,7 +301,7 @@ def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str,
         kind_match = holds_kind(query.kind, form, asked)
         c.next_held = held_by(c.doc, c.sentence + 1) if c.sentence + 1 in around else 0.0
         exact = sum(1 for w in plain_words if f" {w} " in form.runs)
-        if len(plain_words) < len(question_words):
+        if other_words:
             exact += len({w.lower() for w in other_word_pattern.findall(c.text)})
         rows.append((
             _held(matching, idf, quoted_terms(c.doc, c.sentence), index) if leans_on_previous(c.doc, c.sentence)
@@ -363,11 +364,12 @@ def decline_features(query: Query, ranked: list[Candidate], index: Index, idf: d
     span_missing = [own_idf[t] for t in lacking]
     text = _DEFINED.sub("", query.text)
     names = {w for name in _QUESTION_NAME.findall(text) for w in words(name)[:1]}
-    names_held = {w.lower() for w in _word_pattern(names).findall(passage_text)}
+    name_pattern = _word_pattern(names)
+    names_held = {w.lower() for w in name_pattern.findall(passage_text)}
     numbers = [d for number in _STANDALONE_NUMBER.findall(text) for d in re.findall(r"\d+", number)]
     passage_numbers = set(re.findall(r"\d+", passage_text))
     document_terms = doc.sentence_frequency.keys()
-    sentence_names = {w.lower() for w in _word_pattern(names).findall(best.text)}
+    sentence_names = {w.lower() for w in name_pattern.findall(best.text)}
     return np.array([
         1.0,
         _held(query.own, idf, passage_terms, index),
