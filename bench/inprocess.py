@@ -1,8 +1,10 @@
-"""In-process timings on one corpus: the build from raw files, then per-question latency of our answer and our
-retrieval beside rank_bm25's BM25Okapi.get_scores and bm25s over the same passages and tokens.
+"""In-process timings on one corpus: the build from raw files, then per-question latency of our answer (words
+alone, and with the semantic stage: the question embedded, the nearest sentences found and weighed) and our
+retrieval beside rank_bm25's BM25Okapi.get_scores and bm25s over the same passages and tokens. With --semantic
+off, the corpus is not embedded and only the words-alone answer is timed.
 
 Run by bench.py in a fresh interpreter per corpus (so caches and memory of one size do not help the next):
-    python -m bench.inprocess FOLDER --questions keppra|shared --count 600 --okapi-count 50
+    python -m bench.inprocess FOLDER --questions keppra|shared --count 600 --okapi-count 50 [--semantic off]
 It prints one JSON object.
 """
 
@@ -22,7 +24,8 @@ from rank_bm25 import BM25Okapi
 
 from qa_service.analysis import terms
 from qa_service.answering import CANDIDATE_PASSAGES, answer
-from qa_service.index import Index, analyse
+from qa_service.index import Index, analyse, with_embeddings
+from qa_service.meaning import load_encoder
 from qa_service.store import FolderStore
 
 from .questions import keppra_questions, shared_questions
@@ -55,19 +58,26 @@ def passage_tokens(index: Index) -> list[list[str]]:
     return out
 
 
-def measure(folder: Path, question_set: str, count: int, okapi_count: int) -> dict:
+def measure(folder: Path, question_set: str, count: int, okapi_count: int, semantic: bool) -> dict:
     started = time.perf_counter()
     documents, _ = FolderStore(folder, MAX_DOCUMENT_BYTES).load()
     read = time.perf_counter()
     analysed = [analyse(d) for d in documents]
     analysed_at = time.perf_counter()
+    encoder = load_encoder(2) if semantic else None
+    embedded_at = analysed_at
+    if encoder is not None:
+        analysed = with_embeddings(analysed, encoder)
+        embedded_at = time.perf_counter()
     index = Index.build(analysed)
     built = time.perf_counter()
 
     questions = keppra_questions(count) if question_set == "keppra" else shared_questions(count)
     for q in questions:  # warm-up: first-use costs (the spelling table, stem caches) are not per-question costs
         answer(index, q.text, q.history)
+        answer(index, q.text, q.history, encoder=encoder)
     answer_times = timed(lambda q=q: answer(index, q.text, q.history) for q in questions)
+    semantic_times = timed(lambda q=q: answer(index, q.text, q.history, encoder=encoder) for q in questions)
 
     tokens = [terms(q.text) for q in questions]
     queries = [dict(Counter(t)) for t in tokens]  # a term asked twice weighs twice, as in BM25Okapi
@@ -95,9 +105,10 @@ def measure(folder: Path, question_set: str, count: int, okapi_count: int) -> di
         "passages": index.passage_count,
         "sentences": index.sentence_count,
         "vocabulary_terms": len(index.idf),
-        "build_seconds": {"read": read - started, "analyse": analysed_at - read, "index": built - analysed_at,
-                          "total": built - started},
+        "build_seconds": {"read": read - started, "analyse": analysed_at - read, "embed": embedded_at - analysed_at,
+                          "index": built - embedded_at, "total": built - started},
         "answer": percentiles(answer_times),
+        "answer_semantic": percentiles(semantic_times) if semantic else None,
         "search": percentiles(search_times),
         "postings_read_per_question_median": float(np.median(postings_read)),
         "bm25okapi": {**percentiles(okapi_times), "build_seconds": okapi_built,
@@ -113,8 +124,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--questions", choices=["keppra", "shared"], required=True)
     parser.add_argument("--count", type=int, default=600)
     parser.add_argument("--okapi-count", type=int, default=600)
+    parser.add_argument("--semantic", choices=["on", "off"], default="on")
     args = parser.parse_args(argv)
-    json.dump(measure(args.folder, args.questions, args.count, args.okapi_count), sys.stdout)
+    json.dump(measure(args.folder, args.questions, args.count, args.okapi_count, args.semantic == "on"), sys.stdout)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from . import limits, logs, security
 from .config import PROJECT_ROOT, Settings
 from .corpus import LiveCorpus
 from .errors import register_error_handlers
+from .meaning import load_encoder
 from .snapshots import IndexSnapshots
 from .store import open_store
 
@@ -27,7 +28,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.extensions["qa_settings"] = settings
     app.extensions["qa_store"] = store
     snapshots = IndexSnapshots(settings.index_cache_path) if settings.index_cache_path else None
-    app.extensions["qa_corpus"] = LiveCorpus(store, settings.qa_reload_seconds, snapshots)
+    encoder = load_encoder(settings.qa_semantic_threads) if settings.qa_semantic else None
+    app.extensions["qa_corpus"] = LiveCorpus(store, settings.qa_reload_seconds, snapshots, encoder)
 
     from . import api, cli, editing, web
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from .index import Index
+from .meaning import SentenceEncoder
+from .model import RankingModel
 from .questions import Query, build_query
 from .ranking import (
     DECLINE_FEATURES,
     FEATURES,
+    MODELS,
     PAIR_CHARS,
     Candidate,
     answer_probability,
@@ -23,10 +29,11 @@ NOT_FOUND = "The source does not answer this question, so there is nothing to qu
 FOUND = "Quoted from the source, word for word."
 
 CANDIDATE_PASSAGES = 12
+CLOSE_SENTENCES = 10  # the sentences closest in meaning join the candidates, whatever words they share
+EARLIER_MEANING = 0.5  # a follow-up's meaning: its own vector plus this much of the question before it
 MAX_QUOTES = 2
 MAX_CHARS = 400  # what one answer may ask a reader to read, over all its quotes
 SECOND_QUOTE_MARGIN = 1.0  # a second quote must score within this of the first (in ranking-score units)
-MAX_UNKNOWN_SHARE = 0.5  # past this share of its weight in words the corpus lacks, a question's confidence is capped
 REDUNDANT_OVERLAP = 0.6  # two quotes sharing this share of their terms say the same thing
 
 
@@ -56,27 +63,38 @@ class Answer:
 
 @dataclass
 class AnswerSettings:
-    """The knobs of answer selection; `min_confidence` is the decline threshold (see README, "Declining")."""
+    """The knobs of answer selection; `min_confidence` is the decline threshold (see README, "Declining"), None
+    for the threshold the ranking model was fitted for."""
 
-    min_confidence: float = 0.17
+    min_confidence: float | None = None
     max_quotes: int = MAX_QUOTES
+    models: Mapping[str, RankingModel] = field(default_factory=lambda: MODELS)
 
 
 def answer(index: Index, question: str, history: list[str] | None = None, documents: list[str] | None = None,
-           settings: AnswerSettings | None = None) -> Answer:
+           settings: AnswerSettings | None = None, encoder: SentenceEncoder | None = None) -> Answer:
+    """The answer from the index: with `encoder`, and an index whose sentences that model embedded, meaning counts
+    beside words; otherwise words alone."""
     settings = settings or AnswerSettings()
     query = build_query(question, index, history)
-    hits = index.search(query.terms, documents, k=CANDIDATE_PASSAGES)
-    if not hits or not query.own:
+    meaning = None
+    if encoder is not None and index.vectors is not None and index.meaning == encoder.identity:
+        meaning = question_meaning(encoder, query, history)
+    model = settings.models["meaning" if meaning is not None else "words"]
+    scores = index.scores(query.terms)
+    hits = index.search(query.terms, documents, k=CANDIDATE_PASSAGES, scores=scores)
+    close = index.nearest(meaning, documents, k=CLOSE_SENTENCES) if meaning is not None else []
+    if not (hits or close) or not query.own:
         return Answer(False, [], NOT_FOUND, 0.0, query)
-    ranked, idf = rank(query, hits, index, documents)
-    features = decline_features(query, ranked, index, idf)
-    confidence = answer_probability(features)
+    ranked, idf = rank(query, hits, index, documents, model, close, meaning, scores)
+    features = decline_features(query, ranked, index, idf, close[0][2] if close else 0.0)
+    confidence = answer_probability(features, model)
     unknown = features[DECLINE_FEATURES.index("unknown")]
-    if unknown > MAX_UNKNOWN_SHARE:
+    if unknown > model.max_unknown_share:
         # Mostly about things the corpus never mentions: whatever matches the rest is unlikely to be the answer.
         confidence = min(confidence, features[DECLINE_FEATURES.index("covered")] * (1 - unknown))
-    if confidence < settings.min_confidence:
+    threshold = model.min_confidence if settings.min_confidence is None else settings.min_confidence
+    if confidence < threshold:
         return Answer(False, [], NOT_FOUND, confidence, query)
 
     best = first_quoted(ranked)
@@ -95,11 +113,25 @@ def answer(index: Index, question: str, history: list[str] | None = None, docume
     return Answer(True, [_quote(span) for span in spans], FOUND, confidence, query)
 
 
+def question_meaning(encoder: SentenceEncoder, query: Query, history: list[str] | None) -> np.ndarray:
+    """The question's unit vector; a follow-up's leans toward the question before it, as its terms do."""
+    if not (query.from_history and history):
+        return encoder.encode([query.text])[0]
+    own, earlier = encoder.encode([query.text, history[-1]])
+    blended = own + EARLIER_MEANING * earlier
+    return blended / np.linalg.norm(blended)
+
+
 def first_quoted(ranked: list[Candidate]) -> Candidate:
     """The candidate quoted first: a heading or a caption may match the question best, but a real sentence that
     holds any of it answers."""
     held = FEATURES.index("held")
     return next((c for c in ranked if c.is_prose and c.features[held] > 0), ranked[0])
+
+
+def quote_of(c: Candidate) -> Quote:
+    """The quote that quoting this candidate would give (the sentence, with the neighbour it belongs with)."""
+    return _quote(_span(c))
 
 
 @dataclass(frozen=True)

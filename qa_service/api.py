@@ -117,7 +117,7 @@ def ask():
         if unknown:
             raise ApiError(404, "unknown_document", f"No document with the id {', '.join(map(repr, unknown))}.")
     result = answer(corpus.index, question, history, documents,
-                    AnswerSettings(min_confidence=settings().qa_min_confidence))
+                    AnswerSettings(min_confidence=settings().min_confidence), live_corpus().encoder)
     return jsonify(answer_json(result, corpus, question, time.perf_counter() - started))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from collections.abc import Mapping
@@ -24,7 +25,13 @@ class Settings:
     qa_max_document_bytes: int = 5 * 1024 * 1024
     qa_max_question_chars: int = 1000
     qa_max_body_bytes: int = 64 * 1024
-    qa_min_confidence: float = 0.17
+    # The decline threshold: an answer whose confidence is under it is declined. Empty: the threshold the ranking
+    # model in use was fitted for (qa_service/data/ranking-models.json).
+    qa_min_confidence: str = ""
+    # Sentence embeddings (qa_service.meaning) count beside words when ranking and declining; off: words alone,
+    # and no model is loaded. QA_SEMANTIC_THREADS: the CPU threads one embedding may use.
+    qa_semantic: bool = True
+    qa_semantic_threads: int = 2
     qa_reload_seconds: float = 2.0
     qa_log_level: str = "INFO"
     qa_log_questions: bool = False
@@ -41,7 +48,8 @@ class Settings:
     # (which then only seeds an empty database).
     database_url: str = field(default="", repr=False)
     # Where the built index is saved, so that a restart with an unchanged corpus loads it instead of analysing
-    # every document again: a folder, "off" to never save one, or empty for <QA_CORPUS>/.index-cache.
+    # and embedding every document again: a folder, "off" to never save one, or empty for <QA_CORPUS>/.index-cache
+    # (or, when the corpus folder is read-only, a folder named after it under $XDG_CACHE_HOME/qa-service).
     qa_index_cache: str = ""
     # Read by the gunicorn worker of the Procfile (qa_service.serving), not by the app. Requests waiting for a thread
     # in one worker: a request arriving beyond that many is answered 503 at once instead of queueing.
@@ -69,8 +77,14 @@ class Settings:
         for name in ("qa_max_document_bytes", "qa_max_body_bytes", "qa_max_question_chars"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name.upper()} must be positive, not {getattr(self, name)}")
-        if not 0.0 <= self.qa_min_confidence <= 1.0:
-            raise ConfigError(f"QA_MIN_CONFIDENCE must be between 0 and 1, not {self.qa_min_confidence}")
+        try:
+            threshold = self.min_confidence
+        except ValueError:
+            threshold = float("nan")
+        if threshold is not None and not 0.0 <= threshold <= 1.0:
+            raise ConfigError(f"QA_MIN_CONFIDENCE must be a number between 0 and 1, not {self.qa_min_confidence!r}")
+        if self.qa_semantic_threads < 1:
+            raise ConfigError(f"QA_SEMANTIC_THREADS must be at least 1, not {self.qa_semantic_threads}")
         if not self.qa_reload_seconds >= 0:  # also rejects NaN, which would silently stop reloading
             raise ConfigError(f"QA_RELOAD_SECONDS must not be negative, not {self.qa_reload_seconds}")
         if self.qa_queue_limit < 0:
@@ -88,6 +102,11 @@ class Settings:
                               f"not {self.qa_log_level!r}")
 
     @property
+    def min_confidence(self) -> float | None:
+        """QA_MIN_CONFIDENCE as a number, or None for the ranking model's own threshold."""
+        return float(self.qa_min_confidence) if self.qa_min_confidence.strip() else None
+
+    @property
     def corpus_path(self) -> Path:
         return Path(self.qa_corpus)
 
@@ -95,7 +114,13 @@ class Settings:
     def index_cache_path(self) -> Path | None:
         if self.qa_index_cache == "off":
             return None
-        return Path(self.qa_index_cache) if self.qa_index_cache else self.corpus_path / ".index-cache"
+        if self.qa_index_cache:
+            return Path(self.qa_index_cache)
+        if not self.corpus_path.is_dir() or os.access(self.corpus_path, os.W_OK):
+            return self.corpus_path / ".index-cache"
+        cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        named = hashlib.sha256(str(self.corpus_path.resolve()).encode()).hexdigest()[:16]
+        return cache_home / "qa-service" / named
 
 
 def _convert(name: str, raw: object, kind: type) -> object:

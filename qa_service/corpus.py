@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import threading
 import time
 from dataclasses import dataclass
 
-from .index import AnalysedDocument, Index, analyse
+from .index import AnalysedDocument, Index, analyse, with_embeddings
+from .meaning import SentenceEncoder
 from .snapshots import IndexSnapshots
 from .store import FolderStore, PostgresStore, SkippedFile, StoreUnavailable
 
@@ -55,17 +57,24 @@ class LiveCorpus:
     process): when it moved, the request waits for the new corpus, because the write that moved it has been
     acknowledged. Changes made behind the store's back (files edited by hand) are looked for at most every
     `reload_seconds`; the request that notices rebuilds, while other requests are answered from the old corpus.
+
+    With an `encoder`, every sentence is embedded once per document version. At start-up that happens before the
+    first answer; after a change, the new corpus is served at once from words alone, while a background thread
+    embeds the changed documents and then swaps in the same corpus with its embeddings.
     """
 
-    def __init__(self, store: CorpusStore, reload_seconds: float, snapshots: IndexSnapshots | None = None):
+    def __init__(self, store: CorpusStore, reload_seconds: float, snapshots: IndexSnapshots | None = None,
+                 encoder: SentenceEncoder | None = None):
         self.store = store
         self.reload_seconds = reload_seconds
         self.snapshots = snapshots
+        self.encoder = encoder
         # The documents of an index saved by an earlier run count as analysed already.
         self._analysed: dict[tuple[str, str], AnalysedDocument] = snapshots.analysed_documents() if snapshots else {}
         self._lock = threading.Lock()
+        self._embedding: threading.Thread | None = None
         self._checked_at = time.monotonic()
-        self._served = self._rebuild()
+        self._served = self._rebuild(embed_now=True)
 
     @property
     def served(self) -> Corpus:
@@ -100,12 +109,15 @@ class LiveCorpus:
                 self._served = self._rebuild()
             return self._served.corpus
 
-    def _rebuild(self) -> _Served:
+    def _rebuild(self, embed_now: bool = False) -> _Served:
         # Read before loading: a write that lands during the load moves the marker again, so it is not missed.
         marker, signature = self.store.marker(), self.store.signature()
-        return _Served(self._build(), marker, signature)
+        served = _Served(self._build(embed_now), marker, signature)
+        if self._unembedded(served.corpus.index.documents):
+            self._embed_in_background()
+        return served
 
-    def _build(self) -> Corpus:
+    def _build(self, embed_now: bool) -> Corpus:
         started = time.perf_counter()
         documents, skipped = self.store.load()
         analysed = []
@@ -118,8 +130,50 @@ class LiveCorpus:
             reused[key] = cached
             analysed.append(cached)
         self._analysed = reused
+        if embed_now:
+            analysed = self._embed(analysed)
         index = self.snapshots.index_for(analysed) if self.snapshots else Index.build(analysed)
         corpus = Corpus(index, corpus_version(analysed), tuple(skipped), time.perf_counter() - started)
-        log.info("corpus %s: %d documents, %d passages, built in %.2f s", corpus.version, len(analysed),
-                 index.passage_count, corpus.built_in_seconds)
+        log.info("corpus %s: %d documents, %d passages, %s, built in %.2f s", corpus.version, len(analysed),
+                 index.passage_count, "with sentence embeddings" if index.vectors is not None else "words only",
+                 corpus.built_in_seconds)
         return corpus
+
+    def _unembedded(self, documents: list[AnalysedDocument]) -> list[AnalysedDocument]:
+        if self.encoder is None:
+            return []
+        return [doc for doc in documents if doc.embedded_by != self.encoder.identity]
+
+    def _embed(self, documents: list[AnalysedDocument]) -> list[AnalysedDocument]:
+        """The documents, each with its sentence embeddings (computed for those without them, and kept for reuse)."""
+        missing = self._unembedded(documents)
+        if not missing:
+            return documents
+        started = time.perf_counter()
+        embedded = dict(zip(map(id, missing), with_embeddings(missing, self.encoder), strict=True))
+        log.info("embedded %d sentences of %d documents in %.2f s", sum(len(d.sentences) for d in missing),
+                 len(missing), time.perf_counter() - started)
+        for key, doc in list(self._analysed.items()):
+            if id(doc) in embedded:
+                self._analysed[key] = embedded[id(doc)]
+        return [embedded.get(id(doc), doc) for doc in documents]
+
+    def _embed_in_background(self) -> None:
+        if self._embedding is None or not self._embedding.is_alive():
+            self._embedding = threading.Thread(target=self._embed_served, name="embed-corpus", daemon=True)
+            self._embedding.start()
+
+    def _embed_served(self) -> None:
+        """Embed what the served corpus lacks, then serve it with its embeddings; again if it changed meanwhile."""
+        while True:
+            served = self._served
+            documents = served.corpus.index.documents
+            if not self._unembedded(documents):
+                return
+            embedded = self._embed(documents)
+            index = Index.build(embedded)
+            with self._lock:
+                if self._served is served:
+                    corpus = dataclasses.replace(served.corpus, index=index)
+                    self._served = dataclasses.replace(served, corpus=corpus)
+                    log.info("corpus %s: now answering with sentence embeddings", corpus.version)

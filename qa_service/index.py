@@ -6,6 +6,7 @@ inverted index, so a query only touches passages that share a term with it.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections import Counter
@@ -17,6 +18,7 @@ import numpy as np
 
 from .analysis import is_stop_word, stem, stem_variants, terms, words
 from .documents import Document
+from .meaning import SentenceEncoder
 from .sentences import Paragraph, Sentence, split_sentences
 
 PASSAGE_SENTENCES = 3  # sentences per passage window
@@ -46,6 +48,10 @@ class AnalysedDocument:
     surface_words: Counter
     aliases: list[tuple[tuple[str, ...], tuple[str, ...]]]
     sentence_frequency: Counter  # term -> number of this document's sentences holding it
+    # One unit vector per sentence (float16: half the memory, and cosines stay within 0.001) and the model that
+    # made them (meaning.SentenceEncoder.identity); None until the corpus is embedded, or with QA_SEMANTIC=off.
+    embeddings: np.ndarray | None = None
+    embedded_by: str = ""
     # What ranking learns of a sentence's form on first need (it does not depend on the question), kept here so
     # that it is worked out once per sentence rather than once per question.
     traits: dict = field(default_factory=dict, compare=False, repr=False)
@@ -137,6 +143,17 @@ def analyse(document: Document) -> AnalysedDocument:
     )
 
 
+def with_embeddings(documents: list[AnalysedDocument], encoder: SentenceEncoder) -> list[AnalysedDocument]:
+    """The documents with every sentence embedded by the encoder (in one batch run over them all)."""
+    vectors = encoder.encode([doc.sentence_text(i) for doc in documents for i in range(len(doc.sentences))])
+    out, row = [], 0
+    for doc in documents:
+        rows = vectors[row:row + len(doc.sentences)].astype(np.float16)
+        row += len(doc.sentences)
+        out.append(dataclasses.replace(doc, embeddings=rows, embedded_by=encoder.identity))
+    return out
+
+
 @dataclass
 class Index:
     """An immutable BM25 index over the passages of a set of analysed documents."""
@@ -149,13 +166,17 @@ class Index:
     document_frequency: dict[str, int]
     average_idf: float
     avgdl: float
-    average_sentence_terms: float
     vocabulary: dict[str, str]  # surface word -> its stem
     aliases: dict[str, list[tuple[str, ...]]]
     variants: dict[str, tuple[str, ...]]  # stem -> stems one short ending away (analysis.stem_variants)
     sentence_frequency: Counter
     sentence_count: int
     position: dict[str, int] = field(default_factory=dict)
+    # Every sentence's unit vector, documents in order (row sentence_base[d] + i is sentence i of document d), when
+    # every document was embedded by the same model (`meaning`); else None, and answers use words alone.
+    vectors: np.ndarray | None = None
+    sentence_base: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
+    meaning: str = ""
     # One-deletion variants of the vocabulary, for spelling correction: built by questions.spelling_table on the
     # first unknown word, since most questions never need it.
     spelling: dict[str, list[str]] = field(default_factory=dict, compare=False, repr=False)
@@ -185,7 +206,6 @@ class Index:
             vocabulary[word] = stem(word)
         aliases: dict[str, list[tuple[str, ...]]] = {}
         sentence_count = 0
-        sentence_term_total = 0
         sentence_frequency: Counter = Counter()
         for doc in documents:
             sentence_frequency.update(doc.sentence_frequency)
@@ -195,7 +215,6 @@ class Index:
                         if y not in aliases.setdefault(term, []):
                             aliases[term].append(y)
             sentence_count += len(doc.sentence_terms)
-            sentence_term_total += sum(len(t) for t in doc.sentence_terms)
         return cls(
             documents=documents,
             passages=passages,
@@ -205,28 +224,53 @@ class Index:
             document_frequency=df,
             average_idf=average_idf,
             avgdl=avgdl,
-            average_sentence_terms=(sentence_term_total / sentence_count) if sentence_count else 1.0,
             vocabulary=vocabulary,
             aliases=aliases,
             variants=stem_variants(term_list),
             sentence_frequency=sentence_frequency,
             sentence_count=sentence_count,
             position={doc.document.id: i for i, doc in enumerate(documents)},
+            **_vectors(documents),
         )
 
     @property
     def passage_count(self) -> int:
         return len(self.passages)
 
-    def unseen_idf(self) -> float:
-        """The idf a term would have if no passage held it: the weight of a question word the corpus lacks."""
-        n = len(self.passages)
-        return math.log(n + 0.5) - math.log(0.5)
+    def nearest(self, vector: np.ndarray, documents: list[str] | None = None, k: int = 10
+                ) -> list[tuple[int, int, float]]:
+        """The k sentences closest in meaning to a unit vector: (document position, sentence, cosine), best first."""
+        if self.vectors is None or not len(self.vectors):
+            return []
+        cosines = self.vectors @ vector
+        if documents is not None:
+            allowed = np.zeros(len(cosines), dtype=bool)
+            for d in documents:
+                position = self.position.get(d)
+                if position is not None:
+                    allowed[self.sentence_base[position]:self.sentence_base[position + 1]] = True
+            cosines = np.where(allowed, cosines, -np.inf)
+        k = min(k, len(cosines))
+        top = np.argpartition(-cosines, k - 1)[:k]
+        top = top[np.lexsort((top, -cosines[top]))]
+        top = top[np.isfinite(cosines[top])]
+        positions = np.searchsorted(self.sentence_base, top, side="right") - 1
+        return [(int(d), int(row - self.sentence_base[d]), float(cosines[row]))
+                for d, row in zip(positions.tolist(), top.tolist(), strict=True)]
 
-    def search(self, query: dict[str, float], documents: list[str] | None = None, k: int = 10
-               ) -> list[tuple[Passage, float]]:
-        """The k best passages for weighted query terms (weight 1 for every term is BM25Okapi.get_scores)."""
-        scores = self.scores(query)
+    def passage_around(self, document: int, sentence: int) -> Passage:
+        """The passage window that best frames a sentence: the one centred on it, else the first holding it."""
+        first = int(np.searchsorted(self.passage_document, document))
+        windows = self.documents[document].windows
+        holding = [j for j, (a, b) in enumerate(windows) if a <= sentence <= b]
+        centred = [j for j in holding if windows[j][0] == sentence - 1]
+        return self.passages[first + (centred or holding)[0]]
+
+    def search(self, query: dict[str, float], documents: list[str] | None = None, k: int = 10,
+               scores: np.ndarray | None = None) -> list[tuple[Passage, float]]:
+        """The k best passages for weighted query terms (weight 1 for every term is BM25Okapi.get_scores); `scores`
+        are this query's passage scores when the caller has them already."""
+        scores = self.scores(query) if scores is None else scores
         touched = np.flatnonzero(scores > 0)
         if documents is not None:
             allowed = np.zeros(len(self.documents), dtype=bool)
@@ -250,6 +294,16 @@ class Index:
             return np.zeros(len(self.passages))
         # bincount adds each passage's contributions in query order, as BM25Okapi.get_scores does term by term.
         return np.bincount(np.concatenate(passages), np.concatenate(contributions), minlength=len(self.passages))
+
+
+def _vectors(documents: list[AnalysedDocument]) -> dict:
+    """The sentence vectors of the index, when every document has them from one model."""
+    base = np.concatenate(([0], np.cumsum([len(doc.sentences) for doc in documents], dtype=np.int64)))
+    models = {doc.embedded_by for doc in documents}
+    if len(models) != 1 or "" in models or any(doc.embeddings is None for doc in documents):
+        return {"sentence_base": base}
+    vectors = np.vstack([doc.embeddings for doc in documents]).astype(np.float32) if documents else None
+    return {"vectors": vectors, "sentence_base": base, "meaning": models.pop()}
 
 
 def okapi_idf(document_frequency: dict[str, int], corpus_size: int) -> tuple[dict[str, float], float]:

@@ -9,6 +9,7 @@ from nltk.metrics.distance import edit_distance
 
 from .analysis import QUESTION_WORDS, VARIANT_MAX_ENDING, VARIANT_MIN_LENGTH, is_stop_word, stem, terms, words
 from .index import Index, subsequence
+from .lexicon import is_english_word
 
 HISTORY_WEIGHT = 0.6  # terms carried over from earlier questions count less than the question's own
 PREDICATE_SHARE = 0.5  # of that, for the words of an earlier question that are not its subject
@@ -134,8 +135,9 @@ def shorter_variant(term: str, index: Index) -> str | None:
 
 
 def correct(word: str, index: Index) -> str | None:
-    """The corpus word this unknown word most likely misspells (one edit, or two for long words), or None."""
-    if len(word) < 4 or not word.isalpha():
+    """The corpus word this unknown word most likely misspells (one edit, or two for long words), or None; an
+    English word is never a misspelling, whatever corpus word it resembles."""
+    if len(word) < 4 or not word.isalpha() or is_english_word(word):
         return None
     limit = 1 if len(word) < 8 else 2
     best: tuple[int, int, str] | None = None

@@ -1,8 +1,8 @@
 """Ranking: which candidate sentence answers, and whether any does, from features of each sentence.
 
-The sentence ranker's weights are set by hand and checked against a listwise fit by `scripts/fit_ranking.py
---ranker`; the decline model's weights are fitted by `scripts/fit_ranking.py`. Every feature is a share, a rank
-or a flag, so the weights do not depend on the size or the word statistics of a corpus.
+Features are named (FEATURES, DECLINE_FEATURES) and weighed by a `model.RankingModel`, whose weights
+`scripts/fit_ranking.py` fits and writes. Every feature is a share, a rank, a cosine or a flag, so the weights do
+not depend on the size or the word statistics of a corpus.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import numpy as np
 
 from .analysis import ANTONYMS, words
 from .index import AnalysedDocument, Index, Passage
+from .model import MODELS_FILE, RankingModel, read_models
 from .questions import Query
 
 _PERCENT = re.compile(r"\d\s*(?:%|percent\b|per cent\b)|\bpercent", re.I)
@@ -51,14 +52,13 @@ FEATURES = (
     "length",  # log of its length over 150 characters
     "first",  # it opens its paragraph
     "dependent",  # it opens by pointing back ("It", "This", "However")
+    "cosine",  # the cosine of its embedding and the question's (0 when the index has no embeddings)
+    "cosine_gap",  # how far its cosine falls short of the closest candidate's
+    "context_cosine",  # the cosine of the question and the mean of the sentence's and its neighbours' embeddings
+    "context_gap",  # how far that falls short of the closest candidate's
 )
 
 _HEADING, _FRAGMENT, _APPARATUS = FEATURES.index("heading"), FEATURES.index("fragment"), FEATURES.index("apparatus")
-# Set by hand and checked with scripts/fit_ranking.py --ranker (a listwise fit did worse on the two large
-# held-out sets); see the README, "How answers are chosen".
-RANKER_WEIGHTS = np.array([
-    4.0, 1.0, 1.5, 0.5, 0.5, 1.0, 0.5, 0.4, -0.2, 0.3, -2.0, -1.0, -1.0, 0.0, 0.0, 0.0,
-])
 
 DECLINE_FEATURES = (
     "bias",
@@ -84,13 +84,12 @@ DECLINE_FEATURES = (
     "missing_from_document",  # idf share of the question's terms that its whole document lacks too (a word missing
     # here that the document uses elsewhere is the mark of a swapped name; one it never uses is less telling)
     "antonym",  # a question term the sentence and its neighbours lack has its opposite there ("win" for "lose")
+    "best_cosine",  # the highest cosine of the question with any sentence searched
+    "quoted_cosine",  # the cosine of the question with the best candidate
+    "quoted_context_cosine",  # ... and with the best candidate read with its neighbours
 )
-# Fitted by scripts/fit_ranking.py on the shared sets that hold questions the source does not answer: questions
-# whose first quote is right against those the source does not answer (answerable ones quoted wrongly left out).
-DECLINE_WEIGHTS = np.array([
-    -0.653, -2.142, 2.269, -0.347, -0.140, -0.086, -0.012, 0.361, -1.578, -0.870, -1.733, -0.224, -2.330, 0.317,
-    -1.115, 0.289, 1.353, -2.355, -0.688, 0.107, 0.808, -1.360,
-])
+# The shipped models by name ("words", "meaning"), checked against the feature names above when loaded.
+MODELS = read_models(MODELS_FILE, FEATURES, DECLINE_FEATURES)
 PAIR_CHARS = 350  # two adjacent sentences quoted together stay within this
 _NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
                  "seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|"
@@ -120,6 +119,7 @@ class Candidate:
     features: np.ndarray | None = None
     score: float = 0.0
     next_held: float = 0.0  # what the sentence after it (in the same paragraph) holds of the question
+    cosine: float = 0.0  # how close its meaning is to the question's (0 without embeddings)
 
     @property
     def text(self) -> str:
@@ -246,8 +246,11 @@ def _held(weights: dict[str, float], idf: dict[str, float], terms: set[str], ind
     return held / total if total else 0.0
 
 
-def candidates(hits: list[tuple[Passage, float]], index: Index) -> list[Candidate]:
-    """Every sentence of the retrieved passages, each with the best passage it appears in."""
+def candidates(hits: list[tuple[Passage, float]], index: Index, close: list[tuple[int, int, float]] = (),
+               passage_scores: np.ndarray | None = None) -> list[Candidate]:
+    """Every sentence of the retrieved passages, each with the best passage it appears in; then the sentences
+    closest in meaning (`close`, from Index.nearest) that no retrieved passage holds, each with the passage centred
+    on it, ranked after the retrieved ones."""
     found: dict[tuple[int, int], Candidate] = {}
     for rank, (passage, score) in enumerate(hits):
         doc = index.documents[passage.document]
@@ -255,6 +258,11 @@ def candidates(hits: list[tuple[Passage, float]], index: Index) -> list[Candidat
             key = (passage.document, i)
             if key not in found:
                 found[key] = Candidate(doc, i, passage, score, rank)
+    for document, i, _ in close:
+        if (document, i) not in found:
+            passage = index.passage_around(document, i)
+            score = float(passage_scores[passage.id]) if passage_scores is not None else 0.0
+            found[(document, i)] = Candidate(index.documents[document], i, passage, score, len(hits))
     return list(found.values())
 
 
@@ -270,10 +278,15 @@ def _bigrams(sequence: list[str] | tuple[str, ...]) -> set[tuple[str, str]]:
     return set(zip(sequence, sequence[1:], strict=False))
 
 
-def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str, float], top_passage: float
-              ) -> np.ndarray:
+def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str, float], top_passage: float,
+              meaning: np.ndarray | None = None) -> np.ndarray:
     """Fill each candidate's feature vector (in the order of FEATURES); the vectors are the rows of the matrix
-    returned."""
+    returned. `meaning` is the question's unit vector, when the index has sentence vectors."""
+    context_cosines = [0.0] * len(found)
+    if meaning is not None and found:
+        context_cosines = _cosines(found, index, meaning)
+    closest = max((c.cosine for c in found), default=0.0)
+    closest_context = max(context_cosines, default=0.0)
     question_bigrams = _bigrams(query.sequence)
     question_words = set(query.words)
     # A question word of word characters only stands whole in a sentence exactly when it is one of the sentence's
@@ -294,7 +307,7 @@ def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str,
     asked = {w.lower() for w in re.findall(r"\w+", query.text)}
     query_terms = set(query.terms)
     rows = []
-    for c in found:
+    for c, context in zip(found, context_cosines, strict=True):
         terms = set(c.terms)
         form = traits(c.doc, c.sentence)
         around = neighbours(c.doc, c.sentence)
@@ -321,6 +334,10 @@ def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str,
             form.length,
             1.0 if form.first else 0.0,
             1.0 if form.dependent else 0.0,
+            c.cosine,
+            c.cosine - closest,
+            context,
+            context - closest_context,
         ))
     matrix = np.array(rows, dtype=float).reshape(len(rows), len(FEATURES))
     for c, row in zip(found, matrix, strict=True):
@@ -328,19 +345,38 @@ def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str,
     return matrix
 
 
-def rank(query: Query, hits: list[tuple[Passage, float]], index: Index, documents: list[str] | None
-         ) -> tuple[list[Candidate], dict[str, float]]:
-    """Candidates best first, with the sentence-level idf used to judge them."""
+def _cosines(found: list[Candidate], index: Index, meaning: np.ndarray) -> list[float]:
+    """Set each candidate's cosine with the question; return the cosine of its context (it and its neighbours in
+    the paragraph, their vectors averaged): a sentence's meaning often rests on the one before or after it."""
+    rows, context = [], np.zeros((len(found), index.vectors.shape[1]), np.float32)
+    for k, c in enumerate(found):
+        base = index.sentence_base[c.passage.document]
+        rows.append(base + c.sentence)
+        for j in (c.sentence, *neighbours(c.doc, c.sentence)):
+            context[k] += index.vectors[base + j]
+    for c, cosine in zip(found, (index.vectors[rows] @ meaning).tolist(), strict=True):
+        c.cosine = cosine
+    context /= np.maximum(np.linalg.norm(context, axis=1, keepdims=True), 1e-9)
+    return (context @ meaning).tolist()
+
+
+def rank(query: Query, hits: list[tuple[Passage, float]], index: Index, documents: list[str] | None,
+         model: RankingModel | None = None, close: list[tuple[int, int, float]] = (), meaning: np.ndarray | None = None,
+         passage_scores: np.ndarray | None = None) -> tuple[list[Candidate], dict[str, float]]:
+    """Candidates best first (by the words model unless another is given), with the sentence-level idf used to
+    judge them."""
+    model = model or MODELS["words"]
     idf = scope_idf(query, index, documents)
-    found = candidates(hits, index)
-    features = featurise(query, found, index, idf, hits[0][1] if hits else 0.0)
-    for c, score in zip(found, (features @ RANKER_WEIGHTS).tolist(), strict=True):
+    found = candidates(hits, index, close, passage_scores)
+    features = featurise(query, found, index, idf, hits[0][1] if hits else 0.0, meaning)
+    for c, score in zip(found, (features @ model.ranker_weights).tolist(), strict=True):
         c.score = score
     found.sort(key=lambda c: (-c.score, c.passage.id, c.sentence))
     return found, idf
 
 
-def decline_features(query: Query, ranked: list[Candidate], index: Index, idf: dict[str, float]) -> np.ndarray:
+def decline_features(query: Query, ranked: list[Candidate], index: Index, idf: dict[str, float],
+                     best_cosine: float = 0.0) -> np.ndarray:
     """Features of the best candidate that tell an answer from a near miss (in the order of DECLINE_FEATURES)."""
     best = ranked[0]
     doc, i = best.doc, best.sentence
@@ -393,6 +429,9 @@ def decline_features(query: Query, ranked: list[Candidate], index: Index, idf: d
         (len(names - sentence_names) / len(names)) if names else 0.0,
         sum(query.own[t] * own_idf[t] for t in lacking if not _holds(document_terms, t, index)) / total,
         1.0 if any(ANTONYMS.get(t, frozenset()) & span_terms for t in lacking) else 0.0,
+        best_cosine,
+        best.cosine,
+        best.features[FEATURES.index("context_cosine")],
     ])
 
 
@@ -400,6 +439,6 @@ def _quantities(text: str, pattern: re.Pattern = _QUANTITY) -> set[str]:
     return {n.lower().replace(",", "") for n in pattern.findall(text)}
 
 
-def answer_probability(features: np.ndarray) -> float:
+def answer_probability(features: np.ndarray, model: RankingModel) -> float:
     """How likely the first quote answers the question (a logistic model over DECLINE_FEATURES)."""
-    return 1.0 / (1.0 + math.exp(-float(DECLINE_WEIGHTS @ features)))
+    return 1.0 / (1.0 + math.exp(-float(model.decline_weights @ features)))

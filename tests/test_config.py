@@ -16,7 +16,9 @@ def test_defaults_apply_when_the_environment_is_empty():
     assert settings.qa_max_document_bytes == 5 * 1024 * 1024
     assert settings.qa_max_question_chars == 1000
     assert settings.qa_max_body_bytes == 64 * 1024
-    assert settings.qa_min_confidence == AnswerSettings().min_confidence == 0.17
+    # No threshold of its own: the one each ranking model was fitted for applies.
+    assert settings.min_confidence is None is AnswerSettings().min_confidence
+    assert settings.qa_semantic is True
     assert settings.qa_reload_seconds == 2.0
     assert settings.qa_log_level == "INFO"
     assert settings.qa_queue_limit == 64
@@ -35,7 +37,7 @@ def test_environment_values_are_converted_to_the_setting_type():
 
     assert str(settings.corpus_path) == "/srv/articles"
     assert settings.qa_max_question_chars == 200
-    assert settings.qa_min_confidence == 0.35
+    assert settings.min_confidence == 0.35
     assert settings.qa_reload_seconds == 0.0
     assert settings.qa_log_level == "WARNING"
     assert settings.qa_log_questions is True

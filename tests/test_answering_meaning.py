@@ -1,0 +1,93 @@
+"""Answers with the semantic stage on: a reader's own words reach the sentence that means them, while questions
+the source does not answer, look-alikes included, are still declined."""
+
+from __future__ import annotations
+
+import pytest
+from test_answering import GARDENING, LAMOTRIGINE
+
+from qa_service.answering import answer
+from qa_service.documents import parse_document
+from qa_service.index import Index, analyse, with_embeddings
+from qa_service.meaning import load_encoder
+from qa_service.questions import build_query
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return load_encoder(1)
+
+
+def build(encoder, **texts: str) -> Index:
+    analysed = [analyse(parse_document(doc_id, text)) for doc_id, text in texts.items()]
+    return Index.build(with_embeddings(analysed, encoder))
+
+
+@pytest.fixture(scope="module")
+def index(encoder) -> Index:
+    return build(encoder, lamotrigine=LAMOTRIGINE, tomatoes=GARDENING)
+
+
+def first_quote(index, encoder, question, history=None):
+    result = answer(index, question, history, encoder=encoder)
+    assert result.found, f"declined: {question!r} (confidence {result.confidence:.2f})"
+    return result.quotes[0].text
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("Will it make me feel sick to my stomach?", "headache, nausea and dizziness"),
+    ("Is it dangerous for my unborn baby?", "first trimester of pregnancy"),
+    ("Does the pill interfere with it?", "hormonal contraceptives"),
+    ("How often do I give my plants a drink?", "Water them deeply"),
+])
+def test_a_question_in_everyday_words_finds_the_sentence_that_means_it(index, encoder, question, expected):
+    assert expected in first_quote(index, encoder, question)
+
+
+def test_the_semantic_stage_finds_what_words_alone_miss(index, encoder):
+    question = "Will it make me feel sick to my stomach?"
+    words_alone = answer(index, question)
+    assert not (words_alone.found and "nausea" in words_alone.quotes[0].text)
+    assert "nausea" in first_quote(index, encoder, question)
+
+
+def test_the_index_without_this_models_embeddings_is_answered_by_words_alone(encoder):
+    plain = Index.build([analyse(parse_document("lamotrigine", LAMOTRIGINE))])
+    assert plain.vectors is None
+    result = answer(plain, "What are the common side effects of lamotrigine?", encoder=encoder)
+    assert "headache, nausea and dizziness" in result.quotes[0].text
+
+
+@pytest.mark.parametrize("question", [
+    "What is the capital of France?",
+    "Who won the 2018 World Cup final?",
+    "How long should I boil spaghetti?",
+    "qwxz plorb vhenk",
+])
+def test_questions_the_source_does_not_answer_are_still_declined(index, encoder, question):
+    assert not answer(index, question, encoder=encoder).found
+
+
+@pytest.mark.parametrize(("asked", "look_alike"), [
+    ("Who developed lamotrigine at the Wellcome laboratories?",
+     "Who developed lamotrigine at the Pfizer laboratories?"),
+    ("Do women taking hormonal contraceptives need a higher dose?",
+     "Do women taking hormonal contraceptives not need a higher dose?"),
+    ("What lowers the level of lamotrigine in the blood?", "What raises the level of lamotrigine in the blood?"),
+])
+def test_a_look_alike_question_is_less_confident_than_the_one_the_text_answers(index, encoder, asked, look_alike):
+    assert answer(index, asked, encoder=encoder).found
+    assert answer(index, look_alike, encoder=encoder).confidence < answer(index, asked, encoder=encoder).confidence
+
+
+def test_a_follow_up_reads_the_meaning_of_the_question_before_it(index, encoder):
+    history = ["How is lamotrigine dosed at the start?"]
+    assert "raised" in first_quote(index, encoder, "And how quickly does that change?", history)
+
+
+def test_a_real_word_the_corpus_lacks_is_not_corrected_into_a_corpus_word(index):
+    # The corpus says "most" and "rare"; "cost" and "care" are words of their own, not misspellings of those.
+    assert build_query("What does lamotrigine cost?", index).corrections == {}
+    assert build_query("Who takes care of the plants?", index).corrections == {}
+    assert build_query("lamotrigene comon side efects", index).corrections == {
+        "lamotrigene": "lamotrigine", "comon": "common", "efects": "effects"}

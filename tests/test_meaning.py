@@ -1,0 +1,51 @@
+"""The sentence-embedding model: the shipped export computes what the original model computes, and its cosines
+say what a reader means."""
+
+import numpy as np
+import pytest
+from minilm_reference import ReferenceMiniLM
+
+from qa_service.meaning import WIDTH, SentenceEncoder, model_files
+
+SENTENCES = [
+    "Does it make you tired?",
+    "Common side effects include fatigue, dizziness and drowsiness.",
+    "The medicine has not been approved for this use by the regulator.",
+    "Prune the tomato plants in early spring, before the first flowers open.",
+]
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return SentenceEncoder(model_files(), threads=1)
+
+
+def test_the_shipped_export_matches_the_original_weights_run_in_numpy(encoder):
+    reference = ReferenceMiniLM()
+    shipped = encoder.encode(SENTENCES)
+    for text, vector in zip(SENTENCES, shipped, strict=True):
+        assert float(vector @ reference.encode_one(text)) > 0.995, text
+
+
+def test_vectors_have_unit_length_whatever_the_batch_order(encoder):
+    together = encoder.encode(SENTENCES)
+    alone = np.vstack([encoder.encode([s]) for s in SENTENCES])
+    assert together.shape == (len(SENTENCES), WIDTH)
+    assert np.allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
+    assert np.allclose(together, alone, atol=1e-4)
+
+
+def test_a_lay_question_is_closer_to_the_sentence_it_means_than_to_others(encoder):
+    question, fatigue, approval, garden = encoder.encode(SENTENCES)
+    assert question @ fatigue > question @ approval
+    assert question @ fatigue > question @ garden
+
+
+def test_nothing_to_encode_gives_no_rows(encoder):
+    assert encoder.encode([]).shape == (0, WIDTH)
+
+
+def test_the_model_names_itself_by_its_bytes():
+    files = model_files()
+    assert files.identity.startswith("all-MiniLM-L6-v2-int8/")
+    assert files.identity == model_files().identity
