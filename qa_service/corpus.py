@@ -10,9 +10,7 @@ from dataclasses import dataclass
 
 from .index import AnalysedDocument, Index, analyse
 from .snapshots import IndexSnapshots
-from .store import FolderStore, PostgresStore, SkippedFile, StoreUnavailable
-
-CorpusStore = FolderStore | PostgresStore
+from .store import DocumentStore, SkippedFile, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +55,7 @@ class LiveCorpus:
     `reload_seconds`; the request that notices rebuilds, while other requests are answered from the old corpus.
     """
 
-    def __init__(self, store: CorpusStore, reload_seconds: float, snapshots: IndexSnapshots | None = None):
+    def __init__(self, store: DocumentStore, reload_seconds: float, snapshots: IndexSnapshots | None = None):
         self.store = store
         self.reload_seconds = reload_seconds
         self.snapshots = snapshots

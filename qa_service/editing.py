@@ -11,7 +11,8 @@ from werkzeug.routing import PathConverter
 
 from .documents import ID_RULE, DocumentRejected, is_valid_id
 from .errors import ApiError
-from .store import EXTENSIONS, Precondition, PreconditionFailed, StoreUnavailable, UnknownDocument
+from .store import Precondition, PreconditionFailed, StoreUnavailable, UnknownDocument
+from .store.base import EXTENSIONS
 
 bp = Blueprint("editing", __name__)
 
