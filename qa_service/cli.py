@@ -8,7 +8,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from .documents import DocumentRejected, format_of
+from . import formats
+from .documents import DocumentRejected
 from .store import UnknownDocument
 
 corpus = AppGroup("corpus", help="List, add, remove and check the documents of the store the service reads "
@@ -29,17 +30,17 @@ def list_documents() -> None:
                                                                 if skipped else ""), err=True)
 
 
-@corpus.command("add")
+@corpus.command("add", help=f"Add FILE ({formats.file_kinds()}) to the corpus, or replace the document with "
+                "the same id.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--id", "doc_id", help="The document's id (default: the file name without its extension).")
 @click.option("--title", help="The document's title (default: taken from the document).")
 def add_document(file: Path, doc_id: str | None, title: str | None) -> None:
-    """Add FILE (.txt, .md or .html) to the corpus, or replace the document with the same id."""
-    fmt = format_of(file)
+    fmt = formats.of_file(file)
     if fmt is None:
-        raise click.ClickException(f"{file.name}: not a .txt, .md or .html file")
+        raise click.ClickException(f"{file.name}: not a {formats.file_kinds()} file")
     try:
-        written = store().put(doc_id or file.stem, file.read_bytes(), fmt, title)
+        written = store().put(doc_id or file.stem, file.read_bytes(), fmt.name, title)
     except DocumentRejected as error:
         raise click.ClickException(str(error)) from None
     document = written.document

@@ -9,10 +9,10 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from werkzeug.datastructures import ETags
 from werkzeug.routing import PathConverter
 
+from . import formats
 from .documents import ID_RULE, DocumentRejected, is_valid_id
 from .errors import ApiError
 from .store import Precondition, PreconditionFailed, StoreUnavailable, UnknownDocument
-from .store.base import EXTENSIONS
 
 bp = Blueprint("editing", __name__)
 
@@ -27,7 +27,6 @@ class AnyTextConverter(PathConverter):
 # Registered before the routes below are added, which use it.
 bp.record_once(lambda state: state.app.url_map.converters.setdefault("any_text", AnyTextConverter))
 
-MEDIA_TYPES = {"text/plain": "text", "text/markdown": "markdown", "text/html": "html"}
 JSON_ALLOWANCE = 64 * 1024  # room for the JSON quoting around a document's text
 REJECTION_STATUS = {"bad_id": 400, "format": 400, "too_large": 413}  # any other reason: 422
 REALM = 'Bearer realm="qa-service admin"'
@@ -68,12 +67,13 @@ def precondition() -> Precondition:
 
 
 def read_document_body(limit: int) -> tuple[bytes, str, str | None]:
-    """(source bytes, format, title) from a text/plain, text/markdown or text/html body, or a JSON one."""
-    media_type = request.mimetype
-    is_json = media_type == "application/json"
-    if media_type not in MEDIA_TYPES and not is_json:
-        raise ApiError(415, "unsupported_media_type", "Send the document as text/plain, text/markdown or text/html, "
-                       "or as JSON {\"text\": ..., \"format\": \"text\"|\"markdown\"|\"html\", \"title\": ...}.")
+    """(source bytes, format, title) from a body of one of the formats' media types, or a JSON one."""
+    body_format = formats.of_media_type(request.mimetype)
+    is_json = request.mimetype == "application/json"
+    if body_format is None and not is_json:
+        raise ApiError(415, "unsupported_media_type", f"Send the document as {formats.one_of(formats.media_types())}, "
+                       f"or as JSON {{\"text\": ..., \"format\": {'|'.join(map(json.dumps, formats.NAMES))}, "
+                       "\"title\": ...}.")
     body_limit = 2 * limit + JSON_ALLOWANCE if is_json else limit
     if request.content_length is not None and request.content_length > body_limit:
         raise ApiError(413, "too_large", f"The document is {request.content_length} bytes; the limit is {limit} "
@@ -84,7 +84,7 @@ def read_document_body(limit: int) -> tuple[bytes, str, str | None]:
     if charset not in {"utf-8", "utf8"}:
         raise ApiError(422, "not_utf8", f"Documents must be UTF-8 text, not {charset}.")
     if not is_json:
-        return raw, MEDIA_TYPES[media_type], None
+        return raw, body_format.name, None
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
@@ -92,8 +92,8 @@ def read_document_body(limit: int) -> tuple[bytes, str, str | None]:
     if not isinstance(body, dict) or not isinstance(body.get("text"), str):
         raise ApiError(400, "invalid_request", "The JSON body must be an object with a 'text' string.")
     fmt, title = body.get("format", "text"), body.get("title")
-    if not isinstance(fmt, str) or fmt not in EXTENSIONS:
-        raise ApiError(400, "invalid_format", "'format' must be \"text\", \"markdown\" or \"html\".")
+    if not isinstance(fmt, str) or formats.named(fmt) is None:
+        raise ApiError(400, "invalid_format", f"'format' must be {formats.one_of(map(json.dumps, formats.NAMES))}.")
     if title is not None and not isinstance(title, str):
         raise ApiError(400, "invalid_request", "'title' must be a string.")
     return body["text"].encode("utf-8", "surrogatepass"), fmt, title

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from . import formats
+
 ERROR = {
     "type": "object",
     "required": ["error"],
@@ -78,7 +80,7 @@ DOCUMENT_SUMMARY = {
     "properties": {
         "id": {"type": "string"},
         "title": {"type": "string"},
-        "format": {"type": "string", "enum": ["text", "markdown", "html"]},
+        "format": {"type": "string", "enum": list(formats.NAMES)},
         "size": {"type": "integer"},
         "sentences": {"type": "integer"},
         "passages": {"type": "integer"},
@@ -123,8 +125,8 @@ DOCUMENT_UPLOAD = {
     "type": "object",
     "required": ["text"],
     "properties": {
-        "text": {"type": "string", "description": "The source: plain text, Markdown or HTML."},
-        "format": {"type": "string", "enum": ["text", "markdown", "html"], "default": "text"},
+        "text": {"type": "string", "description": "The source, in the format 'format' names."},
+        "format": {"type": "string", "enum": list(formats.NAMES), "default": "text"},
         "title": {"type": ["string", "null"], "description": "Default: taken from the source."},
     },
 }
@@ -234,16 +236,14 @@ def openapi_document() -> dict:
                 "operationId": "putDocument",
                 "summary": "Create or replace a document (admin token needed).",
                 "requestBody": {"required": True, "content": {
-                    "text/plain": {"schema": {"type": "string"}},
-                    "text/markdown": {"schema": {"type": "string"}},
-                    "text/html": {"schema": {"type": "string"}},
+                    **{media_type: {"schema": {"type": "string"}} for media_type in formats.media_types()},
                     "application/json": {"schema": {"$ref": "#/components/schemas/DocumentUpload"}},
                 }},
                 "responses": {
                     "200": _json("DocumentWritten", "Replaced; the ETag is the new version."),
                     "201": _json("DocumentWritten", "Created; the ETag is the version, Location the document."),
                     "413": _error("The document is over QA_MAX_DOCUMENT_BYTES."),
-                    "415": _error("The body is not text/plain, text/markdown, text/html or JSON."),
+                    "415": _error(f"The body is not {formats.one_of([*formats.media_types(), 'JSON'])}."),
                     "422": _error("The document is not UTF-8, or holds no sentence after cleaning."),
                 },
             }), "delete": _merge(_write_operation("delete"), {

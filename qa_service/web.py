@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
+from . import formats
 from .api import MAX_HISTORY, live_corpus
 
 bp = Blueprint("web", __name__)
@@ -38,5 +39,9 @@ def chat():
 
 @bp.get("/admin")
 def admin():
-    return render_template("admin.html",
-                           max_document_bytes=current_app.extensions["qa_settings"].qa_max_document_bytes)
+    return render_template(
+        "admin.html",
+        max_document_bytes=current_app.extensions["qa_settings"].qa_max_document_bytes,
+        file_kinds=formats.file_kinds(),
+        media_types=formats.media_types_by_extension(),
+    )

@@ -20,11 +20,12 @@ const corpusState = document.getElementById("corpus-state");
 const skippedList = document.getElementById("skipped");
 
 const TOKEN_KEY = "qa-admin-token";
-const MEDIA_TYPES = { txt: "text/plain", text: "text/plain", md: "text/markdown", markdown: "text/markdown",
-                      html: "text/html", htm: "text/html" };
 const ID_PATTERN = /^[A-Za-z0-9._-]{1,100}$/;
 const documentsUrl = main.dataset.documentsUrl;
 const maxBytes = Number(main.dataset.maxBytes);
+// The formats the server reads (qa_service/formats.py): the media type to send a file as, by its extension.
+const mediaTypes = JSON.parse(main.dataset.mediaTypes);
+const fileKinds = main.dataset.fileKinds;
 
 let pendingUpload = null;
 
@@ -52,8 +53,8 @@ function documentUrl(id) {
 }
 
 function mediaTypeOf(fileName) {
-  const extension = fileName.includes(".") ? fileName.split(".").pop().toLowerCase() : "";
-  return MEDIA_TYPES[extension] || null;
+  const extension = fileName.includes(".") ? `.${fileName.split(".").pop().toLowerCase()}` : "";
+  return Object.hasOwn(mediaTypes, extension) ? mediaTypes[extension] : null;
 }
 
 // "Annual report (2024).md" -> "Annual-report-2024": an id the server accepts.
@@ -109,7 +110,7 @@ async function explainFailure(response, id) {
 async function upload(file, id, conditions) {
   const mediaType = mediaTypeOf(file.name);
   if (!mediaType) {
-    say(`${file.name} is not a .txt, .md or .html file.`, "error");
+    say(`${file.name} is not a ${fileKinds} file.`, "error");
     return;
   }
   if (file.size > maxBytes) {

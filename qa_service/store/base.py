@@ -1,6 +1,6 @@
 """What every store is: the DocumentStore interface, its errors, and the checks every write makes the same way.
 
-A store keeps each document's source as it was sent (text, Markdown or HTML) and parses it on reading, so a
+A store keeps each document's source as it was sent, in any of the formats (see formats) and parses it on reading, so a
 document reads the same from any store. A title given with a document, rather than taken from its source, is kept
 beside the source (a PostgreSQL column, a file's first line "% <title>", Pandoc's title line).
 """
@@ -11,9 +11,9 @@ import abc
 import re
 from dataclasses import dataclass
 
+from .. import formats
 from ..documents import ID_RULE, Document, DocumentRejected, is_valid_id, parse_document
 
-EXTENSIONS = {"text": ".txt", "markdown": ".md", "html": ".html"}
 TITLE_LINE = b"% "
 _WORD = re.compile(r"\w")
 
@@ -152,8 +152,9 @@ def check_document(doc_id: str, raw: bytes, fmt: str, title: str | None, max_byt
     if len(raw) > max_bytes:
         raise DocumentRejected(f"{source or doc_id}: {len(raw)} bytes is over the limit of {max_bytes} bytes",
                                "too_large")
-    if fmt not in EXTENSIONS:
-        raise DocumentRejected(f"{source or doc_id}: unknown format {fmt!r}; use text, markdown or html", "format")
+    if formats.named(fmt) is None:
+        raise DocumentRejected(f"{source or doc_id}: unknown format {fmt!r}; use {formats.one_of(formats.NAMES)}",
+                               "format")
     document = parse_document(doc_id, raw, fmt, title, source=source)
     if not _WORD.search(document.text):
         raise DocumentRejected(f"{source or doc_id}: no sentence with a word in it is left after cleaning", "no_text")

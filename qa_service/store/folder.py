@@ -11,9 +11,9 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..documents import Document, DocumentRejected, format_of, is_valid_id, parse_document
+from .. import formats
+from ..documents import Document, DocumentRejected, is_valid_id, parse_document
 from .base import (
-    EXTENSIONS,
     TITLE_LINE,
     UNCONDITIONAL,
     DocumentStore,
@@ -57,7 +57,7 @@ class FolderStore(DocumentStore):
             return []
         return sorted(
             (entry for entry in self.folder.iterdir()
-             if entry.is_file() and not entry.name.startswith(".") and format_of(entry) is not None),
+             if entry.is_file() and not entry.name.startswith(".") and formats.of_file(entry) is not None),
             key=lambda p: p.name,
         )
 
@@ -123,15 +123,15 @@ class FolderStore(DocumentStore):
 
     def read(self, path: Path) -> Document:
         """One corpus file as a document; raises DocumentRejected (too large, not UTF-8, no text, ...)."""
-        fmt = format_of(path)
+        fmt = formats.of_file(path)
         if fmt is None:
-            raise DocumentRejected(f"{path.name}: not a .txt, .md or .html file", "format")
+            raise DocumentRejected(f"{path.name}: not a {formats.file_kinds()} file", "format")
         size = path.stat().st_size
         if size > self.max_document_bytes:
             raise DocumentRejected(f"{path.name}: {size} bytes is over the limit of {self.max_document_bytes} "
                                    "bytes", "too_large")
         title, body = split_title_line(path.read_bytes())
-        return parse_document(path.stem, body, fmt, title, source=path.name)
+        return parse_document(path.stem, body, fmt.name, title, source=path.name)
 
     def document_files(self, doc_id: str) -> list[Path]:
         """The files that hold (or would hold) this id, in the order load() considers them."""
@@ -157,7 +157,7 @@ class FolderStore(DocumentStore):
             previous = self.current(doc_id)
             precondition.check(doc_id, previous)
             self._remove_temporary_files()
-            target = self.folder / f"{doc_id}{EXTENSIONS[fmt]}"
+            target = self.folder / f"{doc_id}{formats.named(fmt).extensions[0]}"
             self._write_file(target, stored)
             # Only now that the new file is in place: a crash before this line leaves the old one whole.
             for other in self.document_files(doc_id):
@@ -245,4 +245,4 @@ class FolderStore(DocumentStore):
         for path in self.files():
             if path.stem in served:
                 served.discard(path.stem)
-                yield path.stem, path.read_bytes(), format_of(path)
+                yield path.stem, path.read_bytes(), formats.of_file(path).name
