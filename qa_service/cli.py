@@ -5,19 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from . import formats
 from .documents import DocumentRejected
+from .state import store
 from .store import UnknownDocument
 
 corpus = AppGroup("corpus", help="List, add, remove and check the documents of the store the service reads "
                   "(the QA_CORPUS folder, or PostgreSQL when DATABASE_URL is set).")
-
-
-def store():
-    return current_app.extensions["qa_store"]
 
 
 @corpus.command("list")

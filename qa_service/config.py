@@ -10,6 +10,10 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIN_ADMIN_TOKEN_CHARS = 16
+# Fixed limits of a question request (POST /api/ask), not settings: the chat page and the OpenAPI document read
+# them from here too.
+MAX_HISTORY = 20  # earlier questions a follow-up may carry
+MAX_DOCUMENT_FILTER = 1000  # document ids a question may be restricted to
 
 
 class ConfigError(ValueError):

@@ -12,6 +12,7 @@ from werkzeug.routing import PathConverter
 from . import formats
 from .documents import ID_RULE, DocumentRejected, is_valid_id
 from .errors import ApiError
+from .state import live_corpus, settings, store
 from .store import Precondition, PreconditionFailed, StoreUnavailable, UnknownDocument
 
 bp = Blueprint("editing", __name__)
@@ -34,7 +35,7 @@ REALM = 'Bearer realm="qa-service admin"'
 
 def require_admin_token() -> None:
     """Let the request through only with "Authorization: Bearer <QA_ADMIN_TOKEN>"."""
-    expected = current_app.extensions["qa_settings"].qa_admin_token
+    expected = settings().qa_admin_token
     if not expected:
         raise ApiError(403, "writing_disabled", "Writing documents over HTTP is turned off on this server. To turn it "
                        "on, set the QA_ADMIN_TOKEN environment variable to a secret of at least 16 characters and "
@@ -125,10 +126,9 @@ def unavailable(error: StoreUnavailable) -> ApiError:
 def put_document(doc_id: str):
     require_admin_token()
     checked_id(doc_id)
-    settings = current_app.extensions["qa_settings"]
-    raw, fmt, title = read_document_body(settings.qa_max_document_bytes)
+    raw, fmt, title = read_document_body(settings().qa_max_document_bytes)
     try:
-        written = current_app.extensions["qa_store"].put(doc_id, raw, fmt, title, precondition())
+        written = store().put(doc_id, raw, fmt, title, precondition())
     except DocumentRejected as error:
         raise rejected(error) from None
     except PreconditionFailed as error:
@@ -136,7 +136,7 @@ def put_document(doc_id: str):
     except StoreUnavailable as error:
         raise unavailable(error) from None
     # This worker serves the new corpus before acknowledging; the others see the store's marker move.
-    corpus = current_app.extensions["qa_corpus"].refresh()
+    corpus = live_corpus().refresh()
     document = written.document
     response = jsonify({
         "id": document.id,
@@ -160,13 +160,13 @@ def delete_document(doc_id: str):
     require_admin_token()
     checked_id(doc_id)
     try:
-        current_app.extensions["qa_store"].delete(doc_id, precondition())
+        store().delete(doc_id, precondition())
     except UnknownDocument:
         raise ApiError(404, "unknown_document", f"No document with the id {doc_id!r}.") from None
     except PreconditionFailed as error:
         raise conflict(error) from None
     except StoreUnavailable as error:
         raise unavailable(error) from None
-    current_app.extensions["qa_corpus"].refresh()
+    live_corpus().refresh()
     return "", 204
 

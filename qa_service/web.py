@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 
 from . import formats
-from .api import MAX_HISTORY, live_corpus
+from .config import MAX_HISTORY
+from .state import live_corpus, settings
 
 bp = Blueprint("web", __name__)
 
@@ -32,7 +33,7 @@ def chat():
         titles=[d.title for d in documents[:MAX_LISTED_TITLES]],
         unlisted_count=max(0, len(documents) - MAX_LISTED_TITLES),
         suggestions=suggestions,
-        max_question_chars=current_app.extensions["qa_settings"].qa_max_question_chars,
+        max_question_chars=settings().qa_max_question_chars,
         max_history=MAX_HISTORY,
     )
 
@@ -41,7 +42,7 @@ def chat():
 def admin():
     return render_template(
         "admin.html",
-        max_document_bytes=current_app.extensions["qa_settings"].qa_max_document_bytes,
+        max_document_bytes=settings().qa_max_document_bytes,
         file_kinds=formats.file_kinds(),
         media_types=formats.media_types_by_extension(),
     )
