@@ -9,8 +9,14 @@ from pathlib import Path
 
 from . import formats
 
-ID_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
-ID_RULE = "a document id is 1 to 100 letters, digits, '.', '_' or '-', and not '.' or '..'"
+# The id rule, stated once: the stores, PostgreSQL's check on the id column, the OpenAPI document and the editor page
+# all use this pattern. The hyphen is escaped so that the pattern means the same to Python, PostgreSQL, JSON Schema
+# and a browser's pattern attribute (which reads it in the "v" mode, where a bare "-" in a class is an error).
+ID_MAX_CHARS = 100
+ID_CHARACTERS = r"A-Za-z0-9._\-"
+ID_PATTERN = re.compile(rf"^[{ID_CHARACTERS}]{{1,{ID_MAX_CHARS}}}$")
+RESERVED_IDS = (".", "..")
+ID_RULE = f"a document id is 1 to {ID_MAX_CHARS} letters, digits, '.', '_' or '-', and not '.' or '..'"
 
 
 class DocumentRejected(ValueError):
@@ -40,7 +46,7 @@ class Document:
 
 
 def is_valid_id(doc_id: str) -> bool:
-    return bool(ID_PATTERN.match(doc_id)) and doc_id not in {".", ".."}
+    return bool(ID_PATTERN.match(doc_id)) and doc_id not in RESERVED_IDS
 
 
 def read_document(path: Path, max_bytes: int) -> Document:

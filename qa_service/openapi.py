@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import formats
+from .documents import ID_PATTERN, ID_RULE
 
 ERROR = {
     "type": "object",
@@ -178,8 +179,8 @@ def _write_operation(method: str) -> dict:
         "security": [{"adminToken": []}],
         "parameters": [
             {"name": "doc_id", "in": "path", "required": True,
-             "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,100}$"},
-             "description": "1 to 100 letters, digits, '.', '_' or '-', and not '.' or '..'."},
+             "schema": {"type": "string", "pattern": ID_PATTERN.pattern},
+             "description": f"{ID_RULE.capitalize()}."},
             {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
              "description": "Write only if the document's version (its ETag) is this one; '*': if it exists."},
         ] + ([{"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"},

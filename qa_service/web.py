@@ -6,6 +6,7 @@ from flask import Blueprint, render_template
 
 from . import formats
 from .config import MAX_HISTORY
+from .documents import ID_CHARACTERS, ID_MAX_CHARS, ID_PATTERN
 from .state import live_corpus, settings
 
 bp = Blueprint("web", __name__)
@@ -45,4 +46,7 @@ def admin():
         max_document_bytes=settings().qa_max_document_bytes,
         file_kinds=formats.file_kinds(),
         media_types=formats.media_types_by_extension(),
+        id_pattern=ID_PATTERN.pattern,
+        id_characters=ID_CHARACTERS,
+        id_max_chars=ID_MAX_CHARS,
     )

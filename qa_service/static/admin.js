@@ -20,12 +20,15 @@ const corpusState = document.getElementById("corpus-state");
 const skippedList = document.getElementById("skipped");
 
 const TOKEN_KEY = "qa-admin-token";
-const ID_PATTERN = /^[A-Za-z0-9._-]{1,100}$/;
 const documentsUrl = main.dataset.documentsUrl;
 const maxBytes = Number(main.dataset.maxBytes);
 // The formats the server reads (qa_service/formats.py): the media type to send a file as, by its extension.
 const mediaTypes = JSON.parse(main.dataset.mediaTypes);
 const fileKinds = main.dataset.fileKinds;
+// The id rule (qa_service/documents.py): the id field's pattern and length, and the characters an id may hold.
+const idPattern = new RegExp(uploadId.pattern, "u");
+const idMaxChars = uploadId.maxLength;
+const notIdCharacters = new RegExp(`[^${main.dataset.idCharacters}]+`, "gu");
 
 let pendingUpload = null;
 
@@ -60,7 +63,7 @@ function mediaTypeOf(fileName) {
 // "Annual report (2024).md" -> "Annual-report-2024": an id the server accepts.
 function idFromFileName(fileName) {
   const stem = fileName.replace(/\.[^.]*$/, "");
-  return stem.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[-.]+|[-.]+$/g, "").slice(0, 100);
+  return stem.replace(notIdCharacters, "-").replace(/^[-.]+|[-.]+$/g, "").slice(0, idMaxChars);
 }
 
 function formatSize(bytes) {
@@ -227,8 +230,8 @@ uploadForm.addEventListener("submit", (event) => {
   const file = uploadFile.files[0];
   if (!file) return;
   const id = uploadId.value.trim() || idFromFileName(file.name);
-  if (!ID_PATTERN.test(id)) {
-    say("The id may hold only letters, digits, “.”, “_” and “-” (at most 100).", "error");
+  if (!idPattern.test(id)) {
+    say(`The id may hold only letters, digits, “.”, “_” and “-” (at most ${idMaxChars}).`, "error");
     uploadId.focus();
     return;
   }

@@ -7,12 +7,12 @@ import logging
 import os
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import psycopg
 
 from .. import formats
-from ..documents import Document, DocumentRejected, parse_document
+from ..documents import ID_PATTERN, RESERVED_IDS, Document, DocumentRejected, parse_document
 from .base import (
     UNCONDITIONAL,
     DocumentStore,
@@ -30,12 +30,18 @@ from .folder import FolderStore
 
 log = logging.getLogger(__name__)
 
+
+def sql_literals(values: Iterable[str]) -> str:
+    """Constants of the code (the id pattern, format names) as SQL string literals, for the schema's checks."""
+    return ", ".join("'" + value.replace("'", "''") + "'" for value in values)
+
+
 # CREATE TABLE IF NOT EXISTS leaves a table made earlier as it is: a database set up before a format was added to
 # formats.FORMATS needs its format check replaced by hand (ALTER TABLE qa_documents DROP CONSTRAINT ..., ADD CHECK ...).
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS qa_documents (
-    id text PRIMARY KEY CHECK (id ~ '^[A-Za-z0-9._-]{{1,100}}$' AND id NOT IN ('.', '..')),
-    format text NOT NULL CHECK (format IN ({", ".join(f"'{name}'" for name in formats.NAMES)})),
+    id text PRIMARY KEY CHECK (id ~ {sql_literals([ID_PATTERN.pattern])} AND id NOT IN ({sql_literals(RESERVED_IDS)})),
+    format text NOT NULL CHECK (format IN ({sql_literals(formats.NAMES)})),
     title text,
     source text NOT NULL,
     version text NOT NULL,
