@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from . import formats
+from .answering import MAX_QUOTES
+from .config import MAX_DOCUMENT_FILTER, MAX_HISTORY, Settings
 from .documents import ID_PATTERN, ID_RULE
+
+# The limits a server has with no setting changed; the document describes those.
+DEFAULTS = Settings()
 
 ERROR = {
     "type": "object",
@@ -49,12 +54,13 @@ ASK_REQUEST = {
     "type": "object",
     "required": ["question"],
     "properties": {
-        "question": {"type": "string", "minLength": 1, "maxLength": 1000},
-        "documents": {"type": ["array", "null"], "items": {"type": "string"},
+        "question": {"type": "string", "minLength": 1, "maxLength": DEFAULTS.qa_max_question_chars},
+        "documents": {"type": ["array", "null"], "items": {"type": "string"}, "maxItems": MAX_DOCUMENT_FILTER,
                       "description": "Only search these document ids."},
-        "history": {"type": ["array", "null"], "maxItems": 20,
+        "history": {"type": ["array", "null"], "maxItems": MAX_HISTORY,
                     "items": {"type": "object", "required": ["question"],
-                              "properties": {"question": {"type": "string", "maxLength": 1000}}},
+                              "properties": {"question": {"type": "string",
+                                                          "maxLength": DEFAULTS.qa_max_question_chars}}},
                     "description": "Earlier questions of the conversation, oldest first."},
     },
 }
@@ -66,7 +72,7 @@ ASK_RESPONSE = {
         "question": {"type": "string"},
         "found": {"type": "boolean"},
         "message": {"type": "string"},
-        "quotes": {"type": "array", "items": QUOTE, "maxItems": 3},
+        "quotes": {"type": "array", "items": QUOTE, "maxItems": MAX_QUOTES},
         "confidence": {"type": "number", "minimum": 0, "maximum": 1,
                        "description": "How likely the first quote answers; under the threshold, no quote."},
         "corrections": {"type": "object", "additionalProperties": {"type": "string"}},

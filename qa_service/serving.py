@@ -20,10 +20,10 @@ from .errors import error_body
 from .security import SECURITY_HEADERS
 
 # The main loop reads a request's headers, and a body of known length up to this size, before it takes a thread:
-# that covers every question (QA_MAX_BODY_BYTES is 64 KiB by default), so a stalled question never holds a thread.
+# that covers every question within the default QA_MAX_BODY_BYTES, so a stalled question never holds a thread.
 # A larger or chunked body is read by the thread, within the same time limit. At most this much is held per
 # connection (1000 connections by default).
-DOOR_BUFFER_BYTES = 64 * 1024
+DOOR_BUFFER_BYTES = Settings.qa_max_body_bytes
 # Connections accepted each time the listening socket is readable. gunicorn's gthread accepts one per loop turn,
 # so a burst waits in the backlog for many turns; a batch answers it at once, and the loop still hands finished
 # requests back between batches. The backlog stays gunicorn's 2048: connections spend little time there now, and a
