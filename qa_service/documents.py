@@ -46,7 +46,9 @@ class Document:
 
 
 def is_valid_id(doc_id: str) -> bool:
-    return bool(ID_PATTERN.match(doc_id)) and doc_id not in RESERVED_IDS
+    # fullmatch: with match, Python's "$" also matches before a final line break, which PostgreSQL's and JSON
+    # Schema's do not ("lithium\n" would pass here and become the file "lithium\n.txt").
+    return bool(ID_PATTERN.fullmatch(doc_id)) and doc_id not in RESERVED_IDS
 
 
 def read_document(path: Path, max_bytes: int) -> Document:
