@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from flask import Flask
 
-from . import limits, logs, security
+from . import logs, security, throttling
 from .config import PROJECT_ROOT, Settings
 from .corpus import LiveCorpus
 from .errors import register_error_handlers
@@ -29,15 +29,15 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     snapshots = IndexSnapshots(settings.index_cache_path) if settings.index_cache_path else None
     app.extensions["qa_corpus"] = LiveCorpus(store, settings.qa_reload_seconds, snapshots)
 
-    from . import api, cli, editing, web
+    from . import api, cli, web, writes
 
     app.register_blueprint(api.bp)
-    app.register_blueprint(editing.bp)
+    app.register_blueprint(writes.bp)
     app.register_blueprint(web.bp)
     app.cli.add_command(cli.corpus)
     register_error_handlers(app)
     # Logging first: its clock then also times requests that the rate limit turns away.
     logs.init_app(app)
-    limits.init_app(app, settings)
+    throttling.init_app(app, settings)
     security.init_app(app)
     return app

@@ -47,7 +47,7 @@ class Settings:
     # Where the built index is saved, so that a restart with an unchanged corpus loads it instead of analysing
     # every document again: a folder, "off" to never save one, or empty for <QA_CORPUS>/.index-cache.
     qa_index_cache: str = ""
-    # Read by the gunicorn worker of the Procfile (qa_service.serving), not by the app. Requests waiting for a thread
+    # Read by the gunicorn worker of the Procfile (qa_service.worker), not by the app. Requests waiting for a thread
     # in one worker: a request arriving beyond that many is answered 503 at once instead of queueing.
     qa_queue_limit: int = 64
     # A request (its headers, and its body) must have arrived this many seconds after the connection opened, or

@@ -161,7 +161,7 @@ def _rate_limited(description: str) -> dict:
         "schema": {"type": "integer", "minimum": 1}}}}
 
 
-# What the Procfile's gunicorn worker (qa_service.serving) answers itself, for any operation, before the app runs.
+# What the Procfile's gunicorn worker (qa_service.worker) answers itself, for any operation, before the app runs.
 WORKER_RESPONSES = {
     "408": _error("The request did not arrive within QA_READ_TIMEOUT_SECONDS (code 'request_timeout')."),
     "503": _rate_limited("The server is overloaded: more than QA_QUEUE_LIMIT requests wait for a thread in this "

@@ -1,4 +1,4 @@
-"""Limits: bodies over their size limit refused however they are sent, and per-client rate limits."""
+"""Throttling: bodies over their size limit refused however they are sent, and per-client rate limits."""
 
 from __future__ import annotations
 

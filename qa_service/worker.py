@@ -1,4 +1,4 @@
-"""Serving: the Procfile's gunicorn worker: reads requests in its main loop, sheds with 503, times out with 408."""
+"""The Procfile's gunicorn worker class: reads requests in its main loop, sheds with 503, times out with 408."""
 
 from __future__ import annotations
 
@@ -143,7 +143,7 @@ class SheddingWorker(ThreadWorker):
         super().check_config(cfg, log)
         # The main loop reads plain HTTP/1.x; TLS ends at the platform's router or proxy.
         if cfg.is_ssl or cfg.http2_cleartext != "off":
-            raise RuntimeError("qa_service.serving.SheddingWorker serves HTTP/1.x without TLS: "
+            raise RuntimeError("qa_service.worker.SheddingWorker serves HTTP/1.x without TLS: "
                                "remove the certificate and http2_cleartext settings, or use --worker-class gthread")
 
     def accept(self, listener) -> None:

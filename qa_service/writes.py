@@ -15,7 +15,7 @@ from .errors import ApiError
 from .state import live_corpus, settings, store
 from .store import Precondition, PreconditionFailed, StoreUnavailable, UnknownDocument
 
-bp = Blueprint("editing", __name__)
+bp = Blueprint("writes", __name__)
 
 
 class AnyTextConverter(PathConverter):
