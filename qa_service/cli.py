@@ -1,13 +1,14 @@
-"""The `corpus` command group (`flask --app qa_service corpus ...`): list, add, remove and check documents."""
+"""The command line: the `corpus` group (list, add, remove and check documents) and `main`, the `qa-service`
+command (`python -m qa_service` too), which is Flask's command line for this app with that group in it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
+from flask.cli import AppGroup, FlaskGroup
 
-from . import formats
+from . import create_app, formats
 from .documents import DocumentRejected
 from .state import store
 from .store import UnknownDocument
@@ -66,3 +67,7 @@ def check_documents() -> None:
     click.echo(f"{len(documents)} documents served, {len(skipped)} skipped", err=True)
     if skipped:
         raise SystemExit(1)
+
+
+def main(prog_name: str = "qa-service") -> None:
+    FlaskGroup(create_app=create_app, help="The quoting question-answering service.")(prog_name=prog_name)
