@@ -19,7 +19,6 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     """Build the app; `config` overrides environment settings by name (e.g. {"QA_CORPUS": "/tmp/corpus"})."""
     settings = Settings.from_env(config)
     app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"))
-    app.config["JSON_SORT_KEYS"] = False
     app.json.sort_keys = False
     app.config["MAX_CONTENT_LENGTH"] = max(settings.qa_max_body_bytes, settings.qa_max_document_bytes)
     logging.basicConfig(level=settings.qa_log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -121,7 +121,6 @@ class _HTMLText(HTMLParser):
         self.title_parts: list[str] | None = None
         self.title = ""
         self.h1 = ""
-        self.in_h1 = False
 
     def handle_starttag(self, tag, attrs):
         if tag == "title":
@@ -132,8 +131,6 @@ class _HTMLText(HTMLParser):
             return
         if tag in _HTML_BLOCK:
             self.flush()
-        if tag == "h1":
-            self.in_h1 = True
 
     def handle_endtag(self, tag):
         if tag == "title" and self.title_parts is not None:
@@ -147,8 +144,6 @@ class _HTMLText(HTMLParser):
             if tag == "h1" and not self.h1:
                 self.h1 = " ".join("".join(self.current).split())
             self.flush()
-        if tag == "h1":
-            self.in_h1 = False
 
     def handle_data(self, data):
         if self.title_parts is not None:

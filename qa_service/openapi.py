@@ -24,9 +24,6 @@ ERROR = {
     },
 }
 
-SPAN = {"type": "object", "required": ["start", "end"],
-        "properties": {"start": {"type": "integer", "minimum": 0}, "end": {"type": "integer", "minimum": 0}}}
-
 QUOTE = {
     "type": "object",
     "required": ["text", "document", "title", "start", "end", "score", "passage", "context", "highlights"],

@@ -145,17 +145,14 @@ def prepare_write(doc_id: str, raw: bytes, fmt: str, title: str | None, max_byte
     return title, raw, check_document(doc_id, raw, fmt, title, max_bytes)
 
 
-def check_document(doc_id: str, raw: bytes, fmt: str, title: str | None, max_bytes: int,
-                   source: str | None = None) -> Document:
+def check_document(doc_id: str, raw: bytes, fmt: str, title: str | None, max_bytes: int) -> Document:
     """The document a write would store, or DocumentRejected (reason bad_id, too_large, format, encoding, ...)."""
     check_id(doc_id)
     if len(raw) > max_bytes:
-        raise DocumentRejected(f"{source or doc_id}: {len(raw)} bytes is over the limit of {max_bytes} bytes",
-                               "too_large")
+        raise DocumentRejected(f"{doc_id}: {len(raw)} bytes is over the limit of {max_bytes} bytes", "too_large")
     if formats.named(fmt) is None:
-        raise DocumentRejected(f"{source or doc_id}: unknown format {fmt!r}; use {formats.one_of(formats.NAMES)}",
-                               "format")
-    document = parse_document(doc_id, raw, fmt, title, source=source)
+        raise DocumentRejected(f"{doc_id}: unknown format {fmt!r}; use {formats.one_of(formats.NAMES)}", "format")
+    document = parse_document(doc_id, raw, fmt, title)
     if not _WORD.search(document.text):
-        raise DocumentRejected(f"{source or doc_id}: no sentence with a word in it is left after cleaning", "no_text")
+        raise DocumentRejected(f"{doc_id}: no sentence with a word in it is left after cleaning", "no_text")
     return document
