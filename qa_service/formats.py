@@ -191,6 +191,8 @@ FORMATS = (
     Format("html", (".html", ".htm"), ("text/html",), read_html),
 )
 NAMES = tuple(f.name for f in FORMATS)
+# The format of a document sent as JSON without a "format".
+DEFAULT_NAME = "text"
 _BY_NAME = {f.name: f for f in FORMATS}
 _BY_EXTENSION = {extension: f for f in FORMATS for extension in f.extensions}
 _BY_MEDIA_TYPE = {media_type: f for f in FORMATS for media_type in f.media_types}

@@ -130,7 +130,7 @@ DOCUMENT_UPLOAD = {
     "required": ["text"],
     "properties": {
         "text": {"type": "string", "description": "The source, in the format 'format' names."},
-        "format": {"type": "string", "enum": list(formats.NAMES), "default": "text"},
+        "format": {"type": "string", "enum": list(formats.NAMES), "default": formats.DEFAULT_NAME},
         "title": {"type": ["string", "null"], "description": "Default: taken from the source."},
     },
 }

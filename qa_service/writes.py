@@ -10,6 +10,7 @@ from werkzeug.datastructures import ETags
 from werkzeug.routing import PathConverter
 
 from . import formats
+from .config import MIN_ADMIN_TOKEN_CHARS
 from .documents import ID_RULE, DocumentRejected, is_valid_id
 from .errors import ApiError
 from .state import live_corpus, settings, store
@@ -38,8 +39,9 @@ def require_admin_token() -> None:
     expected = settings().qa_admin_token
     if not expected:
         raise ApiError(403, "writing_disabled", "Writing documents over HTTP is turned off on this server. To turn it "
-                       "on, set the QA_ADMIN_TOKEN environment variable to a secret of at least 16 characters and "
-                       "restart; then send it as 'Authorization: Bearer <token>'.")
+                       "on, set the QA_ADMIN_TOKEN environment variable to a secret of at least "
+                       f"{MIN_ADMIN_TOKEN_CHARS} characters and restart; then send it as 'Authorization: Bearer "
+                       "<token>'.")
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not given.strip():
         raise ApiError(401, "unauthorized", "Writing needs the admin token: send 'Authorization: Bearer <token>'.",
@@ -92,7 +94,7 @@ def read_document_body(limit: int) -> tuple[bytes, str, str | None]:
         raise ApiError(400, "malformed_json", "The request body is not valid JSON.") from None
     if not isinstance(body, dict) or not isinstance(body.get("text"), str):
         raise ApiError(400, "invalid_request", "The JSON body must be an object with a 'text' string.")
-    fmt, title = body.get("format", "text"), body.get("title")
+    fmt, title = body.get("format", formats.DEFAULT_NAME), body.get("title")
     if not isinstance(fmt, str) or formats.named(fmt) is None:
         raise ApiError(400, "invalid_format", f"'format' must be {formats.one_of(map(json.dumps, formats.NAMES))}.")
     if title is not None and not isinstance(title, str):
