@@ -4,7 +4,7 @@ document every second, and past capacity, where the service must shed with 429/5
     .venv/bin/python -m bench.load --seconds 10
 
 Every phase, the overload ones included, starts the Procfile's gunicorn command as it is (its worker class,
-qa_service.serving.SheddingWorker, sheds at the door with 503 past QA_QUEUE_LIMIT) on a copy of corpus/. It prints
+qa_service.worker.SheddingWorker, sheds at the door with 503 past QA_QUEUE_LIMIT) on a copy of corpus/. It prints
 a Markdown table and writes every figure, with the command, to bench/results/load-<time>.json. bench.bench uses
 write_script() and run() for its own load figures.
 """

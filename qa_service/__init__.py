@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from flask import Flask
 
-from . import limits, logs, security
+from . import logs, security, throttling
 from .config import PROJECT_ROOT, Settings
 from .corpus import LiveCorpus
 from .errors import register_error_handlers
@@ -20,7 +20,6 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     """Build the app; `config` overrides environment settings by name (e.g. {"QA_CORPUS": "/tmp/corpus"})."""
     settings = Settings.from_env(config)
     app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"))
-    app.config["JSON_SORT_KEYS"] = False
     app.json.sort_keys = False
     app.config["MAX_CONTENT_LENGTH"] = max(settings.qa_max_body_bytes, settings.qa_max_document_bytes)
     logging.basicConfig(level=settings.qa_log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -31,15 +30,15 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     encoder = load_encoder(settings.qa_semantic_threads) if settings.qa_semantic else None
     app.extensions["qa_corpus"] = LiveCorpus(store, settings.qa_reload_seconds, snapshots, encoder)
 
-    from . import api, cli, editing, web
+    from . import api, cli, web, writes
 
     app.register_blueprint(api.bp)
-    app.register_blueprint(editing.bp)
+    app.register_blueprint(writes.bp)
     app.register_blueprint(web.bp)
     app.cli.add_command(cli.corpus)
     register_error_handlers(app)
     # Logging first: its clock then also times requests that the rate limit turns away.
     logs.init_app(app)
-    limits.init_app(app, settings)
+    throttling.init_app(app, settings)
     security.init_app(app)
     return app

@@ -1,7 +1,5 @@
-"""`python -m qa_service ...`: Flask's command line for this app (`corpus ...`, `run`, `routes`)."""
+"""`python -m qa_service ...`: the `qa-service` command (`corpus ...`, `run`, `routes`)."""
 
-from flask.cli import FlaskGroup
+from .cli import main
 
-from . import create_app
-
-FlaskGroup(create_app=create_app, help="The quoting question-answering service.")(prog_name="python -m qa_service")
+main(prog_name="python -m qa_service")

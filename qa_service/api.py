@@ -5,26 +5,17 @@ from __future__ import annotations
 import json
 import time
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 
 from .analysis import term_spans
 from .answering import Answer, AnswerSettings, answer
-from .corpus import Corpus, LiveCorpus
+from .config import MAX_DOCUMENT_FILTER, MAX_HISTORY
+from .corpus import Corpus
 from .errors import ApiError
 from .openapi import openapi_document
+from .state import live_corpus, settings
 
 bp = Blueprint("api", __name__)
-
-MAX_HISTORY = 20
-MAX_DOCUMENT_FILTER = 1000
-
-
-def live_corpus() -> LiveCorpus:
-    return current_app.extensions["qa_corpus"]
-
-
-def settings():
-    return current_app.extensions["qa_settings"]
 
 
 def read_json_body() -> dict:

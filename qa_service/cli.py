@@ -1,22 +1,20 @@
-"""The `corpus` command group (`flask --app qa_service corpus ...`): list, add, remove and check documents."""
+"""The command line: the `corpus` group (list, add, remove and check documents) and `main`, the `qa-service`
+command (`python -m qa_service` too), which is Flask's command line for this app with that group in it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
-from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, FlaskGroup
 
-from .documents import DocumentRejected, format_of
+from . import create_app, formats
+from .documents import DocumentRejected
+from .state import store
 from .store import UnknownDocument
 
 corpus = AppGroup("corpus", help="List, add, remove and check the documents of the store the service reads "
                   "(the QA_CORPUS folder, or PostgreSQL when DATABASE_URL is set).")
-
-
-def store():
-    return current_app.extensions["qa_store"]
 
 
 @corpus.command("list")
@@ -29,17 +27,17 @@ def list_documents() -> None:
                                                                 if skipped else ""), err=True)
 
 
-@corpus.command("add")
+@corpus.command("add", help=f"Add FILE ({formats.file_kinds()}) to the corpus, or replace the document with "
+                "the same id.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--id", "doc_id", help="The document's id (default: the file name without its extension).")
 @click.option("--title", help="The document's title (default: taken from the document).")
 def add_document(file: Path, doc_id: str | None, title: str | None) -> None:
-    """Add FILE (.txt, .md or .html) to the corpus, or replace the document with the same id."""
-    fmt = format_of(file)
+    fmt = formats.of_file(file)
     if fmt is None:
-        raise click.ClickException(f"{file.name}: not a .txt, .md or .html file")
+        raise click.ClickException(f"{file.name}: not a {formats.file_kinds()} file")
     try:
-        written = store().put(doc_id or file.stem, file.read_bytes(), fmt, title)
+        written = store().put(doc_id or file.stem, file.read_bytes(), fmt.name, title)
     except DocumentRejected as error:
         raise click.ClickException(str(error)) from None
     document = written.document
@@ -69,3 +67,7 @@ def check_documents() -> None:
     click.echo(f"{len(documents)} documents served, {len(skipped)} skipped", err=True)
     if skipped:
         raise SystemExit(1)
+
+
+def main(prog_name: str = "qa-service") -> None:
+    FlaskGroup(create_app=create_app, help="The quoting question-answering service.")(prog_name=prog_name)

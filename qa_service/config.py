@@ -11,6 +11,10 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIN_ADMIN_TOKEN_CHARS = 16
+# Fixed limits of a question request (POST /api/ask), not settings: the chat page and the OpenAPI document read
+# them from here too.
+MAX_HISTORY = 20  # earlier questions a follow-up may carry
+MAX_DOCUMENT_FILTER = 1000  # document ids a question may be restricted to
 
 
 class ConfigError(ValueError):
@@ -51,7 +55,7 @@ class Settings:
     # and embedding every document again: a folder, "off" to never save one, or empty for <QA_CORPUS>/.index-cache
     # (or, when the corpus folder is read-only, a folder named after it under $XDG_CACHE_HOME/qa-service).
     qa_index_cache: str = ""
-    # Read by the gunicorn worker of the Procfile (qa_service.serving), not by the app. Requests waiting for a thread
+    # Read by the gunicorn worker of the Procfile (qa_service.worker), not by the app. Requests waiting for a thread
     # in one worker: a request arriving beyond that many is answered 503 at once instead of queueing.
     qa_queue_limit: int = 64
     # A request (its headers, and its body) must have arrived this many seconds after the connection opened, or

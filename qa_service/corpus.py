@@ -12,9 +12,7 @@ from dataclasses import dataclass
 from .index import AnalysedDocument, Index, analyse, with_embeddings
 from .meaning import SentenceEncoder
 from .snapshots import IndexSnapshots
-from .store import FolderStore, PostgresStore, SkippedFile, StoreUnavailable
-
-CorpusStore = FolderStore | PostgresStore
+from .store import DocumentStore, SkippedFile, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +61,7 @@ class LiveCorpus:
     embeds the changed documents and then swaps in the same corpus with its embeddings.
     """
 
-    def __init__(self, store: CorpusStore, reload_seconds: float, snapshots: IndexSnapshots | None = None,
+    def __init__(self, store: DocumentStore, reload_seconds: float, snapshots: IndexSnapshots | None = None,
                  encoder: SentenceEncoder | None = None):
         self.store = store
         self.reload_seconds = reload_seconds

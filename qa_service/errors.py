@@ -22,7 +22,7 @@ class ApiError(Exception):
 
 
 def error_body(code: str, message: str) -> dict:
-    """The one error shape; also used by the gunicorn worker for the replies it makes itself (qa_service.serving)."""
+    """The one error shape; also used by the gunicorn worker for the replies it makes itself (qa_service.worker)."""
     return {"error": {"code": code, "message": message}}
 
 
@@ -53,7 +53,7 @@ def register_error_handlers(app: Flask) -> None:
     def handle_http_exception(error: HTTPException):
         if isinstance(error, ClientDisconnected) and isinstance(error.__context__, TimeoutError):
             # Not a client that went away: its body stopped arriving and the gunicorn worker's read time limit
-            # (QA_READ_TIMEOUT_SECONDS, qa_service.serving) ran out.
+            # (QA_READ_TIMEOUT_SECONDS, qa_service.worker) ran out.
             return error_response(408, "request_timeout", "The request body did not arrive in time.")
         code, message = _HTTP_CODES.get(error.code or 500, ("http_error", error.description or error.name))
         if error.code == 405 and error.valid_methods:

@@ -7,7 +7,9 @@ import logging
 import os
 import time
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
+
+from .state import live_corpus, settings
 
 log = logging.getLogger("qa_service.requests")
 
@@ -27,13 +29,13 @@ def request_record(response: Response) -> dict:
         "status": response.status_code,
         "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started is not None else None,
         # The served corpus, not current(): logging must not read the store (a database query) or start a rebuild.
-        "corpus_version": current_app.extensions["qa_corpus"].served.version,
+        "corpus_version": live_corpus().served.version,
         "client": request.remote_addr,
         "pid": os.getpid(),
     }
     # Only an answered question is logged: its body has been read and parsed already, so logging it reads
     # nothing more from the client.
-    if (current_app.extensions["qa_settings"].qa_log_questions and request.endpoint == ASK_ENDPOINT
+    if (settings().qa_log_questions and request.endpoint == ASK_ENDPOINT
             and response.status_code == 200):
         body = request.get_json(silent=True)
         if isinstance(body, dict):

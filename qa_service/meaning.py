@@ -80,7 +80,8 @@ class SentenceEncoder:
         out = np.zeros((len(texts), WIDTH), np.float32)
         if not texts:
             return out
-        encodings = self._tokenizer.encode_batch(texts)
+        # The tokenizer takes only valid Unicode: a lone surrogate (which JSON can carry) becomes "?".
+        encodings = self._tokenizer.encode_batch([t.encode("utf-8", "replace").decode("utf-8") for t in texts])
         order = np.argsort([len(e.ids) for e in encodings], kind="stable")
         for start in range(0, len(texts), BATCH):
             chosen = order[start:start + BATCH]

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from . import formats
+from .answering import MAX_QUOTES
+from .config import MAX_DOCUMENT_FILTER, MAX_HISTORY, Settings
+from .documents import ID_PATTERN, ID_RULE
+
+# The limits a server has with no setting changed; the document describes those.
+DEFAULTS = Settings()
+
 ERROR = {
     "type": "object",
     "required": ["error"],
@@ -15,9 +23,6 @@ ERROR = {
         }
     },
 }
-
-SPAN = {"type": "object", "required": ["start", "end"],
-        "properties": {"start": {"type": "integer", "minimum": 0}, "end": {"type": "integer", "minimum": 0}}}
 
 QUOTE = {
     "type": "object",
@@ -46,12 +51,13 @@ ASK_REQUEST = {
     "type": "object",
     "required": ["question"],
     "properties": {
-        "question": {"type": "string", "minLength": 1, "maxLength": 1000},
-        "documents": {"type": ["array", "null"], "items": {"type": "string"},
+        "question": {"type": "string", "minLength": 1, "maxLength": DEFAULTS.qa_max_question_chars},
+        "documents": {"type": ["array", "null"], "items": {"type": "string"}, "maxItems": MAX_DOCUMENT_FILTER,
                       "description": "Only search these document ids."},
-        "history": {"type": ["array", "null"], "maxItems": 20,
+        "history": {"type": ["array", "null"], "maxItems": MAX_HISTORY,
                     "items": {"type": "object", "required": ["question"],
-                              "properties": {"question": {"type": "string", "maxLength": 1000}}},
+                              "properties": {"question": {"type": "string",
+                                                          "maxLength": DEFAULTS.qa_max_question_chars}}},
                     "description": "Earlier questions of the conversation, oldest first."},
     },
 }
@@ -63,7 +69,7 @@ ASK_RESPONSE = {
         "question": {"type": "string"},
         "found": {"type": "boolean"},
         "message": {"type": "string"},
-        "quotes": {"type": "array", "items": QUOTE, "maxItems": 3},
+        "quotes": {"type": "array", "items": QUOTE, "maxItems": MAX_QUOTES},
         "confidence": {"type": "number", "minimum": 0, "maximum": 1,
                        "description": "How likely the first quote answers; under the threshold, no quote."},
         "corrections": {"type": "object", "additionalProperties": {"type": "string"}},
@@ -78,7 +84,7 @@ DOCUMENT_SUMMARY = {
     "properties": {
         "id": {"type": "string"},
         "title": {"type": "string"},
-        "format": {"type": "string", "enum": ["text", "markdown", "html"]},
+        "format": {"type": "string", "enum": list(formats.NAMES)},
         "size": {"type": "integer"},
         "sentences": {"type": "integer"},
         "passages": {"type": "integer"},
@@ -123,8 +129,8 @@ DOCUMENT_UPLOAD = {
     "type": "object",
     "required": ["text"],
     "properties": {
-        "text": {"type": "string", "description": "The source: plain text, Markdown or HTML."},
-        "format": {"type": "string", "enum": ["text", "markdown", "html"], "default": "text"},
+        "text": {"type": "string", "description": "The source, in the format 'format' names."},
+        "format": {"type": "string", "enum": list(formats.NAMES), "default": formats.DEFAULT_NAME},
         "title": {"type": ["string", "null"], "description": "Default: taken from the source."},
     },
 }
@@ -152,7 +158,7 @@ def _rate_limited(description: str) -> dict:
         "schema": {"type": "integer", "minimum": 1}}}}
 
 
-# What the Procfile's gunicorn worker (qa_service.serving) answers itself, for any operation, before the app runs.
+# What the Procfile's gunicorn worker (qa_service.worker) answers itself, for any operation, before the app runs.
 WORKER_RESPONSES = {
     "408": _error("The request did not arrive within QA_READ_TIMEOUT_SECONDS (code 'request_timeout')."),
     "503": _rate_limited("The server is overloaded: more than QA_QUEUE_LIMIT requests wait for a thread in this "
@@ -176,8 +182,8 @@ def _write_operation(method: str) -> dict:
         "security": [{"adminToken": []}],
         "parameters": [
             {"name": "doc_id", "in": "path", "required": True,
-             "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,100}$"},
-             "description": "1 to 100 letters, digits, '.', '_' or '-', and not '.' or '..'."},
+             "schema": {"type": "string", "pattern": ID_PATTERN.pattern},
+             "description": f"{ID_RULE.capitalize()}."},
             {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
              "description": "Write only if the document's version (its ETag) is this one; '*': if it exists."},
         ] + ([{"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"},
@@ -234,16 +240,14 @@ def openapi_document() -> dict:
                 "operationId": "putDocument",
                 "summary": "Create or replace a document (admin token needed).",
                 "requestBody": {"required": True, "content": {
-                    "text/plain": {"schema": {"type": "string"}},
-                    "text/markdown": {"schema": {"type": "string"}},
-                    "text/html": {"schema": {"type": "string"}},
+                    **{media_type: {"schema": {"type": "string"}} for media_type in formats.media_types()},
                     "application/json": {"schema": {"$ref": "#/components/schemas/DocumentUpload"}},
                 }},
                 "responses": {
                     "200": _json("DocumentWritten", "Replaced; the ETag is the new version."),
                     "201": _json("DocumentWritten", "Created; the ETag is the version, Location the document."),
                     "413": _error("The document is over QA_MAX_DOCUMENT_BYTES."),
-                    "415": _error("The body is not text/plain, text/markdown, text/html or JSON."),
+                    "415": _error(f"The body is not {formats.one_of([*formats.media_types(), 'JSON'])}."),
                     "422": _error("The document is not UTF-8, or holds no sentence after cleaning."),
                 },
             }), "delete": _merge(_write_operation("delete"), {

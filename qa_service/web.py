@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 
-from .api import MAX_HISTORY, live_corpus
+from . import formats
+from .config import MAX_HISTORY
+from .documents import ID_CHARACTERS, ID_MAX_CHARS, ID_PATTERN
+from .state import live_corpus, settings
 
 bp = Blueprint("web", __name__)
 
@@ -31,12 +34,19 @@ def chat():
         titles=[d.title for d in documents[:MAX_LISTED_TITLES]],
         unlisted_count=max(0, len(documents) - MAX_LISTED_TITLES),
         suggestions=suggestions,
-        max_question_chars=current_app.extensions["qa_settings"].qa_max_question_chars,
+        max_question_chars=settings().qa_max_question_chars,
         max_history=MAX_HISTORY,
     )
 
 
 @bp.get("/admin")
 def admin():
-    return render_template("admin.html",
-                           max_document_bytes=current_app.extensions["qa_settings"].qa_max_document_bytes)
+    return render_template(
+        "admin.html",
+        max_document_bytes=settings().qa_max_document_bytes,
+        file_kinds=formats.file_kinds(),
+        media_types=formats.media_types_by_extension(),
+        id_pattern=ID_PATTERN.pattern,
+        id_characters=ID_CHARACTERS,
+        id_max_chars=ID_MAX_CHARS,
+    )

@@ -14,13 +14,10 @@ nor this script is needed to run the service.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from qa_service.analysis import stem  # noqa: E402
+from qa_service import analysis
+from qa_service.analysis import stem
 
 FILES = {"n": "noun", "v": "verb", "a": "adj", "s": "adj", "r": "adv"}
 
@@ -65,7 +62,7 @@ def antonym_pairs(data: dict[str, bytes]) -> set[tuple[str, str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("wordnet", type=Path, help="the folder holding WordNet 3.0's data.* files and LICENSE")
-    parser.add_argument("--out", type=Path, default=ROOT / "qa_service" / "data" / "antonyms.tsv")
+    parser.add_argument("--out", type=Path, default=Path(analysis.__file__).with_name("data") / "antonyms.tsv")
     args = parser.parse_args()
     table: dict[str, set[str]] = {}
     for word, opposite in antonym_pairs(read_data(args.wordnet)):

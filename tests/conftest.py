@@ -1,4 +1,6 @@
-"""Fixtures: an app on a temporary corpus folder, as flaskr's tests build one on a temporary database."""
+"""Fixtures: an app on a temporary corpus folder, as flaskr's tests build one on a temporary database; and one
+PostgreSQL server for the session (started on loopback when a test first needs it) with a fresh database per test.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from postgres.server import PostgresServer, running_server
 
 from qa_service import create_app
 
@@ -42,3 +45,15 @@ def ask(client):
         return response.get_json()
 
     return _ask
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    with running_server() as server:
+        yield server
+
+
+@pytest.fixture
+def database_url(postgres_server: PostgresServer) -> str:
+    """The URL of a new, empty database on the session's server."""
+    return postgres_server.create_database()

@@ -41,6 +41,10 @@ def test_a_lay_question_is_closer_to_the_sentence_it_means_than_to_others(encode
     assert question @ fatigue > question @ garden
 
 
+def test_text_that_is_not_valid_unicode_is_still_encoded(encoder):
+    assert encoder.encode(["half a surrogate pair: \ud800"]).shape == (1, WIDTH)
+
+
 def test_nothing_to_encode_gives_no_rows(encoder):
     assert encoder.encode([]).shape == (0, WIDTH)
 

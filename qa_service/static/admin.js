@@ -20,11 +20,15 @@ const corpusState = document.getElementById("corpus-state");
 const skippedList = document.getElementById("skipped");
 
 const TOKEN_KEY = "qa-admin-token";
-const MEDIA_TYPES = { txt: "text/plain", text: "text/plain", md: "text/markdown", markdown: "text/markdown",
-                      html: "text/html", htm: "text/html" };
-const ID_PATTERN = /^[A-Za-z0-9._-]{1,100}$/;
 const documentsUrl = main.dataset.documentsUrl;
 const maxBytes = Number(main.dataset.maxBytes);
+// The formats the server reads (qa_service/formats.py): the media type to send a file as, by its extension.
+const mediaTypes = JSON.parse(main.dataset.mediaTypes);
+const fileKinds = main.dataset.fileKinds;
+// The id rule (qa_service/documents.py): the id field's pattern and length, and the characters an id may hold.
+const idPattern = new RegExp(uploadId.pattern, "u");
+const idMaxChars = uploadId.maxLength;
+const notIdCharacters = new RegExp(`[^${main.dataset.idCharacters}]+`, "gu");
 
 let pendingUpload = null;
 
@@ -52,14 +56,14 @@ function documentUrl(id) {
 }
 
 function mediaTypeOf(fileName) {
-  const extension = fileName.includes(".") ? fileName.split(".").pop().toLowerCase() : "";
-  return MEDIA_TYPES[extension] || null;
+  const extension = fileName.includes(".") ? `.${fileName.split(".").pop().toLowerCase()}` : "";
+  return Object.hasOwn(mediaTypes, extension) ? mediaTypes[extension] : null;
 }
 
 // "Annual report (2024).md" -> "Annual-report-2024": an id the server accepts.
 function idFromFileName(fileName) {
   const stem = fileName.replace(/\.[^.]*$/, "");
-  return stem.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[-.]+|[-.]+$/g, "").slice(0, 100);
+  return stem.replace(notIdCharacters, "-").replace(/^[-.]+|[-.]+$/g, "").slice(0, idMaxChars);
 }
 
 function formatSize(bytes) {
@@ -109,7 +113,7 @@ async function explainFailure(response, id) {
 async function upload(file, id, conditions) {
   const mediaType = mediaTypeOf(file.name);
   if (!mediaType) {
-    say(`${file.name} is not a .txt, .md or .html file.`, "error");
+    say(`${file.name} is not a ${fileKinds} file.`, "error");
     return;
   }
   if (file.size > maxBytes) {
@@ -226,8 +230,8 @@ uploadForm.addEventListener("submit", (event) => {
   const file = uploadFile.files[0];
   if (!file) return;
   const id = uploadId.value.trim() || idFromFileName(file.name);
-  if (!ID_PATTERN.test(id)) {
-    say("The id may hold only letters, digits, “.”, “_” and “-” (at most 100).", "error");
+  if (!idPattern.test(id)) {
+    say(`The id may hold only letters, digits, “.”, “_” and “-” (at most ${idMaxChars}).`, "error");
     uploadId.focus();
     return;
   }

@@ -1,4 +1,4 @@
-"""Overload and slow clients under the Procfile's gunicorn worker (qa_service.serving): a burst past the queue
+"""Overload and slow clients under the Procfile's gunicorn worker (qa_service.worker): a burst past the queue
 limit gets complete 503 replies, stalled requests are cut off at the read time limit without holding threads,
 and kept-alive connections and slow readers still work."""
 

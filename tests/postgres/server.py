@@ -38,6 +38,14 @@ def server_binaries() -> Path:
     raise PostgresMissing(f"the PostgreSQL server (initdb, postgres) is not installed: {INSTALL_HINT}")
 
 
+def postgres_installed() -> bool:
+    try:
+        server_binaries()
+    except PostgresMissing:
+        return False
+    return True
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))

@@ -161,7 +161,7 @@ def test_an_unreachable_storage_lets_requests_through_and_says_so(corpus_dir, ca
     statuses = [ask_from(client).status_code for _ in range(3)]
 
     assert statuses == [200] * 3
-    warnings = [r for r in caplog.records if r.name == "qa_service.limits" and r.levelno == logging.WARNING]
+    warnings = [r for r in caplog.records if r.name == "qa_service.throttling" and r.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert "storage unreachable" in warnings[0].getMessage()
 

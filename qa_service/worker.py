@@ -1,4 +1,4 @@
-"""Serving: the Procfile's gunicorn worker: reads requests in its main loop, sheds with 503, times out with 408."""
+"""The Procfile's gunicorn worker class: reads requests in its main loop, sheds with 503, times out with 408."""
 
 from __future__ import annotations
 
@@ -20,10 +20,10 @@ from .errors import error_body
 from .security import SECURITY_HEADERS
 
 # The main loop reads a request's headers, and a body of known length up to this size, before it takes a thread:
-# that covers every question (QA_MAX_BODY_BYTES is 64 KiB by default), so a stalled question never holds a thread.
+# that covers every question within the default QA_MAX_BODY_BYTES, so a stalled question never holds a thread.
 # A larger or chunked body is read by the thread, within the same time limit. At most this much is held per
 # connection (1000 connections by default).
-DOOR_BUFFER_BYTES = 64 * 1024
+DOOR_BUFFER_BYTES = Settings.qa_max_body_bytes
 # Connections accepted each time the listening socket is readable. gunicorn's gthread accepts one per loop turn,
 # so a burst waits in the backlog for many turns; a batch answers it at once, and the loop still hands finished
 # requests back between batches. The backlog stays gunicorn's 2048: connections spend little time there now, and a
@@ -143,7 +143,7 @@ class SheddingWorker(ThreadWorker):
         super().check_config(cfg, log)
         # The main loop reads plain HTTP/1.x; TLS ends at the platform's router or proxy.
         if cfg.is_ssl or cfg.http2_cleartext != "off":
-            raise RuntimeError("qa_service.serving.SheddingWorker serves HTTP/1.x without TLS: "
+            raise RuntimeError("qa_service.worker.SheddingWorker serves HTTP/1.x without TLS: "
                                "remove the certificate and http2_cleartext settings, or use --worker-class gthread")
 
     def accept(self, listener) -> None:

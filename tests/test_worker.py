@@ -8,7 +8,7 @@ import json
 import pytest
 
 from qa_service.security import SECURITY_HEADERS
-from qa_service.serving import DOOR_BUFFER_BYTES, reply, request_length
+from qa_service.worker import DOOR_BUFFER_BYTES, reply, request_length
 
 
 def head(*fields: str) -> bytearray:

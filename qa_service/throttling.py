@@ -1,4 +1,4 @@
-"""Limits: bodies over their size limit refused however they are sent, and per-client rate limits."""
+"""Throttling: bodies over their size limit refused however they are sent, and per-client rate limits."""
 
 from __future__ import annotations
 
@@ -146,6 +146,4 @@ def init_app(app: Flask, settings: Settings) -> None:
         # the configured number of trusted proxies may set (anything further left is the client's own claim).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.qa_proxy_hops)
     app.request_class = BodyLimitedRequest
-    rate_limits = RateLimits.from_settings(settings)
-    app.extensions["qa_rate_limits"] = rate_limits
-    app.before_request(rate_limits.check)
+    app.before_request(RateLimits.from_settings(settings).check)

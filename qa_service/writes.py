@@ -9,11 +9,14 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from werkzeug.datastructures import ETags
 from werkzeug.routing import PathConverter
 
+from . import formats
+from .config import MIN_ADMIN_TOKEN_CHARS
 from .documents import ID_RULE, DocumentRejected, is_valid_id
 from .errors import ApiError
-from .store import EXTENSIONS, Precondition, PreconditionFailed, StoreUnavailable, UnknownDocument
+from .state import live_corpus, settings, store
+from .store import Precondition, PreconditionFailed, StoreUnavailable, UnknownDocument
 
-bp = Blueprint("editing", __name__)
+bp = Blueprint("writes", __name__)
 
 
 class AnyTextConverter(PathConverter):
@@ -26,7 +29,6 @@ class AnyTextConverter(PathConverter):
 # Registered before the routes below are added, which use it.
 bp.record_once(lambda state: state.app.url_map.converters.setdefault("any_text", AnyTextConverter))
 
-MEDIA_TYPES = {"text/plain": "text", "text/markdown": "markdown", "text/html": "html"}
 JSON_ALLOWANCE = 64 * 1024  # room for the JSON quoting around a document's text
 REJECTION_STATUS = {"bad_id": 400, "format": 400, "too_large": 413}  # any other reason: 422
 REALM = 'Bearer realm="qa-service admin"'
@@ -34,11 +36,12 @@ REALM = 'Bearer realm="qa-service admin"'
 
 def require_admin_token() -> None:
     """Let the request through only with "Authorization: Bearer <QA_ADMIN_TOKEN>"."""
-    expected = current_app.extensions["qa_settings"].qa_admin_token
+    expected = settings().qa_admin_token
     if not expected:
         raise ApiError(403, "writing_disabled", "Writing documents over HTTP is turned off on this server. To turn it "
-                       "on, set the QA_ADMIN_TOKEN environment variable to a secret of at least 16 characters and "
-                       "restart; then send it as 'Authorization: Bearer <token>'.")
+                       "on, set the QA_ADMIN_TOKEN environment variable to a secret of at least "
+                       f"{MIN_ADMIN_TOKEN_CHARS} characters and restart; then send it as 'Authorization: Bearer "
+                       "<token>'.")
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not given.strip():
         raise ApiError(401, "unauthorized", "Writing needs the admin token: send 'Authorization: Bearer <token>'.",
@@ -67,12 +70,13 @@ def precondition() -> Precondition:
 
 
 def read_document_body(limit: int) -> tuple[bytes, str, str | None]:
-    """(source bytes, format, title) from a text/plain, text/markdown or text/html body, or a JSON one."""
-    media_type = request.mimetype
-    is_json = media_type == "application/json"
-    if media_type not in MEDIA_TYPES and not is_json:
-        raise ApiError(415, "unsupported_media_type", "Send the document as text/plain, text/markdown or text/html, "
-                       "or as JSON {\"text\": ..., \"format\": \"text\"|\"markdown\"|\"html\", \"title\": ...}.")
+    """(source bytes, format, title) from a body of one of the formats' media types, or a JSON one."""
+    body_format = formats.of_media_type(request.mimetype)
+    is_json = request.mimetype == "application/json"
+    if body_format is None and not is_json:
+        raise ApiError(415, "unsupported_media_type", f"Send the document as {formats.one_of(formats.media_types())}, "
+                       f"or as JSON {{\"text\": ..., \"format\": {'|'.join(map(json.dumps, formats.NAMES))}, "
+                       "\"title\": ...}.")
     body_limit = 2 * limit + JSON_ALLOWANCE if is_json else limit
     if request.content_length is not None and request.content_length > body_limit:
         raise ApiError(413, "too_large", f"The document is {request.content_length} bytes; the limit is {limit} "
@@ -83,16 +87,16 @@ def read_document_body(limit: int) -> tuple[bytes, str, str | None]:
     if charset not in {"utf-8", "utf8"}:
         raise ApiError(422, "not_utf8", f"Documents must be UTF-8 text, not {charset}.")
     if not is_json:
-        return raw, MEDIA_TYPES[media_type], None
+        return raw, body_format.name, None
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise ApiError(400, "malformed_json", "The request body is not valid JSON.") from None
     if not isinstance(body, dict) or not isinstance(body.get("text"), str):
         raise ApiError(400, "invalid_request", "The JSON body must be an object with a 'text' string.")
-    fmt, title = body.get("format", "text"), body.get("title")
-    if not isinstance(fmt, str) or fmt not in EXTENSIONS:
-        raise ApiError(400, "invalid_format", "'format' must be \"text\", \"markdown\" or \"html\".")
+    fmt, title = body.get("format", formats.DEFAULT_NAME), body.get("title")
+    if not isinstance(fmt, str) or formats.named(fmt) is None:
+        raise ApiError(400, "invalid_format", f"'format' must be {formats.one_of(map(json.dumps, formats.NAMES))}.")
     if title is not None and not isinstance(title, str):
         raise ApiError(400, "invalid_request", "'title' must be a string.")
     return body["text"].encode("utf-8", "surrogatepass"), fmt, title
@@ -124,10 +128,9 @@ def unavailable(error: StoreUnavailable) -> ApiError:
 def put_document(doc_id: str):
     require_admin_token()
     checked_id(doc_id)
-    settings = current_app.extensions["qa_settings"]
-    raw, fmt, title = read_document_body(settings.qa_max_document_bytes)
+    raw, fmt, title = read_document_body(settings().qa_max_document_bytes)
     try:
-        written = current_app.extensions["qa_store"].put(doc_id, raw, fmt, title, precondition())
+        written = store().put(doc_id, raw, fmt, title, precondition())
     except DocumentRejected as error:
         raise rejected(error) from None
     except PreconditionFailed as error:
@@ -135,7 +138,7 @@ def put_document(doc_id: str):
     except StoreUnavailable as error:
         raise unavailable(error) from None
     # This worker serves the new corpus before acknowledging; the others see the store's marker move.
-    corpus = current_app.extensions["qa_corpus"].refresh()
+    corpus = live_corpus().refresh()
     document = written.document
     response = jsonify({
         "id": document.id,
@@ -159,13 +162,13 @@ def delete_document(doc_id: str):
     require_admin_token()
     checked_id(doc_id)
     try:
-        current_app.extensions["qa_store"].delete(doc_id, precondition())
+        store().delete(doc_id, precondition())
     except UnknownDocument:
         raise ApiError(404, "unknown_document", f"No document with the id {doc_id!r}.") from None
     except PreconditionFailed as error:
         raise conflict(error) from None
     except StoreUnavailable as error:
         raise unavailable(error) from None
-    current_app.extensions["qa_corpus"].refresh()
+    live_corpus().refresh()
     return "", 204
 

@@ -1,0 +1,34 @@
+"""The corpus store: where documents live (a folder, or PostgreSQL), how writes reach it, and what changed in it.
+
+`base` holds the interface every store implements (DocumentStore), its errors and the checks every write makes;
+each store is one module beside it. `open_store` picks the one the settings ask for.
+"""
+
+from __future__ import annotations
+
+from ..config import Settings
+from .base import (
+    DocumentStore,
+    Precondition,
+    PreconditionFailed,
+    SkippedFile,
+    StoreUnavailable,
+    UnknownDocument,
+    Written,
+)
+from .folder import FolderStore
+from .postgres import PostgresStore
+
+__all__ = [
+    "DocumentStore", "FolderStore", "PostgresStore", "Precondition", "PreconditionFailed", "SkippedFile",
+    "StoreUnavailable", "UnknownDocument", "Written", "open_store",
+]
+
+
+def open_store(settings: Settings) -> DocumentStore:
+    """PostgreSQL when DATABASE_URL is set (seeded from QA_CORPUS while it holds no corpus), else the folder."""
+    if settings.database_url:
+        store = PostgresStore(settings.database_url, settings.qa_max_document_bytes)
+        store.set_up(seed=FolderStore(settings.corpus_path, settings.qa_max_document_bytes))
+        return store
+    return FolderStore(settings.corpus_path, settings.qa_max_document_bytes)
