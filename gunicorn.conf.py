@@ -3,8 +3,27 @@
 import gc
 
 
+def _encoder(server):
+    """The preloaded app's sentence encoder (None without --preload, or with QA_SEMANTIC=off)."""
+    if not server.cfg.preload_app:
+        return None
+    return server.app.wsgi().extensions["qa_corpus"].encoder
+
+
 def pre_fork(server, worker):
     # With --preload the master has built the index before forking. Freezing those objects takes them out of the
     # garbage collector's generations: a full collection in a worker then no longer walks them (about 165 ms with
     # 100,000 passages, measured by bench/profile.py), and pages shared with the master stay shared.
     gc.freeze()
+    # ONNX Runtime's thread pool does not survive a fork: the master's session (it embedded the corpus) is closed,
+    # and each worker opens its own.
+    encoder = _encoder(server)
+    if encoder is not None:
+        encoder.close()
+
+
+def post_fork(server, worker):
+    # Opened now rather than by the first question, which would wait about a second for it.
+    encoder = _encoder(server)
+    if encoder is not None:
+        encoder.open()

@@ -4,10 +4,12 @@
 
 For the Keppra article and for corpora of about 1,000, 10,000 and 100,000 passages made of the shared SQuAD and
 COVID-QA articles (copied as separate files, the copy number in the id: normans--r0007), it measures the build from
-raw files, the service's start-up through the Procfile's gunicorn command (cold, then again with the index it
-saved), the peak memory of a worker, per-question latency in process beside rank_bm25's BM25Okapi.get_scores and
-bm25s on the same passages and tokens, and HTTP load at 1, 8 and 32 clients on the Keppra corpus and the largest
-one. It prints a Markdown table and writes every figure to bench/results/bench-<time>.json.
+raw files (sentence embeddings included), the service's start-up through the Procfile's gunicorn command (cold,
+then again with the index and embeddings it saved), the peak memory of a worker, per-question latency in process
+(words alone, and with the semantic stage) beside rank_bm25's BM25Okapi.get_scores and bm25s on the same passages
+and tokens, and HTTP load at 1, 8 and 32 clients on the Keppra corpus and the largest one. It prints a Markdown
+table and writes every figure to bench/results/bench-<time>.json. With --semantic off the service runs with
+QA_SEMANTIC=off and nothing is embedded: today's words-alone path, to set beside it.
 """
 
 from __future__ import annotations
@@ -64,18 +66,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def in_process(target: Target) -> dict:
+def in_process(target: Target, semantic: str) -> dict:
     command = [sys.executable, "-m", "bench.inprocess", str(target.folder), "--questions", target.question_set,
-               "--count", str(len(target.questions)), "--okapi-count", str(target.okapi_count)]
+               "--count", str(len(target.questions)), "--okapi-count", str(target.okapi_count),
+               "--semantic", semantic]
     return json.loads(subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout)
 
 
-def service(target: Target, work: Path, http_clients: list[int], http_seconds: int) -> dict:
+def service(target: Target, work: Path, http_clients: list[int], http_seconds: int, semantic: str) -> dict:
     log_path = work / f"{target.name}-gunicorn.log"
     shutil.rmtree(target.folder / ".index-cache", ignore_errors=True)
-    with Service(target.folder, free_port(), log_path) as cold:
+    env = {"QA_SEMANTIC": semantic}
+    with Service(target.folder, free_port(), log_path, env) as cold:
         cold_seconds = cold.ready_seconds
-    with Service(target.folder, free_port(), log_path) as warm:
+    with Service(target.folder, free_port(), log_path, env) as warm:
         bodies = [q.body() for q in target.questions]
         statuses = [warm.ask(json.dumps(body).encode()) for body in bodies[:WARM_UP_ASKS]]
         runs = []
@@ -104,13 +108,15 @@ def table(results: list[dict], http_clients: list[int], okapi_note: str) -> str:
     ip = [r["in_process"] for r in results]
     sv = [r["service"] for r in results]
     out.append(row("documents / passages", [f"{p['documents']:,} / {p['passages']:,}" for p in ip]))
-    out.append(row("build from raw files, s (read + analyse + index)",
-                   [f"{b['total']:.2f} ({b['read']:.2f} + {b['analyse']:.2f} + {b['index']:.2f})"
+    out.append(row("build from raw files, s (read + analyse + embed + index)",
+                   [f"{b['total']:.2f} ({b['read']:.2f} + {b['analyse']:.2f} + {b['embed']:.2f} + {b['index']:.2f})"
                     for b in (p["build_seconds"] for p in ip)]))
     out.append(row("service start-up, cold, s", [f"{s['cold_start_seconds']:.2f}" for s in sv]))
     out.append(row("service start-up, saved index, s", [f"{s['saved_index_start_seconds']:.2f}" for s in sv]))
     out.append(row("peak RSS of one worker, MiB", [f"{s['worker_peak_rss_mib']:.0f}" for s in sv]))
-    out.append(row("whole answer, p50 / p95 / p99 ms", [_triple(p["answer"]) for p in ip]))
+    out.append(row("whole answer, words alone, p50 / p95 / p99 ms", [_triple(p["answer"]) for p in ip]))
+    out.append(row("whole answer, semantic stage on, p50 / p95 / p99 ms",
+                   [_triple(p["answer_semantic"]) if p["answer_semantic"] else "–" for p in ip]))
     out.append(row("our retrieval (Index.search), p50 / p95 / p99 ms", [_triple(p["search"]) for p in ip]))
     out.append(row("postings read per question (median)",
                    [f"{p['postings_read_per_question_median']:,.0f}" for p in ip]))
@@ -150,6 +156,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--okapi-full-up-to", type=int, default=20000, help="(default: %(default)s)")
     parser.add_argument("--http-seconds", type=int, default=10, help="length of each wrk run (default: %(default)s)")
     parser.add_argument("--http-clients", default="1,8,32", help="(default: %(default)s)")
+    parser.add_argument("--semantic", choices=["on", "off"], default="on",
+                        help="QA_SEMANTIC for the service, and whether the corpora are embedded in process "
+                             "(default: %(default)s)")
     parser.add_argument("--work", type=Path, default=RESULTS / "work",
                         help="where the corpora and service logs go (default: %(default)s)")
     args = parser.parse_args(argv)
@@ -175,15 +184,15 @@ def main(argv: list[str] | None = None) -> None:
     results = []
     for target in targets:
         print(f"measuring {target.label} ...", file=sys.stderr, flush=True)
-        results.append({"name": target.name, "label": target.label, "in_process": in_process(target),
-                        "service": service(target, args.work, http_clients, args.http_seconds)})
+        results.append({"name": target.name, "label": target.label, "in_process": in_process(target, args.semantic),
+                        "service": service(target, args.work, http_clients, args.http_seconds, args.semantic)})
     info["load_average_at_end"] = os.getloadavg()
 
     okapi_note = (f"BM25Okapi.get_scores is timed on the first {args.okapi_questions} questions where a corpus has "
                   f"more than {args.okapi_full_up_to:,} passages (it scores every passage, so each question takes "
                   "long); elsewhere every row uses the same questions.")
     heading = (f"Machine: {info['cpus']} cores ({info['cpu_model']}), {info['memory_gib']} GiB, Python "
-               f"{info['python']}, commit {info['commit']}; load average "
+               f"{info['python']}, commit {info['commit']}, QA_SEMANTIC={args.semantic}; load average "
                f"{info['load_average_at_start'][0]:.2f} at start, {info['load_average_at_end'][0]:.2f} at end.")
     report = heading + "\n\n" + table(results, http_clients, okapi_note)
     print(report)

@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-READY_TIMEOUT_SECONDS = 600
+READY_TIMEOUT_SECONDS = 1800  # a cold start embeds every sentence: about 10 minutes at 100,000 passages
 
 
 def procfile_command() -> str:

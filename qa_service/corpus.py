@@ -9,6 +9,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from .embedding_cache import EmbeddingCache
 from .index import AnalysedDocument, Index, analyse, with_embeddings
 from .meaning import SentenceEncoder
 from .snapshots import IndexSnapshots
@@ -70,7 +71,10 @@ class LiveCorpus:
         # The documents of an index saved by an earlier run count as analysed already.
         self._analysed: dict[tuple[str, str], AnalysedDocument] = snapshots.analysed_documents() if snapshots else {}
         self._lock = threading.Lock()
+        # One thread at a time embeds what a rebuilt corpus lacks; a rebuild while it works asks it to go again.
+        self._embedding_lock = threading.Lock()
         self._embedding: threading.Thread | None = None
+        self._embedding_wanted = False
         self._checked_at = time.monotonic()
         self._served = self._rebuild(embed_now=True)
 
@@ -96,7 +100,7 @@ class LiveCorpus:
             try:
                 self._checked_at = now
                 if self.store.signature() != self._served.signature:
-                    self._served = self._rebuild()
+                    self._serve(self._rebuild())
             finally:
                 self._lock.release()
 
@@ -104,16 +108,19 @@ class LiveCorpus:
         """Wait until the served corpus matches the store's marker (rebuilding at most once), and return it."""
         with self._lock:
             if self.store.marker() != self._served.marker:
-                self._served = self._rebuild()
+                self._serve(self._rebuild())
             return self._served.corpus
 
     def _rebuild(self, embed_now: bool = False) -> _Served:
         # Read before loading: a write that lands during the load moves the marker again, so it is not missed.
         marker, signature = self.store.marker(), self.store.signature()
-        served = _Served(self._build(embed_now), marker, signature)
+        return _Served(self._build(embed_now), marker, signature)
+
+    def _serve(self, served: _Served) -> None:
+        """Serve a rebuilt corpus, and embed in the background what it lacks."""
+        self._served = served
         if self._unembedded(served.corpus.index.documents):
             self._embed_in_background()
-        return served
 
     def _build(self, embed_now: bool) -> Corpus:
         started = time.perf_counter()
@@ -143,33 +150,56 @@ class LiveCorpus:
         return [doc for doc in documents if doc.embedded_by != self.encoder.identity]
 
     def _embed(self, documents: list[AnalysedDocument]) -> list[AnalysedDocument]:
-        """The documents, each with its sentence embeddings (computed for those without them, and kept for reuse)."""
+        """The documents, each with its sentence embeddings: saved ones where the cache has them, computed (and
+        saved) for the others; kept for reuse by the next build."""
         missing = self._unembedded(documents)
         if not missing:
             return documents
         started = time.perf_counter()
-        embedded = dict(zip(map(id, missing), with_embeddings(missing, self.encoder), strict=True))
-        log.info("embedded %d sentences of %d documents in %.2f s", sum(len(d.sentences) for d in missing),
-                 len(missing), time.perf_counter() - started)
+        cache = EmbeddingCache(self.snapshots.folder / "embeddings", self.encoder.identity) if self.snapshots else None
+        embedded: dict[int, AnalysedDocument] = {}
+        for doc in missing:
+            saved = cache.get(doc) if cache else None
+            if saved is not None:
+                embedded[id(doc)] = dataclasses.replace(doc, embeddings=saved, embedded_by=self.encoder.identity)
+        computing = [doc for doc in missing if id(doc) not in embedded]
+        for doc, done in zip(computing, with_embeddings(computing, self.encoder), strict=True):
+            embedded[id(doc)] = done
+            if cache:
+                cache.put(done, done.embeddings)
+        log.info("embedded %d sentences of %d documents in %.2f s (and found %d documents' embeddings saved)",
+                 sum(len(d.sentences) for d in computing), len(computing), time.perf_counter() - started,
+                 len(missing) - len(computing))
         for key, doc in list(self._analysed.items()):
             if id(doc) in embedded:
                 self._analysed[key] = embedded[id(doc)]
         return [embedded.get(id(doc), doc) for doc in documents]
 
     def _embed_in_background(self) -> None:
-        if self._embedding is None or not self._embedding.is_alive():
-            self._embedding = threading.Thread(target=self._embed_served, name="embed-corpus", daemon=True)
-            self._embedding.start()
+        with self._embedding_lock:
+            self._embedding_wanted = True
+            if self._embedding is None:
+                self._embedding = threading.Thread(target=self._embed_served, name="embed-corpus", daemon=True)
+                self._embedding.start()
 
     def _embed_served(self) -> None:
-        """Embed what the served corpus lacks, then serve it with its embeddings; again if it changed meanwhile."""
+        """Embed what the served corpus lacks, then serve it with its embeddings; again while more is wanted."""
         while True:
+            with self._embedding_lock:
+                if not self._embedding_wanted:
+                    self._embedding = None
+                    return
+                self._embedding_wanted = False
             served = self._served
-            documents = served.corpus.index.documents
-            if not self._unembedded(documents):
+            if not self._unembedded(served.corpus.index.documents):
+                continue
+            try:
+                index = Index.build(self._embed(served.corpus.index.documents))
+            except Exception:  # the corpus is still served by words alone; the next rebuild tries again
+                log.exception("cannot embed corpus %s", served.corpus.version)
+                with self._embedding_lock:
+                    self._embedding = None
                 return
-            embedded = self._embed(documents)
-            index = Index.build(embedded)
             with self._lock:
                 if self._served is served:
                     corpus = dataclasses.replace(served.corpus, index=index)

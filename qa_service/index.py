@@ -48,6 +48,9 @@ class AnalysedDocument:
     surface_words: Counter
     aliases: list[tuple[tuple[str, ...], tuple[str, ...]]]
     sentence_frequency: Counter  # term -> number of this document's sentences holding it
+    # For each sentence, the heading it stands under (the nearest heading before it, or itself if it is one), or
+    # -1 before the first heading: a heading's words say what the sentences under it are about.
+    section_headings: np.ndarray
     # One unit vector per sentence (float16: half the memory, and cosines stay within 0.001) and the model that
     # made them (meaning.SentenceEncoder.identity); None until the corpus is embedded, or with QA_SEMANTIC=off.
     embeddings: np.ndarray | None = None
@@ -127,6 +130,24 @@ def find_aliases(text: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
     return pairs
 
 
+def section_headings(sentences: list[Sentence]) -> np.ndarray:
+    """The index of the heading each sentence stands under (-1 for sentences before the first heading)."""
+    is_heading = np.array([s.heading for s in sentences], dtype=bool)
+    positions = np.where(is_heading, np.arange(len(sentences)), -1)
+    return np.maximum.accumulate(positions).astype(np.int32) if len(sentences) else positions.astype(np.int32)
+
+
+def section_openers(doc: AnalysedDocument, heading: int, count: int = 2) -> list[int]:
+    """The first `count` sentences under a heading that are not headings themselves."""
+    out = []
+    for i in range(heading + 1, len(doc.sentences)):
+        if doc.section_headings[i] != heading or len(out) == count:
+            break
+        if not doc.sentences[i].heading:
+            out.append(i)
+    return out
+
+
 def analyse(document: Document) -> AnalysedDocument:
     paras, sentences = split_sentences(document.text)
     sentence_terms = [tuple(terms(document.text[s.start:s.end])) for s in sentences]
@@ -140,6 +161,7 @@ def analyse(document: Document) -> AnalysedDocument:
         surface_words=surface,
         aliases=find_aliases(document.text),
         sentence_frequency=Counter(t for ts in sentence_terms for t in set(ts)),
+        section_headings=section_headings(sentences),
     )
 
 
@@ -230,7 +252,7 @@ class Index:
             sentence_frequency=sentence_frequency,
             sentence_count=sentence_count,
             position={doc.document.id: i for i, doc in enumerate(documents)},
-            **_vectors(documents),
+            **sentence_vectors(documents),
         )
 
     @property
@@ -296,8 +318,13 @@ class Index:
         return np.bincount(np.concatenate(passages), np.concatenate(contributions), minlength=len(self.passages))
 
 
-def _vectors(documents: list[AnalysedDocument]) -> dict:
-    """The sentence vectors of the index, when every document has them from one model."""
+# The fields of Index that sentence_vectors derives from its documents' embeddings.
+VECTOR_FIELDS = ("vectors", "sentence_base", "meaning")
+
+
+def sentence_vectors(documents: list[AnalysedDocument]) -> dict:
+    """The VECTOR_FIELDS of an index of these documents: all their sentence vectors in one matrix when every
+    document has them from one model."""
     base = np.concatenate(([0], np.cumsum([len(doc.sentences) for doc in documents], dtype=np.int64)))
     models = {doc.embedded_by for doc in documents}
     if len(models) != 1 or "" in models or any(doc.embeddings is None for doc in documents):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -56,24 +57,44 @@ def model_files() -> ModelFiles:
 class SentenceEncoder:
     """Texts to unit vectors of WIDTH floats; the cosine of two is their dot product.
 
-    One ONNX Runtime session, safe to call from several threads at once. Built in the gunicorn master before the
-    workers fork (the Procfile's --preload), so every worker shares its pages.
+    Loaded in the gunicorn master before the workers fork (the Procfile's --preload), so every worker shares the
+    model's bytes and the tokenizer. The ONNX Runtime session that runs the model is per process: its thread pool
+    does not survive a fork (a worker that inherited one aborts when it exits), so the master closes its session
+    before forking (gunicorn.conf.py) and each process opens its own. One session serves many threads at once.
     """
 
     def __init__(self, files: ModelFiles, threads: int = 2):
-        import onnxruntime
         from tokenizers import Tokenizer
 
         self.identity = files.identity
+        self._files = files
+        self._threads = threads
         self._tokenizer = Tokenizer.from_str(files.tokenizer)
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(MAX_TOKENS)
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3  # its warnings about unused initialisers say nothing to an operator
-        self._session = onnxruntime.InferenceSession(files.onnx, options, providers=["CPUExecutionProvider"])
-        self._inputs = {i.name for i in self._session.get_inputs()}
+        self._session = None
+        self._opening = threading.Lock()
+
+    def open(self):
+        """This process's session, opened on first need (about a second)."""
+        session = self._session
+        if session is None:
+            with self._opening:
+                if self._session is None:
+                    import onnxruntime
+
+                    options = onnxruntime.SessionOptions()
+                    options.intra_op_num_threads = self._threads
+                    options.inter_op_num_threads = 1
+                    options.log_severity_level = 3  # its warnings about unused initialisers say nothing to an operator
+                    self._session = onnxruntime.InferenceSession(self._files.onnx, options,
+                                                                 providers=["CPUExecutionProvider"])
+                session = self._session
+        return session
+
+    def close(self) -> None:
+        """Drop this process's session; the next encode opens a new one."""
+        self._session = None
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """One float32 row of unit length per text."""
@@ -82,6 +103,7 @@ class SentenceEncoder:
             return out
         # The tokenizer takes only valid Unicode: a lone surrogate (which JSON can carry) becomes "?".
         encodings = self._tokenizer.encode_batch([t.encode("utf-8", "replace").decode("utf-8") for t in texts])
+        session = self.open()
         order = np.argsort([len(e.ids) for e in encodings], kind="stable")
         for start in range(0, len(texts), BATCH):
             chosen = order[start:start + BATCH]
@@ -92,7 +114,7 @@ class SentenceEncoder:
                 ids[row, :len(encodings[i].ids)] = encodings[i].ids
                 mask[row, :len(encodings[i].ids)] = 1
             feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-            hidden = self._session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})[0]
+            hidden = session.run(None, feeds)[0]
             pooled = (hidden * mask[:, :, None]).sum(1) / mask.sum(1, keepdims=True)
             out[chosen] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-9)
         return out

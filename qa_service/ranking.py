@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .analysis import ANTONYMS, words
-from .index import AnalysedDocument, Index, Passage
+from .analysis import ANTONYMS, stem, words
+from .index import AnalysedDocument, Index, Passage, section_openers
 from .model import MODELS_FILE, RankingModel, read_models
 from .questions import Query
 
@@ -56,6 +56,8 @@ FEATURES = (
     "cosine_gap",  # how far its cosine falls short of the closest candidate's
     "context_cosine",  # the cosine of the question and the mean of the sentence's and its neighbours' embeddings
     "context_gap",  # how far that falls short of the closest candidate's
+    "heading_held",  # idf-weighted share of the query's terms that the heading it stands under holds
+    "heading_cosine",  # the cosine of the question and that heading
 )
 
 _HEADING, _FRAGMENT, _APPARATUS = FEATURES.index("heading"), FEATURES.index("fragment"), FEATURES.index("apparatus")
@@ -96,6 +98,7 @@ _NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve
                  "million|billion|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|half|quarter|"
                  "dozen|once|twice")
 _QUANTITY = re.compile(rf"\d+(?:[.,]\d+)*|\b(?:{_NUMBER_WORDS})\b", re.I)
+_SCALE = re.compile(r"\bhow\s+(\w+)", re.I)
 _NEGATION = re.compile(r"\b(?:not|never|no|none|nor|without)\b|n['’]t\b", re.I)
 _QUESTION_NAME = re.compile(r"(?<!^)\b[A-Z][\w'’-]+")
 # A short form the question defines in brackets after its long form ("acute respiratory infections (ARTI)",
@@ -263,6 +266,13 @@ def candidates(hits: list[tuple[Passage, float]], index: Index, close: list[tupl
             passage = index.passage_around(document, i)
             score = float(passage_scores[passage.id]) if passage_scores is not None else 0.0
             found[(document, i)] = Candidate(index.documents[document], i, passage, score, len(hits))
+    # A heading that matches is answered by the sentences under it, wherever their own words or passage rank.
+    for c in [c for c in found.values() if c.doc.sentences[c.sentence].heading]:
+        for i in section_openers(c.doc, c.sentence):
+            if (c.passage.document, i) not in found:
+                passage = index.passage_around(c.passage.document, i)
+                score = float(passage_scores[passage.id]) if passage_scores is not None else 0.0
+                found[(c.passage.document, i)] = Candidate(c.doc, i, passage, score, c.passage_rank)
     return list(found.values())
 
 
@@ -282,9 +292,9 @@ def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str,
               meaning: np.ndarray | None = None) -> np.ndarray:
     """Fill each candidate's feature vector (in the order of FEATURES); the vectors are the rows of the matrix
     returned. `meaning` is the question's unit vector, when the index has sentence vectors."""
-    context_cosines = [0.0] * len(found)
+    context_cosines = heading_cosines = [0.0] * len(found)
     if meaning is not None and found:
-        context_cosines = _cosines(found, index, meaning)
+        context_cosines, heading_cosines = _cosines(found, index, meaning)
     closest = max((c.cosine for c in found), default=0.0)
     closest_context = max(context_cosines, default=0.0)
     question_bigrams = _bigrams(query.sequence)
@@ -307,8 +317,9 @@ def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str,
     asked = {w.lower() for w in re.findall(r"\w+", query.text)}
     query_terms = set(query.terms)
     rows = []
-    for c, context in zip(found, context_cosines, strict=True):
+    for c, context, heading_cosine in zip(found, context_cosines, heading_cosines, strict=True):
         terms = set(c.terms)
+        heading = int(c.doc.section_headings[c.sentence])
         form = traits(c.doc, c.sentence)
         around = neighbours(c.doc, c.sentence)
         kind_match = holds_kind(query.kind, form, asked)
@@ -338,6 +349,8 @@ def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str,
             c.cosine - closest,
             context,
             context - closest_context,
+            held_by(c.doc, heading) if heading >= 0 else 0.0,
+            heading_cosine,
         ))
     matrix = np.array(rows, dtype=float).reshape(len(rows), len(FEATURES))
     for c, row in zip(found, matrix, strict=True):
@@ -345,19 +358,25 @@ def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str,
     return matrix
 
 
-def _cosines(found: list[Candidate], index: Index, meaning: np.ndarray) -> list[float]:
+def _cosines(found: list[Candidate], index: Index, meaning: np.ndarray) -> tuple[list[float], list[float]]:
     """Set each candidate's cosine with the question; return the cosine of its context (it and its neighbours in
-    the paragraph, their vectors averaged): a sentence's meaning often rests on the one before or after it."""
-    rows, context = [], np.zeros((len(found), index.vectors.shape[1]), np.float32)
+    the paragraph, their vectors averaged: a sentence's meaning often rests on the one before or after it) and of
+    the heading it stands under (0 without one)."""
+    rows, headings = [], []
+    context = np.zeros((len(found), index.vectors.shape[1]), np.float32)
     for k, c in enumerate(found):
         base = index.sentence_base[c.passage.document]
         rows.append(base + c.sentence)
+        heading = int(c.doc.section_headings[c.sentence])
+        headings.append(base + heading if heading >= 0 else -1)
         for j in (c.sentence, *neighbours(c.doc, c.sentence)):
             context[k] += index.vectors[base + j]
     for c, cosine in zip(found, (index.vectors[rows] @ meaning).tolist(), strict=True):
         c.cosine = cosine
     context /= np.maximum(np.linalg.norm(context, axis=1, keepdims=True), 1e-9)
-    return (context @ meaning).tolist()
+    heading_rows = np.array(headings)
+    heading_cosines = np.where(heading_rows >= 0, index.vectors[np.maximum(heading_rows, 0)] @ meaning, 0.0)
+    return (context @ meaning).tolist(), heading_cosines.tolist()
 
 
 def rank(query: Query, hits: list[tuple[Passage, float]], index: Index, documents: list[str] | None,
@@ -397,6 +416,8 @@ def decline_features(query: Query, ranked: list[Candidate], index: Index, idf: d
     rarest = max(own_idf.values(), default=0.0) or 1.0
     missing = [own_idf[t] for t in query.own if not _holds(passage_terms, t, index)]
     lacking = [t for t in query.own if not _holds(span_terms, t, index)]
+    # "How quickly…?" asks where on a scale the answer lies: "slowly" answers it, and is no swapped opposite.
+    asked_scale = {stem(w.lower()) for w in _SCALE.findall(query.text)}
     span_missing = [own_idf[t] for t in lacking]
     text = _DEFINED.sub("", query.text)
     names = {w for name in _QUESTION_NAME.findall(text) for w in words(name)[:1]}
@@ -428,7 +449,7 @@ def decline_features(query: Query, ranked: list[Candidate], index: Index, idf: d
         1.0 if _quantities(text, _QUESTION_QUANTITY) - _quantities(span_text) else 0.0,
         (len(names - sentence_names) / len(names)) if names else 0.0,
         sum(query.own[t] * own_idf[t] for t in lacking if not _holds(document_terms, t, index)) / total,
-        1.0 if any(ANTONYMS.get(t, frozenset()) & span_terms for t in lacking) else 0.0,
+        1.0 if any(ANTONYMS.get(t, frozenset()) & span_terms for t in lacking if t not in asked_scale) else 0.0,
         best_cosine,
         best.cosine,
         best.features[FEATURES.index("context_cosine")],

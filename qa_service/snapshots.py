@@ -27,7 +27,7 @@ import numpy as np
 
 from . import analysis, documents, index, sentences
 from .documents import Document
-from .index import AnalysedDocument, Index
+from .index import VECTOR_FIELDS, AnalysedDocument, Index, sentence_vectors
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,8 @@ class IndexSnapshots:
         gc.disable()  # millions of new objects, none of them garbage: collecting while loading only wastes time
         try:
             loaded = _IndexUnpickler(io.BytesIO(payload)).load()
-            index = Index(**loaded)
+            # The vectors are the documents' embeddings stacked: saved once, with the documents.
+            index = Index(**loaded, **sentence_vectors(loaded["documents"]))
             described = header.get("content") == content_key([doc.document for doc in index.documents])
         except Exception as exc:  # a corrupt payload can fail in many ways; all mean "build instead"
             log.warning("ignoring index snapshot %s: %s", self.path, exc)
@@ -148,7 +149,7 @@ class IndexSnapshots:
                 return  # another process saved this very corpus already
         except (OSError, ValueError):
             pass
-        fields = {f.name: getattr(built, f.name) for f in dataclasses.fields(Index)}
+        fields = {f.name: getattr(built, f.name) for f in dataclasses.fields(Index) if f.name not in VECTOR_FIELDS}
         payload = pickle.dumps(fields, protocol=5)
         header = {"format": FORMAT, "code": code_version(), "content": content, "crc32": zlib.crc32(payload),
                   "documents": len(built.documents), "passages": built.passage_count}

@@ -1,11 +1,13 @@
-"""Answer quality on the three shared question sets, through the Procfile's web command, as one table.
+"""Answer quality on the shared question sets, through the Procfile's web command, as one table.
 
-    .venv/bin/python scripts/evaluate.py [--eval ../shared/eval] [--sets keppra,squad,covidqa] [--misses]
+    .venv/bin/python scripts/evaluate.py [--eval ../shared/eval] [--sets keppra,keppra-lay,...] [--misses]
     .venv/bin/python scripts/evaluate.py --thresholds 0.2,0.3,0.33,0.4,0.5
+    QA_SEMANTIC=off .venv/bin/python scripts/evaluate.py    # words alone
 
-Runs ../shared/eval/score.py once per set (it starts the service with QA_CORPUS set, asks every question over
-HTTP, and stops it) and prints a Markdown table with the date and the commit. With --thresholds, it runs every
-set once per decline threshold (QA_MIN_CONFIDENCE) and prints the answered/declined trade-off instead.
+Runs ../shared/eval/score.py once per set (score_html.py for the HTML corpus of debianfaq: it checks quotes
+against the pages' visible text); each run starts the service with QA_CORPUS set, asks every question over HTTP,
+and stops it. Prints a Markdown table with the date and the commit. With --thresholds, it runs every set once per
+decline threshold (QA_MIN_CONFIDENCE) and prints the answered/declined trade-off instead.
 """
 
 from __future__ import annotations
@@ -32,8 +34,13 @@ def procfile_command() -> str:
     raise SystemExit("Procfile has no web: line")
 
 
+HTML_SETS = {"debianfaq"}
+SETS = "keppra,keppra-lay,squad,covidqa,debianfaq"
+
+
 def score(eval_dir: Path, name: str, corpus: Path, env: dict, misses: bool) -> dict:
-    command = [sys.executable, str(eval_dir / "score.py"), str(eval_dir / f"{name}.jsonl"),
+    scorer = "score_html.py" if name in HTML_SETS else "score.py"
+    command = [sys.executable, str(eval_dir / scorer), str(eval_dir / f"{name}.jsonl"),
                "--corpus", str(corpus), "--start", procfile_command()]
     if misses:
         command.append("--misses")
@@ -46,19 +53,20 @@ def provenance() -> str:
                             text=True).stdout.strip()
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
                            stdout=subprocess.PIPE, text=True).stdout.strip()
+    semantic = os.environ.get("QA_SEMANTIC", "on")
     return (f"{datetime.date.today().isoformat()}, commit {commit}{' (with local changes)' if dirty else ''}, "
-            f"`{procfile_command()}`\n")
+            f"QA_SEMANTIC={semantic}, `{procfile_command()}`\n")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--eval", type=Path, default=ROOT.parent / "shared" / "eval")
-    parser.add_argument("--sets", default="keppra,squad,covidqa")
+    parser.add_argument("--sets", default=SETS)
     parser.add_argument("--misses", action="store_true", help="list the misses of each set on standard error")
     parser.add_argument("--thresholds", help="comma-separated QA_MIN_CONFIDENCE values for a trade-off table")
     args = parser.parse_args()
-    corpora = {"keppra": ROOT / "corpus", "squad": args.eval / "corpora" / "squad",
-               "covidqa": args.eval / "corpora" / "covidqa"}
+    corpora = {"keppra": ROOT / "corpus", "keppra-lay": ROOT / "corpus", "squad": args.eval / "corpora" / "squad",
+               "covidqa": args.eval / "corpora" / "covidqa", "debianfaq": args.eval / "corpora" / "debianfaq"}
     env = dict(os.environ, PATH=f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
     names = args.sets.split(",")
     if args.thresholds:

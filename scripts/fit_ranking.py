@@ -8,8 +8,9 @@ with their features, each labelled by the scorer's own rule (score.py, score_htm
 candidate is right when the quote it would give covers a gold answer.
 
 The `meaning` model is fitted in two steps:
-1. The sentence ranker: the `words` model's hand-set weights plus weights for `cosine` and `cosine_gap`, chosen
-   from a grid by hit@1 of the first quote with nothing declined (the mean over the sets).
+1. The sentence ranker: the `words` model's hand-set weights plus weights for the semantic and heading features
+   (SEMANTIC_FEATURES), chosen by coordinate ascent over a few values each, by hit@1 of the first quote with
+   nothing declined (the mean over the sets).
 2. The decline model: a logistic regression on standardised features, questions whose first quote is right
    against questions the source does not answer (answerable ones quoted wrongly left out, as neither label fits
    them), every set weighted alike; its threshold keeps 90% of the answerable questions answered over the sets.
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import itertools
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -38,8 +38,10 @@ from qa_service.snapshots import IndexSnapshots
 from qa_service.store import FolderStore
 
 ROOT = Path(__file__).resolve().parent.parent
-# The grid for the weights of the ranker's semantic features: (cosine, cosine_gap, context_cosine, context_gap).
-SEMANTIC_GRID = (0.0, 4.0, 8.0, 16.0), (0.0, 2.0, 4.0, 8.0), (0.0, 4.0, 8.0, 16.0), (0.0, 4.0)
+# The ranker's features that the words model leaves at 0, and the values the fit tries for each.
+SEMANTIC_FEATURES = ("cosine", "cosine_gap", "context_cosine", "context_gap", "heading_held", "heading_cosine")
+TRIED_WEIGHTS = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0)
+ASCENT_ROUNDS = 3
 ANSWERED = 0.90  # the share of answerable questions the decline threshold keeps answered
 # The decline evidence of the meaning model: how close in meaning the best sentences are, and the marks of a
 # look-alike question (a name, number or quantity the text lacks, a negation it does not share, the opposite of a
@@ -140,23 +142,33 @@ def raw_hit_at_1(rows: list[Asked], weights: np.ndarray) -> float:
     return 100.0 * hits / max(answerable, 1)
 
 
-SEMANTIC_FEATURES = ("cosine", "cosine_gap", "context_cosine", "context_gap")
-
-
 def ranker_vector(model: RankingModel, semantic: tuple[float, ...]) -> np.ndarray:
     weights = dict(model.ranker, **dict(zip(SEMANTIC_FEATURES, semantic, strict=True)))
     return np.array([weights[n] for n in ranking.FEATURES])
 
 
-def grid_hits(data: dict[str, list[Asked]], base: RankingModel) -> dict[tuple, dict[str, float]]:
-    """Raw hit@1 of every set for every point of SEMANTIC_GRID."""
-    return {point: {n: raw_hit_at_1(rows, ranker_vector(base, point)) for n, rows in data.items()}
-            for point in itertools.product(*SEMANTIC_GRID)}
+class RankerSearch:
+    """Raw hit@1 of each set at each point of weights for SEMANTIC_FEATURES, worked out once per point."""
 
+    def __init__(self, data: dict[str, list[Asked]], base: RankingModel):
+        self.data, self.base = data, base
+        self.hits: dict[tuple[tuple, str], float] = {}
 
-def choose_ranker(hits: dict[tuple, dict[str, float]], names: list[str]) -> tuple[float, ...]:
-    """The semantic weights with the best mean raw hit@1 over these sets (the smallest weights among equals)."""
-    return max(hits, key=lambda point: (np.mean([hits[point][n] for n in names]), -sum(point)))
+    def mean_hit(self, point: tuple[float, ...], names: list[str]) -> float:
+        for n in names:
+            if (point, n) not in self.hits:
+                self.hits[(point, n)] = raw_hit_at_1(self.data[n], ranker_vector(self.base, point))
+        return float(np.mean([self.hits[(point, n)] for n in names]))
+
+    def choose(self, names: list[str]) -> tuple[float, ...]:
+        """Coordinate ascent from all zeros: each feature's weight in turn set to its best value among
+        TRIED_WEIGHTS (the smaller among equals), for ASCENT_ROUNDS rounds."""
+        point = (0.0,) * len(SEMANTIC_FEATURES)
+        for _ in range(ASCENT_ROUNDS):
+            for k in range(len(point)):
+                options = [point[:k] + (w,) + point[k + 1:] for w in TRIED_WEIGHTS]
+                point = max(options, key=lambda p: (self.mean_hit(p, names), -p[k]))
+        return point
 
 
 def decline_rows(rows: list[Asked], weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -251,10 +263,10 @@ def main() -> None:
     print("raw hit@1 (nothing declined), words model:",
           {n: round(raw_hit_at_1(data[n], words_vector), 1) for n in names}, flush=True)
 
-    hits = grid_hits(data, base)
+    search = RankerSearch(data, base)
 
     def fitted(on: list[str]) -> RankingModel:
-        semantic = choose_ranker(hits, on)
+        semantic = search.choose(on)
         declines = {n: decline_rows(data[n], ranker_vector(base, semantic)) for n in names}
         w, threshold = fit_decline(declines, on)
         return replace(base, name="meaning", ranker=dict(base.ranker, **dict(zip(SEMANTIC_FEATURES, semantic,

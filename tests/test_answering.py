@@ -256,6 +256,11 @@ def test_a_question_edited_away_from_the_text_loses_confidence(index, asked, edi
     assert answer(index, edited).confidence < answer(index, asked).confidence
 
 
+def test_the_scale_a_how_question_asks_about_is_no_swapped_opposite(index):
+    # "slowly" answers "How quickly…?"; "rapidly" in "How slowly…?" would too.
+    assert decline_feature(index, "How quickly is the dose of lamotrigine raised?", "antonym") == 0.0
+
+
 def test_names_the_best_sentence_lacks_and_words_its_document_lacks_are_measured(index):
     assert decline_feature(index, "Who developed lamotrigine at the Wellcome laboratories?",
                            "names_missing_sentence") == 0.0

@@ -71,8 +71,6 @@ def test_questions_the_source_does_not_answer_are_still_declined(index, encoder,
 @pytest.mark.parametrize(("asked", "look_alike"), [
     ("Who developed lamotrigine at the Wellcome laboratories?",
      "Who developed lamotrigine at the Pfizer laboratories?"),
-    ("Do women taking hormonal contraceptives need a higher dose?",
-     "Do women taking hormonal contraceptives not need a higher dose?"),
     ("What lowers the level of lamotrigine in the blood?", "What raises the level of lamotrigine in the blood?"),
 ])
 def test_a_look_alike_question_is_less_confident_than_the_one_the_text_answers(index, encoder, asked, look_alike):

@@ -1,0 +1,66 @@
+"""Saved sentence embeddings, one file per document content and model, so that a document is embedded once.
+
+The index snapshot (snapshots.py) holds the embeddings of the index it saved, but it is keyed by the code that
+analysed the corpus: a new release of the service would embed every document again. These files are keyed by the
+model and the very sentences embedded, so they stay valid across releases as long as those do not change, and a
+document changed back to an earlier version finds its embeddings too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .index import AnalysedDocument
+
+log = logging.getLogger(__name__)
+
+
+class EmbeddingCache:
+    """A folder of `.npy` files of float16 sentence vectors, named by a hash of the model and the sentences."""
+
+    def __init__(self, folder: Path, model: str):
+        self.folder = Path(folder)
+        self.model = model
+
+    def path(self, doc: AnalysedDocument) -> Path:
+        digest = hashlib.sha256(self.model.encode())
+        for i in range(len(doc.sentences)):
+            digest.update(b"\0" + doc.sentence_text(i).encode("utf-8", "surrogatepass"))
+        return self.folder / f"{digest.hexdigest()[:32]}.npy"
+
+    def get(self, doc: AnalysedDocument) -> np.ndarray | None:
+        """The document's saved vectors, or None when there are none or they do not fit it (logged)."""
+        path = self.path(doc)
+        try:
+            vectors = np.load(path, allow_pickle=False)
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            log.warning("ignoring saved embeddings %s: %s", path, exc)
+            return None
+        if vectors.dtype != np.float16 or vectors.ndim != 2 or len(vectors) != len(doc.sentences):
+            log.warning("ignoring saved embeddings %s: shape %s does not fit the document", path, vectors.shape)
+            return None
+        return vectors
+
+    def put(self, doc: AnalysedDocument, vectors: np.ndarray) -> None:
+        """Save beside the final name and rename into place; failing to save is logged, not raised."""
+        path = self.path(doc)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".npy", dir=self.folder)
+            try:
+                with os.fdopen(handle, "wb") as file:
+                    np.save(file, vectors.astype(np.float16), allow_pickle=False)
+                os.replace(temporary, path)
+            except BaseException:
+                os.unlink(temporary)
+                raise
+        except OSError as exc:
+            log.warning("cannot save embeddings %s: %s", path, exc)

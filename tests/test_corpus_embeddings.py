@@ -1,0 +1,100 @@
+"""Sentence embeddings of the live corpus: computed once per document, kept across restarts, and never in the way
+of an answer."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa_service.corpus import LiveCorpus
+from qa_service.meaning import load_encoder
+from qa_service.snapshots import IndexSnapshots
+from qa_service.store import FolderStore
+
+LIMIT = 100_000
+NEVER = 3600.0
+
+
+class CountingEncoder:
+    """The shipped model, counting the sentences it is asked to embed."""
+
+    def __init__(self):
+        self.model = load_encoder(1)
+        self.identity = self.model.identity
+        self.embedded = 0
+
+    def encode(self, texts):
+        self.embedded += len(texts)
+        return self.model.encode(texts)
+
+
+def text(n: int) -> bytes:
+    return f"Document {n}\n\nDocument {n} is about element number {n}. It has a second sentence.".encode()
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    store = FolderStore(tmp_path / "corpus", LIMIT)
+    for n in range(3):
+        store.put(f"doc-{n}", text(n), "text")
+    return tmp_path / "corpus"
+
+
+def sentences(live: LiveCorpus) -> int:
+    return sum(len(d.sentences) for d in live.served.index.documents)
+
+
+def wait_for_vectors(live: LiveCorpus, seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while live.current().index.vectors is None:
+        assert time.monotonic() < deadline, "the changed corpus was never embedded"
+        time.sleep(0.05)
+
+
+def test_every_sentence_is_embedded_before_the_first_answer(folder):
+    encoder = CountingEncoder()
+    live = LiveCorpus(FolderStore(folder, LIMIT), NEVER, encoder=encoder)
+    index = live.current().index
+    assert index.vectors is not None and index.meaning == encoder.identity
+    assert len(index.vectors) == sentences(live) == encoder.embedded
+    assert np.allclose(np.linalg.norm(index.vectors, axis=1), 1.0, atol=1e-2)
+
+
+def test_a_write_is_answered_at_once_by_words_and_only_the_changed_document_is_embedded_again(folder):
+    encoder = CountingEncoder()
+    live = LiveCorpus(FolderStore(folder, LIMIT), NEVER, encoder=encoder)
+    before = encoder.embedded
+
+    live.store.put("doc-9", text(9), "text")
+
+    assert "doc-9" in live.current().index.position
+    wait_for_vectors(live)
+    assert "doc-9" in live.current().index.position
+    assert encoder.embedded - before == len(live.current().document("doc-9").sentences)
+
+
+def test_a_restart_on_an_unchanged_corpus_embeds_nothing(folder, tmp_path):
+    cache = tmp_path / "cache"
+    LiveCorpus(FolderStore(folder, LIMIT), NEVER, IndexSnapshots(cache), CountingEncoder())
+    again = CountingEncoder()
+    live = LiveCorpus(FolderStore(folder, LIMIT), NEVER, IndexSnapshots(cache), again)
+    assert again.embedded == 0
+    assert live.current().index.vectors is not None
+
+
+def test_embeddings_saved_by_an_earlier_release_are_reused_when_the_index_snapshot_is_not(folder, tmp_path):
+    cache = tmp_path / "cache"
+    LiveCorpus(FolderStore(folder, LIMIT), NEVER, IndexSnapshots(cache), CountingEncoder())
+    (cache / "index.snapshot").write_bytes(b"made by other code")
+    again = CountingEncoder()
+    live = LiveCorpus(FolderStore(folder, LIMIT), NEVER, IndexSnapshots(cache), again)
+    assert again.embedded == 0
+    assert live.current().index.vectors is not None
+
+
+def test_without_an_encoder_nothing_is_embedded_and_the_index_has_no_vectors(folder):
+    live = LiveCorpus(FolderStore(folder, LIMIT), NEVER)
+    assert live.current().index.vectors is None
