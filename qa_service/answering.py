@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,6 +34,7 @@ EARLIER_MEANING = 0.5  # a follow-up's meaning: its own vector plus this much of
 MAX_QUOTES = 2
 MAX_CHARS = 400  # what one answer may ask a reader to read, over all its quotes
 SECOND_QUOTE_MARGIN = 1.0  # a second quote must score within this of the first (in ranking-score units)
+UNSEEN_TRIED = 3  # candidates judged in turn when the best one was already shown to the reader
 REDUNDANT_OVERLAP = 0.6  # two quotes sharing this share of their terms say the same thing
 
 
@@ -59,6 +60,7 @@ class Answer:
     message: str
     confidence: float
     query: Query
+    read_with: str | None = None  # the earlier question a follow-up was read with
 
 
 @dataclass
@@ -72,11 +74,15 @@ class AnswerSettings:
 
 
 def answer(index: Index, question: str, history: list[str] | None = None, documents: list[str] | None = None,
-           settings: AnswerSettings | None = None, encoder: SentenceEncoder | None = None) -> Answer:
+           settings: AnswerSettings | None = None, encoder: SentenceEncoder | None = None,
+           shown: Collection[tuple[str, int, int]] = ()) -> Answer:
     """The answer from the index: with `encoder`, and an index whose sentences that model embedded, meaning counts
-    beside words; otherwise words alone."""
+    beside words; otherwise words alone. `shown` holds the quotes the reader has seen in this conversation
+    (document id, start, end): a follow-up's answer does not repeat one while another sentence answers nearly as
+    well."""
     settings = settings or AnswerSettings()
     query = build_query(question, index, history)
+    read_with = history[-1] if query.from_history and history else None
     meaning = None
     if encoder is not None and index.vectors is not None and index.meaning == encoder.identity:
         meaning = question_meaning(encoder, query, history)
@@ -85,19 +91,33 @@ def answer(index: Index, question: str, history: list[str] | None = None, docume
     hits = index.search(query.terms, documents, k=CANDIDATE_PASSAGES, scores=scores)
     close = index.nearest(meaning, documents, k=CLOSE_SENTENCES) if meaning is not None else []
     if not (hits or close) or not query.own:
-        return Answer(False, [], NOT_FOUND, 0.0, query)
+        return Answer(False, [], NOT_FOUND, 0.0, query, read_with)
     ranked, idf = rank(query, hits, index, documents, model, close, meaning, scores)
-    features = decline_features(query, ranked, index, idf, close[0][2] if close else 0.0)
-    confidence = answer_probability(features, model)
-    unknown = features[DECLINE_FEATURES.index("unknown")]
-    if unknown > model.max_unknown_share:
-        # Mostly about things the corpus never mentions: whatever matches the rest is unlikely to be the answer.
-        confidence = min(confidence, features[DECLINE_FEATURES.index("covered")] * (1 - unknown))
+    best_cosine = close[0][2] if close else 0.0
+
+    def judged(first: list[Candidate]) -> float:
+        """The confidence that the first of these candidates answers."""
+        features = decline_features(query, first, index, idf, best_cosine)
+        confidence = answer_probability(features, model)
+        unknown = features[DECLINE_FEATURES.index("unknown")]
+        if unknown > model.max_unknown_share:
+            # Mostly about things the corpus never mentions: whatever matches the rest is unlikely to be the answer.
+            confidence = min(confidence, features[DECLINE_FEATURES.index("covered")] * (1 - unknown))
+        return confidence
+
+    confidence = judged(ranked)
     threshold = model.min_confidence if settings.min_confidence is None else settings.min_confidence
     if confidence < threshold:
-        return Answer(False, [], NOT_FOUND, confidence, query)
+        return Answer(False, [], NOT_FOUND, confidence, query, read_with)
 
     best = first_quoted(ranked)
+    if shown and _was_shown(_span(best), shown):
+        # Something the reader has not seen yet, if the decline model finds that it answers too.
+        for c in [c for c in ranked if c.is_prose and not _was_shown(_span(c), shown)][:UNSEEN_TRIED]:
+            unseen_confidence = judged([c, *(other for other in ranked if other is not c)])
+            if unseen_confidence >= threshold:
+                best, confidence = c, unseen_confidence
+                break
     spans = [_span(best)]
     for c in ranked:
         if c is best or not c.is_prose:
@@ -105,12 +125,12 @@ def answer(index: Index, question: str, history: list[str] | None = None, docume
         if len(spans) >= settings.max_quotes or c.score < best.score - SECOND_QUOTE_MARGIN:
             break
         span = _span(c)
-        if any(_overlaps(span, other) or _redundant(span, other) for other in spans):
+        if any(_overlaps(span, other) or _redundant(span, other) for other in spans) or _was_shown(span, shown):
             continue
         if sum(_length(x) for x in spans) + _length(span) > MAX_CHARS:
             continue
         spans.append(span)
-    return Answer(True, [_quote(span) for span in spans], FOUND, confidence, query)
+    return Answer(True, [_quote(span) for span in spans], FOUND, confidence, query, read_with)
 
 
 def question_meaning(encoder: SentenceEncoder, query: Query, history: list[str] | None) -> np.ndarray:
@@ -162,6 +182,13 @@ def _span(c: Candidate) -> _Span:
 def _length(span: _Span) -> int:
     sentences = span.candidate.doc.sentences
     return sentences[span.last].end - sentences[span.first].start
+
+
+def _was_shown(span: _Span, shown: Collection[tuple[str, int, int]]) -> bool:
+    """Whether the span overlaps a quote the reader has already seen."""
+    sentences = span.candidate.doc.sentences
+    document, start, end = span.candidate.doc.document.id, sentences[span.first].start, sentences[span.last].end
+    return any(d == document and s < end and start < e for d, s, e in shown)
 
 
 def _overlaps(a: _Span, b: _Span) -> bool:

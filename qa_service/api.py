@@ -8,7 +8,7 @@ import time
 from flask import Blueprint, jsonify, request
 
 from .analysis import term_spans
-from .answering import Answer, AnswerSettings, answer
+from .answering import MAX_QUOTES, Answer, AnswerSettings, answer
 from .config import MAX_DOCUMENT_FILTER, MAX_HISTORY
 from .corpus import Corpus
 from .errors import ApiError
@@ -37,7 +37,8 @@ def read_json_body() -> dict:
     return body
 
 
-def parse_question(body: dict) -> tuple[str, list[str], list[str] | None]:
+def parse_question(body: dict) -> tuple[str, list[str], list[str] | None, set[tuple[str, int, int]]]:
+    """The question, its earlier questions, the documents to search (None: all) and the quotes already shown."""
     question = body.get("question")
     if not isinstance(question, str) or not question.strip():
         raise ApiError(400, "missing_question", "Give a non-empty 'question' string.")
@@ -50,10 +51,19 @@ def parse_question(body: dict) -> tuple[str, list[str], list[str] | None]:
         raise ApiError(400, "invalid_history", f"'history' must be a list of at most {MAX_HISTORY} earlier turns, "
                        "each {\"question\": str}.")
     earlier = []
+    shown: set[tuple[str, int, int]] = set()
     for turn in history:
         text = turn.get("question") if isinstance(turn, dict) else turn
         if not isinstance(text, str):
             raise ApiError(400, "invalid_history", "Each turn of 'history' must be {\"question\": str}.")
+        quotes = turn.get("quotes") or [] if isinstance(turn, dict) else []
+        if not isinstance(quotes, list) or len(quotes) > MAX_QUOTES or not all(
+                isinstance(q, dict) and isinstance(q.get("document"), str)
+                and all(isinstance(q.get(k), int) and not isinstance(q.get(k), bool) for k in ("start", "end"))
+                for q in quotes):
+            raise ApiError(400, "invalid_history", "The 'quotes' of a turn of 'history' must be a list of at most "
+                           f"{MAX_QUOTES} {{\"document\": str, \"start\": int, \"end\": int}}, as answers give them.")
+        shown.update((q["document"], q["start"], q["end"]) for q in quotes)
         if len(text) > limit:
             raise ApiError(413, "question_too_long", f"A question in 'history' is over the limit of {limit} "
                            "characters.")
@@ -63,7 +73,7 @@ def parse_question(body: dict) -> tuple[str, list[str], list[str] | None]:
     if documents is not None and (not isinstance(documents, list) or len(documents) > MAX_DOCUMENT_FILTER
             or not all(isinstance(d, str) for d in documents)):
         raise ApiError(400, "invalid_documents", "'documents' must be a list of document ids (strings).")
-    return question, earlier, documents
+    return question, earlier, documents, shown
 
 
 def quote_json(quote, corpus: Corpus, terms: set[str]) -> dict:
@@ -93,6 +103,7 @@ def answer_json(result: Answer, corpus: Corpus, question: str, took: float) -> d
         "quotes": [quote_json(q, corpus, terms) for q in result.quotes],
         "confidence": round(result.confidence, 3),
         "corrections": result.query.corrections,
+        "read_with": result.read_with,
         "corpus_version": corpus.version,
         "took_ms": round(took * 1000, 2),
     }
@@ -101,14 +112,14 @@ def answer_json(result: Answer, corpus: Corpus, question: str, took: float) -> d
 @bp.post("/api/ask")
 def ask():
     started = time.perf_counter()
-    question, history, documents = parse_question(read_json_body())
+    question, history, documents, shown = parse_question(read_json_body())
     corpus = live_corpus().current()
     if documents is not None:
         unknown = [d for d in documents if d not in corpus.index.position]
         if unknown:
             raise ApiError(404, "unknown_document", f"No document with the id {', '.join(map(repr, unknown))}.")
     result = answer(corpus.index, question, history, documents,
-                    AnswerSettings(min_confidence=settings().min_confidence), live_corpus().encoder)
+                    AnswerSettings(min_confidence=settings().min_confidence), live_corpus().encoder, shown)
     return jsonify(answer_json(result, corpus, question, time.perf_counter() - started))
 
 

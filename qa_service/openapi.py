@@ -56,15 +56,24 @@ ASK_REQUEST = {
                       "description": "Only search these document ids."},
         "history": {"type": ["array", "null"], "maxItems": MAX_HISTORY,
                     "items": {"type": "object", "required": ["question"],
-                              "properties": {"question": {"type": "string",
-                                                          "maxLength": DEFAULTS.qa_max_question_chars}}},
+                              "properties": {
+                                  "question": {"type": "string", "maxLength": DEFAULTS.qa_max_question_chars},
+                                  "quotes": {"type": ["array", "null"], "maxItems": MAX_QUOTES,
+                                             "items": {"type": "object", "required": ["document", "start", "end"],
+                                                       "properties": {"document": {"type": "string"},
+                                                                      "start": {"type": "integer"},
+                                                                      "end": {"type": "integer"}}},
+                                             "description": "The quotes that turn's answer showed: a follow-up's "
+                                                            "answer does not repeat them while another sentence "
+                                                            "answers nearly as well."}}},
                     "description": "Earlier questions of the conversation, oldest first."},
     },
 }
 
 ASK_RESPONSE = {
     "type": "object",
-    "required": ["question", "found", "message", "quotes", "confidence", "corrections", "corpus_version", "took_ms"],
+    "required": ["question", "found", "message", "quotes", "confidence", "corrections", "read_with", "corpus_version",
+                 "took_ms"],
     "properties": {
         "question": {"type": "string"},
         "found": {"type": "boolean"},
@@ -73,6 +82,9 @@ ASK_RESPONSE = {
         "confidence": {"type": "number", "minimum": 0, "maximum": 1,
                        "description": "How likely the first quote answers; under the threshold, no quote."},
         "corrections": {"type": "object", "additionalProperties": {"type": "string"}},
+        "read_with": {"type": ["string", "null"],
+                      "description": "The earlier question a follow-up was read with; null when the question was "
+                                     "read on its own."},
         "corpus_version": {"type": "string"},
         "took_ms": {"type": "number"},
     },

@@ -89,3 +89,18 @@ def test_a_real_word_the_corpus_lacks_is_not_corrected_into_a_corpus_word(index)
     assert build_query("Who takes care of the plants?", index).corrections == {}
     assert build_query("lamotrigene comon side efects", index).corrections == {
         "lamotrigene": "lamotrigine", "comon": "common", "efects": "effects"}
+
+
+def test_a_follow_up_does_not_repeat_a_quote_already_shown_while_another_answers(index, encoder):
+    asked = "What are the side effects of lamotrigine?"
+    first = answer(index, asked, encoder=encoder).quotes[0]
+    shown = {(first.document, first.start, first.end)}
+    again = answer(index, "What else about its side effects?", [asked], encoder=encoder, shown=shown)
+    assert again.found
+    assert all((q.document, q.start, q.end) != (first.document, first.start, first.end) for q in again.quotes)
+    assert again.read_with == asked
+
+
+def test_a_question_read_on_its_own_says_so(index, encoder):
+    assert answer(index, "How much sunlight do tomatoes need?", ["What is lamotrigine?"],
+                  encoder=encoder).read_with is None
