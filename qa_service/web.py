@@ -1,10 +1,14 @@
-"""The web pages: the chat page a reader asks questions in, and the editor page (/admin)."""
+"""The web pages: the chat page a reader asks questions in, the document a quote comes from, and the editor page."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from dataclasses import dataclass
+
+from flask import Blueprint, current_app, render_template, request
 
 from .api import MAX_HISTORY, live_corpus
+from .errors import error_response
+from .index import AnalysedDocument
 
 bp = Blueprint("web", __name__)
 
@@ -34,6 +38,45 @@ def chat():
         max_question_chars=current_app.extensions["qa_settings"].qa_max_question_chars,
         max_history=MAX_HISTORY,
     )
+
+
+@dataclass(frozen=True)
+class DocumentBlock:
+    """One paragraph of a document as the reader page shows it, with its place in the stored text."""
+
+    start: int
+    end: int
+    text: str
+    heading: bool
+
+
+def document_blocks(doc: AnalysedDocument) -> list[DocumentBlock]:
+    """The document's paragraphs; a paragraph that is one heading line is shown as a heading."""
+    all_headings: dict[int, bool] = {}
+    for sentence in doc.sentences:
+        all_headings[sentence.paragraph] = all_headings.get(sentence.paragraph, True) and sentence.heading
+    blocks = []
+    for i, paragraph in enumerate(doc.paragraphs):
+        text = doc.document.text[paragraph.start:paragraph.end]
+        heading = all_headings.get(i, False) and "\n" not in text
+        blocks.append(DocumentBlock(paragraph.start, paragraph.end, text, heading))
+    return blocks
+
+
+@bp.get("/documents/<doc_id>")
+def document_page(doc_id: str):
+    doc = live_corpus().current().document(doc_id)
+    if doc is None:
+        message = f"No document with the id {doc_id!r}. It may have been removed since the answer was given."
+        # A reader following a citation gets a page; a program asking for JSON gets the one JSON error shape.
+        if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
+            return error_response(404, "unknown_document", message)
+        return render_template("document-missing.html", message=message), 404
+    blocks = document_blocks(doc)
+    # The title is usually the document's first line: shown once, as the page's heading, still markable.
+    title_block = blocks[0] if blocks and blocks[0].heading and blocks[0].text == doc.document.title else None
+    return render_template("document.html", document=doc.document, title_block=title_block,
+                           blocks=blocks[1:] if title_block else blocks)
 
 
 @bp.get("/admin")

@@ -128,3 +128,89 @@ def test_page_has_no_inline_script_style_or_event_handler(page):
         assert not [name for name in attrs if name.startswith("on")], tag
         if tag == "script":
             assert attrs.get("src", "").startswith("/static/")
+
+
+# --- the document a quote comes from ------------------------------------------------------------------------------
+
+
+def blocks_of(html: str) -> list[tuple[str, int, int, str]]:
+    """Each element carrying data-start/data-end on a page: its tag, offsets and text."""
+
+    class Blocks(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.found: list[list] = []
+            self._open = None
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if "data-start" in attrs:
+                self._open = [tag, int(attrs["data-start"]), int(attrs["data-end"]), ""]
+                self.found.append(self._open)
+
+        def handle_endtag(self, tag):
+            if self._open and tag == self._open[0]:
+                self._open = None
+
+        def handle_data(self, data):
+            if self._open:
+                self._open[3] += data
+
+    parser = Blocks()
+    parser.feed(html)
+    return [tuple(block) for block in parser.found]
+
+
+def test_document_page_shows_every_paragraph_with_its_offsets_in_the_stored_text(client):
+    stored = client.get("/api/documents/keppra-article").get_json()["text"]
+    response = client.get("/documents/keppra-article")
+
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    blocks = blocks_of(response.get_data(as_text=True))
+    assert len(blocks) == 11
+    for _, start, end, text in blocks:
+        assert stored[start:end] == text
+    assert blocks[0][0] == "h1" and blocks[0][3] == "Keppra and Its Potential in Migraine Management"
+    assert [tag for tag, *_ in blocks[1:]] == ["p"] * 10
+
+
+def test_document_page_links_back_to_the_conversation_and_loads_its_script(client):
+    page = PageParts(client.get("/documents/keppra-article").get_data(as_text=True))
+    assert [a for a in page.find("a") if a.get("href") == "/"]
+    assert [s for s in page.find("script") if s["src"].startswith("/static/document.js")]
+    assert page.inline_code == []
+
+
+def test_document_page_shows_a_one_line_paragraph_without_a_full_stop_as_a_heading(tmp_path):
+    app = corpus_app(tmp_path, {"tides.md": "# Tides\n\nThe moon pulls the sea.\n\n## Spring tides\n\n"
+                                            "Spring tides are the largest."})
+    blocks = blocks_of(app.test_client().get("/documents/tides").get_data(as_text=True))
+    assert [(tag, text) for tag, _, _, text in blocks] == [
+        ("h1", "Tides"), ("p", "The moon pulls the sea."),
+        ("h2", "Spring tides"), ("p", "Spring tides are the largest."),
+    ]
+
+
+def test_document_page_shows_markup_in_a_document_as_text(tmp_path):
+    app = corpus_app(tmp_path, {"markup.txt": "Notes\n\nThe tag <script>alert(1)</script> is shown as text here."})
+    html = app.test_client().get("/documents/markup").get_data(as_text=True)
+    assert "The tag &lt;script&gt;alert(1)&lt;/script&gt; is shown as text here." in html
+    assert "<script>alert(1)" not in html
+
+
+def test_an_unknown_document_page_is_a_404_page_that_says_so_and_links_back(client):
+    response = client.get("/documents/no-such", headers={"Accept": "text/html"})
+
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    assert "No document with the id &#39;no-such&#39;." in html
+    assert 'href="/"' in html
+
+
+def test_an_unknown_document_page_asked_for_as_json_is_the_json_error(client):
+    response = client.get("/documents/no-such", headers={"Accept": "application/json"})
+
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "unknown_document"

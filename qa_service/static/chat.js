@@ -9,6 +9,7 @@ const thread = document.getElementById("thread");
 const welcome = document.getElementById("welcome");
 const announcer = document.getElementById("announcer");
 const maxHistory = Number(form.dataset.maxHistory);
+const documentPage = form.dataset.documentPage;
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 
 const conversation = { questions: [], request: null };
@@ -65,10 +66,17 @@ function setExpanded(toggle, panel, expanded) {
   panel.hidden = !expanded;
 }
 
+// The reader page of the quote's document, opened at the quote (document.js reads #q=<start>-<end>).
+function quoteAddress(quote) {
+  return `${documentPage}${encodeURIComponent(quote.document)}#q=${quote.start}-${quote.end}`;
+}
+
 function renderQuote(quote) {
   const item = fromTemplate("quote-template");
   appendHighlighted(slot(item, "text"), quote.text, quote.highlights || []);
-  slot(item, "title").textContent = quote.title || quote.document;
+  const link = slot(item, "title-link");
+  link.textContent = quote.title || quote.document;
+  link.href = quoteAddress(quote);
   slot(item, "ref").textContent = `${quote.document}, characters ${quote.start}–${quote.end}`;
   const toggle = slot(item, "toggle");
   const panel = slot(item, "context");
