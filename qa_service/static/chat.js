@@ -77,7 +77,6 @@ function renderQuote(quote) {
   const link = slot(item, "title-link");
   link.textContent = quote.title || quote.document;
   link.href = quoteAddress(quote);
-  slot(item, "ref").textContent = `${quote.document}, characters ${quote.start}–${quote.end}`;
   const toggle = slot(item, "toggle");
   const panel = slot(item, "context");
   if (!quote.context) {
@@ -101,6 +100,31 @@ function correctionsText(corrections) {
   return `Searched for ${pairs.map(([typed, used]) => `‘${used}’ instead of ‘${typed}’`).join(", ")}.`;
 }
 
+function listItem(...parts) {
+  const item = document.createElement("li");
+  item.append(...parts);
+  return item;
+}
+
+// Where each quote sits and what the answer was read from: what a reader needs to check it, out of the way.
+function aboutLines(answer, found) {
+  const lines = [];
+  if (found) {
+    answer.quotes.forEach((quote, i) => {
+      const link = document.createElement("a");
+      link.href = quoteAddress(quote);
+      link.textContent = `characters ${quote.start}–${quote.end}`;
+      const which = answer.quotes.length === 1 ? "The quote" : `Quote ${i + 1}`;
+      lines.push(listItem(`${which} is `, link, ` of the document “${quote.document}”, counted from 0.`));
+    });
+    const percent = Math.round(answer.confidence * 100);
+    lines.push(listItem(`The service’s confidence that the first quote answers the question: ${percent}%.`));
+  }
+  lines.push(listItem(`Answered from corpus version ${answer.corpus_version}, which changes whenever a document ` +
+    "does."));
+  return lines;
+}
+
 function renderAnswer(answer) {
   const found = answer.found && answer.quotes.length > 0;
   const reply = fromTemplate(found ? "answer-template" : "declined-template");
@@ -109,7 +133,7 @@ function renderAnswer(answer) {
   const correctionsLine = slot(reply, "corrections");
   correctionsLine.textContent = corrections;
   correctionsLine.hidden = corrections === "";
-  slot(reply, "meta").textContent = `Corpus version ${answer.corpus_version}`;
+  slot(reply, "about-list").append(...aboutLines(answer, found));
   if (found) {
     slot(reply, "quotes").append(...answer.quotes.map(renderQuote));
     const count = answer.quotes.length === 1 ? "one quotation" : `${answer.quotes.length} quotations`;
