@@ -12,7 +12,16 @@ const maxHistory = Number(form.dataset.maxHistory);
 const documentPage = form.dataset.documentPage;
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 
-const conversation = { questions: [], request: null };
+const shareButton = document.getElementById("share-conversation");
+const undoNotice = document.getElementById("undo-notice");
+const undoButton = document.getElementById("undo-new-conversation");
+const STORAGE_KEY = "qa-conversation";
+const RETURN_KEY = "qa-return-to";
+
+// `turns` are the answered questions with their replies, oldest first: they are what a reload restores, what the
+// address shares, and what follow-ups are read with. `cleared` holds the turns "New conversation" put away, until
+// "Undo" brings them back or the next question is asked.
+const conversation = { turns: [], request: null, cleared: null };
 let contextCount = 0;
 
 function fromTemplate(id) {
@@ -77,6 +86,9 @@ function renderQuote(quote) {
   const link = slot(item, "title-link");
   link.textContent = quote.title || quote.document;
   link.href = quoteAddress(quote);
+  link.addEventListener("click", () => rememberReturn(item));
+  const copyButton = slot(item, "copy");
+  copyButton.addEventListener("click", () => copyQuote(quote, copyButton));
   const toggle = slot(item, "toggle");
   const panel = slot(item, "context");
   if (!quote.context) {
@@ -92,6 +104,57 @@ function renderQuote(quote) {
     setExpanded(toggle, panel, toggle.getAttribute("aria-expanded") !== "true");
   });
   return item;
+}
+
+// The quote as people paste it: in quotation marks, then the title and the address of the quote in its document.
+function clipboardItems(quote) {
+  const address = new URL(quoteAddress(quote), window.location.href).href;
+  const title = quote.title || quote.document;
+  const plain = `“${quote.text}”\n— ${title}, ${address}`;
+  const quoteElement = document.createElement("blockquote");
+  quoteElement.append(Object.assign(document.createElement("p"), { textContent: quote.text }));
+  const source = document.createElement("p");
+  source.append("— ", Object.assign(document.createElement("a"), { href: address, textContent: title }));
+  return { plain, html: quoteElement.outerHTML + source.outerHTML };
+}
+
+async function writeClipboard(plain, html) {
+  if (html && window.ClipboardItem) {
+    await navigator.clipboard.write([new ClipboardItem({
+      "text/plain": new Blob([plain], { type: "text/plain" }),
+      "text/html": new Blob([html], { type: "text/html" }),
+    })]);
+  } else {
+    await navigator.clipboard.writeText(plain);
+  }
+}
+
+function confirmOnButton(button, text) {
+  const label = slot(button, "label");
+  const original = label.dataset.original || label.textContent;
+  label.dataset.original = original;
+  label.textContent = text;
+  window.setTimeout(() => {
+    label.textContent = original;
+  }, 2000);
+}
+
+async function copyText(button, plain, html, done) {
+  try {
+    if (!navigator.clipboard) throw new Error("no clipboard");
+    await writeClipboard(plain, html);
+    confirmOnButton(button, "Copied");
+    announce(done);
+  } catch {
+    // The clipboard is only offered to pages served over HTTPS (or from this computer) and with permission.
+    announce("Could not copy: this browser did not allow it here. Select the text and copy it instead.");
+    confirmOnButton(button, "Could not copy");
+  }
+}
+
+function copyQuote(quote, button) {
+  const { plain, html } = clipboardItems(quote);
+  copyText(button, plain, html, "Quote copied, with its source and link.");
 }
 
 function correctionsText(corrections) {
@@ -183,32 +246,86 @@ async function post(payload, signal) {
   return { error: `The service answered with status ${response.status}. Try again in a moment.` };
 }
 
-async function ask(question) {
-  const controller = new AbortController();
-  conversation.request = controller;
+// The address of the conversation: /?q=… for one question, every question in the fragment for more (a fragment
+// is never sent to the server, so a long conversation makes no long request line).
+function conversationAddress(questions) {
+  const path = window.location.pathname;
+  if (questions.length === 0) return path;
+  const params = new URLSearchParams(questions.map((question) => ["q", question]));
+  return questions.length === 1 ? `${path}?${params}` : `${path}#${params}`;
+}
+
+function sharedQuestions() {
+  const fromQuery = new URLSearchParams(window.location.search).getAll("q");
+  const fromFragment = new URLSearchParams(window.location.hash.slice(1)).getAll("q");
+  return [...fromQuery, ...fromFragment].map((question) => question.trim()).filter(Boolean);
+}
+
+function readStored(key) {
+  try {
+    return JSON.parse(window.sessionStorage.getItem(key) || "null");
+  } catch {
+    return null;
+  }
+}
+
+function writeStored(key, value) {
+  try {
+    if (value === null) window.sessionStorage.removeItem(key);
+    else window.sessionStorage.setItem(key, JSON.stringify(value));
+  } catch {
+    // Storage may be full or turned off: the conversation goes on, it just will not survive a reload.
+  }
+}
+
+function saveConversation() {
+  const questions = conversation.turns.map((turn) => turn.question);
+  window.history.replaceState(null, "", conversationAddress(questions));
+  writeStored(STORAGE_KEY, conversation.turns.length ? { turns: conversation.turns } : null);
+  shareButton.hidden = conversation.turns.length === 0;
+}
+
+// Following a citation leaves the page: note which one, so that coming back puts focus where the reader was.
+function rememberReturn(quoteItem) {
+  const turns = [...thread.children];
+  const turnItem = quoteItem.closest(".turn");
+  const quotes = [...turnItem.querySelectorAll(".quote")];
+  writeStored(RETURN_KEY, { turn: turns.indexOf(turnItem), quote: quotes.indexOf(quoteItem) });
+}
+
+function appendTurn(question) {
   welcome.hidden = true;
   const turn = fromTemplate("turn-template");
   slot(turn, "question").textContent = question;
+  thread.append(turn);
+  return turn;
+}
+
+async function ask(question) {
+  const controller = new AbortController();
+  conversation.request = controller;
+  dropUndo();
+  const turn = appendTurn(question);
   const replySlot = slot(turn, "reply");
   replySlot.append(fromTemplate("pending-template"));
-  thread.append(turn);
   setBusy(true);
   scrollToTurn(turn);
 
-  const history = conversation.questions.slice(-maxHistory).map((earlier) => ({ question: earlier }));
+  const history = conversation.turns.slice(-maxHistory).map((earlier) => ({ question: earlier.question }));
   let outcome;
   try {
     outcome = await post({ question, history }, controller.signal);
   } catch {
     outcome = { error: "Could not reach the service. Check the connection and try again." };
   }
-  if (controller.signal.aborted) return; // "New conversation" was pressed while this question was on its way.
+  if (controller.signal.aborted) return false; // "New conversation" was pressed while it was on its way.
   conversation.request = null;
   setBusy(false);
 
   let shown;
   if (outcome.answer) {
-    conversation.questions.push(question);
+    conversation.turns.push({ question, answer: outcome.answer });
+    saveConversation();
     shown = renderAnswer(outcome.answer);
   } else {
     shown = renderError(outcome.error);
@@ -217,18 +334,80 @@ async function ask(question) {
   replySlot.replaceChildren(shown.reply);
   announce(shown.announcement);
   scrollToTurn(turn);
+  return Boolean(outcome.answer);
+}
+
+// Shows answered turns again without asking: after a reload, on coming back from a document, after "Undo".
+function renderTurns(turns) {
+  for (const { question, answer } of turns) {
+    slot(appendTurn(question), "reply").append(renderAnswer(answer).reply);
+  }
+}
+
+function dropUndo() {
+  conversation.cleared = null;
+  undoNotice.hidden = true;
 }
 
 function startNewConversation() {
   conversation.request?.abort();
   conversation.request = null;
-  conversation.questions = [];
+  if (conversation.turns.length) conversation.cleared = conversation.turns;
+  conversation.turns = [];
+  saveConversation();
   setBusy(false);
   thread.replaceChildren();
   welcome.hidden = false;
   input.value = "";
+  undoNotice.hidden = conversation.cleared === null;
   input.focus();
-  announce("New conversation started.");
+  announce(conversation.cleared ? "New conversation started. Undo brings the last one back." :
+    "New conversation started.");
+}
+
+function undoNewConversation() {
+  if (!conversation.cleared || conversation.request) return;
+  conversation.turns = conversation.cleared;
+  dropUndo();
+  renderTurns(conversation.turns);
+  saveConversation();
+  input.focus();
+  scrollToTurn(thread.lastElementChild);
+  announce(`Conversation restored: ${conversation.turns.length === 1 ? "one question" :
+    `${conversation.turns.length} questions`}.`);
+}
+
+// A shared address asks its questions again, one after the other, each read with the ones before it.
+async function replay(questions) {
+  for (const question of questions) {
+    if (!(await ask(question))) return;
+  }
+}
+
+function restoreFocus() {
+  const returnTo = readStored(RETURN_KEY);
+  writeStored(RETURN_KEY, null);
+  const turn = returnTo && thread.children[returnTo.turn];
+  const link = turn?.querySelectorAll(".citation-link")[returnTo.quote];
+  if (link) link.focus();
+  else if (thread.lastElementChild) scrollToTurn(thread.lastElementChild);
+}
+
+function start() {
+  const shared = sharedQuestions();
+  const stored = readStored(STORAGE_KEY)?.turns || [];
+  const storedQuestions = stored.map((turn) => turn.question);
+  if (shared.length && shared.join("\n") !== storedQuestions.join("\n")) {
+    replay(shared);
+    return;
+  }
+  conversation.turns = stored;
+  if (stored.length) {
+    welcome.hidden = true;
+    renderTurns(stored);
+    restoreFocus();
+  }
+  saveConversation();
 }
 
 form.addEventListener("submit", (event) => {
@@ -251,3 +430,8 @@ for (const button of document.querySelectorAll(".suggestion")) {
 }
 
 newConversationButton.addEventListener("click", startNewConversation);
+undoButton.addEventListener("click", undoNewConversation);
+shareButton.addEventListener("click", () => {
+  copyText(shareButton, window.location.href, null, "Link to this conversation copied.");
+});
+start();
