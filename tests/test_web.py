@@ -58,7 +58,7 @@ def corpus_app(tmp_path: Path, files: dict[str, str], **settings):
 def test_page_has_a_labelled_question_box_in_a_form_that_posts_to_the_api(page):
     assert page.find("form", id="ask-form", action="/api/ask")
     assert page.find("label", for_="question")
-    [box] = page.find("input", id="question")
+    [box] = page.find("textarea", id="question")
     assert box["maxlength"] == "1000"
     assert page.find("button", type="submit", id="ask-button")
     assert page.find("button", type="button", id="new-conversation")
@@ -96,7 +96,7 @@ def test_page_escapes_markup_in_document_titles(tmp_path):
 
 def test_question_box_limit_follows_the_setting(tmp_path):
     app = corpus_app(tmp_path, {"tides.txt": "Tides\n\nThe moon pulls the sea."}, QA_MAX_QUESTION_CHARS=200)
-    [box] = PageParts(app.test_client().get("/").get_data(as_text=True)).find("input", id="question")
+    [box] = PageParts(app.test_client().get("/").get_data(as_text=True)).find("textarea", id="question")
     assert box["maxlength"] == "200"
 
 

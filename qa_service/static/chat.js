@@ -101,7 +101,10 @@ function renderQuote(quote) {
   toggle.setAttribute("aria-controls", panel.id);
   appendContext(slot(item, "context-text"), quote);
   toggle.addEventListener("click", () => {
-    setExpanded(toggle, panel, toggle.getAttribute("aria-expanded") !== "true");
+    const expanded = toggle.getAttribute("aria-expanded") !== "true";
+    setExpanded(toggle, panel, expanded);
+    // The paragraph opens below the button, maybe under the question box: bring all of it into view.
+    if (expanded) panel.scrollIntoView({ block: "nearest", behavior: reducedMotion.matches ? "auto" : "smooth" });
   });
   return item;
 }
@@ -293,11 +296,27 @@ function rememberReturn(quoteItem) {
   writeStored(RETURN_KEY, { turn: turns.indexOf(turnItem), quote: quotes.indexOf(quoteItem) });
 }
 
+// A long question is shown in a few lines, with "Show all" to open it; whether it is cut depends on the width.
+function clampQuestion(turn) {
+  const text = slot(turn, "question");
+  const more = slot(turn, "more");
+  if (more.getAttribute("aria-expanded") === "true") return;
+  more.hidden = text.scrollHeight <= text.clientHeight + 1;
+}
+
 function appendTurn(question) {
   welcome.hidden = true;
   const turn = fromTemplate("turn-template");
   slot(turn, "question").textContent = question;
+  const more = slot(turn, "more");
+  more.addEventListener("click", () => {
+    const expanded = more.getAttribute("aria-expanded") !== "true";
+    more.setAttribute("aria-expanded", String(expanded));
+    more.textContent = expanded ? "Show less" : "Show all";
+    slot(turn, "question").classList.toggle("asked-text-open", expanded);
+  });
   thread.append(turn);
+  clampQuestion(turn);
   return turn;
 }
 
@@ -410,11 +429,40 @@ function start() {
   saveConversation();
 }
 
+// The question box grows with its text (CSS field-sizing where the browser has it, else this); Enter asks and
+// Shift+Enter starts a new line, as in other chat boxes.
+function fitQuestionBox() {
+  input.style.height = "auto";
+  input.style.height = `${input.scrollHeight + input.offsetHeight - input.clientHeight}px`;
+}
+
+const growsByItself = window.CSS?.supports?.("field-sizing", "content");
+if (!growsByItself) input.addEventListener("input", fitQuestionBox);
+
+input.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    form.requestSubmit();
+  }
+});
+
+// Scrolling (to a focused control, to an opened paragraph) keeps clear of the question box pinned at the bottom
+// of the window: its height is given to the page's scroll-padding.
+new ResizeObserver(() => {
+  const pinned = getComputedStyle(form).position === "sticky";
+  document.documentElement.style.setProperty("--composer-height", `${pinned ? form.offsetHeight : 0}px`);
+}).observe(form);
+
+window.addEventListener("resize", () => {
+  for (const turn of thread.children) clampQuestion(turn);
+});
+
 form.addEventListener("submit", (event) => {
   event.preventDefault();
   const question = input.value.trim();
   if (!question || conversation.request) return;
   input.value = "";
+  if (!growsByItself) fitQuestionBox();
   ask(question);
 });
 
