@@ -35,6 +35,7 @@ def chat():
         titles=[d.title for d in documents[:MAX_LISTED_TITLES]],
         unlisted_count=max(0, len(documents) - MAX_LISTED_TITLES),
         suggestions=suggestions,
+        documents=documents,
         max_question_chars=current_app.extensions["qa_settings"].qa_max_question_chars,
         max_history=MAX_HISTORY,
     )

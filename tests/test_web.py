@@ -214,3 +214,17 @@ def test_an_unknown_document_page_asked_for_as_json_is_the_json_error(client):
 
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "unknown_document"
+
+
+def test_page_offers_a_checkbox_per_document_when_the_corpus_has_more_than_one(tmp_path):
+    app = corpus_app(tmp_path, {"tides.txt": "Tides\n\nThe moon pulls the sea.",
+                                "winds.txt": "Winds\n\nThe sun warms the air."})
+    page = PageParts(app.test_client().get("/").get_data(as_text=True))
+    boxes = page.find("input", type="checkbox", name="documents")
+    assert [(b["value"], b["data-title"]) for b in boxes] == [("tides", "Tides"), ("winds", "Winds")]
+    assert all("checked" in b for b in boxes)
+
+
+def test_page_offers_no_document_choice_for_a_single_document(page):
+    assert page.find("input", type="checkbox") == []
+    assert page.find("details", id="scope") == []

@@ -15,6 +15,7 @@ const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 const shareButton = document.getElementById("share-conversation");
 const undoNotice = document.getElementById("undo-notice");
 const undoButton = document.getElementById("undo-new-conversation");
+const scope = document.getElementById("scope");
 const STORAGE_KEY = "qa-conversation";
 const RETURN_KEY = "qa-return-to";
 
@@ -173,8 +174,11 @@ function listItem(...parts) {
 }
 
 // Where each quote sits and what the answer was read from: what a reader needs to check it, out of the way.
-function aboutLines(answer, found) {
+function aboutLines(answer, found, searched) {
   const lines = [];
+  const total = scope ? scopeBoxes().length : 0;
+  if (searched) lines.push(listItem(`Searched ${searched.length} of the ${total} documents.`));
+  else if (total > 1) lines.push(listItem(`Searched all ${total} documents.`));
   if (found) {
     answer.quotes.forEach((quote, i) => {
       const link = document.createElement("a");
@@ -191,15 +195,19 @@ function aboutLines(answer, found) {
   return lines;
 }
 
-function renderAnswer(answer) {
+// `searched` is the documents the question was limited to ({id, title} each), or null for all of them.
+function renderAnswer(answer, searched) {
   const found = answer.found && answer.quotes.length > 0;
   const reply = fromTemplate(found ? "answer-template" : "declined-template");
   reply.dataset.corpusVersion = answer.corpus_version;
+  const scopeLine = slot(reply, "scope");
+  scopeLine.hidden = !searched;
+  if (searched) scopeLine.textContent = `Searched only ${searched.map((d) => `“${d.title}”`).join(", ")}.`;
   const corrections = correctionsText(answer.corrections);
   const correctionsLine = slot(reply, "corrections");
   correctionsLine.textContent = corrections;
   correctionsLine.hidden = corrections === "";
-  slot(reply, "about-list").append(...aboutLines(answer, found));
+  slot(reply, "about-list").append(...aboutLines(answer, found, searched));
   if (found) {
     slot(reply, "quotes").append(...answer.quotes.map(renderQuote));
     const count = answer.quotes.length === 1 ? "one quotation" : `${answer.quotes.length} quotations`;
@@ -247,6 +255,27 @@ async function post(payload, signal) {
   const message = body?.error?.message;
   if (typeof message === "string" && message) return { error: message };
   return { error: `The service answered with status ${response.status}. Try again in a moment.` };
+}
+
+// Choosing documents (offered when the corpus has more than one): a question can be limited to some of them.
+function scopeBoxes() {
+  return [...scope.querySelectorAll("input[name=documents]")];
+}
+
+function chosenDocuments() {
+  if (!scope) return null;
+  const chosen = scopeBoxes().filter((box) => box.checked);
+  if (chosen.length === scopeBoxes().length) return null;
+  return chosen.map((box) => ({ id: box.value, title: box.dataset.title }));
+}
+
+function showScope() {
+  const boxes = scopeBoxes();
+  const chosen = boxes.filter((box) => box.checked);
+  // At least one document stays chosen: a question searched in none could only ever be declined.
+  for (const box of boxes) box.disabled = chosen.length === 1 && box.checked;
+  scope.querySelector("[data-slot=summary]").textContent = chosen.length === boxes.length ?
+    `Searching all ${boxes.length} documents` : `Searching ${chosen.length} of ${boxes.length} documents`;
 }
 
 // The address of the conversation: /?q=… for one question, every question in the fragment for more (a fragment
@@ -331,9 +360,11 @@ async function ask(question) {
   scrollToTurn(turn);
 
   const history = conversation.turns.slice(-maxHistory).map((earlier) => ({ question: earlier.question }));
+  const searched = chosenDocuments();
+  const payload = searched ? { question, history, documents: searched.map((d) => d.id) } : { question, history };
   let outcome;
   try {
-    outcome = await post({ question, history }, controller.signal);
+    outcome = await post(payload, controller.signal);
   } catch {
     outcome = { error: "Could not reach the service. Check the connection and try again." };
   }
@@ -343,9 +374,9 @@ async function ask(question) {
 
   let shown;
   if (outcome.answer) {
-    conversation.turns.push({ question, answer: outcome.answer });
+    conversation.turns.push({ question, answer: outcome.answer, searched });
     saveConversation();
-    shown = renderAnswer(outcome.answer);
+    shown = renderAnswer(outcome.answer, searched);
   } else {
     shown = renderError(outcome.error);
     if (!input.value) input.value = question;
@@ -358,8 +389,8 @@ async function ask(question) {
 
 // Shows answered turns again without asking: after a reload, on coming back from a document, after "Undo".
 function renderTurns(turns) {
-  for (const { question, answer } of turns) {
-    slot(appendTurn(question), "reply").append(renderAnswer(answer).reply);
+  for (const { question, answer, searched } of turns) {
+    slot(appendTurn(question), "reply").append(renderAnswer(answer, searched || null).reply);
   }
 }
 
@@ -482,4 +513,8 @@ undoButton.addEventListener("click", undoNewConversation);
 shareButton.addEventListener("click", () => {
   copyText(shareButton, window.location.href, null, "Link to this conversation copied.");
 });
+if (scope) {
+  scope.addEventListener("change", showScope);
+  showScope();
+}
 start();

@@ -164,6 +164,8 @@ def test_keyboard_alone_asks_a_suggestion_and_opens_its_context_with_visible_foc
     expect(page.locator(".reply-answer")).to_be_visible()
     expect(page.get_by_label("Your question")).to_be_focused()
     page.keyboard.press("Shift+Tab")
+    expect(page.locator(".scope-summary")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
     expect(page.locator(".about-summary").last).to_be_focused()
     page.keyboard.press("Shift+Tab")
     toggle = page.locator(".context-toggle").last
