@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from flask import Flask
 
-from . import limits, logs, security
+from . import delivery, limits, logs, security
 from .config import PROJECT_ROOT, Settings
 from .corpus import LiveCorpus
 from .errors import register_error_handlers
@@ -40,4 +40,5 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     logs.init_app(app)
     limits.init_app(app, settings)
     security.init_app(app)
+    delivery.init_app(app)
     return app

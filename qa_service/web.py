@@ -24,6 +24,7 @@ SUGGESTED_QUESTIONS = {
 }
 MAX_SUGGESTIONS = 4
 MAX_LISTED_TITLES = 5
+FAVICON_MAX_AGE_SECONDS = 24 * 3600
 
 
 @bp.get("/")
@@ -78,6 +79,16 @@ def document_page(doc_id: str):
     title_block = blocks[0] if blocks and blocks[0].heading and blocks[0].text == doc.document.title else None
     return render_template("document.html", document=doc.document, title_block=title_block,
                            blocks=blocks[1:] if title_block else blocks)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    # Browsers ask for /favicon.ico wherever no page has named an icon (a JSON reply opened in a tab, say).
+    response = current_app.send_static_file("favicon.svg")
+    response.cache_control.no_cache = None
+    response.cache_control.public = True
+    response.cache_control.max_age = FAVICON_MAX_AGE_SECONDS
+    return response
 
 
 @bp.get("/admin")
