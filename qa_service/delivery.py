@@ -11,9 +11,9 @@ from flask_compress import Compress
 # Pages, styles, scripts, JSON and the SVG icon are text that shrinks four to ten times; images would not.
 COMPRESSED_MIMETYPES = ["text/html", "text/css", "text/javascript", "application/javascript", "application/json",
                         "image/svg+xml"]
-# Brotli first (smaller, and every current browser asks for it over HTTPS), gzip for everyone else. Chromium asks
-# only for gzip and deflate over plain HTTP, and Flask streams static files: flask-compress's default leaves gzip
-# out for streamed responses, which would leave static files uncompressed there.
+# Brotli first (smaller; browsers ask for it over HTTPS and from localhost), gzip for everyone else: a browser
+# over plain HTTP asks only for gzip and deflate. Flask streams static files, and flask-compress's default for
+# streamed responses leaves gzip out, which would send them uncompressed to such a browser.
 ALGORITHMS = ["br", "gzip"]
 STATIC_VERSION_ARG = "v"
 YEAR_SECONDS = 365 * 24 * 3600
