@@ -77,8 +77,11 @@ def document_page(doc_id: str):
     blocks = document_blocks(doc)
     # The title is usually the document's first line: shown once, as the page's heading, still markable.
     title_block = blocks[0] if blocks and blocks[0].heading and blocks[0].text == doc.document.title else None
+    # A citation names the version its offsets count in: if the document has changed since, the page says so.
+    cited_version = request.args.get("version")
     return render_template("document.html", document=doc.document, title_block=title_block,
-                           blocks=blocks[1:] if title_block else blocks)
+                           blocks=blocks[1:] if title_block else blocks,
+                           changed=cited_version is not None and cited_version != doc.document.version)
 
 
 @bp.get("/favicon.ico")

@@ -230,3 +230,11 @@ def test_page_offers_a_checkbox_per_document_when_the_corpus_has_more_than_one(t
 def test_page_offers_no_document_choice_for_a_single_document(page):
     assert page.find("input", type="checkbox") == []
     assert page.find("details", id="scope") == []
+
+
+def test_document_page_says_when_the_document_changed_since_the_cited_version(client):
+    current = client.get("/api/documents/keppra-article").get_json()["version"]
+
+    assert "has changed since" not in client.get(f"/documents/keppra-article?version={current}").get_data(as_text=True)
+    assert "has changed since" in client.get("/documents/keppra-article?version=0123456789abcdef").get_data(
+        as_text=True)

@@ -77,8 +77,10 @@ function setExpanded(toggle, panel, expanded) {
 }
 
 // The reader page of the quote's document, opened at the quote (document.js reads #q=<start>-<end>).
+// It names the document's version, so that the page can say when the document has changed since.
 function quoteAddress(quote) {
-  return `${documentPage}${encodeURIComponent(quote.document)}#q=${quote.start}-${quote.end}`;
+  const version = quote.document_version ? `?version=${encodeURIComponent(quote.document_version)}` : "";
+  return `${documentPage}${encodeURIComponent(quote.document)}${version}#q=${quote.start}-${quote.end}`;
 }
 
 function renderQuote(quote) {

@@ -26,8 +26,9 @@ def test_enter_asks_the_question_and_shows_a_cited_quotation_with_question_words
     first = turn.locator(".quote").first
     expect(first.locator("blockquote")).to_contain_text("fatigue, dizziness, and mood changes")
     expect(first.locator("figcaption")).to_have_text(TITLE)
+    version = page.request.get("/api/documents/keppra-article").json()["version"]
     expect(first.locator("figcaption").get_by_role("link", name=TITLE)).to_have_attribute(
-        "href", "/documents/keppra-article#q=2671-2853")
+        "href", f"/documents/keppra-article?version={version}#q=2671-2853")
     expect(first.locator("blockquote mark.term")).to_contain_text(["side", "effects"])
     expect(page.get_by_label("Your question")).to_be_focused()
     expect(page.get_by_label("Your question")).to_have_value("")

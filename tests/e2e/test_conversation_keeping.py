@@ -32,7 +32,8 @@ def test_copy_puts_the_quote_with_its_title_and_link_on_the_clipboard_as_text_an
 
     expect(copy).to_have_text("Copied")
     expect(page.locator("[aria-live=polite]")).to_have_text("Quote copied, with its source and link.")
-    link = f"{server}/documents/keppra-article#q=2671-2853"
+    version = page.request.get("/api/documents/keppra-article").json()["version"]
+    link = f"{server}/documents/keppra-article?version={version}#q=2671-2853"
     assert page.evaluate("navigator.clipboard.readText()") == f"“{QUOTE}”\n— {TITLE}, {link}"
     html = page.evaluate(READ_CLIPBOARD_HTML)
     assert f"<blockquote><p>{QUOTE}</p></blockquote>" in html

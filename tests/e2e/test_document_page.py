@@ -26,7 +26,9 @@ def test_a_citation_opens_the_document_at_the_quote_highlighted_and_a_reload_kee
 
     link.click()
 
-    expect(page).to_have_url(f"{server}/documents/keppra-article#q=2671-2853")
+    version = page.request.get("/api/documents/keppra-article").json()["version"]
+    expect(page).to_have_url(f"{server}/documents/keppra-article?version={version}#q=2671-2853")
+    expect(page.locator(".document-changed")).to_have_count(0)
     expect(page.locator("mark.quoted")).to_have_text(quoted)
     expect(page.locator("mark.quoted")).to_be_focused()
     assert in_viewport(page, "mark.quoted")
