@@ -1,21 +1,22 @@
-// The chat page: sends each question, with the conversation's earlier questions, to /api/ask and shows the reply.
-// Text from the corpus only ever enters the page through textContent, so markup in a document shows as text.
+// The chat page: sends each question, with the conversation's earlier questions, to /api/ask and shows the reply;
+// copies quotes, keeps the conversation (in sessionStorage and in the address) and limits questions to the
+// documents chosen. Text from the corpus only ever enters the page through textContent, so markup in a document
+// shows as text.
 
 const form = document.getElementById("ask-form");
 const input = document.getElementById("question");
 const askButton = document.getElementById("ask-button");
 const newConversationButton = document.getElementById("new-conversation");
+const shareButton = document.getElementById("share-conversation");
+const undoNotice = document.getElementById("undo-notice");
+const undoButton = document.getElementById("undo-new-conversation");
+const scope = document.getElementById("scope");
 const thread = document.getElementById("thread");
 const welcome = document.getElementById("welcome");
 const announcer = document.getElementById("announcer");
 const maxHistory = Number(form.dataset.maxHistory);
 const documentPage = form.dataset.documentPage;
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
-
-const shareButton = document.getElementById("share-conversation");
-const undoNotice = document.getElementById("undo-notice");
-const undoButton = document.getElementById("undo-new-conversation");
-const scope = document.getElementById("scope");
 const STORAGE_KEY = "qa-conversation";
 const RETURN_KEY = "qa-return-to";
 
