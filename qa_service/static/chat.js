@@ -320,9 +320,14 @@ function saveConversation() {
   shareButton.hidden = conversation.turns.length === 0;
 }
 
+// The turns kept in storage: a question that met an error is shown, but neither kept nor sent as history.
+function answeredTurns() {
+  return [...thread.children].filter((turn) => turn.querySelector(".reply-answer, .reply-declined"));
+}
+
 // Following a citation leaves the page: note which one, so that coming back puts focus where the reader was.
 function rememberReturn(quoteItem) {
-  const turns = [...thread.children];
+  const turns = answeredTurns();
   const turnItem = quoteItem.closest(".turn");
   const quotes = [...turnItem.querySelectorAll(".quote")];
   writeStored(RETURN_KEY, { turn: turns.indexOf(turnItem), quote: quotes.indexOf(quoteItem) });
@@ -440,7 +445,7 @@ async function replay(questions) {
 function restoreFocus() {
   const returnTo = readStored(RETURN_KEY);
   writeStored(RETURN_KEY, null);
-  const turn = returnTo && thread.children[returnTo.turn];
+  const turn = returnTo && answeredTurns()[returnTo.turn];
   const link = turn?.querySelectorAll(".citation-link")[returnTo.quote];
   if (link) link.focus();
   else if (thread.lastElementChild) scrollToTurn(thread.lastElementChild);

@@ -126,3 +126,21 @@ def test_the_next_question_after_new_conversation_drops_the_undo(open_page):
     expect(page.get_by_role("button", name="Undo")).to_be_hidden()
     page.reload()
     expect(page.locator(".asked-text")).to_have_text([RARE_ONES])
+
+
+def test_a_question_that_met_an_error_is_not_kept_and_does_not_shift_the_way_back(open_page):
+    page = open_page("/")
+    page.route("**/api/ask", lambda route: route.fulfill(status=503, content_type="application/json",
+                                                         body='{"error": {"code": "x", "message": "Busy."}}'))
+    ask_with_keyboard(page, "What is Keppra?")
+    page.unroute("**/api/ask")
+    page.get_by_label("Your question").fill("")
+    ask_with_keyboard(page, SIDE_EFFECTS)
+    second, _ = ask_with_keyboard(page, RARE_ONES)
+    second.get_by_role("link", name=TITLE).first.click()
+    expect(page.locator("mark.quoted")).to_be_visible()
+
+    page.get_by_role("link", name="Back to the conversation").click()
+
+    expect(page.locator(".asked-text")).to_have_text([SIDE_EFFECTS, RARE_ONES])
+    expect(page.locator(".turn").nth(1).get_by_role("link", name=TITLE).first).to_be_focused()
