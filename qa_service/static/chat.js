@@ -282,18 +282,28 @@ function showScope() {
 }
 
 // The address of the conversation: /?q=… for one question, every question in the fragment for more (a fragment
-// is never sent to the server, so a long conversation makes no long request line).
-function conversationAddress(questions) {
+// is never sent to the server, so a long conversation makes no long request line), and d=<id> for each document
+// the latest question was limited to, so that the address asks them again of the same documents.
+function conversationAddress(turns) {
   const path = window.location.pathname;
-  if (questions.length === 0) return path;
-  const params = new URLSearchParams(questions.map((question) => ["q", question]));
-  return questions.length === 1 ? `${path}?${params}` : `${path}#${params}`;
+  if (turns.length === 0) return path;
+  const searched = turns[turns.length - 1].searched || [];
+  const params = new URLSearchParams([...turns.map((turn) => ["q", turn.question]),
+    ...searched.map((d) => ["d", d.id])]);
+  return turns.length === 1 ? `${path}?${params}` : `${path}#${params}`;
 }
 
-function sharedQuestions() {
-  const fromQuery = new URLSearchParams(window.location.search).getAll("q");
-  const fromFragment = new URLSearchParams(window.location.hash.slice(1)).getAll("q");
-  return [...fromQuery, ...fromFragment].map((question) => question.trim()).filter(Boolean);
+function fromAddress(name) {
+  const fromQuery = new URLSearchParams(window.location.search).getAll(name);
+  const fromFragment = new URLSearchParams(window.location.hash.slice(1)).getAll(name);
+  return [...fromQuery, ...fromFragment].map((value) => value.trim()).filter(Boolean);
+}
+
+// An address's d=<id> chooses those documents (ids the corpus no longer has are passed over).
+function chooseDocuments(ids) {
+  if (!scope || !scopeBoxes().some((box) => ids.includes(box.value))) return;
+  for (const box of scopeBoxes()) box.checked = ids.includes(box.value);
+  showScope();
 }
 
 function readStored(key) {
@@ -314,8 +324,7 @@ function writeStored(key, value) {
 }
 
 function saveConversation() {
-  const questions = conversation.turns.map((turn) => turn.question);
-  window.history.replaceState(null, "", conversationAddress(questions));
+  window.history.replaceState(null, "", conversationAddress(conversation.turns));
   writeStored(STORAGE_KEY, conversation.turns.length ? { turns: conversation.turns } : null);
   shareButton.hidden = conversation.turns.length === 0;
 }
@@ -452,10 +461,11 @@ function restoreFocus() {
 }
 
 function start() {
-  const shared = sharedQuestions();
+  const shared = fromAddress("q");
   const stored = readStored(STORAGE_KEY)?.turns || [];
   const storedQuestions = stored.map((turn) => turn.question);
   if (shared.length && shared.join("\n") !== storedQuestions.join("\n")) {
+    chooseDocuments(fromAddress("d"));
     replay(shared);
     return;
   }

@@ -51,3 +51,22 @@ def test_a_reload_keeps_what_each_answer_searched(open_page):
 
     expect(page.locator(".reply-scope")).to_have_text(
         f"Searched only “Keppra and Its Potential in Migraine Management”, “{MARKUP_TITLE}”.")
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS.values(), ids=VIEWPORTS.keys())
+def test_the_address_carries_the_documents_chosen_and_opening_it_asks_the_same_documents(open_page, viewport):
+    page = open_page("/", viewport=viewport)
+    page.get_by_text("Searching all 3 documents").click()
+    page.get_by_role("checkbox", name="Keppra and Its Potential in Migraine Management").uncheck()
+    page.get_by_role("checkbox", name="Lighthouse log").uncheck()
+    ask_with_keyboard(page, "How must a page print the script tag?")
+    assert page.url.endswith("&d=markup-notes")
+
+    other = open_page("/", viewport=viewport)
+    with other.expect_request("**/api/ask") as sent:
+        other.goto(page.url)
+
+    assert sent.value.post_data_json["documents"] == ["markup-notes"]
+    expect(other.locator(".reply-answer")).to_have_count(1)
+    expect(other.locator(".scope-summary")).to_have_text("Searching 1 of 3 documents")
+    expect(other.locator(".reply-scope")).to_have_text(f"Searched only “{MARKUP_TITLE}”.")
