@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 
 from .api import MAX_HISTORY, live_corpus
 from .errors import error_response
@@ -25,6 +26,9 @@ SUGGESTED_QUESTIONS = {
 MAX_SUGGESTIONS = 4
 MAX_LISTED_TITLES = 5
 FAVICON_MAX_AGE_SECONDS = 24 * 3600
+# The document page sends the first section of a document with the page and each later one when it is needed (the
+# one holding the quote first): a 5 MB document opens at its quote as fast as a short one.
+SECTION_CHARS = 40_000
 
 
 @bp.get("/")
@@ -52,36 +56,109 @@ class DocumentBlock:
     heading: bool
 
 
-def document_blocks(doc: AnalysedDocument) -> list[DocumentBlock]:
-    """The document's paragraphs; a paragraph that is one heading line is shown as a heading."""
+def document_blocks(doc: AnalysedDocument, first: int, stop: int) -> list[DocumentBlock]:
+    """Paragraphs first..stop-1 of the document; a paragraph that is one heading line is shown as a heading."""
+    # Sentences are in document order: those of the wanted paragraphs are found by bisection, not by a full walk.
+    sentences = doc.sentences
+    index = bisect.bisect_left(sentences, first, key=lambda sentence: sentence.paragraph)
     all_headings: dict[int, bool] = {}
-    for sentence in doc.sentences:
+    while index < len(sentences) and sentences[index].paragraph < stop:
+        sentence = sentences[index]
         all_headings[sentence.paragraph] = all_headings.get(sentence.paragraph, True) and sentence.heading
+        index += 1
     blocks = []
-    for i, paragraph in enumerate(doc.paragraphs):
+    for i in range(first, stop):
+        paragraph = doc.paragraphs[i]
         text = doc.document.text[paragraph.start:paragraph.end]
-        heading = all_headings.get(i, False) and "\n" not in text
-        blocks.append(DocumentBlock(paragraph.start, paragraph.end, text, heading))
+        blocks.append(DocumentBlock(paragraph.start, paragraph.end, text, all_headings.get(i, False)
+                                    and "\n" not in text))
     return blocks
+
+
+@dataclass(frozen=True)
+class DocumentSection:
+    """Consecutive paragraphs (first..stop-1) of about SECTION_CHARS characters, sent to the page together."""
+
+    number: int
+    first: int
+    stop: int
+    start: int  # offsets in the stored text
+    end: int
+
+    @property
+    def chars(self) -> int:
+        return self.end - self.start
+
+
+def title_block(doc: AnalysedDocument) -> DocumentBlock | None:
+    """The title is usually the document's first line: shown once, as the page's heading, still markable."""
+    if not doc.paragraphs:
+        return None
+    [first] = document_blocks(doc, 0, 1)
+    return first if first.heading and first.text == doc.document.title else None
+
+
+def document_sections(doc: AnalysedDocument, first: int) -> list[DocumentSection]:
+    """The paragraphs from `first` on, in sections; only their spans are read, so this is quick for any size."""
+    sections: list[DocumentSection] = []
+    section_first = first
+    for i in range(first, len(doc.paragraphs)):
+        start, end = doc.paragraphs[section_first].start, doc.paragraphs[i].end
+        if end - start >= SECTION_CHARS or i == len(doc.paragraphs) - 1:
+            sections.append(DocumentSection(len(sections), section_first, i + 1, start, end))
+            section_first = i + 1
+    return sections
+
+
+def unknown_document(doc_id: str):
+    message = f"No document with the id {doc_id!r}. It may have been removed since the answer was given."
+    # A reader following a citation gets a page; a program asking for JSON gets the one JSON error shape.
+    if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
+        return error_response(404, "unknown_document", message)
+    return render_template("document-missing.html", message=message), 404
 
 
 @bp.get("/documents/<doc_id>")
 def document_page(doc_id: str):
     doc = live_corpus().current().document(doc_id)
     if doc is None:
-        message = f"No document with the id {doc_id!r}. It may have been removed since the answer was given."
-        # A reader following a citation gets a page; a program asking for JSON gets the one JSON error shape.
-        if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
-            return error_response(404, "unknown_document", message)
-        return render_template("document-missing.html", message=message), 404
-    blocks = document_blocks(doc)
-    # The title is usually the document's first line: shown once, as the page's heading, still markable.
-    title_block = blocks[0] if blocks and blocks[0].heading and blocks[0].text == doc.document.title else None
+        return unknown_document(doc_id)
+    title = title_block(doc)
+    sections = document_sections(doc, 1 if title else 0)
+    first_blocks = document_blocks(doc, sections[0].first, sections[0].stop) if sections else []
+    # Document.version hashes the whole text: worked out once here, not once per section link.
+    version = doc.document.version
     # A citation names the version its offsets count in: if the document has changed since, the page says so.
     cited_version = request.args.get("version")
-    return render_template("document.html", document=doc.document, title_block=title_block,
-                           blocks=blocks[1:] if title_block else blocks,
-                           changed=cited_version is not None and cited_version != doc.document.version)
+    return render_template("document.html", document=doc.document, version=version, title_block=title,
+                           first_blocks=first_blocks, later_sections=sections[1:],
+                           changed=cited_version is not None and cited_version != version)
+
+
+@bp.get("/documents/<doc_id>/sections/<int:number>")
+def document_section(doc_id: str, number: int):
+    """One section of the document page, as JSON: the page inserts its text as text."""
+    doc = live_corpus().current().document(doc_id)
+    if doc is None:
+        return error_response(404, "unknown_document", f"No document with the id {doc_id!r}.")
+    version = doc.document.version
+    if request.args.get("version", version) != version:
+        # Offsets of another version would mark the wrong characters: the page asks the reader to reload instead.
+        return error_response(409, "document_changed", "The document has changed since this page was opened; "
+                              "reload the page to read the new version.")
+    sections = document_sections(doc, 1 if title_block(doc) else 0)
+    if not 0 <= number < len(sections):
+        return error_response(404, "unknown_section", f"The document {doc_id!r} has {len(sections)} sections, "
+                              f"numbered from 0.")
+    section = sections[number]
+    return jsonify({
+        "document": doc.document.id,
+        "version": version,
+        "section": number,
+        "blocks": [{"start": b.start, "end": b.end, "text": b.text, "heading": b.heading}
+                   for b in document_blocks(doc, section.first, section.stop)],
+    })
+
 
 
 @bp.get("/favicon.ico")

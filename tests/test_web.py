@@ -238,3 +238,64 @@ def test_document_page_says_when_the_document_changed_since_the_cited_version(cl
     assert "has changed since" not in client.get(f"/documents/keppra-article?version={current}").get_data(as_text=True)
     assert "has changed since" in client.get("/documents/keppra-article?version=0123456789abcdef").get_data(
         as_text=True)
+
+
+def long_corpus_app(tmp_path):
+    entries = [f"Entry {n}. The keeper wound the clockwork of lamp {n % 7} at dusk and wrote it in the log."
+               for n in range(1, 2001)]
+    return corpus_app(tmp_path, {"log.txt": "Lighthouse log\n\n" + "\n\n".join(entries)})
+
+
+def test_a_long_document_page_holds_its_first_section_and_the_addresses_of_the_others(tmp_path):
+    client = long_corpus_app(tmp_path).test_client()
+    stored = client.get("/api/documents/log").get_json()
+    page = PageParts(client.get("/documents/log").get_data(as_text=True))
+
+    # Section 0 is in the page; the others are fetched by document.js.
+    sections = page.find("div", **{"class": "document-section"})
+    assert len(sections) >= 3
+    for number, section in enumerate(sections, start=1):
+        assert section["data-src"] == f"/documents/log/sections/{number}?version={stored['version']}"
+        assert int(section["data-chars"]) == int(section["data-section-end"]) - int(section["data-section-start"])
+    assert len(blocks_of(client.get("/documents/log").get_data(as_text=True))) < 2001
+
+
+def test_the_sections_of_a_long_document_hold_every_paragraph_once_in_order(tmp_path):
+    client = long_corpus_app(tmp_path).test_client()
+    stored = client.get("/api/documents/log").get_json()
+    html = client.get("/documents/log").get_data(as_text=True)
+    blocks = [(start, end, text) for _, start, end, text in blocks_of(html)]
+    addresses = [s["data-src"] for s in PageParts(html).find("div", **{"class": "document-section"})]
+
+    for address in addresses:
+        response = client.get(address)
+        assert response.status_code == 200
+        blocks += [(b["start"], b["end"], b["text"]) for b in response.get_json()["blocks"]]
+
+    assert len(blocks) == 2001
+    assert [start for start, _, _ in blocks] == sorted(start for start, _, _ in blocks)
+    for start, end, text in blocks:
+        assert stored["text"][start:end] == text
+
+
+def test_a_short_document_page_is_one_section(client):
+    assert PageParts(client.get("/documents/keppra-article").get_data(as_text=True)).find(
+        "div", **{"class": "document-section"}) == []
+
+
+def test_a_section_of_another_version_is_a_409_saying_to_reload(tmp_path):
+    client = long_corpus_app(tmp_path).test_client()
+    response = client.get("/documents/log/sections/0?version=0123456789abcdef")
+
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "document_changed"
+    assert "reload the page" in response.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize(("path", "code"), [("/documents/no-such/sections/0", "unknown_document"),
+                                            ("/documents/log/sections/999", "unknown_section")])
+def test_an_unknown_document_or_section_is_a_json_404(tmp_path, path, code):
+    response = long_corpus_app(tmp_path).test_client().get(path)
+
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == code

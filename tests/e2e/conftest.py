@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from e2e.reading import LONG_DOCUMENT_PARAGRAPHS
 from e2e.services import free_port, procfile_command
 from playwright.sync_api import Browser, Page, sync_playwright
 
@@ -32,7 +33,6 @@ A page that quotes this document must print the tag <script>alert(1)</script> as
 The image tag <img src=x onerror=alert(1)> must also appear exactly as written, because quoted sentences are \
 never treated as markup.
 """
-LONG_DOCUMENT_PARAGRAPHS = 3000
 
 
 def long_document() -> str:

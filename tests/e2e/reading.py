@@ -15,6 +15,8 @@ VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
 SIDE_EFFECTS = "What are the common side effects of Keppra?"
 RARE_ONES = "What about rare ones?"
 TITLE = "Keppra and Its Potential in Migraine Management"
+# The long document of the test corpus (conftest.long_document) has this many entries, one paragraph each.
+LONG_DOCUMENT_PARAGRAPHS = 3000
 
 
 def ask_with_keyboard(page: Page, question: str) -> tuple[Locator, dict]:

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from e2e.reading import SIDE_EFFECTS, TITLE, VIEWPORTS, ask_with_keyboard, assert_no_axe_violations
+from e2e.reading import (
+    LONG_DOCUMENT_PARAGRAPHS,
+    SIDE_EFFECTS,
+    TITLE,
+    VIEWPORTS,
+    ask_with_keyboard,
+    assert_no_axe_violations,
+)
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.e2e
@@ -63,6 +70,12 @@ def test_a_long_document_opens_at_a_quote_near_its_end(open_page, viewport):
 
     expect(page.locator("mark.quoted")).to_have_text(sentence)
     assert in_viewport(page, "mark.quoted")
+    where = page.locator("mark.quoted").bounding_box()["y"]
+    # The sections before the quote arrive after it, while the reader reads; the quote stays where it is.
+    expect(page.locator(".document-block")).to_have_count(LONG_DOCUMENT_PARAGRAPHS, timeout=30_000)
+    expect(page.locator(".document-section[aria-busy]")).to_have_count(0)
+    assert abs(page.locator("mark.quoted").bounding_box()["y"] - where) <= 2
+    assert_no_axe_violations(page)
 
 
 def test_an_address_without_a_quote_opens_the_document_at_its_top_with_nothing_marked(open_page):
