@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from flask import Flask, Response, request
@@ -16,6 +17,10 @@ COMPRESSED_MIMETYPES = ["text/html", "text/css", "text/javascript", "application
 # streamed responses leaves gzip out, which would send them uncompressed to such a browser.
 ALGORITHMS = ["br", "gzip"]
 STATIC_VERSION_ARG = "v"
+# flask-compress gives a compressed response its own strong ETag, the version with the encoding after a colon
+# ("2ab86fcd57e4adbb:gzip"), as HTTP asks of a different representation.
+ENCODING_SUFFIX = re.compile(r':(?:br|gzip)"')
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 YEAR_SECONDS = 365 * 24 * 3600
 
 
@@ -29,6 +34,16 @@ def init_app(app: Flask) -> None:
     app.config.update(COMPRESS_MIMETYPES=COMPRESSED_MIMETYPES, COMPRESS_ALGORITHM=ALGORITHMS,
                       COMPRESS_ALGORITHM_STREAMING=ALGORITHMS)
     Compress(app)
+
+    @app.before_request
+    def read_encoded_etags_as_versions() -> None:
+        # A client that read a document compressed and sends its ETag back with a write means that version: the
+        # write's If-Match / If-None-Match compare versions, whatever encoding the version was read in.
+        if request.method in SAFE_METHODS:
+            return
+        for header in ("HTTP_IF_MATCH", "HTTP_IF_NONE_MATCH"):
+            if header in request.environ:
+                request.environ[header] = ENCODING_SUFFIX.sub('"', request.environ[header])
     # Hashed once when the app is built: the static files are part of the release, not changed while it runs.
     versions = static_versions(Path(app.static_folder))
     app.extensions["qa_static_versions"] = versions

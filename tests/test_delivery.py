@@ -10,8 +10,11 @@ from pathlib import Path
 import brotli
 import pytest
 
+from qa_service import create_app
+
 STATIC = Path(__file__).resolve().parent.parent / "qa_service" / "static"
 YEAR = "max-age=31536000"
+ADMIN_TOKEN = "correct-horse-battery-staple"
 
 
 def static_address(client, name: str) -> str:
@@ -101,3 +104,22 @@ def test_every_page_names_its_icon(client):
 def test_compressed_responses_keep_the_security_headers(client):
     response = client.get("/", headers={"Accept-Encoding": "gzip"})
     assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
+
+
+def test_the_etag_of_a_document_read_compressed_satisfies_if_match_on_a_write(corpus_dir):
+    app = create_app({"QA_CORPUS": str(corpus_dir), "QA_RELOAD_SECONDS": 0, "QA_ADMIN_TOKEN": ADMIN_TOKEN})
+    client = app.test_client()
+    etag = client.get("/api/documents/keppra-article", headers={"Accept-Encoding": "gzip"}).headers["ETag"]
+    assert etag.endswith(':gzip"')
+
+    reply = client.put("/api/documents/keppra-article", data="Keppra\n\nKeppra is a medicine.",
+                       content_type="text/plain", headers={"Authorization": f"Bearer {ADMIN_TOKEN}", "If-Match": etag})
+
+    assert reply.status_code == 200
+
+
+def test_a_compressed_document_is_not_sent_again_when_its_etag_matches(client):
+    first = client.get("/api/documents/keppra-article", headers={"Accept-Encoding": "br"})
+    again = client.get("/api/documents/keppra-article",
+                       headers={"Accept-Encoding": "br", "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
