@@ -119,5 +119,11 @@ async function fillTheRest() {
   }
 }
 
+// A section the reader scrolls towards is fetched at once, ahead of its turn in fillTheRest.
+const nearby = new IntersectionObserver((entries) => {
+  for (const entry of entries) if (entry.isIntersecting) fill(entry.target);
+}, { rootMargin: "1500px 0px" });
+for (const section of sections) nearby.observe(section);
+
 window.addEventListener("hashchange", showQuote);
 showQuote().then(fillTheRest);
