@@ -21,8 +21,8 @@ const STORAGE_KEY = "qa-conversation";
 const RETURN_KEY = "qa-return-to";
 
 // `turns` are the answered questions with their replies, oldest first: they are what a reload restores, what the
-// address shares, and what follow-ups are read with. `cleared` holds the turns "New conversation" put away, until
-// "Undo" brings them back or the next question is asked.
+// address shares, and what follow-ups are read with. `cleared` holds the turns "New conversation" (or opening a
+// shared address) put away, until "Undo" brings them back or the reader asks the next question.
 const conversation = { turns: [], request: null, cleared: null };
 let contextCount = 0;
 
@@ -366,10 +366,10 @@ function appendTurn(question) {
   return turn;
 }
 
-async function ask(question) {
+async function ask(question, { keepUndo = false } = {}) {
   const controller = new AbortController();
   conversation.request = controller;
-  dropUndo();
+  if (!keepUndo) dropUndo();
   const turn = appendTurn(question);
   const replySlot = slot(turn, "reply");
   replySlot.append(fromTemplate("pending-template"));
@@ -416,26 +416,36 @@ function dropUndo() {
   undoNotice.hidden = true;
 }
 
+function offerUndo(turns, reason) {
+  conversation.cleared = turns;
+  slot(undoNotice, "undo-reason").textContent = reason;
+  undoNotice.hidden = false;
+}
+
 function startNewConversation() {
   conversation.request?.abort();
   conversation.request = null;
-  if (conversation.turns.length) conversation.cleared = conversation.turns;
+  if (conversation.turns.length) offerUndo(conversation.turns, "The conversation was cleared.");
   conversation.turns = [];
   saveConversation();
   setBusy(false);
   thread.replaceChildren();
   welcome.hidden = false;
   input.value = "";
-  undoNotice.hidden = conversation.cleared === null;
   input.focus();
   announce(conversation.cleared ? "New conversation started. Undo brings the last one back." :
     "New conversation started.");
 }
 
 function undoNewConversation() {
-  if (!conversation.cleared || conversation.request) return;
+  if (!conversation.cleared) return;
+  // A shared address may still be asking its questions: they stop, and the earlier conversation comes back.
+  conversation.request?.abort();
+  conversation.request = null;
+  setBusy(false);
   conversation.turns = conversation.cleared;
   dropUndo();
+  thread.replaceChildren();
   renderTurns(conversation.turns);
   saveConversation();
   input.focus();
@@ -444,10 +454,12 @@ function undoNewConversation() {
     `${conversation.turns.length} questions`}.`);
 }
 
-// A shared address asks its questions again, one after the other, each read with the ones before it.
-async function replay(questions) {
+// A shared address asks its questions again, one after the other, each read with the ones before it; the
+// conversation the tab held before can be brought back with "Undo".
+async function replay(questions, replaced) {
+  if (replaced.length) offerUndo(replaced, "Opening the link replaced your earlier conversation.");
   for (const question of questions) {
-    if (!(await ask(question))) return;
+    if (!(await ask(question, { keepUndo: true }))) return;
   }
 }
 
@@ -466,7 +478,7 @@ function start() {
   const storedQuestions = stored.map((turn) => turn.question);
   if (shared.length && shared.join("\n") !== storedQuestions.join("\n")) {
     chooseDocuments(fromAddress("d"));
-    replay(shared);
+    replay(shared, stored);
     return;
   }
   conversation.turns = stored;

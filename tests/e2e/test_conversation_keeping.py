@@ -144,3 +144,20 @@ def test_a_question_that_met_an_error_is_not_kept_and_does_not_shift_the_way_bac
 
     expect(page.locator(".asked-text")).to_have_text([SIDE_EFFECTS, RARE_ONES])
     expect(page.locator(".turn").nth(1).get_by_role("link", name=TITLE).first).to_be_focused()
+
+
+def test_opening_a_shared_address_over_a_conversation_can_be_undone(open_page):
+    page = open_page("/")
+    ask_with_keyboard(page, SIDE_EFFECTS)
+
+    page.goto(f"/?q={quote(RARE_ONES)}")
+
+    expect(page.locator(".asked-text")).to_have_text([RARE_ONES])
+    expect(page.locator(".reply-answer")).to_have_count(1)
+    expect(page.locator("#undo-notice")).to_contain_text("Opening the link replaced your earlier conversation.")
+    page.get_by_role("button", name="Undo").click()
+
+    expect(page.locator(".asked-text")).to_have_text([SIDE_EFFECTS])
+    expect(page.get_by_role("button", name="Undo")).to_be_hidden()
+    page.reload()
+    expect(page.locator(".asked-text")).to_have_text([SIDE_EFFECTS])
