@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from flask import Flask
 
-from . import logs, security, throttling
+from . import delivery, logs, security, throttling
 from .config import PROJECT_ROOT, Settings
 from .corpus import LiveCorpus
 from .errors import register_error_handlers
@@ -41,4 +41,5 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     logs.init_app(app)
     throttling.init_app(app, settings)
     security.init_app(app)
+    delivery.init_app(app)
     return app

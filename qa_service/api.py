@@ -84,6 +84,7 @@ def quote_json(quote, corpus: Corpus, terms: set[str]) -> dict:
     return {
         "text": quote.text,
         "document": quote.document,
+        "document_version": doc.document.version,
         "title": quote.title,
         "start": quote.start,
         "end": quote.end,

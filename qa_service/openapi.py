@@ -26,10 +26,13 @@ ERROR = {
 
 QUOTE = {
     "type": "object",
-    "required": ["text", "document", "title", "start", "end", "score", "passage", "context", "highlights"],
+    "required": ["text", "document", "document_version", "title", "start", "end", "score", "passage", "context",
+                 "highlights"],
     "properties": {
         "text": {"type": "string", "description": "Verbatim: the document's stored text[start:end]."},
         "document": {"type": "string"},
+        "document_version": {"type": "string", "description": "The version of the document the offsets count in "
+                             "(its ETag in GET /api/documents/{doc_id})."},
         "title": {"type": "string"},
         "start": {"type": "integer", "minimum": 0},
         "end": {"type": "integer", "minimum": 0},

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install everything the tests and benchmarks need (Python packages into .venv; Chromium, PostgreSQL, Redis and wrk
-# from Debian when missing) and run the linter and the whole test suite. CI runs exactly this.
+# Install everything the tests and benchmarks need (Python packages into .venv, axe-core into node_modules; Chromium,
+# PostgreSQL, Redis, wrk and npm from Debian when missing) and run the linter and the whole test suite.
+# CI runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
@@ -11,6 +12,8 @@ compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 # The benchmarks (bench/) load the service over loopback with wrk.
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
+# The end-to-end tests check every page state with axe-core, installed from npm (package.json).
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
@@ -25,6 +28,7 @@ fi
 # The package itself, editable: scripts and benchmarks import qa_service wherever they run from, and the
 # qa-service command exists (pyproject.toml). The pins above are its dependencies already.
 .venv/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
+npm ci --no-audit --no-fund --loglevel=error
 .venv/bin/ruff check .
 # pytest exits 5 when it collected no test: that is a failure here, like any other non-zero status.
 .venv/bin/python -m pytest -q "$@"

@@ -119,6 +119,11 @@ def test_ask_answers_with_the_articles_own_sentence_and_its_citation(ask):
     assert quote["passage"]["start"] <= quote["start"] < quote["end"] <= quote["passage"]["end"]
 
 
+def test_a_quote_names_the_version_of_the_document_its_offsets_count_in(client, ask):
+    quote = ask(SIDE_EFFECTS)["quotes"][0]
+    assert quote["document_version"] == client.get(f"/api/documents/{SEED_ID}").get_json()["version"]
+
+
 def test_quotes_are_best_first(ask):
     scores = [q["score"] for q in ask(SIDE_EFFECTS)["quotes"]]
 

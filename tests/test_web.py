@@ -58,7 +58,7 @@ def corpus_app(tmp_path: Path, files: dict[str, str], **settings):
 def test_page_has_a_labelled_question_box_in_a_form_that_posts_to_the_api(page):
     assert page.find("form", id="ask-form", action="/api/ask")
     assert page.find("label", for_="question")
-    [box] = page.find("input", id="question")
+    [box] = page.find("textarea", id="question")
     assert box["maxlength"] == "1000"
     assert page.find("button", type="submit", id="ask-button")
     assert page.find("button", type="button", id="new-conversation")
@@ -96,7 +96,7 @@ def test_page_escapes_markup_in_document_titles(tmp_path):
 
 def test_question_box_limit_follows_the_setting(tmp_path):
     app = corpus_app(tmp_path, {"tides.txt": "Tides\n\nThe moon pulls the sea."}, QA_MAX_QUESTION_CHARS=200)
-    [box] = PageParts(app.test_client().get("/").get_data(as_text=True)).find("input", id="question")
+    [box] = PageParts(app.test_client().get("/").get_data(as_text=True)).find("textarea", id="question")
     assert box["maxlength"] == "200"
 
 
@@ -106,12 +106,14 @@ def test_static_files_are_served_by_the_app(client, page, name, mimetype):
     assert response.status_code == 200
     assert response.mimetype == mimetype
     assert response.get_data() == (STATIC / name).read_bytes()
-    linked = [a.get("src") or a.get("href") for t, a in page.tags if t in {"script", "link"}]
+    linked = [(a.get("src") or a.get("href")).split("?")[0] for t, a in page.tags if t in {"script", "link"}]
     assert f"/static/{name}" in linked
 
 
 def test_page_and_static_files_name_no_other_host(client, page):
-    texts = [client.get("/").get_data(as_text=True)] + [p.read_text() for p in STATIC.iterdir()]
+    # An SVG file's namespace is a name, not an address anything is loaded from.
+    texts = [client.get("/").get_data(as_text=True)] + [
+        p.read_text().replace('xmlns="http://www.w3.org/2000/svg"', "") for p in STATIC.iterdir()]
     for text in texts:
         assert "http://" not in text and "https://" not in text
     for tag, attrs in page.tags:
@@ -128,3 +130,172 @@ def test_page_has_no_inline_script_style_or_event_handler(page):
         assert not [name for name in attrs if name.startswith("on")], tag
         if tag == "script":
             assert attrs.get("src", "").startswith("/static/")
+
+
+# --- the document a quote comes from ------------------------------------------------------------------------------
+
+
+def blocks_of(html: str) -> list[tuple[str, int, int, str]]:
+    """Each element carrying data-start/data-end on a page: its tag, offsets and text."""
+
+    class Blocks(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.found: list[list] = []
+            self._open = None
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if "data-start" in attrs:
+                self._open = [tag, int(attrs["data-start"]), int(attrs["data-end"]), ""]
+                self.found.append(self._open)
+
+        def handle_endtag(self, tag):
+            if self._open and tag == self._open[0]:
+                self._open = None
+
+        def handle_data(self, data):
+            if self._open:
+                self._open[3] += data
+
+    parser = Blocks()
+    parser.feed(html)
+    return [tuple(block) for block in parser.found]
+
+
+def test_document_page_shows_every_paragraph_with_its_offsets_in_the_stored_text(client):
+    stored = client.get("/api/documents/keppra-article").get_json()["text"]
+    response = client.get("/documents/keppra-article")
+
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    blocks = blocks_of(response.get_data(as_text=True))
+    assert len(blocks) == 11
+    for _, start, end, text in blocks:
+        assert stored[start:end] == text
+    assert blocks[0][0] == "h1" and blocks[0][3] == "Keppra and Its Potential in Migraine Management"
+    assert [tag for tag, *_ in blocks[1:]] == ["p"] * 10
+
+
+def test_document_page_links_back_to_the_conversation_and_loads_its_script(client):
+    page = PageParts(client.get("/documents/keppra-article").get_data(as_text=True))
+    assert [a for a in page.find("a") if a.get("href") == "/"]
+    assert [s for s in page.find("script") if s["src"].startswith("/static/document.js")]
+    assert page.inline_code == []
+
+
+def test_document_page_shows_a_one_line_paragraph_without_a_full_stop_as_a_heading(tmp_path):
+    app = corpus_app(tmp_path, {"tides.md": "# Tides\n\nThe moon pulls the sea.\n\n## Spring tides\n\n"
+                                            "Spring tides are the largest."})
+    blocks = blocks_of(app.test_client().get("/documents/tides").get_data(as_text=True))
+    assert [(tag, text) for tag, _, _, text in blocks] == [
+        ("h1", "Tides"), ("p", "The moon pulls the sea."),
+        ("h2", "Spring tides"), ("p", "Spring tides are the largest."),
+    ]
+
+
+def test_document_page_shows_markup_in_a_document_as_text(tmp_path):
+    app = corpus_app(tmp_path, {"markup.txt": "Notes\n\nThe tag <script>alert(1)</script> is shown as text here."})
+    html = app.test_client().get("/documents/markup").get_data(as_text=True)
+    assert "The tag &lt;script&gt;alert(1)&lt;/script&gt; is shown as text here." in html
+    assert "<script>alert(1)" not in html
+
+
+def test_an_unknown_document_page_is_a_404_page_that_says_so_and_links_back(client):
+    response = client.get("/documents/no-such", headers={"Accept": "text/html"})
+
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    assert "No document with the id &#39;no-such&#39;." in html
+    assert 'href="/"' in html
+
+
+def test_an_unknown_document_page_asked_for_as_json_is_the_json_error(client):
+    response = client.get("/documents/no-such", headers={"Accept": "application/json"})
+
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "unknown_document"
+
+
+def test_page_offers_a_checkbox_per_document_when_the_corpus_has_more_than_one(tmp_path):
+    app = corpus_app(tmp_path, {"tides.txt": "Tides\n\nThe moon pulls the sea.",
+                                "winds.txt": "Winds\n\nThe sun warms the air."})
+    page = PageParts(app.test_client().get("/").get_data(as_text=True))
+    boxes = page.find("input", type="checkbox", name="documents")
+    assert [(b["value"], b["data-title"]) for b in boxes] == [("tides", "Tides"), ("winds", "Winds")]
+    assert all("checked" in b for b in boxes)
+
+
+def test_page_offers_no_document_choice_for_a_single_document(page):
+    assert page.find("input", type="checkbox") == []
+    assert page.find("details", id="scope") == []
+
+
+def test_document_page_says_when_the_document_changed_since_the_cited_version(client):
+    current = client.get("/api/documents/keppra-article").get_json()["version"]
+
+    assert "has changed since" not in client.get(f"/documents/keppra-article?version={current}").get_data(as_text=True)
+    assert "has changed since" in client.get("/documents/keppra-article?version=0123456789abcdef").get_data(
+        as_text=True)
+
+
+def long_corpus_app(tmp_path):
+    entries = [f"Entry {n}. The keeper wound the clockwork of lamp {n % 7} at dusk and wrote it in the log."
+               for n in range(1, 2001)]
+    return corpus_app(tmp_path, {"log.txt": "Lighthouse log\n\n" + "\n\n".join(entries)})
+
+
+def test_a_long_document_page_holds_its_first_section_and_the_addresses_of_the_others(tmp_path):
+    client = long_corpus_app(tmp_path).test_client()
+    stored = client.get("/api/documents/log").get_json()
+    page = PageParts(client.get("/documents/log").get_data(as_text=True))
+
+    # Section 0 is in the page; the others are fetched by document.js.
+    sections = page.find("div", **{"class": "document-section"})
+    assert len(sections) >= 3
+    for number, section in enumerate(sections, start=1):
+        assert section["data-src"] == f"/documents/log/sections/{number}?version={stored['version']}"
+        assert int(section["data-chars"]) == int(section["data-section-end"]) - int(section["data-section-start"])
+    assert len(blocks_of(client.get("/documents/log").get_data(as_text=True))) < 2001
+
+
+def test_the_sections_of_a_long_document_hold_every_paragraph_once_in_order(tmp_path):
+    client = long_corpus_app(tmp_path).test_client()
+    stored = client.get("/api/documents/log").get_json()
+    html = client.get("/documents/log").get_data(as_text=True)
+    blocks = [(start, end, text) for _, start, end, text in blocks_of(html)]
+    addresses = [s["data-src"] for s in PageParts(html).find("div", **{"class": "document-section"})]
+
+    for address in addresses:
+        response = client.get(address)
+        assert response.status_code == 200
+        blocks += [(b["start"], b["end"], b["text"]) for b in response.get_json()["blocks"]]
+
+    assert len(blocks) == 2001
+    assert [start for start, _, _ in blocks] == sorted(start for start, _, _ in blocks)
+    for start, end, text in blocks:
+        assert stored["text"][start:end] == text
+
+
+def test_a_short_document_page_is_one_section(client):
+    assert PageParts(client.get("/documents/keppra-article").get_data(as_text=True)).find(
+        "div", **{"class": "document-section"}) == []
+
+
+def test_a_section_of_another_version_is_a_409_saying_to_reload(tmp_path):
+    client = long_corpus_app(tmp_path).test_client()
+    response = client.get("/documents/log/sections/0?version=0123456789abcdef")
+
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "document_changed"
+    assert "reload the page" in response.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize(("path", "code"), [("/documents/no-such/sections/0", "unknown_document"),
+                                            ("/documents/log/sections/999", "unknown_section")])
+def test_an_unknown_document_or_section_is_a_json_404(tmp_path, path, code):
+    response = long_corpus_app(tmp_path).test_client().get(path)
+
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == code

@@ -1,17 +1,29 @@
-// The chat page: sends each question, with the conversation's earlier questions, to /api/ask and shows the reply.
-// Text from the corpus only ever enters the page through textContent, so markup in a document shows as text.
+// The chat page: sends each question, with the conversation's earlier questions, to /api/ask and shows the reply;
+// copies quotes, keeps the conversation (in sessionStorage and in the address) and limits questions to the
+// documents chosen. Text from the corpus only ever enters the page through textContent, so markup in a document
+// shows as text.
 
 const form = document.getElementById("ask-form");
 const input = document.getElementById("question");
 const askButton = document.getElementById("ask-button");
 const newConversationButton = document.getElementById("new-conversation");
+const shareButton = document.getElementById("share-conversation");
+const undoNotice = document.getElementById("undo-notice");
+const undoButton = document.getElementById("undo-new-conversation");
+const scope = document.getElementById("scope");
 const thread = document.getElementById("thread");
 const welcome = document.getElementById("welcome");
 const announcer = document.getElementById("announcer");
 const maxHistory = Number(form.dataset.maxHistory);
+const documentPage = form.dataset.documentPage;
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+const STORAGE_KEY = "qa-conversation";
+const RETURN_KEY = "qa-return-to";
 
-const conversation = { questions: [], request: null };
+// `turns` are the answered questions with their replies, oldest first: they are what a reload restores, what the
+// address shares, and what follow-ups are read with. `cleared` holds the turns "New conversation" (or opening a
+// shared address) put away, until "Undo" brings them back or the reader asks the next question.
+const conversation = { turns: [], request: null, cleared: null };
 let contextCount = 0;
 
 function fromTemplate(id) {
@@ -65,11 +77,22 @@ function setExpanded(toggle, panel, expanded) {
   panel.hidden = !expanded;
 }
 
+// The reader page of the quote's document, opened at the quote (document.js reads #q=<start>-<end>).
+// It names the document's version, so that the page can say when the document has changed since.
+function quoteAddress(quote) {
+  const version = quote.document_version ? `?version=${encodeURIComponent(quote.document_version)}` : "";
+  return `${documentPage}${encodeURIComponent(quote.document)}${version}#q=${quote.start}-${quote.end}`;
+}
+
 function renderQuote(quote) {
   const item = fromTemplate("quote-template");
   appendHighlighted(slot(item, "text"), quote.text, quote.highlights || []);
-  slot(item, "title").textContent = quote.title || quote.document;
-  slot(item, "ref").textContent = `${quote.document}, characters ${quote.start}–${quote.end}`;
+  const link = slot(item, "title-link");
+  link.textContent = quote.title || quote.document;
+  link.href = quoteAddress(quote);
+  link.addEventListener("click", () => rememberReturn(item));
+  const copyButton = slot(item, "copy");
+  copyButton.addEventListener("click", () => copyQuote(quote, copyButton));
   const toggle = slot(item, "toggle");
   const panel = slot(item, "context");
   if (!quote.context) {
@@ -82,9 +105,63 @@ function renderQuote(quote) {
   toggle.setAttribute("aria-controls", panel.id);
   appendContext(slot(item, "context-text"), quote);
   toggle.addEventListener("click", () => {
-    setExpanded(toggle, panel, toggle.getAttribute("aria-expanded") !== "true");
+    const expanded = toggle.getAttribute("aria-expanded") !== "true";
+    setExpanded(toggle, panel, expanded);
+    // The paragraph opens below the button, maybe under the question box: bring all of it into view.
+    if (expanded) panel.scrollIntoView({ block: "nearest", behavior: reducedMotion.matches ? "auto" : "smooth" });
   });
   return item;
+}
+
+// The quote as people paste it: in quotation marks, then the title and the address of the quote in its document.
+function clipboardItems(quote) {
+  const address = new URL(quoteAddress(quote), window.location.href).href;
+  const title = quote.title || quote.document;
+  const plain = `“${quote.text}”\n— ${title}, ${address}`;
+  const quoteElement = document.createElement("blockquote");
+  quoteElement.append(Object.assign(document.createElement("p"), { textContent: quote.text }));
+  const source = document.createElement("p");
+  source.append("— ", Object.assign(document.createElement("a"), { href: address, textContent: title }));
+  return { plain, html: quoteElement.outerHTML + source.outerHTML };
+}
+
+async function writeClipboard(plain, html) {
+  if (html && window.ClipboardItem) {
+    await navigator.clipboard.write([new ClipboardItem({
+      "text/plain": new Blob([plain], { type: "text/plain" }),
+      "text/html": new Blob([html], { type: "text/html" }),
+    })]);
+  } else {
+    await navigator.clipboard.writeText(plain);
+  }
+}
+
+function confirmOnButton(button, text) {
+  const label = slot(button, "label");
+  const original = label.dataset.original || label.textContent;
+  label.dataset.original = original;
+  label.textContent = text;
+  window.setTimeout(() => {
+    label.textContent = original;
+  }, 2000);
+}
+
+async function copyText(button, plain, html, done) {
+  try {
+    if (!navigator.clipboard) throw new Error("no clipboard");
+    await writeClipboard(plain, html);
+    confirmOnButton(button, "Copied");
+    announce(done);
+  } catch {
+    // The clipboard is only offered to pages served over HTTPS (or from this computer) and with permission.
+    announce("Could not copy: this browser did not allow it here. Select the text and copy it instead.");
+    confirmOnButton(button, "Could not copy");
+  }
+}
+
+function copyQuote(quote, button) {
+  const { plain, html } = clipboardItems(quote);
+  copyText(button, plain, html, "Quote copied, with its source and link.");
 }
 
 function correctionsText(corrections) {
@@ -93,15 +170,47 @@ function correctionsText(corrections) {
   return `Searched for ${pairs.map(([typed, used]) => `‘${used}’ instead of ‘${typed}’`).join(", ")}.`;
 }
 
-function renderAnswer(answer) {
+function listItem(...parts) {
+  const item = document.createElement("li");
+  item.append(...parts);
+  return item;
+}
+
+// Where each quote sits and what the answer was read from: what a reader needs to check it, out of the way.
+function aboutLines(answer, found, searched) {
+  const lines = [];
+  const total = scope ? scopeBoxes().length : 0;
+  if (searched) lines.push(listItem(`Searched ${searched.length} of the ${total} documents.`));
+  else if (total > 1) lines.push(listItem(`Searched all ${total} documents.`));
+  if (found) {
+    answer.quotes.forEach((quote, i) => {
+      const link = document.createElement("a");
+      link.href = quoteAddress(quote);
+      link.textContent = `characters ${quote.start}–${quote.end}`;
+      const which = answer.quotes.length === 1 ? "The quote" : `Quote ${i + 1}`;
+      lines.push(listItem(`${which} is `, link, ` of the document “${quote.document}”, counted from 0.`));
+    });
+    const percent = Math.round(answer.confidence * 100);
+    lines.push(listItem(`The service’s confidence that the first quote answers the question: ${percent}%.`));
+  }
+  lines.push(listItem(`Answered from corpus version ${answer.corpus_version}, which changes whenever a document ` +
+    "does."));
+  return lines;
+}
+
+// `searched` is the documents the question was limited to ({id, title} each), or null for all of them.
+function renderAnswer(answer, searched) {
   const found = answer.found && answer.quotes.length > 0;
   const reply = fromTemplate(found ? "answer-template" : "declined-template");
   reply.dataset.corpusVersion = answer.corpus_version;
+  const scopeLine = slot(reply, "scope");
+  scopeLine.hidden = !searched;
+  if (searched) scopeLine.textContent = `Searched only ${searched.map((d) => `“${d.title}”`).join(", ")}.`;
   const corrections = correctionsText(answer.corrections);
   const correctionsLine = slot(reply, "corrections");
   correctionsLine.textContent = corrections;
   correctionsLine.hidden = corrections === "";
-  slot(reply, "meta").textContent = `Corpus version ${answer.corpus_version}`;
+  slot(reply, "about-list").append(...aboutLines(answer, found, searched));
   if (found) {
     slot(reply, "quotes").append(...answer.quotes.map(renderQuote));
     const count = answer.quotes.length === 1 ? "one quotation" : `${answer.quotes.length} quotations`;
@@ -151,33 +260,140 @@ async function post(payload, signal) {
   return { error: `The service answered with status ${response.status}. Try again in a moment.` };
 }
 
-async function ask(question) {
-  const controller = new AbortController();
-  conversation.request = controller;
+// Choosing documents (offered when the corpus has more than one): a question can be limited to some of them.
+function scopeBoxes() {
+  return [...scope.querySelectorAll("input[name=documents]")];
+}
+
+function chosenDocuments() {
+  if (!scope) return null;
+  const chosen = scopeBoxes().filter((box) => box.checked);
+  if (chosen.length === scopeBoxes().length) return null;
+  return chosen.map((box) => ({ id: box.value, title: box.dataset.title }));
+}
+
+function showScope() {
+  const boxes = scopeBoxes();
+  const chosen = boxes.filter((box) => box.checked);
+  // At least one document stays chosen: a question searched in none could only ever be declined.
+  for (const box of boxes) box.disabled = chosen.length === 1 && box.checked;
+  scope.querySelector("[data-slot=summary]").textContent = chosen.length === boxes.length ?
+    `Searching all ${boxes.length} documents` : `Searching ${chosen.length} of ${boxes.length} documents`;
+}
+
+// The address of the conversation: /?q=… for one question, every question in the fragment for more (a fragment
+// is never sent to the server, so a long conversation makes no long request line), and d=<id> for each document
+// the latest question was limited to, so that the address asks them again of the same documents.
+function conversationAddress(turns) {
+  const path = window.location.pathname;
+  if (turns.length === 0) return path;
+  const searched = turns[turns.length - 1].searched || [];
+  const params = new URLSearchParams([...turns.map((turn) => ["q", turn.question]),
+    ...searched.map((d) => ["d", d.id])]);
+  return turns.length === 1 ? `${path}?${params}` : `${path}#${params}`;
+}
+
+function fromAddress(name) {
+  const fromQuery = new URLSearchParams(window.location.search).getAll(name);
+  const fromFragment = new URLSearchParams(window.location.hash.slice(1)).getAll(name);
+  return [...fromQuery, ...fromFragment].map((value) => value.trim()).filter(Boolean);
+}
+
+// An address's d=<id> chooses those documents (ids the corpus no longer has are passed over).
+function chooseDocuments(ids) {
+  if (!scope || !scopeBoxes().some((box) => ids.includes(box.value))) return;
+  for (const box of scopeBoxes()) box.checked = ids.includes(box.value);
+  showScope();
+}
+
+function readStored(key) {
+  try {
+    return JSON.parse(window.sessionStorage.getItem(key) || "null");
+  } catch {
+    return null;
+  }
+}
+
+function writeStored(key, value) {
+  try {
+    if (value === null) window.sessionStorage.removeItem(key);
+    else window.sessionStorage.setItem(key, JSON.stringify(value));
+  } catch {
+    // Storage may be full or turned off: the conversation goes on, it just will not survive a reload.
+  }
+}
+
+function saveConversation() {
+  window.history.replaceState(null, "", conversationAddress(conversation.turns));
+  writeStored(STORAGE_KEY, conversation.turns.length ? { turns: conversation.turns } : null);
+  shareButton.hidden = conversation.turns.length === 0;
+}
+
+// The turns kept in storage: a question that met an error is shown, but neither kept nor sent as history.
+function answeredTurns() {
+  return [...thread.children].filter((turn) => turn.querySelector(".reply-answer, .reply-declined"));
+}
+
+// Following a citation leaves the page: note which one, so that coming back puts focus where the reader was.
+function rememberReturn(quoteItem) {
+  const turns = answeredTurns();
+  const turnItem = quoteItem.closest(".turn");
+  const quotes = [...turnItem.querySelectorAll(".quote")];
+  writeStored(RETURN_KEY, { turn: turns.indexOf(turnItem), quote: quotes.indexOf(quoteItem) });
+}
+
+// A long question is shown in a few lines, with "Show all" to open it; whether it is cut depends on the width.
+function clampQuestion(turn) {
+  const text = slot(turn, "question");
+  const more = slot(turn, "more");
+  if (more.getAttribute("aria-expanded") === "true") return;
+  more.hidden = text.scrollHeight <= text.clientHeight + 1;
+}
+
+function appendTurn(question) {
   welcome.hidden = true;
   const turn = fromTemplate("turn-template");
   slot(turn, "question").textContent = question;
+  const more = slot(turn, "more");
+  more.addEventListener("click", () => {
+    const expanded = more.getAttribute("aria-expanded") !== "true";
+    more.setAttribute("aria-expanded", String(expanded));
+    more.textContent = expanded ? "Show less" : "Show all";
+    slot(turn, "question").classList.toggle("asked-text-open", expanded);
+  });
+  thread.append(turn);
+  clampQuestion(turn);
+  return turn;
+}
+
+async function ask(question, { keepUndo = false } = {}) {
+  const controller = new AbortController();
+  conversation.request = controller;
+  if (!keepUndo) dropUndo();
+  const turn = appendTurn(question);
   const replySlot = slot(turn, "reply");
   replySlot.append(fromTemplate("pending-template"));
-  thread.append(turn);
   setBusy(true);
   scrollToTurn(turn);
 
-  const history = conversation.questions.slice(-maxHistory).map((earlier) => ({ question: earlier }));
+  const history = conversation.turns.slice(-maxHistory).map((earlier) => ({ question: earlier.question }));
+  const searched = chosenDocuments();
+  const payload = searched ? { question, history, documents: searched.map((d) => d.id) } : { question, history };
   let outcome;
   try {
-    outcome = await post({ question, history }, controller.signal);
+    outcome = await post(payload, controller.signal);
   } catch {
     outcome = { error: "Could not reach the service. Check the connection and try again." };
   }
-  if (controller.signal.aborted) return; // "New conversation" was pressed while this question was on its way.
+  if (controller.signal.aborted) return false; // "New conversation" was pressed while it was on its way.
   conversation.request = null;
   setBusy(false);
 
   let shown;
   if (outcome.answer) {
-    conversation.questions.push(question);
-    shown = renderAnswer(outcome.answer);
+    conversation.turns.push({ question, answer: outcome.answer, searched });
+    saveConversation();
+    shown = renderAnswer(outcome.answer, searched);
   } else {
     shown = renderError(outcome.error);
     if (!input.value) input.value = question;
@@ -185,25 +401,129 @@ async function ask(question) {
   replySlot.replaceChildren(shown.reply);
   announce(shown.announcement);
   scrollToTurn(turn);
+  return Boolean(outcome.answer);
+}
+
+// Shows answered turns again without asking: after a reload, on coming back from a document, after "Undo".
+function renderTurns(turns) {
+  for (const { question, answer, searched } of turns) {
+    slot(appendTurn(question), "reply").append(renderAnswer(answer, searched || null).reply);
+  }
+}
+
+function dropUndo() {
+  conversation.cleared = null;
+  undoNotice.hidden = true;
+}
+
+function offerUndo(turns, reason) {
+  conversation.cleared = turns;
+  slot(undoNotice, "undo-reason").textContent = reason;
+  undoNotice.hidden = false;
 }
 
 function startNewConversation() {
   conversation.request?.abort();
   conversation.request = null;
-  conversation.questions = [];
+  if (conversation.turns.length) offerUndo(conversation.turns, "The conversation was cleared.");
+  conversation.turns = [];
+  saveConversation();
   setBusy(false);
   thread.replaceChildren();
   welcome.hidden = false;
   input.value = "";
   input.focus();
-  announce("New conversation started.");
+  announce(conversation.cleared ? "New conversation started. Undo brings the last one back." :
+    "New conversation started.");
 }
+
+function undoNewConversation() {
+  if (!conversation.cleared) return;
+  // A shared address may still be asking its questions: they stop, and the earlier conversation comes back.
+  conversation.request?.abort();
+  conversation.request = null;
+  setBusy(false);
+  conversation.turns = conversation.cleared;
+  dropUndo();
+  thread.replaceChildren();
+  renderTurns(conversation.turns);
+  saveConversation();
+  input.focus();
+  scrollToTurn(thread.lastElementChild);
+  announce(`Conversation restored: ${conversation.turns.length === 1 ? "one question" :
+    `${conversation.turns.length} questions`}.`);
+}
+
+// A shared address asks its questions again, one after the other, each read with the ones before it; the
+// conversation the tab held before can be brought back with "Undo".
+async function replay(questions, replaced) {
+  if (replaced.length) offerUndo(replaced, "Opening the link replaced your earlier conversation.");
+  for (const question of questions) {
+    if (!(await ask(question, { keepUndo: true }))) return;
+  }
+}
+
+function restoreFocus() {
+  const returnTo = readStored(RETURN_KEY);
+  writeStored(RETURN_KEY, null);
+  const turn = returnTo && answeredTurns()[returnTo.turn];
+  const link = turn?.querySelectorAll(".citation-link")[returnTo.quote];
+  if (link) link.focus();
+  else if (thread.lastElementChild) scrollToTurn(thread.lastElementChild);
+}
+
+function start() {
+  const shared = fromAddress("q");
+  const stored = readStored(STORAGE_KEY)?.turns || [];
+  const storedQuestions = stored.map((turn) => turn.question);
+  if (shared.length && shared.join("\n") !== storedQuestions.join("\n")) {
+    chooseDocuments(fromAddress("d"));
+    replay(shared, stored);
+    return;
+  }
+  conversation.turns = stored;
+  if (stored.length) {
+    welcome.hidden = true;
+    renderTurns(stored);
+    restoreFocus();
+  }
+  saveConversation();
+}
+
+// The question box grows with its text (CSS field-sizing where the browser has it, else this); Enter asks and
+// Shift+Enter starts a new line, as in other chat boxes.
+function fitQuestionBox() {
+  input.style.height = "auto";
+  input.style.height = `${input.scrollHeight + input.offsetHeight - input.clientHeight}px`;
+}
+
+const growsByItself = window.CSS?.supports?.("field-sizing", "content");
+if (!growsByItself) input.addEventListener("input", fitQuestionBox);
+
+input.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    form.requestSubmit();
+  }
+});
+
+// Scrolling (to a focused control, to an opened paragraph) keeps clear of the question box pinned at the bottom
+// of the window: its height is given to the page's scroll-padding.
+new ResizeObserver(() => {
+  const pinned = getComputedStyle(form).position === "sticky";
+  document.documentElement.style.setProperty("--composer-height", `${pinned ? form.offsetHeight : 0}px`);
+}).observe(form);
+
+window.addEventListener("resize", () => {
+  for (const turn of thread.children) clampQuestion(turn);
+});
 
 form.addEventListener("submit", (event) => {
   event.preventDefault();
   const question = input.value.trim();
   if (!question || conversation.request) return;
   input.value = "";
+  if (!growsByItself) fitQuestionBox();
   ask(question);
 });
 
@@ -219,3 +539,12 @@ for (const button of document.querySelectorAll(".suggestion")) {
 }
 
 newConversationButton.addEventListener("click", startNewConversation);
+undoButton.addEventListener("click", undoNewConversation);
+shareButton.addEventListener("click", () => {
+  copyText(shareButton, window.location.href, null, "Link to this conversation copied.");
+});
+if (scope) {
+  scope.addEventListener("change", showScope);
+  showScope();
+}
+start();

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from e2e.reading import LONG_DOCUMENT_PARAGRAPHS
 from e2e.services import free_port, procfile_command
 from playwright.sync_api import Browser, Page, sync_playwright
 
@@ -32,6 +33,13 @@ A page that quotes this document must print the tag <script>alert(1)</script> as
 The image tag <img src=x onerror=alert(1)> must also appear exactly as written, because quoted sentences are \
 never treated as markup.
 """
+
+
+def long_document() -> str:
+    """A lighthouse log of 3,000 entries (about 400 KB): the document page must open at a quote near its end."""
+    entries = [f"Entry {n}. The keeper wound the clockwork of lamp {n % 7} at dusk and wrote reading {n * 37 % 1000} "
+               f"of the barometer in the log." for n in range(1, LONG_DOCUMENT_PARAGRAPHS + 1)]
+    return "Lighthouse log\n\n" + "\n\n".join(entries) + "\n"
 
 
 def executables_dir() -> Path:
@@ -77,10 +85,11 @@ def output_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def e2e_corpus(tmp_path_factory) -> Path:
-    """A copy of the project's corpus/ plus the markup document."""
+    """A copy of the project's corpus/ plus the markup document and the long document."""
     folder = tmp_path_factory.mktemp("e2e") / "corpus"
     shutil.copytree(ROOT / "corpus", folder)
     (folder / "markup-notes.txt").write_text(MARKUP_DOCUMENT, encoding="utf-8")
+    (folder / "lighthouse-log.txt").write_text(long_document(), encoding="utf-8")
     return folder
 
 
@@ -140,9 +149,13 @@ def watch() -> PageWatch:
 
 
 @pytest.fixture
-def page(browser: Browser, server: str, watch: PageWatch) -> Page:
-    """A fresh desktop-sized tab on the chat page; dialogs are dismissed and recorded, other hosts refused."""
-    context = browser.new_context(viewport=DESKTOP, base_url=server)
+def open_page(browser: Browser, server: str, watch: PageWatch):
+    """Open a fresh tab (its own context) at a path; dialogs are dismissed and recorded, other hosts refused.
+
+    Keyword arguments go to Browser.new_context (a viewport, permissions); every tab is checked and closed after
+    the test.
+    """
+    contexts = []
 
     def only_the_service(route):
         if route.request.url.startswith(server):
@@ -151,15 +164,27 @@ def page(browser: Browser, server: str, watch: PageWatch) -> Page:
             watch.foreign_requests.append(route.request.url)
             route.abort()
 
-    context.route("**/*", only_the_service)
-    tab = context.new_page()
-    tab.on("dialog", lambda dialog: (watch.dialogs.append(dialog.message), dialog.dismiss()))
-    tab.on("pageerror", lambda error: watch.errors.append(str(error)))
-    tab.on("console", lambda message: record_console_error(watch, message))
-    tab.goto("/")
-    yield tab
-    context.close()
+    def opened(path: str = "/", **context_options) -> Page:
+        context = browser.new_context(base_url=server, **{"viewport": DESKTOP, **context_options})
+        contexts.append(context)
+        context.route("**/*", only_the_service)
+        tab = context.new_page()
+        tab.on("dialog", lambda dialog: (watch.dialogs.append(dialog.message), dialog.dismiss()))
+        tab.on("pageerror", lambda error: watch.errors.append(str(error)))
+        tab.on("console", lambda message: record_console_error(watch, message))
+        tab.goto(path)
+        return tab
+
+    yield opened
+    for context in contexts:
+        context.close()
     assert watch == PageWatch(), f"the page misbehaved: {watch}"
+
+
+@pytest.fixture
+def page(open_page) -> Page:
+    """A fresh desktop-sized tab on the chat page."""
+    return open_page("/")
 
 
 def record_console_error(watch: PageWatch, message) -> None:

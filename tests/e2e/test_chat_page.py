@@ -5,26 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from e2e.reading import PHONE, RARE_ONES, SIDE_EFFECTS, TITLE, ask_with_keyboard
+from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.e2e
-
-SIDE_EFFECTS = "What are the common side effects of Keppra?"
-RARE_ONES = "What about rare ones?"
-TITLE = "Keppra and Its Potential in Migraine Management"
-PHONE = {"width": 375, "height": 740}
-
-
-def ask_with_keyboard(page: Page, question: str) -> tuple[Locator, dict]:
-    """Type the question, press Enter, and return the new turn once its reply is shown, and the request body."""
-    turn = page.locator(".turn").nth(page.locator(".turn").count())
-    page.get_by_label("Your question").focus()
-    page.keyboard.type(question)
-    with page.expect_request("**/api/ask") as sent:
-        page.keyboard.press("Enter")
-    expect(turn.locator(".reply-answer, .reply-declined, .reply-error")).to_be_visible()
-    return turn, sent.value.post_data_json
-
 
 def screenshot(page: Page, path) -> None:
     """Save the whole page: the window grows to the page's height, so the sticky question box sits at the end."""
@@ -41,8 +25,10 @@ def test_enter_asks_the_question_and_shows_a_cited_quotation_with_question_words
     expect(turn.locator(".asked-text")).to_have_text(SIDE_EFFECTS)
     first = turn.locator(".quote").first
     expect(first.locator("blockquote")).to_contain_text("fatigue, dizziness, and mood changes")
-    expect(first.locator("figcaption")).to_contain_text(TITLE)
-    expect(first.locator("figcaption")).to_contain_text("keppra-article, characters ")
+    expect(first.locator("figcaption")).to_have_text(TITLE)
+    version = page.request.get("/api/documents/keppra-article").json()["version"]
+    expect(first.locator("figcaption").get_by_role("link", name=TITLE)).to_have_attribute(
+        "href", f"/documents/keppra-article?version={version}#q=2671-2853")
     expect(first.locator("blockquote mark.term")).to_contain_text(["side", "effects"])
     expect(page.get_by_label("Your question")).to_be_focused()
     expect(page.get_by_label("Your question")).to_have_value("")
@@ -50,7 +36,11 @@ def test_enter_asks_the_question_and_shows_a_cited_quotation_with_question_words
     expect(page.locator("#welcome")).to_be_hidden()
     corpus_version = page.request.get("/healthz").json()["corpus_version"]
     expect(turn.locator(".reply-answer")).to_have_attribute("data-corpus-version", corpus_version)
-    expect(turn.locator(".reply-meta")).to_contain_text(corpus_version)
+    about = turn.locator(".about")
+    expect(about.locator(".about-list")).to_be_hidden()
+    about.get_by_text("About this answer").click()
+    expect(about).to_contain_text("The quote is characters 2671–2853 of the document “keppra-article”")
+    expect(about).to_contain_text(f"Answered from corpus version {corpus_version}")
     screenshot(page, output_dir / "answer.png")
 
 
@@ -174,6 +164,10 @@ def test_keyboard_alone_asks_a_suggestion_and_opens_its_context_with_visible_foc
 
     expect(page.locator(".reply-answer")).to_be_visible()
     expect(page.get_by_label("Your question")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    expect(page.locator(".scope-summary")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    expect(page.locator(".about-summary").last).to_be_focused()
     page.keyboard.press("Shift+Tab")
     toggle = page.locator(".context-toggle").last
     expect(toggle).to_be_focused()
