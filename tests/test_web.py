@@ -243,7 +243,8 @@ def test_document_page_says_when_the_document_changed_since_the_cited_version(cl
 def long_corpus_app(tmp_path):
     entries = [f"Entry {n}. The keeper wound the clockwork of lamp {n % 7} at dusk and wrote it in the log."
                for n in range(1, 2001)]
-    return corpus_app(tmp_path, {"log.txt": "Lighthouse log\n\n" + "\n\n".join(entries)})
+    # The document page shows text and asks nothing of meaning: embedding 4,000 sentences would only take time.
+    return corpus_app(tmp_path, {"log.txt": "Lighthouse log\n\n" + "\n\n".join(entries)}, QA_SEMANTIC="off")
 
 
 def test_a_long_document_page_holds_its_first_section_and_the_addresses_of_the_others(tmp_path):
