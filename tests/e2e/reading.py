@@ -14,6 +14,7 @@ VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
 
 SIDE_EFFECTS = "What are the common side effects of Keppra?"
 RARE_ONES = "What about rare ones?"
+DOSING = "How is Keppra dosed for migraine prevention?"
 TITLE = "Keppra and Its Potential in Migraine Management"
 # The long document of the test corpus (conftest.long_document) has this many entries, one paragraph each.
 LONG_DOCUMENT_PARAGRAPHS = 3000
