@@ -19,7 +19,7 @@ import numpy as np
 from .analysis import is_stop_word, stem, stem_variants, terms, words
 from .documents import Document
 from .meaning import SentenceEncoder
-from .sentences import Paragraph, Sentence, split_sentences
+from .sentences import Paragraph, Section, Sentence, outline, split_sentences
 
 PASSAGE_SENTENCES = 3  # sentences per passage window
 PASSAGE_STRIDE = 1  # so every sentence is seen with the sentence before and the one after it
@@ -52,6 +52,12 @@ class AnalysedDocument:
     # made them (meaning.SentenceEncoder.identity); None until the corpus is embedded, or with QA_SEMANTIC=off.
     embeddings: np.ndarray | None = None
     embedded_by: str = ""
+    # The document's sections (sentences.Section: heading path, heading sentence, FAQ question or not) and, per
+    # sentence, the index of the innermost section holding it, -1 for none (sentences.outline); per sentence, the
+    # page it starts on (from 1) for a paged format (PDF), else None. Arrays: one small number per sentence.
+    sections: tuple[Section, ...] = ()
+    sentence_section: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
+    sentence_page: np.ndarray | None = None
     # What ranking learns of a sentence's form on first need (it does not depend on the question), kept here so
     # that it is worked out once per sentence rather than once per question.
     traits: dict = field(default_factory=dict, compare=False, repr=False)
@@ -59,6 +65,15 @@ class AnalysedDocument:
     def sentence_text(self, i: int) -> str:
         s = self.sentences[i]
         return self.document.text[s.start:s.end]
+
+    def section_path(self, i: int) -> tuple[str, ...]:
+        """The headings sentence i stands under, from the top level down (empty: under none but the title)."""
+        section = int(self.sentence_section[i])
+        return self.sections[section].path if section >= 0 else ()
+
+    def page(self, i: int) -> int | None:
+        """The page sentence i starts on (from 1), or None when the document has no pages."""
+        return None if self.sentence_page is None else int(self.sentence_page[i])
 
 
 def passage_windows(sentences: list[Sentence]) -> list[tuple[int, int]]:
@@ -128,7 +143,12 @@ def find_aliases(text: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
 
 
 def analyse(document: Document) -> AnalysedDocument:
-    paras, sentences = split_sentences(document.text)
+    paras, sentences = split_sentences(document.text, document.headings)
+    sections, sentence_section = outline(document.text, paras, sentences, document.headings, document.title)
+    sentence_page = None
+    if document.page_starts:
+        starts = np.fromiter((s.start for s in sentences), dtype=np.int64, count=len(sentences))
+        sentence_page = np.searchsorted(np.array(document.page_starts), starts, side="right").astype(np.int32)
     sentence_terms = [tuple(terms(document.text[s.start:s.end])) for s in sentences]
     surface = Counter(w for w in words(document.text) if not is_stop_word(w) and w.isalpha())
     return AnalysedDocument(
@@ -140,6 +160,9 @@ def analyse(document: Document) -> AnalysedDocument:
         surface_words=surface,
         aliases=find_aliases(document.text),
         sentence_frequency=Counter(t for ts in sentence_terms for t in set(ts)),
+        sections=sections,
+        sentence_section=sentence_section,
+        sentence_page=sentence_page,
     )
 
 
