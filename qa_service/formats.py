@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -163,6 +164,11 @@ class _HTMLText(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.blocks: list[tuple[Block, str]] = []
         self.stack: list[_Open] = []
+        # How many open elements are of each tag, skip their text, are each landmark: kept as counts so that
+        # each piece of text costs the same however deep a (hostile) page nests its elements.
+        self.open_tags: Counter[str] = Counter()
+        self.open_skips = 0
+        self.open_focus: Counter[str] = Counter()
         self.current: list[str] = []
         self.bold_chars = 0
         self.level = 0
@@ -170,14 +176,29 @@ class _HTMLText(HTMLParser):
         self.title_parts: list[str] | None = None
         self.title = ""
 
-    def skipping(self) -> bool:
-        return any(element.skip for element in self.stack)
-
     def focus(self) -> str:
         """The landmark holding the text now: "main" (an article inside the main content counts as main),
         "article", or ""."""
-        held = {element.focus for element in self.stack}
-        return _MAIN if _MAIN in held else _ARTICLE if _ARTICLE in held else ""
+        return _MAIN if self.open_focus[_MAIN] else _ARTICLE if self.open_focus[_ARTICLE] else ""
+
+    def open_element(self, element: _Open) -> None:
+        self.stack.append(element)
+        self.open_tags[element.tag] += 1
+        self.open_skips += element.skip
+        self.open_focus[element.focus] += 1
+
+    def close_element(self, tag: str) -> None:
+        """Close the element and any left open inside it (a <p> or <li> without its end tag); an end tag that
+        nothing opened is ignored, as browsers do."""
+        if not self.open_tags[tag]:
+            return
+        while self.stack:
+            element = self.stack.pop()
+            self.open_tags[element.tag] -= 1
+            self.open_skips -= element.skip
+            self.open_focus[element.focus] -= 1
+            if element.tag == tag:
+                return
 
     def handle_starttag(self, tag, attrs):
         if tag == "title":
@@ -195,7 +216,7 @@ class _HTMLText(HTMLParser):
                   or bool(_INVISIBLE.search(attributes.get("style") or "")))
         skip = (hidden or tag in _HTML_SKIP or (tag == _HTML_MASTHEAD and not self.focus())
                 or role in _FURNITURE_ROLES or (not focus and bool(_FURNITURE_NAMES.search(names))))
-        self.stack.append(_Open(tag, skip, focus))
+        self.open_element(_Open(tag, skip, focus))
         if tag in _HTML_HEADINGS:
             self.level = _HTML_HEADINGS[tag]
         elif tag == "dt":
@@ -208,12 +229,7 @@ class _HTMLText(HTMLParser):
             return
         if tag in _HTML_BLOCK:
             self.flush()
-        # Close the element and any left open inside it (a <p> or <li> without its end tag); an end tag nothing
-        # opened is ignored, as browsers do.
-        for depth in range(len(self.stack) - 1, -1, -1):
-            if self.stack[depth].tag == tag:
-                del self.stack[depth:]
-                break
+        self.close_element(tag)
         if tag in _HTML_HEADINGS:
             self.level = 0
         elif tag == "dt":
@@ -222,9 +238,9 @@ class _HTMLText(HTMLParser):
     def handle_data(self, data):
         if self.title_parts is not None:
             self.title_parts.append(data)
-        elif not self.skipping():
+        elif not self.open_skips:
             self.current.append(data)
-            if any(element.tag in _HTML_BOLD for element in self.stack):
+            if any(self.open_tags[tag] for tag in _HTML_BOLD):
                 self.bold_chars += len("".join(data.split()))
 
     def flush(self):
