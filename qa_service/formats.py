@@ -134,13 +134,19 @@ _HTML_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _HTML_BOLD = {"b", "strong"}
 # Landmark roles of a page's furniture (ARIA): site navigation, the masthead, the site footer, sidebars, search.
 _FURNITURE_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alertdialog"}
-# Class and id words that templates (CMSs, Sphinx, DocBook, blog engines) give their furniture. Matched as whole
-# words of the attribute ("navheader", "cookie-banner", "sphinxsidebar"), not inside other words.
+# Class and id words that templates (CMSs, Sphinx, DocBook, blog engines) give their furniture, matched as words of
+# the attribute ("navheader", "cookie-banner", "sphinxsidebar", "post-navigation"), not inside other words.
 _FURNITURE_NAMES = re.compile(
-    r"(?:^|[\s_-])(?:nav|navbar|navheader|navfooter|navigation|menu|breadcrumbs?|footer|site-?footer|sidebar|"
-    r"sphinxsidebar|sidebar-?\w*|toc|cookies?|consent|gdpr|comments?|commentlist|respond|disqus|share|sharing|"
-    r"social|related|pagination|pager|prev-?next|skip-?link|headerlink|advert\w*|ads|promo|newsletter|"
-    r"subscribe|byline)(?:$|[\s_-])",
+    r"(?:^|[\s_-])(?:nav|navbar|navheader|navfooter|navigation|menu|breadcrumbs?|footer|sidebar\w*|sphinxsidebar\w*|"
+    r"toc|cookies?|consent|gdpr|comments?|commentlist|respond|disqus|pagination|pager|prev-?next|skip-?link|"
+    r"headerlink|advert\w*|ads|promo|newsletter|subscribe|byline)(?:$|[\s_-])",
+    re.I,
+)
+# Words that also name content ("related work", "social history", "market share"): furniture only as a whole class
+# or id, or with the suffix that templates give them ("related-posts", "share-buttons", "social-links").
+_FURNITURE_WHOLE_NAMES = re.compile(
+    r"(?:^|\s)(?:related(?:[-_]?(?:posts?|articles?|stories|links|content|entries|items))?|sharing|"
+    r"share(?:[-_]?(?:buttons?|bar|links|this|tools))?|social(?:[-_]?(?:links|icons|media|share|buttons?))?)(?:$|\s)",
     re.I,
 )
 _INVISIBLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
@@ -215,7 +221,8 @@ class _HTMLText(HTMLParser):
         hidden = ("hidden" in attributes or (attributes.get("aria-hidden") or "").lower() == "true"
                   or bool(_INVISIBLE.search(attributes.get("style") or "")))
         skip = (hidden or tag in _HTML_SKIP or (tag == _HTML_MASTHEAD and not self.focus())
-                or role in _FURNITURE_ROLES or (not focus and bool(_FURNITURE_NAMES.search(names))))
+                or role in _FURNITURE_ROLES
+                or (not focus and bool(_FURNITURE_NAMES.search(names) or _FURNITURE_WHOLE_NAMES.search(names))))
         self.open_element(_Open(tag, skip, focus))
         if tag in _HTML_HEADINGS:
             self.level = _HTML_HEADINGS[tag]

@@ -112,3 +112,13 @@ def test_a_docbook_chapter_drops_its_navigation_and_table_of_contents_and_marks_
     assert "Table of Contents" not in document.text and "Prev" not in document.text.split()
     assert document.text.count("1.2. What is Debian GNU/Linux?") == 1
     assert sum(s.question for s in analysed.sentences) == 7  # 1.1 to 1.7, "what is Linux?!" too
+
+
+def test_a_section_named_like_furniture_words_that_also_name_content_is_kept():
+    page = ('<article><h1>A study</h1><section id="related-work"><h2>Related work</h2><p>Earlier studies differ.</p>'
+            '</section><section class="social-history"><p>Smoking was common.</p></section>'
+            '<div class="related-posts"><p>Another post.</p></div><div class="share"><p>Share this.</p></div>'
+            '</article>')
+
+    assert parse_document("study", page, "html").text == ("A study\n\nRelated work\n\nEarlier studies differ.\n\n"
+                                                          "Smoking was common.")
