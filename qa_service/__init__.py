@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 
 from flask import Flask
 
@@ -26,7 +27,10 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     store = open_store(settings)
     app.extensions["qa_settings"] = settings
     app.extensions["qa_store"] = store
-    snapshots = IndexSnapshots(settings.index_cache_path) if settings.index_cache_path else None
+    for deprecation in settings.deprecations:
+        app.logger.warning(deprecation)
+    cache = settings.index_cache_path(Path(app.instance_path))
+    snapshots = IndexSnapshots(cache) if cache else None
     encoder = load_encoder(settings.qa_semantic_threads) if settings.qa_semantic else None
     app.extensions["qa_corpus"] = LiveCorpus(store, settings.qa_reload_seconds, snapshots, encoder)
 

@@ -51,6 +51,10 @@ class Quote:
     passage: int
     context_start: int
     context_end: int
+    # Where the quote stands: the headings above its first sentence, top level first (the title left out), and
+    # the page it starts on in a paged document (PDF), else None.
+    section: tuple[str, ...] = ()
+    page: int | None = None
 
 
 @dataclass
@@ -224,4 +228,6 @@ def _quote(span: _Span) -> Quote:
         passage=c.passage.id,
         context_start=para.start,
         context_end=para.end,
+        section=c.doc.section_path(span.first),
+        page=c.doc.page(span.first),
     )

@@ -92,6 +92,8 @@ def quote_json(quote, corpus: Corpus, terms: set[str]) -> dict:
         "passage": {"id": passage.id, "start": sentences[passage.first].start, "end": sentences[passage.last].end},
         "context": {"start": quote.context_start, "end": quote.context_end, "text": context},
         "highlights": [[s, e] for term, s, e in term_spans(quote.text) if term in terms],
+        "section": list(quote.section),
+        "page": quote.page,
     }
 
 

@@ -51,9 +51,17 @@ class Settings:
     # postgresql://user:password@host:port/dbname: keep documents in PostgreSQL instead of the QA_CORPUS folder
     # (which then only seeds an empty database).
     database_url: str = field(default="", repr=False)
-    # Where the built index is saved, so that a restart with an unchanged corpus loads it instead of analysing
-    # and embedding every document again: a folder, "off" to never save one, or empty for <QA_CORPUS>/.index-cache
-    # (or, when the corpus folder is read-only, a folder named after it under $XDG_CACHE_HOME/qa-service).
+    # The note beside the question box on the chat page, saying what the answers are not (the seed corpus's:
+    # "Answers are quotations from the source, not medical advice.", which scripts/serve.sh sets when it serves
+    # the seed). It belongs to the corpus, so the default is none.
+    qa_notice: str = ""
+    # Where the service keeps what it can build again, the saved index above all, so that a restart with an
+    # unchanged corpus loads it instead of analysing and embedding every document again: a folder (each corpus
+    # in a subfolder of its own), "off" to keep nothing, or empty for the app's instance folder (Flask's:
+    # <checkout>/instance). Never the corpus folder, which is the reader's and may be read-only.
+    qa_cache_dir: str = ""
+    # Deprecated (use QA_CACHE_DIR): "off" still turns saving off; a folder is still used as it is, with a warning
+    # at start-up.
     qa_index_cache: str = ""
     # Read by the gunicorn worker of the Procfile (qa_service.worker), not by the app. Requests waiting for a thread
     # in one worker: a request arriving beyond that many is answered 503 at once instead of queueing.
@@ -114,17 +122,24 @@ class Settings:
     def corpus_path(self) -> Path:
         return Path(self.qa_corpus)
 
-    @property
-    def index_cache_path(self) -> Path | None:
-        if self.qa_index_cache == "off":
+    def index_cache_path(self, instance_path: Path) -> Path | None:
+        """The folder the index of this corpus is saved in, or None when nothing is to be saved."""
+        if "off" in (self.qa_cache_dir, self.qa_index_cache):
             return None
         if self.qa_index_cache:
             return Path(self.qa_index_cache)
-        if not self.corpus_path.is_dir() or os.access(self.corpus_path, os.W_OK):
-            return self.corpus_path / ".index-cache"
-        cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-        named = hashlib.sha256(str(self.corpus_path.resolve()).encode()).hexdigest()[:16]
-        return cache_home / "qa-service" / named
+        # One subfolder per corpus (its folder, or its database): services of different corpora may share a cache.
+        where = self.database_url or str(self.corpus_path.resolve())
+        named = hashlib.sha256(where.encode()).hexdigest()[:16]
+        return Path(self.qa_cache_dir or instance_path) / "index" / named
+
+    @property
+    def deprecations(self) -> list[str]:
+        """What the settings ask for in a way that still works but will not for long, as messages to log."""
+        if self.qa_index_cache and self.qa_index_cache != "off":
+            return ["QA_INDEX_CACHE is deprecated: set QA_CACHE_DIR to a folder instead (each corpus gets a "
+                    "subfolder of it); the folder QA_INDEX_CACHE names is used as it is until then"]
+        return []
 
 
 def _convert(name: str, raw: object, kind: type) -> object:

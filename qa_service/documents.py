@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import formats
+from .blocks import Block, Unreadable
 
 # The id rule, stated once: the stores, PostgreSQL's check on the id column, the OpenAPI document and the editor page
 # all use this pattern. The hyphen is escaped so that the pattern means the same to Python, PostgreSQL, JSON Schema
@@ -28,13 +30,32 @@ class DocumentRejected(ValueError):
 
 
 @dataclass(frozen=True)
+class Heading:
+    """A heading its format marks as one (HTML's <h2>, Markdown's "##", Word's Heading 2, a PDF's outline), as a span
+    of the document's text; `level` 1 is the top (blocks.RUN_IN_LEVEL: a bold question line); `question`: it asks
+    what its section answers (a FAQ entry)."""
+
+    start: int
+    end: int
+    level: int
+    question: bool = False
+
+
+@dataclass(frozen=True)
 class Document:
-    """One cleaned document. `text` is what every quote is a slice of; `version` is a hash of it and the title."""
+    """One cleaned document. `text` is what every quote is a slice of; `version` is a hash of it and the title.
+
+    `headings` are the headings the source marks as such, in order; `page_starts` the offset in `text` where each
+    page starts, for a paged format (PDF): page n starts at page_starts[n - 1]. Both are empty when the format has
+    none (plain text): sentences.outline then falls back on the lines that look like headings.
+    """
 
     id: str
     title: str
     text: str
     format: str = "text"
+    headings: tuple[Heading, ...] = ()
+    page_starts: tuple[int, ...] = ()
 
     @property
     def version(self) -> str:
@@ -52,7 +73,8 @@ def is_valid_id(doc_id: str) -> bool:
 
 
 def read_document(path: Path, max_bytes: int) -> Document:
-    """Read one corpus file; raises DocumentRejected (empty, too large, not UTF-8, no text) instead of crashing."""
+    """Read one corpus file; raises DocumentRejected (empty, too large, not UTF-8, no text, a PDF without a text
+    layer) instead of crashing."""
     fmt = formats.of_file(path)
     if fmt is None:
         raise DocumentRejected(f"{path.name}: not a {formats.file_kinds()} file", "format")
@@ -69,6 +91,32 @@ def parse_document(doc_id: str, raw: bytes | str, fmt: str = "text", title: str 
     `source` names the file or upload in error messages (the id when not given).
     """
     source = source or doc_id
+    document_format = formats.named(fmt)
+    if document_format is None:
+        raise DocumentRejected(f"{source}: unknown format {fmt!r}; use {formats.one_of(formats.NAMES)}", "format")
+    if document_format.binary:
+        if isinstance(raw, str):
+            raise DocumentRejected(f"{source}: a {fmt} document is sent as its own bytes, not as text", "format")
+        if not raw:
+            raise DocumentRejected(f"{source}: empty", "empty")
+        source_text: bytes | str = raw
+    else:
+        source_text = _decoded(raw, source)
+    try:
+        found_title, blocks = document_format.read(source_text)
+    except Unreadable as exc:
+        raise DocumentRejected(f"{source}: {exc}", exc.reason) from exc
+    blocks = remove_furniture(blocks)
+    if not blocks:
+        raise DocumentRejected(f"{source}: no text left after cleaning", "no_text")
+    if title is None:
+        title = found_title or (blocks[0].text if looks_like_heading(blocks[0].text) else doc_id)
+    title = " ".join(title.split())[:300] or doc_id
+    text, headings, page_starts = _joined(blocks)
+    return Document(id=doc_id, title=title, text=text, format=fmt, headings=headings, page_starts=page_starts)
+
+
+def _decoded(raw: bytes | str, source: str) -> str:
     if isinstance(raw, bytes):
         try:
             raw = raw.decode("utf-8")
@@ -79,17 +127,25 @@ def parse_document(doc_id: str, raw: bytes | str, fmt: str = "text", title: str 
         raise DocumentRejected(f"{source}: contains NUL bytes, so it is not a text file", "encoding")
     if not raw.strip():
         raise DocumentRejected(f"{source}: empty", "empty")
-    document_format = formats.named(fmt)
-    if document_format is None:
-        raise DocumentRejected(f"{source}: unknown format {fmt!r}; use {formats.one_of(formats.NAMES)}", "format")
-    found_title, blocks = document_format.read(raw)
-    blocks = remove_furniture(blocks)
-    if not blocks:
-        raise DocumentRejected(f"{source}: no text left after cleaning", "no_text")
-    if title is None:
-        title = found_title or (blocks[0] if looks_like_heading(blocks[0]) else doc_id)
-    title = " ".join(title.split())[:300] or doc_id
-    return Document(id=doc_id, title=title, text="\n\n".join(blocks), format=fmt)
+    return raw
+
+
+PARAGRAPH_BREAK = "\n\n"
+
+
+def _joined(blocks: list[Block]) -> tuple[str, tuple[Heading, ...], tuple[int, ...]]:
+    """The blocks as one text, paragraphs apart, with where each heading and each page starts in it."""
+    headings: list[Heading] = []
+    page_starts: list[int] = []
+    offset = 0
+    for block in blocks:
+        if block.level:
+            headings.append(Heading(offset, offset + len(block.text), block.level, block.question))
+        while block.page > len(page_starts):
+            # Pages without a block of their own (blank, or furniture only) start where the next text does.
+            page_starts.append(offset)
+        offset += len(block.text) + len(PARAGRAPH_BREAK)
+    return PARAGRAPH_BREAK.join(block.text for block in blocks), tuple(headings), tuple(page_starts)
 
 
 # --- page furniture -------------------------------------------------------------------------------------------
@@ -104,7 +160,10 @@ _END_OF_ARTICLE = re.compile(
 )
 _FURNITURE_LINE = re.compile(
     r"^(?:share|tweet|print|email|home|menu|search|skip to (?:main )?content|posted by .{0,60}|"
-    r"labels?:.{0,200}|tags?:.{0,200}|categories:.{0,200})\s*$",
+    r"labels?:.{0,200}|tags?:.{0,200}|categories:.{0,200}|"
+    # a copyright line ("© 2026 Example News. All rights reserved.") and a manual's "Next: …, Previous: …, Up: …"
+    r"(?:©|\(c\)|copyright\s*(?:©|\(c\))?)\s*\d{4}.{0,150}|.{0,150}\ball rights reserved\.?|"
+    r"(?:(?:next|previous|prev|up)\s*:[^:]{1,120}){2,})\s*$",
     re.I,
 )
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
@@ -126,19 +185,20 @@ def looks_like_heading(block: str) -> bool:
     return "\n" not in block and len(block) <= 150 and not re.search(r"[.!?:;,…。！？]['\"”’)\]]*$", block)
 
 
-def remove_furniture(blocks: list[str]) -> list[str]:
+def remove_furniture(blocks: list[Block]) -> list[Block]:
     """Drop date lines, repeated titles, share bars and everything from a comment widget on."""
-    kept: list[str] = []
+    kept: list[Block] = []
     for block in blocks:
-        line = block.strip()
-        if _END_OF_ARTICLE.match(line) and any(not looks_like_heading(k) for k in kept):
+        line = block.text.strip()
+        if _END_OF_ARTICLE.match(line) and any(not looks_like_heading(k.text) for k in kept):
             break
         if _DATE_LINE.match(line) or _FURNITURE_LINE.match(line):
             continue
-        if looks_like_heading(line) and line in kept:
+        if looks_like_heading(line) and any(line == k.text for k in kept):
             continue
-        kept.append(line)
-    while kept and _TRUNCATED_TEASER.search(kept[-1]) and len(kept) > 1 and looks_like_heading(kept[-2]):
+        kept.append(dataclasses.replace(block, text=line) if line != block.text else block)
+    while (kept and _TRUNCATED_TEASER.search(kept[-1].text) and len(kept) > 1
+           and looks_like_heading(kept[-2].text)):
         # A saved page often ends with the heading and cut-off first lines of the next post.
         kept = kept[:-2]
     return kept

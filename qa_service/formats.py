@@ -1,35 +1,41 @@
 """Document formats: each one's name, file extensions, media types and reader, declared once in FORMATS.
 
 Everything that names formats (the stores, PUT /api/documents, the `corpus add` command, the OpenAPI document, the
-editor page) reads them from here, so a new format is a reader and one line in FORMATS. A reader turns a decoded
-source into the title it names itself (None if it names none) and its blocks of text, markup taken out;
-documents.parse_document does the rest (decoding, page furniture, the title's fallbacks).
+editor page) reads them from here, so a new format is a reader and one line in FORMATS. A reader turns a source
+(decoded text, or the bytes as received for a binary format) into the title it names itself (None if it names none)
+and its Blocks of text, markup taken out, headings marked with their level; documents.parse_document does the rest
+(decoding, page furniture, the title's fallbacks, where each heading and page starts in the text).
 """
 
 from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+
+from .blocks import QUESTION_END, RUN_IN_LEVEL, Block, heading
+from .pdf import read_pdf
+from .word import read_docx
 
 # --- plain text -----------------------------------------------------------------------------------------------
 
 _BLANK_LINES = re.compile(r"\n[ \t\r\f\v\u00a0\u3000]*\n")
 
 
-def read_text(raw: str) -> tuple[str | None, list[str]]:
+def read_text(raw: str) -> tuple[str | None, list[Block]]:
     """Paragraphs of a plain text: runs of lines between blank lines, each kept character for character."""
     raw = raw.replace("\r\n", "\n").replace("\r", "\n")
-    return None, [block.strip() for block in _BLANK_LINES.split(raw) if block.strip()]
+    return None, [Block(block.strip()) for block in _BLANK_LINES.split(raw) if block.strip()]
 
 
 # --- Markdown -------------------------------------------------------------------------------------------------
 
 _MD_FENCE = re.compile(r"^(```|~~~)")
-_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
+_MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _MD_SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 _MD_LIST = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _MD_QUOTE = re.compile(r"^\s*>\s?")
@@ -40,6 +46,7 @@ _MD_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
 _MD_REF_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s+\S+")
 # A marker touching a letter or digit on its outer side is part of the text ("snake_case_name", "2*3*4").
 _MD_EMPHASIS = re.compile(r"(?<![^\W_])(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1(?![^\W_])")
+_MD_BOLD_LINE = re.compile(r"^\s*(\*\*|__)(?=\S)(.+?)(?<=\S)\1\s*$")
 _MD_CODE = re.compile(r"`+([^`]+)`+")
 _MD_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _HTML_TAG = re.compile(r"<[^>]+>")
@@ -56,10 +63,12 @@ def markdown_inline(line: str) -> str:
     return html.unescape(line)
 
 
-def read_markdown(raw: str) -> tuple[str | None, list[str]]:
-    """Paragraphs of a Markdown text with the markup characters taken out; headings and list items stand alone."""
+def read_markdown(raw: str) -> tuple[str | None, list[Block]]:
+    """Paragraphs of a Markdown text with the markup characters taken out; headings and list items stand alone.
+
+    A line in bold on its own that asks a question ("**How do I ...?**") is a FAQ entry's heading."""
     lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    blocks: list[str] = []
+    blocks: list[Block] = []
     current: list[str] = []
     in_fence = False
 
@@ -67,7 +76,7 @@ def read_markdown(raw: str) -> tuple[str | None, list[str]]:
         if current:
             text = "\n".join(current).strip()
             if text:
-                blocks.append(text)
+                blocks.append(Block(text))
             current.clear()
 
     for line in lines:
@@ -82,13 +91,23 @@ def read_markdown(raw: str) -> tuple[str | None, list[str]]:
             flush()
             continue
         if _MD_SETEXT.match(line) and current:
+            if len(current) == 1 and current[0]:
+                blocks.append(heading(current.pop(), 1 if line.strip().startswith("=") else 2))
             flush()
             continue
-        heading = _MD_HEADING.match(line)
-        if heading:
+        found = _MD_HEADING.match(line)
+        if found:
             flush()
-            blocks.append(markdown_inline(heading.group(1)).strip())
+            text = markdown_inline(found.group(2)).strip()
+            if text:
+                blocks.append(heading(text, len(found.group(1))))
             continue
+        bold = _MD_BOLD_LINE.match(line)
+        if bold and not current:
+            text = markdown_inline(bold.group(2)).strip()
+            if QUESTION_END.search(text):
+                blocks.append(Block(text, RUN_IN_LEVEL, question=True))
+                continue
         if _MD_LIST.match(line):
             flush()
             line = _MD_LIST.sub("", line)
@@ -97,82 +116,172 @@ def read_markdown(raw: str) -> tuple[str | None, list[str]]:
             line = " ".join(cell.strip() for cell in line.strip().strip("|").split("|"))
         current.append(markdown_inline(line).strip())
     flush()
-    return None, [b for b in blocks if b]
+    return None, [b for b in blocks if b.text]
 
 
 # --- HTML -----------------------------------------------------------------------------------------------------
 
-_HTML_SKIP = {"script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form", "button",
-              "select", "svg", "iframe", "object", "head"}
+# Elements that are never the page's text (scripts, forms, embedded things) or are its furniture wherever they stand.
+_HTML_SKIP = {"script", "style", "noscript", "template", "nav", "footer", "aside", "form", "button", "select",
+              "svg", "iframe", "object", "head", "dialog"}
+# A page's <header> is its masthead; an article's <header> holds the article's title and byline.
+_HTML_MASTHEAD = "header"
 _HTML_BLOCK = {"p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol",
                "blockquote", "pre", "table", "tr", "td", "th", "dt", "dd", "dl", "figure", "figcaption", "br",
-               "hr", "body", "html", "caption", "address", "details", "summary"}
+               "hr", "body", "html", "caption", "address", "details", "summary", "header"}
 _VOID = {"br", "hr", "img", "input", "meta", "link", "area", "base", "col", "embed", "source", "track", "wbr"}
+_HTML_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+_HTML_BOLD = {"b", "strong"}
+# Landmark roles of a page's furniture (ARIA): site navigation, the masthead, the site footer, sidebars, search.
+_FURNITURE_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alertdialog"}
+# Class and id words that templates (CMSs, Sphinx, DocBook, blog engines) give their furniture, matched as words of
+# the attribute ("navheader", "cookie-banner", "sphinxsidebar", "post-navigation"), not inside other words.
+_FURNITURE_NAMES = re.compile(
+    r"(?:^|[\s_-])(?:nav|navbar|navheader|navfooter|navigation|menu|breadcrumbs?|footer|sidebar\w*|sphinxsidebar\w*|"
+    r"toc|cookies?|consent|gdpr|comments?|commentlist|respond|disqus|pagination|pager|prev-?next|skip-?link|"
+    r"headerlink|advert\w*|ads|promo|newsletter|subscribe|byline)(?:$|[\s_-])",
+    re.I,
+)
+# Words that also name content ("related work", "social history", "market share"): furniture only as a whole class
+# or id, or with the suffix that templates give them ("related-posts", "share-buttons", "social-links").
+_FURNITURE_WHOLE_NAMES = re.compile(
+    r"(?:^|\s)(?:related(?:[-_]?(?:posts?|articles?|stories|links|content|entries|items))?|sharing|"
+    r"share(?:[-_]?(?:buttons?|bar|links|this|tools))?|social(?:[-_]?(?:links|icons|media|share|buttons?))?)(?:$|\s)",
+    re.I,
+)
+_INVISIBLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# The page's main content, when it says where that is (HTML's <main>, ARIA's role=main, <article>).
+_MAIN, _ARTICLE = "main", "article"
+
+
+@dataclass
+class _Open:
+    """An element open while parsing: its tag and what it makes of the text inside it."""
+
+    tag: str
+    skip: bool = False
+    focus: str = ""
 
 
 class _HTMLText(HTMLParser):
-    """Collects the text of an HTML page as blocks, skipping scripts, styles and navigation chrome."""
+    """Collects the text of an HTML page as Blocks, each with the landmark it stands in, without the furniture."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.blocks: list[str] = []
+        self.blocks: list[tuple[Block, str]] = []
+        self.stack: list[_Open] = []
+        # How many open elements are of each tag, skip their text, are each landmark: kept as counts so that
+        # each piece of text costs the same however deep a (hostile) page nests its elements.
+        self.open_tags: Counter[str] = Counter()
+        self.open_skips = 0
+        self.open_focus: Counter[str] = Counter()
         self.current: list[str] = []
-        self.skip_depth = 0
+        self.bold_chars = 0
+        self.level = 0
+        self.question_term = False
         self.title_parts: list[str] | None = None
         self.title = ""
-        self.h1 = ""
+
+    def focus(self) -> str:
+        """The landmark holding the text now: "main" (an article inside the main content counts as main),
+        "article", or ""."""
+        return _MAIN if self.open_focus[_MAIN] else _ARTICLE if self.open_focus[_ARTICLE] else ""
+
+    def open_element(self, element: _Open) -> None:
+        self.stack.append(element)
+        self.open_tags[element.tag] += 1
+        self.open_skips += element.skip
+        self.open_focus[element.focus] += 1
+
+    def close_element(self, tag: str) -> None:
+        """Close the element and any left open inside it (a <p> or <li> without its end tag); an end tag that
+        nothing opened is ignored, as browsers do."""
+        if not self.open_tags[tag]:
+            return
+        while self.stack:
+            element = self.stack.pop()
+            self.open_tags[element.tag] -= 1
+            self.open_skips -= element.skip
+            self.open_focus[element.focus] -= 1
+            if element.tag == tag:
+                return
 
     def handle_starttag(self, tag, attrs):
         if tag == "title":
             self.title_parts = []
             return
-        if tag in _HTML_SKIP and tag not in _VOID:
-            self.skip_depth += 1
-            return
         if tag in _HTML_BLOCK:
             self.flush()
+        if tag in _VOID:
+            return
+        attributes = dict(attrs)
+        names = " ".join(filter(None, (attributes.get("class"), attributes.get("id"))))
+        role = (attributes.get("role") or "").strip().lower()
+        focus = _MAIN if tag == "main" or role == "main" else _ARTICLE if tag == "article" else ""
+        hidden = ("hidden" in attributes or (attributes.get("aria-hidden") or "").lower() == "true"
+                  or bool(_INVISIBLE.search(attributes.get("style") or "")))
+        skip = (hidden or tag in _HTML_SKIP or (tag == _HTML_MASTHEAD and not self.focus())
+                or role in _FURNITURE_ROLES
+                or (not focus and bool(_FURNITURE_NAMES.search(names) or _FURNITURE_WHOLE_NAMES.search(names))))
+        self.open_element(_Open(tag, skip, focus))
+        if tag in _HTML_HEADINGS:
+            self.level = _HTML_HEADINGS[tag]
+        elif tag == "dt":
+            self.question_term = True
 
     def handle_endtag(self, tag):
         if tag == "title" and self.title_parts is not None:
             self.title = " ".join("".join(self.title_parts).split())
             self.title_parts = None
             return
-        if tag in _HTML_SKIP and tag not in _VOID:
-            self.skip_depth = max(0, self.skip_depth - 1)
-            return
         if tag in _HTML_BLOCK:
-            if tag == "h1" and not self.h1:
-                self.h1 = " ".join("".join(self.current).split())
             self.flush()
+        self.close_element(tag)
+        if tag in _HTML_HEADINGS:
+            self.level = 0
+        elif tag == "dt":
+            self.question_term = False
 
     def handle_data(self, data):
         if self.title_parts is not None:
             self.title_parts.append(data)
-        elif not self.skip_depth:
+        elif not self.open_skips:
             self.current.append(data)
+            if any(self.open_tags[tag] for tag in _HTML_BOLD):
+                self.bold_chars += len("".join(data.split()))
 
     def flush(self):
         text = " ".join("".join(self.current).split())
         if text:
-            self.blocks.append(text)
+            if self.level:
+                block = heading(text, self.level)
+            elif (self.question_term or self.bold_chars >= len("".join(text.split()))) and QUESTION_END.search(text):
+                # A FAQ entry's question written as a term of a definition list, or a line in bold on its own.
+                block = Block(text, RUN_IN_LEVEL, question=True)
+            else:
+                block = Block(text)
+            self.blocks.append((block, self.focus()))
         self.current = []
+        self.bold_chars = 0
 
 
-def read_html(raw: str) -> tuple[str | None, list[str]]:
-    """The title and text blocks of an HTML page; prefers <article> or <main> when the page has one."""
-    focus = re.search(r"<(article|main)\b[^>]*>(.*)</\1\s*>", raw, re.S | re.I)
+def read_html(raw: str) -> tuple[str | None, list[Block]]:
+    """The title and the main content of an HTML page, without its furniture.
+
+    The page's own structure says what the main content is: the text in <main> (or role="main") when the page has
+    one, else in its <article>s, else the whole body; in every case without navigation, mastheads, footers,
+    sidebars, breadcrumbs, cookie banners, comment widgets and tables of contents (by element, ARIA role, or the
+    class and id names templates give them). The title is the first <h1> of the main content, else <title>.
+    """
     parser = _HTMLText()
-    parser.feed(focus.group(2) if focus else raw)
+    parser.feed(raw)
     parser.close()
     parser.flush()
-    if focus:
-        title_parser = _HTMLText()
-        title_parser.feed(raw[: focus.start()])
-        title_parser.close()
-        title = title_parser.title
-    else:
-        title = parser.title
-    return (parser.h1 or title or None), parser.blocks
+    focuses = {focus for _, focus in parser.blocks}
+    wanted = _MAIN if _MAIN in focuses else _ARTICLE if _ARTICLE in focuses else None
+    blocks = [block for block, focus in parser.blocks if wanted is None or focus == wanted]
+    h1 = next((block.text for block in blocks if block.level == 1), "")
+    return (h1 or parser.title or None), blocks
 
 
 @dataclass(frozen=True)
@@ -182,15 +291,23 @@ class Format:
     extensions: tuple[str, ...]
     # The first media type is the one the editor page sends a file of this format as.
     media_types: tuple[str, ...]
-    read: Callable[[str], tuple[str | None, list[str]]]
+    # A text format's reader gets the source decoded from UTF-8; a binary one's (binary=True) gets the bytes as
+    # received, which the stores keep as they are.
+    read: Callable[[str], tuple[str | None, list[Block]]] | Callable[[bytes], tuple[str | None, list[Block]]]
+    binary: bool = False
 
 
+DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 FORMATS = (
     Format("text", (".txt", ".text"), ("text/plain",), read_text),
     Format("markdown", (".md", ".markdown"), ("text/markdown",), read_markdown),
     Format("html", (".html", ".htm"), ("text/html",), read_html),
+    Format("pdf", (".pdf",), ("application/pdf",), read_pdf, binary=True),
+    Format("docx", (".docx",), (DOCX_MEDIA_TYPE,), read_docx, binary=True),
 )
 NAMES = tuple(f.name for f in FORMATS)
+# The formats a JSON upload's "text" can hold: a binary format is sent as its own bytes, with its media type.
+TEXT_NAMES = tuple(f.name for f in FORMATS if not f.binary)
 # The format of a document sent as JSON without a "format".
 DEFAULT_NAME = "text"
 _BY_NAME = {f.name: f for f in FORMATS}
@@ -228,5 +345,5 @@ def one_of(words: Iterable[str]) -> str:
 
 
 def file_kinds() -> str:
-    """The files read, as messages name them: ".txt, .md or .html"."""
+    """The files read, as messages name them: ".txt, .md, .html, .pdf or .docx"."""
     return one_of(f.extensions[0] for f in FORMATS)

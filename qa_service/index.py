@@ -19,7 +19,7 @@ import numpy as np
 from .analysis import is_stop_word, stem, stem_variants, terms, words
 from .documents import Document
 from .meaning import SentenceEncoder
-from .sentences import Paragraph, Sentence, split_sentences
+from .sentences import Paragraph, Section, Sentence, outline, split_sentences
 
 PASSAGE_SENTENCES = 3  # sentences per passage window
 PASSAGE_STRIDE = 1  # so every sentence is seen with the sentence before and the one after it
@@ -48,13 +48,19 @@ class AnalysedDocument:
     surface_words: Counter
     aliases: list[tuple[tuple[str, ...], tuple[str, ...]]]
     sentence_frequency: Counter  # term -> number of this document's sentences holding it
-    # For each sentence, the heading it stands under (the nearest heading before it, or itself if it is one), or
-    # -1 before the first heading: a heading's words say what the sentences under it are about.
+    # For each sentence, the heading sentence of the innermost section holding it (section_headings() of the two
+    # fields below), -1 for none: a heading's words say what the sentences under it are about.
     section_headings: np.ndarray
     # One unit vector per sentence (float16: half the memory, and cosines stay within 0.001) and the model that
     # made them (meaning.SentenceEncoder.identity); None until the corpus is embedded, or with QA_SEMANTIC=off.
     embeddings: np.ndarray | None = None
     embedded_by: str = ""
+    # The document's sections (sentences.Section: heading path, heading sentence, FAQ question or not) and, per
+    # sentence, the index of the innermost section holding it, -1 for none (sentences.outline); per sentence, the
+    # page it starts on (from 1) for a paged format (PDF), else None. Arrays: one small number per sentence.
+    sections: tuple[Section, ...] = ()
+    sentence_section: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
+    sentence_page: np.ndarray | None = None
     # What ranking learns of a sentence's form on first need (it does not depend on the question), kept here so
     # that it is worked out once per sentence rather than once per question.
     traits: dict = field(default_factory=dict, compare=False, repr=False)
@@ -62,6 +68,15 @@ class AnalysedDocument:
     def sentence_text(self, i: int) -> str:
         s = self.sentences[i]
         return self.document.text[s.start:s.end]
+
+    def section_path(self, i: int) -> tuple[str, ...]:
+        """The headings sentence i stands under, from the top level down (empty: under none but the title)."""
+        section = int(self.sentence_section[i])
+        return self.sections[section].path if section >= 0 else ()
+
+    def page(self, i: int) -> int | None:
+        """The page sentence i starts on (from 1), or None when the document has no pages."""
+        return None if self.sentence_page is None else int(self.sentence_page[i])
 
 
 def passage_windows(sentences: list[Sentence]) -> list[tuple[int, int]]:
@@ -130,11 +145,11 @@ def find_aliases(text: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
     return pairs
 
 
-def section_headings(sentences: list[Sentence]) -> np.ndarray:
-    """The index of the heading each sentence stands under (-1 for sentences before the first heading)."""
-    is_heading = np.array([s.heading for s in sentences], dtype=bool)
-    positions = np.where(is_heading, np.arange(len(sentences)), -1)
-    return np.maximum.accumulate(positions).astype(np.int32) if len(sentences) else positions.astype(np.int32)
+def section_headings(sections: tuple[Section, ...], sentence_section: np.ndarray) -> np.ndarray:
+    """The index of the heading sentence each sentence stands under, -1 where it stands under none: the section
+    outline read as one array, for ranking to look up per candidate."""
+    headings = np.array([s.heading for s in sections] + [-1], dtype=np.int32)
+    return headings[sentence_section] if len(sentence_section) else np.empty(0, np.int32)
 
 
 def section_openers(doc: AnalysedDocument, heading: int, count: int = 2) -> list[int]:
@@ -149,7 +164,12 @@ def section_openers(doc: AnalysedDocument, heading: int, count: int = 2) -> list
 
 
 def analyse(document: Document) -> AnalysedDocument:
-    paras, sentences = split_sentences(document.text)
+    paras, sentences = split_sentences(document.text, document.headings)
+    sections, sentence_section = outline(document.text, paras, sentences, document.headings, document.title)
+    sentence_page = None
+    if document.page_starts:
+        starts = np.fromiter((s.start for s in sentences), dtype=np.int64, count=len(sentences))
+        sentence_page = np.searchsorted(np.array(document.page_starts), starts, side="right").astype(np.int32)
     sentence_terms = [tuple(terms(document.text[s.start:s.end])) for s in sentences]
     surface = Counter(w for w in words(document.text) if not is_stop_word(w) and w.isalpha())
     return AnalysedDocument(
@@ -161,7 +181,10 @@ def analyse(document: Document) -> AnalysedDocument:
         surface_words=surface,
         aliases=find_aliases(document.text),
         sentence_frequency=Counter(t for ts in sentence_terms for t in set(ts)),
-        section_headings=section_headings(sentences),
+        sections=sections,
+        sentence_section=sentence_section,
+        sentence_page=sentence_page,
+        section_headings=section_headings(sections, sentence_section),
     )
 
 

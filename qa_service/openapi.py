@@ -27,7 +27,7 @@ ERROR = {
 QUOTE = {
     "type": "object",
     "required": ["text", "document", "document_version", "title", "start", "end", "score", "passage", "context",
-                 "highlights"],
+                 "highlights", "section", "page"],
     "properties": {
         "text": {"type": "string", "description": "Verbatim: the document's stored text[start:end]."},
         "document": {"type": "string"},
@@ -47,6 +47,11 @@ QUOTE = {
         "highlights": {"type": "array", "items": {"type": "array", "items": {"type": "integer"},
                                                    "minItems": 2, "maxItems": 2},
                        "description": "Spans of the quote's text that match words of the question."},
+        "section": {"type": "array", "items": {"type": "string"},
+                    "description": "The headings the quote stands under, top level first, as the document gives "
+                                   "them (the document's title left out); empty when it stands under none."},
+        "page": {"type": ["integer", "null"], "minimum": 1,
+                 "description": "The page the quote starts on, in a paged document (PDF); null in any other."},
     },
 }
 
@@ -145,7 +150,8 @@ DOCUMENT_UPLOAD = {
     "required": ["text"],
     "properties": {
         "text": {"type": "string", "description": "The source, in the format 'format' names."},
-        "format": {"type": "string", "enum": list(formats.NAMES), "default": formats.DEFAULT_NAME},
+        "format": {"type": "string", "enum": list(formats.TEXT_NAMES), "default": formats.DEFAULT_NAME,
+                   "description": "A text format; a binary one (PDF, Word) is sent as its own bytes instead."},
         "title": {"type": ["string", "null"], "description": "Default: taken from the source."},
     },
 }
@@ -255,7 +261,8 @@ def openapi_document() -> dict:
                 "operationId": "putDocument",
                 "summary": "Create or replace a document (admin token needed).",
                 "requestBody": {"required": True, "content": {
-                    **{media_type: {"schema": {"type": "string"}} for media_type in formats.media_types()},
+                    **{media_type: {"schema": {"type": "string", **({"format": "binary"} if f.binary else {})}}
+                       for f in formats.FORMATS for media_type in f.media_types},
                     "application/json": {"schema": {"$ref": "#/components/schemas/DocumentUpload"}},
                 }},
                 "responses": {
@@ -263,7 +270,9 @@ def openapi_document() -> dict:
                     "201": _json("DocumentWritten", "Created; the ETag is the version, Location the document."),
                     "413": _error("The document is over QA_MAX_DOCUMENT_BYTES."),
                     "415": _error(f"The body is not {formats.one_of([*formats.media_types(), 'JSON'])}."),
-                    "422": _error("The document is not UTF-8, or holds no sentence after cleaning."),
+                    "422": _error("The document is not UTF-8, cannot be read as its format, or holds no sentence "
+                                  "after cleaning; a PDF without a text layer (a scan) is refused with the reason "
+                                  "(code 'unusable_document')."),
                 },
             }), "delete": _merge(_write_operation("delete"), {
                 "operationId": "deleteDocument",

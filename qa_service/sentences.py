@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
+import numpy as np
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+if TYPE_CHECKING:
+    from .documents import Heading
 
 # Punkt learns abbreviations from training text; with no data download possible, the common ones are shipped
 # here (lower case, without the final period, as Punkt stores them). Units ("500 mg."), acronyms that share a
@@ -29,12 +35,30 @@ _LEADING_CITATIONS = re.compile(r"^(?:\[[\d,\s–-]+\])(?:\s*\[[\d,\s–-]+\])*"
 
 @dataclass(frozen=True)
 class Sentence:
-    """A sentence as a span of its document's text; `paragraph` is the index of the paragraph holding it."""
+    """A sentence as a span of its document's text; `paragraph` is the index of the paragraph holding it.
+
+    `heading`: a heading (one the format marks, or a line that looks like one) or a date line, standing alone.
+    `question`: a heading that asks what the text under it answers, a FAQ entry's question."""
 
     start: int
     end: int
     paragraph: int
     heading: bool = False
+    question: bool = False
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and the sentences under it, up to the next heading of the same or a higher level.
+
+    `path` is the headings' text from the top level down to this section's own (the document's title left out:
+    every sentence is under it); `heading` the index of the heading's sentence; `question`: the heading asks what
+    the section answers (a FAQ entry).
+    """
+
+    path: tuple[str, ...]
+    heading: int
+    question: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,12 +108,18 @@ def _is_heading_line(line: str) -> bool:
     return len(line) <= 120 and not _HEADING_END.search(line) and not line[:1].islower()
 
 
-def split_sentences(text: str) -> tuple[list[Paragraph], list[Sentence]]:
-    """All paragraphs and sentences of a text. A heading or date line is its own sentence, never glued on."""
+def split_sentences(text: str, headings: Sequence[Heading] = ()) -> tuple[list[Paragraph], list[Sentence]]:
+    """All paragraphs and sentences of a text. A heading or date line is its own sentence, never glued on; a heading
+    the format marks (a paragraph of its own, see documents.Heading) is one sentence whatever its punctuation."""
     paras = paragraphs(text)
     sentences: list[Sentence] = []
     punkt = tokenizer()
+    marked = {(h.start, h.end): h for h in headings}
     for p_index, para in enumerate(paras):
+        known = marked.get((para.start, para.end))
+        if known is not None:
+            sentences.append(Sentence(para.start, para.end, p_index, heading=True, question=known.question))
+            continue
         for block_start, block_end in _lines(text, para.start, para.end):
             block = text[block_start:block_end]
             if _is_heading_line(block.strip()) and "\n" not in block.strip():
@@ -116,3 +146,33 @@ def _merge_fragments(text: str, spans: list[tuple[int, int]]) -> list[tuple[int,
             s = e - len(piece[markers.end():].lstrip())
         merged.append((s, e))
     return merged
+
+
+def outline(text: str, paras: list[Paragraph], sentences: list[Sentence], headings: Sequence[Heading],
+            title: str) -> tuple[tuple[Section, ...], np.ndarray]:
+    """The sections of a document and, for every sentence, the index of the innermost section holding it (-1 before
+    the first heading): one small integer per sentence, however many there are.
+
+    The headings are those the format marks; a text with none (plain text) has its heading lines, each a paragraph
+    of its own, as headings of one level. A heading that repeats the title opens no section.
+    """
+    levels = {(h.start, h.end): h.level for h in headings}
+    if not headings:
+        levels = {(s.start, s.end): 1 for s in sentences
+                  if s.heading and (s.start, s.end) == (paras[s.paragraph].start, paras[s.paragraph].end)}
+    title = " ".join(title.split())
+    sections: list[Section] = []
+    opened: list[tuple[int, int]] = []  # (level, section) of the headings the next sentence stands under
+    membership = np.empty(len(sentences), dtype=np.int32)
+    for i, sentence in enumerate(sentences):
+        level = levels.get((sentence.start, sentence.end))
+        if level is not None:
+            words = " ".join(text[sentence.start:sentence.end].split())
+            while opened and opened[-1][0] >= level:
+                opened.pop()
+            if words != title:
+                path = (sections[opened[-1][1]].path if opened else ()) + (words,)
+                sections.append(Section(path, i, sentence.question))
+                opened.append((level, len(sections) - 1))
+        membership[i] = opened[-1][1] if opened else -1
+    return tuple(sections), membership

@@ -25,7 +25,7 @@ from pathlib import Path
 import nltk
 import numpy as np
 
-from . import analysis, documents, index, sentences
+from . import analysis, blocks, documents, formats, index, pdf, sentences, word
 from .documents import Document
 from .index import VECTOR_FIELDS, AnalysedDocument, Index, sentence_vectors
 
@@ -37,7 +37,7 @@ MAGIC = b"qa-index-snapshot\n"
 MAX_HEADER_BYTES = 4096
 
 # The modules whose code decides what an index holds; editing any of them makes saved indexes stale.
-_ANALYSIS_MODULES = (analysis, documents, index, sentences)
+_ANALYSIS_MODULES = (analysis, blocks, documents, formats, index, pdf, sentences, word)
 # What an index is made of besides the data classes of those modules; nothing else may be unpickled.
 _ALLOWED_GLOBALS = frozenset({
     ("collections", "Counter"),

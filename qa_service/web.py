@@ -13,20 +13,10 @@ from .documents import ID_CHARACTERS, ID_MAX_CHARS, ID_PATTERN
 from .errors import error_response
 from .index import AnalysedDocument
 from .state import live_corpus, settings
+from .suggestions import suggested_questions
 
 bp = Blueprint("web", __name__)
 
-# Suggestions name what one document says, so they are offered only while that document is in the corpus:
-# a suggestion the corpus cannot answer would greet a first-time reader with a refusal.
-SUGGESTED_QUESTIONS = {
-    "keppra-article": (
-        "What are the common side effects of Keppra?",
-        "Is Keppra approved for treating migraines?",
-        "How is Keppra dosed for migraine prevention?",
-        "How does Keppra help prevent migraines?",
-    ),
-}
-MAX_SUGGESTIONS = 4
 MAX_LISTED_TITLES = 5
 FAVICON_MAX_AGE_SECONDS = 24 * 3600
 # The document page sends the first section of a document with the page and each later one when it is needed (the
@@ -36,13 +26,14 @@ SECTION_CHARS = 40_000
 
 @bp.get("/")
 def chat():
-    documents = [d.document for d in live_corpus().current().index.documents]
-    suggestions = [q for d in documents for q in SUGGESTED_QUESTIONS.get(d.id, ())][:MAX_SUGGESTIONS]
+    analysed = live_corpus().current().index.documents
+    documents = [d.document for d in analysed]
     return render_template(
         "chat.html",
         titles=[d.title for d in documents[:MAX_LISTED_TITLES]],
         unlisted_count=max(0, len(documents) - MAX_LISTED_TITLES),
-        suggestions=suggestions,
+        suggestions=suggested_questions(analysed),
+        notice=settings().qa_notice,
         documents=documents,
         max_question_chars=settings().qa_max_question_chars,
         max_history=MAX_HISTORY,

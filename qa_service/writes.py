@@ -75,7 +75,7 @@ def read_document_body(limit: int) -> tuple[bytes, str, str | None]:
     is_json = request.mimetype == "application/json"
     if body_format is None and not is_json:
         raise ApiError(415, "unsupported_media_type", f"Send the document as {formats.one_of(formats.media_types())}, "
-                       f"or as JSON {{\"text\": ..., \"format\": {'|'.join(map(json.dumps, formats.NAMES))}, "
+                       f"or as JSON {{\"text\": ..., \"format\": {'|'.join(map(json.dumps, formats.TEXT_NAMES))}, "
                        "\"title\": ...}.")
     body_limit = 2 * limit + JSON_ALLOWANCE if is_json else limit
     if request.content_length is not None and request.content_length > body_limit:
@@ -83,6 +83,8 @@ def read_document_body(limit: int) -> tuple[bytes, str, str | None]:
                        "bytes.")
     request.max_content_length = body_limit
     raw = request.get_data(cache=False)
+    if body_format is not None and body_format.binary:
+        return raw, body_format.name, None
     charset = request.mimetype_params.get("charset", "utf-8").lower()
     if charset not in {"utf-8", "utf8"}:
         raise ApiError(422, "not_utf8", f"Documents must be UTF-8 text, not {charset}.")
@@ -95,8 +97,10 @@ def read_document_body(limit: int) -> tuple[bytes, str, str | None]:
     if not isinstance(body, dict) or not isinstance(body.get("text"), str):
         raise ApiError(400, "invalid_request", "The JSON body must be an object with a 'text' string.")
     fmt, title = body.get("format", formats.DEFAULT_NAME), body.get("title")
-    if not isinstance(fmt, str) or formats.named(fmt) is None:
-        raise ApiError(400, "invalid_format", f"'format' must be {formats.one_of(map(json.dumps, formats.NAMES))}.")
+    if not isinstance(fmt, str) or fmt not in formats.TEXT_NAMES:
+        binary = [f"{f.name} as {f.media_types[0]}" for f in formats.FORMATS if f.binary]
+        raise ApiError(400, "invalid_format", f"'format' must be {formats.one_of(map(json.dumps, formats.TEXT_NAMES))}"
+                       f"; send a binary document as its own bytes with its media type ({formats.one_of(binary)}).")
     if title is not None and not isinstance(title, str):
         raise ApiError(400, "invalid_request", "'title' must be a string.")
     return body["text"].encode("utf-8", "surrogatepass"), fmt, title

@@ -16,6 +16,15 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "keppra-article.txt"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def cache_outside_the_checkout(tmp_path_factory):
+    """Apps built by the tests keep their saved indexes in a temporary folder, not the checkout's instance folder
+    (QA_CACHE_DIR's default); a test that sets QA_CACHE_DIR itself still wins."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("QA_CACHE_DIR", str(tmp_path_factory.mktemp("qa-cache")))
+        yield
+
+
 @pytest.fixture
 def corpus_dir(tmp_path: Path) -> Path:
     """A corpus folder holding a copy of the seed article."""

@@ -529,7 +529,7 @@ DOCUMENTED_STATUS_EXAMPLES = {
                                                                       content_type="text/plain", headers=AUTH),
     ("/api/documents/{doc_id}", "put", "412"): lambda c: put(c, SEED_ID, **{"If-Match": '"not-the-version"'}),
     ("/api/documents/{doc_id}", "put", "413"): lambda c: put(c, body="x" * 20_001),
-    ("/api/documents/{doc_id}", "put", "415"): lambda c: put(c, content_type="application/pdf"),
+    ("/api/documents/{doc_id}", "put", "415"): lambda c: put(c, content_type="application/rtf"),
     ("/api/documents/{doc_id}", "put", "422"): lambda c: put(c, body=b"caf\xe9"),
     ("/api/documents/{doc_id}", "put", "429"): lambda c: last_of_many_writes(
         lambda **kw: c.admin.put("/api/documents/lithium", data=LITHIUM, content_type="text/plain", headers=AUTH,

@@ -59,7 +59,8 @@ def test_add_with_an_id_and_a_title_replaces_that_document(runner, client, tmp_p
 
 
 @pytest.mark.parametrize(("name", "content", "args", "message"), [
-    ("notes.pdf", b"%PDF", (), "not a .txt, .md or .html file"),
+    ("notes.rtf", b"{\\rtf1 Fine text.}", (), "not a .txt, .md, .html, .pdf or .docx file"),
+    ("notes.pdf", b"%PDF", (), "not a readable PDF"),
     ("latin1.txt", "café".encode("latin-1"), (), "not UTF-8"),
     ("notes.txt", b"Fine text.", ("--id", "../escape"), "not a valid id"),
 ])

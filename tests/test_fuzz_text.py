@@ -79,6 +79,17 @@ def test_any_bytes_are_indexed_or_refused_with_a_reason(raw: bytes, fmt: str):
     Index.build([analyse(document)])
 
 
+@FUZZ
+@given(raw=st.one_of(st.binary(max_size=2000), st.builds(lambda tail: b"%PDF-1.7\n" + tail, st.binary(max_size=2000)),
+                     st.builds(lambda tail: b"PK\x03\x04" + tail, st.binary(max_size=2000))),
+       fmt=st.sampled_from(["pdf", "docx"]))
+def test_any_bytes_as_a_pdf_or_word_file_are_refused_with_a_reason_never_a_crash(raw: bytes, fmt: str):
+    with pytest.raises(DocumentRejected) as refusal:
+        parse_document("bytes", raw, fmt)
+
+    assert refusal.value.reason in {"empty", "unreadable", "no_text_layer"}
+
+
 SCHEMAS = openapi_document()["components"]["schemas"]
 
 

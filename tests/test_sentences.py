@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from qa_service.documents import read_document
+from qa_service.documents import parse_document, read_document
+from qa_service.index import analyse
 from qa_service.sentences import split_sentences
 
 SEED = Path(__file__).resolve().parent.parent / "corpus" / "keppra-article.txt"
@@ -155,3 +156,29 @@ def test_seed_spans_cover_every_word_of_the_stored_text_in_order():
     sentences = split_sentences(document.text)[1]
 
     assert " ".join(document.text[s.start:s.end] for s in sentences).split() == document.text.split()
+
+
+def sections_of(raw: str, fmt: str) -> dict[str, tuple[str, ...]]:
+    analysed = analyse(parse_document("doc", raw, fmt))
+    return {analysed.sentence_text(i): analysed.section_path(i) for i in range(len(analysed.sentences))}
+
+
+def test_plain_text_heading_lines_open_one_level_sections_without_moving_any_sentence_boundary():
+    raw = "Lithium Facts\n\nSide effects\n\nLithium causes thirst. It is mild.\n\nMonitoring\n\nLevels are checked."
+    document = parse_document("doc", raw)
+
+    assert split_sentences(document.text) == split_sentences(document.text, document.headings)
+    assert sections_of(raw, "text") == {
+        "Lithium Facts": (), "Side effects": ("Side effects",), "Lithium causes thirst.": ("Side effects",),
+        "It is mild.": ("Side effects",), "Monitoring": ("Monitoring",), "Levels are checked.": ("Monitoring",)}
+
+
+def test_markdown_headings_nest_by_level_and_a_question_heading_is_one_sentence_marked_as_a_question():
+    raw = "# Lithium\n\n## Side effects\n\n### Safe? Is it safe?\n\nMostly it is.\n\n## Monitoring\n\nLevels."
+    analysed = analyse(parse_document("doc", raw, "markdown"))
+    faq = ("Side effects", "Safe? Is it safe?")
+
+    assert sections_of(raw, "markdown") == {
+        "Lithium": (), "Side effects": ("Side effects",), "Safe? Is it safe?": faq, "Mostly it is.": faq,
+        "Monitoring": ("Monitoring",), "Levels.": ("Monitoring",)}
+    assert [analysed.sentence_text(i) for i, s in enumerate(analysed.sentences) if s.question] == ["Safe? Is it safe?"]

@@ -170,9 +170,14 @@ def test_loading_a_tampered_snapshot_never_runs_code(two_documents, tmp_path, mo
     assert not (tmp_path / "pwned").exists()
 
 
-def test_the_service_saves_its_index_beside_the_corpus_by_default(corpus_dir, client):
-    assert client.get("/healthz").status_code == 200
-    assert (corpus_dir / ".index-cache" / FILE_NAME).is_file()
+def test_the_service_saves_its_index_in_the_cache_folder_and_writes_nothing_into_the_corpus(corpus_dir, tmp_path):
+    before = sorted(p.name for p in corpus_dir.iterdir())
+    app = create_app({"QA_CORPUS": str(corpus_dir), "QA_CACHE_DIR": str(tmp_path / "cache")})
+
+    assert app.test_client().get("/healthz").status_code == 200
+    assert (Settings(qa_corpus=str(corpus_dir), qa_cache_dir=str(tmp_path / "cache")).index_cache_path(Path("unused"))
+            / FILE_NAME).is_file()
+    assert sorted(p.name for p in corpus_dir.iterdir()) == before
 
 
 def test_the_saved_index_is_not_a_document_of_the_corpus(corpus_dir):
@@ -184,10 +189,13 @@ def test_the_saved_index_is_not_a_document_of_the_corpus(corpus_dir):
     assert listed["skipped"] == []
 
 
-def test_no_snapshot_is_written_when_the_cache_is_off(corpus_dir):
-    app = create_app({"QA_CORPUS": str(corpus_dir), "QA_INDEX_CACHE": "off"})
+@pytest.mark.parametrize("setting", ["QA_CACHE_DIR", "QA_INDEX_CACHE"])
+def test_no_snapshot_is_written_when_the_cache_is_off(corpus_dir, tmp_path, monkeypatch, setting):
+    monkeypatch.setenv("QA_CACHE_DIR", str(tmp_path / "cache"))
+    app = create_app({"QA_CORPUS": str(corpus_dir), setting: "off"})
 
     assert app.test_client().get("/healthz").status_code == 200
+    assert not (tmp_path / "cache").exists()
     assert not (corpus_dir / ".index-cache").exists()
 
 
@@ -195,23 +203,26 @@ def test_a_cache_folder_that_cannot_be_written_does_not_stop_the_service(corpus_
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder")
 
-    app = create_app({"QA_CORPUS": str(corpus_dir), "QA_INDEX_CACHE": str(blocked / "cache")})
+    app = create_app({"QA_CORPUS": str(corpus_dir), "QA_CACHE_DIR": str(blocked / "cache")})
 
     assert app.test_client().post("/api/ask", json={"question": "What is Keppra?"}).status_code == 200
 
 
-def test_the_cache_folder_setting():
-    assert Settings(qa_corpus="/srv/corpus").index_cache_path == Path("/srv/corpus/.index-cache")
-    assert Settings(qa_index_cache="/var/cache/qa").index_cache_path == Path("/var/cache/qa")
-    assert Settings(qa_index_cache="off").index_cache_path is None
+def test_the_cache_folder_is_the_instance_folder_unless_set_with_a_subfolder_per_corpus():
+    instance = Path("/srv/app/instance")
+    default = Settings(qa_corpus="/srv/corpus").index_cache_path(instance)
+
+    assert default.parent == instance / "index"
+    assert Settings(qa_corpus="/srv/corpus", qa_cache_dir="/var/cache/qa").index_cache_path(instance) == (
+        Path("/var/cache/qa/index") / default.name)
+    assert Settings(qa_corpus="/srv/other").index_cache_path(instance) != default
+    assert Settings(qa_cache_dir="off").index_cache_path(instance) is None
 
 
-def test_a_read_only_corpus_keeps_its_saved_index_in_the_user_cache(tmp_path, monkeypatch):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != corpus)
-    cache = Settings(qa_corpus=str(corpus)).index_cache_path
-    assert cache.parent == tmp_path / "cache" / "qa-service"
-    assert cache == Settings(qa_corpus=str(corpus)).index_cache_path
-    assert cache != Settings(qa_corpus=str(tmp_path / "other")).index_cache_path
+def test_the_deprecated_index_cache_setting_still_works_and_says_it_is_deprecated():
+    settings = Settings(qa_index_cache="/var/cache/qa")
+
+    assert settings.index_cache_path(Path("/srv/app/instance")) == Path("/var/cache/qa")
+    assert Settings(qa_index_cache="off").index_cache_path(Path("/srv/app/instance")) is None
+    assert "QA_CACHE_DIR" in settings.deprecations[0]
+    assert Settings().deprecations == []

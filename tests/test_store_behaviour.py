@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 from postgres.server import postgres_installed
+from sample_files import scanned_pdf, two_column_pdf, word_document
 
 from qa_service import create_app
 from qa_service.documents import DocumentRejected
 from qa_service.store import FolderStore, PostgresStore, Precondition, PreconditionFailed, UnknownDocument
 
-LIMIT = 10_000
+LIMIT = 100_000  # room for a Word file: python-docx's template alone is about 36 kB
 LITHIUM = b"Lithium Facts\n\nLithium is a soft metal. It floats on oil."
 SODIUM = b"# Sodium\n\nSodium is a soft metal that reacts with water."
 
@@ -85,6 +86,32 @@ def test_a_title_given_with_the_document_is_kept(open_store):
     assert served(open_store())["sodium"][:2] == ("markdown", "All about sodium")
 
 
+def stored_bytes(store, doc_id: str) -> bytes:
+    """What the store holds for a document, looked at behind its back."""
+    if isinstance(store, FolderStore):
+        (path,) = store.document_files(doc_id)
+        return path.read_bytes()
+    with store._transaction() as connection:
+        return bytes(connection.execute("SELECT original FROM qa_documents WHERE id = %s", (doc_id,)).fetchone()[0])
+
+
+def test_pdf_and_word_files_are_kept_byte_for_byte_and_served_as_their_text(open_store):
+    pdf, word = two_column_pdf(), word_document()
+    writer = open_store()
+    writer.put("handbook", pdf, "pdf")
+    writer.put("guide", word, "docx")
+
+    documents = served(open_store())
+
+    assert stored_bytes(writer, "handbook") == pdf
+    assert stored_bytes(writer, "guide") == word
+    assert documents["handbook"][:2] == ("pdf", "Lithium Handbook")
+    assert "Lithium can cause a fine tremor of the hands" in documents["handbook"][2]
+    assert documents["guide"][:2] == ("docx", "Sodium Guide")
+    assert "250 mg | morning" in documents["guide"][2]
+    assert open_store().current("handbook").version == writer.current("handbook").version
+
+
 def test_writes_are_seen_by_another_handle_on_the_same_store(open_store):
     writer, reader = open_store(), open_store()
     writer.put("lithium", LITHIUM, "text")
@@ -111,12 +138,15 @@ def test_every_write_moves_the_marker_even_twice_in_a_row(store):
     ("", LITHIUM, "text", "bad_id"),
     ("..", LITHIUM, "text", "bad_id"),
     ("x" * 101, LITHIUM, "text", "bad_id"),
-    ("lithium", b"Lithium is a soft metal. " * 500, "text", "too_large"),
+    ("lithium", b"Lithium is a soft metal. " * 5000, "text", "too_large"),
     ("lithium", "café au lait.".encode("latin-1"), "text", "encoding"),
     ("lithium", b"   \n\n  ", "text", "empty"),
     ("lithium", b"-- --", "text", "no_text"),
     ("lithium", b"<script>alert(1)</script>", "html", "no_text"),
-    ("lithium", LITHIUM, "pdf", "format"),
+    ("lithium", LITHIUM, "rtf", "format"),
+    ("lithium", scanned_pdf(), "pdf", "no_text_layer"),
+    ("lithium", b"%PDF-1.7\nnot really a PDF", "pdf", "unreadable"),
+    ("lithium", b"PK\x03\x04 not really a Word file", "docx", "unreadable"),
 ])
 def test_a_rejected_write_changes_nothing(store, doc_id, raw, fmt, reason):
     store.put("lithium", LITHIUM, "text")

@@ -69,18 +69,40 @@ def test_page_has_a_polite_live_region_and_a_conversation_list(page):
     assert page.find("ol", id="thread", **{"aria-label": "Conversation"})
 
 
-def test_page_says_answers_are_quotations_and_not_medical_advice(client):
+def test_page_shows_the_notice_set_for_the_corpus_beside_the_question_box(tmp_path):
+    notice = "Answers are quotations from the source, not medical advice."
+    app = corpus_app(tmp_path, {"tides.txt": "Tides\n\nThe moon pulls the sea."}, QA_NOTICE=notice)
+    html = app.test_client().get("/").get_data(as_text=True)
+
+    assert f'<p class="disclaimer" id="disclaimer">{notice}</p>' in html
+    [box] = PageParts(html).find("input", id="question")
+    assert box["aria-describedby"] == "disclaimer"
+
+
+def test_page_shows_no_notice_unless_one_is_set(client):
     html = client.get("/").get_data(as_text=True)
-    assert "Answers are quotations from the source, not medical advice." in html
+    assert 'id="disclaimer"' not in html
+    assert "medical advice" not in html
 
 
-def test_page_offers_suggested_questions_for_the_seed_article(page):
+def test_page_suggests_questions_the_seed_article_defines_the_names_of(page):
     questions = [attrs["data-question"] for tag, attrs in page.tags if tag == "button" and "data-question" in attrs]
-    assert "What are the common side effects of Keppra?" in questions
+    assert questions[0] == "What is Keppra?"
     assert 3 <= len(questions) <= 4
 
 
-def test_page_offers_no_suggestions_for_a_corpus_without_the_seed_article(tmp_path):
+def test_page_suggests_the_questions_of_a_faq_and_then_its_headings(tmp_path):
+    faq = ("<main><h1>Pond FAQ</h1><h2>1.1. How deep should a pond be?</h2><p>At least 60 cm in one place.</p>"
+           "<h2>Liners</h2><p>Most ponds need a liner.</p><p><b>Why is the water green?</b></p>"
+           "<p>Algae thrive in sunlight.</p></main>")
+    html = corpus_app(tmp_path, {"pond.html": faq}).test_client().get("/").get_data(as_text=True)
+    questions = [attrs["data-question"] for tag, attrs in PageParts(html).tags
+                 if tag == "button" and "data-question" in attrs]
+
+    assert questions == ["How deep should a pond be?", "Why is the water green?", "Liners"]
+
+
+def test_page_offers_no_suggestions_for_a_corpus_with_no_questions_headings_or_names(tmp_path):
     app = corpus_app(tmp_path, {"tides.txt": "Tides\n\nThe moon pulls the sea into two bulges."})
     html = app.test_client().get("/").get_data(as_text=True)
     assert "data-question" not in html

@@ -1,8 +1,9 @@
 """What every store is: the DocumentStore interface, its errors, and the checks every write makes the same way.
 
 A store keeps each document's source as it was sent, in any of the formats (see formats) and parses it on reading, so a
-document reads the same from any store. A title given with a document, rather than taken from its source, is kept
-beside the source (a PostgreSQL column, a file's first line "% <title>", Pandoc's title line).
+document reads the same from any store; a binary format's (PDF, Word) bytes are kept exactly as received. A title
+given with a document, rather than taken from its source, is kept beside the source (a PostgreSQL column, a file's
+first line "% <title>", Pandoc's title line; a binary file in a folder has no such line, so it names its own title).
 """
 
 from __future__ import annotations
@@ -140,7 +141,8 @@ def prepare_write(doc_id: str, raw: bytes, fmt: str, title: str | None, max_byte
                   ) -> tuple[str | None, bytes, Document]:
     """The title, source and checked document of a write: a given title wins over a "% title" first line."""
     title = given_title(title)
-    if title is None:
+    document_format = formats.named(fmt)
+    if title is None and not (document_format and document_format.binary):
         title, raw = split_title_line(raw)
     return title, raw, check_document(doc_id, raw, fmt, title, max_bytes)
 

@@ -23,6 +23,7 @@ from .base import (
     UnknownDocument,
     Written,
     check_id,
+    given_title,
     prepare_write,
     split_title_line,
 )
@@ -130,7 +131,8 @@ class FolderStore(DocumentStore):
         if size > self.max_document_bytes:
             raise DocumentRejected(f"{path.name}: {size} bytes is over the limit of {self.max_document_bytes} "
                                    "bytes", "too_large")
-        title, body = split_title_line(path.read_bytes())
+        raw = path.read_bytes()
+        title, body = (None, raw) if fmt.binary else split_title_line(raw)
         return parse_document(path.stem, body, fmt.name, title, source=path.name)
 
     def document_files(self, doc_id: str) -> list[Path]:
@@ -151,6 +153,10 @@ class FolderStore(DocumentStore):
     def put(self, doc_id: str, raw: bytes, fmt: str, title: str | None = None,
             precondition: Precondition = UNCONDITIONAL) -> Written:
         """Create or replace a document atomically and durably; nothing changes when it is rejected."""
+        if formats.named(fmt) is not None and formats.named(fmt).binary and given_title(title) is not None:
+            # A binary file is kept byte for byte, so there is no first line to hold a title in: it names its own.
+            raise DocumentRejected(f"{doc_id}: a {fmt} document in a corpus folder takes its title from the file "
+                                   "itself; send it without a title", "format")
         title, raw, document = prepare_write(doc_id, raw, fmt, title, self.max_document_bytes)
         stored = TITLE_LINE + title.encode("utf-8") + b"\n" + raw if title else raw
         with self._writing():

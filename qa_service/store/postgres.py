@@ -38,16 +38,21 @@ def sql_literals(values: Iterable[str]) -> str:
 
 # CREATE TABLE IF NOT EXISTS leaves a table made earlier as it is: a database set up before a format was added to
 # formats.FORMATS needs its format check replaced by hand (ALTER TABLE qa_documents DROP CONSTRAINT ..., ADD CHECK ...).
+# A text format's source is kept in `source`, a binary format's (PDF, Word) bytes as received in `original`; the
+# ALTERs bring a table made before binary formats up to that.
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS qa_documents (
     id text PRIMARY KEY CHECK (id ~ {sql_literals([ID_PATTERN.pattern])} AND id NOT IN ({sql_literals(RESERVED_IDS)})),
     format text NOT NULL CHECK (format IN ({sql_literals(formats.NAMES)})),
     title text,
-    source text NOT NULL,
+    source text,
+    original bytea,
     version text NOT NULL,
     revision bigint NOT NULL,
     updated_at timestamptz NOT NULL DEFAULT now()
 );
+ALTER TABLE qa_documents ADD COLUMN IF NOT EXISTS original bytea;
+ALTER TABLE qa_documents ALTER COLUMN source DROP NOT NULL;
 CREATE TABLE IF NOT EXISTS qa_corpus (
     singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
     revision bigint NOT NULL,
@@ -116,7 +121,7 @@ class PostgresStore(DocumentStore):
             connection.execute("INSERT INTO qa_corpus (revision) VALUES (1)")
             count = 0
             for doc_id, raw, fmt in (seed.sources() if seed else ()):
-                title, body = split_title_line(raw)
+                title, body = (None, raw) if formats.named(fmt).binary else split_title_line(raw)
                 try:
                     document = check_document(doc_id, body, fmt, title, self.max_document_bytes)
                 except DocumentRejected as error:
@@ -144,12 +149,12 @@ class PostgresStore(DocumentStore):
             rows = connection.execute("SELECT id, revision FROM qa_documents ORDER BY id").fetchall()
             missing = [doc_id for doc_id, revision in rows if (doc_id, revision) not in self._parsed]
             fetched = connection.execute(
-                "SELECT id, revision, format, title, source FROM qa_documents WHERE id = ANY(%s)", (missing,)
-            ).fetchall() if missing else []
+                "SELECT id, revision, format, title, source, original FROM qa_documents WHERE id = ANY(%s)",
+                (missing,)).fetchall() if missing else []
         parsed = {key: self._parsed[key] for key in ((d, r) for d, r in rows) if key in self._parsed}
-        for doc_id, revision, fmt, title, source in fetched:
+        for doc_id, revision, fmt, title, source, original in fetched:
             try:
-                parsed[(doc_id, revision)] = parse_document(doc_id, source, fmt, title)
+                parsed[(doc_id, revision)] = parse_document(doc_id, _stored(source, original), fmt, title)
             except DocumentRejected as exc:
                 parsed[(doc_id, revision)] = exc
         self._parsed = parsed
@@ -169,13 +174,13 @@ class PostgresStore(DocumentStore):
 
     def _current(self, connection: psycopg.Connection, doc_id: str, lock: bool) -> Document | None:
         row = connection.execute(
-            "SELECT format, title, source FROM qa_documents WHERE id = %s" + (" FOR UPDATE" if lock else ""),
+            "SELECT format, title, source, original FROM qa_documents WHERE id = %s" + (" FOR UPDATE" if lock else ""),
             (doc_id,)).fetchone()
         if row is None:
             return None
-        fmt, title, source = row
+        fmt, title, source, original = row
         try:
-            return parse_document(doc_id, source, fmt, title)
+            return parse_document(doc_id, _stored(source, original), fmt, title)
         except DocumentRejected:
             return None
 
@@ -213,12 +218,20 @@ class PostgresStore(DocumentStore):
     @staticmethod
     def _upsert(connection: psycopg.Connection, document: Document, raw: bytes, title: str | None,
                 revision: int) -> None:
-        source = raw.decode("utf-8")
+        binary = formats.named(document.format).binary
+        source, original = (None, raw) if binary else (raw.decode("utf-8"), None)
         connection.execute(
-            "INSERT INTO qa_documents (id, format, title, source, version, revision) VALUES (%s, %s, %s, %s, %s, %s) "
+            "INSERT INTO qa_documents (id, format, title, source, original, version, revision) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (id) DO UPDATE SET format = excluded.format, title = excluded.title, "
-            "source = excluded.source, version = excluded.version, revision = excluded.revision, updated_at = now()",
-            (document.id, document.format, title, source, document.version, revision))
+            "source = excluded.source, original = excluded.original, version = excluded.version, "
+            "revision = excluded.revision, updated_at = now()",
+            (document.id, document.format, title, source, original, document.version, revision))
+
+
+def _stored(source: str | None, original: bytes | None) -> str | bytes:
+    """A row's source: the text of a text format, or a binary format's bytes as received."""
+    return source if source is not None else bytes(original or b"")
 
 
 # A PostgreSQL connection belongs to one process: close the parent's before a fork (gunicorn --preload), so a

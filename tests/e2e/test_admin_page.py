@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from e2e.services import Service, start_service
 from playwright.sync_api import Browser, Page, expect
+from sample_files import two_column_pdf, word_document
 
 pytestmark = pytest.mark.e2e
 
@@ -172,3 +173,20 @@ def test_markup_in_a_title_is_shown_as_text(admin: Page):
 
     expect(row(admin, "tricky").locator("td").nth(1)).to_have_text(MARKUP_TITLE)
     assert admin.locator("#documents img").count() == 0
+
+
+@pytest.mark.parametrize(("name", "mime", "doc_id", "kind"), [
+    ("Lithium handbook.pdf", "application/pdf", "Lithium-handbook", "pdf"),
+    ("Sodium guide.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Sodium-guide",
+     "docx"),
+])
+def test_a_pdf_or_word_file_is_uploaded_as_its_bytes_and_served(admin: Page, service: Service, name, mime, doc_id,
+                                                                 kind):
+    made = two_column_pdf() if kind == "pdf" else word_document()
+    enter_token(admin)
+    admin.locator("#upload-file").set_input_files({"name": name, "mimeType": mime, "buffer": made})
+    admin.get_by_role("button", name="Upload").click()
+
+    expect(admin.locator("#status")).to_contain_text(f"Added {doc_id}")
+    expect(row(admin, doc_id)).to_contain_text(kind)
+    assert doc_id in served_ids(service)

@@ -20,6 +20,7 @@ from schemathesis.checks import (
 from schemathesis.generation import GenerationMode
 from services import ROOT, Service, start_service
 
+from qa_service import formats
 from qa_service.openapi import openapi_document
 
 ADMIN_TOKEN = "schemathesis-admin-token-0123456789"
@@ -38,6 +39,11 @@ def service(tmp_path_factory) -> Service:
     yield running
     running.stop()
 
+
+# PDF and Word bodies are bytes ("format": "binary" in the document): sent as generated, like any octet stream.
+for binary in (f for f in formats.FORMATS if f.binary):
+    for media_type in binary.media_types:
+        schemathesis.serializer.alias(media_type, "application/octet-stream")
 
 # The document is built in-process, where tests are collected, so that each operation is a test of its own;
 # test_the_service_serves_the_document_under_test checks it is the one the running service serves.

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from sample_files import word_document
 
 from qa_service import create_app
 from qa_service.store import FolderStore, PostgresStore, StoreUnavailable
@@ -106,3 +107,22 @@ def test_missing_postgresql_programs_fail_the_tests_with_the_install_command(mon
 
     with pytest.raises(pytest.fail.Exception, match=r"apt-get install -y postgresql"), running_server():
         pass
+
+
+def test_a_database_set_up_before_binary_formats_takes_a_word_file_after_set_up(database_url, tmp_path):
+    # The table as the store made it before PDF and Word: source NOT NULL, no original column. Its format check is
+    # left out here: set_up does not replace it (see the comment above store.postgres.SCHEMA).
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute("CREATE TABLE qa_documents (id text PRIMARY KEY, format text NOT NULL, title text, "
+                           "source text NOT NULL, version text NOT NULL, revision bigint NOT NULL, "
+                           "updated_at timestamptz NOT NULL DEFAULT now())")
+        connection.execute("CREATE TABLE qa_corpus (singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton), "
+                           "revision bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())")
+        connection.execute("INSERT INTO qa_corpus (revision) VALUES (1)")
+    store = PostgresStore(database_url, LIMIT)
+    store.set_up()
+
+    store.put("guide", word_document(), "docx")
+
+    assert store.current("guide").title == "Sodium Guide"
+    store.close()

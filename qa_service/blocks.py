@@ -1,0 +1,39 @@
+"""Blocks: what a format's reader makes of a source, before documents.parse_document joins them into the text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# The level of a heading that is not marked as one but stands alone in bold and asks a question (a FAQ entry written
+# as "<p><strong>How do I ...?</strong></p>"): below every real heading level, so it nests under the last of them.
+RUN_IN_LEVEL = 10
+QUESTION_END = re.compile(r"\?[!?]*['\"”’)\]]*$")
+
+
+@dataclass(frozen=True)
+class Block:
+    """A block of a document's text as its reader found it: a paragraph, a table row, or a heading.
+
+    `level` is a heading's depth (1 the top; 0 for anything that is not a heading). `question` marks a heading that
+    asks what the text under it answers (a FAQ entry). `page` is the page the block starts on in a paged format
+    (PDF), 0 elsewhere.
+    """
+
+    text: str
+    level: int = 0
+    question: bool = False
+    page: int = 0
+
+
+def heading(text: str, level: int, page: int = 0) -> Block:
+    """A heading block; one that ends with a question mark is a question its section answers."""
+    return Block(text, level, bool(QUESTION_END.search(text)), page)
+
+
+class Unreadable(ValueError):
+    """A source its format's reader cannot turn into text; the message says why, `reason` is a stable code."""
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason

@@ -1,0 +1,125 @@
+"""PDF: the text layer of a PDF (pypdf) as a document's blocks, in reading order, without the page furniture.
+
+pypdf gives each page's text in the order the page draws it, which for the PDFs writers and word processors make is
+reading order (a column before the next). Lines are joined back into paragraphs, a word hyphenated at a line's end
+is joined again ("treat-" + "ment"), and what repeats at the top or bottom of the pages (running headers and
+footers, page numbers) is dropped. Headings are the PDF's outline (its bookmarks) found on their pages. A PDF with
+no text layer (a scan) has nothing to quote from and is refused.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import statistics
+from collections import Counter
+
+from pypdf import PdfReader
+
+from .blocks import Block, Unreadable, heading
+
+# pypdf logs a warning for every small defect it works around; a document that reads is all that matters here.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+# Lines at either end of a page that may be a running header or footer.
+EDGE_LINES = 2
+_PAGE_NUMBER = re.compile(r"^(?:page\s+)?(?:\d{1,5}|[ivxlcdm]{1,8})(?:\s*(?:/|of)\s*\d{1,5})?$", re.I)
+_SENTENCE_END = re.compile(r"[.!?:;…]['\"”’)\]]*$")
+_LINE_END_HYPHEN = re.compile(r"(?<=[a-z])-$")
+# A line this much shorter than the page's usual line, ending a sentence, ends its paragraph.
+SHORT_LINE = 0.8
+
+
+def read_pdf(raw: bytes) -> tuple[str | None, list[Block]]:
+    try:
+        reader = PdfReader(io.BytesIO(raw))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise Unreadable("the PDF is encrypted with a password; send it unencrypted", "encrypted")
+        pages = [_lines(page.extract_text(extraction_mode="plain")) for page in reader.pages]
+        outline = _outline(reader)
+        title = (reader.metadata.title if reader.metadata else None) or None
+    except Unreadable:
+        raise
+    except Exception as exc:
+        # A damaged or hostile file fails deep inside pypdf in many ways (its own errors, zlib's, struct's, ...);
+        # each means the same to the sender, and none may become a server error.
+        raise Unreadable(f"not a readable PDF ({type(exc).__name__}: {exc})", "unreadable") from exc
+    if not any(re.search(r"\w", line) for lines in pages for line in lines):
+        raise Unreadable(f"the PDF's {len(pages)} page(s) have no text layer (a scanned PDF?): there is no text to "
+                         "quote from. Run OCR on it first (for example ocrmypdf) and send the result", "no_text_layer")
+    pages = _without_running_lines(pages)
+    return title, _paragraphs(pages, outline)
+
+
+def _lines(text: str) -> list[str]:
+    return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+
+
+def _outline(reader: PdfReader) -> dict[tuple[int, str], int]:
+    """The outline's entries as (page number from 1, title with white space folded) -> level (1 the top)."""
+    entries: dict[tuple[int, str], int] = {}
+
+    def walk(items, level):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, level + 1)
+                continue
+            page = reader.get_destination_page_number(item)
+            if page is not None and page >= 0 and item.title:
+                entries.setdefault((page + 1, " ".join(str(item.title).split())), level)
+
+    walk(reader.outline, 1)
+    return entries
+
+
+def _edge_key(line: str) -> str:
+    """A line as it repeats on every page: numbers (the page's own) and case left out."""
+    return re.sub(r"\d+", "#", line.lower())
+
+
+def _without_running_lines(pages: list[list[str]]) -> list[list[str]]:
+    """The pages without their page numbers and the lines repeated at the top or bottom of most pages."""
+    edge_positions = [set(range(min(EDGE_LINES, len(lines)))) | set(range(max(0, len(lines) - EDGE_LINES), len(lines)))
+                      for lines in pages]
+    seen = Counter(key for lines, edges in zip(pages, edge_positions, strict=True)
+                   for key in {_edge_key(lines[i]) for i in edges})
+    running = {key for key, count in seen.items() if len(pages) >= 2 and count >= max(2, len(pages) / 2)}
+    return [[line for i, line in enumerate(lines)
+             if not (i in edges and (_PAGE_NUMBER.match(line) or _edge_key(line) in running))]
+            for lines, edges in zip(pages, edge_positions, strict=True)]
+
+
+def _paragraphs(pages: list[list[str]], outline: dict[tuple[int, str], int]) -> list[Block]:
+    """Lines joined into paragraphs (across a page break too), and the outline's headings as heading blocks."""
+    lengths = [len(line) for lines in pages for line in lines]
+    usual = statistics.median(lengths) if lengths else 0
+    blocks: list[Block] = []
+    current = ""
+    page_of_current = 0
+
+    def flush():
+        nonlocal current
+        if current:
+            blocks.append(Block(current, page=page_of_current))
+        current = ""
+
+    for page_number, lines in enumerate(pages, start=1):
+        for line in lines:
+            level = outline.get((page_number, line))
+            if level is not None:
+                flush()
+                blocks.append(heading(line, level, page_number))
+                continue
+            if not current:
+                current, page_of_current = line, page_number
+            elif _LINE_END_HYPHEN.search(current) and line[:1].islower():
+                current = current[:-1] + line
+            else:
+                current = f"{current} {line}"
+            if _SENTENCE_END.search(line) and len(line) < SHORT_LINE * usual:
+                flush()
+        if current and _SENTENCE_END.search(current):
+            flush()
+    flush()
+    return blocks

@@ -1,0 +1,99 @@
+"""Binary documents the tests make for themselves: a two-column PDF with headings and running furniture, a PDF with
+no text layer (as a scanner makes one), and a Word file with headings and a table. All of it is our own text."""
+
+from __future__ import annotations
+
+import io
+
+import docx
+from fpdf import FPDF
+
+RUNNING_HEADER = "Lithium Handbook - draft for review"
+PDF_SECTIONS = (
+    ("Side effects", 1, (
+        "Lithium can cause a fine tremor of the hands in the first weeks of treatment, which often settles "
+        "without any change of dose. Thirst and passing more urine are common and usually mild.",
+    )),
+    ("Rare effects", 2, (
+        "Rarely, lithium affects the thyroid gland, so its function is checked before treatment starts and "
+        "every six months after that. Kidney function is checked at the same visits, because a falling "
+        "clearance raises the level of lithium in the blood.",
+    )),
+    ("Monitoring", 1, (
+        "The blood level is measured twelve hours after the last dose, a week after every change of dose and "
+        "every three months once the level is stable. Dehydration raises the level quickly.",
+    )),
+)
+
+
+class _Handbook(FPDF):
+    def header(self):
+        self.set_font("Helvetica", size=8)
+        self.cell(0, 6, RUNNING_HEADER, align="C")
+        self.ln(10)
+
+    def footer(self):
+        self.set_y(-12)
+        self.set_font("Helvetica", size=8)
+        self.cell(0, 6, str(self.page_no()), align="C")
+
+
+def two_column_pdf(title: str = "Lithium Handbook") -> bytes:
+    """Three sections over three pages, each page set in two columns; a running header and page numbers."""
+    pdf = _Handbook()
+    pdf.set_title(title)
+    pdf.set_auto_page_break(True, margin=20)
+    for heading, level, paragraphs in PDF_SECTIONS:
+        pdf.add_page()
+        pdf.start_section(heading, level=level - 1)
+        pdf.set_font("Helvetica", style="B", size=14)
+        pdf.cell(0, 8, heading, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", size=11)
+        with pdf.text_columns(ncols=2, gutter=8, text_align="LEFT") as columns:
+            for paragraph in paragraphs:
+                columns.write(paragraph + " " + paragraph.replace("Lithium", "The drug"))
+                columns.ln()
+    return bytes(pdf.output())
+
+
+def hyphenated_pdf() -> bytes:
+    """One paragraph whose lines break inside words, with a hyphen at each break, as typesetters do."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    for line in ("The dose is raised slowly and the treat-", "ment is reviewed after a fortnight, when the",
+                 "level is measured again."):
+        pdf.cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def scanned_pdf() -> bytes:
+    """Two pages that are pictures only: a scan, with no text layer."""
+    pdf = FPDF()
+    for _ in range(2):
+        pdf.add_page()
+        pdf.rect(20, 20, 170, 250, style="F")
+    return bytes(pdf.output())
+
+
+WORD_TABLE = (("Dose", "When"), ("250 mg", "morning"), ("500 mg", "evening"))
+
+
+def word_document() -> bytes:
+    """A title, two levels of headings, paragraphs and a dosing table."""
+    document = docx.Document()
+    document.core_properties.title = "Sodium Guide"
+    document.add_heading("Sodium Guide", level=0)
+    document.add_heading("Uses", level=1)
+    document.add_paragraph("Sodium valproate treats epilepsy and prevents migraine.")
+    document.add_heading("Dosing", level=1)
+    document.add_heading("Adults", level=2)
+    document.add_paragraph("Adults start low and the dose is raised every week.")
+    table = document.add_table(rows=len(WORD_TABLE), cols=2)
+    for row, cells in zip(table.rows, WORD_TABLE, strict=True):
+        for cell, text in zip(row.cells, cells, strict=True):
+            cell.text = text
+    document.add_paragraph("The table gives the usual doses.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()

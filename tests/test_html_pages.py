@@ -1,0 +1,124 @@
+"""HTML pages of several kinds (tests/pages/, see LICENSES.md there): the main content is read, the furniture around
+it is not, every paragraph is verbatim in what the page shows, and FAQ questions are marked as such."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+
+from qa_service.documents import parse_document
+from qa_service.index import analyse
+
+PAGES = Path(__file__).resolve().parent / "pages"
+DEBIAN_FAQ = Path(__file__).resolve().parents[2] / "shared" / "eval" / "corpora" / "debianfaq" / "basic-defs.html"
+
+
+BLOCK_TAG = re.compile(r"</?(?:address|article|aside|blockquote|br|caption|dd|details|div|dl|dt|figcaption|figure|"
+                       r"footer|form|h[1-6]|header|hr|li|main|nav|ol|p|pre|section|summary|table|tbody|td|tfoot|"
+                       r"th|thead|title|tr|ul)\b[^>]*>", re.I)
+
+
+def visible_text(page: str) -> str:
+    """What a browser shows of a page, white space folded, as ../shared/eval/score_html.py checks quotes: block
+    elements on lines of their own, inline ones adding nothing."""
+    page = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", page)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", BLOCK_TAG.sub("\n", page))).split())
+
+
+def read(name: str):
+    raw = (PAGES / name).read_text(encoding="utf-8")
+    return parse_document(Path(name).stem, raw, "html"), raw
+
+
+@pytest.mark.parametrize("name", ["pond-faq.html", "news-article.html", "python-policy.html"])
+def test_every_paragraph_read_from_a_page_is_verbatim_in_what_the_page_shows(name):
+    document, raw = read(name)
+    shown = visible_text(raw)
+
+    for paragraph in document.text.split("\n\n"):
+        assert " ".join(paragraph.split()) in shown, paragraph
+
+
+def test_a_faq_page_keeps_its_main_content_and_drops_banner_navigation_breadcrumbs_sidebar_and_footer():
+    document, _ = read("pond-faq.html")
+
+    assert document.title == "Pond FAQ"
+    assert document.text.startswith("Pond FAQ\n\nAnswers to the questions members ask most")
+    assert document.text.endswith("so that creatures can crawl back in.")
+    for furniture in ("cookies", "Accept all", "Join us", "Help", "Upcoming events", "Pond dipping", "© 2026",
+                      "Privacy"):
+        assert furniture not in document.text
+
+
+def test_faq_questions_as_headings_or_bold_lines_are_marked_and_head_their_answers():
+    analysed = analyse(read("pond-faq.html")[0])
+    questions = [analysed.sentence_text(i) for i, s in enumerate(analysed.sentences) if s.question]
+    green = next(i for i in range(len(analysed.sentences)) if analysed.sentence_text(i).startswith("Green water"))
+
+    assert questions == ["How deep should a wildlife pond be?", "Do I need a liner?", "Why is my pond water green?",
+                         "When should I clear out dead leaves?"]
+    assert analysed.section_path(green) == ("Looking after a pond", "Why is my pond water green?")
+    section = analysed.sections[analysed.sentence_section[green]]
+    assert section.question and analysed.sentence_text(section.heading) == "Why is my pond water green?"
+
+
+def test_a_news_article_is_read_from_its_article_without_byline_share_bar_comments_or_copyright():
+    document, _ = read("news-article.html")
+
+    assert document.title == "Town library reopens after flood repairs"
+    assert document.text.endswith("10 am to 4 pm on Saturdays.")
+    for furniture in ("Example Gazette", "Subscribe", "Sport", "Home", "By A. Reporter", "Share on social media",
+                      "Filed under", "Most read", "Previous story", "comments", "kids missed it", "daily email",
+                      "All rights reserved", "analytics"):
+        assert furniture not in document.text
+
+
+def test_a_sphinx_page_is_read_from_its_main_role_without_navigation_sidebar_permalinks_or_footer():
+    document, _ = read("python-policy.html")
+    analysed = analyse(document)
+    stacks = next(i for i in range(len(analysed.sentences))
+                  if analysed.sentence_text(i).startswith("Debian has previously supported two Python stacks"))
+
+    assert document.text.startswith("Abstract\n\nThis document describes the packaging of Python within the Debian")
+    for furniture in ("Navigation", "Quick search", "¶", "Created using", "previous |", "Table of Contents\n"):
+        assert furniture not in document.text
+    assert analysed.section_path(stacks) == ("Contents", "2. Completing the move to Python 3")
+
+
+def test_a_manual_page_line_of_next_previous_up_links_is_furniture():
+    page = ('<div class="header"><p>Next: <a href="b.html">Memory Usage</a>, Previous: <a href="a.html">Using it'
+            '</a>, Up: <a href="index.html">libffi</a></p></div><h2>3 Memory Usage</h2><p>Memory comes from a '
+            'separate pool.</p>')
+
+    assert parse_document("memory", page, "html").text == "3 Memory Usage\n\nMemory comes from a separate pool."
+
+
+def test_hidden_elements_and_elements_shown_as_none_are_not_read():
+    page = ('<main><p>Visible words.</p><p hidden>Hidden words.</p><div style="display: none">Unshown words.</div>'
+            '<span aria-hidden="true">Icon words.</span></main>')
+
+    assert parse_document("hidden", page, "html").text == "Visible words."
+
+
+@pytest.mark.skipif(not DEBIAN_FAQ.is_file(), reason="the shared Debian FAQ pages are not beside this checkout")
+def test_a_docbook_chapter_drops_its_navigation_and_table_of_contents_and_marks_its_questions():
+    document = parse_document("basic-defs", DEBIAN_FAQ.read_bytes(), "html")
+    analysed = analyse(document)
+
+    assert document.title == "Chapter 1. Definitions and overview"
+    assert "Table of Contents" not in document.text and "Prev" not in document.text.split()
+    assert document.text.count("1.2. What is Debian GNU/Linux?") == 1
+    assert sum(s.question for s in analysed.sentences) == 7  # 1.1 to 1.7, "what is Linux?!" too
+
+
+def test_a_section_named_like_furniture_words_that_also_name_content_is_kept():
+    page = ('<article><h1>A study</h1><section id="related-work"><h2>Related work</h2><p>Earlier studies differ.</p>'
+            '</section><section class="social-history"><p>Smoking was common.</p></section>'
+            '<div class="related-posts"><p>Another post.</p></div><div class="share"><p>Share this.</p></div>'
+            '</article>')
+
+    assert parse_document("study", page, "html").text == ("A study\n\nRelated work\n\nEarlier studies differ.\n\n"
+                                                          "Smoking was common.")

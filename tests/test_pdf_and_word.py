@@ -1,0 +1,189 @@
+"""PDF and Word documents: read through the format registry, their structure kept, refused with a reason when they
+hold no text, and accepted everywhere a document comes in (PUT, `corpus add`, the folder, the editor page)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sample_files import RUNNING_HEADER, hyphenated_pdf, scanned_pdf, two_column_pdf, word_document
+
+from qa_service import create_app, formats
+from qa_service.documents import DocumentRejected, parse_document
+from qa_service.index import analyse
+from qa_service.store import FolderStore
+
+TOKEN = "correct-horse-battery-staple"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def sentence_places(document) -> dict[str, tuple[tuple[str, ...], int | None]]:
+    analysed = analyse(document)
+    return {analysed.sentence_text(i): (analysed.section_path(i), analysed.page(i))
+            for i in range(len(analysed.sentences))}
+
+
+# --- PDF ------------------------------------------------------------------------------------------------------
+
+
+def test_a_pdf_reads_in_order_without_its_running_header_and_page_numbers():
+    document = parse_document("handbook", two_column_pdf(), "pdf")
+
+    assert document.title == "Lithium Handbook"
+    assert RUNNING_HEADER not in document.text
+    assert not any(line.strip().isdigit() for line in document.text.splitlines())
+    order = [document.text.index(words) for words in ("Side effects", "Lithium can cause a fine tremor",
+                                                       "The drug can cause a fine tremor", "Rare effects",
+                                                       "Monitoring", "Dehydration raises the level quickly.")]
+    assert order == sorted(order)
+
+
+def test_a_word_hyphenated_at_a_line_end_is_joined_again():
+    document = parse_document("dose", hyphenated_pdf(), "pdf")
+
+    assert document.text == ("The dose is raised slowly and the treatment is reviewed after a fortnight, when the "
+                              "level is measured again.")
+
+
+def test_pdf_headings_come_from_its_outline_and_each_sentence_knows_its_section_and_page():
+    places = sentence_places(parse_document("handbook", two_column_pdf(), "pdf"))
+
+    assert places["Lithium can cause a fine tremor of the hands in the first weeks of treatment, which often "
+                  "settles without any change of dose."] == (("Side effects",), 1)
+    assert places["Kidney function is checked at the same visits, because a falling clearance raises the level "
+                  "of lithium in the blood."] == (("Side effects", "Rare effects"), 2)
+    assert places["Dehydration raises the level quickly."] == (("Monitoring",), 3)
+
+
+def test_a_scanned_pdf_without_a_text_layer_is_refused_with_what_to_do_about_it():
+    with pytest.raises(DocumentRejected) as refused:
+        parse_document("scan", scanned_pdf(), "pdf")
+
+    assert refused.value.reason == "no_text_layer"
+    assert "no text layer" in str(refused.value) and "OCR" in str(refused.value)
+
+
+@pytest.mark.parametrize(("raw", "fmt"), [
+    (b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj", "pdf"),
+    (two_column_pdf()[:500], "pdf"),
+    (b"PK\x03\x04 truncated", "docx"),
+    (word_document()[:1000], "docx"),
+    (b"Lithium is a soft metal.", "docx"),
+])
+def test_a_damaged_pdf_or_word_file_is_refused_as_unreadable_not_a_crash(raw, fmt):
+    with pytest.raises(DocumentRejected) as refused:
+        parse_document("broken", raw, fmt)
+
+    assert refused.value.reason == "unreadable"
+
+
+# --- Word -----------------------------------------------------------------------------------------------------
+
+
+def test_word_heading_styles_become_sections_and_a_table_is_read_row_by_row():
+    document = parse_document("guide", word_document(), "docx")
+    places = sentence_places(document)
+
+    assert document.title == "Sodium Guide"
+    assert places["Sodium valproate treats epilepsy and prevents migraine."] == (("Uses",), None)
+    assert places["Adults start low and the dose is raised every week."] == (("Dosing", "Adults"), None)
+    assert "Dose | When\n\n250 mg | morning\n\n500 mg | evening" in document.text
+    assert places["250 mg | morning"] == (("Dosing", "Adults"), None)
+
+
+# --- everywhere a document comes in ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def app(corpus_dir: Path):
+    return create_app({"QA_CORPUS": str(corpus_dir), "QA_RELOAD_SECONDS": 0, "QA_ADMIN_TOKEN": TOKEN,
+                       "QA_SEMANTIC": "off"})
+
+
+@pytest.mark.parametrize(("doc_id", "raw", "media_type", "title"), [
+    ("handbook", two_column_pdf(), "application/pdf", "Lithium Handbook"),
+    ("guide", word_document(), formats.DOCX_MEDIA_TYPE, "Sodium Guide"),
+])
+def test_put_takes_a_pdf_or_word_file_as_its_bytes_and_keeps_them(client, corpus_dir, doc_id, raw, media_type,
+                                                                   title):
+    reply = client.put(f"/api/documents/{doc_id}", data=raw, content_type=media_type, headers=AUTH)
+
+    assert reply.status_code == 201, reply.get_json()
+    assert reply.get_json()["title"] == title
+    assert (corpus_dir / f"{doc_id}{formats.of_media_type(media_type).extensions[0]}").read_bytes() == raw
+    assert client.get(f"/api/documents/{doc_id}").get_json()["format"] == formats.of_media_type(media_type).name
+
+
+def test_put_of_a_scanned_pdf_is_422_in_the_one_error_shape_and_changes_nothing(client, corpus_dir):
+    before = sorted(p.name for p in corpus_dir.iterdir())
+
+    reply = client.put("/api/documents/scan", data=scanned_pdf(), content_type="application/pdf", headers=AUTH)
+
+    assert reply.status_code == 422
+    assert reply.get_json()["error"]["code"] == "unusable_document"
+    assert "no text layer" in reply.get_json()["error"]["message"]
+    assert set(reply.get_json()) == {"error"}
+    assert sorted(p.name for p in corpus_dir.iterdir()) == before
+
+
+def test_a_pdf_sent_as_json_text_is_refused_with_how_to_send_it(client):
+    reply = client.put("/api/documents/handbook", json={"text": "%PDF-1.7", "format": "pdf"}, headers=AUTH)
+
+    assert reply.status_code == 400
+    assert "application/pdf" in reply.get_json()["error"]["message"]
+
+
+def test_corpus_add_takes_pdf_and_word_files(app, client, tmp_path):
+    (tmp_path / "handbook.pdf").write_bytes(two_column_pdf())
+    (tmp_path / "guide.docx").write_bytes(word_document())
+    runner = app.test_cli_runner()
+
+    for name in ("handbook.pdf", "guide.docx"):
+        result = runner.invoke(args=["corpus", "add", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+
+    ids = {d["id"]: d["format"] for d in client.get("/api/documents").get_json()["documents"]}
+    assert ids["handbook"] == "pdf" and ids["guide"] == "docx"
+
+
+def test_a_scanned_pdf_in_the_corpus_folder_is_skipped_with_its_reason(client, corpus_dir):
+    (corpus_dir / "scan.pdf").write_bytes(scanned_pdf())
+
+    listing = client.get("/api/documents").get_json()
+
+    assert "scan" not in {d["id"] for d in listing["documents"]}
+    (skipped,) = listing["skipped"]
+    assert (skipped["name"], skipped["reason"]) == ("scan.pdf", "no_text_layer")
+
+
+def test_a_folder_store_refuses_a_title_for_a_binary_file_it_keeps_byte_for_byte(tmp_path):
+    store = FolderStore(tmp_path, 1_000_000)
+
+    with pytest.raises(DocumentRejected) as refused:
+        store.put("handbook", two_column_pdf(), "pdf", title="Another title")
+
+    assert refused.value.reason == "format"
+    assert list(tmp_path.glob("handbook*")) == []
+
+
+def test_a_quote_from_a_pdf_carries_its_section_and_page(client, corpus_dir):
+    (corpus_dir / "handbook.pdf").write_bytes(two_column_pdf())
+
+    reply = client.post("/api/ask", json={"question": "How often is thyroid function checked?",
+                                          "documents": ["handbook"]}).get_json()
+
+    quote = reply["quotes"][0]
+    assert "thyroid" in quote["text"]
+    assert (quote["section"], quote["page"]) == (["Side effects", "Rare effects"], 2)
+
+
+def test_a_quote_from_a_text_without_headings_has_no_section_and_no_page(client):
+    reply = client.post("/api/ask", json={"question": "What are the common side effects of Keppra?"}).get_json()
+
+    assert (reply["quotes"][0]["section"], reply["quotes"][0]["page"]) == ([], None)
+
+
+def test_the_editor_page_accepts_pdf_and_word_files(client):
+    page = client.get("/admin").get_data(as_text=True)
+
+    assert ".pdf" in page and ".docx" in page and "application/pdf" in page and formats.DOCX_MEDIA_TYPE in page
