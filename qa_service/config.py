@@ -51,6 +51,10 @@ class Settings:
     # postgresql://user:password@host:port/dbname: keep documents in PostgreSQL instead of the QA_CORPUS folder
     # (which then only seeds an empty database).
     database_url: str = field(default="", repr=False)
+    # Every write keeps the version it replaces, and a removed document its last version, for this many days
+    # (counted from the replacement or removal): until then it can be listed and restored. Older history, and
+    # audit log lines older than that, are dropped at the next write.
+    qa_history_days: float = 30.0
     # Where the built index is saved, so that a restart with an unchanged corpus loads it instead of analysing
     # and embedding every document again: a folder, "off" to never save one, or empty for <QA_CORPUS>/.index-cache
     # (or, when the corpus folder is read-only, a folder named after it under $XDG_CACHE_HOME/qa-service).
@@ -91,6 +95,8 @@ class Settings:
             raise ConfigError(f"QA_SEMANTIC_THREADS must be at least 1, not {self.qa_semantic_threads}")
         if not self.qa_reload_seconds >= 0:  # also rejects NaN, which would silently stop reloading
             raise ConfigError(f"QA_RELOAD_SECONDS must not be negative, not {self.qa_reload_seconds}")
+        if not 0 <= self.qa_history_days < float("inf"):  # also rejects NaN
+            raise ConfigError(f"QA_HISTORY_DAYS must be a number of days, 0 or more, not {self.qa_history_days}")
         if self.qa_queue_limit < 0:
             raise ConfigError(f"QA_QUEUE_LIMIT must not be negative, not {self.qa_queue_limit}")
         if not 0 < self.qa_read_timeout_seconds < float("inf"):  # also rejects NaN
