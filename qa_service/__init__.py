@@ -10,6 +10,7 @@ from flask import Flask
 from . import logs, security, throttling
 from .config import PROJECT_ROOT, Settings
 from .corpus import LiveCorpus
+from .editors import EditorTokens
 from .errors import register_error_handlers
 from .meaning import load_encoder
 from .snapshots import IndexSnapshots
@@ -23,19 +24,23 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.json.sort_keys = False
     app.config["MAX_CONTENT_LENGTH"] = max(settings.qa_max_body_bytes, settings.qa_max_document_bytes)
     logging.basicConfig(level=settings.qa_log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    editor_tokens = EditorTokens.from_settings(settings)
     store = open_store(settings)
     app.extensions["qa_settings"] = settings
+    app.extensions["qa_editor_tokens"] = editor_tokens
     app.extensions["qa_store"] = store
     snapshots = IndexSnapshots(settings.index_cache_path) if settings.index_cache_path else None
     encoder = load_encoder(settings.qa_semantic_threads) if settings.qa_semantic else None
     app.extensions["qa_corpus"] = LiveCorpus(store, settings.qa_reload_seconds, snapshots, encoder)
 
-    from . import api, cli, web, writes
+    from . import api, cli, history, web, writes
 
     app.register_blueprint(api.bp)
     app.register_blueprint(writes.bp)
+    app.register_blueprint(history.bp)
     app.register_blueprint(web.bp)
     app.cli.add_command(cli.corpus)
+    app.cli.add_command(cli.editors)
     register_error_handlers(app)
     # Logging first: its clock then also times requests that the rate limit turns away.
     logs.init_app(app)

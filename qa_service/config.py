@@ -48,6 +48,10 @@ class Settings:
     # Writing documents over HTTP (PUT/DELETE /api/documents/<id>, the /admin page) needs
     # "Authorization: Bearer <QA_ADMIN_TOKEN>"; empty (the default) turns HTTP writes off.
     qa_admin_token: str = field(default="", repr=False)
+    # Named editors: the path of a file of "name:sha256-of-token" lines (qa_service.editors; make a line with
+    # `qa-service editors hash NAME`). Each of those tokens may write too, and the history and the audit log say
+    # which name wrote; QA_ADMIN_TOKEN, when set as well, writes as "admin".
+    qa_admin_tokens: str = ""
     # postgresql://user:password@host:port/dbname: keep documents in PostgreSQL instead of the QA_CORPUS folder
     # (which then only seeds an empty database).
     database_url: str = field(default="", repr=False)

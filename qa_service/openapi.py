@@ -135,6 +135,60 @@ DOCUMENT_UPLOAD = {
     },
 }
 
+STORED_VERSION = {
+    "type": "object",
+    "required": ["version", "title", "format", "size", "stored_at", "stored_by", "current", "replaced_at"],
+    "properties": {
+        "version": {"type": "string"},
+        "title": {"type": "string"},
+        "format": {"type": "string"},
+        "size": {"type": "integer", "description": "Bytes of the cleaned text."},
+        "stored_at": {"type": "string", "format": "date-time", "description": "When this version was written."},
+        "stored_by": {"type": ["string", "null"],
+                      "description": "The name of the editor's token that wrote it; null when written otherwise "
+                                     "(the command line, a file edited by hand, the seed corpus)."},
+        "current": {"type": "boolean", "description": "Whether this is the version served now."},
+        "replaced_at": {"type": ["string", "null"], "format": "date-time",
+                        "description": "When it was replaced or removed; it is kept QA_HISTORY_DAYS from then."},
+    },
+}
+
+VERSION_LIST = {
+    "type": "object",
+    "required": ["id", "versions"],
+    "properties": {"id": {"type": "string"}, "versions": {"type": "array", "items": STORED_VERSION,
+                                                          "description": "Newest first."}},
+}
+
+VERSION_SOURCE = {
+    **STORED_VERSION,
+    "required": ["id", *STORED_VERSION["required"], "text", "source"],
+    "properties": {"id": {"type": "string"}, **STORED_VERSION["properties"],
+                   "text": {"type": "string", "description": "The cleaned text, as quotes were taken from it."},
+                   "source": {"type": "string", "description": "The source as it was written."}},
+}
+
+CHANGE = {
+    "type": "object",
+    "required": ["id", "action", "at", "by", "from_version", "to_version"],
+    "properties": {
+        "id": {"type": "string", "description": "The document's id."},
+        "action": {"type": "string", "enum": ["create", "replace", "restore", "delete"]},
+        "at": {"type": "string", "format": "date-time"},
+        "by": {"type": ["string", "null"], "description": "The editor's token name; null for the command line."},
+        "from_version": {"type": ["string", "null"]},
+        "to_version": {"type": ["string", "null"]},
+    },
+}
+
+CHANGE_LIST = {"type": "object", "required": ["changes"],
+               "properties": {"changes": {"type": "array", "items": CHANGE, "description": "Newest first."}}}
+
+REMOVED_LIST = {"type": "object", "required": ["removed"],
+                "properties": {"removed": {"type": "array", "items": CHANGE,
+                                           "description": "The last removal of each document that is still "
+                                                          "undoable: restore its from_version."}}}
+
 HEALTH = {
     "type": "object",
     "required": ["status", "corpus_version", "documents"],
@@ -201,6 +255,72 @@ def _write_operation(method: str) -> dict:
     }
 
 
+def _editor_operation(summary: str, operation_id: str, responses: dict, parameters: list[dict]) -> dict:
+    """An operation of the history (admin token needed): the token's errors, the store's 503."""
+    return {
+        "operationId": operation_id,
+        "summary": f"{summary} (admin token needed).",
+        "security": [{"adminToken": []}],
+        "parameters": parameters,
+        "responses": {
+            "401": _error("No admin token, or a wrong one (see WWW-Authenticate)."),
+            "403": _error("Writing over HTTP is off: no admin token is configured."),
+            "503": _error("The store cannot be reached (code 'store_unavailable'), or the server is overloaded."),
+            **responses,
+        },
+    }
+
+
+DOC_ID_PARAMETER = {"name": "doc_id", "in": "path", "required": True, "schema": {"type": "string"},
+                    "description": f"{ID_RULE.capitalize()}."}
+VERSION_PARAMETER = {"name": "version", "in": "path", "required": True, "schema": {"type": "string"},
+                     "description": "A version, as the versions list and ETags give it."}
+
+
+def history_paths() -> dict:
+    return {
+        "/api/documents/{doc_id}/versions": {"get": _editor_operation(
+            "The kept versions of a document, served or removed", "listVersions",
+            {"200": _json("VersionList", "Newest first; the one served has current: true."),
+             "400": _error("The id breaks the id rule."),
+             "404": _error("No version of this document is kept.")},
+            [DOC_ID_PARAMETER])},
+        "/api/documents/{doc_id}/versions/{version}": {"get": _editor_operation(
+            "One kept version with its text and source", "getVersion",
+            {"200": _json("VersionSource", "The version."),
+             "400": _error("The id breaks the id rule."),
+             "404": _error("This version is not kept (never written, or past QA_HISTORY_DAYS).")},
+            [DOC_ID_PARAMETER, VERSION_PARAMETER])},
+        "/api/documents/{doc_id}/versions/{version}/restore": {"post": _editor_operation(
+            "Bring a kept version back, as a new write (the version it replaces is kept in turn)", "restoreVersion",
+            {"200": _json("DocumentWritten", "Restored over the version served; the ETag is the new version."),
+             "201": _json("DocumentWritten", "Restored after a removal."),
+             "400": _error("The id breaks the id rule."),
+             "404": _error("This version is not kept (never written, or past QA_HISTORY_DAYS)."),
+             "412": _error("If-Match or If-None-Match does not hold: the document changed since. Nothing was "
+                           "written."),
+             "413": _error("The version is over today's QA_MAX_DOCUMENT_BYTES."),
+             "422": _error("The version cannot be served with today's rules."),
+             "429": _rate_limited("Too many writes from this client (QA_RATE_LIMIT_WRITE); see Retry-After.")},
+            [DOC_ID_PARAMETER, VERSION_PARAMETER,
+             {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
+              "description": "Restore only if the version served (its ETag) is this one."},
+             {"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"},
+              "description": "'*': restore only if the document is removed (undoing a removal)."}])},
+        "/api/changes": {"get": _editor_operation(
+            "The audit log: who changed which document when, from which version to which", "listChanges",
+            {"200": _json("ChangeList", "Newest first."),
+             "400": _error("'document' breaks the id rule, or 'limit' is not a whole number in range.")},
+            [{"name": "document", "in": "query", "required": False, "schema": {"type": "string"},
+              "description": "Only this document's changes."},
+             {"name": "limit", "in": "query", "required": False,
+              "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}])},
+        "/api/removed": {"get": _editor_operation(
+            "Removed documents whose removal can still be undone", "listRemoved",
+            {"200": _json("RemovedList", "Newest first.")}, [])},
+    }
+
+
 def openapi_document() -> dict:
     document = {
         "openapi": "3.1.0",
@@ -259,6 +379,7 @@ def openapi_document() -> dict:
                 "operationId": "corpusStatus", "summary": "The corpus version and size.",
                 "responses": {"200": _json("Corpus", "The corpus now served.")},
             }},
+            **history_paths(),
             "/healthz": {"get": {
                 "operationId": "health", "summary": "Liveness and readiness.",
                 "responses": {"200": _json("Health", "The service is up and has a corpus loaded.")},
@@ -269,9 +390,12 @@ def openapi_document() -> dict:
             "DocumentSummary": DOCUMENT_SUMMARY, "Document": DOCUMENT, "DocumentList": DOCUMENT_LIST,
             "Corpus": CORPUS, "Health": HEALTH,
             "DocumentWritten": DOCUMENT_WRITTEN, "DocumentUpload": DOCUMENT_UPLOAD,
+            "VersionList": VERSION_LIST, "VersionSource": VERSION_SOURCE, "ChangeList": CHANGE_LIST,
+            "RemovedList": REMOVED_LIST,
         }, "securitySchemes": {
             "adminToken": {"type": "http", "scheme": "bearer",
-                           "description": "The server's QA_ADMIN_TOKEN; writing is off while it is not set."},
+                           "description": "The server's QA_ADMIN_TOKEN, or a named editor's token of "
+                                          "QA_ADMIN_TOKENS; writing is off while neither is set."},
         }},
     }
     document["paths"] = {path: {method: _at_the_door(operation) for method, operation in operations.items()}
