@@ -5,7 +5,10 @@ A new store joins by adding a parameter to the `open_store` fixture.
 
 from __future__ import annotations
 
+import signal
+import subprocess
 import sys
+import textwrap
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +27,7 @@ from qa_service.store import (
     UnknownVersion,
 )
 
+ROOT = Path(__file__).resolve().parent.parent
 LIMIT = 10_000
 LITHIUM = b"Lithium Facts\n\nLithium is a soft metal. It floats on oil."
 SODIUM = b"# Sodium\n\nSodium is a soft metal that reacts with water."
@@ -375,3 +379,27 @@ def test_history_is_seen_by_another_handle_on_the_same_store(open_store):
     open_store().put("lithium", SODIUM, "markdown")
 
     assert open_store().version("lithium", first.version).document == first
+
+
+def test_a_restore_killed_at_any_moment_leaves_one_of_the_two_versions_whole(open_store):
+    store = open_store()
+    old = store.put("lithium", LITHIUM * 50, "text").document
+    new = store.put("lithium", SODIUM * 50, "markdown").document
+    opening = (f"PostgresStore({store.url!r}, {LIMIT})" if isinstance(store, PostgresStore)
+               else f"FolderStore({str(store.folder)!r}, {LIMIT})")
+    restorer = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from qa_service.store import FolderStore, PostgresStore
+        store = {opening}
+        for n in range(10_000):
+            store.restore("lithium", {old.version!r} if n % 2 else {new.version!r})
+            print(n, flush=True)
+    """)], stdout=subprocess.PIPE, text=True)
+    for _ in range(5):
+        restorer.stdout.readline()
+    restorer.send_signal(signal.SIGKILL)
+    restorer.wait(30)
+
+    assert served(open_store())["lithium"][2] in (old.text, new.text)
+    assert {v.version for v in open_store().versions("lithium")} == {old.version, new.version}
