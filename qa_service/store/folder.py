@@ -291,19 +291,32 @@ class FolderStore(DocumentStore):
     def versions(self, doc_id: str) -> list[StoredVersion]:
         check_id(doc_id)
         folder = self.versions_folder(doc_id)
-        if not folder.is_dir():
-            return []
-        kept = [self._stored_version(doc_id, metadata) for metadata in folder.glob("*.json")]
-        return sorted((v for v in kept if v is not None), key=lambda v: v.stored_at, reverse=True)
+        kept = [self._stored_version(doc_id, metadata) for metadata in folder.glob("*.json")] if folder.is_dir() else []
+        kept = [v for v in kept if v is not None]
+        served = self._served_file(doc_id)
+        # A document no write has replaced yet (the seed corpus, a file added by hand) is its own first version.
+        if served is not None and all(v.version != served[1].version for v in kept):
+            kept.append(self._served_version(*served))
+        return sorted(kept, key=lambda v: v.stored_at, reverse=True)
+
+    @staticmethod
+    def _served_version(path: Path, document: Document) -> StoredVersion:
+        return StoredVersion(document.id, document.version, document.format, document.title,
+                             len(document.text.encode("utf-8")), datetime.fromtimestamp(path.stat().st_mtime, UTC),
+                             None, None)
 
     def version(self, doc_id: str, version: str) -> VersionSource:
         check_id(doc_id)
         metadata = self.versions_folder(doc_id) / f"{version}.json"
         stored = self._stored_version(doc_id, metadata) if is_valid_id(version) and metadata.exists() else None
+        source = metadata.parent / f"{version}.source"
         if stored is None:
-            raise UnknownVersion(f"{doc_id}: no version {version!r} is kept")
+            served = self._served_file(doc_id)
+            if served is None or served[1].version != version:
+                raise UnknownVersion(f"{doc_id}: no version {version!r} is kept")
+            stored, source = self._served_version(*served), served[0]
         try:
-            raw = (metadata.parent / f"{version}.source").read_bytes()
+            raw = source.read_bytes()
         except FileNotFoundError:
             raise UnknownVersion(f"{doc_id}: the source of version {version!r} is missing") from None
         title, body = split_title_line(raw)

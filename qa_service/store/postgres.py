@@ -301,26 +301,41 @@ class PostgresStore(DocumentStore):
         with self._transaction() as connection:
             return self._drop_before(connection, before)
 
-    def versions(self, doc_id: str) -> list[StoredVersion]:
+    # A document no write has replaced yet (the seed corpus) is its own first version: the versions are the
+    # kept ones and the served row, once.
+    VERSIONS = (
+        "SELECT version, format, document_title, size, stored_at, stored_by, replaced_at, title, source "
+        "FROM qa_document_versions WHERE id = %(id)s UNION ALL "
+        "SELECT d.version, d.format, NULL, NULL, d.updated_at, NULL, NULL, d.title, d.source FROM qa_documents d "
+        "WHERE d.id = %(id)s AND NOT EXISTS (SELECT 1 FROM qa_document_versions v WHERE v.id = d.id AND "
+        "v.version = d.version)")
+
+    def _kept(self, doc_id: str, version: str | None) -> list[VersionSource]:
         check_id(doc_id)
+        query = f"SELECT * FROM ({self.VERSIONS}) kept" + (" WHERE version = %(version)s" if version else "")
         with self._transaction() as connection:
-            rows = connection.execute(
-                "SELECT version, format, document_title, size, stored_at, stored_by, replaced_at "
-                "FROM qa_document_versions WHERE id = %s ORDER BY stored_at DESC", (doc_id,)).fetchall()
-        return [StoredVersion(doc_id, *row) for row in rows]
+            rows = connection.execute(query + " ORDER BY stored_at DESC", {"id": doc_id, "version": version}
+                                      ).fetchall()
+        kept = []
+        for version_of, fmt, document_title, size, stored_at, stored_by, replaced_at, title, source in rows:
+            try:
+                document = parse_document(doc_id, source, fmt, title)
+            except DocumentRejected:
+                continue
+            stored = StoredVersion(doc_id, version_of, fmt, document_title or document.title,
+                                   size if size is not None else len(document.text.encode("utf-8")), stored_at,
+                                   stored_by, replaced_at)
+            kept.append(VersionSource(stored, source.encode("utf-8"), title, document))
+        return kept
+
+    def versions(self, doc_id: str) -> list[StoredVersion]:
+        return [kept.stored for kept in self._kept(doc_id, None)]
 
     def version(self, doc_id: str, version: str) -> VersionSource:
-        check_id(doc_id)
-        with self._transaction() as connection:
-            row = connection.execute(
-                "SELECT version, format, document_title, size, stored_at, stored_by, replaced_at, title, source "
-                "FROM qa_document_versions WHERE id = %s AND version = %s", (doc_id, version)).fetchone()
-        if row is None:
+        kept = self._kept(doc_id, version)
+        if not kept:
             raise UnknownVersion(f"{doc_id}: no version {version!r} is kept")
-        stored = StoredVersion(doc_id, *row[:7])
-        title, source = row[7:]
-        return VersionSource(stored, source.encode("utf-8"), title,
-                             parse_document(doc_id, source, stored.format, title))
+        return kept[0]
 
     def changes(self, doc_id: str | None = None, limit: int | None = None) -> list[Change]:
         with self._transaction() as connection:
