@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 
 from flask import Flask
 
@@ -13,6 +14,8 @@ from .corpus import LiveCorpus
 from .editors import EditorTokens
 from .errors import register_error_handlers
 from .meaning import load_encoder
+from .recording import QuestionRecorder
+from .records import open_records
 from .snapshots import IndexSnapshots
 from .store import open_store
 
@@ -32,12 +35,16 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     snapshots = IndexSnapshots(settings.index_cache_path) if settings.index_cache_path else None
     encoder = load_encoder(settings.qa_semantic_threads) if settings.qa_semantic else None
     app.extensions["qa_corpus"] = LiveCorpus(store, settings.qa_reload_seconds, snapshots, encoder)
+    # Off: no records are opened, so nothing (not even an empty file or table) is made.
+    records = open_records(settings, Path(app.instance_path)) if settings.qa_record_questions != "off" else None
+    app.extensions["qa_recorder"] = QuestionRecorder(settings.qa_record_questions, records, settings.qa_record_days)
 
-    from . import api, cli, history, web, writes
+    from . import api, cli, history, insights, web, writes
 
     app.register_blueprint(api.bp)
     app.register_blueprint(writes.bp)
     app.register_blueprint(history.bp)
+    app.register_blueprint(insights.bp)
     app.register_blueprint(web.bp)
     app.cli.add_command(cli.corpus)
     app.cli.add_command(cli.editors)

@@ -15,6 +15,8 @@ MIN_ADMIN_TOKEN_CHARS = 16
 # them from here too.
 MAX_HISTORY = 20  # earlier questions a follow-up may carry
 MAX_DOCUMENT_FILTER = 1000  # document ids a question may be restricted to
+MAX_FEEDBACK_COMMENT = 500  # characters of a reader's comment on an answer (POST /api/feedback)
+RECORD_MODES = ("off", "declined", "all")
 
 
 class ConfigError(ValueError):
@@ -39,6 +41,14 @@ class Settings:
     qa_reload_seconds: float = 2.0
     qa_log_level: str = "INFO"
     qa_log_questions: bool = False
+    # Recording readers' questions for the editors (the /admin page's Reader questions): "off" records nothing,
+    # "declined" the questions the corpus could not answer, "all" every question. Never who asked: see the
+    # README's privacy notice. Recorded questions not asked for QA_RECORD_DAYS days are dropped.
+    qa_record_questions: str = "off"
+    qa_record_days: float = 90.0
+    # The SQLite file of the records when DATABASE_URL is not set; empty: questions.sqlite3 in the app's
+    # instance folder. With DATABASE_URL, the records are tables of that database.
+    qa_record_file: str = ""
     qa_rate_limit_ask: str = "120/minute"
     qa_rate_limit_write: str = "30/minute"
     qa_rate_limit_ask_total: str = "off"
@@ -99,6 +109,11 @@ class Settings:
             raise ConfigError(f"QA_SEMANTIC_THREADS must be at least 1, not {self.qa_semantic_threads}")
         if not self.qa_reload_seconds >= 0:  # also rejects NaN, which would silently stop reloading
             raise ConfigError(f"QA_RELOAD_SECONDS must not be negative, not {self.qa_reload_seconds}")
+        if self.qa_record_questions not in RECORD_MODES:
+            raise ConfigError(f"QA_RECORD_QUESTIONS must be {', '.join(RECORD_MODES)}, not "
+                              f"{self.qa_record_questions!r}")
+        if not 0 < self.qa_record_days < float("inf"):  # also rejects NaN
+            raise ConfigError(f"QA_RECORD_DAYS must be a positive number of days, not {self.qa_record_days}")
         if not 0 <= self.qa_history_days < float("inf"):  # also rejects NaN
             raise ConfigError(f"QA_HISTORY_DAYS must be a number of days, 0 or more, not {self.qa_history_days}")
         if self.qa_queue_limit < 0:

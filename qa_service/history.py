@@ -9,7 +9,7 @@ from .documents import DocumentRejected, is_valid_id
 from .errors import ApiError
 from .state import store
 from .store import Change, PreconditionFailed, StoredVersion, StoreUnavailable, UnknownVersion
-from .writes import checked_id, conflict, precondition, rejected, require_admin_token, unavailable, written_response
+from .writes import checked_id, conflict, precondition, require_admin_token, unavailable, written_response
 
 bp = Blueprint("history", __name__)
 
@@ -91,7 +91,7 @@ def restore_version(doc_id: str, version: str):
     except StoreUnavailable as error:
         raise unavailable(error) from None
     except DocumentRejected as error:  # a kept version that today's limits refuse (a lower size limit, say)
-        raise rejected(error) from None
+        raise ApiError(422, "unusable_version", f"This version cannot be served under today's rules: {error}") from None
     return written_response(doc_id, written)
 
 

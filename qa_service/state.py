@@ -1,7 +1,7 @@
 """What the app factory builds once per app, for views and commands to reach through `current_app`.
 
-create_app puts the settings, the store, the live corpus and the editors' tokens in `app.extensions`; these are
-the only readers.
+create_app puts the settings, the store, the live corpus, the editors' tokens and the question recorder in
+`app.extensions`; these are the only readers.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from flask import current_app
 from .config import Settings
 from .corpus import LiveCorpus
 from .editors import EditorTokens
+from .recording import QuestionRecorder
 from .store import DocumentStore
 
 
@@ -28,3 +29,7 @@ def live_corpus() -> LiveCorpus:
 
 def editor_tokens() -> EditorTokens:
     return current_app.extensions["qa_editor_tokens"]
+
+
+def recorder() -> QuestionRecorder:
+    return current_app.extensions["qa_recorder"]
