@@ -185,6 +185,8 @@ CHANGE = {
     },
 }
 
+EDITOR = {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}
+
 CHANGE_LIST = {"type": "object", "required": ["changes"],
                "properties": {"changes": {"type": "array", "items": CHANGE, "description": "Newest first."}}}
 
@@ -373,6 +375,10 @@ def _editor_operation(summary: str, operation_id: str, responses: dict, paramete
     }
 
 
+def _without_own_503(operation: dict) -> dict:
+    return {**operation, "responses": {s: r for s, r in operation["responses"].items() if s != "503"}}
+
+
 DOC_ID_PARAMETER = {"name": "doc_id", "in": "path", "required": True, "schema": {"type": "string"},
                     "description": f"{ID_RULE.capitalize()}."}
 VERSION_PARAMETER = {"name": "version", "in": "path", "required": True, "schema": {"type": "string"},
@@ -453,6 +459,10 @@ def history_paths() -> dict:
               "description": "Restore only if the version served (its ETag) is this one."},
              {"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"},
               "description": "'*': restore only if the document is removed (undoing a removal)."}])},
+        # No store is read: the only 503 is the worker's own.
+        "/api/editor": {"get": _without_own_503(_editor_operation(
+            "Who the token is: the editor's name, which the history and audit log record", "currentEditor",
+            {"200": _json("Editor", "The token is an editor's.")}, []))},
         "/api/changes": {"get": _editor_operation(
             "The audit log: who changed which document when, from which version to which", "listChanges",
             {"200": _json("ChangeList", "Newest first."),
@@ -538,7 +548,8 @@ def openapi_document() -> dict:
             "Corpus": CORPUS, "Health": HEALTH,
             "DocumentWritten": DOCUMENT_WRITTEN, "DocumentUpload": DOCUMENT_UPLOAD,
             "VersionList": VERSION_LIST, "VersionSource": VERSION_SOURCE, "ChangeList": CHANGE_LIST,
-            "RemovedList": REMOVED_LIST, "FeedbackRequest": FEEDBACK_REQUEST, "FeedbackResponse": FEEDBACK_RESPONSE,
+            "RemovedList": REMOVED_LIST, "Editor": EDITOR, "FeedbackRequest": FEEDBACK_REQUEST,
+            "FeedbackResponse": FEEDBACK_RESPONSE,
             "Insights": INSIGHTS, "InsightsExport": INSIGHTS_EXPORT, "HandledRequest": HANDLED_REQUEST,
             "HandledResponse": HANDLED_RESPONSE,
         }, "securitySchemes": {

@@ -52,6 +52,12 @@ def require_admin_token() -> str:
     return name
 
 
+@bp.get("/api/editor")
+def current_editor():
+    """Who the token is: the editor page checks a token with this when it is entered, before any change."""
+    return jsonify({"name": require_admin_token()})
+
+
 def checked_id(doc_id: str) -> str:
     if not is_valid_id(doc_id):
         raise ApiError(400, "invalid_id", f"{doc_id!r} is not a valid document id: {ID_RULE}.")

@@ -653,6 +653,9 @@ DOCUMENTED_STATUS_EXAMPLES = {
     (RESTORE, "post", "429"): lambda c: last_of_many_writes(lambda **kw: c.admin.post(
         f"/api/documents/{SEED_ID}/versions/{UNKNOWN_VERSION}/restore", headers=AUTH, **kw)),
     (RESTORE, "post", "503"): lambda c: with_unreachable_store(c, "restore", lambda: restore(c, UNKNOWN_VERSION)),
+    ("/api/editor", "get", "200"): lambda c: c.admin.get("/api/editor", headers=AUTH),
+    ("/api/editor", "get", "401"): lambda c: c.admin.get("/api/editor"),
+    ("/api/editor", "get", "403"): lambda c: c.reader.get("/api/editor", headers=AUTH),
     ("/api/changes", "get", "200"): lambda c: c.admin.get("/api/changes", headers=AUTH),
     ("/api/changes", "get", "400"): lambda c: c.admin.get("/api/changes?limit=0", headers=AUTH),
     ("/api/changes", "get", "401"): lambda c: c.admin.get("/api/changes"),
