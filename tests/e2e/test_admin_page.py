@@ -306,7 +306,8 @@ def test_a_group_marked_handled_leaves_the_view_and_focus_moves_to_the_next(admi
 # --- a phone --------------------------------------------------------------------------------------------------
 
 
-def test_on_a_375_px_phone_nothing_spills_sideways_and_ids_stay_readable(browser: Browser, service: Service):
+def test_on_a_375_px_phone_nothing_spills_sideways_and_ids_stay_readable(browser: Browser, service: Service,
+                                                                        output_dir: Path):
     context = browser.new_context(base_url=service.url, viewport={"width": 375, "height": 800}, is_mobile=True,
                                   has_touch=True)
     tab = context.new_page()
@@ -315,6 +316,7 @@ def test_on_a_375_px_phone_nothing_spills_sideways_and_ids_stay_readable(browser
 
     width = tab.evaluate("document.documentElement.scrollWidth")
     id_box = row(tab, "keppra-article").locator("code").first.bounding_box()
+    tab.screenshot(path=str(output_dir / "admin-phone.png"), full_page=True)
     context.close()
 
     assert width <= 375
