@@ -24,6 +24,8 @@ bp = Blueprint("insights", __name__)
 
 MAX_ANSWER_ID_CHARS = 8192
 MAX_HANDLED = 1000  # questions and answers one request may mark handled
+# The report groups the most asked open questions only: grouping embeds each one, and a page lists what it can show.
+MAX_REPORTED_QUESTIONS = 500
 # A spreadsheet runs a cell that starts with one of these as a formula: a reader's text must never be one.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -130,7 +132,7 @@ def report():
     and the questions asked and declined per day."""
     require_admin_token()
     questions, votes, days = read_records()
-    declined = [r for r in questions if r.declined and r.open]
+    declined = [r for r in questions if r.declined and r.open][:MAX_REPORTED_QUESTIONS]
     groups = [{"count": sum(r.count for r in group),
                "last_seen": max(r.last_seen for r in group).isoformat(),
                "questions": [question_json(r) for r in group]} for group in grouped(declined)]

@@ -17,6 +17,7 @@ import os
 import queue
 import secrets
 import threading
+import time
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,6 +28,9 @@ log = logging.getLogger(__name__)
 
 QUEUE_LIMIT = 1000  # answers waiting to be recorded; past that they are dropped and counted as lost
 PURGE_EVERY = timedelta(hours=1)
+# After the records could not give the signing key, answers go without an id for this long before it is asked
+# for again: an unreachable database must not cost every answer a connection attempt.
+SECRET_RETRY_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,7 @@ class QuestionRecorder:
         self._queue: queue.Queue[Asking] | None = None
         self._pid: int | None = None
         self._secret: bytes | None = None
+        self._secret_failed_at = float("-inf")
         self._purged_at: datetime | None = None
 
     @property
@@ -105,10 +110,11 @@ class QuestionRecorder:
             pending.join()
 
     def _signing_key(self) -> bytes | None:
-        if self._secret is None:
+        if self._secret is None and time.monotonic() - self._secret_failed_at >= SECRET_RETRY_SECONDS:
             try:
                 self._secret = self.records.secret()
             except Exception as exc:  # any failure of the records store: the answer goes out without an id
+                self._secret_failed_at = time.monotonic()
                 self.report_failure(exc, "no answer id")
         return self._secret
 

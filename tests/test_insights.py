@@ -311,3 +311,22 @@ def test_the_report_and_exports_need_the_admin_token(make_client, path):
 
     assert client.get(path).status_code == 401
     assert client.post("/api/insights/handled", json={"questions": []}).status_code == 401
+
+
+def test_without_the_signing_key_answers_go_out_without_an_id_and_the_records_are_not_asked_again_at_once(
+        make_client, monkeypatch):
+    client = make_client("declined")
+    recorder = client.application.extensions["qa_recorder"]
+    attempts = []
+
+    def unreachable():
+        attempts.append(1)
+        raise OSError("cannot connect to PostgreSQL")
+
+    monkeypatch.setattr(recorder.records, "secret", unreachable)
+
+    replies = [ask(client, ANSWERED) for _ in range(3)]
+
+    assert [r["answer_id"] for r in replies] == [None, None, None]
+    assert all(r["found"] for r in replies)
+    assert len(attempts) == 1

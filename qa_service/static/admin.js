@@ -39,7 +39,8 @@ const changesList = document.getElementById("changes");
 const TOKEN_KEY = "qa-admin-token";
 const documentsUrl = main.dataset.documentsUrl;
 const { editorUrl, changesUrl, removedUrl, insightsUrl, handledUrl, chatUrl } = main.dataset;
-const SVG = "http://www.w3.org/2000/svg";
+// The chart's SVG namespace, read from the page's own <svg> rather than spelt out here.
+const SVG = questionsSvg.namespaceURI;
 const CHART_DAYS = 30;
 const maxBytes = Number(main.dataset.maxBytes);
 // The formats the server reads (qa_service/formats.py): the media type to send a file as, by its extension.
@@ -472,11 +473,15 @@ function unhelpfulItem(vote) {
 async function loadInsights() {
   const report = await readAsEditor(insightsUrl, "The reader questions");
   if (!report) return;
-  questionsState.textContent = report.recording === "off"
-    ? "Questions are not recorded on this server (QA_RECORD_QUESTIONS is off)."
-    : `Recording ${report.recording === "all" ? "every question" : "questions that were not answered"}; never who `
-      + `asked. ${report.votes.helpful} answers marked helpful, ${report.votes.unhelpful} unhelpful.`;
-  drawChart(report.days);
+  if (report.recording === "off") {
+    questionsState.textContent = "Questions are not recorded on this server (QA_RECORD_QUESTIONS is off).";
+    questionsChart.hidden = true;
+  } else {
+    const recorded = report.recording === "all" ? "every question" : "questions that were not answered";
+    questionsState.textContent = `Recording ${recorded}; never who asked. ${report.votes.helpful} answers marked `
+      + `helpful, ${report.votes.unhelpful} unhelpful.`;
+    drawChart(report.days);
+  }
   groupsList.replaceChildren(...report.groups.map(groupItem));
   if (!report.groups.length) groupsList.replaceChildren(element("li", "None open.", "admin-hint"));
   unhelpfulList.replaceChildren(...report.unhelpful.map(unhelpfulItem));
