@@ -11,8 +11,11 @@ from flask import Flask
 from . import delivery, logs, security, throttling
 from .config import PROJECT_ROOT, Settings
 from .corpus import LiveCorpus
+from .editors import EditorTokens
 from .errors import register_error_handlers
 from .meaning import load_encoder
+from .recording import QuestionRecorder
+from .records import open_records
 from .snapshots import IndexSnapshots
 from .store import open_store
 
@@ -24,8 +27,10 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     app.json.sort_keys = False
     app.config["MAX_CONTENT_LENGTH"] = max(settings.qa_max_body_bytes, settings.qa_max_document_bytes)
     logging.basicConfig(level=settings.qa_log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    editor_tokens = EditorTokens.from_settings(settings)
     store = open_store(settings)
     app.extensions["qa_settings"] = settings
+    app.extensions["qa_editor_tokens"] = editor_tokens
     app.extensions["qa_store"] = store
     for deprecation in settings.deprecations:
         app.logger.warning(deprecation)
@@ -33,13 +38,19 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     snapshots = IndexSnapshots(cache) if cache else None
     encoder = load_encoder(settings.qa_semantic_threads) if settings.qa_semantic else None
     app.extensions["qa_corpus"] = LiveCorpus(store, settings.qa_reload_seconds, snapshots, encoder)
+    # Off: no records are opened, so nothing (not even an empty file or table) is made.
+    records = open_records(settings, Path(app.instance_path)) if settings.qa_record_questions != "off" else None
+    app.extensions["qa_recorder"] = QuestionRecorder(settings.qa_record_questions, records, settings.qa_record_days)
 
-    from . import api, cli, web, writes
+    from . import api, cli, history, insights, web, writes
 
     app.register_blueprint(api.bp)
     app.register_blueprint(writes.bp)
+    app.register_blueprint(history.bp)
+    app.register_blueprint(insights.bp)
     app.register_blueprint(web.bp)
     app.cli.add_command(cli.corpus)
+    app.cli.add_command(cli.editors)
     register_error_handlers(app)
     # Logging first: its clock then also times requests that the rate limit turns away.
     logs.init_app(app)

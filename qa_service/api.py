@@ -13,7 +13,7 @@ from .config import MAX_DOCUMENT_FILTER, MAX_HISTORY
 from .corpus import Corpus
 from .errors import ApiError
 from .openapi import openapi_document
-from .state import live_corpus, settings
+from .state import live_corpus, recorder, settings
 
 bp = Blueprint("api", __name__)
 
@@ -123,7 +123,11 @@ def ask():
             raise ApiError(404, "unknown_document", f"No document with the id {', '.join(map(repr, unknown))}.")
     result = answer(corpus.index, question, history, documents,
                     AnswerSettings(min_confidence=settings().min_confidence), live_corpus().encoder, shown)
-    return jsonify(answer_json(result, corpus, question, time.perf_counter() - started))
+    reply = answer_json(result, corpus, question, time.perf_counter() - started)
+    # The answer is final before it is recorded: recording queues it and cannot change it.
+    reply["answer_id"] = recorder().answer_given(question, result.found, result.confidence, corpus.version,
+                                                 [(q.document, q.text) for q in result.quotes])
+    return jsonify(reply)
 
 
 def document_summary(doc) -> dict:

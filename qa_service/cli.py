@@ -1,20 +1,27 @@
-"""The command line: the `corpus` group (list, add, remove and check documents) and `main`, the `qa-service`
-command (`python -m qa_service` too), which is Flask's command line for this app with that group in it."""
+"""The command line: the `corpus` group (list, add, remove and check documents; their history, restore and purge),
+the `editors` group (a named editor's line for QA_ADMIN_TOKENS) and `main`, the `qa-service` command
+(`python -m qa_service` too), which is Flask's command line for this app with those groups in it (create_app adds
+them)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup, FlaskGroup
 
 from . import create_app, formats
+from .config import MIN_ADMIN_TOKEN_CHARS
 from .documents import DocumentRejected
+from .editors import NAME_PATTERN, token_hash
 from .state import store
-from .store import UnknownDocument
+from .store import PreconditionFailed, UnknownDocument, UnknownVersion
 
 corpus = AppGroup("corpus", help="List, add, remove and check the documents of the store the service reads "
-                  "(the QA_CORPUS folder, or PostgreSQL when DATABASE_URL is set).")
+                  "(the QA_CORPUS folder, or PostgreSQL when DATABASE_URL is set); show their history, restore an "
+                  "earlier version, purge the history.")
+editors = click.Group("editors", help="Named editors' tokens (QA_ADMIN_TOKENS).")
 
 
 @corpus.command("list")
@@ -67,6 +74,64 @@ def check_documents() -> None:
     click.echo(f"{len(documents)} documents served, {len(skipped)} skipped", err=True)
     if skipped:
         raise SystemExit(1)
+
+
+@corpus.command("history")
+@click.argument("doc_id", metavar="[ID]", required=False)
+def show_history(doc_id: str | None) -> None:
+    """Without ID: the audit log, newest first (when, who, what, which document, from which version to which).
+    With ID: the kept versions of that document, newest first."""
+    try:
+        if doc_id is None:
+            for change in store().changes():
+                click.echo(f"{change.at.isoformat(timespec='seconds')}\t{change.by or '-'}\t{change.action}\t"
+                           f"{change.doc_id}\t{change.from_version or '-'}\t{change.to_version or '-'}")
+            return
+        kept = store().versions(doc_id)
+    except DocumentRejected as error:
+        raise click.ClickException(str(error)) from None
+    if not kept:
+        raise click.ClickException(f"no version of {doc_id!r} is kept")
+    for version in kept:
+        state = "current" if version.current else f"replaced {version.replaced_at.isoformat(timespec='seconds')}"
+        click.echo(f"{version.version}\t{version.stored_at.isoformat(timespec='seconds')}\t"
+                   f"{version.stored_by or '-'}\t{version.size}\t{state}\t{version.title}")
+
+
+@corpus.command("restore")
+@click.argument("doc_id", metavar="ID")
+@click.argument("version")
+def restore_version(doc_id: str, version: str) -> None:
+    """Bring back VERSION of the document ID (see 'corpus history ID'), as a new write; this undoes a removal too."""
+    try:
+        written = store().restore(doc_id, version)
+    except (UnknownVersion, DocumentRejected, PreconditionFailed) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"restored {doc_id} to version {written.document.version}: {written.document.title}")
+
+
+@corpus.command("purge")
+@click.option("--older-than", "days", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="Only drop what was replaced or removed more than this many days ago.")
+def purge_history(days: float) -> None:
+    """Empty the history: drop replaced versions, removed documents (their removal can no longer be undone) and
+    the audit log. The versions served stay."""
+    dropped = store().purge_history(datetime.now(UTC) - timedelta(days=days))
+    click.echo(f"dropped {dropped} kept versions")
+
+
+@editors.command("hash")
+@click.argument("name")
+@click.option("--token", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="The editor's secret token (asked for when not given, without echo).")
+def hash_token(name: str, token: str) -> None:
+    """Print the QA_ADMIN_TOKENS line for the editor NAME: the name and the SHA-256 of the token, never the token."""
+    if not NAME_PATTERN.fullmatch(name):
+        raise click.ClickException("a name is 1 to 64 letters, digits, spaces or ._@+-")
+    if len(token) < MIN_ADMIN_TOKEN_CHARS:
+        raise click.ClickException(f"a token must be at least {MIN_ADMIN_TOKEN_CHARS} characters long (for example: "
+                                   "python -c 'import secrets; print(secrets.token_urlsafe(32))')")
+    click.echo(f"{name}:{token_hash(token)}")
 
 
 def main(prog_name: str = "qa-service") -> None:

@@ -15,6 +15,8 @@ MIN_ADMIN_TOKEN_CHARS = 16
 # them from here too.
 MAX_HISTORY = 20  # earlier questions a follow-up may carry
 MAX_DOCUMENT_FILTER = 1000  # document ids a question may be restricted to
+MAX_FEEDBACK_COMMENT = 500  # characters of a reader's comment on an answer (POST /api/feedback)
+RECORD_MODES = ("off", "declined", "all")
 
 
 class ConfigError(ValueError):
@@ -39,6 +41,14 @@ class Settings:
     qa_reload_seconds: float = 2.0
     qa_log_level: str = "INFO"
     qa_log_questions: bool = False
+    # Recording readers' questions for the editors (the /admin page's Reader questions): "off" records nothing,
+    # "declined" the questions the corpus could not answer, "all" every question. Never who asked: see the
+    # README's privacy notice. Recorded questions not asked for QA_RECORD_DAYS days are dropped.
+    qa_record_questions: str = "off"
+    qa_record_days: float = 90.0
+    # The SQLite file of the records when DATABASE_URL is not set; empty: questions.sqlite3 in the app's
+    # instance folder. With DATABASE_URL, the records are tables of that database.
+    qa_record_file: str = ""
     qa_rate_limit_ask: str = "120/minute"
     qa_rate_limit_write: str = "30/minute"
     qa_rate_limit_ask_total: str = "off"
@@ -48,9 +58,17 @@ class Settings:
     # Writing documents over HTTP (PUT/DELETE /api/documents/<id>, the /admin page) needs
     # "Authorization: Bearer <QA_ADMIN_TOKEN>"; empty (the default) turns HTTP writes off.
     qa_admin_token: str = field(default="", repr=False)
+    # Named editors: the path of a file of "name:sha256-of-token" lines (qa_service.editors; make a line with
+    # `qa-service editors hash NAME`). Each of those tokens may write too, and the history and the audit log say
+    # which name wrote; QA_ADMIN_TOKEN, when set as well, writes as "admin".
+    qa_admin_tokens: str = ""
     # postgresql://user:password@host:port/dbname: keep documents in PostgreSQL instead of the QA_CORPUS folder
     # (which then only seeds an empty database).
     database_url: str = field(default="", repr=False)
+    # Every write keeps the version it replaces, and a removed document its last version, for this many days
+    # (counted from the replacement or removal): until then it can be listed and restored. Older history, and
+    # audit log lines older than that, are dropped at the next write.
+    qa_history_days: float = 30.0
     # The note beside the question box on the chat page, saying what the answers are not (the seed corpus's:
     # "Answers are quotations from the source, not medical advice.", which scripts/serve.sh sets when it serves
     # the seed). It belongs to the corpus, so the default is none.
@@ -99,6 +117,13 @@ class Settings:
             raise ConfigError(f"QA_SEMANTIC_THREADS must be at least 1, not {self.qa_semantic_threads}")
         if not self.qa_reload_seconds >= 0:  # also rejects NaN, which would silently stop reloading
             raise ConfigError(f"QA_RELOAD_SECONDS must not be negative, not {self.qa_reload_seconds}")
+        if self.qa_record_questions not in RECORD_MODES:
+            raise ConfigError(f"QA_RECORD_QUESTIONS must be {', '.join(RECORD_MODES)}, not "
+                              f"{self.qa_record_questions!r}")
+        if not 0 < self.qa_record_days < float("inf"):  # also rejects NaN
+            raise ConfigError(f"QA_RECORD_DAYS must be a positive number of days, not {self.qa_record_days}")
+        if not 0 <= self.qa_history_days < float("inf"):  # also rejects NaN
+            raise ConfigError(f"QA_HISTORY_DAYS must be a number of days, 0 or more, not {self.qa_history_days}")
         if self.qa_queue_limit < 0:
             raise ConfigError(f"QA_QUEUE_LIMIT must not be negative, not {self.qa_queue_limit}")
         if not 0 < self.qa_read_timeout_seconds < float("inf"):  # also rejects NaN

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import formats
 from .answering import MAX_QUOTES
-from .config import MAX_DOCUMENT_FILTER, MAX_HISTORY, Settings
+from .config import MAX_DOCUMENT_FILTER, MAX_FEEDBACK_COMMENT, MAX_HISTORY, Settings
 from .documents import ID_PATTERN, ID_RULE
 
 # The limits a server has with no setting changed; the document describes those.
@@ -81,7 +81,7 @@ ASK_REQUEST = {
 ASK_RESPONSE = {
     "type": "object",
     "required": ["question", "found", "message", "quotes", "confidence", "corrections", "read_with", "corpus_version",
-                 "took_ms"],
+                 "took_ms", "answer_id"],
     "properties": {
         "question": {"type": "string"},
         "found": {"type": "boolean"},
@@ -95,6 +95,9 @@ ASK_RESPONSE = {
                                      "read on its own."},
         "corpus_version": {"type": "string"},
         "took_ms": {"type": "number"},
+        "answer_id": {"type": ["string", "null"],
+                      "description": "Send it to POST /api/feedback to mark the answer helpful or not; null when "
+                                     "the server records no questions (QA_RECORD_QUESTIONS=off)."},
     },
 }
 
@@ -155,6 +158,160 @@ DOCUMENT_UPLOAD = {
         "title": {"type": ["string", "null"], "description": "Default: taken from the source."},
     },
 }
+
+STORED_VERSION = {
+    "type": "object",
+    "required": ["version", "title", "format", "size", "stored_at", "stored_by", "current", "replaced_at"],
+    "properties": {
+        "version": {"type": "string"},
+        "title": {"type": "string"},
+        "format": {"type": "string"},
+        "size": {"type": "integer", "description": "Bytes of the cleaned text."},
+        "stored_at": {"type": "string", "format": "date-time", "description": "When this version was written."},
+        "stored_by": {"type": ["string", "null"],
+                      "description": "The name of the editor's token that wrote it; null when written otherwise "
+                                     "(the command line, a file edited by hand, the seed corpus)."},
+        "current": {"type": "boolean", "description": "Whether this is the version served now."},
+        "replaced_at": {"type": ["string", "null"], "format": "date-time",
+                        "description": "When it was replaced or removed; it is kept QA_HISTORY_DAYS from then."},
+    },
+}
+
+VERSION_LIST = {
+    "type": "object",
+    "required": ["id", "versions"],
+    "properties": {"id": {"type": "string"}, "versions": {"type": "array", "items": STORED_VERSION,
+                                                          "description": "Newest first."}},
+}
+
+VERSION_SOURCE = {
+    **STORED_VERSION,
+    "required": ["id", *STORED_VERSION["required"], "text", "source"],
+    "properties": {"id": {"type": "string"}, **STORED_VERSION["properties"],
+                   "text": {"type": "string", "description": "The cleaned text, as quotes were taken from it."},
+                   "source": {"type": "string", "description": "The source as it was written."}},
+}
+
+CHANGE = {
+    "type": "object",
+    "required": ["id", "action", "at", "by", "from_version", "to_version"],
+    "properties": {
+        "id": {"type": "string", "description": "The document's id."},
+        "action": {"type": "string", "enum": ["create", "replace", "restore", "delete"]},
+        "at": {"type": "string", "format": "date-time"},
+        "by": {"type": ["string", "null"], "description": "The editor's token name; null for the command line."},
+        "from_version": {"type": ["string", "null"]},
+        "to_version": {"type": ["string", "null"]},
+    },
+}
+
+EDITOR = {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}
+
+CHANGE_LIST = {"type": "object", "required": ["changes"],
+               "properties": {"changes": {"type": "array", "items": CHANGE, "description": "Newest first."}}}
+
+REMOVED_LIST = {"type": "object", "required": ["removed"],
+                "properties": {"removed": {"type": "array", "items": CHANGE,
+                                           "description": "The last removal of each document that is still "
+                                                          "undoable: restore its from_version."}}}
+
+FEEDBACK_REQUEST = {
+    "type": "object",
+    "required": ["answer_id", "helpful"],
+    "properties": {
+        "answer_id": {"type": "string", "minLength": 1, "description": "The answer_id of a POST /api/ask reply."},
+        "helpful": {"type": "boolean"},
+        "comment": {"type": ["string", "null"], "maxLength": MAX_FEEDBACK_COMMENT},
+    },
+}
+
+FEEDBACK_RESPONSE = {
+    "type": "object",
+    "required": ["helpful", "comment"],
+    "properties": {"helpful": {"type": "boolean"}, "comment": {"type": "string"}},
+}
+
+RECORDED_QUESTION = {
+    "type": "object",
+    "required": ["question", "count", "declined", "confidence", "corpus_version", "documents", "first_seen",
+                 "last_seen", "handled_at", "ask_url"],
+    "properties": {
+        "question": {"type": "string", "description": "Normalised: lower case, white space collapsed."},
+        "count": {"type": "integer", "minimum": 1},
+        "declined": {"type": "boolean", "description": "Whether its last answer was a decline."},
+        "confidence": {"type": "number"},
+        "corpus_version": {"type": "string"},
+        "documents": {"type": "array", "items": {"type": "string"}, "description": "The documents quoted."},
+        "first_seen": {"type": "string", "format": "date-time"},
+        "last_seen": {"type": "string", "format": "date-time"},
+        "handled_at": {"type": ["string", "null"], "format": "date-time"},
+        "ask_url": {"type": "string", "description": "The chat page asking it again."},
+        "group": {"type": "integer", "description": "In exports: questions with one number ask the same thing."},
+    },
+}
+
+RECORDED_VOTE = {
+    "type": "object",
+    "required": ["answer_key", "helpful", "comment", "question", "quotes", "confidence", "corpus_version",
+                 "voted_at", "handled_at", "ask_url"],
+    "properties": {
+        "answer_key": {"type": "string"},
+        "helpful": {"type": "boolean"},
+        "comment": {"type": "string"},
+        "question": {"type": "string"},
+        "quotes": {"type": "array", "items": {"type": "object", "required": ["document", "text"],
+                                              "properties": {"document": {"type": "string"},
+                                                             "text": {"type": "string"}}}},
+        "confidence": {"type": "number"},
+        "corpus_version": {"type": "string"},
+        "voted_at": {"type": "string", "format": "date-time"},
+        "handled_at": {"type": ["string", "null"], "format": "date-time"},
+        "ask_url": {"type": "string"},
+    },
+}
+
+DAY_COUNT = {"type": "object", "required": ["day", "asked", "declined"],
+             "properties": {"day": {"type": "string", "format": "date"}, "asked": {"type": "integer"},
+                            "declined": {"type": "integer"}}}
+
+INSIGHTS = {
+    "type": "object",
+    "required": ["recording", "lost", "groups", "unhelpful", "votes", "days"],
+    "properties": {
+        "recording": {"type": "string", "enum": ["off", "declined", "all"]},
+        "lost": {"type": "integer", "description": "Records this worker could not write since it started."},
+        "groups": {"type": "array", "description": "Declined questions not handled, the same question in other "
+                                                  "words together, most asked first.",
+                   "items": {"type": "object", "required": ["count", "last_seen", "questions"],
+                             "properties": {"count": {"type": "integer"},
+                                            "last_seen": {"type": "string", "format": "date-time"},
+                                            "questions": {"type": "array", "items": RECORDED_QUESTION}}}},
+        "unhelpful": {"type": "array", "items": RECORDED_VOTE, "description": "Not handled, newest first."},
+        "votes": {"type": "object", "required": ["helpful", "unhelpful"],
+                  "properties": {"helpful": {"type": "integer"}, "unhelpful": {"type": "integer"}}},
+        "days": {"type": "array", "items": DAY_COUNT, "description": "Oldest first."},
+    },
+}
+
+INSIGHTS_EXPORT = {
+    "type": "object",
+    "required": ["recording", "questions", "votes", "days"],
+    "properties": {
+        "recording": {"type": "string", "enum": ["off", "declined", "all"]},
+        "questions": {"type": "array", "items": RECORDED_QUESTION},
+        "votes": {"type": "array", "items": RECORDED_VOTE},
+        "days": {"type": "array", "items": DAY_COUNT},
+    },
+}
+
+HANDLED_REQUEST = {
+    "type": "object",
+    "properties": {"questions": {"type": "array", "items": {"type": "string", "minLength": 1}, "maxItems": 1000},
+                   "answers": {"type": "array", "items": {"type": "string", "minLength": 1}, "maxItems": 1000,
+                               "description": "answer_key values of votes."}},
+}
+
+HANDLED_RESPONSE = {"type": "object", "required": ["marked"], "properties": {"marked": {"type": "integer"}}}
 
 HEALTH = {
     "type": "object",
@@ -222,6 +379,124 @@ def _write_operation(method: str) -> dict:
     }
 
 
+def _editor_operation(summary: str, operation_id: str, responses: dict, parameters: list[dict]) -> dict:
+    """An operation of the history (admin token needed): the token's errors, the store's 503."""
+    return {
+        "operationId": operation_id,
+        "summary": f"{summary} (admin token needed).",
+        "security": [{"adminToken": []}],
+        "parameters": parameters,
+        "responses": {
+            "401": _error("No admin token, or a wrong one (see WWW-Authenticate)."),
+            "403": _error("Writing over HTTP is off: no admin token is configured."),
+            "503": _error("The store cannot be reached (code 'store_unavailable'), or the server is overloaded."),
+            **responses,
+        },
+    }
+
+
+def _without_own_503(operation: dict) -> dict:
+    return {**operation, "responses": {s: r for s, r in operation["responses"].items() if s != "503"}}
+
+
+DOC_ID_PARAMETER = {"name": "doc_id", "in": "path", "required": True, "schema": {"type": "string"},
+                    "description": f"{ID_RULE.capitalize()}."}
+VERSION_PARAMETER = {"name": "version", "in": "path", "required": True, "schema": {"type": "string"},
+                     "description": "A version, as the versions list and ETags give it."}
+
+
+def insights_paths() -> dict:
+    records_down = _error("The question records cannot be reached (code 'records_unavailable'), or the server is "
+                          "overloaded.")
+    json_body = {"400": _error("Malformed JSON, or a missing or invalid field."),
+                 "413": _error("The body or the comment is over its limit."),
+                 "415": _error("The body is not JSON.")}
+    return {
+        "/api/feedback": {"post": {
+            "operationId": "feedback",
+            "summary": "Mark an answer helpful or not, with an optional comment; one vote per answer.",
+            "requestBody": {"required": True, "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/FeedbackRequest"}}}},
+            "responses": {
+                "201": _json("FeedbackResponse", "The vote is kept."),
+                **json_body,
+                "403": _error("The server records no questions or votes (QA_RECORD_QUESTIONS=off)."),
+                "409": _error("This answer already has a vote (code 'already_voted')."),
+                "429": _rate_limited("Too many votes from this client (QA_RATE_LIMIT_ASK); see Retry-After."),
+                "503": _rate_limited("The question records cannot be reached (code 'records_unavailable'), or the "
+                                     "server is overloaded (code 'overloaded'); see Retry-After."),
+            },
+        }},
+        "/api/insights": {"get": _editor_operation(
+            "What readers could not find: declined questions grouped, answers marked unhelpful, counts per day",
+            "insights", {"200": _json("Insights", "The report the editor page shows."), "503": records_down}, [])},
+        "/api/insights/handled": {"post": {
+            **_editor_operation("Mark questions (a group) and unhelpful answers handled", "markHandled", {
+                "200": _json("HandledResponse", "How many were marked."),
+                **json_body,
+                "403": _error("No admin token is configured, or the server records no questions."),
+                "503": records_down}, []),
+            "requestBody": {"required": True, "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/HandledRequest"}}}},
+        }},
+        "/api/insights/export.json": {"get": _editor_operation(
+            "Everything recorded, as JSON: every question with its group, every vote, counts per day",
+            "exportInsightsJson", {"200": _json("InsightsExport", "An attachment."), "503": records_down}, [])},
+        "/api/insights/export.csv": {"get": _editor_operation(
+            "Everything recorded, as CSV: one row per question or vote", "exportInsightsCsv",
+            {"200": {"description": "An attachment; cells a spreadsheet would run as a formula start with '.",
+                     "content": {"text/csv": {"schema": {"type": "string"}}}},
+             "503": records_down}, [])},
+    }
+
+
+def history_paths() -> dict:
+    return {
+        "/api/documents/{doc_id}/versions": {"get": _editor_operation(
+            "The kept versions of a document, served or removed", "listVersions",
+            {"200": _json("VersionList", "Newest first; the one served has current: true."),
+             "400": _error("The id breaks the id rule."),
+             "404": _error("No version of this document is kept.")},
+            [DOC_ID_PARAMETER])},
+        "/api/documents/{doc_id}/versions/{version}": {"get": _editor_operation(
+            "One kept version with its text and source", "getVersion",
+            {"200": _json("VersionSource", "The version."),
+             "400": _error("The id breaks the id rule."),
+             "404": _error("This version is not kept (never written, or past QA_HISTORY_DAYS).")},
+            [DOC_ID_PARAMETER, VERSION_PARAMETER])},
+        "/api/documents/{doc_id}/versions/{version}/restore": {"post": _editor_operation(
+            "Bring a kept version back, as a new write (the version it replaces is kept in turn)", "restoreVersion",
+            {"200": _json("DocumentWritten", "Restored over the version served; the ETag is the new version."),
+             "201": _json("DocumentWritten", "Restored after a removal."),
+             "400": _error("The id breaks the id rule."),
+             "404": _error("This version is not kept (never written, or past QA_HISTORY_DAYS)."),
+             "412": _error("If-Match or If-None-Match does not hold: the document changed since. Nothing was "
+                           "written."),
+             "422": _error("The version cannot be served under today's rules (over QA_MAX_DOCUMENT_BYTES, say)."),
+             "429": _rate_limited("Too many writes from this client (QA_RATE_LIMIT_WRITE); see Retry-After.")},
+            [DOC_ID_PARAMETER, VERSION_PARAMETER,
+             {"name": "If-Match", "in": "header", "required": False, "schema": {"type": "string"},
+              "description": "Restore only if the version served (its ETag) is this one."},
+             {"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"},
+              "description": "'*': restore only if the document is removed (undoing a removal)."}])},
+        # No store is read: the only 503 is the worker's own.
+        "/api/editor": {"get": _without_own_503(_editor_operation(
+            "Who the token is: the editor's name, which the history and audit log record", "currentEditor",
+            {"200": _json("Editor", "The token is an editor's.")}, []))},
+        "/api/changes": {"get": _editor_operation(
+            "The audit log: who changed which document when, from which version to which", "listChanges",
+            {"200": _json("ChangeList", "Newest first."),
+             "400": _error("'document' breaks the id rule, or 'limit' is not a whole number in range.")},
+            [{"name": "document", "in": "query", "required": False, "schema": {"type": "string"},
+              "description": "Only this document's changes."},
+             {"name": "limit", "in": "query", "required": False,
+              "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}])},
+        "/api/removed": {"get": _editor_operation(
+            "Removed documents whose removal can still be undone", "listRemoved",
+            {"200": _json("RemovedList", "Newest first.")}, [])},
+    }
+
+
 def openapi_document() -> dict:
     document = {
         "openapi": "3.1.0",
@@ -283,6 +558,8 @@ def openapi_document() -> dict:
                 "operationId": "corpusStatus", "summary": "The corpus version and size.",
                 "responses": {"200": _json("Corpus", "The corpus now served.")},
             }},
+            **history_paths(),
+            **insights_paths(),
             "/healthz": {"get": {
                 "operationId": "health", "summary": "Liveness and readiness.",
                 "responses": {"200": _json("Health", "The service is up and has a corpus loaded.")},
@@ -293,9 +570,15 @@ def openapi_document() -> dict:
             "DocumentSummary": DOCUMENT_SUMMARY, "Document": DOCUMENT, "DocumentList": DOCUMENT_LIST,
             "Corpus": CORPUS, "Health": HEALTH,
             "DocumentWritten": DOCUMENT_WRITTEN, "DocumentUpload": DOCUMENT_UPLOAD,
+            "VersionList": VERSION_LIST, "VersionSource": VERSION_SOURCE, "ChangeList": CHANGE_LIST,
+            "RemovedList": REMOVED_LIST, "Editor": EDITOR, "FeedbackRequest": FEEDBACK_REQUEST,
+            "FeedbackResponse": FEEDBACK_RESPONSE,
+            "Insights": INSIGHTS, "InsightsExport": INSIGHTS_EXPORT, "HandledRequest": HANDLED_REQUEST,
+            "HandledResponse": HANDLED_RESPONSE,
         }, "securitySchemes": {
             "adminToken": {"type": "http", "scheme": "bearer",
-                           "description": "The server's QA_ADMIN_TOKEN; writing is off while it is not set."},
+                           "description": "The server's QA_ADMIN_TOKEN, or a named editor's token of "
+                                          "QA_ADMIN_TOKENS; writing is off while neither is set."},
         }},
     }
     document["paths"] = {path: {method: _at_the_door(operation) for method, operation in operations.items()}

@@ -24,6 +24,8 @@ OFF = "off"
 NO_EXEMPTIONS = "none"
 WRITE_METHODS = frozenset({"PUT", "POST", "PATCH", "DELETE"})
 ASK_ENDPOINT = "api.ask"
+# A reader's vote on an answer is limited like a question (QA_RATE_LIMIT_ASK), in a count of its own.
+FEEDBACK_ENDPOINT = "insights.feedback"
 STORAGE_WARNING_SECONDS = 60.0
 
 
@@ -43,7 +45,8 @@ class BodyLimitedRequest(Request):
 
 @dataclass
 class RateLimits:
-    """Limits per kind of request ("ask", "write"): per client address (429) and for all clients together (503)."""
+    """Limits per kind of request ("ask", "feedback", "write"): per client address (429) and for all clients
+    together (503)."""
 
     per_client: dict[str, list[limits.RateLimitItem]]
     all_clients: dict[str, list[limits.RateLimitItem]]
@@ -55,9 +58,11 @@ class RateLimits:
     def from_settings(cls, settings: Settings) -> RateLimits:
         per_client = {kind: parse_limits(name, value) for kind, name, value in (
             ("ask", "QA_RATE_LIMIT_ASK", settings.qa_rate_limit_ask),
+            ("feedback", "QA_RATE_LIMIT_ASK", settings.qa_rate_limit_ask),
             ("write", "QA_RATE_LIMIT_WRITE", settings.qa_rate_limit_write),
         )}
-        all_clients = {"ask": parse_limits("QA_RATE_LIMIT_ASK_TOTAL", settings.qa_rate_limit_ask_total), "write": []}
+        all_clients = {"ask": parse_limits("QA_RATE_LIMIT_ASK_TOTAL", settings.qa_rate_limit_ask_total),
+                       "feedback": [], "write": []}
         try:
             storage = limits.storage.storage_from_string(settings.qa_rate_limit_storage)
         except Exception as exc:  # the limits package raises several kinds for a bad URI or a missing driver
@@ -71,6 +76,8 @@ class RateLimits:
             return None
         if request.endpoint == ASK_ENDPOINT:
             return "ask"
+        if request.endpoint == FEEDBACK_ENDPOINT:
+            return "feedback"
         return "write" if request.method in WRITE_METHODS else None
 
     def is_exempt(self, address: str | None) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import json
 
 from flask import Blueprint, current_app, jsonify, request, url_for
@@ -13,8 +12,8 @@ from . import formats
 from .config import MIN_ADMIN_TOKEN_CHARS
 from .documents import ID_RULE, DocumentRejected, is_valid_id
 from .errors import ApiError
-from .state import live_corpus, settings, store
-from .store import Precondition, PreconditionFailed, StoreUnavailable, UnknownDocument
+from .state import editor_tokens, live_corpus, settings, store
+from .store import Precondition, PreconditionFailed, StoreUnavailable, UnknownDocument, Written
 
 bp = Blueprint("writes", __name__)
 
@@ -34,22 +33,29 @@ REJECTION_STATUS = {"bad_id": 400, "format": 400, "too_large": 413}  # any other
 REALM = 'Bearer realm="qa-service admin"'
 
 
-def require_admin_token() -> None:
-    """Let the request through only with "Authorization: Bearer <QA_ADMIN_TOKEN>"."""
-    expected = settings().qa_admin_token
-    if not expected:
+def require_admin_token() -> str:
+    """Let the request through only with "Authorization: Bearer <token>" of an editor; the editor's name."""
+    tokens = editor_tokens()
+    if not tokens.enabled:
         raise ApiError(403, "writing_disabled", "Writing documents over HTTP is turned off on this server. To turn it "
                        "on, set the QA_ADMIN_TOKEN environment variable to a secret of at least "
-                       f"{MIN_ADMIN_TOKEN_CHARS} characters and restart; then send it as 'Authorization: Bearer "
-                       "<token>'.")
+                       f"{MIN_ADMIN_TOKEN_CHARS} characters (or QA_ADMIN_TOKENS to a file of named editors' "
+                       "tokens) and restart; then send it as 'Authorization: Bearer <token>'.")
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not given.strip():
         raise ApiError(401, "unauthorized", "Writing needs the admin token: send 'Authorization: Bearer <token>'.",
                        {"WWW-Authenticate": REALM})
-    # Compared in constant time, as bytes: how long a guess matched must not show in the reply's timing.
-    if not hmac.compare_digest(given.strip().encode("utf-8"), expected.encode("utf-8")):
+    name = tokens.name_of(given.strip())
+    if name is None:
         raise ApiError(401, "unauthorized", "The admin token is wrong.",
                        {"WWW-Authenticate": f'{REALM}, error="invalid_token"'})
+    return name
+
+
+@bp.get("/api/editor")
+def current_editor():
+    """Who the token is: the editor page checks a token with this when it is entered, before any change."""
+    return jsonify({"name": require_admin_token()})
 
 
 def checked_id(doc_id: str) -> str:
@@ -130,17 +136,22 @@ def unavailable(error: StoreUnavailable) -> ApiError:
 @bp.put("/api/documents/", defaults={"doc_id": ""})
 @bp.put("/api/documents/<any_text:doc_id>")
 def put_document(doc_id: str):
-    require_admin_token()
+    editor = require_admin_token()
     checked_id(doc_id)
     raw, fmt, title = read_document_body(settings().qa_max_document_bytes)
     try:
-        written = store().put(doc_id, raw, fmt, title, precondition())
+        written = store().put(doc_id, raw, fmt, title, precondition(), editor)
     except DocumentRejected as error:
         raise rejected(error) from None
     except PreconditionFailed as error:
         raise conflict(error) from None
     except StoreUnavailable as error:
         raise unavailable(error) from None
+    return written_response(doc_id, written)
+
+
+def written_response(doc_id: str, written: Written):
+    """The reply to a write (a PUT, or a restore): the document as it now reads, once this worker serves it."""
     # This worker serves the new corpus before acknowledging; the others see the store's marker move.
     corpus = live_corpus().refresh()
     document = written.document
@@ -163,10 +174,10 @@ def put_document(doc_id: str):
 @bp.delete("/api/documents/", defaults={"doc_id": ""})
 @bp.delete("/api/documents/<any_text:doc_id>")
 def delete_document(doc_id: str):
-    require_admin_token()
+    editor = require_admin_token()
     checked_id(doc_id)
     try:
-        store().delete(doc_id, precondition())
+        store().delete(doc_id, precondition(), editor)
     except UnknownDocument:
         raise ApiError(404, "unknown_document", f"No document with the id {doc_id!r}.") from None
     except PreconditionFailed as error:

@@ -23,7 +23,7 @@ from qa_service import create_app
 from qa_service.documents import read_document
 from qa_service.index import analyse
 from qa_service.openapi import WORKER_RESPONSES, openapi_document
-from qa_service.store import StoreUnavailable
+from qa_service.store import FolderStore, StoreUnavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT.parent / "shared" / "eval"
@@ -74,8 +74,9 @@ def check_against_openapi(app, response) -> None:
     documented = operation["responses"].get(str(status))
     assert documented is not None or status == 500, f"{method} {path} answered {status}, which is not documented"
     if documented and "content" in documented:
-        assert response.mimetype == "application/json"
-        schema_validator(documented["content"]["application/json"]["schema"]).validate(response.get_json())
+        assert response.mimetype in documented["content"]
+        if response.mimetype == "application/json":
+            schema_validator(documented["content"]["application/json"]["schema"]).validate(response.get_json())
 
 
 class OpenAPICheckedClient(FlaskClient):
@@ -465,13 +466,18 @@ def test_every_flask_route_of_the_api_is_documented(app):
 
 
 @pytest.fixture
-def clients(client, corpus_dir):
-    """`reader`: a server with writing off; `admin`: one with an admin token, small limits, on the same folder."""
+def clients(client, corpus_dir, tmp_path):
+    """`reader`: a server with writing off; `admin`: one with an admin token, small limits, on the same folder;
+    `recording`: one that records declined questions, with an admin token."""
     admin_app = create_app({"QA_CORPUS": str(corpus_dir), "QA_RELOAD_SECONDS": 0, "QA_ADMIN_TOKEN": ADMIN_TOKEN,
                             "QA_MAX_DOCUMENT_BYTES": 20_000, "QA_RATE_LIMIT_WRITE": "3/minute",
                             "QA_RATE_LIMIT_ASK": "3/minute", "QA_RATE_LIMIT_ASK_TOTAL": "5/minute"})
     admin_app.test_client_class = OpenAPICheckedClient
-    return SimpleNamespace(reader=client, admin=admin_app.test_client())
+    recording_app = create_app({"QA_CORPUS": str(corpus_dir), "QA_RELOAD_SECONDS": 0, "QA_ADMIN_TOKEN": ADMIN_TOKEN,
+                                "QA_RECORD_QUESTIONS": "declined", "QA_RATE_LIMIT_ASK": "3/minute",
+                                "QA_RECORD_FILE": str(tmp_path / "instance" / "questions.sqlite3")})
+    recording_app.test_client_class = OpenAPICheckedClient
+    return SimpleNamespace(reader=client, admin=admin_app.test_client(), recording=recording_app.test_client())
 
 
 def put(c, doc_id: str = "lithium", body: str | bytes = LITHIUM, content_type: str = "text/plain", **headers):
@@ -506,6 +512,76 @@ def with_unreachable_store(c, method: str, request):
     setattr(c.admin.application.extensions["qa_store"], method, unreachable)
     return request()
 
+
+def with_unreachable_records(c, method: str, request):
+    """The request made while the question records' `method` fails as an unreachable database would."""
+
+    def unreachable(*args, **kwargs):
+        raise OSError("cannot connect to PostgreSQL")
+
+    setattr(c.recording.application.extensions["qa_recorder"].records, method, unreachable)
+    return request()
+
+
+def replaced_version(c) -> str:
+    """A kept version of lithium that is no longer served."""
+    first = put(c).get_json()["version"]
+    put(c, body=LITHIUM + " It is silvery.")
+    return first
+
+
+def restore(c, version: str, doc_id: str = "lithium", **headers):
+    return c.admin.post(f"/api/documents/{doc_id}/versions/{version}/restore", headers={**AUTH, **headers})
+
+
+def removed_version(c) -> str:
+    """The last version of the seed document, which is now removed."""
+    version = etag_of(c).strip('"')
+    c.admin.delete(f"/api/documents/{SEED_ID}", headers=AUTH)
+    return version
+
+
+def too_large_version(c) -> str:
+    """A kept version over the admin server's document limit, written by a store with a larger one."""
+    roomy = FolderStore(c.admin.application.extensions["qa_store"].folder, 10**6)
+    version = roomy.put("lithium", ((LITHIUM + " ") * 400).encode(), "text").document.version
+    roomy.put("lithium", LITHIUM.encode(), "text")
+    return version
+
+
+def answer_id(c, question: str = SIDE_EFFECTS) -> str:
+    return c.recording.post("/api/ask", json={"question": question}).get_json()["answer_id"]
+
+
+def feedback(c, body: dict, **kwargs):
+    return c.recording.post("/api/feedback", json=body, **kwargs)
+
+
+def vote_twice(c):
+    body = {"answer_id": answer_id(c), "helpful": True}
+    feedback(c, body)
+    return feedback(c, body)
+
+
+def last_of_many_votes(c):
+    ids = [answer_id(c) for _ in range(2)]
+    for answer in ids * 2:
+        response = feedback(c, {"answer_id": answer, "helpful": False}, environ_base={"REMOTE_ADDR": "192.0.2.9"})
+    return response
+
+
+def insights(c, path: str, client: str = "recording", **headers):
+    return getattr(c, client).get(path, headers={**AUTH, **headers})
+
+
+def handled(c, client: str = "recording", **kwargs):
+    return getattr(c, client).post("/api/insights/handled", headers=AUTH, **kwargs)
+
+
+VERSIONS = "/api/documents/{doc_id}/versions"
+VERSION = "/api/documents/{doc_id}/versions/{version}"
+RESTORE = "/api/documents/{doc_id}/versions/{version}/restore"
+UNKNOWN_VERSION = "0123456789abcdef"
 
 DOCUMENTED_STATUS_EXAMPLES = {
     ("/api/ask", "post", "200"): lambda c: c.reader.post("/api/ask", json={"question": SIDE_EFFECTS}),
@@ -551,6 +627,84 @@ DOCUMENTED_STATUS_EXAMPLES = {
         lambda **kw: c.admin.delete("/api/documents/no-such", headers=AUTH, **kw)),
     ("/api/corpus", "get", "200"): lambda c: c.reader.get("/api/corpus"),
     ("/healthz", "get", "200"): lambda c: c.reader.get("/healthz"),
+    # the history
+    (VERSIONS, "get", "200"): lambda c: c.admin.get(f"/api/documents/{SEED_ID}/versions", headers=AUTH),
+    (VERSIONS, "get", "400"): lambda c: c.admin.get("/api/documents/two%20words/versions", headers=AUTH),
+    (VERSIONS, "get", "401"): lambda c: c.admin.get(f"/api/documents/{SEED_ID}/versions"),
+    (VERSIONS, "get", "403"): lambda c: c.reader.get(f"/api/documents/{SEED_ID}/versions", headers=AUTH),
+    (VERSIONS, "get", "404"): lambda c: c.admin.get("/api/documents/no-such/versions", headers=AUTH),
+    (VERSIONS, "get", "503"): lambda c: with_unreachable_store(
+        c, "versions", lambda: c.admin.get(f"/api/documents/{SEED_ID}/versions", headers=AUTH)),
+    (VERSION, "get", "200"): lambda c: c.admin.get(f"/api/documents/lithium/versions/{replaced_version(c)}",
+                                                   headers=AUTH),
+    (VERSION, "get", "400"): lambda c: c.admin.get(f"/api/documents/two%20words/versions/{UNKNOWN_VERSION}",
+                                                   headers=AUTH),
+    (VERSION, "get", "401"): lambda c: c.admin.get(f"/api/documents/{SEED_ID}/versions/{UNKNOWN_VERSION}"),
+    (VERSION, "get", "403"): lambda c: c.reader.get(f"/api/documents/{SEED_ID}/versions/{UNKNOWN_VERSION}",
+                                                    headers=AUTH),
+    (VERSION, "get", "404"): lambda c: c.admin.get(f"/api/documents/{SEED_ID}/versions/{UNKNOWN_VERSION}",
+                                                   headers=AUTH),
+    (VERSION, "get", "503"): lambda c: with_unreachable_store(
+        c, "version", lambda: c.admin.get(f"/api/documents/{SEED_ID}/versions/{UNKNOWN_VERSION}", headers=AUTH)),
+    (RESTORE, "post", "200"): lambda c: restore(c, replaced_version(c)),
+    (RESTORE, "post", "201"): lambda c: restore(c, removed_version(c), SEED_ID, **{"If-None-Match": "*"}),
+    (RESTORE, "post", "400"): lambda c: restore(c, UNKNOWN_VERSION, "two%20words"),
+    (RESTORE, "post", "401"): lambda c: c.admin.post(f"/api/documents/{SEED_ID}/versions/{UNKNOWN_VERSION}/restore"),
+    (RESTORE, "post", "403"): lambda c: c.reader.post(
+        f"/api/documents/{SEED_ID}/versions/{UNKNOWN_VERSION}/restore", headers=AUTH),
+    (RESTORE, "post", "404"): lambda c: restore(c, UNKNOWN_VERSION, SEED_ID),
+    (RESTORE, "post", "412"): lambda c: restore(c, replaced_version(c), **{"If-Match": '"not-the-version"'}),
+    (RESTORE, "post", "422"): lambda c: restore(c, too_large_version(c)),
+    (RESTORE, "post", "429"): lambda c: last_of_many_writes(lambda **kw: c.admin.post(
+        f"/api/documents/{SEED_ID}/versions/{UNKNOWN_VERSION}/restore", headers=AUTH, **kw)),
+    (RESTORE, "post", "503"): lambda c: with_unreachable_store(c, "restore", lambda: restore(c, UNKNOWN_VERSION)),
+    ("/api/editor", "get", "200"): lambda c: c.admin.get("/api/editor", headers=AUTH),
+    ("/api/editor", "get", "401"): lambda c: c.admin.get("/api/editor"),
+    ("/api/editor", "get", "403"): lambda c: c.reader.get("/api/editor", headers=AUTH),
+    ("/api/changes", "get", "200"): lambda c: c.admin.get("/api/changes", headers=AUTH),
+    ("/api/changes", "get", "400"): lambda c: c.admin.get("/api/changes?limit=0", headers=AUTH),
+    ("/api/changes", "get", "401"): lambda c: c.admin.get("/api/changes"),
+    ("/api/changes", "get", "403"): lambda c: c.reader.get("/api/changes", headers=AUTH),
+    ("/api/changes", "get", "503"): lambda c: with_unreachable_store(
+        c, "changes", lambda: c.admin.get("/api/changes", headers=AUTH)),
+    ("/api/removed", "get", "200"): lambda c: c.admin.get("/api/removed", headers=AUTH),
+    ("/api/removed", "get", "401"): lambda c: c.admin.get("/api/removed"),
+    ("/api/removed", "get", "403"): lambda c: c.reader.get("/api/removed", headers=AUTH),
+    ("/api/removed", "get", "503"): lambda c: with_unreachable_store(
+        c, "removed", lambda: c.admin.get("/api/removed", headers=AUTH)),
+    # readers' votes and the editors' report
+    ("/api/feedback", "post", "201"): lambda c: feedback(c, {"answer_id": answer_id(c), "helpful": True}),
+    ("/api/feedback", "post", "400"): lambda c: feedback(c, {"answer_id": "forged", "helpful": True}),
+    ("/api/feedback", "post", "403"): lambda c: c.reader.post("/api/feedback", json={"answer_id": "x",
+                                                                                     "helpful": True}),
+    ("/api/feedback", "post", "409"): vote_twice,
+    ("/api/feedback", "post", "413"): lambda c: feedback(c, {"answer_id": answer_id(c), "helpful": False,
+                                                             "comment": "x" * 501}),
+    ("/api/feedback", "post", "415"): lambda c: c.recording.post("/api/feedback", data="x",
+                                                                 content_type="text/plain"),
+    ("/api/feedback", "post", "429"): last_of_many_votes,
+    ("/api/feedback", "post", "503"): lambda c: with_unreachable_records(
+        c, "vote", lambda: feedback(c, {"answer_id": answer_id(c), "helpful": True})),
+    ("/api/insights", "get", "200"): lambda c: insights(c, "/api/insights"),
+    ("/api/insights", "get", "401"): lambda c: c.recording.get("/api/insights"),
+    ("/api/insights", "get", "403"): lambda c: insights(c, "/api/insights", "reader"),
+    ("/api/insights", "get", "503"): lambda c: with_unreachable_records(
+        c, "questions", lambda: insights(c, "/api/insights")),
+    ("/api/insights/handled", "post", "200"): lambda c: handled(c, json={"questions": ["who won?"]}),
+    ("/api/insights/handled", "post", "400"): lambda c: handled(c, json={"questions": "who won?"}),
+    ("/api/insights/handled", "post", "401"): lambda c: c.recording.post("/api/insights/handled", json={}),
+    ("/api/insights/handled", "post", "403"): lambda c: handled(c, "admin", json={"questions": []}),
+    ("/api/insights/handled", "post", "413"): lambda c: handled(c, json={"questions": ["x" * 70_000]}),
+    ("/api/insights/handled", "post", "415"): lambda c: handled(c, data="x", content_type="text/plain"),
+    ("/api/insights/handled", "post", "503"): lambda c: with_unreachable_records(
+        c, "mark_handled", lambda: handled(c, json={"questions": ["who won?"]})),
+    **{(path, "get", status): example for path in ("/api/insights/export.json", "/api/insights/export.csv")
+       for status, example in {
+           "200": lambda c, path=path: insights(c, path),
+           "401": lambda c, path=path: c.recording.get(path),
+           "403": lambda c, path=path: insights(c, path, "reader"),
+           "503": lambda c, path=path: with_unreachable_records(c, "votes", lambda: insights(c, path)),
+       }.items()},
 }
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from qa_service import create_app
+from qa_service.editors import token_hash
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -115,3 +116,55 @@ def test_python_m_qa_service_runs_the_same_commands_on_the_folder_in_qa_corpus(c
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("keppra-article\ttext\t")
+
+
+def test_history_lists_the_kept_versions_and_restore_brings_one_back(runner, client, tmp_path):
+    original = client.get("/api/documents/keppra-article").get_json()
+    source = tmp_path / "keppra-article.txt"
+    source.write_text("Keppra\n\nA careless rewrite of the whole article.")
+    run(runner, "add", str(source))
+
+    history = run(runner, "history", "keppra-article")
+    restored = run(runner, "restore", "keppra-article", original["version"])
+
+    assert history.exit_code == 0
+    assert [line.split("\t")[0] for line in history.stdout.splitlines()][1:] == [original["version"]]
+    assert restored.exit_code == 0, restored.output
+    assert client.get("/api/documents/keppra-article").get_json()["text"] == original["text"]
+
+
+def test_history_without_an_id_is_the_audit_log_and_a_removal_can_be_restored(runner, client):
+    version = client.get("/api/documents/keppra-article").get_json()["version"]
+    run(runner, "remove", "keppra-article")
+
+    log = run(runner, "history")
+    restored = run(runner, "restore", "keppra-article", version)
+
+    assert log.stdout.split("\t")[1:6] == ["-", "delete", "keppra-article", version, "-\n"]
+    assert restored.exit_code == 0
+    assert served_ids(client) == ["keppra-article"]
+
+
+def test_restore_of_a_version_never_kept_fails_with_a_message(runner):
+    result = run(runner, "restore", "keppra-article", "0123456789abcdef")
+
+    assert result.exit_code == 1
+    assert "no version '0123456789abcdef' is kept" in result.output
+
+
+def test_purge_empties_the_history_so_a_removal_can_no_longer_be_undone(runner):
+    run(runner, "remove", "keppra-article")
+
+    purged = run(runner, "purge")
+
+    assert purged.stdout == "dropped 1 kept versions\n"
+    assert run(runner, "history", "keppra-article").exit_code == 1
+    assert run(runner, "history").stdout == ""
+
+
+def test_editors_hash_prints_the_tokens_file_line_without_the_token(runner):
+    result = runner.invoke(args=["editors", "hash", "alice", "--token", "alice-secret-token-123"])
+
+    assert result.exit_code == 0
+    assert result.stdout == f"alice:{token_hash('alice-secret-token-123')}\n"
+    assert "alice-secret-token-123" not in result.stdout

@@ -5,8 +5,12 @@ A new store joins by adding a parameter to the `open_store` fixture.
 
 from __future__ import annotations
 
+import signal
+import subprocess
 import sys
+import textwrap
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,8 +19,16 @@ from sample_files import scanned_pdf, two_column_pdf, word_document
 
 from qa_service import create_app
 from qa_service.documents import DocumentRejected
-from qa_service.store import FolderStore, PostgresStore, Precondition, PreconditionFailed, UnknownDocument
+from qa_service.store import (
+    FolderStore,
+    PostgresStore,
+    Precondition,
+    PreconditionFailed,
+    UnknownDocument,
+    UnknownVersion,
+)
 
+ROOT = Path(__file__).resolve().parent.parent
 LIMIT = 100_000  # room for a Word file: python-docx's template alone is about 36 kB
 LITHIUM = b"Lithium Facts\n\nLithium is a soft metal. It floats on oil."
 SODIUM = b"# Sodium\n\nSodium is a soft metal that reacts with water."
@@ -293,3 +305,131 @@ def test_the_service_writes_and_answers_through_the_store(open_store, tmp_path):
     assert removed.status_code == 204
     assert not any("lithium" in q["document"] for q in after["quotes"])
     assert set(served(open_store())) == {"sodium"}
+
+
+# --- history: every write keeps the version it replaces ------------------------------------------------------
+
+
+def test_every_write_keeps_the_previous_version_with_who_wrote_it(store):
+    first = store.put("lithium", LITHIUM, "text", editor="alice").document
+    second = store.put("lithium", LITHIUM + b" It is silvery.", "text", editor="bob").document
+
+    kept = store.versions("lithium")
+
+    assert [(v.version, v.stored_by, v.current) for v in kept] == [(second.version, "bob", True),
+                                                                   (first.version, "alice", False)]
+    assert kept[1].title == "Lithium Facts"
+    assert kept[1].size == len(first.text.encode("utf-8"))
+
+
+def test_a_restore_brings_back_the_exact_previous_text_and_title_as_a_new_write(store):
+    first = store.put("sodium", SODIUM, "markdown", title="All about sodium").document
+    store.put("sodium", b"# Sodium\n\nRewritten badly.", "markdown", editor="bob")
+
+    restored = store.restore("sodium", first.version, editor="alice")
+
+    assert restored.document == first
+    assert store.current("sodium") == first
+    assert served(store)["sodium"] == ("markdown", "All about sodium", first.text)
+    assert [(c.action, c.by) for c in store.changes("sodium")][:1] == [("restore", "alice")]
+
+
+def test_a_restore_respects_if_match(store):
+    first = store.put("lithium", LITHIUM, "text").document
+    second = store.put("lithium", LITHIUM + b" It is silvery.", "text").document
+
+    with pytest.raises(PreconditionFailed):
+        store.restore("lithium", first.version, Precondition(if_match=frozenset({first.version})))
+
+    assert store.current("lithium") == second
+
+
+def test_a_version_that_was_never_written_is_unknown(store):
+    store.put("lithium", LITHIUM, "text")
+
+    with pytest.raises(UnknownVersion):
+        store.version("lithium", "0123456789abcdef")
+    with pytest.raises(UnknownVersion):
+        store.version("sodium", "0123456789abcdef")
+    assert store.versions("sodium") == []
+
+
+def test_a_removed_document_keeps_its_last_version_and_the_removal_can_be_undone(store):
+    written = store.put("lithium", LITHIUM, "text").document
+    store.delete("lithium", editor="alice")
+
+    assert [(c.doc_id, c.by, c.from_version) for c in store.removed()] == [("lithium", "alice", written.version)]
+    assert not store.versions("lithium")[0].current
+
+    store.restore("lithium", written.version, Precondition(if_none_match=frozenset({"*"})))
+
+    assert served(store) == {"lithium": ("text", "Lithium Facts", LITHIUM.decode())}
+    assert store.removed() == []
+
+
+def test_the_audit_log_says_who_changed_what_from_which_version_to_which(store):
+    first = store.put("lithium", LITHIUM, "text", editor="alice").document
+    second = store.put("lithium", SODIUM, "markdown", editor="bob").document
+    store.delete("lithium", editor="carol")
+
+    assert [(c.doc_id, c.action, c.by, c.from_version, c.to_version) for c in store.changes()] == [
+        ("lithium", "delete", "carol", second.version, None),
+        ("lithium", "replace", "bob", first.version, second.version),
+        ("lithium", "create", "alice", None, first.version),
+    ]
+    assert len(store.changes(limit=1)) == 1
+    assert store.changes("sodium") == []
+
+
+def test_history_past_the_retention_period_is_dropped_but_the_served_version_stays(store):
+    store.put("lithium", LITHIUM, "text")
+    current = store.put("lithium", LITHIUM + b" It is silvery.", "text").document
+    store.put("sodium", SODIUM, "markdown")
+    store.delete("sodium")
+
+    dropped = store.purge_history(datetime.now(UTC) + timedelta(seconds=1))
+
+    assert dropped == 2
+    assert [v.version for v in store.versions("lithium")] == [current.version]
+    assert store.versions("sodium") == [] and store.removed() == [] and store.changes() == []
+
+
+def test_a_store_with_no_retention_drops_the_replaced_version_at_the_next_write(open_store):
+    store = open_store()
+    store.history_days = 0
+    store.put("lithium", LITHIUM, "text")
+    store.put("lithium", LITHIUM + b" It is silvery.", "text")
+    store.put("sodium", SODIUM, "markdown")
+
+    assert [v.current for v in store.versions("lithium")] == [True]
+
+
+def test_history_is_seen_by_another_handle_on_the_same_store(open_store):
+    first = open_store().put("lithium", LITHIUM, "text").document
+    open_store().put("lithium", SODIUM, "markdown")
+
+    assert open_store().version("lithium", first.version).document == first
+
+
+def test_a_restore_killed_at_any_moment_leaves_one_of_the_two_versions_whole(open_store):
+    store = open_store()
+    old = store.put("lithium", LITHIUM * 50, "text").document
+    new = store.put("lithium", SODIUM * 50, "markdown").document
+    opening = (f"PostgresStore({store.url!r}, {LIMIT})" if isinstance(store, PostgresStore)
+               else f"FolderStore({str(store.folder)!r}, {LIMIT})")
+    restorer = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from qa_service.store import FolderStore, PostgresStore
+        store = {opening}
+        for n in range(10_000):
+            store.restore("lithium", {old.version!r} if n % 2 else {new.version!r})
+            print(n, flush=True)
+    """)], stdout=subprocess.PIPE, text=True)
+    for _ in range(5):
+        restorer.stdout.readline()
+    restorer.send_signal(signal.SIGKILL)
+    restorer.wait(30)
+
+    assert served(open_store())["lithium"][2] in (old.text, new.text)
+    assert {v.version for v in open_store().versions("lithium")} == {old.version, new.version}

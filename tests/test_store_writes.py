@@ -128,3 +128,44 @@ def test_reading_a_folder_creates_no_file_in_it(tmp_path):
 
     assert [d.id for d in documents] == ["report"]
     assert [p.name for p in tmp_path.iterdir()] == ["report.txt"]
+
+
+def test_a_restore_killed_at_any_moment_leaves_one_of_the_two_versions_whole_and_the_history_readable(tmp_path):
+    store = FolderStore(tmp_path, LIMIT)
+    old = store.put("report", OLD, "text").document
+    new = store.put("report", NEW, "text").document
+    restorer = start_writer(tmp_path, f"""
+        for n in range(1000):
+            store.restore("report", {old.version!r} if n % 2 else {new.version!r})
+            print(n, flush=True)
+    """)
+    for _ in range(5):
+        restorer.stdout.readline()
+    kill(restorer)
+
+    reopened = FolderStore(tmp_path, LIMIT)
+    documents, skipped = reopened.load()
+
+    assert [d.text for d in documents] in ([old.text], [new.text])
+    assert skipped == []
+    assert {v.version for v in reopened.versions("report")} == {old.version, new.version}
+    assert reopened.restore("report", old.version).document == old
+
+
+def test_a_restore_killed_inside_its_write_leaves_the_version_it_was_replacing(tmp_path):
+    store = FolderStore(tmp_path, LIMIT)
+    old = store.put("report", OLD, "text").document
+    new = store.put("report", NEW, "text").document
+    restorer = start_writer(tmp_path, f"""
+        real_fsync = os.fsync
+        def fsync_and_wait(fd):
+            real_fsync(fd)
+            print("in fsync", flush=True)
+            signal.pause()
+        os.fsync = fsync_and_wait
+        store.restore("report", {old.version!r})
+    """)
+    assert restorer.stdout.readline() == "in fsync\n"
+    kill(restorer)
+
+    assert FolderStore(tmp_path, LIMIT).current("report") == new

@@ -1,6 +1,7 @@
-// The editor page: lists the documents and adds, replaces and removes them with PUT and DELETE /api/documents/<id>.
-// The admin token lives in sessionStorage only (gone when the tab closes); text from the server only ever enters
-// the page through textContent.
+// The editor page: lists the documents and adds, replaces and removes them with PUT and DELETE /api/documents/<id>;
+// shows a document's history and restores a version, undoes a removal, lists recent changes, and shows what readers
+// asked that the documents could not answer. The admin token lives in sessionStorage only (gone when the tab
+// closes); text from the server only ever enters the page through textContent.
 
 const main = document.getElementById("main");
 const statusLine = document.getElementById("status");
@@ -18,9 +19,29 @@ const replaceNo = document.getElementById("replace-no");
 const documentsBody = document.getElementById("documents");
 const corpusState = document.getElementById("corpus-state");
 const skippedList = document.getElementById("skipped");
+const historyPanel = document.getElementById("history-panel");
+const historyTitle = document.getElementById("history-title");
+const versionsList = document.getElementById("versions");
+const historyClose = document.getElementById("history-close");
+const removedTitle = document.getElementById("removed-title");
+const removedState = document.getElementById("removed-state");
+const removedList = document.getElementById("removed");
+const questionsTitle = document.getElementById("questions-title");
+const questionsState = document.getElementById("questions-state");
+const questionsChart = document.getElementById("questions-chart");
+const questionsSvg = document.getElementById("questions-svg");
+const questionsCaption = document.getElementById("questions-chart-caption");
+const groupsList = document.getElementById("question-groups");
+const unhelpfulList = document.getElementById("unhelpful");
+const changesState = document.getElementById("changes-state");
+const changesList = document.getElementById("changes");
 
 const TOKEN_KEY = "qa-admin-token";
 const documentsUrl = main.dataset.documentsUrl;
+const { editorUrl, changesUrl, removedUrl, insightsUrl, handledUrl, chatUrl } = main.dataset;
+// The chart's SVG namespace, read from the page's own <svg> rather than spelt out here.
+const SVG = questionsSvg.namespaceURI;
+const CHART_DAYS = 30;
 const maxBytes = Number(main.dataset.maxBytes);
 // The formats the server reads (qa_service/formats.py): the media type to send a file as, by its extension.
 const mediaTypes = JSON.parse(main.dataset.mediaTypes);
@@ -31,6 +52,8 @@ const idMaxChars = uploadId.maxLength;
 const notIdCharacters = new RegExp(`[^${main.dataset.idCharacters}]+`, "gu");
 
 let pendingUpload = null;
+let editorName = "";
+let historyOf = null; // the document whose history is open: {id, version}
 
 function say(message, kind = "info") {
   statusLine.textContent = message;
@@ -43,8 +66,57 @@ function token() {
 
 function showTokenState() {
   tokenState.textContent = token()
-    ? "A token is entered for this tab; it is forgotten when the tab is closed."
+    ? `Signed in as ${editorName || "an editor"} for this tab; the token is forgotten when the tab is closed.`
     : "No token entered: the list can be read, but changes need the token. It is kept in this tab only.";
+}
+
+function element(name, text = "", className = "") {
+  const made = document.createElement(name);
+  if (text) made.textContent = text;
+  if (className) made.className = className;
+  return made;
+}
+
+function button(label, onClick, accessibleName = "") {
+  const made = element("button", label, "button button-quiet");
+  made.type = "button";
+  if (accessibleName) made.setAttribute("aria-label", accessibleName);
+  made.addEventListener("click", onClick);
+  return made;
+}
+
+function when(isoTime) {
+  return new Date(isoTime).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
+function askAgainLink(question, url) {
+  const link = element("a", "Ask it again");
+  link.href = url;
+  link.setAttribute("aria-label", `Ask “${question}” again in the chat page`);
+  return link;
+}
+
+// A GET that needs the token: the parsed JSON, or null after saying what went wrong.
+async function readAsEditor(url, what) {
+  try {
+    const response = await fetch(url, { headers: { Authorization: `Bearer ${token()}`, Accept: "application/json" } });
+    if (response.ok) return await response.json();
+    say(`${what} could not be loaded: ${await errorMessage(response)}`, "error");
+  } catch {
+    say(`${what} could not be loaded: the server could not be reached.`, "error");
+  }
+  return null;
+}
+
+async function postAsEditor(url, { body = null, conditions = {} } = {}) {
+  const headers = { Authorization: `Bearer ${token()}`, ...conditions };
+  if (body) headers["Content-Type"] = "application/json";
+  try {
+    return await fetch(url, { method: "POST", headers, body: body ? JSON.stringify(body) : null });
+  } catch {
+    say("The server could not be reached; nothing was changed.", "error");
+    return null;
+  }
 }
 
 function slot(root, name) {
@@ -127,6 +199,8 @@ async function upload(file, id, conditions) {
     const saved = await response.json();
     say(`${saved.created ? "Added" : "Replaced"} ${saved.id} (version ${saved.version}): “${saved.title}”.`);
     await loadDocuments();
+    await loadEditorViews();
+    focusRow(saved.id);
     return;
   }
   if (response.status === 412 && conditions["If-None-Match"] === "*") {
@@ -147,6 +221,10 @@ async function remove(id, version) {
   if (response.status === 204) {
     say(`Removed ${id}.`);
     await loadDocuments();
+    await loadEditorViews();
+    // The row is gone: the next thing a keyboard user may want is to undo the removal.
+    const undo = removedList.querySelector(`[data-id="${CSS.escape(id)}"] button`);
+    (undo || removedTitle).focus();
     return;
   }
   await explainFailure(response, id);
@@ -160,6 +238,9 @@ function documentRow(doc) {
   slot(row, "format").textContent = doc.format;
   slot(row, "size").textContent = formatSize(doc.size);
   slot(row, "version").textContent = doc.version;
+  const historyButton = slot(row, "history");
+  historyButton.setAttribute("aria-label", `History of ${doc.id}`);
+  historyButton.addEventListener("click", () => showHistory(doc));
   const replaceInput = slot(row, "replace");
   replaceInput.setAttribute("aria-label", `Replace ${doc.id} with a file`);
   replaceInput.addEventListener("change", () => {
@@ -208,20 +289,277 @@ async function loadDocuments() {
   }));
 }
 
-tokenForm.addEventListener("submit", (event) => {
+function focusRow(id) {
+  const row = documentsBody.querySelector(`tr[data-id="${CSS.escape(id)}"]`);
+  if (row) slot(row, "history").focus();
+}
+
+// --- a document's history -----------------------------------------------------------------------------------
+
+async function showHistory(doc) {
+  if (!token()) {
+    say("Enter the admin token first.", "error");
+    tokenInput.focus();
+    return;
+  }
+  const listing = await readAsEditor(`${documentUrl(doc.id)}/versions`, `The history of ${doc.id}`);
+  if (!listing) return;
+  historyOf = doc;
+  historyTitle.textContent = `History of ${doc.id}`;
+  versionsList.replaceChildren(...listing.versions.map((version) => {
+    const item = element("li", "", "admin-item");
+    const by = version.stored_by ? `by ${version.stored_by}` : "not through the editor";
+    item.append(element("code", version.version, "admin-id"),
+      element("span", ` ${when(version.stored_at)}, ${by}, ${formatSize(version.size)}: “${version.title}”`));
+    if (version.current) {
+      item.append(element("strong", " (served now)"));
+    } else {
+      item.append(button("Restore", () => restore(doc, version.version), `Restore version ${version.version} of ${doc.id}`));
+    }
+    return item;
+  }));
+  historyPanel.hidden = false;
+  historyTitle.focus();
+}
+
+async function restore(doc, version, { undoingRemoval = false } = {}) {
+  say(`Restoring ${doc.id}…`);
+  const conditions = undoingRemoval ? { "If-None-Match": "*" } : { "If-Match": `"${doc.version}"` };
+  const response = await postAsEditor(`${documentUrl(doc.id)}/versions/${encodeURIComponent(version)}/restore`,
+    { conditions });
+  if (!response) return;
+  if (!response.ok) {
+    await explainFailure(response, doc.id);
+    return;
+  }
+  const saved = await response.json();
+  say(`${undoingRemoval ? "Brought back" : "Restored"} ${saved.id} to version ${saved.version}: “${saved.title}”.`);
+  await loadDocuments();
+  await loadEditorViews();
+  if (undoingRemoval) {
+    focusRow(saved.id);
+  } else {
+    await showHistory({ id: saved.id, version: saved.version });
+  }
+}
+
+historyClose.addEventListener("click", () => {
+  historyPanel.hidden = true;
+  if (historyOf) focusRow(historyOf.id);
+  historyOf = null;
+});
+
+// --- removals, recent changes, reader questions (all need the token) ------------------------------------------
+
+async function loadRemoved() {
+  const listing = await readAsEditor(removedUrl, "The removed documents");
+  if (!listing) return;
+  removedState.textContent = listing.removed.length
+    ? "A removal can be undone until the history is purged (QA_HISTORY_DAYS after it)."
+    : "No removal to undo.";
+  removedList.replaceChildren(...listing.removed.map((removal) => {
+    const item = element("li", "", "admin-item");
+    item.dataset.id = removal.id;
+    item.append(element("code", removal.id, "admin-id"),
+      element("span", ` removed ${when(removal.at)}${removal.by ? ` by ${removal.by}` : ""} `),
+      button("Undo removal", () => restore({ id: removal.id }, removal.from_version, { undoingRemoval: true }),
+        `Undo the removal of ${removal.id}`));
+    return item;
+  }));
+}
+
+const ACTIONS = { create: "added", replace: "replaced", restore: "restored", delete: "removed" };
+
+async function loadChanges() {
+  const listing = await readAsEditor(`${changesUrl}?limit=20`, "The recent changes");
+  if (!listing) return;
+  changesState.textContent = listing.changes.length ? "The last 20 changes, newest first." : "No change yet.";
+  changesList.replaceChildren(...listing.changes.map((change) => {
+    const item = element("li", "", "admin-item");
+    const versions = [change.from_version, change.to_version].map((v) => v || "none").join(" → ");
+    item.append(element("span", `${when(change.at)}: ${change.by || "the command line"} ${ACTIONS[change.action] || change.action} `),
+      element("code", change.id, "admin-id"), element("span", ` (${versions})`, "admin-hint"));
+    return item;
+  }));
+}
+
+function drawChart(days) {
+  const today = new Date();
+  const shown = [];
+  const byDay = new Map(days.map((d) => [d.day, d]));
+  for (let back = CHART_DAYS - 1; back >= 0; back -= 1) {
+    const day = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - back));
+    const key = day.toISOString().slice(0, 10);
+    shown.push(byDay.get(key) || { day: key, asked: 0, declined: 0 });
+  }
+  const highest = Math.max(1, ...shown.map((d) => d.asked));
+  const width = 600 / CHART_DAYS;
+  const bars = [];
+  shown.forEach((d, n) => {
+    for (const [kind, value] of [["asked", d.asked], ["declined", d.declined]]) {
+      const bar = document.createElementNS(SVG, "rect");
+      const height = (value / highest) * 110;
+      bar.setAttribute("x", String(n * width + 2));
+      bar.setAttribute("y", String(115 - height));
+      bar.setAttribute("width", String(width - 4));
+      bar.setAttribute("height", String(height));
+      bar.setAttribute("class", `admin-chart-${kind}`);
+      const title = document.createElementNS(SVG, "title");
+      title.textContent = `${d.day}: ${d.asked} asked, ${d.declined} not answered`;
+      bar.append(title);
+      bars.push(bar);
+    }
+  });
+  const axis = document.createElementNS(SVG, "line");
+  for (const [name, value] of [["x1", 0], ["y1", 115], ["x2", 600], ["y2", 115]]) axis.setAttribute(name, String(value));
+  axis.setAttribute("class", "admin-chart-axis");
+  questionsSvg.replaceChildren(...bars, axis);
+  const asked = shown.reduce((sum, d) => sum + d.asked, 0);
+  const declined = shown.reduce((sum, d) => sum + d.declined, 0);
+  questionsCaption.textContent = `Questions per day over the last ${CHART_DAYS} days: ${asked} asked, ${declined} not `
+    + "answered (the darker part of each bar).";
+  questionsChart.hidden = false;
+}
+
+async function markHandled(body, listItem, what) {
+  const response = await postAsEditor(handledUrl, { body });
+  if (!response) return;
+  if (!response.ok) {
+    say(await errorMessage(response), "error");
+    return;
+  }
+  say(`Marked handled: ${what}. It comes back if readers ask it again.`);
+  // Focus moves on to the item that takes this one's place (the next), else the one before, else the heading.
+  const list = listItem.parentElement;
+  const position = [...list.children].indexOf(listItem);
+  await loadInsights();
+  const target = list.children[position] || list.children[position - 1];
+  (target?.querySelector("button") || questionsTitle).focus();
+}
+
+function groupItem(group) {
+  const item = element("li", "", "admin-item admin-group");
+  const [first, ...others] = group.questions;
+  const times = `${group.count} ${group.count === 1 ? "time" : "times"}${others.length ? " in all" : ""}`;
+  item.append(element("strong", `“${first.question}”`), element("span", ` asked ${times}, last ${when(group.last_seen)} `),
+    askAgainLink(first.question, first.ask_url));
+  if (others.length) {
+    const also = element("ul", "", "admin-sublist");
+    also.setAttribute("aria-label", "Also asked as");
+    also.append(...others.map((q) => element("li", `“${q.question}” (${q.count})`)));
+    item.append(also);
+  }
+  item.append(button("Mark handled", () => markHandled({ questions: group.questions.map((q) => q.question) }, item,
+    `“${first.question}”`), `Mark “${first.question}” handled`));
+  return item;
+}
+
+function unhelpfulItem(vote) {
+  const item = element("li", "", "admin-item");
+  item.append(element("strong", `“${vote.question}”`), element("span", ` marked unhelpful ${when(vote.voted_at)} `),
+    askAgainLink(vote.question, vote.ask_url));
+  for (const quote of vote.quotes) {
+    const quoted = element("blockquote", quote.text, "admin-quote");
+    quoted.append(element("cite", ` — ${quote.document}`));
+    item.append(quoted);
+  }
+  if (!vote.quotes.length) item.append(element("p", "The answer was a decline.", "admin-hint"));
+  if (vote.comment) item.append(element("p", `Comment: ${vote.comment}`));
+  item.append(button("Mark handled", () => markHandled({ answers: [vote.answer_key] }, item,
+    `the answer to “${vote.question}”`), `Mark the answer to “${vote.question}” handled`));
+  return item;
+}
+
+async function loadInsights() {
+  const report = await readAsEditor(insightsUrl, "The reader questions");
+  if (!report) return;
+  if (report.recording === "off") {
+    questionsState.textContent = "Questions are not recorded on this server (QA_RECORD_QUESTIONS is off).";
+    questionsChart.hidden = true;
+  } else {
+    const recorded = report.recording === "all" ? "every question" : "questions that were not answered";
+    questionsState.textContent = `Recording ${recorded}; never who asked. ${report.votes.helpful} answers marked `
+      + `helpful, ${report.votes.unhelpful} unhelpful.`;
+    drawChart(report.days);
+  }
+  groupsList.replaceChildren(...report.groups.map(groupItem));
+  if (!report.groups.length) groupsList.replaceChildren(element("li", "None open.", "admin-hint"));
+  unhelpfulList.replaceChildren(...report.unhelpful.map(unhelpfulItem));
+  if (!report.unhelpful.length) unhelpfulList.replaceChildren(element("li", "None open.", "admin-hint"));
+}
+
+async function download(url, filename) {
+  if (!token()) {
+    say("Enter the admin token first.", "error");
+    tokenInput.focus();
+    return;
+  }
+  try {
+    const response = await fetch(url, { headers: { Authorization: `Bearer ${token()}` } });
+    if (!response.ok) {
+      say(`The export failed: ${await errorMessage(response)}`, "error");
+      return;
+    }
+    const link = element("a");
+    link.href = URL.createObjectURL(await response.blob());
+    link.download = filename;
+    link.click();
+    URL.revokeObjectURL(link.href);
+    say(`Exported ${filename}.`);
+  } catch {
+    say("The export failed: the server could not be reached.", "error");
+  }
+}
+
+for (const exportButton of document.querySelectorAll("[data-export]")) {
+  exportButton.addEventListener("click", () => download(exportButton.dataset.export, exportButton.dataset.filename));
+}
+
+async function loadEditorViews() {
+  if (!token()) return;
+  await Promise.all([loadRemoved(), loadChanges(), loadInsights()]);
+}
+
+// --- the token ----------------------------------------------------------------------------------------------
+
+// A token is checked as soon as it is entered, so a wrong one is refused before any change is attempted.
+async function checkToken(value) {
+  try {
+    const response = await fetch(editorUrl, { headers: { Authorization: `Bearer ${value}` } });
+    if (response.ok) return { name: (await response.json()).name };
+    return { refused: await errorMessage(response) };
+  } catch {
+    return { refused: "the server could not be reached." };
+  }
+}
+
+tokenForm.addEventListener("submit", async (event) => {
   event.preventDefault();
   const value = tokenInput.value.trim();
   if (!value) return;
+  const checked = await checkToken(value);
+  if (checked.refused) {
+    say(`The token was refused: ${checked.refused}`, "error");
+    tokenInput.select();
+    tokenInput.focus();
+    return;
+  }
   sessionStorage.setItem(TOKEN_KEY, value);
+  editorName = checked.name;
   tokenInput.value = "";
   showTokenState();
-  say("Token entered for this tab.");
+  say(`Token accepted: signed in as ${editorName} for this tab.`);
+  await loadEditorViews();
 });
 
 forgetButton.addEventListener("click", () => {
   sessionStorage.removeItem(TOKEN_KEY);
+  editorName = "";
   tokenInput.value = "";
   showTokenState();
+  for (const list of [removedList, changesList, groupsList, unhelpfulList, versionsList]) list.replaceChildren();
+  historyPanel.hidden = true;
+  questionsChart.hidden = true;
   say("Token forgotten.");
 });
 
@@ -251,5 +589,18 @@ replaceNo.addEventListener("click", () => {
   say("Nothing was changed.");
 });
 
-showTokenState();
-loadDocuments();
+async function start() {
+  if (token()) {
+    const checked = await checkToken(token());
+    if (checked.refused) {
+      sessionStorage.removeItem(TOKEN_KEY);
+    } else {
+      editorName = checked.name;
+    }
+  }
+  showTokenState();
+  await loadDocuments();
+  await loadEditorViews();
+}
+
+start();

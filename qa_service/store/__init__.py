@@ -8,27 +8,32 @@ from __future__ import annotations
 
 from ..config import Settings
 from .base import (
+    Change,
     DocumentStore,
     Precondition,
     PreconditionFailed,
     SkippedFile,
+    StoredVersion,
     StoreUnavailable,
     UnknownDocument,
+    UnknownVersion,
+    VersionSource,
     Written,
 )
 from .folder import FolderStore
 from .postgres import PostgresStore
 
 __all__ = [
-    "DocumentStore", "FolderStore", "PostgresStore", "Precondition", "PreconditionFailed", "SkippedFile",
-    "StoreUnavailable", "UnknownDocument", "Written", "open_store",
+    "Change", "DocumentStore", "FolderStore", "PostgresStore", "Precondition", "PreconditionFailed", "SkippedFile",
+    "StoreUnavailable", "StoredVersion", "UnknownDocument", "UnknownVersion", "VersionSource", "Written",
+    "open_store",
 ]
 
 
 def open_store(settings: Settings) -> DocumentStore:
     """PostgreSQL when DATABASE_URL is set (seeded from QA_CORPUS while it holds no corpus), else the folder."""
     if settings.database_url:
-        store = PostgresStore(settings.database_url, settings.qa_max_document_bytes)
+        store = PostgresStore(settings.database_url, settings.qa_max_document_bytes, settings.qa_history_days)
         store.set_up(seed=FolderStore(settings.corpus_path, settings.qa_max_document_bytes))
         return store
-    return FolderStore(settings.corpus_path, settings.qa_max_document_bytes)
+    return FolderStore(settings.corpus_path, settings.qa_max_document_bytes, settings.qa_history_days)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import abc
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from .. import formats
 from ..documents import ID_RULE, Document, DocumentRejected, is_valid_id, parse_document
@@ -46,6 +47,56 @@ class PreconditionFailed(Exception):
 
 class UnknownDocument(LookupError):
     """A document id that the store does not hold."""
+
+
+class UnknownVersion(LookupError):
+    """A version of a document that the store's history does not hold (never written, or purged)."""
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    """One version of a document that the store keeps: what it was, when it was written and by whom.
+
+    `replaced_at` is None while the version is the one served; the history keeps a replaced version (and the last
+    version of a removed document) for the retention period counted from then."""
+
+    doc_id: str
+    version: str
+    format: str
+    title: str
+    size: int
+    stored_at: datetime
+    stored_by: str | None
+    replaced_at: datetime | None
+
+    @property
+    def current(self) -> bool:
+        return self.replaced_at is None
+
+
+@dataclass(frozen=True)
+class VersionSource:
+    """A kept version with its source, as a write would send it again: restoring it is putting this back."""
+
+    stored: StoredVersion
+    raw: bytes
+    given_title: str | None
+    document: Document
+
+
+@dataclass(frozen=True)
+class Change:
+    """One line of the audit log: who changed which document when, from which version to which.
+
+    `action` is "create", "replace", "restore" or "delete"; a version is None where there was none (before a
+    create, after a delete)."""
+
+    doc_id: str
+    action: str
+    at: datetime
+    by: str | None
+    from_version: str | None
+    to_version: str | None
 
 
 class StoreUnavailable(RuntimeError):
@@ -105,13 +156,60 @@ class DocumentStore(abc.ABC):
 
     @abc.abstractmethod
     def put(self, doc_id: str, raw: bytes, fmt: str, title: str | None = None,
-            precondition: Precondition = UNCONDITIONAL) -> Written:
+            precondition: Precondition = UNCONDITIONAL, editor: str | None = None,
+            action: str | None = None) -> Written:
         """Create or replace a document atomically and durably; nothing changes when it is rejected
-        (DocumentRejected) or the precondition fails (PreconditionFailed)."""
+        (DocumentRejected) or the precondition fails (PreconditionFailed).
+
+        The history keeps the new version and the one it replaces; the audit log records the write by `editor`
+        (a token's name; None when unknown) as `action` (default "create" or "replace"). History older than the
+        retention period is dropped on the way."""
 
     @abc.abstractmethod
-    def delete(self, doc_id: str, precondition: Precondition = UNCONDITIONAL) -> None:
-        """Remove a document; UnknownDocument when the store does not hold it."""
+    def delete(self, doc_id: str, precondition: Precondition = UNCONDITIONAL, editor: str | None = None) -> None:
+        """Remove a document; UnknownDocument when the store does not hold it. Its last version stays in the
+        history for the retention period, so that the removal can be undone by restoring it."""
+
+    @abc.abstractmethod
+    def versions(self, doc_id: str) -> list[StoredVersion]:
+        """The kept versions of a document (served or removed), newest first; [] when there are none."""
+
+    @abc.abstractmethod
+    def version(self, doc_id: str, version: str) -> VersionSource:
+        """One kept version with its source; UnknownVersion when the history does not hold it."""
+
+    @abc.abstractmethod
+    def changes(self, doc_id: str | None = None, limit: int | None = None) -> list[Change]:
+        """The audit log, newest first: every change, or the changes of one document."""
+
+    @abc.abstractmethod
+    def purge_history(self, before: datetime) -> int:
+        """Drop the versions replaced (or removed) before that time and the audit lines older than it; the
+        versions served stay. Returns how many versions were dropped."""
+
+    def restore(self, doc_id: str, version: str, precondition: Precondition = UNCONDITIONAL,
+                editor: str | None = None) -> Written:
+        """Bring a kept version back as a new write (so the version it replaces is kept in turn)."""
+        kept = self.version(doc_id, version)
+        return self.put(doc_id, kept.raw, kept.stored.format, kept.given_title, precondition, editor, "restore")
+
+    def removed(self) -> list[Change]:
+        """The removals that can still be undone, newest first: the document is not served and the version it
+        had is kept."""
+        undoable = []
+        seen = set()
+        for change in self.changes():
+            if change.doc_id in seen:
+                continue
+            seen.add(change.doc_id)
+            if change.action == "delete" and self.current(change.doc_id) is None and any(
+                    v.version == change.from_version for v in self.versions(change.doc_id)):
+                undoable.append(change)
+        return undoable
+
+
+def write_action(action: str | None, previous: Document | None) -> str:
+    return action or ("create" if previous is None else "replace")
 
 
 def check_id(doc_id: str) -> None:

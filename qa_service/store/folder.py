@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import json
 import logging
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from .. import formats
@@ -16,19 +18,30 @@ from ..documents import Document, DocumentRejected, is_valid_id, parse_document
 from .base import (
     TITLE_LINE,
     UNCONDITIONAL,
+    Change,
     DocumentStore,
     Precondition,
     SkippedFile,
+    StoredVersion,
     StoreUnavailable,
     UnknownDocument,
+    UnknownVersion,
+    VersionSource,
     Written,
     check_id,
     given_title,
     prepare_write,
     split_title_line,
+    write_action,
 )
 
 log = logging.getLogger(__name__)
+
+
+def change_line(change: Change) -> bytes:
+    """One line of the folder's audit log."""
+    return json.dumps({"id": change.doc_id, "action": change.action, "at": change.at.isoformat(), "by": change.by,
+                       "from": change.from_version, "to": change.to_version}).encode("utf-8") + b"\n"
 
 
 class FolderStore(DocumentStore):
@@ -37,16 +50,33 @@ class FolderStore(DocumentStore):
     Writers take an exclusive lock on `.qa-lock` in the folder (so processes take turns), write a temporary file
     beside the target, fsync it, rename it into place and fsync the folder; then they replace `.qa-version`, a
     marker that readers compare on every request. Readers take the shared lock while loading.
+
+    The history lives in `.qa-history/` beside the documents (hidden, so never served): each kept version as
+    `documents/<id>/<version>.source` (the file as it was) and `<version>.json` (format, title, size, when, by
+    whom, when replaced); the audit log as `changes.jsonl`, one JSON object a line, appended in time order.
     """
 
     LOCK_NAME = ".qa-lock"
     MARKER_NAME = ".qa-version"
     TEMPORARY_PREFIX = ".qa-tmp-"
+    HISTORY_NAME = ".qa-history"
 
-    def __init__(self, folder: Path, max_document_bytes: int):
+    def __init__(self, folder: Path, max_document_bytes: int, history_days: float = 30.0):
         self.folder = Path(folder)
         self.max_document_bytes = max_document_bytes
+        self.history_days = history_days
         self._parsed: dict[tuple, Document | DocumentRejected] = {}
+
+    @property
+    def history_folder(self) -> Path:
+        return self.folder / self.HISTORY_NAME
+
+    @property
+    def changes_file(self) -> Path:
+        return self.history_folder / "changes.jsonl"
+
+    def versions_folder(self, doc_id: str) -> Path:
+        return self.history_folder / "documents" / doc_id
 
     def __repr__(self) -> str:
         return f"FolderStore({str(self.folder)!r})"
@@ -141,17 +171,14 @@ class FolderStore(DocumentStore):
 
     def current(self, doc_id: str) -> Document | None:
         """The document served under this id, as load() would choose it, or None."""
-        for path in self.document_files(doc_id):
-            try:
-                return self.read(path)
-            except (DocumentRejected, OSError):
-                continue
-        return None
+        served = self._served_file(doc_id)
+        return served[1] if served else None
 
     # writing
 
     def put(self, doc_id: str, raw: bytes, fmt: str, title: str | None = None,
-            precondition: Precondition = UNCONDITIONAL) -> Written:
+            precondition: Precondition = UNCONDITIONAL, editor: str | None = None,
+            action: str | None = None) -> Written:
         """Create or replace a document atomically and durably; nothing changes when it is rejected."""
         if formats.named(fmt) is not None and formats.named(fmt).binary and given_title(title) is not None:
             # A binary file is kept byte for byte, so there is no first line to hold a title in: it names its own.
@@ -160,9 +187,15 @@ class FolderStore(DocumentStore):
         title, raw, document = prepare_write(doc_id, raw, fmt, title, self.max_document_bytes)
         stored = TITLE_LINE + title.encode("utf-8") + b"\n" + raw if title else raw
         with self._writing():
-            previous = self.current(doc_id)
+            previous_file = self._served_file(doc_id)
+            previous = previous_file[1] if previous_file else None
             precondition.check(doc_id, previous)
             self._remove_temporary_files()
+            now = datetime.now(UTC)
+            # Kept before the document changes: a file written by hand, or one whose write was killed before its
+            # history was, is in the history before anything replaces it.
+            if previous_file is not None:
+                self._keep_version(*previous_file, stored_by=None, replaced_at=None, only_if_missing=True)
             target = self.folder / f"{doc_id}{formats.named(fmt).extensions[0]}"
             self._write_file(target, stored)
             # Only now that the new file is in place: a crash before this line leaves the old one whole.
@@ -170,22 +203,174 @@ class FolderStore(DocumentStore):
                 if other != target:
                     other.unlink()
             self._sync_folder()
+            if previous is not None and previous.version != document.version:
+                self._mark_replaced(doc_id, previous.version, now)
+            self._keep_version(target, document, stored_by=editor, replaced_at=None, stored_at=now)
+            self._append_change(Change(doc_id, write_action(action, previous), now, editor,
+                                       previous.version if previous else None, document.version))
+            self._drop_expired(now)
             self._advance_marker()
         return Written(document, created=previous is None)
 
-    def delete(self, doc_id: str, precondition: Precondition = UNCONDITIONAL) -> None:
+    def delete(self, doc_id: str, precondition: Precondition = UNCONDITIONAL, editor: str | None = None) -> None:
         """Remove a document: every file holding its id, even one that is skipped as unreadable."""
         check_id(doc_id)
         with self._writing():
             files = self.document_files(doc_id)
-            previous = self.current(doc_id)
+            previous_file = self._served_file(doc_id)
+            previous = previous_file[1] if previous_file else None
             if previous is None and not files:
                 raise UnknownDocument(doc_id)
             precondition.check(doc_id, previous)
+            now = datetime.now(UTC)
+            if previous_file is not None:
+                self._keep_version(*previous_file, stored_by=None, replaced_at=None, only_if_missing=True)
             for path in files:
                 path.unlink()
             self._sync_folder()
+            if previous is not None:
+                self._mark_replaced(doc_id, previous.version, now)
+            self._append_change(Change(doc_id, "delete", now, editor, previous.version if previous else None, None))
+            self._drop_expired(now)
             self._advance_marker()
+
+    # history
+
+    def _served_file(self, doc_id: str) -> tuple[Path, Document] | None:
+        """The file served under this id and its document, as load() would choose it, or None."""
+        for path in self.document_files(doc_id):
+            try:
+                return path, self.read(path)
+            except (DocumentRejected, OSError):
+                continue
+        return None
+
+    def _keep_version(self, path: Path, document: Document, stored_by: str | None, replaced_at: datetime | None,
+                      stored_at: datetime | None = None, only_if_missing: bool = False) -> None:
+        folder = self.versions_folder(document.id)
+        metadata = folder / f"{document.version}.json"
+        if only_if_missing and metadata.exists():
+            return
+        if stored_at is None:
+            stored_at = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        folder.mkdir(parents=True, exist_ok=True)
+        # The source first: a version is in the history once its metadata is, and then its source is whole.
+        self._write_file(folder / f"{document.version}.source", path.read_bytes())
+        self._write_file(metadata, json.dumps({
+            "format": document.format,
+            "title": document.title,
+            "size": len(document.text.encode("utf-8")),
+            "stored_at": stored_at.isoformat(),
+            "stored_by": stored_by,
+            "replaced_at": replaced_at.isoformat() if replaced_at else None,
+        }).encode("utf-8"))
+        self._sync(folder)
+
+    def _mark_replaced(self, doc_id: str, version: str, when: datetime) -> None:
+        metadata = self.versions_folder(doc_id) / f"{version}.json"
+        try:
+            kept = json.loads(metadata.read_bytes())
+        except FileNotFoundError:
+            return
+        self._write_file(metadata, json.dumps({**kept, "replaced_at": when.isoformat()}).encode("utf-8"))
+        self._sync(metadata.parent)
+
+    def _append_change(self, change: Change) -> None:
+        self.history_folder.mkdir(parents=True, exist_ok=True)
+        # One write of one line with O_APPEND; a writer killed half-way leaves a partial last line, which
+        # changes() skips (and the line break in front keeps it off the next line).
+        with open(self.changes_file, "ab") as file:
+            file.write(b"\n" + change_line(change))
+            file.flush()
+            os.fsync(file.fileno())
+
+    def _stored_version(self, doc_id: str, metadata: Path) -> StoredVersion | None:
+        try:
+            kept = json.loads(metadata.read_bytes())
+            return StoredVersion(doc_id, metadata.stem, kept["format"], kept["title"], kept["size"],
+                                 datetime.fromisoformat(kept["stored_at"]), kept["stored_by"],
+                                 datetime.fromisoformat(kept["replaced_at"]) if kept["replaced_at"] else None)
+        except (OSError, ValueError, KeyError, TypeError):
+            log.warning("skipping unreadable history entry %s", metadata)
+            return None
+
+    def versions(self, doc_id: str) -> list[StoredVersion]:
+        check_id(doc_id)
+        folder = self.versions_folder(doc_id)
+        kept = [self._stored_version(doc_id, metadata) for metadata in folder.glob("*.json")] if folder.is_dir() else []
+        kept = [v for v in kept if v is not None]
+        served = self._served_file(doc_id)
+        # A document no write has replaced yet (the seed corpus, a file added by hand) is its own first version.
+        if served is not None and all(v.version != served[1].version for v in kept):
+            kept.append(self._served_version(*served))
+        return sorted(kept, key=lambda v: v.stored_at, reverse=True)
+
+    @staticmethod
+    def _served_version(path: Path, document: Document) -> StoredVersion:
+        return StoredVersion(document.id, document.version, document.format, document.title,
+                             len(document.text.encode("utf-8")), datetime.fromtimestamp(path.stat().st_mtime, UTC),
+                             None, None)
+
+    def version(self, doc_id: str, version: str) -> VersionSource:
+        check_id(doc_id)
+        metadata = self.versions_folder(doc_id) / f"{version}.json"
+        stored = self._stored_version(doc_id, metadata) if is_valid_id(version) and metadata.exists() else None
+        source = metadata.parent / f"{version}.source"
+        if stored is None:
+            served = self._served_file(doc_id)
+            if served is None or served[1].version != version:
+                raise UnknownVersion(f"{doc_id}: no version {version!r} is kept")
+            stored, source = self._served_version(*served), served[0]
+        try:
+            raw = source.read_bytes()
+        except FileNotFoundError:
+            raise UnknownVersion(f"{doc_id}: the source of version {version!r} is missing") from None
+        title, body = split_title_line(raw)
+        return VersionSource(stored, body, title, parse_document(doc_id, body, stored.format, title))
+
+    def changes(self, doc_id: str | None = None, limit: int | None = None) -> list[Change]:
+        try:
+            lines = self.changes_file.read_bytes().splitlines()
+        except FileNotFoundError:
+            return []
+        found = []
+        for line in reversed(lines):
+            try:
+                entry = json.loads(line)
+                change = Change(entry["id"], entry["action"], datetime.fromisoformat(entry["at"]), entry["by"],
+                                entry["from"], entry["to"])
+            except (ValueError, KeyError, TypeError):
+                continue  # a blank line, or the partial last line of a writer that was killed
+            if doc_id is None or change.doc_id == doc_id:
+                found.append(change)
+                if limit is not None and len(found) >= limit:
+                    break
+        return found
+
+    def purge_history(self, before: datetime) -> int:
+        with self._writing():
+            return self._drop_expired_before(before)
+
+    def _drop_expired(self, now: datetime) -> None:
+        self._drop_expired_before(now - timedelta(days=self.history_days))
+
+    def _drop_expired_before(self, before: datetime) -> int:
+        dropped = 0
+        documents = self.history_folder / "documents"
+        for folder in (documents.iterdir() if documents.is_dir() else ()):
+            for metadata in folder.glob("*.json"):
+                stored = self._stored_version(folder.name, metadata)
+                if stored is not None and stored.replaced_at is not None and stored.replaced_at < before:
+                    metadata.unlink()
+                    (folder / f"{metadata.stem}.source").unlink(missing_ok=True)
+                    dropped += 1
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only when it is empty
+        logged = self.changes()
+        kept = [c for c in reversed(logged) if c.at >= before]
+        if len(kept) < len(logged):
+            self._write_file(self.changes_file, b"".join(map(change_line, kept)))
+        return dropped
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:
@@ -228,8 +413,12 @@ class FolderStore(DocumentStore):
             raise
 
     def _sync_folder(self) -> None:
-        # The rename is durable only once the folder's own entry list is on disk.
-        descriptor = os.open(self.folder, os.O_RDONLY)
+        self._sync(self.folder)
+
+    @staticmethod
+    def _sync(folder: Path) -> None:
+        # A rename is durable only once the folder's own entry list is on disk.
+        descriptor = os.open(folder, os.O_RDONLY)
         try:
             os.fsync(descriptor)
         finally:

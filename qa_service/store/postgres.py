@@ -8,6 +8,7 @@ import os
 import threading
 import weakref
 from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
 
 import psycopg
 
@@ -15,16 +16,21 @@ from .. import formats
 from ..documents import ID_PATTERN, RESERVED_IDS, Document, DocumentRejected, parse_document
 from .base import (
     UNCONDITIONAL,
+    Change,
     DocumentStore,
     Precondition,
     SkippedFile,
+    StoredVersion,
     StoreUnavailable,
     UnknownDocument,
+    UnknownVersion,
+    VersionSource,
     Written,
     check_document,
     check_id,
     prepare_write,
     split_title_line,
+    write_action,
 )
 from .folder import FolderStore
 
@@ -58,6 +64,33 @@ CREATE TABLE IF NOT EXISTS qa_corpus (
     revision bigint NOT NULL,
     updated_at timestamptz NOT NULL DEFAULT now()
 );
+CREATE TABLE IF NOT EXISTS qa_document_versions (
+    id text NOT NULL,
+    version text NOT NULL,
+    format text NOT NULL,
+    title text,
+    source text,
+    original bytea,
+    document_title text NOT NULL,
+    size bigint NOT NULL,
+    stored_at timestamptz NOT NULL,
+    stored_by text,
+    replaced_at timestamptz,
+    PRIMARY KEY (id, version)
+);
+ALTER TABLE qa_document_versions ADD COLUMN IF NOT EXISTS original bytea;
+ALTER TABLE qa_document_versions ALTER COLUMN source DROP NOT NULL;
+CREATE INDEX IF NOT EXISTS qa_document_versions_replaced_at ON qa_document_versions (replaced_at);
+CREATE TABLE IF NOT EXISTS qa_changes (
+    seq bigserial PRIMARY KEY,
+    id text NOT NULL,
+    action text NOT NULL,
+    changed_at timestamptz NOT NULL DEFAULT now(),
+    editor text,
+    from_version text,
+    to_version text
+);
+CREATE INDEX IF NOT EXISTS qa_changes_id ON qa_changes (id, seq);
 """
 # Any constant: the key of the advisory lock that lets only one process create the tables and seed them.
 SET_UP_LOCK = 7_146_025_118
@@ -70,11 +103,15 @@ class PostgresStore(DocumentStore):
     version when it was written; `revision` is the corpus revision of that write, which is what tells a reader
     that a row changed. Writers take turns by locking the one `qa_corpus` row. Each thread keeps one
     connection, for the revision check that every request makes.
+
+    The history is `qa_document_versions` (each kept version, its source, when and by whom it was written, when
+    it was replaced) and the audit log `qa_changes`, both written in the write's own transaction.
     """
 
-    def __init__(self, url: str, max_document_bytes: int):
+    def __init__(self, url: str, max_document_bytes: int, history_days: float = 30.0):
         self.url = url
         self.max_document_bytes = max_document_bytes
+        self.history_days = history_days
         self._local = threading.local()
         self._connections: list[psycopg.Connection] = []
         self._connections_lock = threading.Lock()
@@ -173,38 +210,156 @@ class PostgresStore(DocumentStore):
             return self._current(connection, doc_id, lock=False)
 
     def _current(self, connection: psycopg.Connection, doc_id: str, lock: bool) -> Document | None:
+        served = self._served_row(connection, doc_id, lock)
+        return served[0] if served else None
+
+    @staticmethod
+    def _served_row(connection: psycopg.Connection, doc_id: str, lock: bool
+                    ) -> tuple[Document, str | None, str, datetime] | None:
+        """The served document, its given title, its source (text, or a binary format's bytes) and when it was written;
+        None when there is none."""
         row = connection.execute(
-            "SELECT format, title, source, original FROM qa_documents WHERE id = %s" + (" FOR UPDATE" if lock else ""),
-            (doc_id,)).fetchone()
+            "SELECT format, title, source, original, updated_at FROM qa_documents WHERE id = %s"
+            + (" FOR UPDATE" if lock else ""), (doc_id,)).fetchone()
         if row is None:
             return None
-        fmt, title, source, original = row
+        fmt, title, source, original, updated_at = row
+        stored = _stored(source, original)
         try:
-            return parse_document(doc_id, _stored(source, original), fmt, title)
+            return parse_document(doc_id, stored, fmt, title), title, stored, updated_at
         except DocumentRejected:
             return None
 
     def put(self, doc_id: str, raw: bytes, fmt: str, title: str | None = None,
-            precondition: Precondition = UNCONDITIONAL) -> Written:
+            precondition: Precondition = UNCONDITIONAL, editor: str | None = None,
+            action: str | None = None) -> Written:
         """Create or replace a document in one transaction; nothing changes when it is rejected."""
         title, raw, document = prepare_write(doc_id, raw, fmt, title, self.max_document_bytes)
         with self._transaction() as connection:
             revision = self._next_revision(connection)
-            previous = self._current(connection, doc_id, lock=True)
+            served = self._served_row(connection, doc_id, lock=True)
+            previous = served[0] if served else None
             precondition.check(doc_id, previous)
+            if served is not None:
+                self._keep_version(connection, *served, stored_by=None)
+                if previous.version != document.version:
+                    self._mark_replaced(connection, doc_id, previous.version)
             self._upsert(connection, document, raw, title, revision)
+            connection.execute(
+                "INSERT INTO qa_document_versions (id, version, format, title, source, original, document_title, "
+                "size, stored_at, stored_by) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, now(), %s) "
+                "ON CONFLICT (id, version) DO "
+                "UPDATE SET stored_at = now(), stored_by = excluded.stored_by, replaced_at = NULL",
+                (doc_id, document.version, document.format, title, *_columns(document.format, raw), document.title,
+                 len(document.text.encode("utf-8")), editor))
+            self._log_change(connection, doc_id, write_action(action, previous), editor,
+                             previous.version if previous else None, document.version)
+            self._drop_expired(connection)
         return Written(document, created=previous is None)
 
-    def delete(self, doc_id: str, precondition: Precondition = UNCONDITIONAL) -> None:
+    def delete(self, doc_id: str, precondition: Precondition = UNCONDITIONAL, editor: str | None = None) -> None:
         """Remove a document in one transaction."""
         check_id(doc_id)
         with self._transaction() as connection:
             self._next_revision(connection)
             if connection.execute("SELECT 1 FROM qa_documents WHERE id = %s FOR UPDATE", (doc_id,)).fetchone() is None:
                 raise UnknownDocument(doc_id)
-            previous = self._current(connection, doc_id, lock=False)
+            served = self._served_row(connection, doc_id, lock=False)
+            previous = served[0] if served else None
             precondition.check(doc_id, previous)
+            if served is not None:
+                self._keep_version(connection, *served, stored_by=None)
+                self._mark_replaced(connection, doc_id, previous.version)
             connection.execute("DELETE FROM qa_documents WHERE id = %s", (doc_id,))
+            self._log_change(connection, doc_id, "delete", editor, previous.version if previous else None, None)
+            self._drop_expired(connection)
+
+    # history
+
+    @staticmethod
+    def _keep_version(connection: psycopg.Connection, document: Document, title: str | None, source: str | bytes,
+                      stored_at: datetime, stored_by: str | None) -> None:
+        """Keep the served version when the history does not hold it yet (it was seeded, or written before the
+        history existed)."""
+        raw = source if isinstance(source, bytes) else source.encode("utf-8")
+        connection.execute(
+            "INSERT INTO qa_document_versions (id, version, format, title, source, original, document_title, size, "
+            "stored_at, stored_by) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id, version) "
+            "DO NOTHING",
+            (document.id, document.version, document.format, title, *_columns(document.format, raw),
+             document.title, len(document.text.encode("utf-8")), stored_at, stored_by))
+
+    @staticmethod
+    def _mark_replaced(connection: psycopg.Connection, doc_id: str, version: str) -> None:
+        connection.execute("UPDATE qa_document_versions SET replaced_at = now() WHERE id = %s AND version = %s",
+                           (doc_id, version))
+
+    @staticmethod
+    def _log_change(connection: psycopg.Connection, doc_id: str, action: str, editor: str | None,
+                    from_version: str | None, to_version: str | None) -> None:
+        connection.execute("INSERT INTO qa_changes (id, action, editor, from_version, to_version) "
+                           "VALUES (%s, %s, %s, %s, %s)", (doc_id, action, editor, from_version, to_version))
+
+    def _drop_expired(self, connection: psycopg.Connection) -> int:
+        before = connection.execute("SELECT now() - %s", (timedelta(days=self.history_days),)).fetchone()[0]
+        return self._drop_before(connection, before)
+
+    @staticmethod
+    def _drop_before(connection: psycopg.Connection, before: datetime) -> int:
+        dropped = connection.execute("DELETE FROM qa_document_versions WHERE replaced_at < %s", (before,)).rowcount
+        connection.execute("DELETE FROM qa_changes WHERE changed_at < %s", (before,))
+        return dropped
+
+    def purge_history(self, before: datetime) -> int:
+        with self._transaction() as connection:
+            return self._drop_before(connection, before)
+
+    # A document no write has replaced yet (the seed corpus) is its own first version: the versions are the
+    # kept ones and the served row, once.
+    VERSIONS = (
+        "SELECT version, format, document_title, size, stored_at, stored_by, replaced_at, title, source, original "
+        "FROM qa_document_versions WHERE id = %(id)s UNION ALL "
+        "SELECT d.version, d.format, NULL, NULL, d.updated_at, NULL, NULL, d.title, d.source, d.original "
+        "FROM qa_documents d "
+        "WHERE d.id = %(id)s AND NOT EXISTS (SELECT 1 FROM qa_document_versions v WHERE v.id = d.id AND "
+        "v.version = d.version)")
+
+    def _kept(self, doc_id: str, version: str | None) -> list[VersionSource]:
+        check_id(doc_id)
+        query = f"SELECT * FROM ({self.VERSIONS}) kept" + (" WHERE version = %(version)s" if version else "")
+        with self._transaction() as connection:
+            rows = connection.execute(query + " ORDER BY stored_at DESC", {"id": doc_id, "version": version}
+                                      ).fetchall()
+        kept = []
+        for version_of, fmt, document_title, size, stored_at, stored_by, replaced_at, title, source, original in rows:
+            stored_source = _stored(source, original)
+            try:
+                document = parse_document(doc_id, stored_source, fmt, title)
+            except DocumentRejected:
+                continue
+            stored = StoredVersion(doc_id, version_of, fmt, document_title or document.title,
+                                   size if size is not None else len(document.text.encode("utf-8")), stored_at,
+                                   stored_by, replaced_at)
+            raw = stored_source if isinstance(stored_source, bytes) else stored_source.encode("utf-8")
+            kept.append(VersionSource(stored, raw, title, document))
+        return kept
+
+    def versions(self, doc_id: str) -> list[StoredVersion]:
+        return [kept.stored for kept in self._kept(doc_id, None)]
+
+    def version(self, doc_id: str, version: str) -> VersionSource:
+        kept = self._kept(doc_id, version)
+        if not kept:
+            raise UnknownVersion(f"{doc_id}: no version {version!r} is kept")
+        return kept[0]
+
+    def changes(self, doc_id: str | None = None, limit: int | None = None) -> list[Change]:
+        with self._transaction() as connection:
+            rows = connection.execute(
+                "SELECT id, action, changed_at, editor, from_version, to_version FROM qa_changes "
+                + ("WHERE id = %(id)s " if doc_id is not None else "") + "ORDER BY seq DESC LIMIT %(limit)s",
+                {"id": doc_id, "limit": limit}).fetchall()
+        return [Change(*row) for row in rows]
 
     @staticmethod
     def _next_revision(connection: psycopg.Connection) -> int:
@@ -218,8 +373,7 @@ class PostgresStore(DocumentStore):
     @staticmethod
     def _upsert(connection: psycopg.Connection, document: Document, raw: bytes, title: str | None,
                 revision: int) -> None:
-        binary = formats.named(document.format).binary
-        source, original = (None, raw) if binary else (raw.decode("utf-8"), None)
+        source, original = _columns(document.format, raw)
         connection.execute(
             "INSERT INTO qa_documents (id, format, title, source, original, version, revision) "
             "VALUES (%s, %s, %s, %s, %s, %s, %s) "
@@ -227,6 +381,11 @@ class PostgresStore(DocumentStore):
             "source = excluded.source, original = excluded.original, version = excluded.version, "
             "revision = excluded.revision, updated_at = now()",
             (document.id, document.format, title, source, original, document.version, revision))
+
+
+def _columns(fmt: str, raw: bytes) -> tuple[str | None, bytes | None]:
+    """A document's (source, original) columns: a text format's text, or a binary format's bytes as received."""
+    return (None, raw) if formats.named(fmt).binary else (raw.decode("utf-8"), None)
 
 
 def _stored(source: str | None, original: bytes | None) -> str | bytes:

@@ -1,9 +1,11 @@
-"""The editor page (/admin) in headless Chromium against the real service: token, upload, replace, remove."""
+"""The editor page (/admin) in headless Chromium against the real service: token, upload, replace, remove, history,
+undoing a removal, recent changes, the reader questions view, and the page on a phone."""
 
 from __future__ import annotations
 
 import json
 import shutil
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +28,9 @@ def service(tmp_path_factory) -> Iterator[Service]:
     folder = tmp_path / "corpus"
     folder.mkdir()
     shutil.copy(ROOT / "corpus" / "keppra-article.txt", folder)
-    running = start_service(folder, tmp_path / "server.log", {"QA_ADMIN_TOKEN": TOKEN})
+    running = start_service(folder, tmp_path / "server.log", {
+        "QA_ADMIN_TOKEN": TOKEN, "QA_RECORD_QUESTIONS": "declined",
+        "QA_RECORD_FILE": str(tmp_path / "instance" / "questions.sqlite3")})
     try:
         yield running
     finally:
@@ -63,7 +67,7 @@ def served_ids(service: Service) -> list[str]:
 def enter_token(page: Page, token: str = TOKEN) -> None:
     page.get_by_label("Token (the server").fill(token)
     page.get_by_role("button", name="Use token").click()
-    expect(page.locator("#status")).to_have_text("Token entered for this tab.")
+    expect(page.locator("#status")).to_have_text("Token accepted: signed in as admin for this tab.")
 
 
 def upload(page: Page, name: str, content: str, mime: str = "text/plain", doc_id: str = "") -> None:
@@ -102,11 +106,15 @@ def test_the_token_is_kept_in_session_storage_only(admin: Page):
     assert admin.evaluate("sessionStorage.getItem('qa-admin-token')") is None
 
 
-def test_a_wrong_token_is_reported_and_changes_nothing(admin: Page, service: Service):
-    enter_token(admin, "not-the-admin-token-at-all")
-    upload(admin, "lithium.txt", "Lithium is a soft metal.")
+def test_a_wrong_token_is_refused_as_soon_as_it_is_entered(admin: Page, service: Service):
+    admin.get_by_label("Token (the server").fill("not-the-admin-token-at-all")
+    admin.get_by_role("button", name="Use token").click()
 
-    expect(admin.locator("#status")).to_contain_text("The token was refused")
+    expect(admin.locator("#status")).to_contain_text("The token was refused: The admin token is wrong.")
+    expect(admin.get_by_label("Token (the server")).to_be_focused()
+    assert admin.evaluate("sessionStorage.getItem('qa-admin-token')") is None
+    upload(admin, "lithium.txt", "Lithium is a soft metal.")
+    expect(admin.locator("#status")).to_have_text("Enter the admin token first.")
     assert "lithium" not in served_ids(service)
 
 
@@ -190,3 +198,144 @@ def test_a_pdf_or_word_file_is_uploaded_as_its_bytes_and_served(admin: Page, ser
     expect(admin.locator("#status")).to_contain_text(f"Added {doc_id}")
     expect(row(admin, doc_id)).to_contain_text(kind)
     assert doc_id in served_ids(service)
+
+
+# --- history, removals, recent changes ------------------------------------------------------------------------
+
+
+def test_a_version_is_restored_from_the_history_with_its_exact_text(admin: Page, service: Service):
+    enter_token(admin)
+    upload(admin, "nickel.txt", "Nickel Facts\n\nNickel is hard and ductile.")
+    expect(row(admin, "nickel")).to_be_visible()
+    expect(row(admin, "nickel").get_by_role("button", name="History of nickel")).to_be_focused()
+    row(admin, "nickel").locator('input[type="file"]').set_input_files(
+        {"name": "nickel.txt", "mimeType": "text/plain", "buffer": b"Nickel Facts\n\nA careless edit."})
+    expect(admin.locator("#status")).to_contain_text("Replaced nickel")
+
+    row(admin, "nickel").get_by_role("button", name="History of nickel").click()
+    expect(admin.locator("#history-title")).to_be_focused()
+    admin.locator("#versions").get_by_role("button", name="Restore").click()
+
+    expect(admin.locator("#status")).to_contain_text("Restored nickel")
+    expect(admin.locator("#history-title")).to_be_focused()
+    assert api(service, "/api/documents/nickel")["text"] == "Nickel Facts\n\nNickel is hard and ductile."
+    expect(admin.locator("#changes")).to_contain_text("admin restored nickel")
+
+
+def test_a_removal_is_undone_from_the_page_and_focus_follows(admin: Page, service: Service):
+    enter_token(admin)
+    upload(admin, "cobalt.txt", "Cobalt Facts\n\nCobalt makes blue glass.")
+    expect(row(admin, "cobalt")).to_be_visible()
+
+    row(admin, "cobalt").get_by_role("button", name="Remove cobalt").click()
+    row(admin, "cobalt").get_by_role("button", name="Yes, remove").click()
+    undo = admin.get_by_role("button", name="Undo the removal of cobalt")
+    expect(undo).to_be_focused()
+    assert "cobalt" not in served_ids(service)
+    admin.keyboard.press("Enter")
+
+    expect(admin.locator("#status")).to_contain_text("Brought back cobalt")
+    expect(row(admin, "cobalt").get_by_role("button", name="History of cobalt")).to_be_focused()
+    assert api(service, "/api/documents/cobalt")["text"] == "Cobalt Facts\n\nCobalt makes blue glass."
+
+
+# --- what readers could not find ------------------------------------------------------------------------------
+
+
+def post(service: Service, path: str, body: dict) -> dict:
+    request = urllib.request.Request(f"{service.url}{path}", data=json.dumps(body).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+def insights(service: Service) -> dict:
+    request = urllib.request.Request(f"{service.url}/api/insights", headers={"Authorization": f"Bearer {TOKEN}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+def wait_until_recorded(service: Service, count: int) -> None:
+    # Each worker records off the answer's path, a moment after it answered.
+    deadline = time.monotonic() + 10
+    while sum(g["count"] for g in insights(service)["groups"]) < count:
+        assert time.monotonic() < deadline, insights(service)
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def reader_questions(service: Service) -> dict:
+    """Questions readers asked: one declined three times and once in other words, one other; an unhelpful vote."""
+    for question in ("What is the boiling point of mercury?", "what is the boiling point of Mercury?",
+                     "At what temperature does mercury boil?", "What is the boiling point of mercury?",
+                     "Who won the 1998 football World Cup?"):
+        post(service, "/api/ask", {"question": question})
+    answered = post(service, "/api/ask", {"question": "What are the common side effects of Keppra?"})
+    post(service, "/api/feedback", {"answer_id": answered["answer_id"], "helpful": False,
+                                    "comment": "I wanted to know how common they are."})
+    wait_until_recorded(service, 5)
+    return answered
+
+
+def test_the_reader_questions_view_groups_counts_and_links_back_to_the_chat(admin: Page, reader_questions: dict,
+                                                                           output_dir: Path):
+    enter_token(admin)
+    groups = admin.locator("#question-groups > li")
+
+    expect(groups.first).to_contain_text("“what is the boiling point of mercury?” asked 4 times")
+    expect(groups.first).to_contain_text("“at what temperature does mercury boil?” (1)")
+    assert groups.first.get_by_role("link", name="Ask “what is the boiling point of mercury?” again in the chat page"
+                                    ).get_attribute("href") == "/?q=what+is+the+boiling+point+of+mercury%3F"
+    expect(admin.locator("#unhelpful")).to_contain_text(reader_questions["quotes"][0]["text"])
+    expect(admin.locator("#unhelpful")).to_contain_text("I wanted to know how common they are.")
+    assert admin.locator("#questions-svg rect").count() == 60
+    expect(admin.locator("#questions-chart-caption")).to_contain_text("not answered")
+    assert admin.locator("style, [style]").count() == 0
+    admin.locator("section", has=admin.locator("#questions-title")).screenshot(
+        path=str(output_dir / "admin-reader-questions.png"))
+
+
+def test_exports_download_as_csv_and_json(admin: Page, reader_questions: dict):
+    enter_token(admin)
+
+    with admin.expect_download() as csv_download:
+        admin.get_by_role("button", name="Export as CSV").click()
+    with admin.expect_download() as json_download:
+        admin.get_by_role("button", name="Export as JSON").click()
+
+    assert csv_download.value.suggested_filename == "reader-questions.csv"
+    assert Path(csv_download.value.path()).read_text().startswith("kind,group,question,count")
+    exported = json.loads(Path(json_download.value.path()).read_text())
+    assert {q["question"] for q in exported["questions"]} >= {"what is the boiling point of mercury?"}
+
+
+def test_a_group_marked_handled_leaves_the_view_and_focus_moves_to_the_next(admin: Page, reader_questions: dict):
+    enter_token(admin)
+    groups = admin.locator("#question-groups > li")
+    expect(groups).to_have_count(2)
+
+    groups.first.get_by_role("button").click()
+
+    expect(groups).to_have_count(1)
+    expect(groups.first.get_by_role("button")).to_be_focused()
+    expect(admin.locator("#status")).to_contain_text("Marked handled")
+
+
+# --- a phone --------------------------------------------------------------------------------------------------
+
+
+def test_on_a_375_px_phone_nothing_spills_sideways_and_ids_stay_readable(browser: Browser, service: Service,
+                                                                        output_dir: Path):
+    context = browser.new_context(base_url=service.url, viewport={"width": 375, "height": 800}, is_mobile=True,
+                                  has_touch=True)
+    tab = context.new_page()
+    tab.goto("/admin")
+    expect(row(tab, "keppra-article")).to_be_visible()
+
+    width = tab.evaluate("document.documentElement.scrollWidth")
+    id_box = row(tab, "keppra-article").locator("code").first.bounding_box()
+    tab.screenshot(path=str(output_dir / "admin-phone.png"), full_page=True)
+    context.close()
+
+    assert width <= 375
+    assert id_box["width"] > 80 and id_box["height"] < 40

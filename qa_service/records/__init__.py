@@ -1,0 +1,29 @@
+"""Question records: what readers asked (when QA_RECORD_QUESTIONS is on) and how they rated answers.
+
+`base` holds the QuestionRecords interface; `sqlite` and `postgres` implement it; `open_records` picks the one the
+settings ask for: PostgreSQL with DATABASE_URL, else an SQLite file (QA_RECORD_FILE, by default in the app's
+instance folder, never in the corpus folder).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..config import Settings
+from .base import Asking, DayCount, QuestionRecord, QuestionRecords, Vote, normalised
+from .postgres import PostgresRecords
+from .sqlite import SqliteRecords
+
+__all__ = ["Asking", "DayCount", "PostgresRecords", "QuestionRecord", "QuestionRecords", "SqliteRecords", "Vote",
+           "normalised", "open_records"]
+
+DEFAULT_FILE_NAME = "questions.sqlite3"
+
+
+def open_records(settings: Settings, instance_folder: Path) -> QuestionRecords:
+    if settings.database_url:
+        records = PostgresRecords(settings.database_url)
+        records.set_up()
+        return records
+    return SqliteRecords(Path(settings.qa_record_file) if settings.qa_record_file
+                         else instance_folder / DEFAULT_FILE_NAME)
