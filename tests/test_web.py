@@ -75,8 +75,8 @@ def test_page_shows_the_notice_set_for_the_corpus_beside_the_question_box(tmp_pa
     html = app.test_client().get("/").get_data(as_text=True)
 
     assert f'<p class="disclaimer" id="disclaimer">{notice}</p>' in html
-    [box] = PageParts(html).find("input", id="question")
-    assert box["aria-describedby"] == "disclaimer"
+    [box] = PageParts(html).find("textarea", id="question")
+    assert box["aria-describedby"] == "composer-keys disclaimer"
 
 
 def test_page_shows_no_notice_unless_one_is_set(client):
