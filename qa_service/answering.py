@@ -12,7 +12,6 @@ from .meaning import SentenceEncoder
 from .model import RankingModel
 from .questions import Query, build_query
 from .ranking import (
-    DECLINE_FEATURES,
     FEATURES,
     MODELS,
     PAIR_CHARS,
@@ -101,13 +100,7 @@ def answer(index: Index, question: str, history: list[str] | None = None, docume
 
     def judged(first: list[Candidate]) -> float:
         """The confidence that the first of these candidates answers."""
-        features = decline_features(query, first, index, idf, best_cosine)
-        confidence = answer_probability(features, model)
-        unknown = features[DECLINE_FEATURES.index("unknown")]
-        if unknown > model.max_unknown_share:
-            # Mostly about things the corpus never mentions: whatever matches the rest is unlikely to be the answer.
-            confidence = min(confidence, features[DECLINE_FEATURES.index("covered")] * (1 - unknown))
-        return confidence
+        return answer_probability(decline_features(query, first, index, idf, best_cosine), model)
 
     confidence = judged(ranked)
     threshold = model.min_confidence if settings.min_confidence is None else settings.min_confidence

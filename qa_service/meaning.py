@@ -86,6 +86,9 @@ class SentenceEncoder:
                     options = onnxruntime.SessionOptions()
                     options.intra_op_num_threads = self._threads
                     options.inter_op_num_threads = 1
+                    # Its threads would otherwise spin between runs, taking the cores that the workers' other
+                    # requests need (2 workers × 4 threads share 2 cores in the Procfile's set-up).
+                    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
                     options.log_severity_level = 3  # its warnings about unused initialisers say nothing to an operator
                     self._session = onnxruntime.InferenceSession(self._files.onnx, options,
                                                                  providers=["CPUExecutionProvider"])

@@ -90,6 +90,7 @@ DECLINE_FEATURES = (
     "quoted_cosine",  # the cosine of the question with the best candidate
     "quoted_context_cosine",  # ... and with the best candidate read with its neighbours
 )
+_UNKNOWN, _COVERED = DECLINE_FEATURES.index("unknown"), DECLINE_FEATURES.index("covered")
 # The shipped models by name ("words", "meaning"), checked against the feature names above when loaded.
 MODELS = read_models(MODELS_FILE, FEATURES, DECLINE_FEATURES)
 PAIR_CHARS = 350  # two adjacent sentences quoted together stay within this
@@ -461,5 +462,12 @@ def _quantities(text: str, pattern: re.Pattern = _QUANTITY) -> set[str]:
 
 
 def answer_probability(features: np.ndarray, model: RankingModel) -> float:
-    """How likely the first quote answers the question (a logistic model over DECLINE_FEATURES)."""
-    return 1.0 / (1.0 + math.exp(-float(model.decline_weights @ features)))
+    """How likely the first quote answers the question (a logistic model over DECLINE_FEATURES), capped for a
+    question mostly in words the corpus never uses: past the model's max_unknown_share of its weight, whatever
+    matches the rest is unlikely to be the answer, and the confidence is at most the share of the question the
+    passage holds times the share the corpus knows."""
+    probability = 1.0 / (1.0 + math.exp(-float(model.decline_weights @ features)))
+    unknown = features[_UNKNOWN]
+    if unknown > model.max_unknown_share:
+        probability = min(probability, features[_COVERED] * (1 - unknown))
+    return probability

@@ -46,6 +46,8 @@ SEMANTIC_FEATURES = ("cosine", "cosine_gap", "context_cosine", "context_gap", "h
 COSINE_GRID = (0.0, 4.0, 8.0, 16.0), (0.0, 2.0, 4.0, 8.0), (0.0, 4.0, 8.0, 16.0), (0.0, 4.0)
 HEADING_WEIGHTS = (0.0, 1.0, 2.0, 4.0, 8.0)
 ANSWERED = 0.90  # the share of each set's answerable questions the decline threshold keeps answered
+# Caps tried for a question mostly in words the corpus never uses (model.RankingModel.max_unknown_share; 1 is none).
+UNKNOWN_CAPS = (0.5, 0.75, 1.0)
 TRADE_OFF = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)  # thresholds the trade-off table shows
 # The decline evidence of the meaning model: how close in meaning the best sentences are, and the marks of a
 # look-alike question (a name, number or quantity the text lacks, a negation it does not share, the opposite of a
@@ -210,9 +212,14 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, sample: np.ndarray, signs: np.nda
     return raw
 
 
-def fit_decline(declines: dict[str, tuple], names: list[str]) -> tuple[np.ndarray, float]:
-    """Decline weights fitted on these sets (each set weighing alike; features outside MEANING_DECLINE weigh 0) and
-    the threshold that keeps ANSWERED of the answerable questions of each of them answered."""
+def confidences(X: np.ndarray, model: RankingModel) -> np.ndarray:
+    return np.array([ranking.answer_probability(row, model) for row in X])
+
+
+def fit_decline(declines: dict[str, tuple], names: list[str], base: RankingModel) -> RankingModel:
+    """The decline weights fitted on these sets (each set weighing alike; features outside MEANING_DECLINE weigh
+    0); for each cap of UNKNOWN_CAPS, the threshold that keeps ANSWERED of the answerable questions of each set
+    answered; the cap that then declines most (the mean over the sets with unanswerable questions)."""
     used = [ranking.DECLINE_FEATURES.index(f) for f in MEANING_DECLINE]
     X, y, sample = [], [], []
     for n in names:
@@ -227,17 +234,28 @@ def fit_decline(declines: dict[str, tuple], names: list[str]) -> tuple[np.ndarra
     w = np.zeros(len(ranking.DECLINE_FEATURES))
     signs = np.array([-1.0 if f in LOWERING else 1.0 if f in RAISING else 0.0 for f in MEANING_DECLINE])
     w[used] = fit_logistic(np.vstack(X), np.concatenate(y), np.concatenate(sample), signs)
-    # The highest threshold that still keeps ANSWERED of every set's answerable questions answered.
-    threshold = min(float(np.quantile(probability(declines[n][0][declines[n][1] == 1], w), 1 - ANSWERED))
-                    for n in names if (declines[n][1] == 1).any())
-    return w, threshold
+    decline = dict(zip(ranking.DECLINE_FEATURES, w.round(3).tolist(), strict=True))
+
+    def with_cap(cap: float) -> tuple[float, RankingModel]:
+        model = replace(base, decline=decline, min_confidence=0.0, max_unknown_share=cap
+                        ).weigh(ranking.FEATURES, ranking.DECLINE_FEATURES)
+        p = {n: confidences(declines[n][0], model) for n in names}
+        # The highest threshold that still keeps ANSWERED of every set's answerable questions answered.
+        threshold = min(float(np.quantile(p[n][declines[n][1] == 1], 1 - ANSWERED))
+                        for n in names if (declines[n][1] == 1).any())
+        declined = [float((p[n][declines[n][1] == 0] < threshold).mean()) for n in names
+                    if (declines[n][1] == 0).any()]
+        return float(np.mean(declined)), replace(model, min_confidence=round(threshold, 3)
+                                                 ).weigh(ranking.FEATURES, ranking.DECLINE_FEATURES)
+
+    return max((with_cap(cap) for cap in UNKNOWN_CAPS), key=lambda scored: scored[0])[1]
 
 
-def figures(rows: list[Asked], declines: tuple, w: np.ndarray, threshold: float) -> dict:
-    """hit@1, answered and declined on one set with these decline weights and threshold."""
+def figures(rows: list[Asked], declines: tuple, model: RankingModel, threshold: float | None = None) -> dict:
+    """hit@1, answered and declined on one set with this model's decline weights (and threshold, unless given)."""
     X, y, right = declines
-    p = probability(X, w) if len(X) else np.zeros(0)
-    kept = p >= threshold
+    p = confidences(X, model) if len(X) else np.zeros(0)
+    kept = p >= (model.min_confidence if threshold is None else threshold)
     answerable = sum(1 for r in rows if r.item["answerable"])
     unanswerable = len(rows) - answerable
     out = {"hit@1": round(100.0 * (kept & (right == 1)).sum() / max(answerable, 1), 1),
@@ -269,20 +287,16 @@ def main() -> None:
     def fitted(on: list[str]) -> RankingModel:
         semantic = search.choose(on)
         declines = {n: decline_rows(data[n], ranker_vector(base, semantic)) for n in names}
-        w, threshold = fit_decline(declines, on)
-        return replace(base, name="meaning", ranker=dict(base.ranker, **dict(zip(SEMANTIC_FEATURES, semantic,
-                                                                                 strict=True))),
-                       decline=dict(zip(ranking.DECLINE_FEATURES, w.round(3).tolist(), strict=True)),
-                       min_confidence=round(threshold, 3), max_unknown_share=1.0
-                       ).weigh(ranking.FEATURES, ranking.DECLINE_FEATURES)
+        ranker = dict(base.ranker, **dict(zip(SEMANTIC_FEATURES, semantic, strict=True)))
+        return fit_decline(declines, on, replace(base, name="meaning", ranker=ranker))
 
     def measured(model: RankingModel, n: str) -> dict:
         declines = decline_rows(data[n], model.ranker_weights)
-        return {"raw": round(raw_hit_at_1(data[n], model.ranker_weights), 1),
-                **figures(data[n], declines, model.decline_weights, model.min_confidence)}
+        return {"raw": round(raw_hit_at_1(data[n], model.ranker_weights), 1), **figures(data[n], declines, model)}
 
     def semantic_weights(model: RankingModel) -> str:
-        return ", ".join(f"{f} {model.ranker[f]:g}" for f in SEMANTIC_FEATURES) + f", threshold {model.min_confidence}"
+        return (", ".join(f"{f} {model.ranker[f]:g}" for f in SEMANTIC_FEATURES)
+                + f", threshold {model.min_confidence}, unknown cap {model.max_unknown_share}")
 
     every = fitted(names)
     print(f"fitted on every set: {semantic_weights(every)}")
@@ -300,7 +314,7 @@ def main() -> None:
     print("trade-off of the model fitted on every set (threshold: hit@1 / answered / declined per set):")
     declines = {n: decline_rows(data[n], every.ranker_weights) for n in names}
     for threshold in TRADE_OFF:
-        cells = [" / ".join(str(v) for v in figures(data[n], declines[n], every.decline_weights, threshold).values())
+        cells = [" / ".join(str(v) for v in figures(data[n], declines[n], every, threshold).values())
                  for n in names]
         print(f"  {threshold:.2f}  " + "  |  ".join(f"{n} {c}" for n, c in zip(names, cells, strict=True)))
     if args.write:
