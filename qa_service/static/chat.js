@@ -198,6 +198,13 @@ function aboutLines(answer, found, searched) {
   return lines;
 }
 
+// Where the quotes a reply showed sit in their documents: sent back with a follow-up, so that its answer says
+// something new instead of quoting them again.
+function shownQuotes(answer) {
+  if (!answer.found) return [];
+  return answer.quotes.map(({ document, start, end }) => ({ document, start, end }));
+}
+
 // `searched` is the documents the question was limited to ({id, title} each), or null for all of them.
 function renderAnswer(answer, searched) {
   const found = answer.found && answer.quotes.length > 0;
@@ -206,6 +213,10 @@ function renderAnswer(answer, searched) {
   const scopeLine = slot(reply, "scope");
   scopeLine.hidden = !searched;
   if (searched) scopeLine.textContent = `Searched only ${searched.map((d) => `“${d.title}”`).join(", ")}.`;
+  const readWith = answer.read_with ? `Read with your earlier question: “${answer.read_with}”` : "";
+  const readWithLine = slot(reply, "read-with");
+  readWithLine.textContent = readWith;
+  readWithLine.hidden = readWith === "";
   const corrections = correctionsText(answer.corrections);
   const correctionsLine = slot(reply, "corrections");
   correctionsLine.textContent = corrections;
@@ -215,10 +226,11 @@ function renderAnswer(answer, searched) {
     slot(reply, "quotes").append(...answer.quotes.map(renderQuote));
     const count = answer.quotes.length === 1 ? "one quotation" : `${answer.quotes.length} quotations`;
     const quotes = answer.quotes.map((quote) => quote.text).join(" ");
-    return { reply, announcement: `From the source, ${count}. ${corrections} ${quotes}` };
+    return { reply, announcement: `From the source, ${count}. ${readWith} ${corrections} ${quotes}` };
   }
   slot(reply, "message").textContent = answer.message || "The source does not answer this question.";
-  return { reply, announcement: `Not in the source. ${corrections} ${slot(reply, "message").textContent}` };
+  const message = slot(reply, "message").textContent;
+  return { reply, announcement: `Not in the source. ${readWith} ${corrections} ${message}` };
 }
 
 function renderError(message) {
@@ -376,7 +388,9 @@ async function ask(question, { keepUndo = false } = {}) {
   setBusy(true);
   scrollToTurn(turn);
 
-  const history = conversation.turns.slice(-maxHistory).map((earlier) => ({ question: earlier.question }));
+  const history = conversation.turns.slice(-maxHistory).map((earlier) => ({
+    question: earlier.question, quotes: shownQuotes(earlier.answer),
+  }));
   const searched = chosenDocuments();
   const payload = searched ? { question, history, documents: searched.map((d) => d.id) } : { question, history };
   let outcome;
