@@ -84,6 +84,13 @@ function quoteAddress(quote) {
   return `${documentPage}${encodeURIComponent(quote.document)}${version}#q=${quote.start}-${quote.end}`;
 }
 
+// Where in its document the quote sits, after the title: " › Side effects › Rare effects, page 2" (the headings
+// above it, top level first, and its page in a PDF); "" when the document has neither.
+function citationPlace(quote) {
+  const headings = (quote.section || []).map((heading) => ` › ${heading}`).join("");
+  return quote.page ? `${headings}, page ${quote.page}` : headings;
+}
+
 function renderQuote(quote) {
   const item = fromTemplate("quote-template");
   appendHighlighted(slot(item, "text"), quote.text, quote.highlights || []);
@@ -91,6 +98,7 @@ function renderQuote(quote) {
   link.textContent = quote.title || quote.document;
   link.href = quoteAddress(quote);
   link.addEventListener("click", () => rememberReturn(item));
+  slot(item, "place").textContent = citationPlace(quote);
   const copyButton = slot(item, "copy");
   copyButton.addEventListener("click", () => copyQuote(quote, copyButton));
   const toggle = slot(item, "toggle");
@@ -113,15 +121,17 @@ function renderQuote(quote) {
   return item;
 }
 
-// The quote as people paste it: in quotation marks, then the title and the address of the quote in its document.
+// The quote as people paste it: in quotation marks, then the title, the place in the document and the address
+// of the quote in its document.
 function clipboardItems(quote) {
   const address = new URL(quoteAddress(quote), window.location.href).href;
   const title = quote.title || quote.document;
-  const plain = `“${quote.text}”\n— ${title}, ${address}`;
+  const place = citationPlace(quote);
+  const plain = `“${quote.text}”\n— ${title}${place}, ${address}`;
   const quoteElement = document.createElement("blockquote");
   quoteElement.append(Object.assign(document.createElement("p"), { textContent: quote.text }));
   const source = document.createElement("p");
-  source.append("— ", Object.assign(document.createElement("a"), { href: address, textContent: title }));
+  source.append("— ", Object.assign(document.createElement("a"), { href: address, textContent: title }), place);
   return { plain, html: quoteElement.outerHTML + source.outerHTML };
 }
 
