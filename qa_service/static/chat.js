@@ -16,6 +16,7 @@ const welcome = document.getElementById("welcome");
 const announcer = document.getElementById("announcer");
 const maxHistory = Number(form.dataset.maxHistory);
 const documentPage = form.dataset.documentPage;
+const feedbackAddress = form.dataset.feedback;
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 const STORAGE_KEY = "qa-conversation";
 const RETURN_KEY = "qa-return-to";
@@ -243,18 +244,89 @@ function renderAnswer(answer, searched) {
   return { reply, announcement: `Not in the source. ${readWith} ${corrections} ${message}` };
 }
 
+// A reader's vote on an answer goes to the editors. The kept vote is `{ helpful, message }`; `helpful` is null
+// when the service already had a vote for the answer (from another tab, say) and this one was not counted.
+async function sendVote(answerId, helpful, comment) {
+  const payload = comment ? { answer_id: answerId, helpful, comment } : { answer_id: answerId, helpful };
+  let response;
+  try {
+    response = await fetch(feedbackAddress, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify(payload),
+    });
+  } catch {
+    return { error: "Your vote was not sent: could not reach the service. Try again in a moment." };
+  }
+  if (response.ok) {
+    return { vote: { helpful, message: `Thanks: you marked this answer ${helpful ? "helpful" : "not helpful"}.` } };
+  }
+  if (response.status === 409) return { vote: { helpful: null, message: "This answer already has a vote." } };
+  const reason = (await response.json().catch(() => null))?.error?.message;
+  return { error: `Your vote was not sent. ${reason || `The service answered with status ${response.status}.`}` };
+}
+
+// "Did this answer help?" under a reply, offered only when the server records answers (the reply then has an
+// answer_id). One vote per answer: the vote is kept with the turn, so after a reload the control shows it given.
+function renderFeedback(turn) {
+  const control = fromTemplate("feedback-template");
+  const votes = [...control.querySelectorAll(".feedback-vote")];
+  const comment = slot(control, "comment");
+  const status = slot(control, "status");
+  // The buttons stay focusable (aria-disabled, not disabled), so focus is not lost when a vote is given.
+  const setVotable = (votable) => {
+    for (const button of votes) button.setAttribute("aria-disabled", String(!votable));
+  };
+  const showVote = (vote) => {
+    setVotable(false);
+    for (const button of votes) {
+      button.setAttribute("aria-pressed", String(button.dataset.helpful === String(vote.helpful)));
+    }
+    slot(control, "more").hidden = true;
+  };
+  if (turn.vote) {
+    showVote(turn.vote);
+    status.textContent = turn.vote.message;
+    return control;
+  }
+  for (const button of votes) {
+    button.addEventListener("click", async () => {
+      if (button.getAttribute("aria-disabled") === "true") return;
+      setVotable(false);
+      const outcome = await sendVote(turn.answer.answer_id, button.dataset.helpful === "true", comment.value.trim());
+      if (outcome.vote) {
+        turn.vote = outcome.vote;
+        saveConversation();
+        showVote(outcome.vote);
+      } else {
+        setVotable(true);
+      }
+      say(status, outcome.vote ? outcome.vote.message : outcome.error);
+    });
+  }
+  return control;
+}
+
+function appendFeedback(reply, turn) {
+  if (turn.answer.answer_id) reply.append(renderFeedback(turn));
+}
+
 function renderError(message) {
   const reply = fromTemplate("error-template");
   slot(reply, "message").textContent = message;
   return { reply, announcement: `Could not answer. ${message}` };
 }
 
-function announce(text) {
-  // Emptying the region first makes a screen reader announce a reply even when it repeats the previous one.
-  announcer.textContent = "";
+function say(region, text) {
+  // Emptying the region first makes a screen reader announce a message even when it repeats the previous one.
+  region.textContent = "";
   window.setTimeout(() => {
-    announcer.textContent = text.replace(/\s+/g, " ").trim();
+    region.textContent = text;
   }, 50);
+}
+
+function announce(text) {
+  say(announcer, text.replace(/\s+/g, " ").trim());
 }
 
 function setBusy(busy) {
@@ -415,9 +487,11 @@ async function ask(question, { keepUndo = false } = {}) {
 
   let shown;
   if (outcome.answer) {
-    conversation.turns.push({ question, answer: outcome.answer, searched });
+    const kept = { question, answer: outcome.answer, searched };
+    conversation.turns.push(kept);
     saveConversation();
     shown = renderAnswer(outcome.answer, searched);
+    appendFeedback(shown.reply, kept);
   } else {
     shown = renderError(outcome.error);
     if (!input.value) input.value = question;
@@ -430,8 +504,10 @@ async function ask(question, { keepUndo = false } = {}) {
 
 // Shows answered turns again without asking: after a reload, on coming back from a document, after "Undo".
 function renderTurns(turns) {
-  for (const { question, answer, searched } of turns) {
-    slot(appendTurn(question), "reply").append(renderAnswer(answer, searched || null).reply);
+  for (const turn of turns) {
+    const { reply } = renderAnswer(turn.answer, turn.searched || null);
+    appendFeedback(reply, turn);
+    slot(appendTurn(turn.question), "reply").append(reply);
   }
 }
 
