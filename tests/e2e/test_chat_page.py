@@ -62,7 +62,8 @@ def test_a_follow_up_sends_the_quotes_shown_before_and_says_which_question_it_wa
     expect(first.locator(".read-with")).to_be_hidden()
     expect(second.locator(".read-with")).to_have_text(f"Read with your earlier question: “{SIDE_EFFECTS}”")
     expect(second.locator("blockquote").first).to_be_visible()
-    assert first_quote not in second.locator(".quotes").inner_text()
+    for quote in second.locator("blockquote").all_inner_texts():
+        assert quote not in first_quote and first_quote not in quote, "the follow-up repeats the first reply"
     expect(page.locator("[aria-live=polite]")).to_contain_text("Read with your earlier question")
     assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") == 0
     assert_no_axe_violations(page)
