@@ -76,6 +76,7 @@ def test_a_vote_with_a_comment_is_posted_once_and_thanked_in_a_polite_live_regio
     comment = feedback.get_by_label("Your comment, sent with your vote (optional)")
     expect(comment).to_have_attribute("maxlength", "500")
     comment.fill(COMMENT)
+    assert_no_axe_violations(page)
     feedback.get_by_role("button", name="Not helpful").click()
 
     status = feedback.locator(".feedback-status")
