@@ -1,7 +1,7 @@
-// The chat page: sends each question, with the conversation's earlier questions, to /api/ask and shows the reply;
-// copies quotes, keeps the conversation (in sessionStorage and in the address) and limits questions to the
-// documents chosen. Text from the corpus only ever enters the page through textContent, so markup in a document
-// shows as text.
+// The chat page: sends each question, with the conversation's earlier questions and the quotes their replies
+// showed, to /api/ask and shows the reply; copies quotes, keeps the conversation (in sessionStorage and in the
+// address), limits questions to the documents chosen and, when the server records answers, takes a vote on each.
+// Text from the corpus only ever enters the page through textContent, so markup in a document shows as text.
 
 const form = document.getElementById("ask-form");
 const input = document.getElementById("question");
