@@ -1,7 +1,7 @@
-// The chat page: sends each question, with the conversation's earlier questions, to /api/ask and shows the reply;
-// copies quotes, keeps the conversation (in sessionStorage and in the address) and limits questions to the
-// documents chosen. Text from the corpus only ever enters the page through textContent, so markup in a document
-// shows as text.
+// The chat page: sends each question, with the conversation's earlier questions and the quotes their replies
+// showed, to /api/ask and shows the reply; copies quotes, keeps the conversation (in sessionStorage and in the
+// address), limits questions to the documents chosen and, when the server records answers, takes a vote on each.
+// Text from the corpus only ever enters the page through textContent, so markup in a document shows as text.
 
 const form = document.getElementById("ask-form");
 const input = document.getElementById("question");
@@ -16,6 +16,7 @@ const welcome = document.getElementById("welcome");
 const announcer = document.getElementById("announcer");
 const maxHistory = Number(form.dataset.maxHistory);
 const documentPage = form.dataset.documentPage;
+const feedbackAddress = form.dataset.feedback;
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 const STORAGE_KEY = "qa-conversation";
 const RETURN_KEY = "qa-return-to";
@@ -84,6 +85,13 @@ function quoteAddress(quote) {
   return `${documentPage}${encodeURIComponent(quote.document)}${version}#q=${quote.start}-${quote.end}`;
 }
 
+// Where in its document the quote sits, after the title: " › Side effects › Rare effects, page 2" (the headings
+// above it, top level first, and its page in a PDF); "" when the document has neither.
+function citationPlace(quote) {
+  const headings = (quote.section || []).map((heading) => ` › ${heading}`).join("");
+  return quote.page ? `${headings}, page ${quote.page}` : headings;
+}
+
 function renderQuote(quote) {
   const item = fromTemplate("quote-template");
   appendHighlighted(slot(item, "text"), quote.text, quote.highlights || []);
@@ -91,6 +99,7 @@ function renderQuote(quote) {
   link.textContent = quote.title || quote.document;
   link.href = quoteAddress(quote);
   link.addEventListener("click", () => rememberReturn(item));
+  slot(item, "place").textContent = citationPlace(quote);
   const copyButton = slot(item, "copy");
   copyButton.addEventListener("click", () => copyQuote(quote, copyButton));
   const toggle = slot(item, "toggle");
@@ -113,15 +122,17 @@ function renderQuote(quote) {
   return item;
 }
 
-// The quote as people paste it: in quotation marks, then the title and the address of the quote in its document.
+// The quote as people paste it: in quotation marks, then the title, the place in the document and the address
+// of the quote in its document.
 function clipboardItems(quote) {
   const address = new URL(quoteAddress(quote), window.location.href).href;
   const title = quote.title || quote.document;
-  const plain = `“${quote.text}”\n— ${title}, ${address}`;
+  const place = citationPlace(quote);
+  const plain = `“${quote.text}”\n— ${title}${place}, ${address}`;
   const quoteElement = document.createElement("blockquote");
   quoteElement.append(Object.assign(document.createElement("p"), { textContent: quote.text }));
   const source = document.createElement("p");
-  source.append("— ", Object.assign(document.createElement("a"), { href: address, textContent: title }));
+  source.append("— ", Object.assign(document.createElement("a"), { href: address, textContent: title }), place);
   return { plain, html: quoteElement.outerHTML + source.outerHTML };
 }
 
@@ -198,6 +209,13 @@ function aboutLines(answer, found, searched) {
   return lines;
 }
 
+// Where the quotes a reply showed sit in their documents: sent back with a follow-up, so that its answer says
+// something new instead of quoting them again.
+function shownQuotes(answer) {
+  if (!answer.found) return [];
+  return answer.quotes.map(({ document, start, end }) => ({ document, start, end }));
+}
+
 // `searched` is the documents the question was limited to ({id, title} each), or null for all of them.
 function renderAnswer(answer, searched) {
   const found = answer.found && answer.quotes.length > 0;
@@ -206,6 +224,10 @@ function renderAnswer(answer, searched) {
   const scopeLine = slot(reply, "scope");
   scopeLine.hidden = !searched;
   if (searched) scopeLine.textContent = `Searched only ${searched.map((d) => `“${d.title}”`).join(", ")}.`;
+  const readWith = answer.read_with ? `Read with your earlier question: “${answer.read_with}”` : "";
+  const readWithLine = slot(reply, "read-with");
+  readWithLine.textContent = readWith;
+  readWithLine.hidden = readWith === "";
   const corrections = correctionsText(answer.corrections);
   const correctionsLine = slot(reply, "corrections");
   correctionsLine.textContent = corrections;
@@ -215,10 +237,78 @@ function renderAnswer(answer, searched) {
     slot(reply, "quotes").append(...answer.quotes.map(renderQuote));
     const count = answer.quotes.length === 1 ? "one quotation" : `${answer.quotes.length} quotations`;
     const quotes = answer.quotes.map((quote) => quote.text).join(" ");
-    return { reply, announcement: `From the source, ${count}. ${corrections} ${quotes}` };
+    return { reply, announcement: `From the source, ${count}. ${readWith} ${corrections} ${quotes}` };
   }
   slot(reply, "message").textContent = answer.message || "The source does not answer this question.";
-  return { reply, announcement: `Not in the source. ${corrections} ${slot(reply, "message").textContent}` };
+  const message = slot(reply, "message").textContent;
+  return { reply, announcement: `Not in the source. ${readWith} ${corrections} ${message}` };
+}
+
+// A reader's vote on an answer goes to the editors. The kept vote is `{ helpful, message }`; `helpful` is null
+// when the service already had a vote for the answer (from another tab, say) and this one was not counted.
+async function sendVote(answerId, helpful, comment) {
+  const payload = comment ? { answer_id: answerId, helpful, comment } : { answer_id: answerId, helpful };
+  let response;
+  try {
+    response = await fetch(feedbackAddress, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify(payload),
+    });
+  } catch {
+    return { error: "Your vote was not sent: could not reach the service. Try again in a moment." };
+  }
+  if (response.ok) {
+    return { vote: { helpful, message: `Thanks: you marked this answer ${helpful ? "helpful" : "not helpful"}.` } };
+  }
+  if (response.status === 409) return { vote: { helpful: null, message: "This answer already has a vote." } };
+  const reason = (await response.json().catch(() => null))?.error?.message;
+  return { error: `Your vote was not sent. ${reason || `The service answered with status ${response.status}.`}` };
+}
+
+// "Did this answer help?" under a reply, offered only when the server records answers (the reply then has an
+// answer_id). One vote per answer: the vote is kept with the turn, so after a reload the control shows it given.
+function renderFeedback(turn) {
+  const control = fromTemplate("feedback-template");
+  const votes = [...control.querySelectorAll(".feedback-vote")];
+  const comment = slot(control, "comment");
+  const status = slot(control, "status");
+  // The buttons stay focusable (aria-disabled, not disabled), so focus is not lost when a vote is given.
+  const setVotable = (votable) => {
+    for (const button of votes) button.setAttribute("aria-disabled", String(!votable));
+  };
+  const showVote = (vote) => {
+    setVotable(false);
+    for (const button of votes) {
+      button.setAttribute("aria-pressed", String(button.dataset.helpful === String(vote.helpful)));
+    }
+    slot(control, "more").hidden = true;
+  };
+  if (turn.vote) {
+    showVote(turn.vote);
+    status.textContent = turn.vote.message;
+    return control;
+  }
+  for (const button of votes) {
+    button.addEventListener("click", async () => {
+      if (button.getAttribute("aria-disabled") === "true") return;
+      setVotable(false);
+      const outcome = await sendVote(turn.answer.answer_id, button.dataset.helpful === "true", comment.value.trim());
+      if (outcome.vote) {
+        turn.vote = outcome.vote;
+        saveConversation();
+        showVote(outcome.vote);
+      } else {
+        setVotable(true);
+      }
+      say(status, outcome.vote ? outcome.vote.message : outcome.error);
+    });
+  }
+  return control;
+}
+
+function appendFeedback(reply, turn) {
+  if (turn.answer.answer_id) reply.append(renderFeedback(turn));
 }
 
 function renderError(message) {
@@ -227,12 +317,16 @@ function renderError(message) {
   return { reply, announcement: `Could not answer. ${message}` };
 }
 
-function announce(text) {
-  // Emptying the region first makes a screen reader announce a reply even when it repeats the previous one.
-  announcer.textContent = "";
+function say(region, text) {
+  // Emptying the region first makes a screen reader announce a message even when it repeats the previous one.
+  region.textContent = "";
   window.setTimeout(() => {
-    announcer.textContent = text.replace(/\s+/g, " ").trim();
+    region.textContent = text;
   }, 50);
+}
+
+function announce(text) {
+  say(announcer, text.replace(/\s+/g, " ").trim());
 }
 
 function setBusy(busy) {
@@ -376,7 +470,9 @@ async function ask(question, { keepUndo = false } = {}) {
   setBusy(true);
   scrollToTurn(turn);
 
-  const history = conversation.turns.slice(-maxHistory).map((earlier) => ({ question: earlier.question }));
+  const history = conversation.turns.slice(-maxHistory).map((earlier) => ({
+    question: earlier.question, quotes: shownQuotes(earlier.answer),
+  }));
   const searched = chosenDocuments();
   const payload = searched ? { question, history, documents: searched.map((d) => d.id) } : { question, history };
   let outcome;
@@ -391,9 +487,11 @@ async function ask(question, { keepUndo = false } = {}) {
 
   let shown;
   if (outcome.answer) {
-    conversation.turns.push({ question, answer: outcome.answer, searched });
+    const kept = { question, answer: outcome.answer, searched };
+    conversation.turns.push(kept);
     saveConversation();
     shown = renderAnswer(outcome.answer, searched);
+    appendFeedback(shown.reply, kept);
   } else {
     shown = renderError(outcome.error);
     if (!input.value) input.value = question;
@@ -406,8 +504,10 @@ async function ask(question, { keepUndo = false } = {}) {
 
 // Shows answered turns again without asking: after a reload, on coming back from a document, after "Undo".
 function renderTurns(turns) {
-  for (const { question, answer, searched } of turns) {
-    slot(appendTurn(question), "reply").append(renderAnswer(answer, searched || null).reply);
+  for (const turn of turns) {
+    const { reply } = renderAnswer(turn.answer, turn.searched || null);
+    appendFeedback(reply, turn);
+    slot(appendTurn(turn.question), "reply").append(reply);
   }
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from e2e.reading import PHONE, RARE_ONES, SIDE_EFFECTS, TITLE, ask_with_keyboard
+from e2e.reading import PHONE, RARE_ONES, SIDE_EFFECTS, TITLE, VIEWPORTS, ask_with_keyboard, assert_no_axe_violations
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.e2e
@@ -48,18 +48,30 @@ def test_enter_asks_the_question_and_shows_a_cited_quotation_with_question_words
     screenshot(page, output_dir / "answer.png")
 
 
-def test_follow_up_is_sent_with_history_and_answered_from_the_conversation(page: Page):
-    ask_with_keyboard(page, SIDE_EFFECTS)
-    turn, sent = ask_with_keyboard(page, RARE_ONES)
+@pytest.mark.parametrize("viewport", VIEWPORTS.values(), ids=VIEWPORTS.keys())
+def test_a_follow_up_sends_the_quotes_shown_before_and_says_which_question_it_was_read_with(open_page, viewport):
+    page = open_page("/", viewport=viewport)
+    first, _ = ask_with_keyboard(page, SIDE_EFFECTS)
+    expect(first.locator(".quote")).to_have_count(1)
+    first_quote = first.locator("blockquote").inner_text()
 
-    assert sent == {"question": RARE_ONES, "history": [{"question": SIDE_EFFECTS}]}
-    expect(turn.locator("blockquote").first).to_contain_text("behavioral changes or severe skin reactions")
-    expect(page.locator(".turn")).to_have_count(2)
+    second, sent = ask_with_keyboard(page, RARE_ONES)
+
+    assert sent == {"question": RARE_ONES, "history": [
+        {"question": SIDE_EFFECTS, "quotes": [{"document": "keppra-article", "start": 2671, "end": 2853}]}]}
+    expect(first.locator(".read-with")).to_be_hidden()
+    expect(second.locator(".read-with")).to_have_text(f"Read with your earlier question: “{SIDE_EFFECTS}”")
+    expect(second.locator("blockquote").first).to_be_visible()
+    for quote in second.locator("blockquote").all_inner_texts():
+        assert quote not in first_quote and first_quote not in quote, "the follow-up repeats the first reply"
+    expect(page.locator("[aria-live=polite]")).to_contain_text("Read with your earlier question")
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") == 0
+    assert_no_axe_violations(page)
 
 
 def test_show_in_context_reveals_the_paragraph_with_the_quoted_sentence_marked(page: Page, output_dir):
-    ask_with_keyboard(page, SIDE_EFFECTS)
-    turn, _ = ask_with_keyboard(page, RARE_ONES)
+    turn, _ = ask_with_keyboard(page, SIDE_EFFECTS)
+    ask_with_keyboard(page, RARE_ONES)
     quote = turn.locator(".quote").first
     toggle = quote.locator(".context-toggle")
     context = quote.locator(".context")
