@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from flask import Blueprint, current_app, jsonify, render_template, request
 
 from . import formats
-from .config import MAX_HISTORY
+from .config import MAX_FEEDBACK_COMMENT, MAX_HISTORY
 from .documents import ID_CHARACTERS, ID_MAX_CHARS, ID_PATTERN
 from .errors import error_response
 from .index import AnalysedDocument
@@ -37,6 +37,7 @@ def chat():
         documents=documents,
         max_question_chars=settings().qa_max_question_chars,
         max_history=MAX_HISTORY,
+        max_feedback_comment=MAX_FEEDBACK_COMMENT,
     )
 
 

@@ -109,7 +109,9 @@ def server(e2e_corpus: Path, output_dir: Path):
     command = procfile_command()
     # Settings of the calling shell (a database store, say) must not replace the temporary corpus folder.
     inherited = {name: value for name, value in os.environ.items() if not name.startswith("QA_")}
+    # The seed article's notice, as scripts/serve.sh sets it: the page is tested with the note beside the box.
     env = {**inherited, "PORT": str(port), "QA_CORPUS": str(e2e_corpus),
+           "QA_NOTICE": "Answers are quotations from the source, not medical advice.",
            "PATH": f"{executables_dir()}{os.pathsep}{os.environ.get('PATH', '')}"}
     log = output_dir / "server.log"
     with log.open("w") as log_file:
