@@ -86,10 +86,9 @@ def answer(index: Index, question: str, history: list[str] | None = None, docume
     settings = settings or AnswerSettings()
     query = build_query(question, index, history)
     read_with = history[-1] if query.from_history and history else None
-    meaning = None
-    if encoder is not None and index.vectors is not None and index.meaning == encoder.identity:
-        meaning = question_meaning(encoder, query, history)
-    model = settings.models["meaning" if meaning is not None else "words"]
+    model_name = answering_model(index, encoder)
+    meaning = question_meaning(encoder, query, history) if model_name == "meaning" else None
+    model = settings.models[model_name]
     scores = index.scores(query.terms)
     hits = index.search(query.terms, documents, k=CANDIDATE_PASSAGES, scores=scores)
     close = index.nearest(meaning, documents, k=CLOSE_SENTENCES) if meaning is not None else []
@@ -128,6 +127,13 @@ def answer(index: Index, question: str, history: list[str] | None = None, docume
             continue
         spans.append(span)
     return Answer(True, [_quote(span) for span in spans], FOUND, confidence, query, read_with)
+
+
+def answering_model(index: Index, encoder: SentenceEncoder | None) -> str:
+    """The ranking model that answers from this index: "meaning" when the encoder's model embedded its sentences,
+    else "words" (the semantic stage is off, or a changed corpus is still being embedded)."""
+    return "meaning" if encoder is not None and index.vectors is not None and index.meaning == encoder.identity \
+        else "words"
 
 
 def question_meaning(encoder: SentenceEncoder, query: Query, history: list[str] | None) -> np.ndarray:

@@ -8,7 +8,7 @@ import time
 from flask import Blueprint, jsonify, request
 
 from .analysis import term_spans
-from .answering import MAX_QUOTES, Answer, AnswerSettings, answer
+from .answering import MAX_QUOTES, Answer, AnswerSettings, answer, answering_model
 from .config import MAX_DOCUMENT_FILTER, MAX_HISTORY
 from .corpus import Corpus
 from .errors import ApiError
@@ -172,6 +172,7 @@ def corpus_status():
         "passages": corpus.index.passage_count,
         "built_in_seconds": round(corpus.built_in_seconds, 3),
         "skipped": len(corpus.skipped),
+        "answering_by": answering_model(corpus.index, live_corpus().encoder),
     })
 
 

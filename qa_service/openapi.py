@@ -130,9 +130,13 @@ DOCUMENT_LIST = {
 
 CORPUS = {
     "type": "object",
-    "required": ["version", "documents", "passages", "built_in_seconds", "skipped"],
+    "required": ["version", "documents", "passages", "built_in_seconds", "skipped", "answering_by"],
     "properties": {"version": {"type": "string"}, "documents": {"type": "integer"}, "passages": {"type": "integer"},
-                   "built_in_seconds": {"type": "number"}, "skipped": {"type": "integer"}},
+                   "built_in_seconds": {"type": "number"}, "skipped": {"type": "integer"},
+                   "answering_by": {"enum": ["meaning", "words"],
+                                    "description": "The ranking model answering now: 'meaning' once every sentence "
+                                                   "is embedded, 'words' with QA_SEMANTIC=off or while a changed "
+                                                   "corpus is being embedded."}},
 }
 
 DOCUMENT_WRITTEN = {

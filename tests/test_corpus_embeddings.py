@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from qa_service import create_app
 from qa_service.corpus import LiveCorpus
 from qa_service.meaning import load_encoder
 from qa_service.snapshots import IndexSnapshots
@@ -98,3 +99,12 @@ def test_embeddings_saved_by_an_earlier_release_are_reused_when_the_index_snapsh
 def test_without_an_encoder_nothing_is_embedded_and_the_index_has_no_vectors(folder):
     live = LiveCorpus(FolderStore(folder, LIMIT), NEVER)
     assert live.current().index.vectors is None
+
+
+def test_the_api_says_which_model_answers(client):
+    assert client.get("/api/corpus").get_json()["answering_by"] == "meaning"
+
+
+def test_with_the_semantic_stage_off_the_api_says_words_answer(corpus_dir):
+    app = create_app({"QA_CORPUS": str(corpus_dir), "QA_SEMANTIC": "off"})
+    assert app.test_client().get("/api/corpus").get_json()["answering_by"] == "words"

@@ -266,6 +266,11 @@ def wait_until_recorded(service: Service, count: int) -> None:
 @pytest.fixture(scope="module")
 def reader_questions(service: Service) -> dict:
     """Questions readers asked: one declined three times and once in other words, one other; an unhelpful vote."""
+    # Earlier tests changed the corpus: ask once it answers by meaning again, as it will until the next write.
+    deadline = time.monotonic() + 120
+    while api(service, "/api/corpus")["answering_by"] != "meaning":
+        assert time.monotonic() < deadline, "the changed corpus was never embedded"
+        time.sleep(0.2)
     for question in ("What is the boiling point of mercury?", "what is the boiling point of Mercury?",
                      "At what temperature does mercury boil?", "What is the boiling point of mercury?",
                      "Who won the 1998 football World Cup?"):
