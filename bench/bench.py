@@ -75,8 +75,10 @@ def in_process(target: Target, semantic: str) -> dict:
 
 def service(target: Target, work: Path, http_clients: list[int], http_seconds: int, semantic: str) -> dict:
     log_path = work / f"{target.name}-gunicorn.log"
-    shutil.rmtree(target.folder / ".index-cache", ignore_errors=True)
-    env = {"QA_SEMANTIC": semantic}
+    # A cache of this run's own, emptied first: the cold start analyses and embeds everything.
+    cache = work / f"{target.name}-cache"
+    shutil.rmtree(cache, ignore_errors=True)
+    env = {"QA_SEMANTIC": semantic, "QA_CACHE_DIR": str(cache)}
     with Service(target.folder, free_port(), log_path, env) as cold:
         cold_seconds = cold.ready_seconds
     with Service(target.folder, free_port(), log_path, env) as warm:
