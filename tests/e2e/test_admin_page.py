@@ -271,8 +271,9 @@ def reader_questions(service: Service) -> dict:
     while api(service, "/api/corpus")["answering_by"] != "meaning":
         assert time.monotonic() < deadline, "the changed corpus was never embedded"
         time.sleep(0.2)
-    for question in ("What is the boiling point of mercury?", "what is the boiling point of Mercury?",
-                     "At what temperature does mercury boil?", "What is the boiling point of mercury?",
+    # About nothing the corpus holds, which by then is the Keppra article and short notes on metals.
+    for question in ("What is the capital of Australia?", "what is the capital of australia?",
+                     "Which city is the capital of Australia?", "What is the capital of Australia?",
                      "Who won the 1998 football World Cup?"):
         post(service, "/api/ask", {"question": question})
     answered = post(service, "/api/ask", {"question": "What are the common side effects of Keppra?"})
@@ -287,10 +288,10 @@ def test_the_reader_questions_view_groups_counts_and_links_back_to_the_chat(admi
     enter_token(admin)
     groups = admin.locator("#question-groups > li")
 
-    expect(groups.first).to_contain_text("“what is the boiling point of mercury?” asked 4 times")
-    expect(groups.first).to_contain_text("“at what temperature does mercury boil?” (1)")
-    assert groups.first.get_by_role("link", name="Ask “what is the boiling point of mercury?” again in the chat page"
-                                    ).get_attribute("href") == "/?q=what+is+the+boiling+point+of+mercury%3F"
+    expect(groups.first).to_contain_text("“what is the capital of australia?” asked 4 times")
+    expect(groups.first).to_contain_text("“which city is the capital of australia?” (1)")
+    assert groups.first.get_by_role("link", name="Ask “what is the capital of australia?” again in the chat page"
+                                    ).get_attribute("href") == "/?q=what+is+the+capital+of+australia%3F"
     expect(admin.locator("#unhelpful")).to_contain_text(reader_questions["quotes"][0]["text"])
     expect(admin.locator("#unhelpful")).to_contain_text("I wanted to know how common they are.")
     assert admin.locator("#questions-svg rect").count() == 60
@@ -311,7 +312,7 @@ def test_exports_download_as_csv_and_json(admin: Page, reader_questions: dict):
     assert csv_download.value.suggested_filename == "reader-questions.csv"
     assert Path(csv_download.value.path()).read_text().startswith("kind,group,question,count")
     exported = json.loads(Path(json_download.value.path()).read_text())
-    assert {q["question"] for q in exported["questions"]} >= {"what is the boiling point of mercury?"}
+    assert {q["question"] for q in exported["questions"]} >= {"what is the capital of australia?"}
 
 
 def test_a_group_marked_handled_leaves_the_view_and_focus_moves_to_the_next(admin: Page, reader_questions: dict):
