@@ -47,7 +47,6 @@ class Query:
     text: str
     terms: dict[str, float]
     own: dict[str, float]
-    unknown: list[str]
     kind: str | None
     sequence: list[str] = field(default_factory=list)  # the question's own terms in order, for phrase matches
     words: list[str] = field(default_factory=list)  # the question's content words, unstemmed
@@ -180,7 +179,6 @@ def spelling_table(index: Index) -> dict[str, list[str]]:
 
 def build_query(question: str, index: Index, history: list[str] | None = None) -> Query:
     own: dict[str, float] = {}
-    unknown: list[str] = []
     corrections: dict[str, str] = {}
     sequence: list[str] = []
     content = _content_words(question)
@@ -197,7 +195,6 @@ def build_query(question: str, index: Index, history: list[str] | None = None) -
                 own[term] = max(own.get(term, 0.0), CORRECTION_WEIGHT)
                 sequence.append(term)
                 continue
-            unknown.append(word)
         own[term] = FOCUS_WEIGHT if word == focus else 1.0
         sequence.append(term)
     query_terms = dict(own)
@@ -233,7 +230,7 @@ def build_query(question: str, index: Index, history: list[str] | None = None) -
                 if alias_term not in query_terms:
                     query_terms[alias_term] = weight * ALIAS_WEIGHT / len(alias)
                     expanded.add(alias_term)
-    return Query(question, query_terms, own, unknown, answer_kind(question), sequence, content, corrections,
+    return Query(question, query_terms, own, answer_kind(question), sequence, content, corrections,
                  from_history, expanded)
 
 
