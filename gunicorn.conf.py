@@ -1,6 +1,7 @@
 """Gunicorn settings that go with the Procfile's command (gunicorn reads this file from the working directory)."""
 
 import gc
+import threading
 
 
 def _encoder(server):
@@ -23,7 +24,8 @@ def pre_fork(server, worker):
 
 
 def post_fork(server, worker):
-    # Opened now rather than by the first question, which would wait about a second for it.
+    # Opened now, beside the worker's start rather than before it, so that the worker takes connections at once; a
+    # question that comes first waits for it (about a second) instead of opening another.
     encoder = _encoder(server)
     if encoder is not None:
-        encoder.open()
+        threading.Thread(target=encoder.open, name="open-onnx-session", daemon=True).start()
