@@ -262,18 +262,20 @@ def candidates(hits: list[tuple[Passage, float]], index: Index, close: list[tupl
             key = (passage.document, i)
             if key not in found:
                 found[key] = Candidate(doc, i, passage, score, rank)
-    for document, i, _ in close:
+
+    def add_framed(document: int, i: int, rank: int) -> None:
+        """Add sentence i of a document, with the passage centred on it, unless it is a candidate already."""
         if (document, i) not in found:
             passage = index.passage_around(document, i)
             score = float(passage_scores[passage.id]) if passage_scores is not None else 0.0
-            found[(document, i)] = Candidate(index.documents[document], i, passage, score, len(hits))
+            found[(document, i)] = Candidate(index.documents[document], i, passage, score, rank)
+
+    for document, i, _ in close:
+        add_framed(document, i, len(hits))
     # A heading that matches is answered by the sentences under it, wherever their own words or passage rank.
     for c in [c for c in found.values() if c.doc.sentences[c.sentence].heading]:
         for i in section_openers(c.doc, c.sentence):
-            if (c.passage.document, i) not in found:
-                passage = index.passage_around(c.passage.document, i)
-                score = float(passage_scores[passage.id]) if passage_scores is not None else 0.0
-                found[(c.passage.document, i)] = Candidate(c.doc, i, passage, score, c.passage_rank)
+            add_framed(c.passage.document, i, c.passage_rank)
     return list(found.values())
 
 
