@@ -12,7 +12,6 @@ from .meaning import SentenceEncoder
 from .model import RankingModel
 from .questions import Query, build_query
 from .ranking import (
-    FEATURES,
     MODELS,
     PAIR_CHARS,
     Candidate,
@@ -97,20 +96,23 @@ def answer(index: Index, question: str, history: list[str] | None = None, docume
     ranked, idf = rank(query, hits, index, documents, model, close, meaning, scores)
     best_cosine = close[0][2] if close else 0.0
 
-    def judged(first: list[Candidate]) -> float:
-        """The confidence that the first of these candidates answers."""
+    def judged(quoted: Candidate) -> float:
+        """The confidence that this candidate answers."""
+        first = [quoted, *(other for other in ranked if other is not quoted)]
         return answer_probability(decline_features(query, first, index, idf, best_cosine), model)
 
-    confidence = judged(ranked)
+    best = first_quoted(ranked)
+    if best is None:
+        return Answer(False, [], NOT_FOUND, 0.0, query, read_with)
+    confidence = judged(best)
     threshold = model.min_confidence if settings.min_confidence is None else settings.min_confidence
     if confidence < threshold:
         return Answer(False, [], NOT_FOUND, confidence, query, read_with)
 
-    best = first_quoted(ranked)
     if shown and _was_shown(_span(best), shown):
         # Something the reader has not seen yet, if the decline model finds that it answers too.
         for c in [c for c in ranked if c.is_prose and not _was_shown(_span(c), shown)][:UNSEEN_TRIED]:
-            unseen_confidence = judged([c, *(other for other in ranked if other is not c)])
+            unseen_confidence = judged(c)
             if unseen_confidence >= threshold:
                 best, confidence = c, unseen_confidence
                 break
@@ -145,11 +147,10 @@ def question_meaning(encoder: SentenceEncoder, query: Query, history: list[str] 
     return blended / np.linalg.norm(blended)
 
 
-def first_quoted(ranked: list[Candidate]) -> Candidate:
-    """The candidate quoted first: a heading or a caption may match the question best, but a real sentence that
-    holds any of it answers."""
-    held = FEATURES.index("held")
-    return next((c for c in ranked if c.is_prose and c.features[held] > 0), ranked[0])
+def first_quoted(ranked: list[Candidate]) -> Candidate | None:
+    """The candidate quoted first: the best real sentence, else the best fragment, caption or reference entry; never
+    a heading, which says what a section is about rather than answering (None when only headings came)."""
+    return next((c for c in ranked if c.is_prose), None) or next((c for c in ranked if not c.is_heading), None)
 
 
 def quote_of(c: Candidate) -> Quote:

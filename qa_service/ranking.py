@@ -58,6 +58,7 @@ FEATURES = (
     "context_gap",  # how far that falls short of the closest candidate's
     "heading_held",  # idf-weighted share of the query's terms that the heading it stands under holds
     "heading_cosine",  # the cosine of the question and that heading
+    "faq_reply",  # it opens the reply under a heading that asks a question (a FAQ entry): the answer comes first
 )
 
 _HEADING, _FRAGMENT, _APPARATUS = FEATURES.index("heading"), FEATURES.index("fragment"), FEATURES.index("apparatus")
@@ -89,6 +90,7 @@ DECLINE_FEATURES = (
     "best_cosine",  # the highest cosine of the question with any sentence searched
     "quoted_cosine",  # the cosine of the question with the best candidate
     "quoted_context_cosine",  # ... and with the best candidate read with its neighbours
+    "quoted_heading_cosine",  # ... and with the heading the best candidate stands under (0 without one)
 )
 _UNKNOWN, _COVERED = DECLINE_FEATURES.index("unknown"), DECLINE_FEATURES.index("covered")
 # The shipped models by name ("words", "meaning"), checked against the feature names above when loaded.
@@ -132,6 +134,10 @@ class Candidate:
     @property
     def terms(self) -> tuple[str, ...]:
         return self.doc.sentence_terms[self.sentence]
+
+    @property
+    def is_heading(self) -> bool:
+        return bool(self.features[_HEADING])
 
     @property
     def is_prose(self) -> bool:
@@ -326,6 +332,9 @@ def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str,
         form = traits(c.doc, c.sentence)
         around = neighbours(c.doc, c.sentence)
         kind_match = holds_kind(query.kind, form, asked)
+        section = int(c.doc.sentence_section[c.sentence])
+        faq_reply = (section >= 0 and c.doc.sections[section].question
+                     and section_openers(c.doc, heading, 1) == [c.sentence])
         c.next_held = held_by(c.doc, c.sentence + 1) if c.sentence + 1 in around else 0.0
         exact = sum(1 for w in plain_words if f" {w} " in form.runs)
         if other_words:
@@ -354,6 +363,7 @@ def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str,
             context - closest_context,
             held_by(c.doc, heading) if heading >= 0 else 0.0,
             heading_cosine,
+            1.0 if faq_reply else 0.0,
         ))
     matrix = np.array(rows, dtype=float).reshape(len(rows), len(FEATURES))
     for c, row in zip(found, matrix, strict=True):
@@ -456,6 +466,7 @@ def decline_features(query: Query, ranked: list[Candidate], index: Index, idf: d
         best_cosine,
         best.cosine,
         best.features[FEATURES.index("context_cosine")],
+        best.features[FEATURES.index("heading_cosine")],
     ])
 
 

@@ -104,3 +104,38 @@ def test_a_follow_up_does_not_repeat_a_quote_already_shown_while_another_answers
 def test_a_question_read_on_its_own_says_so(index, encoder):
     assert answer(index, "How much sunlight do tomatoes need?", ["What is lamotrigine?"],
                   encoder=encoder).read_with is None
+
+
+KETTLE_FAQ = """# Kettle questions
+
+## Can I put the lid in the dishwasher?
+
+Yes, the lid is dishwasher safe on the top rack. The base and the cable must never go in the dishwasher or under
+a running tap, since water in the base ruins the heating plate.
+
+## How do I remove limescale?
+
+Fill the kettle halfway with equal parts water and white vinegar, boil it, and leave it for an hour. Rinse it
+twice with clean water before you boil water to drink.
+
+## Why does the kettle switch itself off?
+
+It switches off when the water boils, and when it is switched on empty. Let it cool for ten minutes before you
+fill it again.
+"""
+
+
+@pytest.fixture(scope="module")
+def faq(encoder) -> Index:
+    return Index.build(with_embeddings([analyse(parse_document("kettle", KETTLE_FAQ, "markdown"))], encoder))
+
+
+def test_a_faq_question_is_answered_by_the_reply_that_opens_its_section(faq, encoder):
+    # The later sentence shares more of the question's words ("go in the dishwasher"); the reply under the
+    # matching question opens with the answer.
+    assert first_quote(faq, encoder, "Can the lid go in the dishwasher?").startswith("Yes, the lid is dishwasher")
+
+
+def test_a_question_that_matches_a_heading_is_answered_from_under_it_never_by_the_heading(faq, encoder):
+    quote = first_quote(faq, encoder, "How do I get rid of limescale?")
+    assert quote.startswith("Fill the kettle halfway")
