@@ -9,8 +9,9 @@ import threading
 import time
 from dataclasses import dataclass
 
+from .document_analysis import AnalysedDocument, analyse, with_embeddings
 from .embedding_cache import EmbeddingCache
-from .index import AnalysedDocument, Index, analyse, with_embeddings
+from .index import Index
 from .meaning import SentenceEncoder
 from .snapshots import IndexSnapshots
 from .store import DocumentStore, SkippedFile, StoreUnavailable

@@ -20,8 +20,8 @@ from werkzeug.exceptions import HTTPException
 
 import qa_service.api
 from qa_service import create_app
+from qa_service.document_analysis import analyse
 from qa_service.documents import read_document
-from qa_service.index import analyse
 from qa_service.openapi import WORKER_RESPONSES, openapi_document
 from qa_service.store import FolderStore, StoreUnavailable
 
