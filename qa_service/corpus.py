@@ -14,7 +14,7 @@ from .embedding_cache import EmbeddingCache
 from .index import Index
 from .meaning import SentenceEncoder
 from .snapshots import IndexSnapshots
-from .store import DocumentStore, SkippedFile, StoreUnavailable
+from .store.base import DocumentStore, SkippedFile, StoreUnavailable
 
 log = logging.getLogger(__name__)
 

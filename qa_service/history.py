@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify, request
 from .documents import DocumentRejected, is_valid_id
 from .errors import ApiError
 from .state import store
-from .store import Change, PreconditionFailed, StoredVersion, StoreUnavailable, UnknownVersion
+from .store.base import Change, PreconditionFailed, StoredVersion, StoreUnavailable, UnknownVersion
 from .writes import checked_id, conflict, precondition, require_admin_token, unavailable, written_response
 
 bp = Blueprint("history", __name__)

@@ -12,7 +12,7 @@ from .config import Settings
 from .corpus import LiveCorpus
 from .editors import EditorTokens
 from .recording import QuestionRecorder
-from .store import DocumentStore
+from .store.base import DocumentStore
 
 
 def settings() -> Settings:

@@ -23,7 +23,8 @@ from qa_service import create_app
 from qa_service.document_analysis import analyse
 from qa_service.documents import read_document
 from qa_service.openapi import WORKER_RESPONSES, openapi_document
-from qa_service.store import FolderStore, StoreUnavailable
+from qa_service.store import FolderStore
+from qa_service.store.base import StoreUnavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT.parent / "shared" / "eval"

@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 from qa_service import create_app
 from qa_service.documents import ID_RULE
 from qa_service.openapi import openapi_document
-from qa_service.store import StoreUnavailable
+from qa_service.store.base import StoreUnavailable
 
 TOKEN = "correct-horse-battery-staple"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
