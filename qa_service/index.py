@@ -42,8 +42,6 @@ class Index:
     postings: Mapping[str, tuple[np.ndarray, np.ndarray]]  # term -> (passage ids, BM25 term weights)
     idf: dict[str, float]
     document_frequency: dict[str, int]
-    average_idf: float
-    avgdl: float
     vocabulary: dict[str, str]  # surface word -> its stem
     aliases: dict[str, list[tuple[str, ...]]]
     variants: dict[str, tuple[str, ...]]  # stem -> stems one short ending away (analysis.stem_variants)
@@ -66,7 +64,7 @@ class Index:
                                                                    passage_length)
         df_counts = np.bincount(term_of, minlength=len(term_list))
         df = dict(zip(term_list, df_counts.tolist(), strict=True))
-        idf, average_idf = okapi_idf(df, n)
+        idf, _ = okapi_idf(df, n)
         dl = passage_length[passage_of].astype(np.float64)
         postings = _PostingLists(
             rows=dict(zip(term_list, range(len(term_list)), strict=True)),
@@ -97,8 +95,6 @@ class Index:
             postings=postings,
             idf=idf,
             document_frequency=df,
-            average_idf=average_idf,
-            avgdl=avgdl,
             vocabulary=vocabulary,
             aliases=aliases,
             variants=stem_variants(term_list),
