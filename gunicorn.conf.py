@@ -3,12 +3,14 @@
 import gc
 import threading
 
+from qa_service import state
+
 
 def _encoder(server):
     """The preloaded app's sentence encoder (None without --preload, or with QA_SEMANTIC=off)."""
     if not server.cfg.preload_app:
         return None
-    return server.app.wsgi().extensions["qa_corpus"].encoder
+    return state.live_corpus(server.app.wsgi()).encoder
 
 
 def pre_fork(server, worker):

@@ -7,8 +7,8 @@ import shutil
 from itertools import count
 from pathlib import Path
 
+from qa_service.document_analysis import analyse
 from qa_service.documents import read_document
-from qa_service.index import analyse
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_EVAL = ROOT.parent / "shared" / "eval"

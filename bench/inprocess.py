@@ -24,7 +24,8 @@ from rank_bm25 import BM25Okapi
 
 from qa_service.analysis import terms
 from qa_service.answering import CANDIDATE_PASSAGES, answer
-from qa_service.index import Index, analyse, with_embeddings
+from qa_service.document_analysis import analyse, with_embeddings
+from qa_service.index import Index
 from qa_service.meaning import load_encoder
 from qa_service.store import FolderStore
 

@@ -47,7 +47,8 @@ def corpus_folder(args) -> Path:
 
 def profile_answers(args) -> None:
     from qa_service.answering import answer
-    from qa_service.index import Index, analyse
+    from qa_service.document_analysis import analyse
+    from qa_service.index import Index
     from qa_service.store import FolderStore
 
     documents, _ = FolderStore(corpus_folder(args), 50 * 1024 * 1024).load()

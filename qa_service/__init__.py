@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import delivery, logs, security, throttling
+from . import delivery, logs, security, state, throttling
 from .config import PROJECT_ROOT, Settings
 from .corpus import LiveCorpus
 from .editors import EditorTokens
@@ -29,18 +29,16 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     logging.basicConfig(level=settings.qa_log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     editor_tokens = EditorTokens.from_settings(settings)
     store = open_store(settings)
-    app.extensions["qa_settings"] = settings
-    app.extensions["qa_editor_tokens"] = editor_tokens
-    app.extensions["qa_store"] = store
     for deprecation in settings.deprecations:
         app.logger.warning(deprecation)
     cache = settings.index_cache_path(Path(app.instance_path))
     snapshots = IndexSnapshots(cache) if cache else None
     encoder = load_encoder(settings.qa_semantic_threads) if settings.qa_semantic else None
-    app.extensions["qa_corpus"] = LiveCorpus(store, settings.qa_reload_seconds, snapshots, encoder)
+    corpus = LiveCorpus(store, settings.qa_reload_seconds, snapshots, encoder)
     # Off: no records are opened, so nothing (not even an empty file or table) is made.
     records = open_records(settings, Path(app.instance_path)) if settings.qa_record_questions != "off" else None
-    app.extensions["qa_recorder"] = QuestionRecorder(settings.qa_record_questions, records, settings.qa_record_days)
+    recorder = QuestionRecorder(settings.qa_record_questions, records, settings.qa_record_days)
+    state.install(app, settings, store, corpus, editor_tokens, recorder)
 
     from . import api, cli, history, insights, web, writes
 

@@ -20,7 +20,6 @@ from .ranking import (
     leans_on_previous,
     neighbours,
     rank,
-    traits,
 )
 
 NOT_FOUND = "The source does not answer this question, so there is nothing to quote."
@@ -178,7 +177,7 @@ def _span(c: Candidate) -> _Span:
     if leans_on_previous(doc, i):
         return _Span(c, i - 1, i)
     if i + 1 in around and sentences[i + 1].end - sentences[i].start <= PAIR_CHARS and (
-            traits(doc, i + 1).dependent or c.next_held > 0):
+            doc.traits(i + 1).dependent or c.next_held > 0):
         return _Span(c, i, i + 1)
     return _Span(c, i, i)
 

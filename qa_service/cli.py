@@ -16,7 +16,7 @@ from .config import MIN_ADMIN_TOKEN_CHARS
 from .documents import DocumentRejected
 from .editors import NAME_PATTERN, token_hash
 from .state import store
-from .store import PreconditionFailed, UnknownDocument, UnknownVersion
+from .store.base import PreconditionFailed, UnknownDocument, UnknownVersion
 
 corpus = AppGroup("corpus", help="List, add, remove and check the documents of the store the service reads "
                   "(the QA_CORPUS folder, or PostgreSQL when DATABASE_URL is set); show their history, restore an "

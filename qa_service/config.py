@@ -11,11 +11,15 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIN_ADMIN_TOKEN_CHARS = 16
-# Fixed limits of a question request (POST /api/ask), not settings: the chat page and the OpenAPI document read
-# them from here too.
-MAX_HISTORY = 20  # earlier questions a follow-up may carry
-MAX_DOCUMENT_FILTER = 1000  # document ids a question may be restricted to
+# Fixed limits of the API's requests, not settings: the views that enforce them, the chat page and the OpenAPI
+# document all read them from here.
+MAX_HISTORY = 20  # earlier questions a follow-up may carry (POST /api/ask)
+MAX_DOCUMENT_FILTER = 1000  # document ids a question may be restricted to (POST /api/ask)
 MAX_FEEDBACK_COMMENT = 500  # characters of a reader's comment on an answer (POST /api/feedback)
+MAX_ANSWER_ID_CHARS = 8192  # an answer_id sent back with a vote (POST /api/feedback)
+MAX_HANDLED = 1000  # questions and answers one request may mark handled (POST /api/insights/handled)
+CHANGES_LISTED = 100  # audit lines GET /api/changes lists when not asked for a number ...
+MAX_CHANGES = 1000  # ... and the most it lists
 RECORD_MODES = ("off", "declined", "all")
 
 

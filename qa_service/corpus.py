@@ -9,11 +9,12 @@ import threading
 import time
 from dataclasses import dataclass
 
+from .document_analysis import AnalysedDocument, analyse, with_embeddings
 from .embedding_cache import EmbeddingCache
-from .index import AnalysedDocument, Index, analyse, with_embeddings
+from .index import Index
 from .meaning import SentenceEncoder
 from .snapshots import IndexSnapshots
-from .store import DocumentStore, SkippedFile, StoreUnavailable
+from .store.base import DocumentStore, SkippedFile, StoreUnavailable
 
 log = logging.getLogger(__name__)
 

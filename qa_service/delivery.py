@@ -46,7 +46,6 @@ def init_app(app: Flask) -> None:
                 request.environ[header] = ENCODING_SUFFIX.sub('"', request.environ[header])
     # Hashed once when the app is built: the static files are part of the release, not changed while it runs.
     versions = static_versions(Path(app.static_folder))
-    app.extensions["qa_static_versions"] = versions
 
     @app.url_defaults
     def add_static_version(endpoint: str, values: dict) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .index import AnalysedDocument
+from .document_analysis import AnalysedDocument
 
 log = logging.getLogger(__name__)
 

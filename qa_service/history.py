@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
+from .config import CHANGES_LISTED, MAX_CHANGES
 from .documents import DocumentRejected, is_valid_id
 from .errors import ApiError
 from .state import store
-from .store import Change, PreconditionFailed, StoredVersion, StoreUnavailable, UnknownVersion
+from .store.base import Change, PreconditionFailed, StoredVersion, StoreUnavailable, UnknownVersion
 from .writes import checked_id, conflict, precondition, require_admin_token, unavailable, written_response
 
 bp = Blueprint("history", __name__)
-
-MAX_CHANGES = 1000  # audit lines one request may list
 
 
 def version_json(kept: StoredVersion) -> dict:
@@ -101,7 +100,7 @@ def list_changes():
     doc_id = request.args.get("document")
     if doc_id is not None:
         checked_id(doc_id)
-    limit = request.args.get("limit", "100")
+    limit = request.args.get("limit", str(CHANGES_LISTED))
     if not limit.isdigit() or not 1 <= int(limit) <= MAX_CHANGES:
         raise ApiError(400, "invalid_limit", f"'limit' must be a whole number from 1 to {MAX_CHANGES}.")
     try:

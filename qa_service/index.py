@@ -1,4 +1,5 @@
-"""The index: passages of consecutive sentences, their BM25 (Okapi) weights, and candidates for a query.
+"""The index: the passage windows of analysed documents (document_analysis.py), their BM25 (Okapi) weights, the
+sentences closest in meaning to a question, and the corpus words a misspelt word may stand for.
 
 Scoring is rank_bm25.BM25Okapi's, term for term (same k1, b, epsilon and idf); the speed comes from an
 inverted index, so a query only touches passages that share a term with it.
@@ -6,23 +7,18 @@ inverted index, so a query only touches passages that share a term with it.
 
 from __future__ import annotations
 
-import dataclasses
 import math
-import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import chain
 
 import numpy as np
 
-from .analysis import is_stop_word, stem, stem_variants, terms, words
-from .documents import Document
-from .meaning import SentenceEncoder
-from .sentences import Paragraph, Section, Sentence, outline, split_sentences
+from .analysis import stem, stem_variants
+from .document_analysis import AnalysedDocument
 
-PASSAGE_SENTENCES = 3  # sentences per passage window
-PASSAGE_STRIDE = 1  # so every sentence is seen with the sentence before and the one after it
 K1, B, EPSILON = 1.5, 0.75, 0.25  # rank_bm25.BM25Okapi's defaults
 
 
@@ -37,169 +33,6 @@ class Passage:
 
 
 @dataclass
-class AnalysedDocument:
-    """A document split into paragraphs, sentences (with their terms) and passage windows. Built once per version."""
-
-    document: Document
-    paragraphs: list[Paragraph]
-    sentences: list[Sentence]
-    sentence_terms: list[tuple[str, ...]]
-    windows: list[tuple[int, int]]
-    surface_words: Counter
-    aliases: list[tuple[tuple[str, ...], tuple[str, ...]]]
-    sentence_frequency: Counter  # term -> number of this document's sentences holding it
-    # For each sentence, the heading sentence of the innermost section holding it (section_headings() of the two
-    # fields below), -1 for none: a heading's words say what the sentences under it are about.
-    section_headings: np.ndarray
-    # One unit vector per sentence (float16: half the memory, and cosines stay within 0.001) and the model that
-    # made them (meaning.SentenceEncoder.identity); None until the corpus is embedded, or with QA_SEMANTIC=off.
-    embeddings: np.ndarray | None = None
-    embedded_by: str = ""
-    # The document's sections (sentences.Section: heading path, heading sentence, FAQ question or not) and, per
-    # sentence, the index of the innermost section holding it, -1 for none (sentences.outline); per sentence, the
-    # page it starts on (from 1) for a paged format (PDF), else None. Arrays: one small number per sentence.
-    sections: tuple[Section, ...] = ()
-    sentence_section: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
-    sentence_page: np.ndarray | None = None
-    # What ranking learns of a sentence's form on first need (it does not depend on the question), kept here so
-    # that it is worked out once per sentence rather than once per question.
-    traits: dict = field(default_factory=dict, compare=False, repr=False)
-
-    def sentence_text(self, i: int) -> str:
-        s = self.sentences[i]
-        return self.document.text[s.start:s.end]
-
-    def section_path(self, i: int) -> tuple[str, ...]:
-        """The headings sentence i stands under, from the top level down (empty: under none but the title)."""
-        section = int(self.sentence_section[i])
-        return self.sections[section].path if section >= 0 else ()
-
-    def page(self, i: int) -> int | None:
-        """The page sentence i starts on (from 1), or None when the document has no pages."""
-        return None if self.sentence_page is None else int(self.sentence_page[i])
-
-
-def passage_windows(sentences: list[Sentence]) -> list[tuple[int, int]]:
-    """Windows of PASSAGE_SENTENCES sentences, moved PASSAGE_STRIDE at a time, never crossing a paragraph."""
-    windows = []
-    i = 0
-    while i < len(sentences):
-        j = i
-        while j + 1 < len(sentences) and sentences[j + 1].paragraph == sentences[i].paragraph:
-            j += 1
-        # sentences i..j form one paragraph
-        if j - i + 1 <= PASSAGE_SENTENCES:
-            windows.append((i, j))
-        else:
-            for first in range(i, j - PASSAGE_SENTENCES + 2, PASSAGE_STRIDE):
-                windows.append((first, first + PASSAGE_SENTENCES - 1))
-        i = j + 1
-    return windows
-
-
-# "levetiracetam (Keppra)", "Keppra, also known as levetiracetam", "sold under the brand name Keppra":
-# the corpus itself says which names mean the same thing.
-_NAME = r"[A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*){0,3}"
-_ALIAS_PATTERNS = [
-    re.compile(rf"\b({_NAME})\s*\(\s*([A-Za-z][\w-]*(?:\s+[\w-]+){{0,3}})\s*\)"),
-    re.compile(r"\b([A-Za-z][\w-]*),?\s+\(?(?:also|otherwise|commonly|better)\s+(?:known|called|referred to|sold)"
-               r"(?:\s+(?:as|by))?(?:\s+(?:its|the|a|an))?(?:\s+(?:generic|brand|trade|common|lay|other)\s+names?)?"
-               r"(?:\s+(?:as|of))?\s+([A-Za-z][\w-]*)"),
-    re.compile(r"\b([A-Za-z][\w-]*),?\s+(?:\(|sold\s+)?(?:under\s+)?(?:the\s+)?(?:brand|trade|generic)\s+names?"
-               r"\s+(?:of\s+)?([A-Z][\w-]*)"),
-]
-
-
-def _acronym_of(acronym: str, phrase_words: list[str]) -> list[str] | None:
-    """The shortest tail of a phrase that the acronym abbreviates ("antiepileptic drug" for "AED")."""
-    letters = acronym.lower()
-    if not (2 <= len(letters) <= 8 and acronym[:1].isupper()):
-        return None
-    for n in range(1, min(len(letters), len(phrase_words)) + 1):
-        tail = [w.lower() for w in phrase_words[-n:]]
-        initials = "".join(w[0] for w in tail)
-        if tail[0][0] == letters[0] and subsequence(initials, letters) and subsequence(letters, "".join(tail)):
-            return phrase_words[-n:]
-    return None
-
-
-def subsequence(needle: str, hay: str) -> bool:
-    """Whether the letters of needle appear in hay in order ("aed" in "antiepilepticdrug")."""
-    it = iter(hay)
-    return all(ch in it for ch in needle)
-
-
-def find_aliases(text: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
-    """Pairs of term sequences that the text says are names for the same thing."""
-    pairs = []
-    for pattern_index, pattern in enumerate(_ALIAS_PATTERNS):
-        for match in pattern.finditer(text):
-            left, right = match.group(1), match.group(2)
-            if pattern_index == 0:
-                inner = right.split()
-                tail = _acronym_of(inner[0], left.split()) if len(inner) == 1 and inner[0].isupper() else None
-                left = " ".join(tail) if tail else left.split()[-1]
-            a, b = tuple(terms(left)), tuple(terms(right))
-            if a and b and a != b and len(b) <= 4:
-                pairs.append((a, b))
-    return pairs
-
-
-def section_headings(sections: tuple[Section, ...], sentence_section: np.ndarray) -> np.ndarray:
-    """The index of the heading sentence each sentence stands under, -1 where it stands under none: the section
-    outline read as one array, for ranking to look up per candidate."""
-    headings = np.array([s.heading for s in sections] + [-1], dtype=np.int32)
-    return headings[sentence_section] if len(sentence_section) else np.empty(0, np.int32)
-
-
-def section_openers(doc: AnalysedDocument, heading: int, count: int = 2) -> list[int]:
-    """The first `count` sentences under a heading that are not headings themselves."""
-    out = []
-    for i in range(heading + 1, len(doc.sentences)):
-        if doc.section_headings[i] != heading or len(out) == count:
-            break
-        if not doc.sentences[i].heading:
-            out.append(i)
-    return out
-
-
-def analyse(document: Document) -> AnalysedDocument:
-    paras, sentences = split_sentences(document.text, document.headings)
-    sections, sentence_section = outline(document.text, paras, sentences, document.headings, document.title)
-    sentence_page = None
-    if document.page_starts:
-        starts = np.fromiter((s.start for s in sentences), dtype=np.int64, count=len(sentences))
-        sentence_page = np.searchsorted(np.array(document.page_starts), starts, side="right").astype(np.int32)
-    sentence_terms = [tuple(terms(document.text[s.start:s.end])) for s in sentences]
-    surface = Counter(w for w in words(document.text) if not is_stop_word(w) and w.isalpha())
-    return AnalysedDocument(
-        document=document,
-        paragraphs=paras,
-        sentences=sentences,
-        sentence_terms=sentence_terms,
-        windows=passage_windows(sentences),
-        surface_words=surface,
-        aliases=find_aliases(document.text),
-        sentence_frequency=Counter(t for ts in sentence_terms for t in set(ts)),
-        sections=sections,
-        sentence_section=sentence_section,
-        sentence_page=sentence_page,
-        section_headings=section_headings(sections, sentence_section),
-    )
-
-
-def with_embeddings(documents: list[AnalysedDocument], encoder: SentenceEncoder) -> list[AnalysedDocument]:
-    """The documents with every sentence embedded by the encoder (in one batch run over them all)."""
-    vectors = encoder.encode([doc.sentence_text(i) for doc in documents for i in range(len(doc.sentences))])
-    out, row = [], 0
-    for doc in documents:
-        rows = vectors[row:row + len(doc.sentences)].astype(np.float16)
-        row += len(doc.sentences)
-        out.append(dataclasses.replace(doc, embeddings=rows, embedded_by=encoder.identity))
-    return out
-
-
-@dataclass
 class Index:
     """An immutable BM25 index over the passages of a set of analysed documents."""
 
@@ -209,8 +42,6 @@ class Index:
     postings: Mapping[str, tuple[np.ndarray, np.ndarray]]  # term -> (passage ids, BM25 term weights)
     idf: dict[str, float]
     document_frequency: dict[str, int]
-    average_idf: float
-    avgdl: float
     vocabulary: dict[str, str]  # surface word -> its stem
     aliases: dict[str, list[tuple[str, ...]]]
     variants: dict[str, tuple[str, ...]]  # stem -> stems one short ending away (analysis.stem_variants)
@@ -222,9 +53,6 @@ class Index:
     vectors: np.ndarray | None = None
     sentence_base: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
     meaning: str = ""
-    # One-deletion variants of the vocabulary, for spelling correction: built by questions.spelling_table on the
-    # first unknown word, since most questions never need it.
-    spelling: dict[str, list[str]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, documents: list[AnalysedDocument]) -> Index:
@@ -236,7 +64,7 @@ class Index:
                                                                    passage_length)
         df_counts = np.bincount(term_of, minlength=len(term_list))
         df = dict(zip(term_list, df_counts.tolist(), strict=True))
-        idf, average_idf = okapi_idf(df, n)
+        idf, _ = okapi_idf(df, n)
         dl = passage_length[passage_of].astype(np.float64)
         postings = _PostingLists(
             rows=dict(zip(term_list, range(len(term_list)), strict=True)),
@@ -267,8 +95,6 @@ class Index:
             postings=postings,
             idf=idf,
             document_frequency=df,
-            average_idf=average_idf,
-            avgdl=avgdl,
             vocabulary=vocabulary,
             aliases=aliases,
             variants=stem_variants(term_list),
@@ -281,6 +107,18 @@ class Index:
     @property
     def passage_count(self) -> int:
         return len(self.passages)
+
+    @cached_property
+    def spelling(self) -> dict[str, list[str]]:
+        """Every one-deletion variant of each corpus word of three letters or more (and the word itself), to the
+        words it comes from: spelling correction by symmetric deletion. Built on the first unknown word, since
+        most questions never need it, and not saved in a snapshot (it is not a field)."""
+        table: dict[str, list[str]] = {}
+        for known in self.vocabulary:
+            if len(known) >= SPELLING_MIN_LENGTH:
+                for variant in deletions(known) | {known}:
+                    table.setdefault(variant, []).append(known)
+        return table
 
     def nearest(self, vector: np.ndarray, documents: list[str] | None = None, k: int = 10
                 ) -> list[tuple[int, int, float]]:
@@ -339,6 +177,14 @@ class Index:
             return np.zeros(len(self.passages))
         # bincount adds each passage's contributions in query order, as BM25Okapi.get_scores does term by term.
         return np.bincount(np.concatenate(passages), np.concatenate(contributions), minlength=len(self.passages))
+
+
+SPELLING_MIN_LENGTH = 3  # shorter corpus words are left out of Index.spelling
+
+
+def deletions(word: str) -> set[str]:
+    """The word with one letter left out, every way."""
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
 
 
 # The fields of Index that sentence_vectors derives from its documents' embeddings.

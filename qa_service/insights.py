@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, jsonify, url_for
 
 from .api import read_json_body
-from .config import MAX_FEEDBACK_COMMENT
+from .config import MAX_ANSWER_ID_CHARS, MAX_FEEDBACK_COMMENT, MAX_HANDLED
 from .errors import ApiError
 from .question_groups import group_questions
 from .recording import InvalidAnswerId
@@ -22,8 +22,6 @@ from .writes import require_admin_token
 
 bp = Blueprint("insights", __name__)
 
-MAX_ANSWER_ID_CHARS = 8192
-MAX_HANDLED = 1000  # questions and answers one request may mark handled
 # The report groups the most asked open questions only: grouping embeds each one, and a page lists what it can show.
 MAX_REPORTED_QUESTIONS = 500
 # A spreadsheet runs a cell that starts with one of these as a formula: a reader's text must never be one.

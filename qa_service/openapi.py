@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from . import formats
 from .answering import MAX_QUOTES
-from .config import MAX_DOCUMENT_FILTER, MAX_FEEDBACK_COMMENT, MAX_HISTORY, Settings
+from .config import (
+    CHANGES_LISTED,
+    MAX_ANSWER_ID_CHARS,
+    MAX_CHANGES,
+    MAX_DOCUMENT_FILTER,
+    MAX_FEEDBACK_COMMENT,
+    MAX_HANDLED,
+    MAX_HISTORY,
+    Settings,
+)
 from .documents import ID_PATTERN, ID_RULE
 
 # The limits a server has with no setting changed; the document describes those.
@@ -223,7 +232,8 @@ FEEDBACK_REQUEST = {
     "type": "object",
     "required": ["answer_id", "helpful"],
     "properties": {
-        "answer_id": {"type": "string", "minLength": 1, "description": "The answer_id of a POST /api/ask reply."},
+        "answer_id": {"type": "string", "minLength": 1, "maxLength": MAX_ANSWER_ID_CHARS,
+                      "description": "The answer_id of a POST /api/ask reply."},
         "helpful": {"type": "boolean"},
         "comment": {"type": ["string", "null"], "maxLength": MAX_FEEDBACK_COMMENT},
     },
@@ -310,8 +320,8 @@ INSIGHTS_EXPORT = {
 
 HANDLED_REQUEST = {
     "type": "object",
-    "properties": {"questions": {"type": "array", "items": {"type": "string", "minLength": 1}, "maxItems": 1000},
-                   "answers": {"type": "array", "items": {"type": "string", "minLength": 1}, "maxItems": 1000,
+    "properties": {"questions": {"type": "array", "items": {"type": "string", "minLength": 1}, "maxItems": MAX_HANDLED},
+                   "answers": {"type": "array", "items": {"type": "string", "minLength": 1}, "maxItems": MAX_HANDLED,
                                "description": "answer_key values of votes."}},
 }
 
@@ -494,7 +504,7 @@ def history_paths() -> dict:
             [{"name": "document", "in": "query", "required": False, "schema": {"type": "string"},
               "description": "Only this document's changes."},
              {"name": "limit", "in": "query", "required": False,
-              "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}])},
+              "schema": {"type": "integer", "minimum": 1, "maximum": MAX_CHANGES, "default": CHANGES_LISTED}}])},
         "/api/removed": {"get": _editor_operation(
             "Removed documents whose removal can still be undone", "listRemoved",
             {"200": _json("RemovedList", "Newest first.")}, [])},

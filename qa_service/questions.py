@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from nltk.metrics.distance import edit_distance
 
 from .analysis import QUESTION_WORDS, VARIANT_MAX_ENDING, VARIANT_MIN_LENGTH, is_stop_word, stem, terms, words
-from .index import Index, subsequence
+from .document_analysis import subsequence
+from .index import Index, deletions
 from .lexicon import is_english_word
 
 HISTORY_WEIGHT = 0.6  # terms carried over from earlier questions count less than the question's own
@@ -154,27 +155,10 @@ def correct(word: str, index: Index) -> str | None:
 
 def _neighbours(word: str, index: Index) -> set[str]:
     """Corpus words sharing a one-deletion variant with the word (the symmetric-delete way to find near misses)."""
-    table = spelling_table(index)
     found: set[str] = set()
-    for variant in _deletions(word) | {word}:
-        found.update(table.get(variant, ()))
+    for variant in deletions(word) | {word}:
+        found.update(index.spelling.get(variant, ()))
     return found
-
-
-def _deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1:] for i in range(len(word))}
-
-
-def spelling_table(index: Index) -> dict[str, list[str]]:
-    """One-deletion variants of every corpus word, built on first need and kept with the index."""
-    if not index.spelling and index.vocabulary:
-        table: dict[str, list[str]] = {}
-        for known in index.vocabulary:
-            if len(known) >= 3:
-                for variant in _deletions(known) | {known}:
-                    table.setdefault(variant, []).append(known)
-        index.spelling = table
-    return index.spelling
 
 
 def build_query(question: str, index: Index, history: list[str] | None = None) -> Query:

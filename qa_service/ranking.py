@@ -14,26 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .analysis import ANTONYMS, stem, words
-from .index import AnalysedDocument, Index, Passage, section_openers
+from .document_analysis import PLAIN_WORD, AnalysedDocument, SentenceTraits, section_openers
+from .index import Index, Passage
 from .model import MODELS_FILE, RankingModel, read_models
 from .questions import Query
-
-_PERCENT = re.compile(r"\d\s*(?:%|percent\b|per cent\b)|\bpercent", re.I)
-_NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
-                     r"fifty|hundred|thousand|million|billion|dozen|half|quarter|once|twice)\b", re.I)
-_DATE = re.compile(r"\b(?:1\d{3}|20\d{2})s?\b|\b\d{1,2}(?:st|nd|rd|th)\b|\bcentur(?:y|ies)\b|\bdecades?\b|"
-                   r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\b|"
-                   r"\b(?:BC|AD|BCE|CE)\b|\b(?:in|since|until|by|after|before|during) the \w+s\b")
-_PLAIN_WORD = re.compile(r"\w+")
-_CONDITION = re.compile(r"\b(?:when|whenever|if|unless|once|after|until|in case of|in patients (?:who|with))\b", re.I)
-_NAME = re.compile(r"\b[A-Z][\w'’-]*[a-z][\w'’-]*(?:\s+(?:of|de|von|van|the)?\s*[A-Z][\w'’-]*)*")
-_CAPTION = re.compile(r"^\s*(?:fig(?:ure)?|table|supplementary|chart|scheme)\.?\s*\d", re.I)
-_REFERENCE = re.compile(r"^\s*\[?\d+[\].]\s+[A-Z][a-z]+,?\s+[A-Z]|\bdoi\s*:|https?://|\bet al\.,?\s*\(?\d{4}", re.I)
-DEPENDENT_OPENER = re.compile(
-    r"^[\"'“‘(]*(?:it|its|this|that|these|those|they|their|them|he|his|she|her|but|however|thus|therefore|hence|"
-    r"such|both|also|in turn|as a result|consequently|instead|then|there|here|yet|so|which|the latter|the former)\b",
-    re.I,
-)
 
 FEATURES = (
     "held",  # idf-weighted share of the query's terms that the sentence holds (with the one it leans on)
@@ -146,46 +130,6 @@ class Candidate:
         return not (f[_HEADING] or f[_APPARATUS] or f[_FRAGMENT])
 
 
-@dataclass(frozen=True)
-class SentenceTraits:
-    """What a sentence is, whatever the question: its form and the kinds of answer it can give."""
-
-    heading: bool
-    fragment: bool  # under four words, or opening in lower case
-    apparatus: bool  # a caption or a reference-list entry
-    length: float  # log of its length over 150 characters
-    first: bool  # it opens its paragraph
-    dependent: bool  # it opens by pointing back
-    kinds: frozenset[str]  # percent, number, date, condition: what it holds
-    names: tuple[tuple[str, ...], ...]  # its capitalised names, each as lower-case words
-    # Its maximal runs of word characters, lower-cased, each between spaces: the whole words a question may repeat.
-    # One string, as a set of words per sentence would cost a warm worker on a large corpus hundreds of MiB.
-    runs: str
-
-
-def traits(doc: AnalysedDocument, i: int) -> SentenceTraits:
-    """The sentence's traits, worked out on first need and kept with its document."""
-    found = doc.traits.get(i)
-    if found is None:
-        text = doc.sentence_text(i)
-        sentences = doc.sentences
-        kinds = {kind for kind, pattern in (("percent", _PERCENT), ("number", _NUMBER), ("date", _DATE),
-                                            ("condition", _CONDITION)) if pattern.search(text)}
-        found = SentenceTraits(
-            heading=sentences[i].heading,
-            fragment=len(text.split()) < 4 or text[:1].islower(),
-            apparatus=bool(_CAPTION.match(text) or _REFERENCE.search(text)),
-            length=math.log(max(len(text), 10) / 150),
-            first=i == 0 or sentences[i - 1].paragraph != sentences[i].paragraph,
-            dependent=bool(DEPENDENT_OPENER.match(text)),
-            kinds=frozenset(kinds),
-            names=tuple(tuple(re.findall(r"\w+", name.lower())) for name in _NAME.findall(text[1:])),
-            runs=f" {' '.join(_PLAIN_WORD.findall(text.lower()))} ",
-        )
-        doc.traits[i] = found
-    return found
-
-
 def holds_kind(kind: str | None, sentence: SentenceTraits, question_words: set[str]) -> bool:
     """Whether the sentence holds the kind of answer asked for, beyond what the question itself says."""
     if kind is None:
@@ -215,7 +159,7 @@ def leans_on_previous(doc: AnalysedDocument, i: int) -> bool:
     """The sentence opens by pointing back ("It", "This", "However") to the one before it in its paragraph, and
     the two fit in one quote: it is quoted, and so judged, with that sentence."""
     sentences = doc.sentences
-    return (i > 0 and sentences[i - 1].paragraph == sentences[i].paragraph and traits(doc, i).dependent
+    return (i > 0 and sentences[i - 1].paragraph == sentences[i].paragraph and doc.traits(i).dependent
             and sentences[i].end - sentences[i - 1].start <= PAIR_CHARS)
 
 
@@ -310,7 +254,7 @@ def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str,
     question_words = set(query.words)
     # A question word of word characters only stands whole in a sentence exactly when it is one of the sentence's
     # runs of word characters; the few others ("o'brien") are searched in the text.
-    plain_words = {w for w in question_words if _PLAIN_WORD.fullmatch(w)}
+    plain_words = {w for w in question_words if PLAIN_WORD.fullmatch(w)}
     other_words = question_words - plain_words
     other_word_pattern = _word_pattern(other_words)
     matching = query.matching
@@ -329,7 +273,7 @@ def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str,
     for c, context, heading_cosine in zip(found, context_cosines, heading_cosines, strict=True):
         terms = set(c.terms)
         heading = int(c.doc.section_headings[c.sentence])
-        form = traits(c.doc, c.sentence)
+        form = c.doc.traits(c.sentence)
         around = neighbours(c.doc, c.sentence)
         kind_match = holds_kind(query.kind, form, asked)
         section = int(c.doc.sentence_section[c.sentence])

@@ -25,9 +25,10 @@ from pathlib import Path
 import nltk
 import numpy as np
 
-from . import analysis, blocks, documents, formats, index, pdf, sentences, word
+from . import analysis, blocks, document_analysis, documents, formats, index, pdf, sentences, word
+from .document_analysis import AnalysedDocument
 from .documents import Document
-from .index import VECTOR_FIELDS, AnalysedDocument, Index, sentence_vectors
+from .index import VECTOR_FIELDS, Index, sentence_vectors
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ MAGIC = b"qa-index-snapshot\n"
 MAX_HEADER_BYTES = 4096
 
 # The modules whose code decides what an index holds; editing any of them makes saved indexes stale.
-_ANALYSIS_MODULES = (analysis, blocks, documents, formats, index, pdf, sentences, word)
+_ANALYSIS_MODULES = (analysis, blocks, document_analysis, documents, formats, index, pdf, sentences, word)
 # What an index is made of besides the data classes of those modules; nothing else may be unpickled.
 _ALLOWED_GLOBALS = frozenset({
     ("collections", "Counter"),

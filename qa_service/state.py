@@ -1,35 +1,42 @@
-"""What the app factory builds once per app, for views and commands to reach through `current_app`.
+"""What the app factory builds once per app, for views, commands and tests to reach.
 
-create_app puts the settings, the store, the live corpus, the editors' tokens and the question recorder in
-`app.extensions`; these are the only readers.
+create_app hands the settings, the store, the live corpus, the editors' tokens and the question recorder to
+`install`, which keeps them in `app.extensions`; the functions below are the only readers. Each reads the app of
+the request or command being served (`current_app`), or the app it is given (a test's).
 """
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import Flask, current_app
 
 from .config import Settings
 from .corpus import LiveCorpus
 from .editors import EditorTokens
 from .recording import QuestionRecorder
-from .store import DocumentStore
+from .store.base import DocumentStore
 
 
-def settings() -> Settings:
-    return current_app.extensions["qa_settings"]
+def install(app: Flask, settings: Settings, store: DocumentStore, corpus: LiveCorpus, editor_tokens: EditorTokens,
+            recorder: QuestionRecorder) -> None:
+    app.extensions.update(qa_settings=settings, qa_store=store, qa_corpus=corpus, qa_editor_tokens=editor_tokens,
+                          qa_recorder=recorder)
 
 
-def store() -> DocumentStore:
-    return current_app.extensions["qa_store"]
+def settings(app: Flask | None = None) -> Settings:
+    return (app or current_app).extensions["qa_settings"]
 
 
-def live_corpus() -> LiveCorpus:
-    return current_app.extensions["qa_corpus"]
+def store(app: Flask | None = None) -> DocumentStore:
+    return (app or current_app).extensions["qa_store"]
 
 
-def editor_tokens() -> EditorTokens:
-    return current_app.extensions["qa_editor_tokens"]
+def live_corpus(app: Flask | None = None) -> LiveCorpus:
+    return (app or current_app).extensions["qa_corpus"]
 
 
-def recorder() -> QuestionRecorder:
-    return current_app.extensions["qa_recorder"]
+def editor_tokens(app: Flask | None = None) -> EditorTokens:
+    return (app or current_app).extensions["qa_editor_tokens"]
+
+
+def recorder(app: Flask | None = None) -> QuestionRecorder:
+    return (app or current_app).extensions["qa_recorder"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from .index import AnalysedDocument
+from .document_analysis import AnalysedDocument
 
 MAX_SUGGESTIONS = 4
 MAX_HEADING_CHARS = 80

@@ -9,9 +9,9 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 
 from . import formats
 from .config import MAX_FEEDBACK_COMMENT, MAX_HISTORY
+from .document_analysis import AnalysedDocument
 from .documents import ID_CHARACTERS, ID_MAX_CHARS, ID_PATTERN
 from .errors import error_response
-from .index import AnalysedDocument
 from .state import live_corpus, settings
 from .suggestions import suggested_questions
 

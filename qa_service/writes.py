@@ -13,7 +13,7 @@ from .config import MIN_ADMIN_TOKEN_CHARS
 from .documents import ID_RULE, DocumentRejected, is_valid_id
 from .errors import ApiError
 from .state import editor_tokens, live_corpus, settings, store
-from .store import Precondition, PreconditionFailed, StoreUnavailable, UnknownDocument, Written
+from .store.base import Precondition, PreconditionFailed, StoreUnavailable, UnknownDocument, Written
 
 bp = Blueprint("writes", __name__)
 

@@ -6,8 +6,9 @@ import pytest
 
 from qa_service.analysis import stem, stem_variants
 from qa_service.answering import AnswerSettings, answer
+from qa_service.document_analysis import analyse
 from qa_service.documents import parse_document
-from qa_service.index import Index, analyse
+from qa_service.index import Index
 from qa_service.questions import answer_kind, build_query, spelt_out_names
 from qa_service.ranking import DECLINE_FEATURES, FEATURES, decline_features, rank
 

@@ -19,11 +19,12 @@ from jsonschema import Draft202012Validator
 from werkzeug.exceptions import HTTPException
 
 import qa_service.api
-from qa_service import create_app
+from qa_service import create_app, state
+from qa_service.document_analysis import analyse
 from qa_service.documents import read_document
-from qa_service.index import analyse
 from qa_service.openapi import WORKER_RESPONSES, openapi_document
-from qa_service.store import FolderStore, StoreUnavailable
+from qa_service.store import FolderStore
+from qa_service.store.base import StoreUnavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT.parent / "shared" / "eval"
@@ -509,7 +510,7 @@ def with_unreachable_store(c, method: str, request):
     def unreachable(*args, **kwargs):
         raise StoreUnavailable("cannot connect to PostgreSQL")
 
-    setattr(c.admin.application.extensions["qa_store"], method, unreachable)
+    setattr(state.store(c.admin.application), method, unreachable)
     return request()
 
 
@@ -519,7 +520,7 @@ def with_unreachable_records(c, method: str, request):
     def unreachable(*args, **kwargs):
         raise OSError("cannot connect to PostgreSQL")
 
-    setattr(c.recording.application.extensions["qa_recorder"].records, method, unreachable)
+    setattr(state.recorder(c.recording.application).records, method, unreachable)
     return request()
 
 
@@ -543,7 +544,7 @@ def removed_version(c) -> str:
 
 def too_large_version(c) -> str:
     """A kept version over the admin server's document limit, written by a store with a larger one."""
-    roomy = FolderStore(c.admin.application.extensions["qa_store"].folder, 10**6)
+    roomy = FolderStore(state.store(c.admin.application).folder, 10**6)
     version = roomy.put("lithium", ((LITHIUM + " ") * 400).encode(), "text").document.version
     roomy.put("lithium", LITHIUM.encode(), "text")
     return version

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa_service import create_app
+from qa_service import create_app, state
 from qa_service.answering import AnswerSettings
 from qa_service.config import PROJECT_ROOT, ConfigError, Settings
 
@@ -91,7 +91,7 @@ def test_create_app_reads_the_environment(monkeypatch, corpus_dir):
 
     app = create_app()
 
-    assert app.extensions["qa_settings"].corpus_path == corpus_dir
+    assert state.settings(app).corpus_path == corpus_dir
     response = app.test_client().post("/api/ask", json={"question": "x" * 21})
     assert response.status_code == 413
     assert "20" in response.get_json()["error"]["message"]

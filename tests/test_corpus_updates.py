@@ -10,7 +10,8 @@ import pytest
 
 from qa_service import corpus as corpus_module
 from qa_service.corpus import LiveCorpus
-from qa_service.store import FolderStore, StoreUnavailable
+from qa_service.store import FolderStore
+from qa_service.store.base import StoreUnavailable
 
 LIMIT = 100_000
 NEVER = 3600.0

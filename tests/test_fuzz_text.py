@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from qa_service import create_app
 from qa_service.answering import answer
 from qa_service.config import PROJECT_ROOT
+from qa_service.document_analysis import analyse
 from qa_service.documents import DocumentRejected, parse_document
-from qa_service.index import Index, analyse
+from qa_service.index import Index
 from qa_service.openapi import openapi_document
 
 FUZZ = settings(max_examples=150, deadline=None, database=None,

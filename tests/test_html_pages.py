@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from qa_service.document_analysis import analyse
 from qa_service.documents import parse_document
-from qa_service.index import analyse
 
 PAGES = Path(__file__).resolve().parent / "pages"
 DEBIAN_FAQ = Path(__file__).resolve().parents[2] / "shared" / "eval" / "corpora" / "debianfaq" / "basic-defs.html"

@@ -1,7 +1,9 @@
-"""The index: passage windows, BM25 scores equal to rank_bm25.BM25Okapi's, and aliases read from the text."""
+"""The index: passages of the documents' windows, BM25 scores equal to rank_bm25.BM25Okapi's, the aliases its
+documents define, and the spelling table it keeps."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import numpy as np
@@ -9,61 +11,11 @@ import pytest
 from rank_bm25 import BM25Okapi
 
 from qa_service.analysis import terms
+from qa_service.document_analysis import analyse
 from qa_service.documents import parse_document
-from qa_service.index import (
-    EPSILON,
-    PASSAGE_SENTENCES,
-    PASSAGE_STRIDE,
-    Index,
-    analyse,
-    find_aliases,
-    okapi_idf,
-    passage_windows,
-)
-from qa_service.sentences import Sentence
-
-
-def sentences_in(paragraph_sizes: list[int]) -> list[Sentence]:
-    """Stand-in sentences: only their paragraph numbers matter to the windows."""
-    out = []
-    for paragraph, size in enumerate(paragraph_sizes):
-        out.extend(Sentence(len(out), len(out) + 1, paragraph) for _ in range(size))
-    return out
-
-
-def windows_of(paragraph_sizes: list[int]) -> list[tuple[int, int]]:
-    return passage_windows(sentences_in(paragraph_sizes))
-
+from qa_service.index import EPSILON, Index, okapi_idf
 
 # --- passages -------------------------------------------------------------------------------------------------
-
-
-def test_passages_are_three_sentences_moved_one_at_a_time():
-    assert (PASSAGE_SENTENCES, PASSAGE_STRIDE) == (3, 1)
-    assert windows_of([5]) == [(0, 2), (1, 3), (2, 4)]
-
-
-def test_a_paragraph_of_three_or_fewer_sentences_is_one_passage():
-    assert windows_of([1, 2, 3]) == [(0, 0), (1, 2), (3, 5)]
-
-
-def test_passages_never_cross_a_paragraph():
-    assert windows_of([4, 1, 3]) == [(0, 2), (1, 3), (4, 4), (5, 7)]
-
-
-@pytest.mark.parametrize("seed", range(5))
-def test_every_sentence_is_in_a_passage_and_every_passage_in_one_paragraph(seed):
-    rng = random.Random(seed)
-    sentences = sentences_in([rng.randint(1, 7) for _ in range(rng.randint(1, 8))])
-
-    windows = passage_windows(sentences)
-
-    covered = set()
-    for first, last in windows:
-        assert 0 <= last - first < PASSAGE_SENTENCES
-        assert sentences[first].paragraph == sentences[last].paragraph
-        covered.update(range(first, last + 1))
-    assert covered == set(range(len(sentences)))
 
 
 def test_index_passages_follow_the_documents_windows():
@@ -189,23 +141,26 @@ def test_a_query_sharing_no_term_with_the_corpus_finds_nothing():
 # --- aliases --------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "pair"), [
-    ("Patients took levetiracetam (Keppra) twice a day.", ("levetiracetam", "Keppra")),
-    ("Paracetamol, also known as acetaminophen, relieves pain.", ("Paracetamol", "acetaminophen")),
-    ("Keppra, also known by its generic name levetiracetam, is an AED.", ("Keppra", "levetiracetam")),
-    ("It is an antiepileptic drug (AED) used to treat seizures.", ("antiepileptic drug", "AED")),
-    ("Tylenol, sold under the brand name Panadol, relieves pain.", ("Tylenol", "Panadol")),
-])
-def test_aliases_are_read_from_the_text(text, pair):
-    assert (tuple(terms(pair[0])), tuple(terms(pair[1]))) in find_aliases(text)
-
-
-def test_an_acronym_is_linked_to_the_words_it_abbreviates_only():
-    assert find_aliases("Keppra is an antiepileptic drug (AED).") == [(("antiepilept", "drug"), ("aed",))]
-
-
 def test_index_links_aliases_both_ways():
     index = Index.build([analyse(parse_document("k", "Keppra, also known as levetiracetam, treats seizures."))])
 
     assert ("levetiracetam",) in index.aliases["keppra"]
     assert ("keppra",) in index.aliases["levetiracetam"]
+
+
+# --- spelling -------------------------------------------------------------------------------------------------
+
+
+def test_the_spelling_table_maps_each_one_letter_deletion_to_the_corpus_words_it_comes_from():
+    index = Index.build([analyse(parse_document("k", "Keppra treats seizures. Keppra is an antiepileptic."))])
+
+    assert "treats" in index.spelling["teats"]
+    assert "keppra" in index.spelling["kepra"]
+    assert index.spelling["keppra"] == ["keppra"]
+
+
+def test_the_spelling_table_is_built_once_by_the_index_and_never_saved_with_it():
+    index = Index.build([analyse(parse_document("k", "Keppra treats seizures."))])
+
+    assert index.spelling is index.spelling
+    assert "spelling" not in {f.name for f in dataclasses.fields(Index)}

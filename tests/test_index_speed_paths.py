@@ -9,8 +9,9 @@ from collections import Counter
 import numpy as np
 import pytest
 
+from qa_service.document_analysis import analyse
 from qa_service.documents import parse_document
-from qa_service.index import K1, B, Index, analyse
+from qa_service.index import K1, B, Index
 
 WORDS = "lithium sodium potassium kidney tremor dose child adult renal liver seizure migraine".split()
 

@@ -15,7 +15,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from postgres.server import postgres_installed
 
-from qa_service import create_app
+from qa_service import create_app, state
 from qa_service.openapi import openapi_document
 from qa_service.records import Asking
 
@@ -114,7 +114,7 @@ def test_with_a_database_the_questions_are_recorded_in_it(corpus_dir, database_u
                          "QA_RECORD_QUESTIONS": "declined"}).test_client()
 
     ask(client, DECLINED)
-    client.application.extensions["qa_recorder"].flush()
+    state.recorder(client.application).flush()
 
     with psycopg.connect(database_url) as connection:
         assert connection.execute("SELECT question, count FROM qa_questions").fetchall() == [(DECLINED.lower(), 1)]
@@ -125,7 +125,7 @@ def test_declined_records_no_answered_question_and_all_records_both(make_client,
     declined_only = make_client("declined")
     ask(declined_only, ANSWERED)
     ask(declined_only, DECLINED)
-    declined_only.application.extensions["qa_recorder"].flush()
+    state.recorder(declined_only.application).flush()
     with sqlite3.connect(records_file) as db:
         assert db.execute("SELECT question FROM qa_questions").fetchall() == [(DECLINED.lower(),)]
 
@@ -149,7 +149,7 @@ def test_recording_does_not_change_the_answer(make_client):
 def test_an_unreachable_records_store_never_breaks_an_answer_and_the_loss_is_logged(make_client, caplog,
                                                                                      monkeypatch):
     client = make_client("all")
-    recorder = client.application.extensions["qa_recorder"]
+    recorder = state.recorder(client.application)
 
     def unreachable(_asking):
         raise sqlite3.OperationalError("database is locked")
@@ -166,7 +166,7 @@ def test_an_unreachable_records_store_never_breaks_an_answer_and_the_loss_is_log
 
 def test_records_older_than_the_retention_are_purged_automatically(make_client):
     client = make_client("declined", QA_RECORD_DAYS=90)
-    recorder = client.application.extensions["qa_recorder"]
+    recorder = state.recorder(client.application)
     recorder.records.record(Asking("an old question", False, 0.1, "v0", (),
                                    datetime.now(UTC) - timedelta(days=91)))
 
@@ -316,7 +316,7 @@ def test_the_report_and_exports_need_the_admin_token(make_client, path):
 def test_without_the_signing_key_answers_go_out_without_an_id_and_the_records_are_not_asked_again_at_once(
         make_client, monkeypatch):
     client = make_client("declined")
-    recorder = client.application.extensions["qa_recorder"]
+    recorder = state.recorder(client.application)
     attempts = []
 
     def unreachable():

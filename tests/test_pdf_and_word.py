@@ -9,8 +9,8 @@ import pytest
 from sample_files import RUNNING_HEADER, hyphenated_pdf, scanned_pdf, two_column_pdf, word_document
 
 from qa_service import create_app, formats
+from qa_service.document_analysis import analyse
 from qa_service.documents import DocumentRejected, parse_document
-from qa_service.index import analyse
 from qa_service.store import FolderStore
 
 TOKEN = "correct-horse-battery-staple"

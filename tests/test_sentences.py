@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from qa_service.document_analysis import analyse
 from qa_service.documents import parse_document, read_document
-from qa_service.index import analyse
 from qa_service.sentences import split_sentences
 
 SEED = Path(__file__).resolve().parent.parent / "corpus" / "keppra-article.txt"

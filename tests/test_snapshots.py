@@ -16,7 +16,8 @@ from qa_service import create_app
 from qa_service.analysis import terms
 from qa_service.config import Settings
 from qa_service.corpus import LiveCorpus
-from qa_service.index import Index, analyse
+from qa_service.document_analysis import analyse
+from qa_service.index import Index
 from qa_service.snapshots import FILE_NAME, MAGIC, IndexSnapshots
 from qa_service.store import FolderStore
 

@@ -19,14 +19,8 @@ from sample_files import scanned_pdf, two_column_pdf, word_document
 
 from qa_service import create_app
 from qa_service.documents import DocumentRejected
-from qa_service.store import (
-    FolderStore,
-    PostgresStore,
-    Precondition,
-    PreconditionFailed,
-    UnknownDocument,
-    UnknownVersion,
-)
+from qa_service.store import FolderStore, PostgresStore
+from qa_service.store.base import Precondition, PreconditionFailed, UnknownDocument, UnknownVersion
 
 ROOT = Path(__file__).resolve().parent.parent
 LIMIT = 100_000  # room for a Word file: python-docx's template alone is about 36 kB

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from qa_service import create_app
+from qa_service import create_app, state
 from qa_service.documents import ID_RULE
 from qa_service.openapi import openapi_document
-from qa_service.store import StoreUnavailable
+from qa_service.store.base import StoreUnavailable
 
 TOKEN = "correct-horse-battery-staple"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -286,7 +286,7 @@ def test_a_store_that_cannot_be_reached_is_503_with_retry_after(app, put):
     def unreachable(*args, **kwargs):
         raise StoreUnavailable("cannot connect to PostgreSQL")
 
-    app.extensions["qa_store"].put = unreachable
+    state.store(app).put = unreachable
 
     reply = put("lithium")
 

@@ -1,33 +1,15 @@
 """The corpus store: where documents live (a folder, or PostgreSQL), how writes reach it, and what changed in it.
 
-`base` holds the interface every store implements (DocumentStore), its errors and the checks every write makes;
-each store is one module beside it. `open_store` picks the one the settings ask for.
+`base` holds the interface every store implements (DocumentStore), its errors and the checks every write makes:
+import them from there. Each store is one module beside it; `open_store` picks the one the settings ask for.
 """
 
 from __future__ import annotations
 
 from ..config import Settings
-from .base import (
-    Change,
-    DocumentStore,
-    Precondition,
-    PreconditionFailed,
-    SkippedFile,
-    StoredVersion,
-    StoreUnavailable,
-    UnknownDocument,
-    UnknownVersion,
-    VersionSource,
-    Written,
-)
+from .base import DocumentStore
 from .folder import FolderStore
 from .postgres import PostgresStore
-
-__all__ = [
-    "Change", "DocumentStore", "FolderStore", "PostgresStore", "Precondition", "PreconditionFailed", "SkippedFile",
-    "StoreUnavailable", "StoredVersion", "UnknownDocument", "UnknownVersion", "VersionSource", "Written",
-    "open_store",
-]
 
 
 def open_store(settings: Settings) -> DocumentStore:

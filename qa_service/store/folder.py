@@ -15,36 +15,18 @@ from pathlib import Path
 
 from .. import formats
 from ..documents import Document, DocumentRejected, is_valid_id, parse_document
-from .base import (
-    TITLE_LINE,
-    UNCONDITIONAL,
-    Change,
-    DocumentStore,
-    Precondition,
-    SkippedFile,
-    StoredVersion,
-    StoreUnavailable,
-    UnknownDocument,
-    UnknownVersion,
-    VersionSource,
-    Written,
-    check_id,
-    given_title,
-    prepare_write,
-    split_title_line,
-    write_action,
-)
+from . import base
 
 log = logging.getLogger(__name__)
 
 
-def change_line(change: Change) -> bytes:
+def change_line(change: base.Change) -> bytes:
     """One line of the folder's audit log."""
     return json.dumps({"id": change.doc_id, "action": change.action, "at": change.at.isoformat(), "by": change.by,
                        "from": change.from_version, "to": change.to_version}).encode("utf-8") + b"\n"
 
 
-class FolderStore(DocumentStore):
+class FolderStore(base.DocumentStore):
     """Documents as files in one folder; a document's id is its file name without the extension.
 
     Writers take an exclusive lock on `.qa-lock` in the folder (so processes take turns), write a temporary file
@@ -108,35 +90,35 @@ class FolderStore(DocumentStore):
         except (FileNotFoundError, NotADirectoryError):
             return ""
         except (OSError, UnicodeDecodeError) as exc:
-            raise StoreUnavailable(f"cannot read {self.folder / self.MARKER_NAME}: {exc}") from exc
+            raise base.StoreUnavailable(f"cannot read {self.folder / self.MARKER_NAME}: {exc}") from exc
 
-    def load(self) -> tuple[list[Document], list[SkippedFile]]:
+    def load(self) -> tuple[list[Document], list[base.SkippedFile]]:
         """Every readable document, and every file skipped with the reason; a bad file is logged, never fatal.
 
         A file whose name, size, modification time and inode are unchanged since the last load is not read again.
         """
         documents: dict[str, Document] = {}
-        skipped: list[SkippedFile] = []
+        skipped: list[base.SkippedFile] = []
         parsed: dict[tuple, Document | DocumentRejected] = {}
         with self._lock(fcntl.LOCK_SH):
             for path in self.files():
                 doc_id = path.stem
                 if not is_valid_id(doc_id):
-                    skipped.append(SkippedFile(path.name, "bad_id", f"{path.name}: file name is not a valid id"))
+                    skipped.append(base.SkippedFile(path.name, "bad_id", f"{path.name}: file name is not a valid id"))
                 elif doc_id in documents:
-                    skipped.append(SkippedFile(path.name, "duplicate_id",
+                    skipped.append(base.SkippedFile(path.name, "duplicate_id",
                                                f"{path.name}: another file already has the id {doc_id!r}"))
                 else:
                     try:
                         key, outcome = self._read_cached(path)
                     except OSError as exc:
-                        skipped.append(SkippedFile(path.name, "unreadable", f"{path.name}: {exc.strerror}"))
+                        skipped.append(base.SkippedFile(path.name, "unreadable", f"{path.name}: {exc.strerror}"))
                     else:
                         parsed[key] = outcome
                         if isinstance(outcome, Document):
                             documents[doc_id] = outcome
                             continue
-                        skipped.append(SkippedFile(path.name, outcome.reason, str(outcome)))
+                        skipped.append(base.SkippedFile(path.name, outcome.reason, str(outcome)))
                 log.warning("skipping corpus file: %s", skipped[-1].message)
         self._parsed = parsed
         return list(documents.values()), skipped
@@ -162,7 +144,7 @@ class FolderStore(DocumentStore):
             raise DocumentRejected(f"{path.name}: {size} bytes is over the limit of {self.max_document_bytes} "
                                    "bytes", "too_large")
         raw = path.read_bytes()
-        title, body = (None, raw) if fmt.binary else split_title_line(raw)
+        title, body = (None, raw) if fmt.binary else base.split_title_line(raw)
         return parse_document(path.stem, body, fmt.name, title, source=path.name)
 
     def document_files(self, doc_id: str) -> list[Path]:
@@ -177,15 +159,15 @@ class FolderStore(DocumentStore):
     # writing
 
     def put(self, doc_id: str, raw: bytes, fmt: str, title: str | None = None,
-            precondition: Precondition = UNCONDITIONAL, editor: str | None = None,
-            action: str | None = None) -> Written:
+            precondition: base.Precondition = base.UNCONDITIONAL, editor: str | None = None,
+            action: str | None = None) -> base.Written:
         """Create or replace a document atomically and durably; nothing changes when it is rejected."""
-        if formats.named(fmt) is not None and formats.named(fmt).binary and given_title(title) is not None:
+        if formats.named(fmt) is not None and formats.named(fmt).binary and base.given_title(title) is not None:
             # A binary file is kept byte for byte, so there is no first line to hold a title in: it names its own.
             raise DocumentRejected(f"{doc_id}: a {fmt} document in a corpus folder takes its title from the file "
                                    "itself; send it without a title", "format")
-        title, raw, document = prepare_write(doc_id, raw, fmt, title, self.max_document_bytes)
-        stored = TITLE_LINE + title.encode("utf-8") + b"\n" + raw if title else raw
+        title, raw, document = base.prepare_write(doc_id, raw, fmt, title, self.max_document_bytes)
+        stored = base.TITLE_LINE + title.encode("utf-8") + b"\n" + raw if title else raw
         with self._writing():
             previous_file = self._served_file(doc_id)
             previous = previous_file[1] if previous_file else None
@@ -206,21 +188,22 @@ class FolderStore(DocumentStore):
             if previous is not None and previous.version != document.version:
                 self._mark_replaced(doc_id, previous.version, now)
             self._keep_version(target, document, stored_by=editor, replaced_at=None, stored_at=now)
-            self._append_change(Change(doc_id, write_action(action, previous), now, editor,
+            self._append_change(base.Change(doc_id, base.write_action(action, previous), now, editor,
                                        previous.version if previous else None, document.version))
             self._drop_expired(now)
             self._advance_marker()
-        return Written(document, created=previous is None)
+        return base.Written(document, created=previous is None)
 
-    def delete(self, doc_id: str, precondition: Precondition = UNCONDITIONAL, editor: str | None = None) -> None:
+    def delete(self, doc_id: str, precondition: base.Precondition = base.UNCONDITIONAL,
+               editor: str | None = None) -> None:
         """Remove a document: every file holding its id, even one that is skipped as unreadable."""
-        check_id(doc_id)
+        base.check_id(doc_id)
         with self._writing():
             files = self.document_files(doc_id)
             previous_file = self._served_file(doc_id)
             previous = previous_file[1] if previous_file else None
             if previous is None and not files:
-                raise UnknownDocument(doc_id)
+                raise base.UnknownDocument(doc_id)
             precondition.check(doc_id, previous)
             now = datetime.now(UTC)
             if previous_file is not None:
@@ -230,7 +213,8 @@ class FolderStore(DocumentStore):
             self._sync_folder()
             if previous is not None:
                 self._mark_replaced(doc_id, previous.version, now)
-            self._append_change(Change(doc_id, "delete", now, editor, previous.version if previous else None, None))
+            self._append_change(base.Change(doc_id, "delete", now, editor, previous.version if previous else None,
+                                            None))
             self._drop_expired(now)
             self._advance_marker()
 
@@ -275,7 +259,7 @@ class FolderStore(DocumentStore):
         self._write_file(metadata, json.dumps({**kept, "replaced_at": when.isoformat()}).encode("utf-8"))
         self._sync(metadata.parent)
 
-    def _append_change(self, change: Change) -> None:
+    def _append_change(self, change: base.Change) -> None:
         self.history_folder.mkdir(parents=True, exist_ok=True)
         # One write of one line with O_APPEND; a writer killed half-way leaves a partial last line, which
         # changes() skips (and the line break in front keeps it off the next line).
@@ -284,18 +268,18 @@ class FolderStore(DocumentStore):
             file.flush()
             os.fsync(file.fileno())
 
-    def _stored_version(self, doc_id: str, metadata: Path) -> StoredVersion | None:
+    def _stored_version(self, doc_id: str, metadata: Path) -> base.StoredVersion | None:
         try:
             kept = json.loads(metadata.read_bytes())
-            return StoredVersion(doc_id, metadata.stem, kept["format"], kept["title"], kept["size"],
+            return base.StoredVersion(doc_id, metadata.stem, kept["format"], kept["title"], kept["size"],
                                  datetime.fromisoformat(kept["stored_at"]), kept["stored_by"],
                                  datetime.fromisoformat(kept["replaced_at"]) if kept["replaced_at"] else None)
         except (OSError, ValueError, KeyError, TypeError):
             log.warning("skipping unreadable history entry %s", metadata)
             return None
 
-    def versions(self, doc_id: str) -> list[StoredVersion]:
-        check_id(doc_id)
+    def versions(self, doc_id: str) -> list[base.StoredVersion]:
+        base.check_id(doc_id)
         folder = self.versions_folder(doc_id)
         kept = [self._stored_version(doc_id, metadata) for metadata in folder.glob("*.json")] if folder.is_dir() else []
         kept = [v for v in kept if v is not None]
@@ -306,29 +290,29 @@ class FolderStore(DocumentStore):
         return sorted(kept, key=lambda v: v.stored_at, reverse=True)
 
     @staticmethod
-    def _served_version(path: Path, document: Document) -> StoredVersion:
-        return StoredVersion(document.id, document.version, document.format, document.title,
+    def _served_version(path: Path, document: Document) -> base.StoredVersion:
+        return base.StoredVersion(document.id, document.version, document.format, document.title,
                              len(document.text.encode("utf-8")), datetime.fromtimestamp(path.stat().st_mtime, UTC),
                              None, None)
 
-    def version(self, doc_id: str, version: str) -> VersionSource:
-        check_id(doc_id)
+    def version(self, doc_id: str, version: str) -> base.VersionSource:
+        base.check_id(doc_id)
         metadata = self.versions_folder(doc_id) / f"{version}.json"
         stored = self._stored_version(doc_id, metadata) if is_valid_id(version) and metadata.exists() else None
         source = metadata.parent / f"{version}.source"
         if stored is None:
             served = self._served_file(doc_id)
             if served is None or served[1].version != version:
-                raise UnknownVersion(f"{doc_id}: no version {version!r} is kept")
+                raise base.UnknownVersion(f"{doc_id}: no version {version!r} is kept")
             stored, source = self._served_version(*served), served[0]
         try:
             raw = source.read_bytes()
         except FileNotFoundError:
-            raise UnknownVersion(f"{doc_id}: the source of version {version!r} is missing") from None
-        title, body = split_title_line(raw)
-        return VersionSource(stored, body, title, parse_document(doc_id, body, stored.format, title))
+            raise base.UnknownVersion(f"{doc_id}: the source of version {version!r} is missing") from None
+        title, body = base.split_title_line(raw)
+        return base.VersionSource(stored, body, title, parse_document(doc_id, body, stored.format, title))
 
-    def changes(self, doc_id: str | None = None, limit: int | None = None) -> list[Change]:
+    def changes(self, doc_id: str | None = None, limit: int | None = None) -> list[base.Change]:
         try:
             lines = self.changes_file.read_bytes().splitlines()
         except FileNotFoundError:
@@ -337,7 +321,7 @@ class FolderStore(DocumentStore):
         for line in reversed(lines):
             try:
                 entry = json.loads(line)
-                change = Change(entry["id"], entry["action"], datetime.fromisoformat(entry["at"]), entry["by"],
+                change = base.Change(entry["id"], entry["action"], datetime.fromisoformat(entry["at"]), entry["by"],
                                 entry["from"], entry["to"])
             except (ValueError, KeyError, TypeError):
                 continue  # a blank line, or the partial last line of a writer that was killed
@@ -379,7 +363,8 @@ class FolderStore(DocumentStore):
             with self._lock(fcntl.LOCK_EX, create=True):
                 yield
         except OSError as exc:
-            raise StoreUnavailable(f"cannot write to the corpus folder {self.folder}: {exc.strerror or exc}") from exc
+            raise base.StoreUnavailable(
+                f"cannot write to the corpus folder {self.folder}: {exc.strerror or exc}") from exc
 
     @contextlib.contextmanager
     def _lock(self, kind: int, create: bool = False) -> Iterator[None]:

@@ -14,24 +14,7 @@ import psycopg
 
 from .. import formats
 from ..documents import ID_PATTERN, RESERVED_IDS, Document, DocumentRejected, parse_document
-from .base import (
-    UNCONDITIONAL,
-    Change,
-    DocumentStore,
-    Precondition,
-    SkippedFile,
-    StoredVersion,
-    StoreUnavailable,
-    UnknownDocument,
-    UnknownVersion,
-    VersionSource,
-    Written,
-    check_document,
-    check_id,
-    prepare_write,
-    split_title_line,
-    write_action,
-)
+from . import base
 from .folder import FolderStore
 
 log = logging.getLogger(__name__)
@@ -96,7 +79,7 @@ CREATE INDEX IF NOT EXISTS qa_changes_id ON qa_changes (id, seq);
 SET_UP_LOCK = 7_146_025_118
 
 
-class PostgresStore(DocumentStore):
+class PostgresStore(base.DocumentStore):
     """Documents as rows of `qa_documents`; `qa_corpus.revision` goes up by one in every write's transaction.
 
     `title` holds a title given with the document (NULL: taken from the source); `version` is the document's
@@ -127,7 +110,7 @@ class PostgresStore(DocumentStore):
             try:
                 connection = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
             except psycopg.OperationalError as exc:
-                raise StoreUnavailable(f"cannot connect to PostgreSQL: {exc}") from exc
+                raise base.StoreUnavailable(f"cannot connect to PostgreSQL: {exc}") from exc
             self._local.connection = connection
             with self._connections_lock:
                 self._connections = [c for c in self._connections if not c.closed] + [connection]
@@ -140,7 +123,7 @@ class PostgresStore(DocumentStore):
             with connection.transaction():
                 yield connection
         except psycopg.OperationalError as exc:
-            raise StoreUnavailable(f"PostgreSQL: {exc}") from exc
+            raise base.StoreUnavailable(f"PostgreSQL: {exc}") from exc
 
     def close(self) -> None:
         with self._connections_lock:
@@ -158,9 +141,9 @@ class PostgresStore(DocumentStore):
             connection.execute("INSERT INTO qa_corpus (revision) VALUES (1)")
             count = 0
             for doc_id, raw, fmt in (seed.sources() if seed else ()):
-                title, body = (None, raw) if formats.named(fmt).binary else split_title_line(raw)
+                title, body = (None, raw) if formats.named(fmt).binary else base.split_title_line(raw)
                 try:
-                    document = check_document(doc_id, body, fmt, title, self.max_document_bytes)
+                    document = base.check_document(doc_id, body, fmt, title, self.max_document_bytes)
                 except DocumentRejected as error:
                     log.warning("not seeding %s: %s", doc_id, error)
                     continue
@@ -176,10 +159,10 @@ class PostgresStore(DocumentStore):
         try:
             row = self._connection().execute("SELECT revision FROM qa_corpus").fetchone()
         except psycopg.OperationalError as exc:
-            raise StoreUnavailable(f"PostgreSQL: {exc}") from exc
+            raise base.StoreUnavailable(f"PostgreSQL: {exc}") from exc
         return row[0] if row else 0
 
-    def load(self) -> tuple[list[Document], list[SkippedFile]]:
+    def load(self) -> tuple[list[Document], list[base.SkippedFile]]:
         """Every stored document, parsed; rows unchanged since the last load are not fetched again."""
         with self._transaction() as connection:
             connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
@@ -201,7 +184,7 @@ class PostgresStore(DocumentStore):
             if isinstance(outcome, Document):
                 documents.append(outcome)
             elif outcome is not None:
-                skipped.append(SkippedFile(key[0], outcome.reason, str(outcome)))
+                skipped.append(base.SkippedFile(key[0], outcome.reason, str(outcome)))
                 log.warning("skipping stored document: %s", outcome)
         return documents, skipped
 
@@ -231,10 +214,10 @@ class PostgresStore(DocumentStore):
             return None
 
     def put(self, doc_id: str, raw: bytes, fmt: str, title: str | None = None,
-            precondition: Precondition = UNCONDITIONAL, editor: str | None = None,
-            action: str | None = None) -> Written:
+            precondition: base.Precondition = base.UNCONDITIONAL, editor: str | None = None,
+            action: str | None = None) -> base.Written:
         """Create or replace a document in one transaction; nothing changes when it is rejected."""
-        title, raw, document = prepare_write(doc_id, raw, fmt, title, self.max_document_bytes)
+        title, raw, document = base.prepare_write(doc_id, raw, fmt, title, self.max_document_bytes)
         with self._transaction() as connection:
             revision = self._next_revision(connection)
             served = self._served_row(connection, doc_id, lock=True)
@@ -252,18 +235,19 @@ class PostgresStore(DocumentStore):
                 "UPDATE SET stored_at = now(), stored_by = excluded.stored_by, replaced_at = NULL",
                 (doc_id, document.version, document.format, title, *_columns(document.format, raw), document.title,
                  len(document.text.encode("utf-8")), editor))
-            self._log_change(connection, doc_id, write_action(action, previous), editor,
+            self._log_change(connection, doc_id, base.write_action(action, previous), editor,
                              previous.version if previous else None, document.version)
             self._drop_expired(connection)
-        return Written(document, created=previous is None)
+        return base.Written(document, created=previous is None)
 
-    def delete(self, doc_id: str, precondition: Precondition = UNCONDITIONAL, editor: str | None = None) -> None:
+    def delete(self, doc_id: str, precondition: base.Precondition = base.UNCONDITIONAL,
+               editor: str | None = None) -> None:
         """Remove a document in one transaction."""
-        check_id(doc_id)
+        base.check_id(doc_id)
         with self._transaction() as connection:
             self._next_revision(connection)
             if connection.execute("SELECT 1 FROM qa_documents WHERE id = %s FOR UPDATE", (doc_id,)).fetchone() is None:
-                raise UnknownDocument(doc_id)
+                raise base.UnknownDocument(doc_id)
             served = self._served_row(connection, doc_id, lock=False)
             previous = served[0] if served else None
             precondition.check(doc_id, previous)
@@ -324,8 +308,8 @@ class PostgresStore(DocumentStore):
         "WHERE d.id = %(id)s AND NOT EXISTS (SELECT 1 FROM qa_document_versions v WHERE v.id = d.id AND "
         "v.version = d.version)")
 
-    def _kept(self, doc_id: str, version: str | None) -> list[VersionSource]:
-        check_id(doc_id)
+    def _kept(self, doc_id: str, version: str | None) -> list[base.VersionSource]:
+        base.check_id(doc_id)
         query = f"SELECT * FROM ({self.VERSIONS}) kept" + (" WHERE version = %(version)s" if version else "")
         with self._transaction() as connection:
             rows = connection.execute(query + " ORDER BY stored_at DESC", {"id": doc_id, "version": version}
@@ -337,29 +321,29 @@ class PostgresStore(DocumentStore):
                 document = parse_document(doc_id, stored_source, fmt, title)
             except DocumentRejected:
                 continue
-            stored = StoredVersion(doc_id, version_of, fmt, document_title or document.title,
+            stored = base.StoredVersion(doc_id, version_of, fmt, document_title or document.title,
                                    size if size is not None else len(document.text.encode("utf-8")), stored_at,
                                    stored_by, replaced_at)
             raw = stored_source if isinstance(stored_source, bytes) else stored_source.encode("utf-8")
-            kept.append(VersionSource(stored, raw, title, document))
+            kept.append(base.VersionSource(stored, raw, title, document))
         return kept
 
-    def versions(self, doc_id: str) -> list[StoredVersion]:
+    def versions(self, doc_id: str) -> list[base.StoredVersion]:
         return [kept.stored for kept in self._kept(doc_id, None)]
 
-    def version(self, doc_id: str, version: str) -> VersionSource:
+    def version(self, doc_id: str, version: str) -> base.VersionSource:
         kept = self._kept(doc_id, version)
         if not kept:
-            raise UnknownVersion(f"{doc_id}: no version {version!r} is kept")
+            raise base.UnknownVersion(f"{doc_id}: no version {version!r} is kept")
         return kept[0]
 
-    def changes(self, doc_id: str | None = None, limit: int | None = None) -> list[Change]:
+    def changes(self, doc_id: str | None = None, limit: int | None = None) -> list[base.Change]:
         with self._transaction() as connection:
             rows = connection.execute(
                 "SELECT id, action, changed_at, editor, from_version, to_version FROM qa_changes "
                 + ("WHERE id = %(id)s " if doc_id is not None else "") + "ORDER BY seq DESC LIMIT %(limit)s",
                 {"id": doc_id, "limit": limit}).fetchall()
-        return [Change(*row) for row in rows]
+        return [base.Change(*row) for row in rows]
 
     @staticmethod
     def _next_revision(connection: psycopg.Connection) -> int:
@@ -367,7 +351,7 @@ class PostgresStore(DocumentStore):
         row = connection.execute("UPDATE qa_corpus SET revision = revision + 1, updated_at = now() "
                                  "RETURNING revision").fetchone()
         if row is None:
-            raise StoreUnavailable("the qa_corpus table is empty: the store was not set up")
+            raise base.StoreUnavailable("the qa_corpus table is empty: the store was not set up")
         return row[0]
 
     @staticmethod

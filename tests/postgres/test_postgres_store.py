@@ -10,7 +10,8 @@ import pytest
 from sample_files import word_document
 
 from qa_service import create_app
-from qa_service.store import FolderStore, PostgresStore, StoreUnavailable
+from qa_service.store import FolderStore, PostgresStore
+from qa_service.store.base import StoreUnavailable
 
 from . import server as server_module
 from .server import free_port, running_server

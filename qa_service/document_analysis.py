@@ -1,0 +1,256 @@
+"""Document analysis: a document as paragraphs, sentences with their terms and traits, passage windows, the
+sections sentences stand under, and the names its text says are aliases. Built once per document version.
+
+The index (index.py) is built from analysed documents; ranking reads their sentences' terms and traits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .analysis import is_stop_word, terms, words
+from .documents import Document
+from .meaning import SentenceEncoder
+from .sentences import Paragraph, Section, Sentence, outline, split_sentences
+
+PASSAGE_SENTENCES = 3  # sentences per passage window
+PASSAGE_STRIDE = 1  # so every sentence is seen with the sentence before and the one after it
+
+# What a sentence holds, for the kind of answer a question asks for (questions.ANSWER_KINDS).
+_PERCENT = re.compile(r"\d\s*(?:%|percent\b|per cent\b)|\bpercent", re.I)
+_NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+                     r"fifty|hundred|thousand|million|billion|dozen|half|quarter|once|twice)\b", re.I)
+_DATE = re.compile(r"\b(?:1\d{3}|20\d{2})s?\b|\b\d{1,2}(?:st|nd|rd|th)\b|\bcentur(?:y|ies)\b|\bdecades?\b|"
+                   r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\b|"
+                   r"\b(?:BC|AD|BCE|CE)\b|\b(?:in|since|until|by|after|before|during) the \w+s\b")
+_CONDITION = re.compile(r"\b(?:when|whenever|if|unless|once|after|until|in case of|in patients (?:who|with))\b", re.I)
+_CAPITALISED_NAME = re.compile(r"\b[A-Z][\w'’-]*[a-z][\w'’-]*(?:\s+(?:of|de|von|van|the)?\s*[A-Z][\w'’-]*)*")
+# A run of word characters: a sentence's runs are the whole words a question may repeat (SentenceTraits.runs).
+PLAIN_WORD = re.compile(r"\w+")
+_CAPTION = re.compile(r"^\s*(?:fig(?:ure)?|table|supplementary|chart|scheme)\.?\s*\d", re.I)
+_REFERENCE = re.compile(r"^\s*\[?\d+[\].]\s+[A-Z][a-z]+,?\s+[A-Z]|\bdoi\s*:|https?://|\bet al\.,?\s*\(?\d{4}", re.I)
+DEPENDENT_OPENER = re.compile(
+    r"^[\"'“‘(]*(?:it|its|this|that|these|those|they|their|them|he|his|she|her|but|however|thus|therefore|hence|"
+    r"such|both|also|in turn|as a result|consequently|instead|then|there|here|yet|so|which|the latter|the former)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class SentenceTraits:
+    """What a sentence is, whatever the question: its form and the kinds of answer it can give."""
+
+    heading: bool
+    fragment: bool  # under four words, or opening in lower case
+    apparatus: bool  # a caption or a reference-list entry
+    length: float  # log of its length over 150 characters
+    first: bool  # it opens its paragraph
+    dependent: bool  # it opens by pointing back
+    kinds: frozenset[str]  # percent, number, date, condition: what it holds
+    names: tuple[tuple[str, ...], ...]  # its capitalised names, each as lower-case words
+    # Its maximal runs of word characters, lower-cased, each between spaces: the whole words a question may repeat.
+    # One string, as a set of words per sentence would cost a warm worker on a large corpus hundreds of MiB.
+    runs: str
+
+
+def sentence_traits(text: str, sentences: list[Sentence], i: int) -> SentenceTraits:
+    """The traits of sentence i of a document's text."""
+    sentence = sentences[i]
+    said = text[sentence.start:sentence.end]
+    kinds = {kind for kind, pattern in (("percent", _PERCENT), ("number", _NUMBER), ("date", _DATE),
+                                        ("condition", _CONDITION)) if pattern.search(said)}
+    return SentenceTraits(
+        heading=sentence.heading,
+        fragment=len(said.split()) < 4 or said[:1].islower(),
+        apparatus=bool(_CAPTION.match(said) or _REFERENCE.search(said)),
+        length=math.log(max(len(said), 10) / 150),
+        first=i == 0 or sentences[i - 1].paragraph != sentence.paragraph,
+        dependent=bool(DEPENDENT_OPENER.match(said)),
+        kinds=frozenset(kinds),
+        names=tuple(tuple(re.findall(r"\w+", name.lower())) for name in _CAPITALISED_NAME.findall(said[1:])),
+        runs=f" {' '.join(PLAIN_WORD.findall(said.lower()))} ",
+    )
+
+
+@dataclass
+class AnalysedDocument:
+    """A document split into paragraphs, sentences (with their terms) and passage windows. Built once per version."""
+
+    document: Document
+    paragraphs: list[Paragraph]
+    sentences: list[Sentence]
+    sentence_terms: list[tuple[str, ...]]
+    windows: list[tuple[int, int]]
+    surface_words: Counter
+    aliases: list[tuple[tuple[str, ...], tuple[str, ...]]]
+    sentence_frequency: Counter  # term -> number of this document's sentences holding it
+    # For each sentence, the heading sentence of the innermost section holding it (section_headings() of the two
+    # fields below), -1 for none: a heading's words say what the sentences under it are about.
+    section_headings: np.ndarray
+    # One unit vector per sentence (float16: half the memory, and cosines stay within 0.001) and the model that
+    # made them (meaning.SentenceEncoder.identity); None until the corpus is embedded, or with QA_SEMANTIC=off.
+    embeddings: np.ndarray | None = None
+    embedded_by: str = ""
+    # The document's sections (sentences.Section: heading path, heading sentence, FAQ question or not) and, per
+    # sentence, the index of the innermost section holding it, -1 for none (sentences.outline); per sentence, the
+    # page it starts on (from 1) for a paged format (PDF), else None. Arrays: one small number per sentence.
+    sections: tuple[Section, ...] = ()
+    sentence_section: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
+    sentence_page: np.ndarray | None = None
+    # Each sentence's SentenceTraits, worked out by traits() on first need and kept: most sentences never become a
+    # candidate, and working out every sentence's traits at analysis would add 20-40% to its time and about 0.8 KiB
+    # per sentence (measured on the SQuAD and COVID-QA corpora).
+    _traits: dict[int, SentenceTraits] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def sentence_text(self, i: int) -> str:
+        s = self.sentences[i]
+        return self.document.text[s.start:s.end]
+
+    def section_path(self, i: int) -> tuple[str, ...]:
+        """The headings sentence i stands under, from the top level down (empty: under none but the title)."""
+        section = int(self.sentence_section[i])
+        return self.sections[section].path if section >= 0 else ()
+
+    def page(self, i: int) -> int | None:
+        """The page sentence i starts on (from 1), or None when the document has no pages."""
+        return None if self.sentence_page is None else int(self.sentence_page[i])
+
+    def traits(self, i: int) -> SentenceTraits:
+        """What sentence i is, whatever the question (its form, the kinds of answer it holds)."""
+        found = self._traits.get(i)
+        if found is None:
+            found = self._traits[i] = sentence_traits(self.document.text, self.sentences, i)
+        return found
+
+    def __getstate__(self) -> dict:
+        # A snapshot (snapshots.py) keeps what analysis built, not the traits that questions have needed so far.
+        return {name: value for name, value in self.__dict__.items() if name != "_traits"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, _traits={})
+
+
+def passage_windows(sentences: list[Sentence]) -> list[tuple[int, int]]:
+    """Windows of PASSAGE_SENTENCES sentences, moved PASSAGE_STRIDE at a time, never crossing a paragraph."""
+    windows = []
+    i = 0
+    while i < len(sentences):
+        j = i
+        while j + 1 < len(sentences) and sentences[j + 1].paragraph == sentences[i].paragraph:
+            j += 1
+        # sentences i..j form one paragraph
+        if j - i + 1 <= PASSAGE_SENTENCES:
+            windows.append((i, j))
+        else:
+            for first in range(i, j - PASSAGE_SENTENCES + 2, PASSAGE_STRIDE):
+                windows.append((first, first + PASSAGE_SENTENCES - 1))
+        i = j + 1
+    return windows
+
+
+# "levetiracetam (Keppra)", "Keppra, also known as levetiracetam", "sold under the brand name Keppra":
+# the corpus itself says which names mean the same thing.
+_ALIAS_NAME = r"[A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*){0,3}"
+_ALIAS_PATTERNS = [
+    re.compile(rf"\b({_ALIAS_NAME})\s*\(\s*([A-Za-z][\w-]*(?:\s+[\w-]+){{0,3}})\s*\)"),
+    re.compile(r"\b([A-Za-z][\w-]*),?\s+\(?(?:also|otherwise|commonly|better)\s+(?:known|called|referred to|sold)"
+               r"(?:\s+(?:as|by))?(?:\s+(?:its|the|a|an))?(?:\s+(?:generic|brand|trade|common|lay|other)\s+names?)?"
+               r"(?:\s+(?:as|of))?\s+([A-Za-z][\w-]*)"),
+    re.compile(r"\b([A-Za-z][\w-]*),?\s+(?:\(|sold\s+)?(?:under\s+)?(?:the\s+)?(?:brand|trade|generic)\s+names?"
+               r"\s+(?:of\s+)?([A-Z][\w-]*)"),
+]
+
+
+def _acronym_of(acronym: str, phrase_words: list[str]) -> list[str] | None:
+    """The shortest tail of a phrase that the acronym abbreviates ("antiepileptic drug" for "AED")."""
+    letters = acronym.lower()
+    if not (2 <= len(letters) <= 8 and acronym[:1].isupper()):
+        return None
+    for n in range(1, min(len(letters), len(phrase_words)) + 1):
+        tail = [w.lower() for w in phrase_words[-n:]]
+        initials = "".join(w[0] for w in tail)
+        if tail[0][0] == letters[0] and subsequence(initials, letters) and subsequence(letters, "".join(tail)):
+            return phrase_words[-n:]
+    return None
+
+
+def subsequence(needle: str, hay: str) -> bool:
+    """Whether the letters of needle appear in hay in order ("aed" in "antiepilepticdrug")."""
+    it = iter(hay)
+    return all(ch in it for ch in needle)
+
+
+def find_aliases(text: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Pairs of term sequences that the text says are names for the same thing."""
+    pairs = []
+    for pattern_index, pattern in enumerate(_ALIAS_PATTERNS):
+        for match in pattern.finditer(text):
+            left, right = match.group(1), match.group(2)
+            if pattern_index == 0:
+                inner = right.split()
+                tail = _acronym_of(inner[0], left.split()) if len(inner) == 1 and inner[0].isupper() else None
+                left = " ".join(tail) if tail else left.split()[-1]
+            a, b = tuple(terms(left)), tuple(terms(right))
+            if a and b and a != b and len(b) <= 4:
+                pairs.append((a, b))
+    return pairs
+
+
+def section_headings(sections: tuple[Section, ...], sentence_section: np.ndarray) -> np.ndarray:
+    """The index of the heading sentence each sentence stands under, -1 where it stands under none: the section
+    outline read as one array, for ranking to look up per candidate."""
+    headings = np.array([s.heading for s in sections] + [-1], dtype=np.int32)
+    return headings[sentence_section] if len(sentence_section) else np.empty(0, np.int32)
+
+
+def section_openers(doc: AnalysedDocument, heading: int, count: int = 2) -> list[int]:
+    """The first `count` sentences under a heading that are not headings themselves."""
+    out = []
+    for i in range(heading + 1, len(doc.sentences)):
+        if doc.section_headings[i] != heading or len(out) == count:
+            break
+        if not doc.sentences[i].heading:
+            out.append(i)
+    return out
+
+
+def analyse(document: Document) -> AnalysedDocument:
+    paras, sentences = split_sentences(document.text, document.headings)
+    sections, sentence_section = outline(document.text, paras, sentences, document.headings, document.title)
+    sentence_page = None
+    if document.page_starts:
+        starts = np.fromiter((s.start for s in sentences), dtype=np.int64, count=len(sentences))
+        sentence_page = np.searchsorted(np.array(document.page_starts), starts, side="right").astype(np.int32)
+    sentence_terms = [tuple(terms(document.text[s.start:s.end])) for s in sentences]
+    surface = Counter(w for w in words(document.text) if not is_stop_word(w) and w.isalpha())
+    return AnalysedDocument(
+        document=document,
+        paragraphs=paras,
+        sentences=sentences,
+        sentence_terms=sentence_terms,
+        windows=passage_windows(sentences),
+        surface_words=surface,
+        aliases=find_aliases(document.text),
+        sentence_frequency=Counter(t for ts in sentence_terms for t in set(ts)),
+        sections=sections,
+        sentence_section=sentence_section,
+        sentence_page=sentence_page,
+        section_headings=section_headings(sections, sentence_section),
+    )
+
+
+def with_embeddings(documents: list[AnalysedDocument], encoder: SentenceEncoder) -> list[AnalysedDocument]:
+    """The documents with every sentence embedded by the encoder (in one batch run over them all)."""
+    vectors = encoder.encode([doc.sentence_text(i) for doc in documents for i in range(len(doc.sentences))])
+    out, row = [], 0
+    for doc in documents:
+        rows = vectors[row:row + len(doc.sentences)].astype(np.float16)
+        row += len(doc.sentences)
+        out.append(dataclasses.replace(doc, embeddings=rows, embedded_by=encoder.identity))
+    return out

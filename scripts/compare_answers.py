@@ -1,0 +1,99 @@
+"""Every answer to every shared question, saved, and compared with answers saved before: a refactoring's proof.
+
+    .venv/bin/python scripts/compare_answers.py --out /tmp/before.json            # on the old code
+    .venv/bin/python scripts/compare_answers.py --out /tmp/after.json --against /tmp/before.json
+
+Asks every question of the shared sets (keppra, keppra-lay, squad, covidqa, debianfaq) in process through
+`answering.answer`, with the index built as `scripts/fit_ranking.py` builds it (sentence embeddings included) and
+the model's default settings. Each answer is kept as whether it was found, its quotes' texts and documents, and
+its confidence rounded to 6 places. With --against, every difference is printed and the exit status is 1 if
+there is any. The index snapshots and embeddings are cached under --cache; embeddings are keyed by the model and
+the sentences only, so the runs before and after a change can share them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from qa_service.answering import answer
+from qa_service.corpus import LiveCorpus
+from qa_service.meaning import load_encoder
+from qa_service.snapshots import IndexSnapshots
+from qa_service.store import FolderStore
+
+ROOT = Path(__file__).resolve().parent.parent
+SETS = ("keppra", "keppra-lay", "squad", "covidqa", "debianfaq")
+CONFIDENCE_PLACES = 6
+MAX_DOCUMENT_BYTES = 50 << 20
+
+
+def corpus_folder(eval_dir: Path, name: str) -> Path:
+    """The repository's own corpus for the Keppra sets, the shared corpus of the set's name for the others."""
+    return ROOT / "corpus" if name.startswith("keppra") else eval_dir / "corpora" / name
+
+
+def answers_of(name: str, eval_dir: Path, cache: Path, encoder) -> dict[str, dict]:
+    """Every question of one set, by its id, to what the service answers."""
+    folder = corpus_folder(eval_dir, name)
+    snapshots = IndexSnapshots(cache / folder.name)
+    index = LiveCorpus(FolderStore(folder, MAX_DOCUMENT_BYTES), 1e9, snapshots, encoder).current().index
+    out = {}
+    for line in (eval_dir / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        item = json.loads(line)
+        history = [h["question"] for h in item.get("history") or []]
+        given = answer(index, item["question"], history, item.get("documents"), encoder=encoder)
+        out[item["id"]] = {
+            "found": given.found,
+            "quotes": [{"text": q.text, "document": q.document} for q in given.quotes],
+            "confidence": round(given.confidence, CONFIDENCE_PLACES),
+        }
+    return out
+
+
+def differences(before: dict[str, dict[str, dict]], after: dict[str, dict[str, dict]]) -> list[str]:
+    """One line per set, question or answer that is not the same in both."""
+    lines = []
+    for name in sorted(before.keys() | after.keys()):
+        if name not in before or name not in after:
+            lines.append(f"{name}: answered in one run only")
+            continue
+        old, new = before[name], after[name]
+        for question in sorted(old.keys() | new.keys()):
+            if old.get(question) != new.get(question):
+                lines.append(f"{name} {question}:\n  before {json.dumps(old.get(question))}\n"
+                             f"  after  {json.dumps(new.get(question))}")
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--eval", type=Path, default=ROOT.parent / "shared" / "eval", help="the shared sets")
+    parser.add_argument("--sets", default=",".join(SETS), help="comma-separated set names")
+    parser.add_argument("--cache", type=Path, default=ROOT / ".cache" / "compare-answers",
+                        help="index snapshots and sentence embeddings")
+    parser.add_argument("--out", type=Path, required=True, help="where to write the answers (JSON)")
+    parser.add_argument("--against", type=Path, help="answers saved before, to compare with")
+    args = parser.parse_args()
+    encoder = load_encoder(2)
+    answers = {}
+    for name in args.sets.split(","):
+        answers[name] = answers_of(name, args.eval, args.cache, encoder)
+        print(f"{name}: {len(answers[name])} questions answered", file=sys.stderr)
+    args.out.write_text(json.dumps(answers, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+    if args.against is None:
+        return 0
+    found = differences(json.loads(args.against.read_text(encoding="utf-8")), answers)
+    for line in found:
+        print(line)
+    total = sum(len(questions) for questions in answers.values())
+    print(f"{len(found)} differences over {total} questions" if found else f"identical: {total} questions")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
