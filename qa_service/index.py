@@ -16,8 +16,10 @@ from itertools import chain
 
 import numpy as np
 
+from . import vector_search
 from .analysis import stem, stem_variants
 from .document_analysis import AnalysedDocument
+from .vector_search import Projection
 
 K1, B, EPSILON = 1.5, 0.75, 0.25  # rank_bm25.BM25Okapi's defaults
 
@@ -48,11 +50,13 @@ class Index:
     sentence_frequency: Counter
     sentence_count: int
     position: dict[str, int] = field(default_factory=dict)
-    # Every sentence's unit vector, documents in order (row sentence_base[d] + i is sentence i of document d), when
-    # every document was embedded by the same model (`meaning`); else None, and answers use words alone.
+    # Every sentence's unit vector (float16, as the documents keep them), documents in order (row sentence_base[d] + i
+    # is sentence i of document d), when every document was embedded by the same model (`meaning`); else None, and
+    # answers use words alone. `projection` shortlists the nearest (vector_search.py).
     vectors: np.ndarray | None = None
     sentence_base: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
     meaning: str = ""
+    projection: Projection | None = None
 
     @classmethod
     def build(cls, documents: list[AnalysedDocument]) -> Index:
@@ -125,21 +129,21 @@ class Index:
         """The k sentences closest in meaning to a unit vector: (document position, sentence, cosine), best first."""
         if self.vectors is None or not len(self.vectors):
             return []
-        cosines = self.vectors @ vector
+        allowed = None
         if documents is not None:
-            allowed = np.zeros(len(cosines), dtype=bool)
+            allowed = np.zeros(len(self.vectors), dtype=bool)
             for d in documents:
                 position = self.position.get(d)
                 if position is not None:
                     allowed[self.sentence_base[position]:self.sentence_base[position + 1]] = True
-            cosines = np.where(allowed, cosines, -np.inf)
-        k = min(k, len(cosines))
-        top = np.argpartition(-cosines, k - 1)[:k]
-        top = top[np.lexsort((top, -cosines[top]))]
-        top = top[np.isfinite(cosines[top])]
+        top, cosines = vector_search.nearest(self.vectors, self.projection, vector, allowed, k)
         positions = np.searchsorted(self.sentence_base, top, side="right") - 1
-        return [(int(d), int(row - self.sentence_base[d]), float(cosines[row]))
-                for d, row in zip(positions.tolist(), top.tolist(), strict=True)]
+        return [(int(d), int(row - self.sentence_base[d]), float(cosine))
+                for d, row, cosine in zip(positions.tolist(), top.tolist(), cosines.tolist(), strict=True)]
+
+    def sentence_vectors_of(self, rows: np.ndarray | list[int]) -> np.ndarray:
+        """These rows of the sentence vectors, as float32."""
+        return self.vectors[rows].astype(np.float32)
 
     def passage_around(self, document: int, sentence: int) -> Passage:
         """The passage window that best frames a sentence: the one centred on it, else the first holding it."""
@@ -188,7 +192,7 @@ def deletions(word: str) -> set[str]:
 
 
 # The fields of Index that sentence_vectors derives from its documents' embeddings.
-VECTOR_FIELDS = ("vectors", "sentence_base", "meaning")
+VECTOR_FIELDS = ("vectors", "sentence_base", "meaning", "projection")
 
 
 def sentence_vectors(documents: list[AnalysedDocument]) -> dict:
@@ -198,8 +202,9 @@ def sentence_vectors(documents: list[AnalysedDocument]) -> dict:
     models = {doc.embedded_by for doc in documents}
     if len(models) != 1 or "" in models or any(doc.embeddings is None for doc in documents):
         return {"sentence_base": base}
-    vectors = np.vstack([doc.embeddings for doc in documents]).astype(np.float32) if documents else None
-    return {"vectors": vectors, "sentence_base": base, "meaning": models.pop()}
+    vectors = np.vstack([doc.embeddings for doc in documents]).astype(np.float16) if documents else None
+    return {"vectors": vectors, "sentence_base": base, "meaning": models.pop(),
+            "projection": Projection.of(vectors) if vectors is not None else None}
 
 
 def okapi_idf(document_frequency: dict[str, int], corpus_size: int) -> tuple[dict[str, float], float]:

@@ -328,11 +328,11 @@ def _cosines(found: list[Candidate], index: Index, meaning: np.ndarray) -> tuple
         headings.append(base + heading if heading >= 0 else -1)
         for j in (c.sentence, *neighbours(c.doc, c.sentence)):
             context[k] += index.vectors[base + j]
-    for c, cosine in zip(found, (index.vectors[rows] @ meaning).tolist(), strict=True):
+    for c, cosine in zip(found, (index.sentence_vectors_of(rows) @ meaning).tolist(), strict=True):
         c.cosine = cosine
     context /= np.maximum(np.linalg.norm(context, axis=1, keepdims=True), 1e-9)
     heading_rows = np.array(headings)
-    heading_cosines = np.where(heading_rows >= 0, index.vectors[np.maximum(heading_rows, 0)] @ meaning, 0.0)
+    heading_cosines = np.where(heading_rows >= 0, index.sentence_vectors_of(np.maximum(heading_rows, 0)) @ meaning, 0.0)
     return (context @ meaning).tolist(), heading_cosines.tolist()
 
 
