@@ -35,6 +35,11 @@ _CAPITALISED_NAME = re.compile(r"\b[A-Z][\w'’-]*[a-z][\w'’-]*(?:\s+(?:of|de|
 PLAIN_WORD = re.compile(r"\w+")
 _CAPTION = re.compile(r"^\s*(?:fig(?:ure)?|table|supplementary|chart|scheme)\.?\s*\d", re.I)
 _REFERENCE = re.compile(r"^\s*\[?\d+[\].]\s+[A-Z][a-z]+,?\s+[A-Z]|\bdoi\s*:|https?://|\bet al\.,?\s*\(?\d{4}", re.I)
+# A sentence that only sends the reader elsewhere ("See Section 14.", "For more information about Linux, see …",
+# "If even that doesn't help, refer to Section 16."): it names where an answer is, it is not one. A pointer inside
+# a sentence that says something ("… (see Section 4)") does not make it one.
+_POINTER = re.compile(r"^\s*(?:(?:for (?:more |further |additional )?(?:information|details)\b[^,.;]{0,60},?|"
+                      r"please|also|if [^,.;]{0,80},)\s*)*(?:see|refer to|consult)\b", re.I)
 DEPENDENT_OPENER = re.compile(
     r"^[\"'“‘(]*(?:it|its|this|that|these|those|they|their|them|he|his|she|her|but|however|thus|therefore|hence|"
     r"such|both|also|in turn|as a result|consequently|instead|then|there|here|yet|so|which|the latter|the former)\b",
@@ -48,7 +53,7 @@ class SentenceTraits:
 
     heading: bool
     fragment: bool  # under four words, or opening in lower case
-    apparatus: bool  # a caption or a reference-list entry
+    apparatus: bool  # a caption, a reference-list entry, or a pointer to another part of the text
     length: float  # log of its length over 150 characters
     first: bool  # it opens its paragraph
     dependent: bool  # it opens by pointing back
@@ -68,7 +73,7 @@ def sentence_traits(text: str, sentences: list[Sentence], i: int) -> SentenceTra
     return SentenceTraits(
         heading=sentence.heading,
         fragment=len(said.split()) < 4 or said[:1].islower(),
-        apparatus=bool(_CAPTION.match(said) or _REFERENCE.search(said)),
+        apparatus=bool(_CAPTION.match(said) or _REFERENCE.search(said) or _POINTER.match(said)),
         length=math.log(max(len(said), 10) / 150),
         first=i == 0 or sentences[i - 1].paragraph != sentence.paragraph,
         dependent=bool(DEPENDENT_OPENER.match(said)),

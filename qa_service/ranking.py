@@ -32,7 +32,7 @@ FEATURES = (
     "new_terms",  # share of the sentence's terms that the question does not use: where an answer lies
     "heading",
     "fragment",  # under four words, or opening in lower case: a piece of a sentence
-    "apparatus",  # a caption or a reference-list entry
+    "apparatus",  # a caption, a reference-list entry, or a pointer elsewhere ("See Section 4.")
     "length",  # log of its length over 150 characters
     "first",  # it opens its paragraph
     "dependent",  # it opens by pointing back ("It", "This", "However")

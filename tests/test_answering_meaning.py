@@ -119,6 +119,10 @@ a running tap, since water in the base ruins the heating plate.
 Fill the kettle halfway with equal parts water and white vinegar, boil it, and leave it for an hour. Rinse it
 twice with clean water before you boil water to drink.
 
+## How do I descale the kettle?
+
+See the section on limescale for descaling the kettle.
+
 ## Why does the kettle switch itself off?
 
 It switches off when the water boils, and when it is switched on empty. Let it cool for ten minutes before you
@@ -135,6 +139,10 @@ def test_a_faq_question_is_answered_by_the_reply_that_opens_its_section(faq, enc
     # The later sentence shares more of the question's words ("go in the dishwasher"); the reply under the
     # matching question opens with the answer.
     assert first_quote(faq, encoder, "Can the lid go in the dishwasher?").startswith("Yes, the lid is dishwasher")
+
+
+def test_a_sentence_that_points_to_another_section_is_not_quoted_as_the_answer(faq, encoder):
+    assert first_quote(faq, encoder, "How do I descale the kettle?").startswith("Fill the kettle halfway")
 
 
 def test_a_question_that_matches_a_heading_is_answered_from_under_it_never_by_the_heading(faq, encoder):

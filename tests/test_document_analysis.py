@@ -123,3 +123,17 @@ def test_a_pickled_document_leaves_the_traits_worked_out_so_far_behind():
     assert "_traits" not in doc.__getstate__()
     assert loaded.sentences == doc.sentences
     assert loaded.traits(1) == doc.traits(1)
+
+
+@pytest.mark.parametrize(("sentence", "pointer"), [
+    ("See Section 4.", True),
+    ("For more information about the warranty, see the service booklet.", True),
+    ("If the light still blinks, refer to the troubleshooting chapter.", True),
+    ("Please see the care guide.", True),
+    ("The filter is washable (see Section 4) and lasts a year.", False),
+    ("As you can see, the lid comes off easily.", False),
+    ("Seeds are sown in spring.", False),
+])
+def test_a_sentence_that_only_points_elsewhere_is_apparatus_not_an_answer(sentence, pointer):
+    doc = analyse(parse_document("note", "The kettle boils water. " + sentence))
+    assert doc.traits(len(doc.sentences) - 1).apparatus is pointer
