@@ -79,6 +79,9 @@ CREATE INDEX IF NOT EXISTS qa_changes_id ON qa_changes (id, seq);
 SET_UP_LOCK = 7_146_025_118
 
 
+MARKER_QUERY = "SELECT revision FROM qa_corpus"
+
+
 class PostgresStore(base.DocumentStore):
     """Documents as rows of `qa_documents`; `qa_corpus.revision` goes up by one in every write's transaction.
 
@@ -155,11 +158,21 @@ class PostgresStore(base.DocumentStore):
         return self.marker()
 
     def marker(self) -> int:
-        """The corpus revision: one indexed single-row read, done on every request."""
+        """The corpus revision: one indexed single-row read, done on every request.
+
+        A connection that the server dropped (it restarted) fails once it is used: the read is tried again on a new
+        connection, so the first request after a restart sees the store, and the rest of this thread's work uses
+        the new connection."""
+        connection = self._connection()
         try:
-            row = self._connection().execute("SELECT revision FROM qa_corpus").fetchone()
+            row = connection.execute(MARKER_QUERY).fetchone()
         except psycopg.OperationalError as exc:
-            raise base.StoreUnavailable(f"PostgreSQL: {exc}") from exc
+            if not connection.broken:
+                raise base.StoreUnavailable(f"PostgreSQL: {exc}") from exc
+            try:
+                row = self._connection().execute(MARKER_QUERY).fetchone()
+            except psycopg.OperationalError as again:
+                raise base.StoreUnavailable(f"PostgreSQL: {again}") from again
         return row[0] if row else 0
 
     def load(self) -> tuple[list[Document], list[base.SkippedFile]]:

@@ -102,6 +102,20 @@ def test_an_unreachable_server_is_reported_as_unavailable_not_as_a_crash(postgre
         store.marker()
 
 
+def test_a_connection_the_server_dropped_is_replaced_on_the_next_read(database_url, tmp_path):
+    # As after a server restart: the store's open connection is dead, which it learns only when it uses it.
+    store = PostgresStore(database_url, LIMIT)
+    store.set_up(seed=FolderStore(seed_folder(tmp_path), LIMIT))
+    revision = store.marker()
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+    assert store.marker() == revision
+    assert {d.id for d in store.load()[0]} == {"keppra-article", "titled"}
+    store.close()
+
+
 def test_missing_postgresql_programs_fail_the_tests_with_the_install_command(monkeypatch):
     monkeypatch.setattr(server_module.glob, "glob", lambda pattern: [])
     monkeypatch.setattr(server_module.shutil, "which", lambda name: None)
