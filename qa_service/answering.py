@@ -97,8 +97,8 @@ def answer(index: Index, question: str, history: list[str] | None = None, docume
 
     def judged(quoted: Candidate) -> float:
         """The confidence that this candidate answers."""
-        first = [quoted, *(other for other in ranked if other is not quoted)]
-        return answer_probability(decline_features(query, first, index, idf, best_cosine), model)
+        return answer_probability(decline_features(query, quoted_first(quoted, ranked), index, idf, best_cosine),
+                                  model)
 
     best = first_quoted(ranked)
     if best is None:
@@ -150,6 +150,11 @@ def first_quoted(ranked: list[Candidate]) -> Candidate | None:
     """The candidate quoted first: the best real sentence, else the best fragment, caption or reference entry; never
     a heading, which says what a section is about rather than answering (None when only headings came)."""
     return next((c for c in ranked if c.is_prose), None) or next((c for c in ranked if not c.is_heading), None)
+
+
+def quoted_first(quoted: Candidate, ranked: list[Candidate]) -> list[Candidate]:
+    """The candidates as the decline model judges them: the one quoted first, then the others best first."""
+    return [quoted, *(other for other in ranked if other is not quoted)]
 
 
 def quote_of(c: Candidate) -> Quote:

@@ -22,9 +22,10 @@ AXES_SAMPLE = 20_000  # the axes are fitted on this many sentences at most (a fi
 
 @dataclass(frozen=True)
 class Projection:
-    """The corpus's vectors projected on their principal axes: (vector - centre) @ axes, one row per sentence."""
+    """The corpus's vectors projected on their principal axes: (vector - mean) @ axes, one row per sentence. A
+    question q is projected as it is: q·v = q·mean + q·(v - mean), and q·mean is the same for every sentence, so
+    leaving it out keeps the order."""
 
-    centre: np.ndarray  # the mean vector
     axes: np.ndarray  # width x SEARCH_WIDTH, orthonormal columns
     rows: np.ndarray  # sentences x SEARCH_WIDTH, float32
 
@@ -38,14 +39,14 @@ class Projection:
             chosen = np.random.default_rng(0).choice(len(vectors), AXES_SAMPLE, replace=False)
             sample = vectors[np.sort(chosen)]
         sample = sample.astype(np.float32)
-        centre = sample.mean(axis=0)
-        spread = sample - centre
+        mean = sample.mean(axis=0)
+        spread = sample - mean
         values, vectors_of = np.linalg.eigh(spread.T @ spread)
         axes = np.ascontiguousarray(vectors_of[:, np.argsort(-values)[:SEARCH_WIDTH]], dtype=np.float32)
         rows = np.empty((len(vectors), axes.shape[1]), np.float32)
         for start in range(0, len(vectors), AXES_SAMPLE):  # in slices: no float32 copy of every vector at once
-            rows[start:start + AXES_SAMPLE] = (vectors[start:start + AXES_SAMPLE].astype(np.float32) - centre) @ axes
-        return cls(centre, axes, rows)
+            rows[start:start + AXES_SAMPLE] = (vectors[start:start + AXES_SAMPLE].astype(np.float32) - mean) @ axes
+        return cls(axes, rows)
 
 
 def nearest(vectors: np.ndarray, projection: Projection | None, vector: np.ndarray, allowed: np.ndarray | None,

@@ -59,9 +59,8 @@ TRADE_OFF = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)  # thresholds the trade-off t
 # out: 15% answered with them, 85% without), since in the other sets a question that shares few words with the
 # text is seldom answered by it.
 MEANING_DECLINE = ("bias", "best_cosine", "quoted_cosine", "quoted_context_cosine", "quoted_heading_cosine",
-                   "names_missing",
-                   "names_missing_sentence", "number_missing", "quantity_missing", "negation_unmatched",
-                   "negation_unmatched_sentence", "antonym", "kind_missing", "kind_match")
+                   "names_missing", "names_missing_sentence", "number_missing", "quantity_missing",
+                   "negation_unmatched", "negation_unmatched_sentence", "antonym", "kind_missing", "kind_match")
 # Marks of a look-alike can only lower the confidence, closeness in meaning only raise it: the fit keeps their
 # signs, so that two marks that often come together (a negation missing from the passage and from the sentence)
 # cannot cancel out and leave one of them raising the confidence of a look-alike.
@@ -192,8 +191,7 @@ def decline_rows(rows: list[Asked], weights: np.ndarray) -> tuple[np.ndarray, np
     for r, j in first_right(rows, weights):
         query, found, index, idf, best_cosine = r.state
         # The decline model judges the candidate quoted, as the service does.
-        ranked = [found[j], *(c for c in sorted(found, key=lambda c: (-c.score, c.passage.id, c.sentence))
-                              if c is not found[j])]
+        ranked = answering.quoted_first(found[j], sorted(found, key=lambda c: (-c.score, c.passage.id, c.sentence)))
         X.append(ranking.decline_features(query, ranked, index, idf, best_cosine))
         y.append(1.0 if r.item["answerable"] else 0.0)
         right.append(float(r.right[j]))
