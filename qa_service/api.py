@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import time
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
 from .analysis import term_spans
 from .answering import MAX_QUOTES, Answer, AnswerSettings, answer, answering_model
 from .config import MAX_DOCUMENT_FILTER, MAX_HISTORY
 from .corpus import Corpus
 from .errors import ApiError
+from .json_input import parse_json
 from .openapi import openapi_document
 from .state import live_corpus, recorder, settings
 
@@ -28,12 +28,10 @@ def read_json_body() -> dict:
     raw = request.get_data(cache=True)
     if len(raw) > limit:
         raise ApiError(413, "too_large", f"The request body is over the limit of {limit} bytes.")
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "malformed_json", "The request body is not valid JSON.") from None
+    body = parse_json(raw)
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_request", "The request body must be a JSON object.")
+    g.json_body = body  # the request log reads the question from it, rather than parsing the body again
     return body
 
 

@@ -17,6 +17,7 @@ MAX_HISTORY = 20  # earlier questions a follow-up may carry (POST /api/ask)
 MAX_DOCUMENT_FILTER = 1000  # document ids a question may be restricted to (POST /api/ask)
 MAX_FEEDBACK_COMMENT = 500  # characters of a reader's comment on an answer (POST /api/feedback)
 MAX_ANSWER_ID_CHARS = 8192  # an answer_id sent back with a vote (POST /api/feedback)
+MAX_JSON_DEPTH = 64  # arrays and objects one inside another in any JSON request body
 MAX_HANDLED = 1000  # questions and answers one request may mark handled (POST /api/insights/handled)
 CHANGES_LISTED = 100  # audit lines GET /api/changes lists when not asked for a number ...
 MAX_CHANGES = 1000  # ... and the most it lists

@@ -9,6 +9,8 @@ from pathlib import Path
 from flask import Flask, Response, request
 from flask_compress import Compress
 
+from .errors import error_response
+
 # Pages, styles, scripts, JSON and the SVG icon are text that shrinks four to ten times; images would not.
 COMPRESSED_MIMETYPES = ["text/html", "text/css", "text/javascript", "application/javascript", "application/json",
                         "image/svg+xml"]
@@ -37,10 +39,14 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def read_encoded_etags_as_versions() -> None:
+        if request.method in SAFE_METHODS:
+            # "If-Match: *" holds for anything that exists, and what does not is a 404 anyway; werkzeug's
+            # make_conditional (a document's JSON, static files) would answer it 412.
+            if request.environ.get("HTTP_IF_MATCH", "").strip() == "*":
+                del request.environ["HTTP_IF_MATCH"]
+            return
         # A client that read a document compressed and sends its ETag back with a write means that version: the
         # write's If-Match / If-None-Match compare versions, whatever encoding the version was read in.
-        if request.method in SAFE_METHODS:
-            return
         for header in ("HTTP_IF_MATCH", "HTTP_IF_NONE_MATCH"):
             if header in request.environ:
                 request.environ[header] = ENCODING_SUFFIX.sub('"', request.environ[header])
@@ -52,6 +58,18 @@ def init_app(app: Flask) -> None:
         # Every url_for("static", ...) carries the file's hash, so a changed file has a new address.
         if endpoint == "static" and values.get("filename") in versions:
             values.setdefault(STATIC_VERSION_ARG, versions[values["filename"]])
+
+    @app.after_request
+    def failed_read_precondition_as_error(response: Response) -> Response:
+        # make_conditional answers a read whose If-Match does not hold with 412 and the whole representation; a
+        # failed precondition is an error like any other, in the one error shape.
+        if response.status_code != 412 or request.method not in SAFE_METHODS:
+            return response
+        refused = error_response(412, "precondition_failed", "If-Match does not hold: the current version has "
+                                 f"the ETag {response.headers.get('ETag', '(none)')}.")
+        if "ETag" in response.headers:
+            refused.headers["ETag"] = response.headers["ETag"]
+        return refused
 
     @app.after_request
     def cache_static_files(response: Response) -> Response:

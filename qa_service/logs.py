@@ -37,7 +37,7 @@ def request_record(response: Response) -> dict:
     # nothing more from the client.
     if (settings().qa_log_questions and request.endpoint == ASK_ENDPOINT
             and response.status_code == 200):
-        body = request.get_json(silent=True)
+        body = g.get("json_body")
         if isinstance(body, dict):
             record["question"] = body.get("question")
     return record

@@ -12,6 +12,7 @@ from .config import (
     MAX_FEEDBACK_COMMENT,
     MAX_HANDLED,
     MAX_HISTORY,
+    MAX_JSON_DEPTH,
     Settings,
 )
 from .documents import ID_PATTERN, ID_RULE
@@ -350,17 +351,34 @@ def _rate_limited(description: str) -> dict:
         "schema": {"type": "integer", "minimum": 1}}}}
 
 
+# What qa_service.json_input refuses in any JSON body, with the code 'malformed_json'.
+MALFORMED_JSON = (f"code 'malformed_json': not JSON, arrays and objects nested over {MAX_JSON_DEPTH} deep, NaN or "
+                  "Infinity, a key repeated in one object, or a lone surrogate escape")
+
+
 # What the Procfile's gunicorn worker (qa_service.worker) answers itself, for any operation, before the app runs.
 WORKER_RESPONSES = {
+    "400": _error("The request is not valid HTTP/1.1 (code 'malformed_request'), its chunked body is malformed "
+                  "(code 'malformed_chunked_body'), or it uses a transfer coding other than chunked (code "
+                  "'unsupported_transfer_coding')."),
     "408": _error("The request did not arrive within QA_READ_TIMEOUT_SECONDS (code 'request_timeout')."),
+    "414": _error("The request line is longer than gunicorn's limit_request_line (code 'uri_too_long')."),
+    "417": _error("An Expect header other than 100-continue (code 'expectation_failed')."),
+    "431": _error("More headers, or a longer one, than gunicorn's limit_request_fields and "
+                  "limit_request_field_size allow (code 'headers_too_large')."),
     "503": _rate_limited("The server is overloaded: more than QA_QUEUE_LIMIT requests wait for a thread in this "
                          "worker (code 'overloaded'); see Retry-After."),
 }
 
 
 def _at_the_door(operation: dict) -> dict:
-    """The operation's responses, plus the worker's own; an operation's own 503 says both causes itself."""
-    return {**operation, "responses": {**WORKER_RESPONSES, **operation["responses"]}}
+    """The operation's responses, plus the worker's own; an operation's own 503 says both causes itself, and its
+    own 400 is followed by the worker's reasons."""
+    responses = {**WORKER_RESPONSES, **operation["responses"]}
+    if "400" in operation["responses"]:
+        own = operation["responses"]["400"]
+        responses["400"] = {**own, "description": f"{own['description']} Or: {WORKER_RESPONSES['400']['description']}"}
+    return {**operation, "responses": responses}
 
 
 def _merge(shared: dict, own: dict) -> dict:
@@ -381,7 +399,7 @@ def _write_operation(method: str) -> dict:
         ] + ([{"name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"},
                "description": "'*': create only, never replace."}] if method == "put" else []),
         "responses": {
-            "400": _error("The id breaks the id rule, or the JSON body is malformed."),
+            "400": _error(f"The id breaks the id rule, or the JSON body is malformed ({MALFORMED_JSON})."),
             "401": _error("No admin token, or a wrong one (see WWW-Authenticate)."),
             "403": _error("Writing over HTTP is off: QA_ADMIN_TOKEN is not set."),
             "412": _error(f"{condition} does not hold: the document changed, or exists, or does not. "
@@ -422,7 +440,7 @@ VERSION_PARAMETER = {"name": "version", "in": "path", "required": True, "schema"
 def insights_paths() -> dict:
     records_down = _error("The question records cannot be reached (code 'records_unavailable'), or the server is "
                           "overloaded.")
-    json_body = {"400": _error("Malformed JSON, or a missing or invalid field."),
+    json_body = {"400": _error(f"Malformed JSON ({MALFORMED_JSON}), or a missing or invalid field."),
                  "413": _error("The body or the comment is over its limit."),
                  "415": _error("The body is not JSON.")}
     return {
@@ -526,7 +544,7 @@ def openapi_document() -> dict:
                 },
                 "responses": {
                     "200": _json("AskResponse", "An answer (found) or a decline (not found)."),
-                    "400": _error("Malformed JSON, or a missing or invalid field."),
+                    "400": _error(f"Malformed JSON ({MALFORMED_JSON}), or a missing or invalid field."),
                     "404": _error("A document id in 'documents' is unknown."),
                     "413": _error("The body or the question is over its limit."),
                     "415": _error("The body is not JSON."),
@@ -545,7 +563,8 @@ def openapi_document() -> dict:
                 "parameters": [{"name": "doc_id", "in": "path", "required": True, "schema": {"type": "string"}}],
                 "responses": {"200": _json("Document", "The document; its version is also the ETag."),
                               "304": {"description": "Not modified: the If-None-Match header holds the ETag."},
-                              "404": _error("No such document.")},
+                              "404": _error("No such document."),
+                              "412": _error("If-Match names another version (code 'precondition_failed').")},
             }, "put": _merge(_write_operation("put"), {
                 "operationId": "putDocument",
                 "summary": "Create or replace a document (admin token needed).",

@@ -12,6 +12,7 @@ import limits
 import limits.storage
 import limits.strategies
 from flask import Flask, Request, request
+from gunicorn.http.errors import ParseException
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -33,13 +34,19 @@ class BodyLimitedRequest(Request):
     """A request whose body over `max_content_length` is refused with 413, with or without Content-Length."""
 
     def get_data(self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False) -> bytes | str:
-        data = super().get_data(cache=cache, as_text=False, parse_form_data=parse_form_data)
         limit = self.max_content_length
-        # Werkzeug refuses a Content-Length over the limit, but cuts a body streamed without one (chunked) at
-        # the limit and hands on the first part as if it were whole. A byte still unread there means it was longer.
-        if (self.content_length is None and limit is not None and len(data) >= limit
-                and self.environ["wsgi.input"].read(1)):
-            raise RequestEntityTooLarge()
+        try:
+            data = super().get_data(cache=cache, as_text=False, parse_form_data=parse_form_data)
+            # Werkzeug refuses a Content-Length over the limit, but cuts a body streamed without one (chunked) at
+            # the limit and hands on the first part as if it were whole. A byte still unread there means it was
+            # longer.
+            if (self.content_length is None and limit is not None and len(data) >= limit
+                    and self.environ["wsgi.input"].read(1)):
+                raise RequestEntityTooLarge()
+        except ParseException as error:
+            # gunicorn reads a chunked body as the app reads it, so broken chunks are found here, not by its parser.
+            raise ApiError(400, "malformed_chunked_body",
+                           f"The request body's chunks are malformed: {error}.") from None
         return data.decode(errors="replace") if as_text else data
 
 

@@ -107,8 +107,9 @@ def document_sections(doc: AnalysedDocument, first: int) -> list[DocumentSection
 
 def unknown_document(doc_id: str):
     message = f"No document with the id {doc_id!r}. It may have been removed since the answer was given."
-    # A reader following a citation gets a page; a program asking for JSON gets the one JSON error shape.
-    if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
+    # A reader following a citation gets a page (browsers name text/html); any other client, one that accepts
+    # anything included, gets the one JSON error shape.
+    if not any(kind == "text/html" and quality > 0 for kind, quality in request.accept_mimetypes):
         return error_response(404, "unknown_document", message)
     return render_template("document-missing.html", message=message), 404
 

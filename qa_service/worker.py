@@ -13,6 +13,7 @@ import time
 from functools import partial
 
 from gunicorn import util
+from gunicorn.http import errors as http_errors
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from .config import Settings
@@ -41,6 +42,42 @@ SHED_LOG_SECONDS = 10.0
 _HEADERS_END = re.compile(rb"\n\r?\n")
 _FRAMING_FIELD = re.compile(rb"^(content-length|transfer-encoding|expect)[ \t]*:[ \t]*([^\r\n]*?)[ \t]*\r?$",
                             re.IGNORECASE | re.MULTILINE)
+
+
+# gunicorn's parser refuses a request it cannot read before the app sees it; these say so in the service's error
+# shape (gunicorn would send an HTML page). Any other ParseException is a 400 "malformed_request". An unknown
+# transfer coding is a 400 as well, not the 501 RFC 9112 suggests: no 5xx means the client is at fault.
+PARSE_ERRORS: list[tuple[tuple[type[Exception], ...], int, str, str]] = [
+    ((http_errors.LimitRequestLine,), 414, "URI Too Long", "uri_too_long"),
+    ((http_errors.LimitRequestHeaders,), 431, "Request Header Fields Too Large", "headers_too_large"),
+    ((http_errors.InvalidChunkSize, http_errors.ChunkMissingTerminator, http_errors.InvalidChunkExtension), 400,
+     "Bad Request", "malformed_chunked_body"),
+    ((http_errors.UnsupportedTransferCoding,), 400, "Bad Request", "unsupported_transfer_coding"),
+    ((http_errors.ExpectationFailed,), 417, "Expectation Failed", "expectation_failed"),
+    ((http_errors.ForbiddenProxyRequest,), 403, "Forbidden", "forbidden"),
+    ((http_errors.ParseException,), 400, "Bad Request", "malformed_request"),
+]
+DETAIL_CHARS = 200  # of the parser's own words on what it refused, which may quote the request
+
+
+def parse_error_reply(error: Exception, cfg) -> bytes | None:
+    """The reply to a request gunicorn's parser refused; None for any other error (the server's own fault)."""
+    if isinstance(error, http_errors.ConfigurationProblem | http_errors.InvalidResponseHeader
+                  | http_errors.InvalidResponseHeaderName):
+        return None  # gunicorn's settings or the app's reply are wrong, not the client's request
+    found = next(((status, reason, code) for kinds, status, reason, code in PARSE_ERRORS
+                  if isinstance(error, kinds)), None)
+    if found is None:
+        return None
+    status, reason, code = found
+    detail = str(error)
+    detail = detail if len(detail) <= DETAIL_CHARS else detail[:DETAIL_CHARS] + "…"
+    message = {
+        414: f"The request line (method, address and version) is over the limit of {cfg.limit_request_line} bytes.",
+        431: f"The request's headers are over the limits: at most {cfg.limit_request_fields} headers of at most "
+             f"{cfg.limit_request_field_size} bytes each.",
+    }.get(status, f"The request is not valid HTTP/1.1: {detail}")
+    return reply(status, reason, code, message)
 
 
 def reply(status: int, reason: str, code: str, message: str, headers: dict[str, str] | None = None) -> bytes:
@@ -240,6 +277,19 @@ class SheddingWorker(ThreadWorker):
             util.close(conn.sock)
         else:
             self.linger(conn)
+
+    def handle_error(self, req, client, addr, exc) -> None:
+        """A request the worker could not read or serve: gunicorn's handling (its log lines), but the reply in the
+        service's error shape, with its security headers, rather than gunicorn's HTML page."""
+        response = parse_error_reply(exc, self.cfg)
+        if response is None:
+            self.log.exception("Error handling request %s", getattr(req, "uri", "(no URI read)"))
+            response = reply(500, "Internal Server Error", "internal_error",
+                             "Something went wrong on our side; the error has been logged.")
+        else:
+            self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], exc)
+        with contextlib.suppress(OSError):
+            util.write_nonblock(client, response)
 
     def enqueue_req(self, conn: Connection) -> None:
         self.in_flight += 1

@@ -12,6 +12,7 @@ from . import formats
 from .config import MIN_ADMIN_TOKEN_CHARS
 from .documents import ID_RULE, DocumentRejected, is_valid_id
 from .errors import ApiError
+from .json_input import parse_json
 from .state import editor_tokens, live_corpus, settings, store
 from .store.base import Precondition, PreconditionFailed, StoreUnavailable, UnknownDocument, Written
 
@@ -96,10 +97,7 @@ def read_document_body(limit: int) -> tuple[bytes, str, str | None]:
         raise ApiError(422, "not_utf8", f"Documents must be UTF-8 text, not {charset}.")
     if not is_json:
         return raw, body_format.name, None
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "malformed_json", "The request body is not valid JSON.") from None
+    body = parse_json(raw)
     if not isinstance(body, dict) or not isinstance(body.get("text"), str):
         raise ApiError(400, "invalid_request", "The JSON body must be an object with a 'text' string.")
     fmt, title = body.get("format", formats.DEFAULT_NAME), body.get("title")

@@ -4,6 +4,7 @@ PostgreSQL server for the session (started on loopback when a test first needs i
 
 from __future__ import annotations
 
+import logging
 import shutil
 from pathlib import Path
 
@@ -23,6 +24,36 @@ def cache_outside_the_checkout(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("QA_CACHE_DIR", str(tmp_path_factory.mktemp("qa-cache")))
         yield
+
+
+class UnhandledErrors(logging.Handler):
+    """Keeps what qa_service.errors logs: it logs "unhandled error" for every request that ended in a 500."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """Any test whose requests end in a 500 fails, whatever it asserts itself, so a 500 never passes silently.
+    A test that makes one on purpose says so with @pytest.mark.unhandled_error_expected."""
+    caught = UnhandledErrors()
+    logger = logging.getLogger("qa_service.errors")
+    logger.addHandler(caught)
+    try:
+        outcome = yield
+    finally:
+        logger.removeHandler(caught)
+    if caught.records and item.get_closest_marker("unhandled_error_expected") is None:
+        first = caught.records[0]
+        detail = logging.Formatter().formatException(first.exc_info) if first.exc_info else first.getMessage()
+        pytest.fail(f"{len(caught.records)} request(s) ended in an unhandled error (a 500); the first:\n{detail}",
+                    pytrace=False)
+    return outcome
 
 
 @pytest.fixture

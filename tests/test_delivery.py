@@ -123,3 +123,21 @@ def test_a_compressed_document_is_not_sent_again_when_its_etag_matches(client):
     again = client.get("/api/documents/keppra-article",
                        headers={"Accept-Encoding": "br", "If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
+
+
+@pytest.mark.parametrize("path", ["/api/documents/keppra-article", "/favicon.ico", "/static/style.css"])
+def test_a_read_with_if_match_star_is_served_since_the_file_exists(client, path):
+    assert client.get(path, headers={"If-Match": "*"}).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/documents/keppra-article", "/favicon.ico"])
+def test_a_read_whose_if_match_fails_is_a_json_412_naming_the_current_etag(client, path):
+    current = client.get(path).headers["ETag"]
+
+    response = client.get(path, headers={"If-Match": '"some-other-version"'})
+
+    assert response.status_code == 412
+    assert response.get_json()["error"]["code"] == "precondition_failed"
+    assert current in response.get_json()["error"]["message"]
+    assert response.headers["ETag"] == current
+    assert client.get(path, headers={"If-Match": current}).status_code == 200

@@ -111,6 +111,12 @@ questions = st.one_of(st.text(max_size=1200), sentences, mixed.map(lambda t: t[:
 histories = st.one_of(st.none(), st.lists(st.fixed_dictionaries({"question": questions}), max_size=3))
 
 
+def holds_a_lone_surrogate(text: str) -> bool:
+    """Whether the text, as JSON carries it (a surrogate pair written as two escapes is one character on arrival),
+    still holds half a pair."""
+    return any(0xD800 <= ord(c) <= 0xDFFF for c in json.loads(json.dumps(text)))
+
+
 @FUZZ
 @given(question=questions, history=histories)
 def test_any_question_gets_a_well_formed_reply(fuzz_client, question: str, history):
@@ -121,6 +127,9 @@ def test_any_question_gets_a_well_formed_reply(fuzz_client, question: str, histo
         validate(body, "AskResponse")
         # The question as JSON carries it: a surrogate pair written as two escapes is one character on arrival.
         assert body["question"] == json.loads(json.dumps(question))
+    elif body["error"]["code"] == "malformed_json":
+        # A surrogate left without its pair is no character: it could not be stored, so it is refused.
+        assert any(holds_a_lone_surrogate(text) for text in [question, *(t["question"] for t in history or [])])
     else:
         assert response.status_code in {400, 413}
         validate(body, "Error")

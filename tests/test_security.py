@@ -62,6 +62,7 @@ def test_api_replies_and_errors_carry_the_security_headers(client, method, path,
     assert_secured(response)
 
 
+@pytest.mark.unhandled_error_expected
 def test_an_unexpected_error_carries_the_security_headers(app: Flask):
     def broken():
         raise RuntimeError("boom")

@@ -233,11 +233,19 @@ def test_an_unknown_document_page_is_a_404_page_that_says_so_and_links_back(clie
     assert 'href="/"' in html
 
 
-def test_an_unknown_document_page_asked_for_as_json_is_the_json_error(client):
-    response = client.get("/documents/no-such", headers={"Accept": "application/json"})
+@pytest.mark.parametrize("accept", ["application/json", "*/*", None, "text/html;q=0, */*"])
+def test_an_unknown_document_page_asked_for_by_a_program_is_the_json_error(client, accept: str | None):
+    response = client.get("/documents/no-such", headers={"Accept": accept} if accept else {})
 
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "unknown_document"
+
+
+def test_a_browser_that_accepts_anything_after_html_gets_the_page(client):
+    response = client.get("/documents/no-such", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
 
 
 def test_page_offers_a_checkbox_per_document_when_the_corpus_has_more_than_one(tmp_path):

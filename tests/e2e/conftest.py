@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from e2e.reading import LONG_DOCUMENT_PARAGRAPHS
-from e2e.services import free_port, procfile_command
+from e2e.services import SERVER_LOGS, errors_logged, free_port, procfile_command
 from playwright.sync_api import Browser, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,6 +76,26 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
+def log_size(log: Path) -> int:
+    return log.stat().st_size if log.exists() else 0
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """The servers' side of tests/conftest.py's guard: a test during which any server the tests started logs a
+    traceback or a 500 fails, whatever it asserts itself."""
+    before = {log: log_size(log) for log in SERVER_LOGS}
+    outcome = yield
+    if item.get_closest_marker("unhandled_error_expected") is None:
+        for log in filter(Path.exists, SERVER_LOGS):
+            with log.open("rb") as reading:
+                reading.seek(before.get(log, 0))
+                logged = errors_logged(reading.read().decode("utf-8", "replace"))
+            if logged:
+                pytest.fail(f"{log} logged an error during the test:\n" + "\n".join(logged[:5]), pytrace=False)
+    return outcome
+
+
 @pytest.fixture(scope="session")
 def output_dir() -> Path:
     """Where screenshots and the server log go (gitignored)."""
@@ -114,6 +134,7 @@ def server(e2e_corpus: Path, output_dir: Path):
            "QA_NOTICE": "Answers are quotations from the source, not medical advice.",
            "PATH": f"{executables_dir()}{os.pathsep}{os.environ.get('PATH', '')}"}
     log = output_dir / "server.log"
+    SERVER_LOGS.append(log)
     with log.open("w") as log_file:
         process = subprocess.Popen(["bash", "-c", f"exec {command}"], cwd=ROOT, env=env, stdout=log_file,
                                    stderr=subprocess.STDOUT, start_new_session=True)

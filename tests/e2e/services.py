@@ -19,6 +19,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 60
 STOP_SECONDS = 20
+# Every log a server started by the tests writes to; conftest's guard reads what each test added to them.
+SERVER_LOGS: list[Path] = []
+# What a server logs for a request that ended in a 500 (qa_service.errors, or gunicorn's own handler).
+ERROR_MARKS = ("Traceback (most recent call last)", "unhandled error", "Error handling request")
 
 
 def free_port() -> int:
@@ -46,6 +50,11 @@ def bin_dir() -> Path:
         if (folder / "gunicorn").exists():
             return folder
     raise AssertionError("gunicorn is not installed: run scripts/test.sh, which installs requirements.txt")
+
+
+def errors_logged(text: str) -> list[str]:
+    """The lines of a server's log that tell of a request ending in a 500, or of any traceback."""
+    return [line for line in text.splitlines() if any(mark in line for mark in ERROR_MARKS)]
 
 
 def wait_for(check, what: str, process: subprocess.Popen, log: Path, seconds: float = STARTUP_SECONDS) -> None:
@@ -112,6 +121,7 @@ class Service:
 def start_service(corpus: Path, log: Path, settings: dict[str, str] | None = None, extra_args: str = "") -> Service:
     """Start the Procfile's gunicorn command on a free loopback port and wait until it answers /healthz."""
     port = free_port()
+    SERVER_LOGS.append(log)
     # The calling shell's settings (a database store, say) must not replace the ones the test chose.
     inherited = {name: value for name, value in os.environ.items()
                  if not name.startswith("QA_") and name != "DATABASE_URL"}
