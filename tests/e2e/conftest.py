@@ -23,7 +23,7 @@ OUTPUT = ROOT / "test-output" / "e2e"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 DESKTOP = {"width": 1100, "height": 800}
-STARTUP_SECONDS = 60
+STARTUP_SECONDS = 180  # a first start embeds its corpus (the e2e one: over 6,000 sentences) before it answers
 STOP_SECONDS = 15
 
 # A document whose sentences carry markup: the page must show it as text and never run it.
