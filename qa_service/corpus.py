@@ -57,10 +57,10 @@ class LiveCorpus:
     are indexed, in a new segment; a background thread merges segments when there are enough of them
     (segments.merge_plan), and swaps in the merged index, which answers exactly as the one it replaces.
 
-    Every call to current() compares the store's marker (written by every write, in any
-    process): when it moved, the request waits for the new corpus, because the write that moved it has been
-    acknowledged. Changes made behind the store's back (files edited by hand) are looked for at most every
-    `reload_seconds`; the request that notices rebuilds, while other requests are answered from the old corpus.
+    Every call to current() compares the store's marker (written by every write, in any process): when it moved,
+    the request waits for the new corpus, because the write that moved it has been acknowledged. Changes made behind
+    the store's back (files edited by hand) are looked for at most every `reload_seconds`; the request that notices
+    rebuilds, while other requests are answered from the old corpus.
 
     With an `encoder`, every sentence is embedded once per document version. At start-up that happens before the
     first answer; after a change, the new corpus is served at once from words alone, while the background thread
