@@ -15,6 +15,7 @@ exactly as a fresh build would.
 from __future__ import annotations
 
 import math
+from bisect import insort
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -61,6 +62,8 @@ class Index:
     word_documents: Counter  # surface word -> documents using it, so that a word leaves with its last document
     sentence_frequency: Counter
     sentence_count: int
+    alpha_terms: list[str]  # the alphabetic terms, sorted: where analysis.stem_variants looks for a term's variants
+    alias_documents: dict[str, frozenset[str]]  # term -> the documents whose aliases (doc.aliases) hold it
     # Whether document_frequency lists terms in the order BM25Okapi meets them (true of a fresh build), so that the
     # average idf can be summed over it as BM25Okapi sums it; otherwise that order is worked out when needed.
     terms_in_first_use_order: bool = False
@@ -123,6 +126,8 @@ class Index:
             word_documents=word_documents,
             sentence_frequency=sentence_frequency,
             sentence_count=sum(len(doc.sentence_terms) for doc in documents),
+            alpha_terms=sorted(term for term in segment.rows if term.isalpha()),
+            alias_documents=_alias_documents_moved({}, [], documents),
             terms_in_first_use_order=True,
         )
 
@@ -151,19 +156,23 @@ class Index:
         renumber[used] = np.arange(len(used), dtype=np.int32)
         words_left = _moved(self.word_documents, [dict.fromkeys(doc.surface_words, 1) for doc in removed],
                             [dict.fromkeys(doc.surface_words, 1) for doc in added])
+        document_frequency = _moved(self.document_frequency, map(passage_frequency, removed),
+                                    map(passage_frequency, added))
         return Index(
             documents=list(documents),
             segments=tuple(segments[s] for s in used.tolist()),
             document_segment=renumber[document_segment],
             document_slot=np.array(slot_of, np.int32),
-            document_frequency=_moved(self.document_frequency, map(passage_frequency, removed),
-                                      map(passage_frequency, added)),
+            document_frequency=document_frequency,
             vocabulary=_vocabulary_moved(self.vocabulary, words_left, removed, added),
             word_documents=words_left,
             sentence_frequency=_moved(self.sentence_frequency, [doc.sentence_frequency for doc in removed],
                                       [doc.sentence_frequency for doc in added]),
             sentence_count=self.sentence_count + sum(len(doc.sentence_terms) for doc in added)
             - sum(len(doc.sentence_terms) for doc in removed),
+            alpha_terms=_alpha_terms_moved(self.alpha_terms, self.document_frequency, document_frequency,
+                                           removed, added),
+            alias_documents=_alias_documents_moved(self.alias_documents, removed, added),
             terms_in_first_use_order=self.terms_in_first_use_order and not added and not removed
             and bool(np.all(np.diff([self.position[doc.document.id] for doc in documents]) > 0)),
         )
@@ -196,6 +205,8 @@ class Index:
             word_documents=self.word_documents,
             sentence_frequency=self.sentence_frequency,
             sentence_count=self.sentence_count,
+            alpha_terms=self.alpha_terms,
+            alias_documents=self.alias_documents,
             terms_in_first_use_order=self.terms_in_first_use_order,
         )
 
@@ -230,21 +241,14 @@ class Index:
         return okapi_idf({term: self.document_frequency[term] for term in in_order}, self.passage_count)[1]
 
     @cached_property
-    def aliases(self) -> dict[str, list[tuple[str, ...]]]:
+    def aliases(self) -> Mapping[str, list[tuple[str, ...]]]:
         """term -> the names the documents link it with ("X (Y)", "X, also known as Y"), documents in order."""
-        aliases: dict[str, list[tuple[str, ...]]] = {}
-        for doc in self.documents:
-            for a, b in doc.aliases:
-                for x, y in ((a, b), (b, a)):
-                    for term in x:
-                        if y not in aliases.setdefault(term, []):
-                            aliases[term].append(y)
-        return aliases
+        return _Aliases(self)
 
     @cached_property
-    def variants(self) -> dict[str, tuple[str, ...]]:
+    def variants(self) -> Mapping[str, tuple[str, ...]]:
         """stem -> stems one short ending away (analysis.stem_variants)."""
-        return stem_variants(self.document_frequency)
+        return _Variants(self)
 
     @cached_property
     def spelling(self) -> dict[str, list[str]]:
@@ -409,6 +413,60 @@ class _Idf(Mapping):
         return len(self._index.document_frequency)
 
 
+class _Aliases(Mapping):
+    """An index's aliases by term, each list worked out on first use from the few documents defining the term, in
+    the order of the index's documents, as reading every document's aliases in order would list them."""
+
+    def __init__(self, index: Index):
+        self._index = index
+        self._lists: dict[str, list[tuple[str, ...]]] = {}
+
+    def __getitem__(self, term: str) -> list[tuple[str, ...]]:
+        found = self._lists.get(term)
+        if found is None:
+            defining = sorted(self._index.position[doc_id] for doc_id in self._index.alias_documents[term])
+            found = []
+            for position in defining:
+                for a, b in self._index.documents[position].aliases:
+                    for x, y in ((a, b), (b, a)):
+                        if term in x and y not in found:
+                            found.append(y)
+            self._lists[term] = found
+        return found
+
+    def __contains__(self, term: object) -> bool:
+        return term in self._index.alias_documents
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index.alias_documents)
+
+    def __len__(self) -> int:
+        return len(self._index.alias_documents)
+
+
+class _Variants(Mapping):
+    """An index's stems one short ending apart (analysis.stem_variants), each term's worked out on first use; a term
+    without variants is not a key."""
+
+    def __init__(self, index: Index):
+        self._index = index
+        self._found: dict[str, tuple[str, ...]] = {}
+
+    def __getitem__(self, term: str) -> tuple[str, ...]:
+        found = self._found.get(term)
+        if found is None:
+            found = self._found[term] = stem_variants(term, self._index.alpha_terms)
+        if not found:
+            raise KeyError(term)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return (term for term in self._index.alpha_terms if term in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 class _Postings(Mapping):
     """An index's postings by term (Index.posting), each worked out on first use."""
 
@@ -474,6 +532,39 @@ def _moved(counts: dict, leaving, arriving) -> dict:
     for part in arriving:
         for key, n in part.items():
             moved[key] = moved.get(key, 0) + n
+    return moved
+
+
+def _alpha_terms_moved(alpha_terms: list[str], frequency_before: dict[str, int], frequency_after: dict[str, int],
+                       removed: list[AnalysedDocument], added: list[AnalysedDocument]) -> list[str]:
+    """The sorted alphabetic terms, without those no passage holds any more and with the new ones."""
+    gone = {t for doc in removed for t in doc.sentence_frequency if t not in frequency_after and t.isalpha()}
+    new = {t for doc in added for t in doc.sentence_frequency
+           if t not in frequency_before and t in frequency_after and t.isalpha()}
+    if not gone and not new:
+        return alpha_terms
+    moved = [t for t in alpha_terms if t not in gone] if gone else list(alpha_terms)
+    for term in sorted(new):
+        insort(moved, term)
+    return moved
+
+
+def _alias_documents_moved(alias_documents: dict[str, frozenset[str]], removed: list[AnalysedDocument],
+                           added: list[AnalysedDocument]) -> dict[str, frozenset[str]]:
+    """term -> the documents whose aliases hold it, without the removed documents and with the added ones."""
+    leaving = {(term, doc.document.id) for doc in removed for pair in doc.aliases for x in pair for term in x}
+    arriving = {(term, doc.document.id) for doc in added for pair in doc.aliases for x in pair for term in x}
+    if not leaving and not arriving:
+        return alias_documents
+    moved = dict(alias_documents)
+    for term, doc_id in leaving:
+        left = moved[term] - {doc_id}
+        if left:
+            moved[term] = left
+        else:
+            del moved[term]
+    for term, doc_id in arriving:
+        moved[term] = moved.get(term, frozenset()) | {doc_id}
     return moved
 
 

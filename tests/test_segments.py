@@ -212,6 +212,7 @@ def test_a_corpus_built_by_a_sequence_of_writes_answers_as_one_built_at_once():
     index = index.updated([keppra, notes[0], replaced, notes[2]])
     index = index.updated([keppra, replaced, notes[2]])
     built_at_once = Index.build([keppra, replaced, notes[2]])
+    assert_same_as_fresh_build(index)
 
     for question in QUESTIONS:
         written, at_once = answer(index, question), answer(built_at_once, question)
