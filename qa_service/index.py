@@ -72,12 +72,14 @@ class Index:
         windows = np.fromiter((len(doc.windows) for doc in self.documents), np.int64, len(self.documents))
         # Passages are numbered documents in order: document d's are passage_start[d] to passage_start[d + 1] - 1.
         self.passage_start = np.concatenate(([0], np.cumsum(windows)))
+        self.passage_count = int(self.passage_start[-1])
         self.passage_document = np.repeat(np.arange(len(self.documents), dtype=np.int32), windows)
         self.position = {doc.document.id: i for i, doc in enumerate(self.documents)}
         self._global_passages, total_length = self._number_segment_passages()
         count = self.passage_count
         self.average_length = total_length / count if count else 0.0
         self._posting_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._passage_cache: dict[int, Passage] = {}
         # Every sentence's unit vector (float16, as the documents keep them), documents in order (row
         # sentence_base[d] + i is sentence i of document d), when every document was embedded by the same model
         # (`meaning`); else None, and answers use words alone. `projection` shortlists the nearest
@@ -210,10 +212,6 @@ class Index:
             terms_in_first_use_order=self.terms_in_first_use_order,
         )
 
-    @property
-    def passage_count(self) -> int:
-        return int(self.passage_start[-1])
-
     @cached_property
     def passages(self) -> Sequence[Passage]:
         """Every live passage, by id; made on access, so a new index costs nothing per passage."""
@@ -303,20 +301,36 @@ class Index:
             touched = touched[allowed[self.passage_document[touched]]]
         top = touched[np.argpartition(-scores[touched], k - 1)[:k]] if touched.size > k else touched
         top = top[np.lexsort((top, -scores[top]))]
-        return [(self.passages[i], float(scores[i])) for i in top.tolist()]
+        return list(zip(self.passages_at(top), scores[top].tolist(), strict=True))
 
     def scores(self, query: dict[str, float]) -> np.ndarray:
         """Every passage's score: the sum over query terms of weight * idf * the term's BM25 weight there."""
         passages, contributions = [], []
         for term, weight in query.items():
-            if term in self.document_frequency:
-                ids, weights = self.posting(term)
-                passages.append(ids)
-                contributions.append((self.idf[term] * weight) * weights)
+            found = self._posting_cache.get(term)  # the common case first: a term asked before
+            if found is None:
+                if term not in self.document_frequency:
+                    continue
+                found = self.posting(term)
+            passages.append(found[0])
+            contributions.append((self.idf[term] * weight) * found[1])
         if not passages:
             return np.zeros(self.passage_count)
         # bincount adds each passage's contributions in query order, as BM25Okapi.get_scores does term by term.
         return np.bincount(np.concatenate(passages), np.concatenate(contributions), minlength=self.passage_count)
+
+    def passages_at(self, ids: np.ndarray) -> list[Passage]:
+        """The passages of these ids: made on first need (a new index makes none) and kept, since the passages
+        that answer questions are few and asked for again."""
+        made = self._passage_cache
+        wanted = ids.tolist()
+        missing = np.array([i for i in wanted if i not in made], dtype=np.int64)
+        if missing.size:
+            documents = self.passage_document[missing]
+            windows = missing - self.passage_start[documents]
+            for i, d, w in zip(missing.tolist(), documents.tolist(), windows.tolist(), strict=True):
+                made[i] = Passage(i, d, *self.documents[d].windows[w])
+        return [made[i] for i in wanted]
 
     def posting(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """A term's live passages (ascending ids) and its BM25 weight in each, from every segment's counts and this
@@ -498,11 +512,9 @@ class _Passages(Sequence):
         return self._index.passage_count
 
     def __getitem__(self, passage: int) -> Passage:
-        if not 0 <= passage < len(self):
+        if not 0 <= passage < self._index.passage_count:
             raise IndexError(passage)
-        document = int(self._index.passage_document[passage])
-        first, last = self._index.documents[document].windows[passage - int(self._index.passage_start[document])]
-        return Passage(passage, document, first, last)
+        return self._index.passages_at(np.array([passage]))[0]
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Sequence) and list(self) == list(other)
