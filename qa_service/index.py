@@ -448,6 +448,13 @@ class _Aliases(Mapping):
             self._lists[term] = found
         return found
 
+    def get(self, term: str, default=None):
+        # Without Mapping.get's KeyError: ranking asks for every question term of every candidate sentence.
+        found = self._lists.get(term)
+        if found is not None:
+            return found
+        return self[term] if term in self._index.alias_documents else default
+
     def __contains__(self, term: object) -> bool:
         return term in self._index.alias_documents
 
@@ -467,12 +474,17 @@ class _Variants(Mapping):
         self._found: dict[str, tuple[str, ...]] = {}
 
     def __getitem__(self, term: str) -> tuple[str, ...]:
+        found = self.get(term)
+        if found is None:
+            raise KeyError(term)
+        return found
+
+    def get(self, term: str, default=None):
+        # Without Mapping.get's KeyError: ranking asks for every question term of every candidate sentence.
         found = self._found.get(term)
         if found is None:
             found = self._found[term] = stem_variants(term, self._index.alpha_terms)
-        if not found:
-            raise KeyError(term)
-        return found
+        return found or default
 
     def __iter__(self) -> Iterator[str]:
         return (term for term in self._index.alpha_terms if term in self)
