@@ -1,10 +1,13 @@
 """In-process timings on one corpus: the build from raw files, then per-question latency of our answer (words
 alone, and with the semantic stage: the question embedded, the nearest sentences found and weighed) and our
 retrieval beside rank_bm25's BM25Okapi.get_scores and bm25s over the same passages and tokens. With --semantic
-off, the corpus is not embedded and only the words-alone answer is timed.
+off, the corpus is not embedded and only the words-alone answer is timed. With --written N, the last N documents are
+indexed by N writes (Index.updated), one segment each, as writes leave an index before a merge; "index" is then
+the build plus those writes.
 
 Run by bench.py in a fresh interpreter per corpus (so caches and memory of one size do not help the next):
     python -m bench.inprocess FOLDER --questions keppra|shared --count 600 --okapi-count 50 [--semantic off]
+        [--written N]
 It prints one JSON object.
 """
 
@@ -59,7 +62,7 @@ def passage_tokens(index: Index) -> list[list[str]]:
     return out
 
 
-def measure(folder: Path, question_set: str, count: int, okapi_count: int, semantic: bool) -> dict:
+def measure(folder: Path, question_set: str, count: int, okapi_count: int, semantic: bool, written: int = 0) -> dict:
     started = time.perf_counter()
     documents, _ = FolderStore(folder, MAX_DOCUMENT_BYTES).load()
     read = time.perf_counter()
@@ -70,7 +73,9 @@ def measure(folder: Path, question_set: str, count: int, okapi_count: int, seman
     if encoder is not None:
         analysed = with_embeddings(analysed, encoder)
         embedded_at = time.perf_counter()
-    index = Index.build(analysed)
+    index = Index.build(analysed[:len(analysed) - written])
+    for n in range(len(analysed) - written, len(analysed)):
+        index = index.updated(analysed[:n + 1])
     built = time.perf_counter()
 
     questions = keppra_questions(count) if question_set == "keppra" else shared_questions(count)
@@ -104,6 +109,7 @@ def measure(folder: Path, question_set: str, count: int, okapi_count: int, seman
     return {
         "documents": len(documents),
         "passages": index.passage_count,
+        "segments": len(index.segments),
         "sentences": index.sentence_count,
         "vocabulary_terms": len(index.idf),
         "build_seconds": {"read": read - started, "analyse": analysed_at - read, "embed": embedded_at - analysed_at,
@@ -126,8 +132,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--count", type=int, default=600)
     parser.add_argument("--okapi-count", type=int, default=600)
     parser.add_argument("--semantic", choices=["on", "off"], default="on")
+    parser.add_argument("--written", type=int, default=0, help="documents indexed by writes, one segment each")
     args = parser.parse_args(argv)
-    json.dump(measure(args.folder, args.questions, args.count, args.okapi_count, args.semantic == "on"), sys.stdout)
+    json.dump(measure(args.folder, args.questions, args.count, args.okapi_count, args.semantic == "on", args.written),
+              sys.stdout)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,11 @@ several times and measures, for each replacement: the PUT's round trip (the writ
 answers), and the time from sending the PUT until a burst of concurrent questions (sent on new connections, so
 both workers answer some) all carry the new corpus version.
 
-    .venv/bin/python bench/update_cost.py [--sizes 10,1000] [--updates 5]
+    .venv/bin/python bench/update_cost.py [--sizes 10,1000] [--updates 5] [--semantic off]
+
+With --semantic off the service runs with QA_SEMANTIC=off: the answers after a PUT come from words alone either way
+(a changed corpus is embedded in the background), but start-up then skips embedding every sentence, which at
+10,000 documents (about a million sentences) would take hours on 2 cores.
 """
 
 from __future__ import annotations
@@ -77,13 +81,13 @@ def ask_into(port: int, versions: list[str]) -> None:
     versions.append(ask(port)["corpus_version"])
 
 
-def start_service(folder: Path, token: str, log: Path) -> tuple[subprocess.Popen, int, float]:
+def start_service(folder: Path, token: str, log: Path, semantic: str) -> tuple[subprocess.Popen, int, float]:
     port = free_port()
     command = next(line.removeprefix("web:").strip() for line in (ROOT / "Procfile").read_text().splitlines()
                    if line.startswith("web:")).replace("0.0.0.0", "127.0.0.1")
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("QA_") and k != "DATABASE_URL"},
            "PORT": str(port), "QA_CORPUS": str(folder), "QA_ADMIN_TOKEN": token,
-           "QA_RATE_LIMIT_WRITE": "off", "QA_RATE_LIMIT_ASK": "off",
+           "QA_RATE_LIMIT_WRITE": "off", "QA_RATE_LIMIT_ASK": "off", "QA_SEMANTIC": semantic,
            "PATH": f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
     started = time.perf_counter()
     with log.open("w") as log_file:
@@ -111,13 +115,13 @@ def stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
-def measure(size: int, updates: int) -> dict:
+def measure(size: int, updates: int, semantic: str) -> dict:
     token = secrets.token_urlsafe(24)
     with tempfile.TemporaryDirectory(prefix="qa-update-cost-") as tmp:
         folder = Path(tmp) / "corpus"
         folder.mkdir()
         ids = fill_corpus(folder, size)
-        process, port, startup = start_service(folder, token, Path(tmp) / "server.log")
+        process, port, startup = start_service(folder, token, Path(tmp) / "server.log", semantic)
         try:
             for _ in range(2 * BURST):
                 ask(port)
@@ -152,17 +156,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10,1000", help="corpus sizes in documents, comma-separated")
     parser.add_argument("--updates", type=int, default=5, help="replacements measured per size")
+    parser.add_argument("--semantic", choices=["on", "off"], default="on", help="the service's QA_SEMANTIC")
     args = parser.parse_args()
     print(f"{'documents':>9} {'passages':>9} {'startup s':>9} {'rebuild s':>9} {'PUT ms (median/max)':>20} "
           f"{'PUT→all answers new ms (median/max)':>36}")
     for size in (int(s) for s in args.sizes.split(",")):
-        result = measure(size, args.updates)
+        result = measure(size, args.updates, args.semantic)
         puts, reflected = [1000 * t for t in result["puts"]], [1000 * t for t in result["reflected"]]
         print(f"{result['size']:>9} {result['passages']:>9} {result['startup']:>9.1f} {result['rebuild']:>9.2f} "
               f"{statistics.median(puts):>11.0f} / {max(puts):>6.0f} "
               f"{statistics.median(reflected):>27.0f} / {max(reflected):>6.0f}", flush=True)
-    print(f"(2 gunicorn workers, {BURST} concurrent questions after each PUT; Python {sys.version.split()[0]}, "
-          f"{os.cpu_count()} cores)")
+    print(f"(2 gunicorn workers, {BURST} concurrent questions after each PUT, QA_SEMANTIC={args.semantic}; "
+          f"Python {sys.version.split()[0]}, {os.cpu_count()} cores)")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from pathlib import Path
 
@@ -94,21 +94,27 @@ VARIANT_MIN_LENGTH = 5  # stems at least this long ...
 VARIANT_MAX_ENDING = 4  # ... that another stem extends by at most this many letters
 
 
-def stem_variants(stems: Iterable[str]) -> dict[str, tuple[str, ...]]:
-    """Stems that one short ending sets apart, each mapped to the others: forms Snowball leaves unjoined ("child",
-    "children", "childhood"; "reduc", "reduct"), so a sentence holding one can count as holding the other."""
-    ordered = sorted(s for s in set(stems) if s.isalpha())
-    linked: dict[str, list[str]] = {}
-    for i, short in enumerate(ordered):
-        if len(short) < VARIANT_MIN_LENGTH:
-            continue
-        j = i + 1
-        while j < len(ordered) and ordered[j].startswith(short):
-            if len(ordered[j]) - len(short) <= VARIANT_MAX_ENDING:
-                linked.setdefault(short, []).append(ordered[j])
-                linked.setdefault(ordered[j], []).append(short)
-            j += 1
-    return {s: tuple(others) for s, others in linked.items()}
+def stem_variants(term: str, ordered: list[str]) -> tuple[str, ...]:
+    """The stems of `ordered` (the corpus's alphabetic stems, sorted) that one short ending sets apart from this one,
+    shorter ones first: forms Snowball leaves unjoined ("child", "children", "childhood"; "reduc", "reduct"), so a
+    sentence holding one can count as holding the other. Worked out per term: a question asks about a few."""
+    if not term.isalpha() or not _holds(ordered, term):
+        return ()
+    shorter = [term[:n] for n in range(max(VARIANT_MIN_LENGTH, len(term) - VARIANT_MAX_ENDING), len(term))
+               if _holds(ordered, term[:n])]
+    longer = []
+    if len(term) >= VARIANT_MIN_LENGTH:
+        i = bisect_right(ordered, term)
+        while i < len(ordered) and ordered[i].startswith(term):  # the stems extending this one sort right after it
+            if len(ordered[i]) - len(term) <= VARIANT_MAX_ENDING:
+                longer.append(ordered[i])
+            i += 1
+    return (*shorter, *longer)
+
+
+def _holds(ordered: list[str], term: str) -> bool:
+    i = bisect_left(ordered, term)
+    return i < len(ordered) and ordered[i] == term
 
 
 def _read_antonyms(path: Path) -> dict[str, frozenset[str]]:

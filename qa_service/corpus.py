@@ -53,13 +53,17 @@ class LiveCorpus:
     """Holds the current Corpus and replaces it when the store changes.
 
     A new corpus is built beside the one being served, then swapped in with one assignment, so no reader sees
-    a half-built index. Every call to current() compares the store's marker (written by every write, in any
-    process): when it moved, the request waits for the new corpus, because the write that moved it has been
-    acknowledged. Changes made behind the store's back (files edited by hand) are looked for at most every
-    `reload_seconds`; the request that notices rebuilds, while other requests are answered from the old corpus.
+    a half-built index. The new index is the served one updated (Index.updated): only the documents that changed
+    are indexed, in a new segment; a background thread merges segments when there are enough of them
+    (segments.merge_plan), and swaps in the merged index, which answers exactly as the one it replaces.
+
+    Every call to current() compares the store's marker (written by every write, in any process): when it moved,
+    the request waits for the new corpus, because the write that moved it has been acknowledged. Changes made behind
+    the store's back (files edited by hand) are looked for at most every `reload_seconds`; the request that notices
+    rebuilds, while other requests are answered from the old corpus.
 
     With an `encoder`, every sentence is embedded once per document version. At start-up that happens before the
-    first answer; after a change, the new corpus is served at once from words alone, while a background thread
+    first answer; after a change, the new corpus is served at once from words alone, while the background thread
     embeds the changed documents and then swaps in the same corpus with its embeddings.
     """
 
@@ -72,11 +76,13 @@ class LiveCorpus:
         # The documents of an index saved by an earlier run count as analysed already.
         self._analysed: dict[tuple[str, str], AnalysedDocument] = snapshots.analysed_documents() if snapshots else {}
         self._lock = threading.Lock()
-        # One thread at a time embeds what a rebuilt corpus lacks; a rebuild while it works asks it to go again.
-        self._embedding_lock = threading.Lock()
-        self._embedding: threading.Thread | None = None
-        self._embedding_wanted = False
+        # One thread at a time embeds what a rebuilt corpus lacks and merges its segments; a rebuild while it works
+        # asks it to go again.
+        self._upkeep_lock = threading.Lock()
+        self._upkeep: threading.Thread | None = None
+        self._upkeep_wanted = False
         self._checked_at = time.monotonic()
+        self._served: _Served | None = None
         self._served = self._rebuild(embed_now=True)
 
     @property
@@ -118,10 +124,10 @@ class LiveCorpus:
         return _Served(self._build(embed_now), marker, signature)
 
     def _serve(self, served: _Served) -> None:
-        """Serve a rebuilt corpus, and embed in the background what it lacks."""
+        """Serve a rebuilt corpus, and embed in the background what it lacks and merge its segments."""
         self._served = served
-        if self._unembedded(served.corpus.index.documents):
-            self._embed_in_background()
+        if self._unembedded(served.corpus.index.documents) or served.corpus.index.merge_plan():
+            self._upkeep_in_background()
 
     def _build(self, embed_now: bool) -> Corpus:
         started = time.perf_counter()
@@ -138,7 +144,10 @@ class LiveCorpus:
         self._analysed = reused
         if embed_now:
             analysed = self._embed(analysed)
-        index = self.snapshots.index_for(analysed) if self.snapshots else Index.build(analysed)
+        if self._served is not None:
+            index = self._served.corpus.index.updated(analysed)
+        else:
+            index = self.snapshots.index_for(analysed) if self.snapshots else Index.build(analysed)
         corpus = Corpus(index, corpus_version(analysed), tuple(skipped), time.perf_counter() - started)
         log.info("corpus %s: %d documents, %d passages, %s, built in %.2f s", corpus.version, len(analysed),
                  index.passage_count, "with sentence embeddings" if index.vectors is not None else "words only",
@@ -176,33 +185,43 @@ class LiveCorpus:
                 self._analysed[key] = embedded[id(doc)]
         return [embedded.get(id(doc), doc) for doc in documents]
 
-    def _embed_in_background(self) -> None:
-        with self._embedding_lock:
-            self._embedding_wanted = True
-            if self._embedding is None:
-                self._embedding = threading.Thread(target=self._embed_served, name="embed-corpus", daemon=True)
-                self._embedding.start()
+    def _upkeep_in_background(self) -> None:
+        with self._upkeep_lock:
+            self._upkeep_wanted = True
+            if self._upkeep is None:
+                self._upkeep = threading.Thread(target=self._keep_up_served, name="corpus-upkeep", daemon=True)
+                self._upkeep.start()
 
-    def _embed_served(self) -> None:
-        """Embed what the served corpus lacks, then serve it with its embeddings; again while more is wanted."""
+    def _keep_up_served(self) -> None:
+        """Embed what the served corpus lacks and merge its segments, then serve the same corpus with the new index;
+        again while more is wanted."""
         while True:
-            with self._embedding_lock:
-                if not self._embedding_wanted:
-                    self._embedding = None
+            with self._upkeep_lock:
+                if not self._upkeep_wanted:
+                    self._upkeep = None
                     return
-                self._embedding_wanted = False
+                self._upkeep_wanted = False
             served = self._served
-            if not self._unembedded(served.corpus.index.documents):
-                continue
             try:
-                index = Index.build(self._embed(served.corpus.index.documents))
-            except Exception:  # the corpus is still served by words alone; the next rebuild tries again
-                log.exception("cannot embed corpus %s", served.corpus.version)
-                with self._embedding_lock:
-                    self._embedding = None
+                index = self._kept_up(served.corpus.index)
+            except Exception:  # the served index still answers (unmerged, or by words alone); the next rebuild retries
+                log.exception("cannot embed or merge corpus %s", served.corpus.version)
+                with self._upkeep_lock:
+                    self._upkeep = None
                 return
+            if index is served.corpus.index:
+                continue
             with self._lock:
                 if self._served is served:
                     corpus = dataclasses.replace(served.corpus, index=index)
                     self._served = dataclasses.replace(served, corpus=corpus)
-                    log.info("corpus %s: now answering with sentence embeddings", corpus.version)
+                    log.info("corpus %s: now answering from %d segments, %s", corpus.version, len(index.segments),
+                             "with sentence embeddings" if index.vectors is not None else "words only")
+
+    def _kept_up(self, index: Index) -> Index:
+        """The index with its documents embedded and its segments merged as segments.merge_plan says."""
+        if self._unembedded(index.documents):
+            index = index.updated(self._embed(index.documents))
+        while plan := index.merge_plan():
+            index = index.merged(plan)
+        return index

@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from . import formats
@@ -57,8 +58,10 @@ class Document:
     headings: tuple[Heading, ...] = ()
     page_starts: tuple[int, ...] = ()
 
-    @property
+    @cached_property
     def version(self) -> str:
+        # Kept once worked out: every rebuild asks every document for it (twice), and hashing a large corpus's text
+        # each time was most of what a write cost beyond the written document (a document never changes).
         digest = hashlib.sha256()
         digest.update(self.title.encode("utf-8"))
         digest.update(b"\0")

@@ -1,16 +1,24 @@
-"""The index: the passage windows of analysed documents (document_analysis.py), their BM25 (Okapi) weights, the
-sentences closest in meaning to a question, and the corpus words a misspelt word may stand for.
+"""The index: the passage windows of analysed documents (document_analysis.py) in segments (segments.py), their
+BM25 (Okapi) scores, the sentences closest in meaning to a question, and the corpus words a misspelt word may stand
+for.
 
-Scoring is rank_bm25.BM25Okapi's, term for term (same k1, b, epsilon and idf); the speed comes from an
-inverted index, so a query only touches passages that share a term with it.
+Scoring is rank_bm25.BM25Okapi's, term for term (same k1, b, epsilon and idf) over the live passages of every
+segment; the speed comes from an inverted index, so a query only touches passages that share a term with it.
+
+An index is immutable. `Index.build` indexes documents in one segment; `updated` makes the index of a changed list
+of documents by indexing only the documents that changed, in a new segment, and leaving the old versions' passages
+out; `merged` folds segments together. Whatever the segments, an index numbers documents and passages in the order
+of its document list and holds the same statistics as `Index.build` over that list, so it scores, and answers,
+exactly as a fresh build would.
 """
 
 from __future__ import annotations
 
 import math
+from bisect import insort
 from collections import Counter
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from itertools import chain
 
@@ -19,6 +27,7 @@ import numpy as np
 from . import vector_search
 from .analysis import stem, stem_variants
 from .document_analysis import AnalysedDocument
+from .segments import Segment, merge_plan, passage_frequency
 from .vector_search import Projection
 
 K1, B, EPSILON = 1.5, 0.75, 0.25  # rank_bm25.BM25Okapi's defaults
@@ -34,83 +43,210 @@ class Passage:
     last: int  # last sentence, inclusive
 
 
-@dataclass
+@dataclass(eq=False)
 class Index:
-    """An immutable BM25 index over the passages of a set of analysed documents."""
+    """An immutable BM25 index over the passages of a list of analysed documents, held in segments.
+
+    The fields are what a snapshot saves (snapshots.py); everything else is derived from them when the index is made
+    (numbering, the vectors) or on first need (BM25 weights per term, idf, aliases, variants, spelling).
+    """
 
     documents: list[AnalysedDocument]
-    passages: list[Passage]
-    passage_document: np.ndarray
-    postings: Mapping[str, tuple[np.ndarray, np.ndarray]]  # term -> (passage ids, BM25 term weights)
-    idf: dict[str, float]
-    document_frequency: dict[str, int]
+    segments: tuple[Segment, ...]
+    # Where each document's passages are: its segment, and its number among that segment's documents. A segment's
+    # documents that no entry points at are deleted: their passages count for nothing.
+    document_segment: np.ndarray
+    document_slot: np.ndarray
+    document_frequency: dict[str, int]  # term -> live passages holding it
     vocabulary: dict[str, str]  # surface word -> its stem
-    aliases: dict[str, list[tuple[str, ...]]]
-    variants: dict[str, tuple[str, ...]]  # stem -> stems one short ending away (analysis.stem_variants)
+    word_documents: Counter  # surface word -> documents using it, so that a word leaves with its last document
     sentence_frequency: Counter
     sentence_count: int
-    position: dict[str, int] = field(default_factory=dict)
-    # Every sentence's unit vector (float16, as the documents keep them), documents in order (row sentence_base[d] + i
-    # is sentence i of document d), when every document was embedded by the same model (`meaning`); else None, and
-    # answers use words alone. `projection` shortlists the nearest (vector_search.py).
-    vectors: np.ndarray | None = None
-    sentence_base: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
-    meaning: str = ""
-    projection: Projection | None = None
+    alpha_terms: list[str]  # the alphabetic terms, sorted: where analysis.stem_variants looks for a term's variants
+    alias_documents: dict[str, frozenset[str]]  # term -> the documents whose aliases (doc.aliases) hold it
+    # Whether document_frequency lists terms in the order BM25Okapi meets them (true of a fresh build), so that the
+    # average idf can be summed over it as BM25Okapi sums it; otherwise that order is worked out when needed.
+    terms_in_first_use_order: bool = False
+
+    def __post_init__(self) -> None:
+        windows = np.fromiter((len(doc.windows) for doc in self.documents), np.int64, len(self.documents))
+        # Passages are numbered documents in order: document d's are passage_start[d] to passage_start[d + 1] - 1.
+        self.passage_start = np.concatenate(([0], np.cumsum(windows)))
+        self.passage_count = int(self.passage_start[-1])
+        self.passage_document = np.repeat(np.arange(len(self.documents), dtype=np.int32), windows)
+        self.position = {doc.document.id: i for i, doc in enumerate(self.documents)}
+        self._global_passages, total_length = self._number_segment_passages()
+        count = self.passage_count
+        self.average_length = total_length / count if count else 0.0
+        self._posting_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._passage_cache: dict[int, Passage] = {}
+        # Every sentence's unit vector (float16, as the documents keep them), documents in order (row
+        # sentence_base[d] + i is sentence i of document d), when every document was embedded by the same model
+        # (`meaning`); else None, and answers use words alone. `projection` shortlists the nearest
+        # (vector_search.py). Not fields: the documents hold the vectors, and a snapshot saves them there.
+        vectors = sentence_vectors(self.documents)
+        self.vectors: np.ndarray | None = vectors.get("vectors")
+        self.sentence_base: np.ndarray = vectors["sentence_base"]
+        self.meaning: str = vectors.get("meaning", "")
+        self.projection: Projection | None = vectors.get("projection")
+
+    def _number_segment_passages(self) -> tuple[list[np.ndarray], int]:
+        """Each segment's local passage ids to this index's passage ids (-1: deleted), and the live passages'
+        total length."""
+        numbered, total_length = [], 0
+        for number, segment in enumerate(self.segments):
+            mine = np.flatnonzero(self.document_segment == number)
+            slots = self.document_slot[mine]
+            shift = np.zeros(segment.document_count, np.int64)
+            shift[slots] = self.passage_start[mine] - segment.document_start[slots]
+            live = np.zeros(segment.document_count, bool)
+            live[slots] = True
+            local_document = segment.passage_document
+            ids = np.arange(segment.passage_count, dtype=np.int64) + shift[local_document]
+            alive = live[local_document]
+            ids[~alive] = -1
+            numbered.append(ids)
+            total_length += int(segment.passage_length[alive].sum())
+        return numbered, total_length
 
     @classmethod
     def build(cls, documents: list[AnalysedDocument]) -> Index:
-        terms_seen, term_numbers, sentence_start = _numbered_terms(documents)
-        passages, passage_document, token_start, passage_length = _passages(documents, sentence_start)
-        n = len(passages)
-        avgdl = float(passage_length.sum() / n) if n else 0.0
-        term_list, term_of, passage_of, tf = _term_passage_counts(terms_seen, term_numbers, token_start,
-                                                                   passage_length)
-        df_counts = np.bincount(term_of, minlength=len(term_list))
-        df = dict(zip(term_list, df_counts.tolist(), strict=True))
-        idf, _ = okapi_idf(df, n)
-        dl = passage_length[passage_of].astype(np.float64)
-        postings = _PostingLists(
-            rows=dict(zip(term_list, range(len(term_list)), strict=True)),
-            bounds=np.concatenate(([0], np.cumsum(df_counts))),
-            passages=passage_of.astype(np.int32),
-            weights=tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / avgdl)),
-        )
-
+        """The index of these documents, in one segment."""
+        segment = Segment.of(documents)
         # Each distinct word is stemmed once, not once per document holding it.
-        vocabulary = dict.fromkeys(chain.from_iterable(doc.surface_words for doc in documents), "")
-        for word in vocabulary:
-            vocabulary[word] = stem(word)
-        aliases: dict[str, list[tuple[str, ...]]] = {}
-        sentence_count = 0
+        word_documents = Counter(chain.from_iterable(doc.surface_words.keys() for doc in documents))
         sentence_frequency: Counter = Counter()
         for doc in documents:
             sentence_frequency.update(doc.sentence_frequency)
-            for a, b in doc.aliases:
-                for x, y in ((a, b), (b, a)):
-                    for term in x:
-                        if y not in aliases.setdefault(term, []):
-                            aliases[term].append(y)
-            sentence_count += len(doc.sentence_terms)
         return cls(
-            documents=documents,
-            passages=passages,
-            passage_document=passage_document,
-            postings=postings,
-            idf=idf,
-            document_frequency=df,
-            vocabulary=vocabulary,
-            aliases=aliases,
-            variants=stem_variants(term_list),
+            documents=list(documents),
+            segments=(segment,),
+            document_segment=np.zeros(len(documents), np.int32),
+            document_slot=np.arange(len(documents), dtype=np.int32),
+            document_frequency=segment.document_frequency(),
+            vocabulary={word: stem(word) for word in word_documents},
+            word_documents=word_documents,
             sentence_frequency=sentence_frequency,
-            sentence_count=sentence_count,
-            position={doc.document.id: i for i, doc in enumerate(documents)},
-            **sentence_vectors(documents),
+            sentence_count=sum(len(doc.sentence_terms) for doc in documents),
+            alpha_terms=sorted(term for term in segment.rows if term.isalpha()),
+            alias_documents=_alias_documents_moved({}, [], documents),
+            terms_in_first_use_order=True,
         )
 
-    @property
-    def passage_count(self) -> int:
-        return len(self.passages)
+    def updated(self, documents: list[AnalysedDocument]) -> Index:
+        """The index of these documents, in this order: a document this index holds with the same terms keeps its
+        passages where they are; the others (new or changed) are indexed in one new segment, and the passages of
+        documents no longer listed, or listed in another version, are left out. Costs what changed, not the corpus."""
+        segment_of, slot_of, added = [], [], []
+        kept = np.zeros(len(self.documents), bool)
+        for doc in documents:
+            old = self.position.get(doc.document.id)
+            if old is not None and not kept[old] and _same_terms(self.documents[old], doc):
+                kept[old] = True
+                segment_of.append(int(self.document_segment[old]))
+                slot_of.append(int(self.document_slot[old]))
+            else:
+                segment_of.append(len(self.segments))
+                slot_of.append(len(added))
+                added.append(doc)
+        removed = [self.documents[i] for i in np.flatnonzero(~kept).tolist()]
+        segments = self.segments + ((Segment.of(added),) if added else ())
+        document_segment = np.array(segment_of, np.int32)
+        # A segment whose documents are all gone is dropped.
+        used = np.unique(document_segment)
+        renumber = np.full(len(segments), -1, np.int32)
+        renumber[used] = np.arange(len(used), dtype=np.int32)
+        words_left = _moved(self.word_documents, [dict.fromkeys(doc.surface_words, 1) for doc in removed],
+                            [dict.fromkeys(doc.surface_words, 1) for doc in added])
+        document_frequency = _moved(self.document_frequency, map(passage_frequency, removed),
+                                    map(passage_frequency, added))
+        return Index(
+            documents=list(documents),
+            segments=tuple(segments[s] for s in used.tolist()),
+            document_segment=renumber[document_segment],
+            document_slot=np.array(slot_of, np.int32),
+            document_frequency=document_frequency,
+            vocabulary=_vocabulary_moved(self.vocabulary, words_left, removed, added),
+            word_documents=words_left,
+            sentence_frequency=_moved(self.sentence_frequency, [doc.sentence_frequency for doc in removed],
+                                      [doc.sentence_frequency for doc in added]),
+            sentence_count=self.sentence_count + sum(len(doc.sentence_terms) for doc in added)
+            - sum(len(doc.sentence_terms) for doc in removed),
+            alpha_terms=_alpha_terms_moved(self.alpha_terms, self.document_frequency, document_frequency,
+                                           removed, added),
+            alias_documents=_alias_documents_moved(self.alias_documents, removed, added),
+            terms_in_first_use_order=self.terms_in_first_use_order and not added and not removed
+            and bool(np.all(np.diff([self.position[doc.document.id] for doc in documents]) > 0)),
+        )
+
+    def merge_plan(self) -> list[int]:
+        """The segments (by number) that segments.merge_plan says to merge now, by their live passages."""
+        live = np.bincount(self.document_segment, weights=np.diff(self.passage_start), minlength=len(self.segments))
+        return merge_plan([int(n) for n in live.tolist()])
+
+    def merged(self, numbers: list[int]) -> Index:
+        """The same index with these segments folded into one, without their deleted passages: it scores and answers
+        exactly as this one does."""
+        folded = np.isin(self.document_segment, numbers)
+        positions = np.flatnonzero(folded)
+        segment = Segment.of([self.documents[p] for p in positions.tolist()])
+        kept = [s for s in range(len(self.segments)) if s not in set(numbers)]
+        renumber = np.full(len(self.segments), -1, np.int32)
+        renumber[kept] = np.arange(len(kept), dtype=np.int32)
+        document_segment = renumber[self.document_segment]
+        document_segment[positions] = len(kept)
+        document_slot = self.document_slot.copy()
+        document_slot[positions] = np.arange(len(positions), dtype=np.int32)
+        return Index(
+            documents=self.documents,
+            segments=tuple(self.segments[s] for s in kept) + (segment,),
+            document_segment=document_segment,
+            document_slot=document_slot,
+            document_frequency=self.document_frequency,
+            vocabulary=self.vocabulary,
+            word_documents=self.word_documents,
+            sentence_frequency=self.sentence_frequency,
+            sentence_count=self.sentence_count,
+            alpha_terms=self.alpha_terms,
+            alias_documents=self.alias_documents,
+            terms_in_first_use_order=self.terms_in_first_use_order,
+        )
+
+    @cached_property
+    def passages(self) -> Sequence[Passage]:
+        """Every live passage, by id; made on access, so a new index costs nothing per passage."""
+        return _Passages(self)
+
+    @cached_property
+    def postings(self) -> Mapping[str, tuple[np.ndarray, np.ndarray]]:
+        """term -> (passage ids, BM25 term weights), over the live passages of every segment."""
+        return _Postings(self)
+
+    @cached_property
+    def idf(self) -> Mapping[str, float]:
+        """term -> BM25Okapi's idf over the live passages."""
+        return _Idf(self)
+
+    @cached_property
+    def average_idf(self) -> float:
+        """BM25Okapi's average idf (its floor for terms in most passages): a float sum over the terms in the order
+        BM25Okapi meets them, which only a fresh build keeps; other indexes work the order out, on first need."""
+        if self.terms_in_first_use_order:
+            return okapi_idf(self.document_frequency, self.passage_count)[1]
+        in_order = dict.fromkeys(chain.from_iterable(
+            chain.from_iterable(doc.sentence_terms[first:last + 1]) for doc in self.documents
+            for first, last in doc.windows))
+        return okapi_idf({term: self.document_frequency[term] for term in in_order}, self.passage_count)[1]
+
+    @cached_property
+    def aliases(self) -> Mapping[str, list[tuple[str, ...]]]:
+        """term -> the names the documents link it with ("X (Y)", "X, also known as Y"), documents in order."""
+        return _Aliases(self)
+
+    @cached_property
+    def variants(self) -> Mapping[str, tuple[str, ...]]:
+        """stem -> stems one short ending away (analysis.stem_variants)."""
+        return _Variants(self)
 
     @cached_property
     def spelling(self) -> dict[str, list[str]]:
@@ -147,7 +283,7 @@ class Index:
 
     def passage_around(self, document: int, sentence: int) -> Passage:
         """The passage window that best frames a sentence: the one centred on it, else the first holding it."""
-        first = int(np.searchsorted(self.passage_document, document))
+        first = int(self.passage_start[document])
         windows = self.documents[document].windows
         holding = [j for j, (a, b) in enumerate(windows) if a <= sentence <= b]
         centred = [j for j in holding if windows[j][0] == sentence - 1]
@@ -165,22 +301,62 @@ class Index:
             touched = touched[allowed[self.passage_document[touched]]]
         top = touched[np.argpartition(-scores[touched], k - 1)[:k]] if touched.size > k else touched
         top = top[np.lexsort((top, -scores[top]))]
-        return [(self.passages[i], float(scores[i])) for i in top]
+        return list(zip(self.passages_at(top), scores[top].tolist(), strict=True))
 
     def scores(self, query: dict[str, float]) -> np.ndarray:
         """Every passage's score: the sum over query terms of weight * idf * the term's BM25 weight there."""
-        rows, bounds = self.postings.rows, self.postings.bounds
         passages, contributions = [], []
         for term, weight in query.items():
-            row = rows.get(term)
-            if row is not None:
-                start, end = bounds[row], bounds[row + 1]
-                passages.append(self.postings.passages[start:end])
-                contributions.append((self.idf[term] * weight) * self.postings.weights[start:end])
+            found = self._posting_cache.get(term)  # the common case first: a term asked before
+            if found is None:
+                if term not in self.document_frequency:
+                    continue
+                found = self.posting(term)
+            passages.append(found[0])
+            contributions.append((self.idf[term] * weight) * found[1])
         if not passages:
-            return np.zeros(len(self.passages))
+            return np.zeros(self.passage_count)
         # bincount adds each passage's contributions in query order, as BM25Okapi.get_scores does term by term.
-        return np.bincount(np.concatenate(passages), np.concatenate(contributions), minlength=len(self.passages))
+        return np.bincount(np.concatenate(passages), np.concatenate(contributions), minlength=self.passage_count)
+
+    def passages_at(self, ids: np.ndarray) -> list[Passage]:
+        """The passages of these ids: made on first need (a new index makes none) and kept, since the passages
+        that answer questions are few and asked for again."""
+        made = self._passage_cache
+        wanted = ids.tolist()
+        missing = np.array([i for i in wanted if i not in made], dtype=np.int64)
+        if missing.size:
+            documents = self.passage_document[missing]
+            windows = missing - self.passage_start[documents]
+            for i, d, w in zip(missing.tolist(), documents.tolist(), windows.tolist(), strict=True):
+                made[i] = Passage(i, d, *self.documents[d].windows[w])
+        return [made[i] for i in wanted]
+
+    def posting(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """A term's live passages (ascending ids) and its BM25 weight in each, from every segment's counts and this
+        index's average passage length; worked out on the term's first query and kept."""
+        found = self._posting_cache.get(term)
+        if found is not None:
+            return found
+        ids, counts, lengths = [], [], []
+        for segment, numbered in zip(self.segments, self._global_passages, strict=True):
+            row = segment.rows.get(term)
+            if row is None:
+                continue
+            start, end = segment.bounds[row], segment.bounds[row + 1]
+            local = segment.passages[start:end]
+            live = numbered[local] >= 0
+            ids.append(numbered[local][live])
+            counts.append(segment.counts[start:end][live])
+            lengths.append(segment.passage_length[local[live]])
+        passage_ids = np.concatenate(ids)
+        order = np.argsort(passage_ids, kind="stable")
+        tf = np.concatenate(counts)[order]
+        dl = np.concatenate(lengths)[order].astype(np.float64)
+        found = (passage_ids[order].astype(np.int32),
+                 tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / self.average_length)))
+        self._posting_cache[term] = found
+        return found
 
 
 SPELLING_MIN_LENGTH = 3  # shorter corpus words are left out of Index.spelling
@@ -191,13 +367,9 @@ def deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1:] for i in range(len(word))}
 
 
-# The fields of Index that sentence_vectors derives from its documents' embeddings.
-VECTOR_FIELDS = ("vectors", "sentence_base", "meaning", "projection")
-
-
 def sentence_vectors(documents: list[AnalysedDocument]) -> dict:
-    """The VECTOR_FIELDS of an index of these documents: all their sentence vectors in one matrix when every
-    document has them from one model."""
+    """The vectors of an index of these documents: `sentence_base` always, and `vectors`, `meaning` and
+    `projection` when every document has its sentences' vectors from one model, all in one matrix."""
     base = np.concatenate(([0], np.cumsum([len(doc.sentences) for doc in documents], dtype=np.int64)))
     models = {doc.embedded_by for doc in documents}
     if len(models) != 1 or "" in models or any(doc.embeddings is None for doc in documents):
@@ -213,7 +385,7 @@ def okapi_idf(document_frequency: dict[str, int], corpus_size: int) -> tuple[dic
     idf_sum = 0.0
     negative = []
     for word, freq in document_frequency.items():
-        value = math.log(corpus_size - freq + 0.5) - math.log(freq + 0.5)
+        value = _raw_idf(freq, corpus_size)
         idf[word] = value
         idf_sum += value
         if value < 0:
@@ -225,90 +397,213 @@ def okapi_idf(document_frequency: dict[str, int], corpus_size: int) -> tuple[dic
     return idf, average
 
 
-@dataclass(frozen=True, eq=False)
-class _PostingLists(Mapping):
-    """Each term's passages and BM25 term weights, as slices of arrays shared by all terms (term, then passage).
+def _raw_idf(frequency: int, corpus_size: int) -> float:
+    return math.log(corpus_size - frequency + 0.5) - math.log(frequency + 0.5)
 
-    A handful of arrays for the whole corpus rather than two per term: a large vocabulary costs little memory,
-    and a saved index loads as a few blocks of bytes (see snapshots.py).
-    """
 
-    rows: dict[str, int]  # term -> its row
-    bounds: np.ndarray  # row r is passages[bounds[r]:bounds[r + 1]]
-    passages: np.ndarray
-    weights: np.ndarray
+class _Idf(Mapping):
+    """An index's idf per term, each worked out on first use: the index's terms are many, a question's few."""
 
-    def __getitem__(self, term: str) -> tuple[np.ndarray, np.ndarray]:
-        row = self.rows[term]
-        start, end = self.bounds[row], self.bounds[row + 1]
-        return self.passages[start:end], self.weights[start:end]
+    def __init__(self, index: Index):
+        self._index = index
+        self._values: dict[str, float] = {}
+
+    def __getitem__(self, term: str) -> float:
+        value = self._values.get(term)
+        if value is None:
+            value = _raw_idf(self._index.document_frequency[term], self._index.passage_count)
+            if value < 0:
+                value = EPSILON * self._index.average_idf
+            self._values[term] = value
+        return value
 
     def __contains__(self, term: object) -> bool:
-        return term in self.rows
+        return term in self._index.document_frequency
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.rows)
+        return iter(self._index.document_frequency)
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self._index.document_frequency)
 
 
-def _numbered_terms(documents: list[AnalysedDocument]) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """The distinct terms, every sentence's terms as term numbers in one array, and where each sentence starts.
+class _Aliases(Mapping):
+    """An index's aliases by term, each list worked out on first use from the few documents defining the term, in
+    the order of the index's documents, as reading every document's aliases in order would list them."""
 
-    Each term string is hashed here and never again: everything after works on arrays of numbers.
-    """
-    flat = list(chain.from_iterable(chain.from_iterable(doc.sentence_terms for doc in documents)))
-    numbers = dict.fromkeys(flat, 0)
-    for number, term in enumerate(numbers):
-        numbers[term] = number
-    term_numbers = np.fromiter(map(numbers.__getitem__, flat), dtype=np.int64, count=len(flat))
-    lengths = np.fromiter((len(ts) for doc in documents for ts in doc.sentence_terms), dtype=np.int64)
-    return list(numbers), term_numbers, np.concatenate(([0], np.cumsum(lengths)))
+    def __init__(self, index: Index):
+        self._index = index
+        self._lists: dict[str, list[tuple[str, ...]]] = {}
+
+    def __getitem__(self, term: str) -> list[tuple[str, ...]]:
+        found = self._lists.get(term)
+        if found is None:
+            defining = sorted(self._index.position[doc_id] for doc_id in self._index.alias_documents[term])
+            found = []
+            for position in defining:
+                for a, b in self._index.documents[position].aliases:
+                    for x, y in ((a, b), (b, a)):
+                        if term in x and y not in found:
+                            found.append(y)
+            self._lists[term] = found
+        return found
+
+    def get(self, term: str, default=None):
+        # Without Mapping.get's KeyError: ranking asks for every question term of every candidate sentence.
+        found = self._lists.get(term)
+        if found is not None:
+            return found
+        return self[term] if term in self._index.alias_documents else default
+
+    def __contains__(self, term: object) -> bool:
+        return term in self._index.alias_documents
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index.alias_documents)
+
+    def __len__(self) -> int:
+        return len(self._index.alias_documents)
 
 
-def _passages(documents: list[AnalysedDocument], sentence_start: np.ndarray
-              ) -> tuple[list[Passage], np.ndarray, np.ndarray, np.ndarray]:
-    """One passage per window; the document of each, and where its terms start and how many there are."""
-    passages: list[Passage] = []
-    first_sentence: list[int] = []
-    last_sentence: list[int] = []
-    offset = 0
-    for d_index, doc in enumerate(documents):
-        for first, last in doc.windows:
-            passages.append(Passage(len(passages), d_index, first, last))
-            first_sentence.append(offset + first)
-            last_sentence.append(offset + last)
-        offset += len(doc.sentence_terms)
-    passage_document = np.repeat(np.arange(len(documents), dtype=np.int32),
-                                 np.array([len(doc.windows) for doc in documents], dtype=np.int64))
-    token_start = sentence_start[np.array(first_sentence, dtype=np.int64)]
-    passage_length = sentence_start[np.array(last_sentence, dtype=np.int64) + 1] - token_start
-    return passages, passage_document, token_start, passage_length
+class _Variants(Mapping):
+    """An index's stems one short ending apart (analysis.stem_variants), each term's worked out on first use; a term
+    without variants is not a key."""
+
+    def __init__(self, index: Index):
+        self._index = index
+        self._found: dict[str, tuple[str, ...]] = {}
+
+    def __getitem__(self, term: str) -> tuple[str, ...]:
+        found = self.get(term)
+        if found is None:
+            raise KeyError(term)
+        return found
+
+    def get(self, term: str, default=None):
+        # Without Mapping.get's KeyError: ranking asks for every question term of every candidate sentence.
+        found = self._found.get(term)
+        if found is None:
+            found = self._found[term] = stem_variants(term, self._index.alpha_terms)
+        return found or default
+
+    def __iter__(self) -> Iterator[str]:
+        return (term for term in self._index.alpha_terms if term in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
-def _term_passage_counts(terms_seen: list[str], term_numbers: np.ndarray, token_start: np.ndarray,
-                         passage_length: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
-    """The terms in the order BM25Okapi meets them, and every (term, passage) pair with its count, by term.
+class _Postings(Mapping):
+    """An index's postings by term (Index.posting), each worked out on first use."""
 
-    BM25Okapi's dictionaries hold terms in the order it first meets them reading passage after passage; keeping
-    that order makes the average idf (a float sum over it) come out the same to the last bit.
-    """
-    n = len(passage_length)
-    total = int(passage_length.sum())
-    stream_passage = np.repeat(np.arange(n, dtype=np.int64), passage_length)
-    stream_position = np.arange(total, dtype=np.int64)
-    passage_offset = np.cumsum(passage_length) - passage_length
-    stream_term = term_numbers[stream_position + np.repeat(token_start - passage_offset, passage_length)]
-    first_met = np.full(len(terms_seen), total, dtype=np.int64)
-    np.minimum.at(first_met, stream_term, stream_position)
-    met = int(np.count_nonzero(first_met < total))
-    order = np.argsort(first_met, kind="stable")[:met]
-    renumbered = np.empty(len(terms_seen), dtype=np.int64)
-    renumbered[order] = np.arange(met)
-    width = max(n, 1)
-    pairs = np.sort(renumbered[stream_term] * width + stream_passage)
-    run_start = np.flatnonzero(np.diff(pairs, prepend=-1))
-    counts = np.diff(np.append(run_start, total)).astype(np.float64)
-    pairs = pairs[run_start]
-    return [terms_seen[i] for i in order.tolist()], pairs // width, pairs % width, counts
+    def __init__(self, index: Index):
+        self._index = index
+
+    def __getitem__(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        if term not in self._index.document_frequency:
+            raise KeyError(term)
+        return self._index.posting(term)
+
+    def __contains__(self, term: object) -> bool:
+        return term in self._index.document_frequency
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index.document_frequency)
+
+    def __len__(self) -> int:
+        return len(self._index.document_frequency)
+
+
+class _Passages(Sequence):
+    """An index's passages by id, each made when asked for: a write need not make one object per passage."""
+
+    def __init__(self, index: Index):
+        self._index = index
+
+    def __len__(self) -> int:
+        return self._index.passage_count
+
+    def __getitem__(self, passage: int) -> Passage:
+        if not 0 <= passage < self._index.passage_count:
+            raise IndexError(passage)
+        return self._index.passages_at(np.array([passage]))[0]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None
+
+
+def _same_terms(old: AnalysedDocument, new: AnalysedDocument) -> bool:
+    """Whether a document's passages indexed from `old` stand for `new` (the same analysis, perhaps embedded since)."""
+    return old.document is new.document and old.sentence_terms is new.sentence_terms
+
+
+def _moved(counts: dict, leaving, arriving) -> dict:
+    """A copy of counts by key with some documents' counts taken out and others' put in; a key counted zero times
+    leaves. Without a change, the same object: an index never changes the counts it holds."""
+    leaving, arriving = list(leaving), list(arriving)
+    if not leaving and not arriving:
+        return counts
+    moved = counts.copy()
+    for part in leaving:
+        for key, n in part.items():
+            left = moved[key] - n
+            if left:
+                moved[key] = left
+            else:
+                del moved[key]
+    for part in arriving:
+        for key, n in part.items():
+            moved[key] = moved.get(key, 0) + n
+    return moved
+
+
+def _alpha_terms_moved(alpha_terms: list[str], frequency_before: dict[str, int], frequency_after: dict[str, int],
+                       removed: list[AnalysedDocument], added: list[AnalysedDocument]) -> list[str]:
+    """The sorted alphabetic terms, without those no passage holds any more and with the new ones."""
+    gone = {t for doc in removed for t in doc.sentence_frequency if t not in frequency_after and t.isalpha()}
+    new = {t for doc in added for t in doc.sentence_frequency
+           if t not in frequency_before and t in frequency_after and t.isalpha()}
+    if not gone and not new:
+        return alpha_terms
+    moved = [t for t in alpha_terms if t not in gone] if gone else list(alpha_terms)
+    for term in sorted(new):
+        insort(moved, term)
+    return moved
+
+
+def _alias_documents_moved(alias_documents: dict[str, frozenset[str]], removed: list[AnalysedDocument],
+                           added: list[AnalysedDocument]) -> dict[str, frozenset[str]]:
+    """term -> the documents whose aliases hold it, without the removed documents and with the added ones."""
+    leaving = {(term, doc.document.id) for doc in removed for pair in doc.aliases for x in pair for term in x}
+    arriving = {(term, doc.document.id) for doc in added for pair in doc.aliases for x in pair for term in x}
+    if not leaving and not arriving:
+        return alias_documents
+    moved = dict(alias_documents)
+    for term, doc_id in leaving:
+        left = moved[term] - {doc_id}
+        if left:
+            moved[term] = left
+        else:
+            del moved[term]
+    for term, doc_id in arriving:
+        moved[term] = moved.get(term, frozenset()) | {doc_id}
+    return moved
+
+
+def _vocabulary_moved(vocabulary: dict[str, str], word_documents: Counter, removed: list[AnalysedDocument],
+                      added: list[AnalysedDocument]) -> dict[str, str]:
+    """The vocabulary without the words no document uses any more, and with the new words, each stemmed once."""
+    if not removed and not added:
+        return vocabulary
+    moved = vocabulary.copy()
+    for doc in removed:
+        for word in doc.surface_words:
+            if word not in word_documents:
+                moved.pop(word, None)
+    for doc in added:
+        for word in doc.surface_words:
+            if word not in moved:
+                moved[word] = stem(word)
+    return moved

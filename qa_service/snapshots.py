@@ -25,10 +25,10 @@ from pathlib import Path
 import nltk
 import numpy as np
 
-from . import analysis, blocks, document_analysis, documents, formats, index, pdf, sentences, word
+from . import analysis, blocks, document_analysis, documents, formats, index, pdf, segments, sentences, word
 from .document_analysis import AnalysedDocument
 from .documents import Document
-from .index import VECTOR_FIELDS, Index, sentence_vectors
+from .index import Index
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,8 @@ MAGIC = b"qa-index-snapshot\n"
 MAX_HEADER_BYTES = 4096
 
 # The modules whose code decides what an index holds; editing any of them makes saved indexes stale.
-_ANALYSIS_MODULES = (analysis, blocks, document_analysis, documents, formats, index, pdf, sentences, word)
+_ANALYSIS_MODULES = (analysis, blocks, document_analysis, documents, formats, index, pdf, segments, sentences,
+                     word)
 # What an index is made of besides the data classes of those modules; nothing else may be unpickled.
 _ALLOWED_GLOBALS = frozenset({
     ("collections", "Counter"),
@@ -97,7 +98,8 @@ class IndexSnapshots:
         return {(doc.document.id, doc.document.version): doc for doc in self._loaded.documents}
 
     def index_for(self, analysed: list[AnalysedDocument]) -> Index:
-        """The index of these documents: the loaded one if it holds exactly them, else a new one.
+        """The index of these documents: the loaded one if it holds exactly them, else the loaded one updated to
+        them (indexing only the documents changed since it was saved), else a new one.
 
         Only the index built at start-up is saved. Saving a large index takes seconds, which a rebuild while
         serving would add to the request waiting for it; and the next start-up still reuses every document of
@@ -108,7 +110,7 @@ class IndexSnapshots:
         if loaded is not None and len(loaded.documents) == len(analysed) and all(
                 a is b for a, b in zip(loaded.documents, analysed, strict=True)):
             return loaded
-        built = Index.build(analysed)
+        built = Index.build(analysed) if loaded is None else loaded.updated(analysed)
         if starting:
             self.save(built)
         return built
@@ -127,7 +129,7 @@ class IndexSnapshots:
         try:
             loaded = _IndexUnpickler(io.BytesIO(payload)).load()
             # The vectors are the documents' embeddings stacked: saved once, with the documents.
-            index = Index(**loaded, **sentence_vectors(loaded["documents"]))
+            index = Index(**loaded)
             described = header.get("content") == content_key([doc.document for doc in index.documents])
         except Exception as exc:  # a corrupt payload can fail in many ways; all mean "build instead"
             log.warning("ignoring index snapshot %s: %s", self.path, exc)
@@ -150,7 +152,7 @@ class IndexSnapshots:
                 return  # another process saved this very corpus already
         except (OSError, ValueError):
             pass
-        fields = {f.name: getattr(built, f.name) for f in dataclasses.fields(Index) if f.name not in VECTOR_FIELDS}
+        fields = {f.name: getattr(built, f.name) for f in dataclasses.fields(Index)}
         payload = pickle.dumps(fields, protocol=5)
         header = {"format": FORMAT, "code": code_version(), "content": content, "crc32": zlib.crc32(payload),
                   "documents": len(built.documents), "passages": built.passage_count}

@@ -8,7 +8,9 @@ Asks every question of the shared sets (keppra, keppra-lay, squad, covidqa, debi
 the model's default settings. Each answer is kept as whether it was found, its quotes' texts and documents, and
 its confidence rounded to 6 places. With --against, every difference is printed and the exit status is 1 if
 there is any. The index snapshots and embeddings are cached under --cache; embeddings are keyed by the model and
-the sentences only, so the runs before and after a change can share them.
+the sentences only, so the runs before and after a change can share them. With --by-writes, each set's index is
+made as writes make it (the first document built, every other one added by Index.updated, segments merged as the
+merge policy says) instead of all at once.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 
 from qa_service.answering import answer
 from qa_service.corpus import LiveCorpus
+from qa_service.index import Index
 from qa_service.meaning import load_encoder
 from qa_service.snapshots import IndexSnapshots
 from qa_service.store import FolderStore
@@ -35,11 +38,23 @@ def corpus_folder(eval_dir: Path, name: str) -> Path:
     return ROOT / "corpus" if name.startswith("keppra") else eval_dir / "corpora" / name
 
 
-def answers_of(name: str, eval_dir: Path, cache: Path, encoder) -> dict[str, dict]:
+def written_one_by_one(index: Index) -> Index:
+    """The index of the same documents as writes would leave it: one segment per document, merged by the policy."""
+    written = Index.build(index.documents[:1])
+    for n in range(2, len(index.documents) + 1):
+        written = written.updated(index.documents[:n])
+        while plan := written.merge_plan():
+            written = written.merged(plan)
+    return written
+
+
+def answers_of(name: str, eval_dir: Path, cache: Path, encoder, by_writes: bool) -> dict[str, dict]:
     """Every question of one set, by its id, to what the service answers."""
     folder = corpus_folder(eval_dir, name)
     snapshots = IndexSnapshots(cache / folder.name)
     index = LiveCorpus(FolderStore(folder, MAX_DOCUMENT_BYTES), 1e9, snapshots, encoder).current().index
+    if by_writes:
+        index = written_one_by_one(index)
     out = {}
     for line in (eval_dir / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
         if not line.strip():
@@ -78,11 +93,12 @@ def main() -> int:
                         help="index snapshots and sentence embeddings")
     parser.add_argument("--out", type=Path, required=True, help="where to write the answers (JSON)")
     parser.add_argument("--against", type=Path, help="answers saved before, to compare with")
+    parser.add_argument("--by-writes", action="store_true", help="each index made document by document")
     args = parser.parse_args()
     encoder = load_encoder(2)
     answers = {}
     for name in args.sets.split(","):
-        answers[name] = answers_of(name, args.eval, args.cache, encoder)
+        answers[name] = answers_of(name, args.eval, args.cache, encoder, args.by_writes)
         print(f"{name}: {len(answers[name])} questions answered", file=sys.stderr)
     args.out.write_text(json.dumps(answers, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
     if args.against is None:

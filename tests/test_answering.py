@@ -78,10 +78,10 @@ def test_irregular_verb_forms_meet_their_base_form():
 
 
 def test_stems_one_short_ending_apart_are_variants_of_each_other():
-    variants = stem_variants([stem("child"), stem("children"), stem("childhood"), stem("chemistry"), stem("chem")])
-    assert set(variants[stem("child")]) == {stem("children"), stem("childhood")}
-    assert stem("child") in variants[stem("children")]
-    assert stem("chem") not in variants  # too short to stand for longer words
+    ordered = sorted({stem("child"), stem("children"), stem("childhood"), stem("chemistry"), stem("chem")})
+    assert set(stem_variants(stem("child"), ordered)) == {stem("children"), stem("childhood")}
+    assert stem("child") in stem_variants(stem("children"), ordered)
+    assert stem_variants(stem("chem"), ordered) == ()  # too short to stand for longer words
 
 
 DOSING = ("Dosing\n\nEvery child under six is given the liquid form. Adults are given tablets twice a day, usually "

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from qa_service import corpus as corpus_module
+from qa_service import index as index_module
+from qa_service.answering import answer
 from qa_service.corpus import LiveCorpus
+from qa_service.document_analysis import analyse
+from qa_service.index import Index
+from qa_service.segments import MERGE_FACTOR
 from qa_service.store import FolderStore
 from qa_service.store.base import StoreUnavailable
 
@@ -121,3 +127,78 @@ def test_when_the_store_cannot_be_read_the_last_corpus_is_served_and_the_failure
     with caplog.at_level(logging.WARNING, logger="qa_service.corpus"):
         assert live.current() is previous
     assert "the disk is gone" in caplog.text
+
+
+# --- segments: what a write indexes, and merges off the answer path -------------------------------------------
+
+QUESTIONS = ["What is element number 3?", "Which document is about element 12?", "What was replaced?"]
+
+
+def answers(index) -> list[tuple]:
+    return [(a.found, a.confidence, [(q.document, q.start, q.end) for q in a.quotes])
+            for a in (answer(index, question) for question in QUESTIONS)]
+
+
+def wait_until(condition, seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the background merge never happened"
+        time.sleep(0.05)
+
+
+def test_a_write_indexes_only_the_written_document_in_a_new_segment(folder):
+    live = LiveCorpus(FolderStore(folder, LIMIT), reload_seconds=NEVER)
+    before = live.current().index
+
+    live.store.put("doc-2", text(2, "It was replaced."), "text")
+    after = live.current().index
+
+    assert after.segments[0] is before.segments[0]
+    assert len(after.segments) == 2 and after.segments[1].document_count == 1
+
+
+def test_a_corpus_written_document_by_document_answers_as_one_built_at_once(folder):
+    live = LiveCorpus(FolderStore(folder, LIMIT), reload_seconds=NEVER)
+    for n in range(5, 5 + MERGE_FACTOR + 3):
+        live.store.put(f"doc-{n}", text(n, f"Element {n} was replaced." if n % 4 == 0 else ""), "text")
+        live.current()
+    live.store.delete("doc-1")
+    live.store.put("doc-3", text(3, "It was replaced by element 12."), "text")
+
+    written = live.current().index
+    documents, _ = FolderStore(folder, LIMIT).load()
+
+    assert answers(written) == answers(Index.build([analyse(d) for d in documents]))
+
+
+def test_segments_are_merged_in_the_background_into_an_index_that_answers_the_same(folder):
+    live = LiveCorpus(FolderStore(folder, LIMIT), reload_seconds=NEVER)
+    for n in range(5, 5 + MERGE_FACTOR + 1):
+        live.store.put(f"doc-{n}", text(n), "text")
+        live.current()
+
+    wait_until(lambda: len(live.current().index.segments) < MERGE_FACTOR)
+
+    assert answers(live.current().index) == answers(Index.build(live.current().index.documents))
+
+
+def test_a_merge_that_fails_midway_leaves_the_served_index_answering(folder, monkeypatch, caplog):
+    live = LiveCorpus(FolderStore(folder, LIMIT), reload_seconds=NEVER)
+    real_segment = index_module.Segment.of
+
+    def failing_on_merges(documents):
+        if len(documents) > 1:  # a write indexes one document here; a merge, many
+            raise MemoryError("the merge ran out of memory")
+        return real_segment(documents)
+
+    monkeypatch.setattr(index_module.Segment, "of", failing_on_merges)
+    with caplog.at_level(logging.ERROR, logger="qa_service.corpus"):
+        for n in range(5, 5 + MERGE_FACTOR + 1):
+            live.store.put(f"doc-{n}", text(n), "text")
+            live.current()
+        wait_until(lambda: "cannot embed or merge" in caplog.text)
+    served = live.current().index
+    monkeypatch.undo()
+
+    assert len(served.segments) > MERGE_FACTOR
+    assert answers(served) == answers(Index.build(served.documents))

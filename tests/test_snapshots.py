@@ -110,6 +110,30 @@ def test_a_rebuild_while_serving_is_not_saved_and_the_next_start_reuses_what_did
     assert analysed == ["lithium"]
 
 
+def test_a_restart_with_a_changed_document_indexes_only_that_document_beside_the_saved_segments(
+        two_documents, tmp_path):
+    saved = live(two_documents, tmp_path / "cache").current().index
+    (two_documents / "lithium.txt").write_text(SECOND_DOCUMENT.replace("another metal", "a soft metal"))
+
+    index = live(two_documents, tmp_path / "cache").current().index
+
+    assert index.segments[0] is not saved.segments[0]  # loaded from the file, not the first run's object
+    assert [s.document_count for s in index.segments] == [2, 1]
+    assert_same_index(index, fresh_index(two_documents))
+
+
+def test_a_saved_index_of_several_segments_loads_back_equal_to_a_fresh_build(two_documents, tmp_path):
+    documents, _ = FolderStore(two_documents, 5 * 1024 * 1024).load()
+    analysed = [analyse(d) for d in documents]
+    snapshots = IndexSnapshots(tmp_path / "cache")
+    snapshots.save(Index.build(analysed[:1]).updated(analysed))
+
+    loaded = snapshots.load()
+
+    assert loaded is not None and len(loaded.segments) == 2
+    assert_same_index(loaded, fresh_index(two_documents))
+
+
 def test_a_snapshot_of_other_content_is_not_served(two_documents, tmp_path):
     live(two_documents, tmp_path / "cache")
     (two_documents / "lithium.txt").unlink()
