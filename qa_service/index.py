@@ -190,7 +190,8 @@ class Index:
         folded = np.isin(self.document_segment, numbers)
         positions = np.flatnonzero(folded)
         segment = Segment.of([self.documents[p] for p in positions.tolist()])
-        kept = [s for s in range(len(self.segments)) if s not in set(numbers)]
+        folding = set(numbers)
+        kept = [s for s in range(len(self.segments)) if s not in folding]
         renumber = np.full(len(self.segments), -1, np.int32)
         renumber[kept] = np.arange(len(kept), dtype=np.int32)
         document_segment = renumber[self.document_segment]
@@ -401,11 +402,29 @@ def _raw_idf(frequency: int, corpus_size: int) -> float:
     return math.log(corpus_size - frequency + 0.5) - math.log(frequency + 0.5)
 
 
-class _Idf(Mapping):
-    """An index's idf per term, each worked out on first use: the index's terms are many, a question's few."""
+class _PerTerm(Mapping):
+    """A mapping whose keys are those of one of the index's tables and whose values the subclass works out on first
+    use: the index's terms are many, a question's few."""
+
+    def __init__(self, index: Index, keys: Mapping):
+        self._index = index
+        self._keys = keys
+
+    def __contains__(self, term: object) -> bool:
+        return term in self._keys
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+class _Idf(_PerTerm):
+    """An index's idf per term."""
 
     def __init__(self, index: Index):
-        self._index = index
+        super().__init__(index, index.document_frequency)
         self._values: dict[str, float] = {}
 
     def __getitem__(self, term: str) -> float:
@@ -417,22 +436,13 @@ class _Idf(Mapping):
             self._values[term] = value
         return value
 
-    def __contains__(self, term: object) -> bool:
-        return term in self._index.document_frequency
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._index.document_frequency)
-
-    def __len__(self) -> int:
-        return len(self._index.document_frequency)
-
-
-class _Aliases(Mapping):
-    """An index's aliases by term, each list worked out on first use from the few documents defining the term, in
-    the order of the index's documents, as reading every document's aliases in order would list them."""
+class _Aliases(_PerTerm):
+    """An index's aliases by term, each list worked out from the few documents defining the term, in the order of
+    the index's documents, as reading every document's aliases in order would list them."""
 
     def __init__(self, index: Index):
-        self._index = index
+        super().__init__(index, index.alias_documents)
         self._lists: dict[str, list[tuple[str, ...]]] = {}
 
     def __getitem__(self, term: str) -> list[tuple[str, ...]]:
@@ -453,16 +463,7 @@ class _Aliases(Mapping):
         found = self._lists.get(term)
         if found is not None:
             return found
-        return self[term] if term in self._index.alias_documents else default
-
-    def __contains__(self, term: object) -> bool:
-        return term in self._index.alias_documents
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._index.alias_documents)
-
-    def __len__(self) -> int:
-        return len(self._index.alias_documents)
+        return self[term] if term in self._keys else default
 
 
 class _Variants(Mapping):
@@ -493,25 +494,16 @@ class _Variants(Mapping):
         return sum(1 for _ in self)
 
 
-class _Postings(Mapping):
-    """An index's postings by term (Index.posting), each worked out on first use."""
+class _Postings(_PerTerm):
+    """An index's postings by term (Index.posting)."""
 
     def __init__(self, index: Index):
-        self._index = index
+        super().__init__(index, index.document_frequency)
 
     def __getitem__(self, term: str) -> tuple[np.ndarray, np.ndarray]:
-        if term not in self._index.document_frequency:
+        if term not in self._keys:
             raise KeyError(term)
         return self._index.posting(term)
-
-    def __contains__(self, term: object) -> bool:
-        return term in self._index.document_frequency
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._index.document_frequency)
-
-    def __len__(self) -> int:
-        return len(self._index.document_frequency)
 
 
 class _Passages(Sequence):

@@ -4,6 +4,7 @@ scores every passage as BM25Okapi does, and answers every question the same."""
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -57,32 +58,30 @@ def write(documents: list, rng: random.Random, pool: list) -> list:
     return [by_id[doc_id] for doc_id in sorted(by_id)]
 
 
+def written(rng: random.Random, pool_size: int, first: int, count: int) -> Iterator[Index]:
+    """An index built on the first documents of a random pool, after each of `count` random writes in turn."""
+    pool = random_corpus(rng, documents=pool_size)
+    documents = sorted(pool[:first], key=lambda d: d.document.id)
+    index = Index.build(documents)
+    for _ in range(count):
+        documents = write(documents, rng, pool)
+        index = index.updated(documents)
+        yield index
+
+
 # --- add, replace, remove, merge: the same as a fresh build --------------------------------------------------
 
 
 @pytest.mark.parametrize("seed", range(6))
 def test_an_index_updated_by_any_sequence_of_writes_equals_a_fresh_build(seed):
-    rng = random.Random(seed)
-    pool = random_corpus(rng, documents=8)
-    documents = sorted(pool[:3], key=lambda d: d.document.id)
-    index = Index.build(documents)
-
-    for _ in range(12):
-        documents = write(documents, rng, pool)
-        index = index.updated(documents)
-
+    for index in written(random.Random(seed), pool_size=8, first=3, count=12):
         assert_same_as_fresh_build(index)
 
 
 @pytest.mark.parametrize("seed", range(6))
 def test_scores_after_adds_and_removals_equal_bm25okapi_over_the_live_passages(seed):
     rng = random.Random(50 + seed)
-    pool = random_corpus(rng, documents=8)
-    documents = sorted(pool[:4], key=lambda d: d.document.id)
-    index = Index.build(documents)
-    for _ in range(8):
-        documents = write(documents, rng, pool)
-        index = index.updated(documents)
+    *_, index = written(rng, pool_size=8, first=4, count=8)
 
     for _ in range(10):
         query_terms = list(dict.fromkeys(terms(" ".join(rng.sample(VOCABULARY, k=rng.randint(1, 5))))))
@@ -140,12 +139,7 @@ def test_removing_every_document_leaves_an_index_that_finds_nothing():
 @pytest.mark.parametrize("seed", range(4))
 def test_merging_segments_changes_no_statistic_and_no_score(seed):
     rng = random.Random(200 + seed)
-    pool = random_corpus(rng, documents=10)
-    documents = sorted(pool[:2], key=lambda d: d.document.id)
-    index = Index.build(documents)
-    for _ in range(10):
-        documents = write(documents, rng, pool)
-        index = index.updated(documents)
+    *_, index = written(rng, pool_size=10, first=2, count=10)
     chosen = rng.sample(range(len(index.segments)), k=rng.randint(1, len(index.segments)))
 
     merged = index.merged(chosen)
