@@ -63,6 +63,9 @@ class LiveCorpus:
     the store's back (files edited by hand) are looked for at most every `reload_seconds`; the request that notices
     rebuilds, while other requests are answered from the old corpus.
 
+    It starts from the published index when there is one (`snapshots`: this host's earlier run's, or with
+    DATABASE_URL another host's), analysing and embedding only the documents it lacks; `origin` says which.
+
     With an `encoder`, every sentence is embedded once per document version. At start-up that happens before the
     first answer; after a change, the new corpus is served at once from words alone, while the background thread
     embeds the changed documents and then swaps in the same corpus with its embeddings.
