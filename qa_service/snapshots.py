@@ -132,7 +132,7 @@ class IndexSnapshots:
         if self._loaded is not None:
             yield self._documents_of(self._loaded[0])
             return
-        with self.place.building():
+        with self.place.building(code_version(), self.model):
             self._loaded = self._newest()
             yield self._documents_of(self._loaded[0]) if self._loaded else {}
 

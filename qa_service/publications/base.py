@@ -56,7 +56,8 @@ class SnapshotPlace(ABC):
         """Remove a publication found corrupt, so that it is neither read again nor holds its key against a whole
         one; failing to is logged, not raised."""
 
-    def building(self) -> contextlib.AbstractContextManager:
-        """Held by one process of the deployment while it builds an index that no publication helps with, so that
-        the others wait for its publication instead of building the same index; a process that dies lets go."""
+    def building(self, code: str, model: str) -> contextlib.AbstractContextManager:
+        """Held by one process of the deployment while it builds an index of this code and model that no publication
+        helps with, so that the others wait for its publication instead of building the same index; a process that
+        dies lets go."""
         return contextlib.nullcontext()

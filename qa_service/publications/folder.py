@@ -92,7 +92,7 @@ class FolderPlace(SnapshotPlace):
             log.warning("cannot remove the corrupt index snapshot %s: %s", self.path, exc)
 
     @contextlib.contextmanager
-    def building(self) -> Iterator[None]:
+    def building(self, code: str, model: str) -> Iterator[None]:
         """A lock file in the folder (flock: the kernel lets go when the holder dies); none if it cannot be made."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)

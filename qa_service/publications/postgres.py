@@ -44,9 +44,10 @@ CREATE TABLE IF NOT EXISTS qa_index_snapshot_chunks (
 );
 ALTER TABLE qa_index_snapshot_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
 """
-# Any constants: the keys of the advisory locks that let one process create the tables, and one build at a time.
+# Any constants: the key of the advisory lock that lets one process create the tables, and the class of those that
+# let one process at a time build the index of one code and model (hashed into the second half of the key).
 SET_UP_LOCK = 7_146_025_119
-BUILDING_LOCK = 7_146_025_120
+BUILDING_LOCKS = 714_602_512
 
 
 class PostgresPlace(SnapshotPlace):
@@ -142,7 +143,7 @@ class PostgresPlace(SnapshotPlace):
             log.warning("cannot remove the corrupt index snapshot %s: %s", publication.where, exc)
 
     @contextlib.contextmanager
-    def building(self) -> Iterator[None]:
+    def building(self, code: str, model: str) -> Iterator[None]:
         """A session-level advisory lock on a connection of its own, held until the build is published."""
         try:
             connection = self._connect()
@@ -151,9 +152,10 @@ class PostgresPlace(SnapshotPlace):
             yield
             return
         try:
-            if not connection.execute("SELECT pg_try_advisory_lock(%s)", (BUILDING_LOCK,)).fetchone()[0]:
+            key = (BUILDING_LOCKS, f"{code} {model}")
+            if not connection.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", key).fetchone()[0]:
                 log.info("another host is building this corpus's index: waiting for its snapshot in %r", self)
-                connection.execute("SELECT pg_advisory_lock(%s)", (BUILDING_LOCK,))
+                connection.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", key)
             yield
         finally:
             connection.close()

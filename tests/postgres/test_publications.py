@@ -18,7 +18,7 @@ from qa_service.document_analysis import analyse
 from qa_service.index import Index
 from qa_service.publications import FolderPlace, PostgresPlace, SnapshotKey, open_place
 from qa_service.publications import postgres as postgres_place
-from qa_service.snapshots import IndexSnapshots, code_version
+from qa_service.snapshots import WORDS_ONLY, IndexSnapshots, code_version
 from qa_service.store import FolderStore, PostgresStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -190,7 +190,7 @@ def test_a_host_starting_while_another_builds_waits_for_its_snapshot_instead_of_
     store = seeded_store(database_url, tmp_path)
     place = place_of(database_url)
     started: list[LiveCorpus] = []
-    with place.building():
+    with place.building(code_version(), WORDS_ONLY):
         second = threading.Thread(target=lambda: started.append(
             host(PostgresStore(database_url, LIMIT), place_of(database_url), tmp_path / "host-b")))
         second.start()
@@ -204,6 +204,17 @@ def test_a_host_starting_while_another_builds_waits_for_its_snapshot_instead_of_
     second.join(60)
 
     assert started and started[0].origin.how == "loaded"
+
+
+def test_a_build_for_another_model_does_not_hold_up_a_host_starting(database_url, tmp_path):
+    store = seeded_store(database_url, tmp_path)
+    started: list[LiveCorpus] = []
+    with place_of(database_url).building(code_version(), "another model"):
+        starting = threading.Thread(target=lambda: started.append(host(store, place_of(database_url), tmp_path / "b")))
+        starting.start()
+        starting.join(120)
+
+        assert started and started[0].origin.how == "built"
 
 
 def test_the_database_is_the_place_with_database_url_unless_publishing_is_off(database_url, tmp_path):
