@@ -14,9 +14,10 @@ from .corpus import LiveCorpus
 from .editors import EditorTokens
 from .errors import register_error_handlers
 from .meaning import load_encoder
+from .publications import open_place
 from .recording import QuestionRecorder
 from .records import open_records
-from .snapshots import IndexSnapshots
+from .snapshots import WORDS_ONLY, IndexSnapshots
 from .store import open_store
 
 
@@ -32,8 +33,9 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     for deprecation in settings.deprecations:
         app.logger.warning(deprecation)
     cache = settings.index_cache_path(Path(app.instance_path))
-    snapshots = IndexSnapshots(cache) if cache else None
     encoder = load_encoder(settings.qa_semantic_threads) if settings.qa_semantic else None
+    place = open_place(settings, cache)
+    snapshots = IndexSnapshots(cache, place, encoder.identity if encoder else WORDS_ONLY) if place else None
     corpus = LiveCorpus(store, settings.qa_reload_seconds, snapshots, encoder)
     # Off: no records are opened, so nothing (not even an empty file or table) is made.
     records = open_records(settings, Path(app.instance_path)) if settings.qa_record_questions != "off" else None

@@ -171,6 +171,8 @@ def corpus_status():
         "built_in_seconds": round(corpus.built_in_seconds, 3),
         "skipped": len(corpus.skipped),
         "answering_by": answering_model(corpus.index, live_corpus().encoder),
+        "index_origin": live_corpus().origin.how,
+        "index_published_by": live_corpus().origin.published_by,
     })
 
 

@@ -81,8 +81,14 @@ class Settings:
     # Where the service keeps what it can build again, the saved index above all, so that a restart with an
     # unchanged corpus loads it instead of analysing and embedding every document again: a folder (each corpus
     # in a subfolder of its own), "off" to keep nothing, or empty for the app's instance folder (Flask's:
-    # <checkout>/instance). Never the corpus folder, which is the reader's and may be read-only.
+    # <checkout>/instance). Never the corpus folder, which is the reader's and may be read-only. With DATABASE_URL
+    # and QA_PUBLISH_INDEX on, the index is published in the database instead (the embeddings stay here).
     qa_cache_dir: str = ""
+    # With DATABASE_URL: on, the index a host builds at start-up is published in the database (table
+    # qa_index_snapshots) and a host starting on the same corpus, code and model loads it instead of analysing and
+    # embedding every document again; off, each host saves and loads its own in QA_CACHE_DIR. Without DATABASE_URL
+    # the index is always saved in QA_CACHE_DIR.
+    qa_publish_index: bool = True
     # Deprecated (use QA_CACHE_DIR): "off" still turns saving off; a folder is still used as it is, with a warning
     # at start-up.
     qa_index_cache: str = ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import logging
@@ -13,7 +14,7 @@ from .document_analysis import AnalysedDocument, analyse, with_embeddings
 from .embedding_cache import EmbeddingCache
 from .index import Index
 from .meaning import SentenceEncoder
-from .snapshots import IndexSnapshots
+from .snapshots import BUILT, IndexSnapshots, Origin
 from .store.base import DocumentStore, SkippedFile, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,9 @@ class LiveCorpus:
     the store's back (files edited by hand) are looked for at most every `reload_seconds`; the request that notices
     rebuilds, while other requests are answered from the old corpus.
 
+    It starts from the published index when there is one (`snapshots`: this host's earlier run's, or with
+    DATABASE_URL another host's), analysing and embedding only the documents it lacks; `origin` says which.
+
     With an `encoder`, every sentence is embedded once per document version. At start-up that happens before the
     first answer; after a change, the new corpus is served at once from words alone, while the background thread
     embeds the changed documents and then swaps in the same corpus with its embeddings.
@@ -73,8 +77,7 @@ class LiveCorpus:
         self.reload_seconds = reload_seconds
         self.snapshots = snapshots
         self.encoder = encoder
-        # The documents of an index saved by an earlier run count as analysed already.
-        self._analysed: dict[tuple[str, str], AnalysedDocument] = snapshots.analysed_documents() if snapshots else {}
+        self._analysed: dict[tuple[str, str], AnalysedDocument] = {}
         self._lock = threading.Lock()
         # One thread at a time embeds what a rebuilt corpus lacks and merges its segments; a rebuild while it works
         # asks it to go again.
@@ -83,7 +86,18 @@ class LiveCorpus:
         self._upkeep_wanted = False
         self._checked_at = time.monotonic()
         self._served: _Served | None = None
-        self._served = self._rebuild(embed_now=True)
+        with snapshots.starting() if snapshots else contextlib.nullcontext({}) as published:
+            # The documents of a published index (an earlier run's, or another host's) count as analysed already.
+            self._analysed = published
+            self._served = self._rebuild(embed_now=True)
+        origin = self.origin
+        log.info("corpus %s: this process %s the index%s", self._served.corpus.version, origin.how,
+                 f" from the snapshot {origin.published_by} published" if origin.published_by else "")
+
+    @property
+    def origin(self) -> Origin:
+        """Whether this process built the index it started with, or loaded a published one."""
+        return self.snapshots.origin if self.snapshots else BUILT
 
     @property
     def served(self) -> Corpus:
@@ -121,7 +135,7 @@ class LiveCorpus:
     def _rebuild(self, embed_now: bool = False) -> _Served:
         # Read before loading: a write that lands during the load moves the marker again, so it is not missed.
         marker, signature = self.store.marker(), self.store.signature()
-        return _Served(self._build(embed_now), marker, signature)
+        return _Served(self._build(embed_now, marker), marker, signature)
 
     def _serve(self, served: _Served) -> None:
         """Serve a rebuilt corpus, and embed in the background what it lacks and merge its segments."""
@@ -129,7 +143,7 @@ class LiveCorpus:
         if self._unembedded(served.corpus.index.documents) or served.corpus.index.merge_plan():
             self._upkeep_in_background()
 
-    def _build(self, embed_now: bool) -> Corpus:
+    def _build(self, embed_now: bool, marker: object) -> Corpus:
         started = time.perf_counter()
         documents, skipped = self.store.load()
         analysed = []
@@ -147,7 +161,7 @@ class LiveCorpus:
         if self._served is not None:
             index = self._served.corpus.index.updated(analysed)
         else:
-            index = self.snapshots.index_for(analysed) if self.snapshots else Index.build(analysed)
+            index = self.snapshots.index_for(analysed, marker) if self.snapshots else Index.build(analysed)
         corpus = Corpus(index, corpus_version(analysed), tuple(skipped), time.perf_counter() - started)
         log.info("corpus %s: %d documents, %d passages, %s, built in %.2f s", corpus.version, len(analysed),
                  index.passage_count, "with sentence embeddings" if index.vectors is not None else "words only",
@@ -166,7 +180,8 @@ class LiveCorpus:
         if not missing:
             return documents
         started = time.perf_counter()
-        cache = EmbeddingCache(self.snapshots.folder / "embeddings", self.encoder.identity) if self.snapshots else None
+        cache = (EmbeddingCache(self.snapshots.folder / "embeddings", self.encoder.identity)
+                 if self.snapshots and self.snapshots.folder else None)
         embedded: dict[int, AnalysedDocument] = {}
         for doc in missing:
             saved = cache.get(doc) if cache else None

@@ -16,6 +16,7 @@ from .config import (
     Settings,
 )
 from .documents import ID_PATTERN, ID_RULE
+from .snapshots import ORIGINS
 
 # The limits a server has with no setting changed; the document describes those.
 DEFAULTS = Settings()
@@ -140,13 +141,23 @@ DOCUMENT_LIST = {
 
 CORPUS = {
     "type": "object",
-    "required": ["version", "documents", "passages", "built_in_seconds", "skipped", "answering_by"],
+    "required": ["version", "documents", "passages", "built_in_seconds", "skipped", "answering_by", "index_origin",
+                 "index_published_by"],
     "properties": {"version": {"type": "string"}, "documents": {"type": "integer"}, "passages": {"type": "integer"},
                    "built_in_seconds": {"type": "number"}, "skipped": {"type": "integer"},
                    "answering_by": {"enum": ["meaning", "words"],
                                     "description": "The ranking model answering now: 'meaning' once every sentence "
                                                    "is embedded, 'words' with QA_SEMANTIC=off or while a changed "
-                                                   "corpus is being embedded."}},
+                                                   "corpus is being embedded."},
+                   "index_origin": {"enum": list(ORIGINS),
+                                    "description": "How this process came by the index it started with: 'built' "
+                                                   "(analysed and indexed here), 'loaded' (a published snapshot of "
+                                                   "that corpus: this host's earlier run's, or with DATABASE_URL "
+                                                   "another host's), 'updated' (a snapshot of an earlier version, "
+                                                   "with the documents changed since indexed here)."},
+                   "index_published_by": {"type": ["string", "null"],
+                                          "description": "The host and process that published the snapshot it "
+                                                         "loaded; null when it built."}},
 }
 
 DOCUMENT_WRITTEN = {

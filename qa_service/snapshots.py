@@ -1,25 +1,30 @@
-"""Index snapshots: the built index saved in a file, keyed by the corpus content, so a restart loads it.
+"""Index snapshots: the built index saved, keyed by the corpus content, so a restart or another host loads it.
 
-Analysing documents (splitting sentences, stemming every word) is most of the cost of building an index; an
-unchanged corpus should not pay it again at every start. The file holds one index and a header naming what it
-was built from: the content of every document and the code that analysed them. A file that is unreadable,
-corrupt, made by other code or for other content is ignored, and the index is built as if it were absent.
+Analysing documents (splitting sentences, stemming every word) and embedding their sentences are most of the cost of
+building an index; an unchanged corpus should not pay them again at every start, nor on every host of a deployment.
+A snapshot holds one index and a header naming what it was built from: the content of every document, the code that
+analysed them and the model that embedded them. Where snapshots are published is a `publications` place: the cache
+folder, or PostgreSQL with DATABASE_URL. A snapshot that is unreadable, corrupt, made by other code or for other
+content is ignored, and the index is built as if it were absent.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import gc
 import hashlib
 import io
-import json
 import logging
 import os
 import pickle
 import platform
-import tempfile
+import socket
+import time
 import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import nltk
@@ -29,13 +34,13 @@ from . import analysis, blocks, document_analysis, documents, formats, index, pd
 from .document_analysis import AnalysedDocument
 from .documents import Document
 from .index import Index
+from .publications import FolderPlace, Publication, PublicationUnreadable, SnapshotKey, SnapshotPlace
 
 log = logging.getLogger(__name__)
 
-FILE_NAME = "index.snapshot"
 FORMAT = 1
-MAGIC = b"qa-index-snapshot\n"
-MAX_HEADER_BYTES = 4096
+# The model of an index without sentence vectors (QA_SEMANTIC=off).
+WORDS_ONLY = "words"
 
 # The modules whose code decides what an index holds; editing any of them makes saved indexes stale.
 _ANALYSIS_MODULES = (analysis, blocks, document_analysis, documents, formats, index, pdf, segments, sentences,
@@ -78,52 +83,134 @@ class _IndexUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not part of an index")
 
 
-class IndexSnapshots:
-    """The saved index in one folder: loaded at start-up, and saved again when the corpus has changed since."""
+@dataclass(frozen=True)
+class Origin:
+    """How this process came by the index it started with: `built` (analysed and indexed here), `loaded` (a
+    snapshot of this very corpus) or `updated` (a snapshot of an earlier version, with the documents changed since
+    analysed and indexed here); and who published the snapshot."""
 
-    def __init__(self, folder: Path):
-        self.folder = Path(folder)
-        self.path = self.folder / FILE_NAME
-        self._loaded: Index | None = None
+    how: str
+    published_by: str | None = None
+
+
+BUILT = Origin("built")
+ORIGINS = ("built", "loaded", "updated")
+
+
+class IndexSnapshots:
+    """The published index: loaded at start-up, and published when this process built or updated it.
+
+    `folder` is this host's cache folder (the embeddings of documents are saved there too), and the place snapshots
+    are published in unless `place` names another (PostgreSQL, for a deployment of several hosts). `model` names the
+    sentence-embedding model of the index's vectors: only snapshots of this code and this model are looked for there.
+    """
+
+    def __init__(self, folder: Path | None, place: SnapshotPlace | None = None, model: str = WORDS_ONLY):
+        self.folder = Path(folder) if folder is not None else None
+        if place is None and self.folder is None:
+            raise ValueError("index snapshots need a folder or a place to publish them in")
+        self.place = place or FolderPlace(self.folder)
+        self.model = model
+        self.origin = BUILT
+        self._loaded: tuple[Index, dict] | None = None
         self._starting = True
+        # Publications found untrustworthy: one of them holding this very corpus does not spare publishing it again.
+        self._passed_over: set[str] = set()
 
     def __repr__(self) -> str:
-        return f"IndexSnapshots({str(self.folder)!r})"
+        return f"IndexSnapshots({self.place!r})"
 
-    def analysed_documents(self) -> dict[tuple[str, str], AnalysedDocument]:
-        """The saved index's documents by (id, version), to reuse instead of analysing them again."""
-        self._loaded = self.load()
-        if self._loaded is None:
-            return {}
-        return {(doc.document.id, doc.document.version): doc for doc in self._loaded.documents}
+    @contextlib.contextmanager
+    def starting(self) -> Iterator[dict[tuple[str, str], AnalysedDocument]]:
+        """The published index's documents by (id, version), to reuse instead of analysing them again.
 
-    def index_for(self, analysed: list[AnalysedDocument]) -> Index:
+        When nothing is published, this waits while another process of the deployment builds (the place's build
+        lock), and then takes its publication; or, first to come, holds the lock until `index_for` has published, so
+        that the others wait for this build instead of making the same one.
+        """
+        self._loaded = self._newest()
+        if self._loaded is not None:
+            yield self._documents_of(self._loaded[0])
+            return
+        with self.place.building(code_version(), self.model):
+            self._loaded = self._newest()
+            yield self._documents_of(self._loaded[0]) if self._loaded else {}
+
+    @staticmethod
+    def _documents_of(loaded: Index) -> dict[tuple[str, str], AnalysedDocument]:
+        return {(doc.document.id, doc.document.version): doc for doc in loaded.documents}
+
+    def index_for(self, analysed: list[AnalysedDocument], marker: object = "") -> Index:
         """The index of these documents: the loaded one if it holds exactly them, else the loaded one updated to
-        them (indexing only the documents changed since it was saved), else a new one.
+        them (indexing only the documents changed since it was published), else a new one.
 
-        Only the index built at start-up is saved. Saving a large index takes seconds, which a rebuild while
-        serving would add to the request waiting for it; and the next start-up still reuses every document of
-        the saved index that has not changed since, so it only analyses what changed.
+        Only the index built at start-up is published, under the store's `marker` read before the build. Publishing
+        a large index takes seconds, which a rebuild while serving would add to the request waiting for it; and the
+        next start-up still reuses every document of the published index that has not changed since.
         """
         loaded, self._loaded = self._loaded, None
         starting, self._starting = self._starting, False
-        if loaded is not None and len(loaded.documents) == len(analysed) and all(
-                a is b for a, b in zip(loaded.documents, analysed, strict=True)):
-            return loaded
-        built = Index.build(analysed) if loaded is None else loaded.updated(analysed)
+        if loaded is not None and len(loaded[0].documents) == len(analysed) and all(
+                a is b for a, b in zip(loaded[0].documents, analysed, strict=True)):
+            self.origin = Origin("loaded", loaded[1].get("published_by"))
+            return loaded[0]
+        if loaded is None:
+            built, self.origin = Index.build(analysed), BUILT
+        else:
+            built, self.origin = loaded[0].updated(analysed), Origin("updated", loaded[1].get("published_by"))
         if starting:
-            self.save(built)
+            self.save(built, marker)
         return built
 
     def load(self) -> Index | None:
-        """The saved index, or None when there is none or it cannot be trusted (the reason is logged)."""
+        """The newest published index that can be trusted; None when there is none (the reason for each one passed
+        over is logged)."""
+        newest = self._newest()
+        return newest[0] if newest else None
+
+    def _newest(self) -> tuple[Index, dict] | None:
+        """The newest published index that can be trusted, with its header."""
+        for publication in self.place.published(code_version(), self.model):
+            index = self._unpacked(publication)
+            if index is not None:
+                return index, publication.header
+            self._passed_over.add(publication.where)
+        return None
+
+    def _unpacked(self, publication: Publication) -> Index | None:
+        """The publication's index, or None when it cannot be trusted: then it is withdrawn if it is corrupt (not
+        when it is only another code's or format's, which other processes may load, or cannot be read for now)."""
+        header = publication.header
+        if header.get("format") != FORMAT:
+            log.warning("ignoring index snapshot %s: another snapshot format", publication.where)
+            return None
+        if header.get("code") != code_version():
+            log.warning("ignoring index snapshot %s: made by other code", publication.where)
+            return None
         try:
-            header, payload = self._read()
-        except FileNotFoundError:
+            payload = publication.read_payload()
+        except PublicationUnreadable as exc:
+            log.warning("ignoring and withdrawing index snapshot %s: %s", publication.where, exc)
+            self.place.withdraw(publication)
             return None
-        except (OSError, ValueError) as exc:
-            log.warning("ignoring index snapshot %s: %s", self.path, exc)
+        except OSError as exc:
+            log.warning("ignoring index snapshot %s for now: %s", publication.where, exc)
             return None
+        try:
+            index = self._index_of(header, payload)
+        except (PublicationUnreadable, ValueError) as exc:
+            log.warning("ignoring and withdrawing index snapshot %s: %s", publication.where, exc)
+            self.place.withdraw(publication)
+            return None
+        log.info("loaded index snapshot %s, published by %s: %d documents, %d passages", publication.where,
+                 header.get("published_by", "an earlier run"), len(index.documents), index.passage_count)
+        return index
+
+    @staticmethod
+    def _index_of(header: dict, payload: bytes) -> Index:
+        """The index a payload holds; ValueError unless it matches its header's checksum and content."""
+        if header.get("crc32") != zlib.crc32(payload):
+            raise ValueError("its content does not match its checksum")
         collecting = gc.isenabled()
         gc.disable()  # millions of new objects, none of them garbage: collecting while loading only wastes time
         try:
@@ -132,60 +219,35 @@ class IndexSnapshots:
             index = Index(**loaded)
             described = header.get("content") == content_key([doc.document for doc in index.documents])
         except Exception as exc:  # a corrupt payload can fail in many ways; all mean "build instead"
-            log.warning("ignoring index snapshot %s: %s", self.path, exc)
-            return None
+            raise ValueError(str(exc) or type(exc).__name__) from exc
         finally:
             if collecting:
                 gc.enable()
         if not described:
-            log.warning("ignoring index snapshot %s: its header does not describe its documents", self.path)
-            return None
-        log.info("loaded index snapshot %s: %d documents, %d passages", self.path, len(index.documents),
-                 index.passage_count)
+            raise ValueError("its header does not describe its documents")
         return index
 
-    def save(self, built: Index) -> None:
-        """Write the index beside the old file and rename it into place; failing to save is logged, not raised."""
+    def save(self, built: Index, marker: object = "") -> None:
+        """Publish the index, unless the newest publication holds this very corpus already; failing to publish is
+        logged, not raised."""
         content = content_key([doc.document for doc in built.documents])
-        try:
-            if self._read()[0].get("content") == content:
-                return  # another process saved this very corpus already
-        except (OSError, ValueError):
-            pass
+        newest = next(iter(self.place.published(code_version(), self.model)), None)
+        if newest is not None and newest.where not in self._passed_over and \
+                newest.header.get("code") == code_version() and newest.header.get("content") == content:
+            return  # another process published this very corpus already
         fields = {f.name: getattr(built, f.name) for f in dataclasses.fields(Index)}
         payload = pickle.dumps(fields, protocol=5)
-        header = {"format": FORMAT, "code": code_version(), "content": content, "crc32": zlib.crc32(payload),
-                  "documents": len(built.documents), "passages": built.passage_count}
+        key = SnapshotKey(str(marker), code_version(), self.model)
+        header = {"format": FORMAT, "code": key.code, "model": key.model, "corpus": key.corpus, "content": content,
+                  "crc32": zlib.crc32(payload), "documents": len(built.documents), "passages": built.passage_count,
+                  "published_by": f"{socket.gethostname()} (pid {os.getpid()})",
+                  "published_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        started = time.perf_counter()
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=self.folder)
-            try:
-                with os.fdopen(handle, "wb") as file:
-                    file.write(MAGIC + json.dumps(header).encode() + b"\n")
-                    file.write(payload)
-                os.replace(temporary, self.path)
-            except BaseException:
-                os.unlink(temporary)
-                raise
+            published = self.place.publish(key, header, payload)
         except OSError as exc:
-            log.warning("cannot save index snapshot %s: %s", self.path, exc)
+            log.warning("cannot publish the index snapshot in %r: %s", self.place, exc)
             return
-        log.info("saved index snapshot %s (%d bytes)", self.path, len(payload))
-
-    def _read(self) -> tuple[dict, bytes]:
-        """The file's header and payload; ValueError unless this code wrote them and the checksum holds."""
-        with self.path.open("rb") as file:
-            if file.read(len(MAGIC)) != MAGIC:
-                raise ValueError("not an index snapshot")
-            line = file.readline(MAX_HEADER_BYTES)
-            if not line.endswith(b"\n"):
-                raise ValueError("header cut short")
-            header = json.loads(line)
-            if not isinstance(header, dict) or header.get("format") != FORMAT:
-                raise ValueError("another snapshot format")
-            payload = file.read()
-        if header.get("code") != code_version():
-            raise ValueError("made by other code")
-        if header.get("crc32") != zlib.crc32(payload):
-            raise ValueError("its content does not match its checksum")
-        return header, payload
+        if published:
+            log.info("published index snapshot in %r (%d bytes) in %.2f s", self.place, len(payload),
+                     time.perf_counter() - started)

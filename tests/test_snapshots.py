@@ -18,7 +18,8 @@ from qa_service.config import Settings
 from qa_service.corpus import LiveCorpus
 from qa_service.document_analysis import analyse
 from qa_service.index import Index
-from qa_service.snapshots import FILE_NAME, MAGIC, IndexSnapshots
+from qa_service.publications.folder import FILE_NAME, MAGIC
+from qa_service.snapshots import IndexSnapshots
 from qa_service.store import FolderStore
 
 QUESTIONS = ["What is Keppra?", "side effects of levetiracetam", "dose for children", "mood changes",
@@ -251,3 +252,14 @@ def test_the_deprecated_index_cache_setting_still_works_and_says_it_is_deprecate
     assert Settings(qa_index_cache="off").index_cache_path(Path("/srv/app/instance")) is None
     assert "QA_CACHE_DIR" in settings.deprecations[0]
     assert Settings().deprecations == []
+
+
+def test_the_corpus_status_says_whether_this_process_built_its_index_or_loaded_the_saved_one(corpus_dir, tmp_path):
+    settings = {"QA_CORPUS": str(corpus_dir), "QA_CACHE_DIR": str(tmp_path / "cache"), "QA_SEMANTIC": "off"}
+    first = create_app(settings).test_client().get("/api/corpus").get_json()
+
+    again = create_app(settings).test_client().get("/api/corpus").get_json()
+
+    assert (first["index_origin"], first["index_published_by"]) == ("built", None)
+    assert again["index_origin"] == "loaded"
+    assert again["index_published_by"].endswith(f"(pid {os.getpid()})")
