@@ -39,6 +39,8 @@ MAX_BYTES = 50 * 1024 * 1024
 SHARED_FOLDERS = ("squad", "covidqa", "debianfaq")
 PLAN_FILE = ".fair-corpus.json"
 COUNTS_FILE = "passage-counts.json"
+# The downloaded packages, the originals and their passage counts, kept between runs (bench/results is ignored by git).
+WORK = Path(__file__).resolve().parent / "results" / "work" / "fair"
 
 
 @dataclass(frozen=True)
@@ -263,7 +265,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folder", type=Path, help="where the corpus goes (emptied unless it holds this plan)")
     parser.add_argument("--passages", type=int, required=True)
-    parser.add_argument("--work", type=Path, default=Path(__file__).resolve().parent / "results" / "work" / "fair",
+    parser.add_argument("--work", type=Path, default=WORK,
                         help="where the packages and originals are kept between runs (default: %(default)s)")
     args = parser.parse_args(argv)
     json.dump(build(args.folder, args.passages, args.work), sys.stdout, indent=1)
