@@ -5,14 +5,15 @@ passages of the fair corpus (bench/fair_corpus.py), words alone.
 
 For each size it builds the fair corpus (kept between runs), then through the Procfile's gunicorn command with
 QA_SEMANTIC=off: the cold build (start until /healthz answers, with an empty QA_CACHE_DIR) and the CPU the master
-used for it (the build runs there, before the workers fork: CPU seconds ÷ wall seconds is how many cores it kept
-busy); the restart on the saved index; answers/s with wrk at 8 clients; each process's PSS (/proc/PID/smaps_rollup)
-after that load; and the time from a document PUT until questions on new connections, which both workers answer,
-all carry the new corpus version (bench.update_cost.time_updates). In process, on the index the service saved
-(bench.inprocess --snapshot): the whole answer's p50 / p99 on 600 shared questions, the vocabulary and the posting
-lists' lengths, set beside those of the shared articles copied to the same size (bench/corpora.py), worked out
-from each article's own passage frequencies. The semantic stage is not run: embedding every sentence takes hours
-at these sizes on 2 cores; the table gives the measured cost per sentence and what the corpus would take.
+and the processes it started used for it (the build runs there, before the workers fork: CPU seconds ÷ wall seconds
+is how many cores it kept busy); the restart on the saved index; answers/s with wrk at 8 clients; each process's
+PSS (/proc/PID/smaps_rollup) after that load; and the time from a document PUT until questions on new connections,
+which both workers answer, all carry the new corpus version (bench.update_cost.time_updates). In process, on the
+index the service saved (bench.inprocess --snapshot): the whole answer's p50 / p99 on 600 shared questions, the
+vocabulary and the posting lists' lengths, set beside those of the shared articles copied to the same size
+(bench/corpora.py), worked out from each article's own passage frequencies. The semantic stage is not run:
+embedding every sentence takes hours at these sizes on 2 cores; the table gives the measured cost per sentence and
+what the corpus would take.
 
 It prints a Markdown table and writes every figure to bench/results/million-<time>.json.
 """

@@ -57,9 +57,10 @@ def _pss_kib(pid: int) -> int:
 
 
 def cpu_seconds(pid: int) -> float:
-    """The user and system CPU time the process has used so far (its own, not its children's)."""
+    """The user and system CPU time the process and its children that have ended (the processes that analysed
+    documents for it) have used so far; running children (gunicorn's workers) are not counted."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 class Service:
