@@ -26,9 +26,9 @@ def passages_per_file(files: list[Path]) -> dict[Path, int]:
     return {path: len(analyse(read_document(path, MAX_BYTES)).windows) for path in files}
 
 
-def build_corpus(folder: Path, passages: int, per_file: dict[Path, int]) -> int:
-    """Fill `folder` with copies `<name>--rNNNN.txt` of the source files, round after round, until `passages`
-    passages exist; returns the passage count reached. A folder already holding the same plan is kept."""
+def copy_plan(passages: int, per_file: dict[Path, int]) -> tuple[list[tuple[Path, str]], int]:
+    """The copies `<name>--rNNNN.txt` of the source files, round after round, until `passages` passages exist,
+    and the passage count they reach."""
     plan = []
     total = 0
     for round_number in count():
@@ -39,6 +39,13 @@ def build_corpus(folder: Path, passages: int, per_file: dict[Path, int]) -> int:
             total += n
         if total >= passages:
             break
+    return plan, total
+
+
+def build_corpus(folder: Path, passages: int, per_file: dict[Path, int]) -> int:
+    """Fill `folder` with the copies of copy_plan; returns the passage count reached. A folder already holding the
+    same plan is kept."""
+    plan, total = copy_plan(passages, per_file)
     manifest = folder / ".bench-manifest.json"
     wanted = json.dumps([[str(path), name] for path, name in plan])
     if manifest.is_file() and manifest.read_text() == wanted:

@@ -3,11 +3,13 @@ alone, and with the semantic stage: the question embedded, the nearest sentences
 retrieval beside rank_bm25's BM25Okapi.get_scores and bm25s over the same passages and tokens. With --semantic
 off, the corpus is not embedded and only the words-alone answer is timed. With --written N, the last N documents are
 indexed by N writes (Index.updated), one segment each, as writes leave an index before a merge; "index" is then
-the build plus those writes.
+the build plus those writes. With --snapshot FOLDER, the index the service saved there (QA_CACHE_DIR) is loaded
+instead of built, and "build_seconds" is the load; with --baselines off, BM25Okapi and bm25s are not built (at a
+million passages each takes minutes and gigabytes).
 
 Run by bench.py in a fresh interpreter per corpus (so caches and memory of one size do not help the next):
     python -m bench.inprocess FOLDER --questions keppra|shared --count 600 --okapi-count 50 [--semantic off]
-        [--written N]
+        [--written N] [--snapshot FOLDER] [--baselines off]
 It prints one JSON object.
 """
 
@@ -30,6 +32,7 @@ from qa_service.answering import CANDIDATE_PASSAGES, answer
 from qa_service.document_analysis import analyse, with_embeddings
 from qa_service.index import Index
 from qa_service.meaning import load_encoder
+from qa_service.snapshots import FILE_NAME, IndexSnapshots
 from qa_service.store import FolderStore
 
 from .questions import keppra_questions, shared_questions
@@ -62,7 +65,33 @@ def passage_tokens(index: Index) -> list[list[str]]:
     return out
 
 
-def measure(folder: Path, question_set: str, count: int, okapi_count: int, semantic: bool, written: int = 0) -> dict:
+def postings_lengths(index: Index) -> dict:
+    """How long the posting lists are: the vocabulary's document frequencies, as percentiles and a maximum."""
+    lengths = np.fromiter(index.document_frequency.values(), dtype=np.int64)
+    p50, p90, p99 = np.percentile(lengths, [50, 90, 99])
+    return {"terms": int(lengths.size), "p50": float(p50), "p90": float(p90), "p99": float(p99),
+            "max": int(lengths.max()), "terms_in_one_passage": int((lengths == 1).sum())}
+
+
+def load_saved(cache: Path) -> tuple[Index, dict]:
+    """The index the service saved under `cache`, and how long loading it took."""
+    started = time.perf_counter()
+    saved = [path.parent for path in cache.rglob(FILE_NAME)]
+    if len(saved) != 1:
+        raise SystemExit(f"expected one {FILE_NAME} under {cache}, found {len(saved)}")
+    index = IndexSnapshots(saved[0]).load()
+    if index is None:
+        raise SystemExit(f"the snapshot under {cache} could not be loaded")
+    return index, {"load": time.perf_counter() - started, "total": time.perf_counter() - started}
+
+
+def measure(folder: Path, question_set: str, count: int, okapi_count: int, semantic: bool, written: int = 0,
+            snapshot: Path | None = None, baselines: bool = True) -> dict:
+    if snapshot is not None:
+        index, build_seconds = load_saved(snapshot)
+        encoder = load_encoder(2) if semantic else None
+        return _timed_answers(index, len(index.documents), build_seconds, encoder, question_set, count, okapi_count,
+                              baselines)
     started = time.perf_counter()
     documents, _ = FolderStore(folder, MAX_DOCUMENT_BYTES).load()
     read = time.perf_counter()
@@ -77,18 +106,40 @@ def measure(folder: Path, question_set: str, count: int, okapi_count: int, seman
     for n in range(len(analysed) - written, len(analysed)):
         index = index.updated(analysed[:n + 1])
     built = time.perf_counter()
+    build_seconds = {"read": read - started, "analyse": analysed_at - read, "embed": embedded_at - analysed_at,
+                     "index": built - embedded_at, "total": built - started}
+    return _timed_answers(index, len(documents), build_seconds, encoder, question_set, count, okapi_count, baselines)
 
+
+def _timed_answers(index: Index, documents: int, build_seconds: dict, encoder, question_set: str, count: int,
+                   okapi_count: int, baselines: bool) -> dict:
     questions = keppra_questions(count) if question_set == "keppra" else shared_questions(count)
     for q in questions:  # warm-up: first-use costs (the spelling table, stem caches) are not per-question costs
         answer(index, q.text, q.history)
         answer(index, q.text, q.history, encoder=encoder)
     answer_times = timed(lambda q=q: answer(index, q.text, q.history) for q in questions)
-    semantic_times = timed(lambda q=q: answer(index, q.text, q.history, encoder=encoder) for q in questions)
+    semantic_times = timed(lambda q=q: answer(index, q.text, q.history, encoder=encoder) for q in questions) \
+        if encoder is not None else []
 
     tokens = [terms(q.text) for q in questions]
     queries = [dict(Counter(t)) for t in tokens]  # a term asked twice weighs twice, as in BM25Okapi
     search_times = timed(lambda q=q: index.search(q, k=CANDIDATE_PASSAGES) for q in queries)
     postings_read = [sum(index.document_frequency.get(t, 0) for t in q) for q in queries]
+    figures = {
+        "documents": documents,
+        "passages": index.passage_count,
+        "segments": len(index.segments),
+        "sentences": index.sentence_count,
+        "vocabulary_terms": len(index.idf),
+        "postings_lengths": postings_lengths(index),
+        "build_seconds": build_seconds,
+        "answer": percentiles(answer_times),
+        "answer_semantic": percentiles(semantic_times) if encoder is not None else None,
+        "search": percentiles(search_times),
+        "postings_read_per_question_median": float(np.median(postings_read)),
+    }
+    if not baselines:
+        return figures | {"peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
     corpus_tokens = passage_tokens(index)
     okapi_started = time.perf_counter()
@@ -106,18 +157,7 @@ def measure(folder: Path, question_set: str, count: int, okapi_count: int, seman
     k = min(CANDIDATE_PASSAGES, index.passage_count)
     bm25s_times = timed(lambda t=t: retriever.retrieve([t], k=k, show_progress=False) for t in tokens)
 
-    return {
-        "documents": len(documents),
-        "passages": index.passage_count,
-        "segments": len(index.segments),
-        "sentences": index.sentence_count,
-        "vocabulary_terms": len(index.idf),
-        "build_seconds": {"read": read - started, "analyse": analysed_at - read, "embed": embedded_at - analysed_at,
-                          "index": built - embedded_at, "total": built - started},
-        "answer": percentiles(answer_times),
-        "answer_semantic": percentiles(semantic_times) if semantic else None,
-        "search": percentiles(search_times),
-        "postings_read_per_question_median": float(np.median(postings_read)),
+    return figures | {
         "bm25okapi": {**percentiles(okapi_times), "build_seconds": okapi_built,
                       "max_score_difference_from_ours": difference},
         "bm25s": {**percentiles(bm25s_times), "build_seconds": bm25s_built},
@@ -133,8 +173,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--okapi-count", type=int, default=600)
     parser.add_argument("--semantic", choices=["on", "off"], default="on")
     parser.add_argument("--written", type=int, default=0, help="documents indexed by writes, one segment each")
+    parser.add_argument("--snapshot", type=Path, help="load the index the service saved under this QA_CACHE_DIR")
+    parser.add_argument("--baselines", choices=["on", "off"], default="on", help="time BM25Okapi and bm25s too")
     args = parser.parse_args(argv)
-    json.dump(measure(args.folder, args.questions, args.count, args.okapi_count, args.semantic == "on", args.written),
+    json.dump(measure(args.folder, args.questions, args.count, args.okapi_count, args.semantic == "on", args.written,
+                      args.snapshot, args.baselines == "on"),
               sys.stdout)
 
 

@@ -49,6 +49,20 @@ def _status_kib(pid: int, key: str) -> int:
     raise KeyError(key)
 
 
+def _pss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1])
+    raise KeyError("Pss")
+
+
+def cpu_seconds(pid: int) -> float:
+    """The user and system CPU time the process and its children that have ended (the processes that analysed
+    documents for it) have used so far; running children (gunicorn's workers) are not counted."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
 class Service:
     """One run of the Procfile's web command on a corpus folder; use as a context manager."""
 
@@ -93,6 +107,12 @@ class Service:
     def worker_peak_rss_mib(self) -> float:
         """The largest peak resident set (VmHWM) among the workers, shared pages included."""
         return max(_status_kib(pid, "VmHWM") for pid in self.workers()) / 1024
+
+    def pss_mib(self) -> dict[str, float]:
+        """Each process's proportional set size now (a page shared by n processes counts 1/n in each), which
+        adds up to what the service really holds in memory."""
+        pids = [("master", self.process.pid)] + [(f"worker {n}", pid) for n, pid in enumerate(self.workers(), 1)]
+        return {name: round(_pss_kib(pid) / 1024, 1) for name, pid in pids}
 
     def master_peak_rss_mib(self) -> float:
         return _status_kib(self.process.pid, "VmHWM") / 1024

@@ -115,6 +115,30 @@ def stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
+def time_updates(port: int, token: str, target: str, original: bytes, updates: int) -> tuple[list[float], list[float]]:
+    """Replace the text document `target` `updates` times; for each, the PUT's round trip and the time from
+    sending it until a burst of questions on new connections all carry the new corpus version, in seconds."""
+    puts, reflected = [], []
+    for n in range(updates):
+        body = original + f"\n\nRevision {n} of this document was saved by the update benchmark.".encode()
+        sent = time.perf_counter()
+        status, written = call(port, "PUT", f"/api/documents/{target}", body,
+                               {"Content-Type": "text/plain", "Authorization": f"Bearer {token}"})
+        puts.append(time.perf_counter() - sent)
+        if status != 200:
+            raise RuntimeError(f"PUT answered {status}: {written}")
+        versions: list[str] = []
+        burst = [threading.Thread(target=ask_into, args=(port, versions)) for _ in range(BURST)]
+        for thread in burst:
+            thread.start()
+        for thread in burst:
+            thread.join()
+        reflected.append(time.perf_counter() - sent)
+        if versions != [written["corpus_version"]] * BURST:
+            raise RuntimeError(f"answers after the PUT came from {versions}, not {written['corpus_version']}")
+    return puts, reflected
+
+
 def measure(size: int, updates: int, semantic: str) -> dict:
     token = secrets.token_urlsafe(24)
     with tempfile.TemporaryDirectory(prefix="qa-update-cost-") as tmp:
@@ -126,25 +150,7 @@ def measure(size: int, updates: int, semantic: str) -> dict:
             for _ in range(2 * BURST):
                 ask(port)
             target = ids[len(ids) // 2]
-            original = (folder / f"{target}.txt").read_bytes()
-            puts, reflected = [], []
-            for n in range(updates):
-                body = original + f"\n\nRevision {n} of this document was saved by the update benchmark.".encode()
-                sent = time.perf_counter()
-                status, written = call(port, "PUT", f"/api/documents/{target}", body,
-                                       {"Content-Type": "text/plain", "Authorization": f"Bearer {token}"})
-                puts.append(time.perf_counter() - sent)
-                if status != 200:
-                    raise RuntimeError(f"PUT answered {status}: {written}")
-                versions: list[str] = []
-                burst = [threading.Thread(target=ask_into, args=(port, versions)) for _ in range(BURST)]
-                for thread in burst:
-                    thread.start()
-                for thread in burst:
-                    thread.join()
-                reflected.append(time.perf_counter() - sent)
-                if versions != [written["corpus_version"]] * BURST:
-                    raise RuntimeError(f"answers after the PUT came from {versions}, not {written['corpus_version']}")
+            puts, reflected = time_updates(port, token, target, (folder / f"{target}.txt").read_bytes(), updates)
             status, corpus = call(port, "GET", "/api/corpus")
         finally:
             stop(process)

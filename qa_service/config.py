@@ -43,6 +43,10 @@ class Settings:
     # and no model is loaded. QA_SEMANTIC_THREADS: the CPU threads one embedding may use.
     qa_semantic: bool = True
     qa_semantic_threads: int = 2
+    # Processes that analyse documents when many are analysed at once (a cold start, a new corpus): analysis is
+    # most of a cold build and runs on one core per process. 0: one per CPU core. A few documents (what a write
+    # changes) are always analysed in the process that reads them (qa_service.analysis_processes).
+    qa_analysis_processes: int = 0
     qa_reload_seconds: float = 2.0
     qa_log_level: str = "INFO"
     qa_log_questions: bool = False
@@ -99,6 +103,10 @@ class Settings:
     # after its first byte on a kept-alive connection; a slower client is answered 408 (or 400) and disconnected.
     qa_read_timeout_seconds: float = 10.0
 
+    @property
+    def analysis_processes(self) -> int:
+        return self.qa_analysis_processes or os.cpu_count() or 1
+
     @classmethod
     def from_env(cls, overrides: Mapping[str, object] | None = None, environ: Mapping[str, str] | None = None
                  ) -> Settings:
@@ -124,6 +132,9 @@ class Settings:
             threshold = float("nan")
         if threshold is not None and not 0.0 <= threshold <= 1.0:
             raise ConfigError(f"QA_MIN_CONFIDENCE must be a number between 0 and 1, not {self.qa_min_confidence!r}")
+        if self.qa_analysis_processes < 0:
+            raise ConfigError(f"QA_ANALYSIS_PROCESSES must be 0 (one per core) or more, not "
+                              f"{self.qa_analysis_processes}")
         if self.qa_semantic_threads < 1:
             raise ConfigError(f"QA_SEMANTIC_THREADS must be at least 1, not {self.qa_semantic_threads}")
         if not self.qa_reload_seconds >= 0:  # also rejects NaN, which would silently stop reloading

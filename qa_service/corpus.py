@@ -10,7 +10,9 @@ import threading
 import time
 from dataclasses import dataclass
 
-from .document_analysis import AnalysedDocument, analyse, with_embeddings
+from .analysis_processes import analyse_all
+from .document_analysis import AnalysedDocument, with_embeddings
+from .documents import Document
 from .embedding_cache import EmbeddingCache
 from .index import Index
 from .meaning import SentenceEncoder
@@ -72,8 +74,9 @@ class LiveCorpus:
     """
 
     def __init__(self, store: DocumentStore, reload_seconds: float, snapshots: IndexSnapshots | None = None,
-                 encoder: SentenceEncoder | None = None):
+                 encoder: SentenceEncoder | None = None, analysis_processes: int = 1):
         self.store = store
+        self.analysis_processes = analysis_processes
         self.reload_seconds = reload_seconds
         self.snapshots = snapshots
         self.encoder = encoder
@@ -146,16 +149,13 @@ class LiveCorpus:
     def _build(self, embed_now: bool, marker: object) -> Corpus:
         started = time.perf_counter()
         documents, skipped = self.store.load()
-        analysed = []
-        reused: dict[tuple[str, str], AnalysedDocument] = {}
-        for document in documents:
-            key = (document.id, document.version)
-            cached = self._analysed.get(key)
-            if cached is None or cached.document != document:
-                cached = analyse(document)
-            reused[key] = cached
-            analysed.append(cached)
-        self._analysed = reused
+        def known(document: Document) -> AnalysedDocument | None:
+            cached = self._analysed.get((document.id, document.version))
+            return cached if cached is not None and cached.document == document else None
+
+        fresh = iter(analyse_all([d for d in documents if known(d) is None], self.analysis_processes))
+        analysed = [known(document) or next(fresh) for document in documents]
+        self._analysed = {(doc.document.id, doc.document.version): doc for doc in analysed}
         if embed_now:
             analysed = self._embed(analysed)
         if self._served is not None:

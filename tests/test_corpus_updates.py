@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from qa_service import corpus as corpus_module
+from qa_service import analysis_processes
 from qa_service import index as index_module
 from qa_service.answering import answer
 from qa_service.corpus import LiveCorpus
@@ -77,8 +77,8 @@ def test_a_file_edited_by_hand_is_not_looked_for_before_the_reload_period_is_ove
 def test_replacing_one_document_analyses_only_that_document(folder, monkeypatch):
     live = LiveCorpus(FolderStore(folder, LIMIT), reload_seconds=NEVER)
     analysed = []
-    real_analyse = corpus_module.analyse
-    monkeypatch.setattr(corpus_module, "analyse", lambda document: analysed.append(document.id) or
+    real_analyse = analysis_processes.analyse
+    monkeypatch.setattr(analysis_processes, "analyse", lambda document: analysed.append(document.id) or
                         real_analyse(document))
 
     live.store.put("doc-2", text(2, "It was replaced."), "text")

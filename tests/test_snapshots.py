@@ -11,8 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa_service import corpus as corpus_module
-from qa_service import create_app
+from qa_service import analysis_processes, create_app
 from qa_service.analysis import terms
 from qa_service.config import Settings
 from qa_service.corpus import LiveCorpus
@@ -68,7 +67,7 @@ def test_a_restart_with_an_unchanged_corpus_analyses_nothing(two_documents, tmp_
     def no_analysis(document):
         raise AssertionError(f"{document.id} was analysed again")
 
-    monkeypatch.setattr(corpus_module, "analyse", no_analysis)
+    monkeypatch.setattr(analysis_processes, "analyse", no_analysis)
     second = live(two_documents, tmp_path / "cache").current().index
 
     assert_same_index(second, first)
@@ -83,7 +82,7 @@ def test_a_changed_document_is_analysed_again_and_the_others_are_reused(two_docu
         analysed.append(document.id)
         return analyse(document)
 
-    monkeypatch.setattr(corpus_module, "analyse", counting_analyse)
+    monkeypatch.setattr(analysis_processes, "analyse", counting_analyse)
     index = live(two_documents, tmp_path / "cache").current().index
 
     assert analysed == ["lithium"]
@@ -106,7 +105,7 @@ def test_a_rebuild_while_serving_is_not_saved_and_the_next_start_reuses_what_did
         analysed.append(document.id)
         return analyse(document)
 
-    monkeypatch.setattr(corpus_module, "analyse", counting_analyse)
+    monkeypatch.setattr(analysis_processes, "analyse", counting_analyse)
     live(two_documents, tmp_path / "cache")
     assert analysed == ["lithium"]
 
