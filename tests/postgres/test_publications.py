@@ -10,8 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from qa_service import corpus as corpus_module
-from qa_service import create_app
+from qa_service import analysis_processes, create_app
 from qa_service.config import Settings
 from qa_service.corpus import LiveCorpus
 from qa_service.document_analysis import analyse
@@ -55,7 +54,7 @@ def refuse_analysis(monkeypatch) -> None:
     def no_analysis(document):
         raise AssertionError(f"analysed {document.id} again")
 
-    monkeypatch.setattr(corpus_module, "analyse", no_analysis)
+    monkeypatch.setattr(analysis_processes, "analyse", no_analysis)
 
 
 def publications(database_url: str) -> list[tuple[int, str, int, int]]:
@@ -90,7 +89,7 @@ def test_a_host_starting_after_a_write_loads_the_earlier_snapshot_and_analyses_o
     host(store, place_of(database_url), tmp_path / "host-a")
     store.put("lithium", b"Lithium Notes\n\nLithium is a soft metal.", "text")
     analysed = []
-    monkeypatch.setattr(corpus_module, "analyse", lambda d: analysed.append(d.id) or analyse(d))
+    monkeypatch.setattr(analysis_processes, "analyse", lambda d: analysed.append(d.id) or analyse(d))
 
     second = host(PostgresStore(database_url, LIMIT), place_of(database_url), tmp_path / "host-b")
 
@@ -134,7 +133,7 @@ def test_a_corrupt_publication_is_never_served_and_the_one_before_it_is(database
             connection.execute("UPDATE qa_index_snapshot_chunks SET data = substring(data from 1 for 10) "
                                "WHERE snapshot = %s AND seq = 1", (newer[0],))
     analysed = []
-    monkeypatch.setattr(corpus_module, "analyse", lambda d: analysed.append(d.id) or analyse(d))
+    monkeypatch.setattr(analysis_processes, "analyse", lambda d: analysed.append(d.id) or analyse(d))
 
     third = host(PostgresStore(database_url, LIMIT), place_of(database_url), tmp_path / "host-c")
 
