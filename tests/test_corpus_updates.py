@@ -92,14 +92,14 @@ def test_while_a_rebuild_runs_other_readers_are_answered_from_the_previous_corpu
     live = LiveCorpus(store, reload_seconds=0)
     previous = live.current()
     loading, release = threading.Event(), threading.Event()
-    real_load = store.load
+    real_changes_since = store.changes_since
 
-    def slow_load():
+    def slow_changes_since(*args, **kwargs):
         loading.set()
         release.wait(30)
-        return real_load()
+        return real_changes_since(*args, **kwargs)
 
-    store.load = slow_load
+    store.changes_since = slow_changes_since
     (folder / "by-hand.txt").write_bytes(text(7))
     rebuilt = []
     rebuilder = threading.Thread(target=lambda: rebuilt.append(live.current()))
