@@ -181,13 +181,14 @@ class LiveCorpus:
         added = []
         for doc_id, document in changed.items():
             at = position.get(doc_id)
-            if at is not None:
+            doc = self._analysis_of(document) if document is not None else None
+            if at is not None and (doc is None or served[at].document.version != document.version):
                 self._analysed.pop((doc_id, served[at].document.version), None)
-            if document is None:
+            if doc is None:
                 if at is not None:
                     documents[at] = None
                 continue
-            self._analysed[(doc_id, document.version)] = doc = self._analysis_of(document)
+            self._analysed[(doc_id, document.version)] = doc
             if at is None:
                 added.append(doc)
             else:
