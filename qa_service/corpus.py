@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import dataclasses
 import hashlib
@@ -17,7 +18,7 @@ from .embedding_cache import EmbeddingCache
 from .index import Index
 from .meaning import SentenceEncoder
 from .snapshots import BUILT, IndexSnapshots, Origin
-from .store.base import DocumentStore, SkippedFile, StoreUnavailable
+from .store.base import DocumentStore, SkippedFile, StoreChanges, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +46,12 @@ def corpus_version(documents: list[AnalysedDocument]) -> str:
 
 @dataclass(frozen=True)
 class _Served:
-    """The corpus now served and the store's marker and signature read just before it was loaded."""
+    """The corpus now served, the store's marker read just before its changes were asked for, and the position
+    the store gave with them."""
 
     corpus: Corpus
     marker: object
-    signature: object
+    position: object
 
 
 class LiveCorpus:
@@ -61,9 +63,11 @@ class LiveCorpus:
     (segments.merge_plan), and swaps in the merged index, which answers exactly as the one it replaces.
 
     Every call to current() compares the store's marker (written by every write, in any process): when it moved,
-    the request waits for the new corpus, because the write that moved it has been acknowledged. Changes made behind
-    the store's back (files edited by hand) are looked for at most every `reload_seconds`; the request that notices
-    rebuilds, while other requests are answered from the old corpus.
+    the request waits for the new corpus, because the write that moved it has been acknowledged. The store says
+    which documents changed since the position it gave last time (DocumentStore.changes_since), and only those are
+    read, analysed and indexed. Changes made behind the store's back (files edited by hand) are looked for at most
+    every `reload_seconds`; the request that looks rebuilds when it finds some, while other requests are answered
+    from the old corpus.
 
     It starts from the published index when there is one (`snapshots`: this host's earlier run's, or with
     DATABASE_URL another host's), analysing and embedding only the documents it lacks; `origin` says which.
@@ -123,8 +127,9 @@ class LiveCorpus:
         if now - self._checked_at >= self.reload_seconds and self._lock.acquire(blocking=False):
             try:
                 self._checked_at = now
-                if self.store.signature() != self._served.signature:
-                    self._serve(self._rebuild())
+                served = self._rebuild(look_behind=True)
+                if served is not None:
+                    self._serve(served)
             finally:
                 self._lock.release()
 
@@ -132,13 +137,22 @@ class LiveCorpus:
         """Wait until the served corpus matches the store's marker (rebuilding at most once), and return it."""
         with self._lock:
             if self.store.marker() != self._served.marker:
-                self._serve(self._rebuild())
+                served = self._rebuild()
+                if served is not None:
+                    self._serve(served)
             return self._served.corpus
 
-    def _rebuild(self, embed_now: bool = False) -> _Served:
-        # Read before loading: a write that lands during the load moves the marker again, so it is not missed.
-        marker, signature = self.store.marker(), self.store.signature()
-        return _Served(self._build(embed_now, marker), marker, signature)
+    def _rebuild(self, embed_now: bool = False, look_behind: bool = False) -> _Served | None:
+        """The corpus with the store's changes since the one served; None when nothing served changed (then only
+        the marker and position served move on)."""
+        # Read before asking: a write that lands meanwhile moves the marker again, so it is not missed.
+        marker = self.store.marker()
+        served = self._served
+        changes = self.store.changes_since(served.position if served else None, look_behind)
+        if served is not None and not changes.documents and changes.skipped == served.corpus.skipped:
+            self._served = dataclasses.replace(served, marker=marker, position=changes.position)
+            return None
+        return _Served(self._build(changes, embed_now, marker), marker, changes.position)
 
     def _serve(self, served: _Served) -> None:
         """Serve a rebuilt corpus, and embed in the background what it lacks and merge its segments."""
@@ -146,27 +160,69 @@ class LiveCorpus:
         if self._unembedded(served.corpus.index.documents) or served.corpus.index.merge_plan():
             self._upkeep_in_background()
 
-    def _build(self, embed_now: bool, marker: object) -> Corpus:
+    def _build(self, changes: StoreChanges, embed_now: bool, marker: object) -> Corpus:
         started = time.perf_counter()
-        documents, skipped = self.store.load()
-        def known(document: Document) -> AnalysedDocument | None:
-            cached = self._analysed.get((document.id, document.version))
-            return cached if cached is not None and cached.document == document else None
-
-        fresh = iter(analyse_all([d for d in documents if known(d) is None], self.analysis_processes))
-        analysed = [known(document) or next(fresh) for document in documents]
-        self._analysed = {(doc.document.id, doc.document.version): doc for doc in analysed}
+        if changes.complete or self._served is None:
+            analysed = self._analysed_all(changes.documents.values())
+        else:
+            analysed = self._analysed_changed(self._served.corpus.index.documents, changes.documents)
         if embed_now:
             analysed = self._embed(analysed)
         if self._served is not None:
             index = self._served.corpus.index.updated(analysed)
         else:
             index = self.snapshots.index_for(analysed, marker) if self.snapshots else Index.build(analysed)
-        corpus = Corpus(index, corpus_version(analysed), tuple(skipped), time.perf_counter() - started)
+        corpus = Corpus(index, corpus_version(analysed), changes.skipped, time.perf_counter() - started)
         log.info("corpus %s: %d documents, %d passages, %s, built in %.2f s", corpus.version, len(analysed),
                  index.passage_count, "with sentence embeddings" if index.vectors is not None else "words only",
                  corpus.built_in_seconds)
         return corpus
+
+    def _analysed_all(self, documents) -> list[AnalysedDocument]:
+        """Every document analysed, in the order of their ids (as every store loads them), those not analysed before
+        on every core the build may use; analyses of the same versions kept from before are reused, and only they
+        are kept for next time."""
+        ordered = sorted(documents, key=lambda d: d.id)
+        fresh = iter(analyse_all([d for d in ordered if self._known(d) is None], self.analysis_processes))
+        analysed = [self._known(document) or next(fresh) for document in ordered]
+        self._analysed = {(doc.document.id, doc.document.version): doc for doc in analysed}
+        return analysed
+
+    def _analysed_changed(self, served: list[AnalysedDocument], changed: dict) -> list[AnalysedDocument]:
+        """The served documents with the changed ones analysed in their place, the removed ones left out and the
+        new ones put in the order of the ids; only the changed documents are looked at."""
+        position = self._served.corpus.index.position
+        documents: list[AnalysedDocument | None] = list(served)
+        added = []
+        for doc_id, document in changed.items():
+            at = position.get(doc_id)
+            doc = self._analysis_of(document) if document is not None else None
+            if at is not None and (doc is None or served[at].document.version != document.version):
+                self._analysed.pop((doc_id, served[at].document.version), None)
+            if doc is None:
+                if at is not None:
+                    documents[at] = None
+                continue
+            self._analysed[(doc_id, document.version)] = doc
+            if at is None:
+                added.append(doc)
+            else:
+                documents[at] = doc
+        kept = [doc for doc in documents if doc is not None]
+        if not added:
+            return kept
+        ids = [doc.document.id for doc in kept]
+        for doc in sorted(added, key=lambda d: d.document.id, reverse=True):
+            at = bisect.bisect(ids, doc.document.id)
+            kept.insert(at, doc)
+        return kept
+
+    def _known(self, document: Document) -> AnalysedDocument | None:
+        cached = self._analysed.get((document.id, document.version))
+        return cached if cached is not None and cached.document == document else None
+
+    def _analysis_of(self, document: Document) -> AnalysedDocument:
+        return self._known(document) or analyse_all([document], 1)[0]
 
     def _unembedded(self, documents: list[AnalysedDocument]) -> list[AnalysedDocument]:
         if self.encoder is None:
@@ -227,9 +283,10 @@ class LiveCorpus:
             if index is served.corpus.index:
                 continue
             with self._lock:
-                if self._served is served:
+                # The same corpus, though a look for changes that found none may have moved the marker since.
+                if self._served.corpus is served.corpus:
                     corpus = dataclasses.replace(served.corpus, index=index)
-                    self._served = dataclasses.replace(served, corpus=corpus)
+                    self._served = dataclasses.replace(self._served, corpus=corpus)
                     log.info("corpus %s: now answering from %d segments, %s", corpus.version, len(index.segments),
                              "with sentence embeddings" if index.vectors is not None else "words only")
 

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from qa_service import analysis_processes
@@ -16,9 +22,12 @@ from qa_service.corpus import LiveCorpus
 from qa_service.document_analysis import analyse
 from qa_service.index import Index
 from qa_service.segments import MERGE_FACTOR
+from qa_service.snapshots import IndexSnapshots
 from qa_service.store import FolderStore
+from qa_service.store import folder as folder_module
 from qa_service.store.base import StoreUnavailable
 
+ROOT = Path(__file__).resolve().parent.parent
 LIMIT = 100_000
 NEVER = 3600.0
 
@@ -87,19 +96,54 @@ def test_replacing_one_document_analyses_only_that_document(folder, monkeypatch)
     assert analysed == ["doc-2"]
 
 
+def test_a_write_by_another_process_reads_no_other_file_and_lists_no_folder(folder, monkeypatch):
+    live = LiveCorpus(FolderStore(folder, LIMIT), reload_seconds=NEVER)
+    FolderStore(folder, LIMIT).put("doc-2", text(2, "It was replaced."), "text")
+    read, listed = [], []
+    real_read, real_scandir = FolderStore.read, os.scandir
+    monkeypatch.setattr(FolderStore, "read", lambda store, path: read.append(path.name) or real_read(store, path))
+    monkeypatch.setattr(folder_module.os, "scandir", lambda path: listed.append(path) or real_scandir(path))
+
+    corpus = live.current()
+
+    assert read == ["doc-2.txt"] and listed == []
+    assert "It was replaced." in corpus.document("doc-2").document.text
+
+
+def test_a_corpus_refreshed_from_the_changes_of_writes_and_hand_edits_scores_as_a_fresh_build(folder):
+    live = LiveCorpus(FolderStore(folder, LIMIT), reload_seconds=0)
+    elsewhere = FolderStore(folder, LIMIT)
+    elsewhere.put("a-first", text(10, "It comes first."), "text")
+    elsewhere.put("doc-2a", text(11, "It sits between two and three."), "text")
+    elsewhere.put("doc-3", text(3, "It was replaced by element 12."), "text")
+    elsewhere.delete("doc-1")
+    (folder / "doc-2.b.txt").write_bytes(text(12, "It was copied in by hand."))
+    (folder / "doc-4.txt").unlink()
+
+    live.current()  # the writes, from the store's journal
+    index = live.current().index  # and the hand edits, by a look behind the store's back
+    fresh = Index.build([analyse(d) for d in FolderStore(folder, LIMIT).load()[0]])
+    every_term = dict.fromkeys(fresh.document_frequency, 1.0)
+
+    assert [d.document.id for d in index.documents] == [d.document.id for d in fresh.documents]
+    assert index.document_frequency == fresh.document_frequency
+    assert np.array_equal(index.scores(every_term), fresh.scores(every_term))
+    assert answers(index) == answers(fresh)
+
+
 def test_while_a_rebuild_runs_other_readers_are_answered_from_the_previous_corpus(folder):
     store = FolderStore(folder, LIMIT)
     live = LiveCorpus(store, reload_seconds=0)
     previous = live.current()
     loading, release = threading.Event(), threading.Event()
-    real_load = store.load
+    real_changes_since = store.changes_since
 
-    def slow_load():
+    def slow_changes_since(*args, **kwargs):
         loading.set()
         release.wait(30)
-        return real_load()
+        return real_changes_since(*args, **kwargs)
 
-    store.load = slow_load
+    store.changes_since = slow_changes_since
     (folder / "by-hand.txt").write_bytes(text(7))
     rebuilt = []
     rebuilder = threading.Thread(target=lambda: rebuilt.append(live.current()))
@@ -202,3 +246,49 @@ def test_a_merge_that_fails_midway_leaves_the_served_index_answering(folder, mon
 
     assert len(served.segments) > MERGE_FACTOR
     assert answers(served) == answers(Index.build(served.documents))
+
+
+def test_a_process_killed_during_a_merge_leaves_a_store_that_the_others_and_the_next_start_serve_whole(folder,
+                                                                                                      tmp_path):
+    cache = tmp_path / "cache"
+    watching = LiveCorpus(FolderStore(folder, LIMIT), reload_seconds=NEVER)  # another worker, alive throughout
+    writer = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys, time
+        sys.path.insert(0, {str(ROOT)!r})
+        from qa_service.corpus import LiveCorpus
+        from qa_service.index import Index
+        from qa_service.snapshots import IndexSnapshots
+        from qa_service.store import FolderStore
+
+        real_merged = Index.merged
+
+        def announced(index, numbers):
+            print("merging", flush=True)
+            time.sleep(0.2)
+            return real_merged(index, numbers)
+
+        Index.merged = announced
+        live = LiveCorpus(FolderStore({str(folder)!r}, {LIMIT}), reload_seconds=3600,
+                          snapshots=IndexSnapshots({str(cache)!r}))
+        for n in range(5, 10_000):
+            live.store.put(f"doc-{{n}}", f"Document {{n}}\\n\\nDocument {{n}} is about element {{n}}.".encode(),
+                           "text")
+            live.current()
+    """)], stdout=subprocess.PIPE, text=True)
+    try:
+        for line in writer.stdout:
+            if line.strip() == "merging":
+                break
+        writer.send_signal(signal.SIGKILL)
+    finally:
+        writer.kill()
+        writer.wait(30)
+
+    documents, _ = FolderStore(folder, LIMIT).load()
+    fresh = Index.build([analyse(d) for d in documents])
+    restarted = LiveCorpus(FolderStore(folder, LIMIT), reload_seconds=NEVER, snapshots=IndexSnapshots(cache))
+
+    assert len(documents) > 5  # the fixture's, and what the killed process wrote
+    for index in (watching.current().index, restarted.current().index):
+        assert [d.document for d in index.documents] == documents
+        assert answers(index) == answers(fresh)

@@ -104,12 +104,3 @@ def test_the_service_starts_on_a_folder_of_bad_files_and_lists_them(tmp_path, ca
     assert [d["id"] for d in listing["documents"]] == ["lithium"]
     assert sorted(s["name"] for s in listing["skipped"]) == ["empty.html", "latin1.txt"]
     assert "latin1.txt" in caplog.text and "empty.html" in caplog.text
-
-
-def test_the_signature_changes_when_a_file_is_added(tmp_path):
-    store = store_of(tmp_path)
-    before = store.signature()
-
-    (tmp_path / "lithium.txt").write_text(GOOD)
-
-    assert store.signature() != before

@@ -427,3 +427,85 @@ def test_a_restore_killed_at_any_moment_leaves_one_of_the_two_versions_whole(ope
 
     assert served(open_store())["lithium"][2] in (old.text, new.text)
     assert {v.version for v in open_store().versions("lithium")} == {old.version, new.version}
+
+
+# --- what changed since a position: what a live corpus reads after a write ---------------------------------------
+
+def texts(changes) -> dict[str, str | None]:
+    return {doc_id: document.text if document else None for doc_id, document in changes.documents.items()}
+
+
+def test_changes_since_a_position_are_the_documents_written_since_by_any_handle(open_store):
+    reader, writer = open_store(), open_store()
+    writer.put("lithium", LITHIUM, "text")
+    writer.put("sodium", SODIUM, "markdown")
+    first = reader.changes_since(None)
+
+    replaced = writer.put("lithium", LITHIUM + b" It is silvery.", "text").document
+    writer.delete("sodium")
+    added = writer.put("potassium", b"Potassium\n\nPotassium is a soft metal.", "text").document
+    changes = reader.changes_since(first.position)
+
+    assert first.complete and set(first.documents) == {"lithium", "sodium"}
+    assert not changes.complete
+    assert texts(changes) == {"lithium": replaced.text, "sodium": None, "potassium": added.text}
+    assert reader.changes_since(changes.position).documents == {}
+
+
+def test_changes_made_by_another_process_are_reported(open_store):
+    reader = open_store()
+    reader.put("lithium", LITHIUM, "text")
+    start = reader.changes_since(None).position
+    opening = (f"PostgresStore({reader.url!r}, {LIMIT})" if isinstance(reader, PostgresStore)
+               else f"FolderStore({str(reader.folder)!r}, {LIMIT})")
+    subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from qa_service.store import FolderStore, PostgresStore
+        store = {opening}
+        store.put("sodium", {SODIUM!r}, "markdown")
+        store.delete("lithium")
+    """)], check=True, timeout=60)
+
+    changes = reader.changes_since(start)
+
+    assert set(changes.documents) == {"sodium", "lithium"}
+    assert changes.documents["lithium"] is None and "reacts with water" in changes.documents["sodium"].text
+
+
+def test_changes_since_read_only_the_documents_written(open_store, monkeypatch):
+    reader, writer = open_store(), open_store()
+    for n in range(20):
+        writer.put(f"doc-{n}", LITHIUM + f" Number {n}.".encode(), "text")
+    start = reader.changes_since(None).position
+    store_module = sys.modules[type(reader).__module__]
+    parsed = []
+    real_parse = store_module.parse_document
+
+    def counting_parse(doc_id, *args, **kwargs):
+        parsed.append(doc_id)
+        return real_parse(doc_id, *args, **kwargs)
+
+    writer.put("doc-7", LITHIUM + b" Changed.", "text")
+    monkeypatch.setattr(store_module, "parse_document", counting_parse)
+    changes = reader.changes_since(start)
+
+    assert parsed == ["doc-7"]
+    assert list(changes.documents) == ["doc-7"]
+
+
+def test_a_position_another_handle_gave_gets_every_document(open_store):
+    first, second = open_store(), open_store()
+    first.put("lithium", LITHIUM, "text")
+    position = first.changes_since(None).position
+
+    changes = second.changes_since(position)
+
+    assert changes.complete and set(changes.documents) == {"lithium"}
+
+
+def test_documents_load_in_the_order_of_their_ids(store):
+    for doc_id in ("a-b", "a", "a.b", "b"):
+        store.put(doc_id, LITHIUM, "text")
+
+    assert [d.id for d in store.load()[0]] == ["a", "a-b", "a.b", "b"]

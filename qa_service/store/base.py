@@ -99,6 +99,20 @@ class Change:
     to_version: str | None
 
 
+@dataclass(frozen=True)
+class StoreChanges:
+    """What a store changed since a position it gave out: the document served now under each id that changed (None:
+    none is served any more), every stored thing skipped now, and the position to ask from next time.
+
+    `complete` changes list every document served (the first time, or when the store cannot tell what changed
+    since that position): an id not in them is not served."""
+
+    position: object
+    documents: dict[str, Document | None]
+    skipped: tuple[SkippedFile, ...]
+    complete: bool
+
+
 class StoreUnavailable(RuntimeError):
     """The store cannot be read or written now (the database is unreachable, say)."""
 
@@ -142,13 +156,16 @@ class DocumentStore(abc.ABC):
         """A value that every write through any handle on this store changes; read on every request, so cheap."""
 
     @abc.abstractmethod
-    def signature(self) -> object:
-        """A value that also changes when documents change behind the store's back (a file edited by hand)."""
+    def load(self) -> tuple[list[Document], list[SkippedFile]]:
+        """Every document served, in the order of their ids, and everything stored that is not served with the
+        reason; never fails on one bad document."""
 
     @abc.abstractmethod
-    def load(self) -> tuple[list[Document], list[SkippedFile]]:
-        """Every document served, and everything stored that is not served with the reason; never fails on one
-        bad document."""
+    def changes_since(self, position: object | None, look_behind: bool = False) -> StoreChanges:
+        """What changed since a position this store gave out (None: everything): every write through any handle,
+        in any process, made before the call. With `look_behind`, also what changed behind the store's back (a file
+        edited by hand), which costs more. Costs what changed, not the
+        corpus, once the handle has seen the store."""
 
     @abc.abstractmethod
     def current(self, doc_id: str) -> Document | None:

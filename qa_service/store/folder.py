@@ -8,6 +8,9 @@ import fcntl
 import json
 import logging
 import os
+import stat
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -16,8 +19,16 @@ from pathlib import Path
 from .. import formats
 from ..documents import Document, DocumentRejected, is_valid_id, parse_document
 from . import base
+from .journal import ChangeJournal, JournalPosition
+from .view import StoreView
 
 log = logging.getLogger(__name__)
+
+# Every file name a document of some id can have, in the case the store writes: where a journalled id is looked for.
+EXTENSIONS = tuple(extension for fmt in formats.FORMATS for extension in fmt.extensions)
+# A folder modified this recently when it was listed may be modified again within the same tick of the file
+# system's clock without its time moving (git's "racy" files): it is listed again at the next look behind.
+SETTLED_NS = 1_000_000_000
 
 
 def change_line(change: base.Change) -> bytes:
@@ -42,12 +53,22 @@ class FolderStore(base.DocumentStore):
     MARKER_NAME = ".qa-version"
     TEMPORARY_PREFIX = ".qa-tmp-"
     HISTORY_NAME = ".qa-history"
+    JOURNAL_NAME = ".qa-journal"
 
     def __init__(self, folder: Path, max_document_bytes: int, history_days: float = 30.0):
         self.folder = Path(folder)
         self.max_document_bytes = max_document_bytes
         self.history_days = history_days
-        self._parsed: dict[tuple, Document | DocumentRejected] = {}
+        # The view: what this handle last saw in the folder (changes_since). Each file by name: its status (size,
+        # modification time, inode) and what it reads as (None: not read yet); the names of each stem; when the
+        # folder was last listed (its modification time then, and whether that was old enough to trust).
+        self._view = StoreView()
+        self._view_lock = threading.Lock()
+        self._files: dict[str, tuple[tuple, Document | DocumentRejected | None]] = {}
+        self._names_of: dict[str, set[str]] = {}
+        self._folder_listed: tuple[int | None, bool] | None = None
+        self._journal = ChangeJournal(self.folder / self.JOURNAL_NAME, self.TEMPORARY_PREFIX)
+        self._journal_position: JournalPosition | None = None  # None: the folder was never scanned
 
     @property
     def history_folder(self) -> Path:
@@ -74,15 +95,6 @@ class FolderStore(base.DocumentStore):
             key=lambda p: p.name,
         )
 
-    def signature(self) -> tuple:
-        """A cheap fingerprint of the folder (names, sizes, modification times): it changes when a file does."""
-        try:
-            with os.scandir(self.folder) as entries:
-                return tuple(sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns)
-                                    for e in entries if e.is_file() and not e.name.startswith(".")))
-        except FileNotFoundError:
-            return ()
-
     def marker(self) -> str:
         """What the last write through a store left in the marker file: one small read, done on every request."""
         try:
@@ -93,46 +105,151 @@ class FolderStore(base.DocumentStore):
             raise base.StoreUnavailable(f"cannot read {self.folder / self.MARKER_NAME}: {exc}") from exc
 
     def load(self) -> tuple[list[Document], list[base.SkippedFile]]:
-        """Every readable document, and every file skipped with the reason; a bad file is logged, never fatal.
+        """Every readable document in the order of their ids, and every file skipped with the reason; a bad file is
+        logged, never fatal.
 
-        A file whose name, size, modification time and inode are unchanged since the last load is not read again.
+        A file whose name, size, modification time and inode are unchanged since this handle last looked is not
+        read again.
         """
-        documents: dict[str, Document] = {}
-        skipped: list[base.SkippedFile] = []
-        parsed: dict[tuple, Document | DocumentRejected] = {}
-        with self._lock(fcntl.LOCK_SH):
-            for path in self.files():
-                doc_id = path.stem
-                if not is_valid_id(doc_id):
-                    skipped.append(base.SkippedFile(path.name, "bad_id", f"{path.name}: file name is not a valid id"))
-                elif doc_id in documents:
-                    skipped.append(base.SkippedFile(path.name, "duplicate_id",
-                                               f"{path.name}: another file already has the id {doc_id!r}"))
-                else:
-                    try:
-                        key, outcome = self._read_cached(path)
-                    except OSError as exc:
-                        skipped.append(base.SkippedFile(path.name, "unreadable", f"{path.name}: {exc.strerror}"))
-                    else:
-                        parsed[key] = outcome
-                        if isinstance(outcome, Document):
-                            documents[doc_id] = outcome
-                            continue
-                        skipped.append(base.SkippedFile(path.name, outcome.reason, str(outcome)))
-                log.warning("skipping corpus file: %s", skipped[-1].message)
-        self._parsed = parsed
-        return list(documents.values()), skipped
+        with self._view_lock:
+            with self._lock(fcntl.LOCK_SH):
+                self._scan()
+            return sorted(self._view.documents.values(), key=lambda d: d.id), list(self._view.skipped())
 
-    def _read_cached(self, path: Path) -> tuple[tuple, Document | DocumentRejected]:
-        status = path.stat()
-        key = (path.name, status.st_size, status.st_mtime_ns, status.st_ino)
-        outcome = self._parsed.get(key)
+    def changes_since(self, position: object | None, look_behind: bool = False) -> base.StoreChanges:
+        """The documents changed since the position: the ids that writes through any FolderStore (in any process)
+        appended to the change journal since this handle last read it are looked at again, and nothing else. With
+        `look_behind`, also files changed by hand: every known file is stat-ed, and the folder listed again only
+        when its modification time moved (a file added, removed or renamed into place), or was too recent to trust
+        when it was last listed."""
+        with self._view_lock:
+            with self._lock(fcntl.LOCK_SH):
+                written = (self._journal.read_from(self._journal_position) if self._journal_position is not None
+                           else None)
+                if written is None:
+                    self._scan()
+                else:
+                    ids, self._journal_position = written
+                    self._look_again_at(ids)
+                    if look_behind:
+                        self._look_again(list_names=False)
+            return self._view.changes_since(position)
+
+    # the view: what this handle last saw in the folder; callers hold _view_lock and the folder's shared lock
+
+    def _scan(self) -> None:
+        """Look at every file of the folder, and read the journal from here on."""
+        self._journal_position = self._journal.end()
+        self._look_again(list_names=True)
+
+    def _look_again(self, list_names: bool) -> None:
+        """Stat every known file, and list the folder's names too when asked, or when the folder's modification
+        time moved or was too recent to trust when it was last listed."""
+        try:
+            folder_time = os.stat(self.folder).st_mtime_ns
+        except (FileNotFoundError, NotADirectoryError):
+            folder_time = None
+        names = set(self._files)
+        if list_names or self._folder_listed != (folder_time, True):
+            listed_at = time.time_ns()
+            names.update(self._listed_names())
+            self._folder_listed = (folder_time, folder_time is not None and folder_time < listed_at - SETTLED_NS)
+        self._settle(self._restat(names))
+
+    def _look_again_at(self, ids: list[str]) -> None:
+        """Look again at the files that hold, or could hold, these ids."""
+        names = set()
+        for doc_id in set(ids):
+            names.update(self._names_of.get(doc_id, ()))
+            names.update(doc_id + extension for extension in EXTENSIONS)
+        self._settle(self._restat(names))
+
+    def _listed_names(self) -> list[str]:
+        try:
+            with os.scandir(self.folder) as entries:
+                return [entry.name for entry in entries
+                        if not entry.name.startswith(".") and formats.of_file(Path(entry.name)) is not None]
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+
+    def _restat(self, names: set[str]) -> set[str]:
+        """The stems (ids) whose files changed among these names, the view's files brought up to date; a file never
+        read whole (unreadable, or not needed yet) counts as changed, so that it is tried again."""
+        changed = set()
+        try:
+            folder = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY)
+        except (FileNotFoundError, NotADirectoryError):
+            folder = None
+        try:
+            for name in names:
+                key = self._status(folder, name)
+                known = self._files.get(name)
+                if key is None:
+                    if known is not None:
+                        stem = Path(name).stem
+                        del self._files[name]
+                        self._names_of[stem].discard(name)
+                        if not self._names_of[stem]:
+                            del self._names_of[stem]
+                        changed.add(stem)
+                elif known is None or known[0] != key:
+                    stem = Path(name).stem
+                    self._files[name] = (key, None)
+                    self._names_of.setdefault(stem, set()).add(name)
+                    changed.add(stem)
+                elif known[1] is None:
+                    changed.add(Path(name).stem)
+        finally:
+            if folder is not None:
+                os.close(folder)
+        return changed
+
+    @staticmethod
+    def _status(folder: int | None, name: str) -> tuple | None:
+        """A file's size, modification time and inode; None when it is not a file (gone, or a folder)."""
+        if folder is None:
+            return None
+        try:
+            status = os.stat(name, dir_fd=folder)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        return (status.st_size, status.st_mtime_ns, status.st_ino) if stat.S_ISREG(status.st_mode) else None
+
+    def _settle(self, stems: set[str]) -> None:
+        """Work out again what each of these ids serves and skips, as a listing of the whole folder would."""
+        for stem in stems:
+            served, skipped = None, []
+            for name in sorted(self._names_of.get(stem, ())):
+                if not is_valid_id(stem):
+                    skipped.append(base.SkippedFile(name, "bad_id", f"{name}: file name is not a valid id"))
+                elif served is not None:
+                    skipped.append(base.SkippedFile(name, "duplicate_id",
+                                                    f"{name}: another file already has the id {stem!r}"))
+                else:
+                    outcome = self._outcome(name)
+                    if isinstance(outcome, Document):
+                        served = outcome
+                    elif isinstance(outcome, OSError):
+                        skipped.append(base.SkippedFile(name, "unreadable", f"{name}: {outcome.strerror}"))
+                    else:
+                        skipped.append(base.SkippedFile(name, outcome.reason, str(outcome)))
+            if tuple(skipped) != self._view.skipped_of(stem):
+                for file in skipped:
+                    log.warning("skipping corpus file: %s", file.message)
+            self._view.set(stem, served, tuple(skipped))
+
+    def _outcome(self, name: str) -> Document | DocumentRejected | OSError:
+        """What a known file reads as, read once per status; a file that cannot be read now is tried again later."""
+        key, outcome = self._files[name]
         if outcome is None:
             try:
-                outcome = self.read(path)
+                outcome = self.read(self.folder / name)
             except DocumentRejected as exc:
                 outcome = exc
-        return key, outcome
+            except OSError as exc:
+                return exc
+            self._files[name] = (key, outcome)
+        return outcome
 
     def read(self, path: Path) -> Document:
         """One corpus file as a document; raises DocumentRejected (too large, not UTF-8, no text, ...)."""
@@ -148,8 +265,15 @@ class FolderStore(base.DocumentStore):
         return parse_document(path.stem, body, fmt.name, title, source=path.name)
 
     def document_files(self, doc_id: str) -> list[Path]:
-        """The files that hold (or would hold) this id, in the order load() considers them."""
-        return [p for p in self.files() if p.stem == doc_id]
+        """The files that hold (or would hold) this id, in the order load() considers them; only their names are
+        listed, and only they are stat-ed."""
+        try:
+            names = os.listdir(self.folder)
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        candidates = (self.folder / name for name in names if name.startswith(doc_id) and not name.startswith("."))
+        return sorted(path for path in candidates
+                      if path.stem == doc_id and formats.of_file(path) is not None and path.is_file())
 
     def current(self, doc_id: str) -> Document | None:
         """The document served under this id, as load() would choose it, or None."""
@@ -191,6 +315,7 @@ class FolderStore(base.DocumentStore):
             self._append_change(base.Change(doc_id, base.write_action(action, previous), now, editor,
                                        previous.version if previous else None, document.version))
             self._drop_expired(now)
+            self._journal.append(doc_id)
             self._advance_marker()
         return base.Written(document, created=previous is None)
 
@@ -216,6 +341,7 @@ class FolderStore(base.DocumentStore):
             self._append_change(base.Change(doc_id, "delete", now, editor, previous.version if previous else None,
                                             None))
             self._drop_expired(now)
+            self._journal.append(doc_id)
             self._advance_marker()
 
     # history

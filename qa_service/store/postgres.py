@@ -16,6 +16,7 @@ from .. import formats
 from ..documents import ID_PATTERN, RESERVED_IDS, Document, DocumentRejected, parse_document
 from . import base
 from .folder import FolderStore
+from .view import StoreView
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,12 @@ CREATE TABLE IF NOT EXISTS qa_changes (
     to_version text
 );
 CREATE INDEX IF NOT EXISTS qa_changes_id ON qa_changes (id, seq);
+CREATE INDEX IF NOT EXISTS qa_documents_revision ON qa_documents (revision);
+CREATE TABLE IF NOT EXISTS qa_removed (
+    id text PRIMARY KEY,
+    revision bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS qa_removed_revision ON qa_removed (revision);
 """
 # Any constant: the key of the advisory lock that lets only one process create the tables and seed them.
 SET_UP_LOCK = 7_146_025_118
@@ -90,6 +97,9 @@ class PostgresStore(base.DocumentStore):
     that a row changed. Writers take turns by locking the one `qa_corpus` row. Each thread keeps one
     connection, for the revision check that every request makes.
 
+    What changed since a revision (changes_since) is the rows of a later revision, and the ids in `qa_removed`
+    (each removed id with the revision of its removal) of a later one.
+
     The history is `qa_document_versions` (each kept version, its source, when and by whom it was written, when
     it was replaced) and the audit log `qa_changes`, both written in the write's own transaction.
     """
@@ -101,7 +111,11 @@ class PostgresStore(base.DocumentStore):
         self._local = threading.local()
         self._connections: list[psycopg.Connection] = []
         self._connections_lock = threading.Lock()
-        self._parsed: dict[tuple[str, int], Document | DocumentRejected] = {}
+        self._parsed: dict[str, tuple[int, Document | DocumentRejected]] = {}  # id -> the revision read, as parsed
+        # What this handle last saw (changes_since), and the corpus revision it saw it at (None: never read).
+        self._view = StoreView()
+        self._view_lock = threading.Lock()
+        self._seen_revision: int | None = None
         _OPEN_STORES.add(self)
 
     def __repr__(self) -> str:
@@ -154,9 +168,6 @@ class PostgresStore(base.DocumentStore):
                 count += 1
             log.info("PostgreSQL store set up, seeded with %d documents from %s", count, seed)
 
-    def signature(self) -> int:
-        return self.marker()
-
     def marker(self) -> int:
         """The corpus revision: one indexed single-row read, done on every request.
 
@@ -176,30 +187,60 @@ class PostgresStore(base.DocumentStore):
         return row[0] if row else 0
 
     def load(self) -> tuple[list[Document], list[base.SkippedFile]]:
-        """Every stored document, parsed; rows unchanged since the last load are not fetched again."""
+        """Every stored document by id, parsed; rows unchanged since this handle last read them are not fetched
+        again."""
+        with self._view_lock:
+            self._refresh(everything=True)
+            return sorted(self._view.documents.values(), key=lambda d: d.id), list(self._view.skipped())
+
+    def changes_since(self, position: object | None, look_behind: bool = False) -> base.StoreChanges:
+        """The documents of the rows written, and the ids removed, since the revision this handle last read.
+        PostgreSQL is only changed through a store's writes, which all move the revision, so there is nothing
+        behind the store's back to look for."""
+        with self._view_lock:
+            self._refresh(everything=False)
+            return self._view.changes_since(position)
+
+    def _refresh(self, everything: bool) -> None:
+        """Bring the view up to the stored revision: every row, or only those written since the revision seen."""
         with self._transaction() as connection:
             connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            rows = connection.execute("SELECT id, revision FROM qa_documents ORDER BY id").fetchall()
-            missing = [doc_id for doc_id, revision in rows if (doc_id, revision) not in self._parsed]
+            revision = connection.execute(MARKER_QUERY).fetchone()
+            revision = revision[0] if revision else 0
+            # A revision lower than the one seen: the database was set up anew.
+            whole = everything or self._seen_revision is None or self._seen_revision > revision
+            if whole:
+                rows = connection.execute("SELECT id, revision FROM qa_documents").fetchall()
+                removed = set(self._view.documents) | self._view.skipped_ids()
+            else:
+                rows = connection.execute("SELECT id, revision FROM qa_documents WHERE revision > %s",
+                                          (self._seen_revision,)).fetchall()
+                removed = {doc_id for (doc_id,) in connection.execute(
+                    "SELECT id FROM qa_removed WHERE revision > %s", (self._seen_revision,))}
+            missing = [doc_id for doc_id, row_revision in rows
+                       if self._parsed.get(doc_id, (None,))[0] != row_revision]
             fetched = connection.execute(
                 "SELECT id, revision, format, title, source, original FROM qa_documents WHERE id = ANY(%s)",
                 (missing,)).fetchall() if missing else []
-        parsed = {key: self._parsed[key] for key in ((d, r) for d, r in rows) if key in self._parsed}
-        for doc_id, revision, fmt, title, source, original in fetched:
+        for doc_id, row_revision, fmt, title, source, original in fetched:
             try:
-                parsed[(doc_id, revision)] = parse_document(doc_id, _stored(source, original), fmt, title)
+                outcome = parse_document(doc_id, _stored(source, original), fmt, title)
             except DocumentRejected as exc:
-                parsed[(doc_id, revision)] = exc
-        self._parsed = parsed
-        documents, skipped = [], []
-        for key in rows:
-            outcome = parsed.get(tuple(key))
+                outcome = exc
+            self._parsed[doc_id] = (row_revision, outcome)
+        for doc_id in removed - {doc_id for doc_id, _ in rows}:
+            self._parsed.pop(doc_id, None)
+            self._view.set(doc_id, None)
+        for doc_id, _ in rows:
+            outcome = self._parsed[doc_id][1]
             if isinstance(outcome, Document):
-                documents.append(outcome)
-            elif outcome is not None:
-                skipped.append(base.SkippedFile(key[0], outcome.reason, str(outcome)))
-                log.warning("skipping stored document: %s", outcome)
-        return documents, skipped
+                self._view.set(doc_id, outcome)
+            else:
+                skipped = (base.SkippedFile(doc_id, outcome.reason, str(outcome)),)
+                if skipped != self._view.skipped_of(doc_id):
+                    log.warning("skipping stored document: %s", outcome)
+                self._view.set(doc_id, None, skipped)
+        self._seen_revision = revision
 
     def current(self, doc_id: str) -> Document | None:
         with self._transaction() as connection:
@@ -258,7 +299,7 @@ class PostgresStore(base.DocumentStore):
         """Remove a document in one transaction."""
         base.check_id(doc_id)
         with self._transaction() as connection:
-            self._next_revision(connection)
+            revision = self._next_revision(connection)
             if connection.execute("SELECT 1 FROM qa_documents WHERE id = %s FOR UPDATE", (doc_id,)).fetchone() is None:
                 raise base.UnknownDocument(doc_id)
             served = self._served_row(connection, doc_id, lock=False)
@@ -268,6 +309,8 @@ class PostgresStore(base.DocumentStore):
                 self._keep_version(connection, *served, stored_by=None)
                 self._mark_replaced(connection, doc_id, previous.version)
             connection.execute("DELETE FROM qa_documents WHERE id = %s", (doc_id,))
+            connection.execute("INSERT INTO qa_removed (id, revision) VALUES (%s, %s) "
+                               "ON CONFLICT (id) DO UPDATE SET revision = excluded.revision", (doc_id, revision))
             self._log_change(connection, doc_id, "delete", editor, previous.version if previous else None, None)
             self._drop_expired(connection)
 
