@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import resource_tracker
 
 from .document_analysis import AnalysedDocument, analyse
 from .documents import Document
@@ -29,4 +30,9 @@ def analyse_all(documents: list[Document], processes: int) -> list[AnalysedDocum
     if processes <= 1:
         return [analyse(document) for document in documents]
     with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return list(pool.map(analyse, documents, chunksize=DOCUMENTS_PER_TASK))
+        analysed = list(pool.map(analyse, documents, chunksize=DOCUMENTS_PER_TASK))
+    # The pool's queues started multiprocessing's resource tracker, a process that would otherwise live on as a child
+    # of this one until it exits: in the gunicorn master (--preload) a child that is no worker. Nothing else here
+    # uses it, so it is stopped; the next pool starts another.
+    resource_tracker._resource_tracker._stop()
+    return analysed

@@ -1,6 +1,7 @@
 """Documents analysed on several processes are analysed exactly as in one."""
 
 import dataclasses
+import os
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,25 @@ def test_documents_analysed_on_two_processes_equal_those_analysed_in_one(documen
     shared_out = analyse_all(documents, 2)
     assert [doc.document for doc in shared_out] == documents
     assert all(same(a, analyse(d)) for a, d in zip(shared_out, documents, strict=True))
+
+
+def live_children() -> list[int]:
+    children = []
+    for entry in Path("/proc").iterdir():
+        try:
+            state, parent = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
+        except (OSError, ValueError):
+            continue
+        if parent == str(os.getpid()) and state != "Z":
+            children.append(int(entry.name))
+    return children
+
+
+def test_no_process_outlives_the_analysis(documents, monkeypatch):
+    # In the gunicorn master a process left behind would be a child that is no worker.
+    monkeypatch.setattr(analysis_processes, "MIN_CHARACTERS_PER_PROCESS", 1)
+    analyse_all(documents, 2)
+    assert live_children() == []
 
 
 def test_a_small_batch_is_analysed_in_this_process(documents, monkeypatch):
