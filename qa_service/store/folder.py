@@ -86,14 +86,16 @@ class FolderStore(base.DocumentStore):
 
     # reading
 
+    @staticmethod
+    def is_corpus_name(name: str) -> bool:
+        """Whether a file of this name in the folder is a document: not the store's own (hidden) and of a format."""
+        return not name.startswith(".") and formats.of_file(Path(name)) is not None
+
     def files(self) -> list[Path]:
         if not self.folder.is_dir():
             return []
-        return sorted(
-            (entry for entry in self.folder.iterdir()
-             if entry.is_file() and not entry.name.startswith(".") and formats.of_file(entry) is not None),
-            key=lambda p: p.name,
-        )
+        return sorted((entry for entry in self.folder.iterdir() if entry.is_file() and self.is_corpus_name(entry.name)),
+                      key=lambda p: p.name)
 
     def marker(self) -> str:
         """What the last write through a store left in the marker file: one small read, done on every request."""
@@ -167,8 +169,7 @@ class FolderStore(base.DocumentStore):
     def _listed_names(self) -> list[str]:
         try:
             with os.scandir(self.folder) as entries:
-                return [entry.name for entry in entries
-                        if not entry.name.startswith(".") and formats.of_file(Path(entry.name)) is not None]
+                return [entry.name for entry in entries if self.is_corpus_name(entry.name)]
         except (FileNotFoundError, NotADirectoryError):
             return []
 
@@ -271,9 +272,9 @@ class FolderStore(base.DocumentStore):
             names = os.listdir(self.folder)
         except (FileNotFoundError, NotADirectoryError):
             return []
-        candidates = (self.folder / name for name in names if name.startswith(doc_id) and not name.startswith("."))
-        return sorted(path for path in candidates
-                      if path.stem == doc_id and formats.of_file(path) is not None and path.is_file())
+        candidates = (self.folder / name for name in names
+                      if Path(name).stem == doc_id and self.is_corpus_name(name))
+        return sorted(path for path in candidates if path.is_file())
 
     def current(self, doc_id: str) -> Document | None:
         """The document served under this id, as load() would choose it, or None."""
