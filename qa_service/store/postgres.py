@@ -133,9 +133,22 @@ class PostgresStore(base.DocumentStore):
                 self._connections = [c for c in self._connections if not c.closed] + [connection]
         return connection
 
+    def _live_connection(self) -> psycopg.Connection:
+        """This thread's connection, checked by a round trip: a connection the server dropped (it restarted) fails
+        only once it is used, and a transaction cannot be tried again once its work has begun, so it is replaced
+        before the transaction starts rather than failing the write."""
+        connection = self._connection()
+        try:
+            connection.execute("SELECT 1")
+        except psycopg.OperationalError as exc:
+            if not connection.broken:
+                raise base.StoreUnavailable(f"PostgreSQL: {exc}") from exc
+            connection = self._connection()
+        return connection
+
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[psycopg.Connection]:
-        connection = self._connection()
+        connection = self._live_connection()
         try:
             with connection.transaction():
                 yield connection

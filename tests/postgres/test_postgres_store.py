@@ -116,6 +116,19 @@ def test_a_connection_the_server_dropped_is_replaced_on_the_next_read(database_u
     store.close()
 
 
+def test_a_connection_the_server_dropped_is_replaced_before_a_write(database_url, tmp_path):
+    # The write is the first use of the dead connection: it is written, not refused with StoreUnavailable.
+    store = PostgresStore(database_url, LIMIT)
+    store.set_up(seed=FolderStore(seed_folder(tmp_path), LIMIT))
+    with psycopg.connect(database_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+    assert store.put("lithium", b"Lithium is a soft metal.", "text").created
+    assert store.current("lithium") is not None
+    store.close()
+
+
 def test_missing_postgresql_programs_fail_the_tests_with_the_install_command(monkeypatch):
     monkeypatch.setattr(server_module.glob, "glob", lambda pattern: [])
     monkeypatch.setattr(server_module.shutil, "which", lambda name: None)
