@@ -62,6 +62,20 @@ def served(store) -> dict[str, tuple[str, str, str]]:
     return {d.id: (d.format, d.title, d.text) for d in documents}
 
 
+def counting_parses(monkeypatch, store) -> list[str]:
+    """From now on, the id of every document this store's module parses, in order."""
+    store_module = sys.modules[type(store).__module__]
+    real_parse = store_module.parse_document
+    parsed: list[str] = []
+
+    def counting_parse(doc_id, *args, **kwargs):
+        parsed.append(doc_id)
+        return real_parse(doc_id, *args, **kwargs)
+
+    monkeypatch.setattr(store_module, "parse_document", counting_parse)
+    return parsed
+
+
 def test_a_new_document_is_created_and_served(store):
     written = store.put("lithium", LITHIUM, "text")
 
@@ -262,16 +276,8 @@ def test_a_load_parses_only_what_changed_since_the_last(store, monkeypatch):
     for n in range(5):
         store.put(f"doc-{n}", LITHIUM + f" Number {n}.".encode(), "text")
     store.load()
-    parsed = []
-    store_module = sys.modules[type(store).__module__]
-    real_parse = store_module.parse_document
-
-    def counting_parse(doc_id, *args, **kwargs):
-        parsed.append(doc_id)
-        return real_parse(doc_id, *args, **kwargs)
-
     store.put("doc-3", LITHIUM + b" Changed.", "text")
-    monkeypatch.setattr(store_module, "parse_document", counting_parse)
+    parsed = counting_parses(monkeypatch, store)
     documents, _ = store.load()
 
     assert parsed == ["doc-3"]
@@ -478,16 +484,8 @@ def test_changes_since_read_only_the_documents_written(open_store, monkeypatch):
     for n in range(20):
         writer.put(f"doc-{n}", LITHIUM + f" Number {n}.".encode(), "text")
     start = reader.changes_since(None).position
-    store_module = sys.modules[type(reader).__module__]
-    parsed = []
-    real_parse = store_module.parse_document
-
-    def counting_parse(doc_id, *args, **kwargs):
-        parsed.append(doc_id)
-        return real_parse(doc_id, *args, **kwargs)
-
     writer.put("doc-7", LITHIUM + b" Changed.", "text")
-    monkeypatch.setattr(store_module, "parse_document", counting_parse)
+    parsed = counting_parses(monkeypatch, reader)
     changes = reader.changes_since(start)
 
     assert parsed == ["doc-7"]
