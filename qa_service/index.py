@@ -49,7 +49,6 @@ class Passage:
     last: int  # last sentence, inclusive
 
 
-
 @dataclass(frozen=True, eq=False)
 class LayeredTable(Mapping):
     """A table of an index (term -> count, word -> stem, ...) shared with the indexes before it: a dict that is never
@@ -90,6 +89,14 @@ class LayeredTable(Mapping):
     def __iter__(self) -> Iterator:
         """The keys in the order a dict changed the same way would hold them: old keys where they were, new ones
         after."""
+        if not self.changes:  # a fresh build's tables, and every table after a merge: the dict's own iterator
+            return iter(self.base)
+        return self._changed_keys()
+
+    def items(self):
+        return self.base.items() if not self.changes else super().items()
+
+    def _changed_keys(self) -> Iterator:
         changes = self.changes
         for key in self.base:
             if changes.get(key, self) is not None:
