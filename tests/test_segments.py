@@ -30,6 +30,7 @@ def assert_same_as_fresh_build(index: Index) -> None:
     assert index.average_length == fresh.average_length
     assert index.document_frequency == fresh.document_frequency
     assert dict(index.idf) == dict(fresh.idf)
+    assert index.average_idf == fresh.average_idf
     assert index.vocabulary == fresh.vocabulary
     assert index.aliases == fresh.aliases
     assert index.variants == fresh.variants
