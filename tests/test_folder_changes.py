@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -170,3 +171,101 @@ def test_reading_changes_creates_no_file_in_the_folder(folder):
     FolderStore(folder, LIMIT).changes_since(None, look_behind=True)
 
     assert [p.name for p in folder.iterdir()] == ["lithium.txt"]
+
+
+# a start resumed from the lasting position a stopped process saved (DocumentStore.resume)
+
+POTASSIUM = b"Potassium Facts\n\nPotassium is a soft metal that burns lilac."
+
+
+def stopped_reader(folder: Path) -> tuple[dict, dict]:
+    """The documents a process read from the folder, with the files dated an hour back as a corpus's are, and the
+    lasting position it saved; the process then stopped."""
+    for path in folder.iterdir():
+        age(path)
+    earlier = FolderStore(folder, LIMIT)
+    return earlier.changes_since(None).documents, earlier.lasting_position()
+
+
+@pytest.fixture
+def parses(monkeypatch) -> list[str]:
+    """The id of every document the folder store parses from now on."""
+    parsed = []
+    real_parse = folder_module.parse_document
+
+    def counted(doc_id, *args, **kwargs):
+        parsed.append(doc_id)
+        return real_parse(doc_id, *args, **kwargs)
+
+    monkeypatch.setattr(folder_module, "parse_document", counted)
+    return parsed
+
+
+def test_files_edited_added_and_removed_by_hand_while_no_process_ran_are_found_by_a_resumed_start(folder, parses):
+    (folder / "sodium.txt").write_bytes(SODIUM)
+    (folder / "beryllium.txt").write_bytes(b"Beryllium Facts\n\nBeryllium is a light metal.")
+    known, position = stopped_reader(folder)
+    # Edited in place to the same size: only its modification time tells.
+    (folder / "lithium.txt").write_bytes(LITHIUM.replace(b"soft", b"hard"))
+    (folder / "sodium.txt").unlink()
+    (folder / "potassium.txt").write_bytes(POTASSIUM)
+    parses.clear()
+
+    resumed = FolderStore(folder, LIMIT)
+    taken_up = resumed.resume(position, known.values())
+    changes = resumed.changes_since(None)
+
+    assert taken_up
+    assert sorted(parses) == ["lithium", "potassium"]
+    assert changes.documents == FolderStore(folder, LIMIT).changes_since(None).documents
+    assert "hard metal" in changes.documents["lithium"].text and "sodium" not in changes.documents
+
+
+def test_a_file_modified_within_a_second_of_being_read_is_read_again_at_the_next_start(folder, parses):
+    age(folder / "lithium.txt")
+    (folder / "sodium.txt").write_bytes(SODIUM)  # modified just now: the scan below is within its clock tick
+    earlier = FolderStore(folder, LIMIT)
+    known = earlier.changes_since(None).documents
+    position = earlier.lasting_position()
+    status = (folder / "sodium.txt").stat()
+    # Edited again within the same tick of the file system's clock: same size, same modification time.
+    (folder / "sodium.txt").write_bytes(SODIUM.replace(b"water", b"acids"))
+    os.utime(folder / "sodium.txt", ns=(status.st_atime_ns, status.st_mtime_ns))
+    parses.clear()
+
+    resumed = FolderStore(folder, LIMIT)
+    resumed.resume(position, known.values())
+    changes = resumed.changes_since(None)
+
+    assert parses == ["sodium"]
+    assert changes.documents["sodium"].text.endswith("reacts with acids.")
+
+
+def test_a_position_saved_for_another_folder_is_not_taken_up_and_every_file_is_read(folder, tmp_path, parses):
+    known, position = stopped_reader(folder)
+    other = tmp_path / "other"
+    shutil.copytree(folder, other)  # the same names, sizes and modification times
+    parses.clear()
+
+    resumed = FolderStore(other, LIMIT)
+    taken_up = resumed.resume(position, known.values())
+    resumed.changes_since(None)
+
+    assert not taken_up
+    assert parses == ["lithium"]
+
+
+def test_writes_and_a_journal_started_anew_while_no_process_ran_lose_no_change_at_a_resumed_start(folder):
+    (folder / "sodium.txt").write_bytes(SODIUM)
+    known, position = stopped_reader(folder)
+    writer = FolderStore(folder, LIMIT)
+    writer.put("potassium", POTASSIUM, "text")
+    writer.delete("sodium")
+    (folder / FolderStore.JOURNAL_NAME).unlink()
+    writer.put("lithium", LITHIUM + b" It is silvery.", "text")
+
+    resumed = FolderStore(folder, LIMIT)
+    resumed.resume(position, known.values())
+
+    assert texts(resumed.changes_since(None)) == {"lithium": LITHIUM.decode() + " It is silvery.",
+                                                  "potassium": POTASSIUM.decode()}

@@ -12,7 +12,7 @@ import stat
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -69,6 +69,7 @@ class FolderStore(base.DocumentStore):
         self._folder_listed: tuple[int | None, bool] | None = None
         self._journal = ChangeJournal(self.folder / self.JOURNAL_NAME, self.TEMPORARY_PREFIX)
         self._journal_position: JournalPosition | None = None  # None: the folder was never scanned
+        self._scanned_at: int | None = None  # when the last scan of the whole folder began (time.time_ns)
 
     @property
     def history_folder(self) -> Path:
@@ -137,11 +138,60 @@ class FolderStore(base.DocumentStore):
                         self._look_again(list_names=False)
             return self._view.changes_since(position)
 
+    def lasting_position(self) -> dict | None:
+        """The folder (its path and identity) and, for each file served, its size, modification time, inode and the
+        version it was read as. Only files last modified well before the folder's last scan are named: one modified
+        within the file system's clock tick of its stat could change again without its status moving, so it is
+        read again at the next start."""
+        with self._view_lock:
+            folder = self._identity()
+            if self._scanned_at is None or folder is None:
+                return None
+            settled_before = self._scanned_at - SETTLED_NS
+            files = {name: [*key, outcome.version] for name, (key, outcome) in self._files.items()
+                     if isinstance(outcome, Document) and self._view.documents.get(outcome.id) is outcome
+                     and key[1] < settled_before}
+            return {"store": "folder", "folder": folder, "files": files}
+
+    def resume(self, position: dict, documents: Iterable[Document]) -> bool:
+        """Take each file the position names as read, as the document of that id and version among `documents`,
+        until its status moves: the next look at the folder (a scan: every file stat-ed, the folder listed) reads
+        only the files added, changed (through the store or by hand) or not named, and finds those removed."""
+        with self._view_lock:
+            if self._journal_position is not None or self._files:
+                return False
+            try:
+                if position["store"] != "folder" or position["folder"] != self._identity():
+                    return False
+                recorded = {name: ((size, mtime, inode), version)
+                            for name, (size, mtime, inode, version) in position["files"].items()}
+            except (KeyError, TypeError, ValueError, AttributeError):
+                log.warning("ignoring a saved position of %s that is not one of this code", self)
+                return False
+            served = {document.id: document for document in documents}
+            for name, (key, version) in recorded.items():
+                document = served.get(Path(name).stem)
+                if document is not None and document.version == version:
+                    self._files[name] = (key, document)
+                    self._names_of.setdefault(document.id, set()).add(name)
+                    self._view.set(document.id, document)
+            return True
+
+    def _identity(self) -> list | None:
+        """The folder's path, device and inode: a position saved for another folder (or this path's folder made
+        anew) is not taken up."""
+        try:
+            status = os.stat(self.folder)
+        except OSError:
+            return None
+        return [str(self.folder.resolve()), status.st_dev, status.st_ino]
+
     # the view: what this handle last saw in the folder; callers hold _view_lock and the folder's shared lock
 
     def _scan(self) -> None:
         """Look at every file of the folder, and read the journal from here on."""
         self._journal_position = self._journal.end()
+        self._scanned_at = time.time_ns()
         self._look_again(list_names=True)
 
     def _look_again(self, list_names: bool) -> None:
