@@ -269,3 +269,43 @@ def test_writes_and_a_journal_started_anew_while_no_process_ran_lose_no_change_a
 
     assert texts(resumed.changes_since(None)) == {"lithium": LITHIUM.decode() + " It is silvery.",
                                                   "potassium": POTASSIUM.decode()}
+
+
+def test_a_scan_on_several_processes_reads_every_file_as_one_process_does(tmp_path, monkeypatch):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for n in range(40):
+        (folder / f"doc-{n}.txt").write_bytes(LITHIUM + f" Number {n}.".encode())
+    (folder / "page.html").write_text("<html><head><title>Page</title></head><body><p>Sodium is a metal.</p></body>"
+                                      "</html>")
+    (folder / "doc-3.md").write_bytes(SODIUM)  # a second file of one id
+    (folder / "latin1.txt").write_bytes("café".encode("latin-1"))
+    (folder / "huge.txt").write_bytes(b"word " * LIMIT)
+    (folder / "bad id.txt").write_bytes(LITHIUM)
+    pools = []
+    real_map = folder_module.map_on_processes
+
+    def counted(function, items, processes, chunksize):
+        pools.append(processes)
+        return real_map(function, items, processes, chunksize)
+
+    monkeypatch.setattr(folder_module, "map_on_processes", counted)
+    monkeypatch.setattr(folder_module, "MIN_BYTES_PER_READING_PROCESS", 1)
+
+    shared_out = FolderStore(folder, LIMIT, reading_processes=2).changes_since(None)
+    in_one = FolderStore(folder, LIMIT).changes_since(None)
+
+    assert pools == [2]
+    assert shared_out.documents == in_one.documents and len(in_one.documents) == 41
+    assert shared_out.skipped == in_one.skipped
+    assert {s.reason for s in in_one.skipped} == {"duplicate_id", "encoding", "too_large", "bad_id"}
+
+
+def test_a_look_with_few_bytes_to_read_reads_them_in_this_process(folder, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("started processes to read a few files")
+
+    monkeypatch.setattr(folder_module, "map_on_processes", refuse)
+    (folder / "sodium.txt").write_bytes(SODIUM)
+
+    assert set(FolderStore(folder, LIMIT, reading_processes=2).changes_since(None).documents) == {"lithium", "sodium"}
