@@ -93,14 +93,10 @@ class LiveCorpus:
         self._upkeep_wanted = False
         self._checked_at = time.monotonic()
         self._served: _Served | None = None
-        with snapshots.starting() if snapshots else contextlib.nullcontext({}) as published:
-            # The documents of a published index (an earlier run's, or another host's) count as analysed already,
-            # and the store reads only what changed since the position they were read at.
+        with snapshots.starting(store) if snapshots else contextlib.nullcontext({}) as published:
+            # The documents of a published index (an earlier run's, or another host's) count as analysed already, and
+            # the store reads only what changed since they were read.
             self._analysed = published
-            if snapshots and snapshots.store_position is not None:
-                resumed = store.resume(snapshots.store_position, [doc.document for doc in published.values()])
-                log.info("reading %s from the position the published index saved%s", store,
-                         "" if resumed else ": not this store's; reading every document")
             self._served = self._rebuild(embed_now=True)
         origin = self.origin
         log.info("corpus %s: this process %s the index%s", self._served.corpus.version, origin.how,
@@ -176,8 +172,7 @@ class LiveCorpus:
         if self._served is not None:
             index = self._served.corpus.index.updated(analysed)
         else:
-            index = (self.snapshots.index_for(analysed, marker, self.store.lasting_position()) if self.snapshots
-                     else Index.build(analysed))
+            index = self.snapshots.index_for(analysed, marker) if self.snapshots else Index.build(analysed)
         corpus = Corpus(index, corpus_version(analysed), changes.skipped, time.perf_counter() - started)
         log.info("corpus %s: %d documents, %d passages, %s, built in %.2f s", corpus.version, len(analysed),
                  index.passage_count, "with sentence embeddings" if index.vectors is not None else "words only",

@@ -36,6 +36,7 @@ from .document_analysis import AnalysedDocument
 from .documents import Document
 from .index import Index
 from .publications import FolderPlace, Publication, PublicationUnreadable, SnapshotKey, SnapshotPlace
+from .store.base import DocumentStore
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +117,9 @@ class IndexSnapshots:
         self.origin = BUILT
         self._loaded: tuple[Index, dict] | None = None
         # The lasting position of the store (DocumentStore.lasting_position) the loaded index's documents were read
-        # at; None when nothing was loaded, or it was saved without one.
-        self.store_position: dict | None = None
+        # at (None when nothing was loaded), and the store whose position the index published at start-up records.
+        self._store_position: dict | None = None
+        self._store: DocumentStore | None = None
         self._starting = True
         # Publications found untrustworthy: one of them holding this very corpus does not spare publishing it again.
         self._passed_over: set[str] = set()
@@ -126,27 +128,37 @@ class IndexSnapshots:
         return f"IndexSnapshots({self.place!r})"
 
     @contextlib.contextmanager
-    def starting(self) -> Iterator[dict[tuple[str, str], AnalysedDocument]]:
-        """The published index's documents by (id, version), to reuse instead of analysing them again.
+    def starting(self, store: DocumentStore | None = None) -> Iterator[dict[tuple[str, str], AnalysedDocument]]:
+        """The published index's documents by (id, version), to reuse instead of analysing them again; the `store`
+        is resumed from the position saved with them (DocumentStore.resume), so that it reads only what changed
+        since, and its position is saved with the index `index_for` publishes.
 
         When nothing is published, this waits while another process of the deployment builds (the place's build
         lock), and then takes its publication; or, first to come, holds the lock until `index_for` has published, so
         that the others wait for this build instead of making the same one.
         """
+        self._store = store
         self._loaded = self._newest()
         if self._loaded is not None:
-            yield self._documents_of(self._loaded[0])
+            yield self._resumed(self._documents_of(self._loaded[0]))
             return
         with self.place.building(code_version(), self.model):
             self._loaded = self._newest()
-            yield self._documents_of(self._loaded[0]) if self._loaded else {}
+            yield self._resumed(self._documents_of(self._loaded[0])) if self._loaded else {}
+
+    def _resumed(self, documents: dict[tuple[str, str], AnalysedDocument]) -> dict[tuple[str, str], AnalysedDocument]:
+        """The documents, once the store has been resumed from the position saved with them."""
+        if self._store is not None and self._store_position is not None:
+            resumed = self._store.resume(self._store_position, [doc.document for doc in documents.values()])
+            log.info("reading %r from the position saved with the index%s", self._store,
+                     "" if resumed else ": not this store's; reading every document")
+        return documents
 
     @staticmethod
     def _documents_of(loaded: Index) -> dict[tuple[str, str], AnalysedDocument]:
         return {(doc.document.id, doc.document.version): doc for doc in loaded.documents}
 
-    def index_for(self, analysed: list[AnalysedDocument], marker: object = "", store_position: dict | None = None
-                  ) -> Index:
+    def index_for(self, analysed: list[AnalysedDocument], marker: object = "") -> Index:
         """The index of these documents: the loaded one if it holds exactly them, else the loaded one updated to
         them (indexing only the documents changed since it was published), else a new one.
 
@@ -166,7 +178,7 @@ class IndexSnapshots:
         else:
             built, self.origin = loaded[0].updated(analysed), Origin("updated", loaded[1].get("published_by"))
         if starting:
-            self.save(built, marker, store_position)
+            self.save(built, marker, self._store.lasting_position() if self._store else None)
         return built
 
     def load(self) -> Index | None:
@@ -177,11 +189,11 @@ class IndexSnapshots:
 
     def _newest(self) -> tuple[Index, dict] | None:
         """The newest published index that can be trusted, with its header; the store position saved with it is
-        kept as `store_position`."""
+        kept for `starting`."""
         for publication in self.place.published(code_version(), self.model):
             unpacked = self._unpacked(publication)
             if unpacked is not None:
-                index, self.store_position = unpacked
+                index, self._store_position = unpacked
                 return index, publication.header
             self._passed_over.add(publication.where)
         return None
