@@ -170,3 +170,19 @@ def test_reading_changes_creates_no_file_in_the_folder(folder):
     FolderStore(folder, LIMIT).changes_since(None, look_behind=True)
 
     assert [p.name for p in folder.iterdir()] == ["lithium.txt"]
+
+
+def test_a_write_that_died_after_its_file_was_in_place_is_reported_at_the_next_change(folder, monkeypatch):
+    watching = FolderStore(folder, LIMIT)
+    start = watching.changes_since(None).position
+    dying = FolderStore(folder, LIMIT)
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt  # stands for SIGKILL: nothing after this line of the write runs
+    monkeypatch.setattr(dying, "_append_change", killed)
+    with pytest.raises(KeyboardInterrupt):
+        dying.put("sodium", SODIUM, "text")
+    monkeypatch.undo()
+    FolderStore(folder, LIMIT).put("lithium", LITHIUM + b" It is the lightest metal.", "text")
+
+    assert set(watching.changes_since(start).documents) == {"sodium", "lithium"}

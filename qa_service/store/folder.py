@@ -391,6 +391,7 @@ class FolderStore(base.DocumentStore):
             previous_file = self._served_file(doc_id)
             previous = previous_file[1] if previous_file else None
             precondition.check(doc_id, previous)
+            self._journal_intent(doc_id)
             self._remove_temporary_files()
             now = datetime.now(UTC)
             # Kept before the document changes: a file written by hand, or one whose write was killed before its
@@ -425,6 +426,7 @@ class FolderStore(base.DocumentStore):
             if previous is None and not files:
                 raise base.UnknownDocument(doc_id)
             precondition.check(doc_id, previous)
+            self._journal_intent(doc_id)
             now = datetime.now(UTC)
             if previous_file is not None:
                 self._keep_version(*previous_file, stored_by=None, replaced_at=None, only_if_missing=True)
@@ -438,6 +440,12 @@ class FolderStore(base.DocumentStore):
             self._drop_expired(now)
             self._journal.append(doc_id)
             self._advance_marker()
+
+    def _journal_intent(self, doc_id: str) -> None:
+        """Journal the id before its files change, as well as after: a writer killed in between (its file in place,
+        its last journal line never written) still names the id for the readers that look at the next change. A
+        reader that reads the id before the files change reads it again at the line after."""
+        self._journal.append(doc_id)
 
     # history
 
