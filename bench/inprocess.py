@@ -32,7 +32,8 @@ from qa_service.answering import CANDIDATE_PASSAGES, answer
 from qa_service.document_analysis import analyse, with_embeddings
 from qa_service.index import Index
 from qa_service.meaning import load_encoder
-from qa_service.snapshots import FILE_NAME, IndexSnapshots
+from qa_service.publications.folder import FILE_NAME
+from qa_service.snapshots import IndexSnapshots
 from qa_service.store import FolderStore
 
 from .questions import keppra_questions, shared_questions

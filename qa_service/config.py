@@ -44,8 +44,9 @@ class Settings:
     qa_semantic: bool = True
     qa_semantic_threads: int = 2
     # Processes that analyse documents when many are analysed at once (a cold start, a new corpus): analysis is
-    # most of a cold build and runs on one core per process. 0: one per CPU core. A few documents (what a write
-    # changes) are always analysed in the process that reads them (qa_service.analysis_processes).
+    # most of a cold build and runs on one core per process; the folder store reads many files on as many. 0: one per
+    # CPU core. A few documents (what a write changes) are always read and analysed in the process that reads them
+    # (qa_service.analysis_processes).
     qa_analysis_processes: int = 0
     qa_reload_seconds: float = 2.0
     qa_log_level: str = "INFO"

@@ -84,8 +84,9 @@ class LiveCorpus:
         self._upkeep_wanted = False
         self._checked_at = time.monotonic()
         self._served: _Served | None = None
-        with snapshots.starting() if snapshots else contextlib.nullcontext({}) as published:
-            # The documents of a published index (an earlier run's, or another host's) count as analysed already.
+        with snapshots.starting(store) if snapshots else contextlib.nullcontext({}) as published:
+            # The documents of a published index (an earlier run's, or another host's) count as analysed already, and
+            # the store reads only what changed since they were read.
             self._analysed = published
             self._served = self._rebuild(embed_now=True)
         origin = self.origin

@@ -149,6 +149,10 @@ _FURNITURE_WHOLE_NAMES = re.compile(
     r"share(?:[-_]?(?:buttons?|bar|links|this|tools))?|social(?:[-_]?(?:links|icons|media|share|buttons?))?)(?:$|\s)",
     re.I,
 )
+# A link from a section's heading back to the table of contents (docutils' "toc-backref", DPUB-ARIA's doc-backlink)
+# holds the heading's own text: it is no table of contents, whatever "toc" its class says.
+_BACKLINK_NAMES = re.compile(r"(?:^|\s)toc-backref(?:$|\s)")
+_BACKLINK_ROLE = "doc-backlink"
 _INVISIBLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 # The page's main content, when it says where that is (HTML's <main>, ARIA's role=main, <article>).
 _MAIN, _ARTICLE = "main", "article"
@@ -220,9 +224,11 @@ class _HTMLText(HTMLParser):
         focus = _MAIN if tag == "main" or role == "main" else _ARTICLE if tag == "article" else ""
         hidden = ("hidden" in attributes or (attributes.get("aria-hidden") or "").lower() == "true"
                   or bool(_INVISIBLE.search(attributes.get("style") or "")))
+        backlink = role == _BACKLINK_ROLE or bool(_BACKLINK_NAMES.search(names))
         skip = (hidden or tag in _HTML_SKIP or (tag == _HTML_MASTHEAD and not self.focus())
                 or role in _FURNITURE_ROLES
-                or (not focus and bool(_FURNITURE_NAMES.search(names) or _FURNITURE_WHOLE_NAMES.search(names))))
+                or (not focus and not backlink
+                    and bool(_FURNITURE_NAMES.search(names) or _FURNITURE_WHOLE_NAMES.search(names))))
         self.open_element(_Open(tag, skip, focus))
         if tag in _HTML_HEADINGS:
             self.level = _HTML_HEADINGS[tag]

@@ -3,9 +3,10 @@
 Analysing documents (splitting sentences, stemming every word) and embedding their sentences are most of the cost of
 building an index; an unchanged corpus should not pay them again at every start, nor on every host of a deployment.
 A snapshot holds one index and a header naming what it was built from: the content of every document, the code that
-analysed them and the model that embedded them. Where snapshots are published is a `publications` place: the cache
-folder, or PostgreSQL with DATABASE_URL. A snapshot that is unreadable, corrupt, made by other code or for other
-content is ignored, and the index is built as if it were absent.
+analysed them and the model that embedded them; beside the index, the store's lasting position its documents were read
+at (DocumentStore.lasting_position), from which the next start asks the store only what changed. Where snapshots are
+published is a `publications` place: the cache folder, or PostgreSQL with DATABASE_URL. A snapshot that is
+unreadable, corrupt, made by other code or for other content is ignored, and the index is built as if it were absent.
 """
 
 from __future__ import annotations
@@ -35,10 +36,12 @@ from .document_analysis import AnalysedDocument
 from .documents import Document
 from .index import Index
 from .publications import FolderPlace, Publication, PublicationUnreadable, SnapshotKey, SnapshotPlace
+from .store.base import DocumentStore
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+# 2: the payload holds the store's lasting position beside the index.
+FORMAT = 2
 # The model of an index without sentence vectors (QA_SEMANTIC=off).
 WORDS_ONLY = "words"
 
@@ -113,6 +116,10 @@ class IndexSnapshots:
         self.model = model
         self.origin = BUILT
         self._loaded: tuple[Index, dict] | None = None
+        # The lasting position of the store (DocumentStore.lasting_position) the loaded index's documents were read
+        # at (None when nothing was loaded), and the store whose position the index published at start-up records.
+        self._store_position: dict | None = None
+        self._store: DocumentStore | None = None
         self._starting = True
         # Publications found untrustworthy: one of them holding this very corpus does not spare publishing it again.
         self._passed_over: set[str] = set()
@@ -121,20 +128,31 @@ class IndexSnapshots:
         return f"IndexSnapshots({self.place!r})"
 
     @contextlib.contextmanager
-    def starting(self) -> Iterator[dict[tuple[str, str], AnalysedDocument]]:
-        """The published index's documents by (id, version), to reuse instead of analysing them again.
+    def starting(self, store: DocumentStore | None = None) -> Iterator[dict[tuple[str, str], AnalysedDocument]]:
+        """The published index's documents by (id, version), to reuse instead of analysing them again; the `store`
+        is resumed from the position saved with them (DocumentStore.resume), so that it reads only what changed
+        since, and its position is saved with the index `index_for` publishes.
 
         When nothing is published, this waits while another process of the deployment builds (the place's build
         lock), and then takes its publication; or, first to come, holds the lock until `index_for` has published, so
         that the others wait for this build instead of making the same one.
         """
+        self._store = store
         self._loaded = self._newest()
         if self._loaded is not None:
-            yield self._documents_of(self._loaded[0])
+            yield self._resumed(self._documents_of(self._loaded[0]))
             return
         with self.place.building(code_version(), self.model):
             self._loaded = self._newest()
-            yield self._documents_of(self._loaded[0]) if self._loaded else {}
+            yield self._resumed(self._documents_of(self._loaded[0])) if self._loaded else {}
+
+    def _resumed(self, documents: dict[tuple[str, str], AnalysedDocument]) -> dict[tuple[str, str], AnalysedDocument]:
+        """The documents, once the store has been resumed from the position saved with them."""
+        if self._store is not None and self._store_position is not None:
+            resumed = self._store.resume(self._store_position, [doc.document for doc in documents.values()])
+            log.info("reading %r from the position saved with the index%s", self._store,
+                     "" if resumed else ": not this store's; reading every document")
+        return documents
 
     @staticmethod
     def _documents_of(loaded: Index) -> dict[tuple[str, str], AnalysedDocument]:
@@ -144,9 +162,10 @@ class IndexSnapshots:
         """The index of these documents: the loaded one if it holds exactly them, else the loaded one updated to
         them (indexing only the documents changed since it was published), else a new one.
 
-        Only the index built at start-up is published, under the store's `marker` read before the build. Publishing
-        a large index takes seconds, which a rebuild while serving would add to the request waiting for it; and the
-        next start-up still reuses every document of the published index that has not changed since.
+        Only the index built at start-up is published, under the store's `marker` read before the build, with the
+        store's lasting position its documents were read at (so that the next start reads only what changed since).
+        Publishing a large index takes seconds, which a rebuild while serving would add to the request waiting for
+        it; and the next start-up still reuses every document of the published index that has not changed since.
         """
         loaded, self._loaded = self._loaded, None
         starting, self._starting = self._starting, False
@@ -159,7 +178,7 @@ class IndexSnapshots:
         else:
             built, self.origin = loaded[0].updated(analysed), Origin("updated", loaded[1].get("published_by"))
         if starting:
-            self.save(built, marker)
+            self.save(built, marker, self._store.lasting_position() if self._store else None)
         return built
 
     def load(self) -> Index | None:
@@ -169,17 +188,20 @@ class IndexSnapshots:
         return newest[0] if newest else None
 
     def _newest(self) -> tuple[Index, dict] | None:
-        """The newest published index that can be trusted, with its header."""
+        """The newest published index that can be trusted, with its header; the store position saved with it is
+        kept for `starting`."""
         for publication in self.place.published(code_version(), self.model):
-            index = self._unpacked(publication)
-            if index is not None:
+            unpacked = self._unpacked(publication)
+            if unpacked is not None:
+                index, self._store_position = unpacked
                 return index, publication.header
             self._passed_over.add(publication.where)
         return None
 
-    def _unpacked(self, publication: Publication) -> Index | None:
-        """The publication's index, or None when it cannot be trusted: then it is withdrawn if it is corrupt (not
-        when it is only another code's or format's, which other processes may load, or cannot be read for now)."""
+    def _unpacked(self, publication: Publication) -> tuple[Index, dict | None] | None:
+        """The publication's index and store position, or None when it cannot be trusted: then it is withdrawn if it
+        is corrupt (not when it is only another code's or format's, which other processes may load, or cannot be
+        read for now)."""
         header = publication.header
         if header.get("format") != FORMAT:
             log.warning("ignoring index snapshot %s: another snapshot format", publication.where)
@@ -197,18 +219,19 @@ class IndexSnapshots:
             log.warning("ignoring index snapshot %s for now: %s", publication.where, exc)
             return None
         try:
-            index = self._index_of(header, payload)
+            index, store_position = self._index_of(header, payload)
         except (PublicationUnreadable, ValueError) as exc:
             log.warning("ignoring and withdrawing index snapshot %s: %s", publication.where, exc)
             self.place.withdraw(publication)
             return None
         log.info("loaded index snapshot %s, published by %s: %d documents, %d passages", publication.where,
                  header.get("published_by", "an earlier run"), len(index.documents), index.passage_count)
-        return index
+        return index, store_position
 
     @staticmethod
-    def _index_of(header: dict, payload: bytes) -> Index:
-        """The index a payload holds; ValueError unless it matches its header's checksum and content."""
+    def _index_of(header: dict, payload: bytes) -> tuple[Index, dict | None]:
+        """The index a payload holds and the store position saved with it; ValueError unless it matches its
+        header's checksum and content."""
         if header.get("crc32") != zlib.crc32(payload):
             raise ValueError("its content does not match its checksum")
         collecting = gc.isenabled()
@@ -216,7 +239,8 @@ class IndexSnapshots:
         try:
             loaded = _IndexUnpickler(io.BytesIO(payload)).load()
             # The vectors are the documents' embeddings stacked: saved once, with the documents.
-            index = Index(**loaded)
+            index = Index(**loaded["index"])
+            store_position = loaded["store_position"]
             described = header.get("content") == content_key([doc.document for doc in index.documents])
         except Exception as exc:  # a corrupt payload can fail in many ways; all mean "build instead"
             raise ValueError(str(exc) or type(exc).__name__) from exc
@@ -225,9 +249,9 @@ class IndexSnapshots:
                 gc.enable()
         if not described:
             raise ValueError("its header does not describe its documents")
-        return index
+        return index, store_position
 
-    def save(self, built: Index, marker: object = "") -> None:
+    def save(self, built: Index, marker: object = "", store_position: dict | None = None) -> None:
         """Publish the index, unless the newest publication holds this very corpus already; failing to publish is
         logged, not raised."""
         content = content_key([doc.document for doc in built.documents])
@@ -236,7 +260,7 @@ class IndexSnapshots:
                 newest.header.get("code") == code_version() and newest.header.get("content") == content:
             return  # another process published this very corpus already
         fields = {f.name: getattr(built, f.name) for f in dataclasses.fields(Index)}
-        payload = pickle.dumps(fields, protocol=5)
+        payload = pickle.dumps({"index": fields, "store_position": store_position}, protocol=5)
         key = SnapshotKey(str(marker), code_version(), self.model)
         header = {"format": FORMAT, "code": key.code, "model": key.model, "corpus": key.corpus, "content": content,
                   "crc32": zlib.crc32(payload), "documents": len(built.documents), "passages": built.passage_count,

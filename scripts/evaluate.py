@@ -1,13 +1,14 @@
-"""Answer quality on the shared question sets, through the Procfile's web command, as one table.
+"""Answer quality on the question sets (the shared ones and our own), through the Procfile's web command, as one table.
 
     .venv/bin/python scripts/evaluate.py [--eval ../shared/eval] [--sets keppra,keppra-lay,...] [--misses]
     .venv/bin/python scripts/evaluate.py --thresholds 0.2,0.3,0.33,0.4,0.5
     QA_SEMANTIC=off .venv/bin/python scripts/evaluate.py    # words alone
 
-Runs ../shared/eval/score.py once per set (score_html.py for the HTML corpus of debianfaq: it checks quotes
-against the pages' visible text); each run starts the service with QA_CORPUS set, asks every question over HTTP,
-and stops it. Prints a Markdown table with the date and the commit. With --thresholds, it runs every set once per
-decline threshold (QA_MIN_CONFIDENCE) and prints the answered/declined trade-off instead.
+Runs ../shared/eval/score.py once per set of scripts/question_sets.py (score_html.py for the HTML corpora of
+debianfaq and pythonfaq: it checks quotes against the pages' visible text); each run starts the service with
+QA_CORPUS set, asks every question over HTTP, and stops it. Prints a Markdown table with the date and the
+commit. With --thresholds, it runs every set once per decline threshold (QA_MIN_CONFIDENCE) and prints the
+answered/declined trade-off instead.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+
+from question_sets import NAMES as SET_NAMES
+from question_sets import QuestionSet, question_sets
 
 ROOT = Path(__file__).resolve().parent.parent
 COLUMNS = ["hit@1", "hit@answer", "answered_when_answerable", "abstained_when_unanswerable", "verbatim_quotes",
@@ -34,14 +38,10 @@ def procfile_command() -> str:
     raise SystemExit("Procfile has no web: line")
 
 
-HTML_SETS = {"debianfaq"}
-SETS = "keppra,keppra-lay,squad,covidqa,debianfaq"
-
-
-def score(eval_dir: Path, name: str, corpus: Path, env: dict, misses: bool) -> dict:
-    scorer = "score_html.py" if name in HTML_SETS else "score.py"
-    command = [sys.executable, str(eval_dir / scorer), str(eval_dir / f"{name}.jsonl"),
-               "--corpus", str(corpus), "--start", procfile_command()]
+def score(eval_dir: Path, questions: QuestionSet, env: dict, misses: bool) -> dict:
+    scorer = "score_html.py" if questions.html else "score.py"
+    command = [sys.executable, str(eval_dir / scorer), str(questions.questions),
+               "--corpus", str(questions.corpus), "--start", procfile_command()]
     if misses:
         command.append("--misses")
     result = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True, check=True)
@@ -61,12 +61,11 @@ def provenance() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--eval", type=Path, default=ROOT.parent / "shared" / "eval")
-    parser.add_argument("--sets", default=SETS)
+    parser.add_argument("--sets", default=SET_NAMES)
     parser.add_argument("--misses", action="store_true", help="list the misses of each set on standard error")
     parser.add_argument("--thresholds", help="comma-separated QA_MIN_CONFIDENCE values for a trade-off table")
     args = parser.parse_args()
-    corpora = {"keppra": ROOT / "corpus", "keppra-lay": ROOT / "corpus", "squad": args.eval / "corpora" / "squad",
-               "covidqa": args.eval / "corpora" / "covidqa", "debianfaq": args.eval / "corpora" / "debianfaq"}
+    sets = question_sets(args.eval)
     env = dict(os.environ, PATH=f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
     names = args.sets.split(",")
     if args.thresholds:
@@ -76,11 +75,11 @@ def main() -> None:
         for threshold in args.thresholds.split(","):
             cells = []
             for name in names:
-                row = score(args.eval, name, corpora[name], dict(env, QA_MIN_CONFIDENCE=threshold), args.misses)
+                row = score(args.eval, sets[name], dict(env, QA_MIN_CONFIDENCE=threshold), args.misses)
                 cells += [row["hit@1"], row["answered_when_answerable"], row["abstained_when_unanswerable"]]
             print(f"| {threshold} | " + " | ".join("–" if c is None else str(c) for c in cells) + " |", flush=True)
         return
-    rows = {name: score(args.eval, name, corpora[name], env, args.misses) for name in names}
+    rows = {name: score(args.eval, sets[name], env, args.misses) for name in names}
     print(provenance())
     print("| set | " + " | ".join(COLUMNS) + " |")
     print("|---" * (len(COLUMNS) + 1) + "|")

@@ -2,7 +2,8 @@
 
     .venv/bin/python scripts/fit_ranking.py [--eval ../shared/eval] [--write]
 
-For every shared set (keppra, keppra-lay, squad, covidqa, debianfaq) it builds the index the service would
+For every question set (the shared keppra, keppra-lay, squad, covidqa, debianfaq and our own pythonfaq, see
+scripts/question_sets.py) it builds the index the service would
 (sentence embeddings included, cached under .cache/fit-ranking/), and for every question the ranked candidates
 with their features, each labelled by the scorer's own rule (score.py, score_html.py for HTML corpora): a
 candidate is right when the quote it would give covers a gold answer.
@@ -30,6 +31,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+from question_sets import NAMES as SET_NAMES
+from question_sets import question_sets
 
 from qa_service import answering, ranking
 from qa_service.corpus import LiveCorpus
@@ -87,21 +90,10 @@ def load_module(path: Path, name: str):
     return module
 
 
-def question_sets(eval_dir: Path) -> dict[str, tuple[Path, Path]]:
-    corpora = eval_dir / "corpora"
-    return {
-        "keppra": (eval_dir / "keppra.jsonl", ROOT / "corpus"),
-        "keppra-lay": (eval_dir / "keppra-lay.jsonl", ROOT / "corpus"),
-        "squad": (eval_dir / "squad.jsonl", corpora / "squad"),
-        "covidqa": (eval_dir / "covidqa.jsonl", corpora / "covidqa"),
-        "debianfaq": (eval_dir / "debianfaq.jsonl", corpora / "debianfaq"),
-    }
-
-
-def collect(name: str, questions: Path, folder: Path, scorer, encoder) -> list[Asked]:
+def collect(name: str, questions: Path, folder: Path, html: bool, scorer, encoder) -> list[Asked]:
     cache = IndexSnapshots(ROOT / ".cache" / "fit-ranking" / folder.name)
     index = LiveCorpus(FolderStore(folder, 50 << 20), 1e9, cache, encoder).current().index
-    located_corpus = scorer.HtmlCorpus(str(folder)) if name == "debianfaq" else scorer.score.Corpus(str(folder))
+    located_corpus = scorer.HtmlCorpus(str(folder)) if html else scorer.score.Corpus(str(folder))
     words = ranking.MODELS["words"]
     rows = []
     for line in questions.read_text(encoding="utf-8").splitlines():
@@ -270,13 +262,13 @@ def figures(rows: list[Asked], declines: tuple, model: RankingModel, threshold: 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--eval", type=Path, default=ROOT.parent / "shared" / "eval")
-    parser.add_argument("--sets", default="keppra,keppra-lay,squad,covidqa,debianfaq")
+    parser.add_argument("--sets", default=SET_NAMES)
     parser.add_argument("--write", action="store_true", help=f"save the model fitted on every set to {MODELS_FILE}")
     args = parser.parse_args()
     scorer = load_module(args.eval / "score_html.py", "score_html")
     encoder = load_encoder(2)
     sets = {n: question_sets(args.eval)[n] for n in args.sets.split(",")}
-    data = {n: collect(n, q, f, scorer, encoder) for n, (q, f) in sets.items()}
+    data = {n: collect(n, s.questions, s.corpus, s.html, scorer, encoder) for n, s in sets.items()}
     names = list(data)
     base = ranking.MODELS["words"]
     words_vector = base.ranker_weights

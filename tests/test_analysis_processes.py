@@ -65,5 +65,5 @@ def test_a_small_batch_is_analysed_in_this_process(documents, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("started processes for a small batch")
 
-    monkeypatch.setattr(analysis_processes, "ProcessPoolExecutor", refuse)
+    monkeypatch.setattr(analysis_processes, "map_on_processes", refuse)
     assert all(same(a, analyse(d)) for a, d in zip(analyse_all(documents[:2], 2), documents[:2], strict=True))

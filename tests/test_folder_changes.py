@@ -189,3 +189,19 @@ def test_the_changes_since_a_position_are_the_ids_changed_after_it_each_once_wit
     assert texts(view.changes_since(start)) == {"a": "one more time", "b": None, "d": "four"}
     assert texts(view.changes_since(middle)) == {"d": "four"}
     assert view.changes_since(view.changes_since(start).position).documents == {}
+
+
+def test_a_write_that_died_after_its_file_was_in_place_is_reported_at_the_next_change(folder, monkeypatch):
+    watching = FolderStore(folder, LIMIT)
+    start = watching.changes_since(None).position
+    dying = FolderStore(folder, LIMIT)
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt  # stands for SIGKILL: nothing after this line of the write runs
+    monkeypatch.setattr(dying, "_append_change", killed)
+    with pytest.raises(KeyboardInterrupt):
+        dying.put("sodium", SODIUM, "text")
+    monkeypatch.undo()
+    FolderStore(folder, LIMIT).put("lithium", LITHIUM + b" It is the lightest metal.", "text")
+
+    assert set(watching.changes_since(start).documents) == {"sodium", "lithium"}

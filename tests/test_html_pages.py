@@ -88,6 +88,23 @@ def test_a_sphinx_page_is_read_from_its_main_role_without_navigation_sidebar_per
     assert analysed.section_path(stacks) == ("Contents", "2. Completing the move to Python 3")
 
 
+def test_a_heading_that_links_back_to_the_table_of_contents_keeps_its_text_and_its_question():
+    # How docutils and Sphinx write a page with a table of contents whose entries the headings link back to.
+    page = ('<div role="main"><h1>Pond FAQ</h1><nav class="contents" id="contents" role="doc-toc"><ul><li>'
+            '<a class="reference internal" href="#clean" id="id1">How do I clean the pump?</a></li></ul></nav>'
+            '<section id="clean"><h2><a class="toc-backref" href="#id1" role="doc-backlink">How do I clean the pump?'
+            '</a><a class="headerlink" href="#clean">¶</a></h2><p>Rinse the pump in pond water.</p></section>'
+            '<section id="feed"><h2><a class="toc-backref" href="#id2">How often do I feed the fish?</a></h2>'
+            '<p>Feed them once a day.</p></section></div>')
+    document = parse_document("pond", page, "html")
+    analysed = analyse(document)
+
+    assert document.text == ("Pond FAQ\n\nHow do I clean the pump?\n\nRinse the pump in pond water.\n\n"
+                             "How often do I feed the fish?\n\nFeed them once a day.")
+    assert [analysed.sentence_text(i) for i, s in enumerate(analysed.sentences) if s.question] == [
+        "How do I clean the pump?", "How often do I feed the fish?"]
+
+
 def test_a_manual_page_line_of_next_previous_up_links_is_furniture():
     page = ('<div class="header"><p>Next: <a href="b.html">Memory Usage</a>, Previous: <a href="a.html">Using it'
             '</a>, Up: <a href="index.html">libffi</a></p></div><h2>3 Memory Usage</h2><p>Memory comes from a '

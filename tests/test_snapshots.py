@@ -20,6 +20,7 @@ from qa_service.index import Index
 from qa_service.publications.folder import FILE_NAME, MAGIC
 from qa_service.snapshots import IndexSnapshots
 from qa_service.store import FolderStore
+from qa_service.store import folder as folder_module
 
 QUESTIONS = ["What is Keppra?", "side effects of levetiracetam", "dose for children", "mood changes",
              "lithium sodium", "kidney"]
@@ -262,3 +263,48 @@ def test_the_corpus_status_says_whether_this_process_built_its_index_or_loaded_t
     assert (first["index_origin"], first["index_published_by"]) == ("built", None)
     assert again["index_origin"] == "loaded"
     assert again["index_published_by"].endswith(f"(pid {os.getpid()})")
+
+
+def aged(folder: Path) -> Path:
+    """The folder's files dated an hour back, as a corpus's files are when a service restarts on them."""
+    for path in folder.iterdir():
+        then = path.stat().st_mtime - 3600
+        os.utime(path, (then, then))
+    return folder
+
+
+def test_a_restart_on_an_unchanged_corpus_reads_no_source_and_quotes_the_saved_documents(two_documents, tmp_path,
+                                                                                       monkeypatch):
+    first = live(aged(two_documents), tmp_path / "cache").current().index
+
+    def no_parse(doc_id, *args, **kwargs):
+        raise AssertionError(f"{doc_id} was read from its source again")
+
+    monkeypatch.setattr(folder_module, "parse_document", no_parse)
+    restarted = live(two_documents, tmp_path / "cache")
+
+    assert restarted.origin.how == "loaded"
+    assert_same_index(restarted.current().index, first)
+    assert restarted.current().document("lithium").document.text == SECOND_DOCUMENT
+
+
+def test_a_restart_after_files_were_edited_added_and_removed_by_hand_reads_those_and_answers_as_a_fresh_build(
+        two_documents, tmp_path, monkeypatch):
+    (two_documents / "sodium.txt").write_text("Sodium Notes\n\nSodium reacts with water.")
+    live(aged(two_documents), tmp_path / "cache")
+    (two_documents / "lithium.txt").write_text(SECOND_DOCUMENT.replace("another metal", "a soft metal"))
+    (two_documents / "sodium.txt").unlink()
+    (two_documents / "potassium.txt").write_text("Potassium Notes\n\nPotassium burns with a lilac flame.")
+    parsed = []
+    real_parse = folder_module.parse_document
+
+    def counting_parse(doc_id, *args, **kwargs):
+        parsed.append(doc_id)
+        return real_parse(doc_id, *args, **kwargs)
+
+    monkeypatch.setattr(folder_module, "parse_document", counting_parse)
+    restarted = live(two_documents, tmp_path / "cache").current().index
+    monkeypatch.undo()
+
+    assert sorted(parsed) == ["lithium", "potassium"]
+    assert_same_index(restarted, fresh_index(two_documents))

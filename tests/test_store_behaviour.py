@@ -5,11 +5,14 @@ A new store joins by adding a parameter to the `open_store` fixture.
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import signal
 import subprocess
 import sys
 import textwrap
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -507,3 +510,84 @@ def test_documents_load_in_the_order_of_their_ids(store):
         store.put(doc_id, LITHIUM, "text")
 
     assert [d.id for d in store.load()[0]] == ["a", "a-b", "a.b", "b"]
+
+
+def settled(store) -> None:
+    """Date every file of a folder store a minute back, as the files of a corpus are when a service starts on them
+    (a file modified within the file system's clock tick of being read is read again at the next start anyway)."""
+    if isinstance(store, FolderStore):
+        then = time.time() - 60
+        for path in store.files():
+            os.utime(path, (then, then))
+
+
+def test_a_handle_resumed_from_a_lasting_position_reads_only_what_was_written_since(open_store, monkeypatch):
+    earlier = open_store()  # the process that saved the position, and then stopped
+    for n in range(20):
+        earlier.put(f"doc-{n}", LITHIUM + f" Number {n}.".encode(), "text")
+    settled(earlier)
+    known = earlier.changes_since(None).documents
+    position = earlier.lasting_position()
+    writer = open_store()  # writes made while no process read the store
+    writer.put("doc-7", LITHIUM + b" Changed.", "text")
+    writer.delete("doc-3")
+    writer.put("doc-new", SODIUM, "markdown")
+    everything = open_store().changes_since(None)
+
+    resumed = open_store()
+    taken_up = resumed.resume(position, known.values())
+    parsed = counting_parses(monkeypatch, resumed)
+    changes = resumed.changes_since(None)
+
+    assert taken_up
+    assert sorted(parsed) == ["doc-7", "doc-new"]
+    assert changes.complete and changes.documents == everything.documents
+    assert changes.skipped == everything.skipped
+
+
+def test_a_handle_resumed_on_an_unchanged_store_reads_nothing_and_serves_the_saved_documents(open_store,
+                                                                                            monkeypatch):
+    earlier = open_store()
+    for n in range(5):
+        earlier.put(f"doc-{n}", LITHIUM + f" Number {n}.".encode(), "text")
+    settled(earlier)
+    known = earlier.changes_since(None).documents
+    position = earlier.lasting_position()
+
+    resumed = open_store()
+    resumed.resume(position, known.values())
+    parsed = counting_parses(monkeypatch, resumed)
+    changes = resumed.changes_since(None)
+
+    assert parsed == []
+    assert all(changes.documents[doc_id] is document for doc_id, document in known.items())
+
+
+def test_a_handle_that_has_read_the_store_does_not_resume(open_store):
+    earlier = open_store()
+    earlier.put("lithium", LITHIUM, "text")
+    settled(earlier)
+    known = earlier.changes_since(None).documents
+    position = earlier.lasting_position()
+    reading = open_store()
+    reading.changes_since(None)
+
+    assert not reading.resume(position, known.values())
+
+
+def test_a_position_saved_with_documents_of_other_versions_reads_those_documents_again(open_store, monkeypatch):
+    earlier = open_store()
+    earlier.put("lithium", LITHIUM, "text")
+    earlier.put("sodium", SODIUM, "markdown")
+    settled(earlier)
+    known = earlier.changes_since(None).documents
+    position = earlier.lasting_position()
+    stale = dataclasses.replace(known["lithium"], text=known["lithium"].text + " An older text.")
+
+    resumed = open_store()
+    resumed.resume(position, [known["sodium"], stale])
+    parsed = counting_parses(monkeypatch, resumed)
+    changes = resumed.changes_since(None)
+
+    assert parsed == ["lithium"]
+    assert changes.documents == known

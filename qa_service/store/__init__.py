@@ -18,4 +18,5 @@ def open_store(settings: Settings) -> DocumentStore:
         store = PostgresStore(settings.database_url, settings.qa_max_document_bytes, settings.qa_history_days)
         store.set_up(seed=FolderStore(settings.corpus_path, settings.qa_max_document_bytes))
         return store
-    return FolderStore(settings.corpus_path, settings.qa_max_document_bytes, settings.qa_history_days)
+    return FolderStore(settings.corpus_path, settings.qa_max_document_bytes, settings.qa_history_days,
+                       settings.analysis_processes)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import abc
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -166,6 +167,21 @@ class DocumentStore(abc.ABC):
         in any process, made before the call. With `look_behind`, also what changed behind the store's back (a file
         edited by hand), which costs more. Costs what changed, not the
         corpus, once the handle has seen the store."""
+
+    @abc.abstractmethod
+    def lasting_position(self) -> dict | None:
+        """What this handle last saw of the store, in a form that outlives the process: saved with an index snapshot
+        of the documents served now, so that a later process handed it back (`resume`) reads only what changed
+        since. Plain data (dicts, lists, strings, numbers), so that it pickles without classes of its own. None: this
+        store cannot say (always correct: a start then reads every document)."""
+
+    @abc.abstractmethod
+    def resume(self, position: dict, documents: Iterable[Document]) -> bool:
+        """Start this handle's view from a lasting position an earlier process saved and the documents it served
+        then, instead of from nothing: the next `changes_since` then reads only what changed since (every document
+        it cannot vouch for is read again), and answers as if it had read the whole store. False, and the view is
+        left empty, when the position is not this store's (another folder or database, another kind of store) or
+        this handle has read the store already (always correct: the view is then filled by reading everything)."""
 
     @abc.abstractmethod
     def current(self, doc_id: str) -> Document | None:

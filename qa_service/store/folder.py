@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import json
 import logging
 import os
@@ -12,12 +13,13 @@ import stat
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from .. import formats
 from ..documents import Document, DocumentRejected, is_valid_id, parse_document
+from ..processes import map_on_processes
 from . import base
 from .journal import ChangeJournal, JournalPosition
 from .view import StoreView
@@ -29,12 +31,41 @@ EXTENSIONS = tuple(extension for fmt in formats.FORMATS for extension in fmt.ext
 # A folder modified this recently when it was listed may be modified again within the same tick of the file
 # system's clock without its time moving (git's "racy" files): it is listed again at the next look behind.
 SETTLED_NS = 1_000_000_000
+# The bytes of files one process must have to read for starting it to pay: reading (decoding, parsing HTML, cleaning)
+# runs at about 3 MB a second on one core, and starting a process and importing the readers takes about 1.5 s.
+MIN_BYTES_PER_READING_PROCESS = 8_000_000
+FILES_PER_TASK = 16
 
 
 def change_line(change: base.Change) -> bytes:
     """One line of the folder's audit log."""
     return json.dumps({"id": change.doc_id, "action": change.action, "at": change.at.isoformat(), "by": change.by,
                        "from": change.from_version, "to": change.to_version}).encode("utf-8") + b"\n"
+
+
+def read_file(path: Path, max_document_bytes: int) -> Document:
+    """One corpus file as a document; raises DocumentRejected (too large, not UTF-8, no text, ...)."""
+    fmt = formats.of_file(path)
+    if fmt is None:
+        raise DocumentRejected(f"{path.name}: not a {formats.file_kinds()} file", "format")
+    size = path.stat().st_size
+    if size > max_document_bytes:
+        raise DocumentRejected(f"{path.name}: {size} bytes is over the limit of {max_document_bytes} bytes",
+                               "too_large")
+    raw = path.read_bytes()
+    title, body = (None, raw) if fmt.binary else base.split_title_line(raw)
+    return parse_document(path.stem, body, fmt.name, title, source=path.name)
+
+
+def read_in_process(path: Path, max_document_bytes: int) -> Document | tuple[str, str] | None:
+    """A file read in a reading process: its document, a rejection as (message, reason) (pickling an exception
+    keeps only its message), or None when it cannot be read now."""
+    try:
+        return read_file(path, max_document_bytes)
+    except DocumentRejected as exc:
+        return str(exc), exc.reason
+    except OSError:
+        return None
 
 
 class FolderStore(base.DocumentStore):
@@ -55,10 +86,12 @@ class FolderStore(base.DocumentStore):
     HISTORY_NAME = ".qa-history"
     JOURNAL_NAME = ".qa-journal"
 
-    def __init__(self, folder: Path, max_document_bytes: int, history_days: float = 30.0):
+    def __init__(self, folder: Path, max_document_bytes: int, history_days: float = 30.0, reading_processes: int = 1):
         self.folder = Path(folder)
         self.max_document_bytes = max_document_bytes
         self.history_days = history_days
+        # A look that must read many files (a cold start) reads them on up to this many processes.
+        self.reading_processes = reading_processes
         # The view: what this handle last saw in the folder (changes_since). Each file by name: its status (size,
         # modification time, inode) and what it reads as (None: not read yet); the names of each stem; when the
         # folder was last listed (its modification time then, and whether that was old enough to trust).
@@ -69,6 +102,7 @@ class FolderStore(base.DocumentStore):
         self._folder_listed: tuple[int | None, bool] | None = None
         self._journal = ChangeJournal(self.folder / self.JOURNAL_NAME, self.TEMPORARY_PREFIX)
         self._journal_position: JournalPosition | None = None  # None: the folder was never scanned
+        self._scanned_at: int | None = None  # when the last scan of the whole folder began (time.time_ns)
 
     @property
     def history_folder(self) -> Path:
@@ -137,11 +171,60 @@ class FolderStore(base.DocumentStore):
                         self._look_again(list_names=False)
             return self._view.changes_since(position)
 
+    def lasting_position(self) -> dict | None:
+        """The folder (its path and identity) and, for each file served, its size, modification time, inode and the
+        version it was read as. Only files last modified well before the folder's last scan are named: one modified
+        within the file system's clock tick of its stat could change again without its status moving, so it is
+        read again at the next start."""
+        with self._view_lock:
+            folder = self._identity()
+            if self._scanned_at is None or folder is None:
+                return None
+            settled_before = self._scanned_at - SETTLED_NS
+            files = {name: [*key, outcome.version] for name, (key, outcome) in self._files.items()
+                     if isinstance(outcome, Document) and self._view.documents.get(outcome.id) is outcome
+                     and key[1] < settled_before}
+            return {"store": "folder", "folder": folder, "files": files}
+
+    def resume(self, position: dict, documents: Iterable[Document]) -> bool:
+        """Take each file the position names as read, as the document of that id and version among `documents`,
+        until its status moves: the next look at the folder (a scan: every file stat-ed, the folder listed) reads
+        only the files added, changed (through the store or by hand) or not named, and finds those removed."""
+        with self._view_lock:
+            if self._journal_position is not None or self._files:
+                return False
+            try:
+                if position["store"] != "folder" or position["folder"] != self._identity():
+                    return False
+                recorded = {name: ((size, mtime, inode), version)
+                            for name, (size, mtime, inode, version) in position["files"].items()}
+            except (KeyError, TypeError, ValueError, AttributeError):
+                log.warning("ignoring a saved position of %s that is not one of this code", self)
+                return False
+            served = {document.id: document for document in documents}
+            for name, (key, version) in recorded.items():
+                document = served.get(Path(name).stem)
+                if document is not None and document.version == version:
+                    self._files[name] = (key, document)
+                    self._names_of.setdefault(document.id, set()).add(name)
+                    self._view.set(document.id, document)
+            return True
+
+    def _identity(self) -> list | None:
+        """The folder's path, device and inode: a position saved for another folder (or this path's folder made
+        anew) is not taken up."""
+        try:
+            status = os.stat(self.folder)
+        except OSError:
+            return None
+        return [str(self.folder.resolve()), status.st_dev, status.st_ino]
+
     # the view: what this handle last saw in the folder; callers hold _view_lock and the folder's shared lock
 
     def _scan(self) -> None:
         """Look at every file of the folder, and read the journal from here on."""
         self._journal_position = self._journal.end()
+        self._scanned_at = time.time_ns()
         self._look_again(list_names=True)
 
     def _look_again(self, list_names: bool) -> None:
@@ -218,6 +301,7 @@ class FolderStore(base.DocumentStore):
 
     def _settle(self, stems: set[str]) -> None:
         """Work out again what each of these ids serves and skips, as a listing of the whole folder would."""
+        self._read_ahead(stems)
         for stem in stems:
             served, skipped = None, []
             for name in sorted(self._names_of.get(stem, ())):
@@ -239,6 +323,25 @@ class FolderStore(base.DocumentStore):
                     log.warning("skipping corpus file: %s", file.message)
             self._view.set(stem, served, tuple(skipped))
 
+    def _read_ahead(self, stems: set[str]) -> None:
+        """Read the files these ids need on several processes when there are enough bytes of them to pay for
+        starting those (a cold start), and keep what each reads as if it had been read here; a file that could
+        not be read is left for _outcome to try again."""
+        if self.reading_processes <= 1:
+            return
+        unread = sorted(name for stem in stems if is_valid_id(stem) for name in self._names_of.get(stem, ())
+                        if self._files[name][1] is None)
+        processes = min(self.reading_processes,
+                        sum(self._files[name][0][0] for name in unread) // MIN_BYTES_PER_READING_PROCESS)
+        if processes <= 1:
+            return
+        read = functools.partial(read_in_process, max_document_bytes=self.max_document_bytes)
+        outcomes = map_on_processes(read, [self.folder / name for name in unread], processes, FILES_PER_TASK)
+        for name, outcome in zip(unread, outcomes, strict=True):
+            if outcome is not None:
+                self._files[name] = (self._files[name][0],
+                                     DocumentRejected(*outcome) if isinstance(outcome, tuple) else outcome)
+
     def _outcome(self, name: str) -> Document | DocumentRejected | OSError:
         """What a known file reads as, read once per status; a file that cannot be read now is tried again later."""
         key, outcome = self._files[name]
@@ -254,16 +357,7 @@ class FolderStore(base.DocumentStore):
 
     def read(self, path: Path) -> Document:
         """One corpus file as a document; raises DocumentRejected (too large, not UTF-8, no text, ...)."""
-        fmt = formats.of_file(path)
-        if fmt is None:
-            raise DocumentRejected(f"{path.name}: not a {formats.file_kinds()} file", "format")
-        size = path.stat().st_size
-        if size > self.max_document_bytes:
-            raise DocumentRejected(f"{path.name}: {size} bytes is over the limit of {self.max_document_bytes} "
-                                   "bytes", "too_large")
-        raw = path.read_bytes()
-        title, body = (None, raw) if fmt.binary else base.split_title_line(raw)
-        return parse_document(path.stem, body, fmt.name, title, source=path.name)
+        return read_file(path, self.max_document_bytes)
 
     def document_files(self, doc_id: str) -> list[Path]:
         """The files that hold (or would hold) this id, in the order load() considers them; only their names are
@@ -298,6 +392,7 @@ class FolderStore(base.DocumentStore):
             previous_file = self._served_file(doc_id)
             previous = previous_file[1] if previous_file else None
             precondition.check(doc_id, previous)
+            self._journal_intent(doc_id)
             self._remove_temporary_files()
             now = datetime.now(UTC)
             # Kept before the document changes: a file written by hand, or one whose write was killed before its
@@ -332,6 +427,7 @@ class FolderStore(base.DocumentStore):
             if previous is None and not files:
                 raise base.UnknownDocument(doc_id)
             precondition.check(doc_id, previous)
+            self._journal_intent(doc_id)
             now = datetime.now(UTC)
             if previous_file is not None:
                 self._keep_version(*previous_file, stored_by=None, replaced_at=None, only_if_missing=True)
@@ -345,6 +441,12 @@ class FolderStore(base.DocumentStore):
             self._drop_expired(now)
             self._journal.append(doc_id)
             self._advance_marker()
+
+    def _journal_intent(self, doc_id: str) -> None:
+        """Journal the id before its files change, as well as after: a writer killed in between (its file in place,
+        its last journal line never written) still names the id for the readers that look at the next change. A
+        reader that reads the id before the files change reads it again at the line after."""
+        self._journal.append(doc_id)
 
     # history
 

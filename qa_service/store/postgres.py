@@ -214,6 +214,48 @@ class PostgresStore(base.DocumentStore):
             self._refresh(everything=False)
             return self._view.changes_since(position)
 
+    def lasting_position(self) -> dict | None:
+        """The database (its name and the identity of the documents' table) and, for each document served, the
+        revision of its row and the version it was read as."""
+        with self._view_lock:
+            if self._seen_revision is None:
+                return None
+            database = self._identity()
+            documents = {doc_id: [revision, outcome.version] for doc_id, (revision, outcome) in self._parsed.items()
+                         if isinstance(outcome, Document) and self._view.documents.get(doc_id) is outcome}
+            return {"store": "postgres", "database": database, "documents": documents}
+
+    def resume(self, position: dict, documents: Iterable[Document]) -> bool:
+        """Take each document the position names as read at its row's revision, as the document of that id and
+        version among `documents`: the next refresh lists every row's id and revision (no source) and fetches only
+        the rows written since, or not named; an id no longer listed was removed."""
+        with self._view_lock:
+            if self._seen_revision is not None or self._parsed:
+                return False
+            try:
+                if position["store"] != "postgres" or position["database"] != self._identity():
+                    return False
+                recorded = {doc_id: (revision, version) for doc_id, (revision, version)
+                            in position["documents"].items()}
+            except (KeyError, TypeError, ValueError, AttributeError):
+                log.warning("ignoring a saved position of %r that is not one of this code", self)
+                return False
+            served = {document.id: document for document in documents}
+            for doc_id, (revision, version) in recorded.items():
+                document = served.get(doc_id)
+                if document is not None and document.version == version:
+                    self._parsed[doc_id] = (revision, document)
+                    self._view.set(doc_id, document)
+            return True
+
+    def _identity(self) -> list:
+        """The database's name and the identity (oid) of its documents' table: a table made anew, or another
+        database, gets another."""
+        with self._transaction() as connection:
+            name, table = connection.execute(
+                "SELECT current_database(), 'qa_documents'::regclass::oid::bigint").fetchone()
+        return [name, table]
+
     def _refresh(self, everything: bool) -> None:
         """Bring the view up to the stored revision: every row, or only those written since the revision seen."""
         with self._transaction() as connection:

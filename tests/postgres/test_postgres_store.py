@@ -9,8 +9,9 @@ import psycopg
 import pytest
 from sample_files import word_document
 
-from qa_service import create_app
+from qa_service import create_app, state
 from qa_service.store import FolderStore, PostgresStore
+from qa_service.store import postgres as postgres_module
 from qa_service.store.base import StoreUnavailable
 
 from . import server as server_module
@@ -154,3 +155,58 @@ def test_a_database_set_up_before_binary_formats_takes_a_word_file_after_set_up(
 
     assert store.current("guide").title == "Sodium Guide"
     store.close()
+
+
+def opened(url: str, tmp_path: Path) -> PostgresStore:
+    store = PostgresStore(url, LIMIT)
+    store.set_up(seed=FolderStore(tmp_path / "no-seed", LIMIT))
+    return store
+
+
+def test_a_position_saved_for_another_database_or_for_tables_made_anew_is_not_taken_up(postgres_server,
+                                                                                      database_url, tmp_path):
+    earlier = opened(database_url, tmp_path)
+    earlier.put("lithium", b"Lithium Facts\n\nLithium is a soft metal.", "text")
+    known = earlier.changes_since(None).documents
+    position = earlier.lasting_position()
+    other = opened(postgres_server.create_database(), tmp_path)
+    other.put("lithium", b"Lithium Facts\n\nLithium is a soft metal.", "text")
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        connection.execute("DROP TABLE qa_documents, qa_corpus, qa_removed")
+    earlier.close()
+    remade = opened(database_url, tmp_path)
+    remade.put("lithium", b"Lithium Facts\n\nLithium is a soft metal.", "text")
+
+    assert not other.resume(position, known.values())
+    assert not opened(database_url, tmp_path).resume(position, known.values())
+    assert opened(database_url, tmp_path).lasting_position() is None  # nothing read yet
+    other.close()
+    remade.close()
+
+
+def test_a_restart_of_the_service_on_the_database_reads_only_the_rows_written_while_it_was_down(
+        database_url, tmp_path, monkeypatch):
+    settings = {"DATABASE_URL": database_url, "QA_CORPUS": str(seed_folder(tmp_path)),
+                "QA_CACHE_DIR": str(tmp_path / "cache"), "QA_SEMANTIC": "off"}
+    create_app(settings)
+    writer = opened(database_url, tmp_path)
+    writer.put("lithium", b"Lithium Facts\n\nLithium is a soft metal.", "text")
+    writer.delete("titled")
+    writer.close()
+    parsed = []
+    real_parse = postgres_module.parse_document
+
+    def counted(doc_id, *args, **kwargs):
+        parsed.append(doc_id)
+        return real_parse(doc_id, *args, **kwargs)
+
+    monkeypatch.setattr(postgres_module, "parse_document", counted)
+    restarted = create_app(settings)
+    with restarted.app_context():
+        served = state.live_corpus().current().index.documents
+    monkeypatch.undo()
+    fresh = opened(database_url, tmp_path)
+
+    assert parsed == ["lithium"]
+    assert [doc.document for doc in served] == fresh.load()[0]
+    fresh.close()
