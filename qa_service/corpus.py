@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import dataclasses
-import hashlib
 import logging
 import threading
 import time
@@ -35,13 +33,6 @@ class Corpus:
     def document(self, doc_id: str) -> AnalysedDocument | None:
         position = self.index.position.get(doc_id)
         return None if position is None else self.index.documents[position]
-
-
-def corpus_version(documents: list[AnalysedDocument]) -> str:
-    digest = hashlib.sha256()
-    for doc in sorted(documents, key=lambda d: d.document.id):
-        digest.update(f"{doc.document.id}\0{doc.document.version}\n".encode())
-    return digest.hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -165,16 +156,17 @@ class LiveCorpus:
         started = time.perf_counter()
         if changes.complete or self._served is None:
             analysed = self._analysed_all(changes.documents.values())
+            if embed_now:
+                analysed = self._embed(analysed)
+            if self._served is not None:
+                index = self._served.corpus.index.updated(analysed)
+            else:
+                index = self.snapshots.index_for(analysed, marker) if self.snapshots else Index.build(analysed)
         else:
-            analysed = self._analysed_changed(self._served.corpus.index.documents, changes.documents)
-        if embed_now:
-            analysed = self._embed(analysed)
-        if self._served is not None:
-            index = self._served.corpus.index.updated(analysed)
-        else:
-            index = self.snapshots.index_for(analysed, marker) if self.snapshots else Index.build(analysed)
-        corpus = Corpus(index, corpus_version(analysed), changes.skipped, time.perf_counter() - started)
-        log.info("corpus %s: %d documents, %d passages, %s, built in %.2f s", corpus.version, len(analysed),
+            served = self._served.corpus.index
+            index = served.changed(self._analysed_changes(served, changes.documents))
+        corpus = Corpus(index, index.version, changes.skipped, time.perf_counter() - started)
+        log.info("corpus %s: %d documents, %d passages, %s, built in %.2f s", corpus.version, len(index.documents),
                  index.passage_count, "with sentence embeddings" if index.vectors is not None else "words only",
                  corpus.built_in_seconds)
         return corpus
@@ -189,34 +181,19 @@ class LiveCorpus:
         self._analysed = {(doc.document.id, doc.document.version): doc for doc in analysed}
         return analysed
 
-    def _analysed_changed(self, served: list[AnalysedDocument], changed: dict) -> list[AnalysedDocument]:
-        """The served documents with the changed ones analysed in their place, the removed ones left out and the
-        new ones put in the order of the ids; only the changed documents are looked at."""
-        position = self._served.corpus.index.position
-        documents: list[AnalysedDocument | None] = list(served)
-        added = []
+    def _analysed_changes(self, served: Index, changed: dict) -> dict[str, AnalysedDocument | None]:
+        """The changed documents analysed, by id (None: removed), and the analyses of the versions they replace
+        forgotten; only the changed documents are looked at."""
+        analysed = {}
         for doc_id, document in changed.items():
-            at = position.get(doc_id)
+            at = served.position.get(doc_id)
             doc = self._analysis_of(document) if document is not None else None
-            if at is not None and (doc is None or served[at].document.version != document.version):
-                self._analysed.pop((doc_id, served[at].document.version), None)
-            if doc is None:
-                if at is not None:
-                    documents[at] = None
-                continue
-            self._analysed[(doc_id, document.version)] = doc
-            if at is None:
-                added.append(doc)
-            else:
-                documents[at] = doc
-        kept = [doc for doc in documents if doc is not None]
-        if not added:
-            return kept
-        ids = [doc.document.id for doc in kept]
-        for doc in sorted(added, key=lambda d: d.document.id, reverse=True):
-            at = bisect.bisect(ids, doc.document.id)
-            kept.insert(at, doc)
-        return kept
+            if at is not None and (doc is None or served.documents[at].document.version != document.version):
+                self._analysed.pop((doc_id, served.documents[at].document.version), None)
+            if doc is not None:
+                self._analysed[(doc_id, document.version)] = doc
+            analysed[doc_id] = doc
+        return analysed
 
     def _known(self, document: Document) -> AnalysedDocument | None:
         cached = self._analysed.get((document.id, document.version))

@@ -5,20 +5,26 @@ for.
 Scoring is rank_bm25.BM25Okapi's, term for term (same k1, b, epsilon and idf) over the live passages of every
 segment; the speed comes from an inverted index, so a query only touches passages that share a term with it.
 
-An index is immutable. `Index.build` indexes documents in one segment; `updated` makes the index of a changed list
-of documents by indexing only the documents that changed, in a new segment, and leaving the old versions' passages
-out; `merged` folds segments together. Whatever the segments, an index numbers documents and passages in the order
-of its document list and holds the same statistics as `Index.build` over that list, so it scores, and answers,
-exactly as a fresh build would.
+An index is immutable. `Index.build` indexes documents in one segment; `updated` (given the whole new list) and
+`changed` (given the changed documents by id) make the index after a write by indexing only the documents that
+changed, in a new segment, and leaving the old versions' passages out; `merged` folds segments together. Whatever
+the segments, an index numbers documents and passages in the order of its document list and holds the same
+statistics as `Index.build` over that list, so it scores, and answers, exactly as a fresh build would.
+
+A write costs what it changed, not the corpus: the corpus-wide tables are `LayeredTable`s, which share their dict
+with the index before and add the write's changes; the counts per document, positions, the live passages' length
+and the corpus version (`fingerprint`) are moved by the changed documents; a spelling table already built is moved
+by the words that came and went. Merges, in the background, fold the tables' changes into new dicts.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
-from bisect import insort
+from bisect import bisect_left, insort
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import InitVar, dataclass
 from functools import cached_property
 from itertools import chain
 
@@ -43,6 +49,83 @@ class Passage:
     last: int  # last sentence, inclusive
 
 
+@dataclass(frozen=True, eq=False)
+class LayeredTable(Mapping):
+    """A table of an index (term -> count, word -> stem, ...) shared with the indexes before it: a dict that is never
+    changed, under the changes that writes made since it was written (a key to its new value, or to None: gone).
+
+    A write copies only the changes, not the table, so it costs what the writes since the last `flattened` changed;
+    a merge (in the background) flattens the tables into new dicts, which keeps the changes few. None is never a
+    value of the tables it holds.
+    """
+
+    base: dict
+    changes: dict
+    size: int
+
+    @classmethod
+    def of(cls, table: dict) -> LayeredTable:
+        return cls(table, {}, len(table))
+
+    def __getitem__(self, key):
+        value = self.changes.get(key, self)  # the table itself stands for "not changed": it is never a value
+        if value is self:
+            return self.base[key]
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def get(self, key, default=None):
+        # Without Mapping.get's KeyError: queries and writes look keys up here, one by one.
+        value = self.changes.get(key, self)
+        if value is self:
+            return self.base.get(key, default)
+        return default if value is None else value
+
+    def __contains__(self, key: object) -> bool:
+        value = self.changes.get(key, self)
+        return key in self.base if value is self else value is not None
+
+    def __iter__(self) -> Iterator:
+        """The keys in the order a dict changed the same way would hold them: old keys where they were, new ones
+        after."""
+        if not self.changes:  # a fresh build's tables, and every table after a merge: the dict's own iterator
+            return iter(self.base)
+        return self._changed_keys()
+
+    def items(self):
+        return self.base.items() if not self.changes else super().items()
+
+    def _changed_keys(self) -> Iterator:
+        changes = self.changes
+        for key in self.base:
+            if changes.get(key, self) is not None:
+                yield key
+        for key, value in changes.items():
+            if value is not None and key not in self.base:
+                yield key
+
+    def __len__(self) -> int:
+        return self.size
+
+    def with_changes(self, changes: dict) -> LayeredTable:
+        """This table with some keys set to new values (None: removed); this one is left as it was. A table whose
+        changes outgrow its base is flattened at once: that costs no more than the changes did."""
+        if not changes:
+            return self
+        size = self.size
+        for key, value in changes.items():
+            size += (value is not None) - (key in self)
+        layered = LayeredTable(self.base, {**self.changes, **changes}, size)
+        return layered.flattened() if len(layered.changes) > len(layered.base) else layered
+
+    def flattened(self) -> LayeredTable:
+        """The same table as one dict, without changes."""
+        if not self.changes:
+            return self
+        return LayeredTable.of(dict(self.items()))
+
+
 @dataclass(eq=False)
 class Index:
     """An immutable BM25 index over the passages of a list of analysed documents, held in segments.
@@ -57,43 +140,82 @@ class Index:
     # documents that no entry points at are deleted: their passages count for nothing.
     document_segment: np.ndarray
     document_slot: np.ndarray
-    document_frequency: dict[str, int]  # term -> live passages holding it
-    vocabulary: dict[str, str]  # surface word -> its stem
-    word_documents: Counter  # surface word -> documents using it, so that a word leaves with its last document
-    sentence_frequency: Counter
+    document_frequency: LayeredTable  # term -> live passages holding it
+    vocabulary: LayeredTable  # surface word -> its stem
+    word_documents: LayeredTable  # surface word -> documents using it, so that a word leaves with its last document
+    sentence_frequency: LayeredTable  # term -> sentences holding it
     sentence_count: int
     alpha_terms: list[str]  # the alphabetic terms, sorted: where analysis.stem_variants looks for a term's variants
-    alias_documents: dict[str, frozenset[str]]  # term -> the documents whose aliases (doc.aliases) hold it
+    alias_documents: LayeredTable  # term -> the documents whose aliases (doc.aliases) hold it, a frozenset of ids
+    # The sum, modulo 2**64, of every document's fingerprint (its id and version): the same for the same documents
+    # however writes came to them, and moved by a write by the fingerprints of what it changed (`version`).
+    fingerprint: int
     # Whether document_frequency lists terms in the order BM25Okapi meets them (true of a fresh build), so that the
     # average idf can be summed over it as BM25Okapi sums it; otherwise that order is worked out when needed.
     terms_in_first_use_order: bool = False
+    # The index this one was made from (by a write or a merge), and where each of this one's documents was in it
+    # (-1: new): what this one takes its per-document counts, positions and live length from, looking only at the
+    # new documents. Not a field: not saved, not kept.
+    predecessor: InitVar[tuple[Index, np.ndarray] | None] = None
 
-    def __post_init__(self) -> None:
-        windows = np.fromiter((len(doc.windows) for doc in self.documents), np.int64, len(self.documents))
+    def __post_init__(self, predecessor: tuple[Index, np.ndarray] | None) -> None:
+        windows, sentences = self._per_document_counts(predecessor)
         # Passages are numbered documents in order: document d's are passage_start[d] to passage_start[d + 1] - 1.
         self.passage_start = np.concatenate(([0], np.cumsum(windows)))
         self.passage_count = int(self.passage_start[-1])
-        self.passage_document = np.repeat(np.arange(len(self.documents), dtype=np.int32), windows)
-        self.position = {doc.document.id: i for i, doc in enumerate(self.documents)}
-        self._global_passages, total_length = self._number_segment_passages()
+        self.position = self._positions(predecessor)
+        self._segment_numbering = self._number_segment_documents()
+        # The live passages' total length, in integers: moved by a write exactly, so the average equals a build's.
+        self.live_length = self._live_length(predecessor)
         count = self.passage_count
-        self.average_length = total_length / count if count else 0.0
+        self.average_length = self.live_length / count if count else 0.0
         self._posting_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._passage_cache: dict[int, Passage] = {}
         # Every sentence's unit vector (float16, as the documents keep them), documents in order (row
         # sentence_base[d] + i is sentence i of document d), when every document was embedded by the same model
         # (`meaning`); else None, and answers use words alone. `projection` shortlists the nearest
         # (vector_search.py). Not fields: the documents hold the vectors, and a snapshot saves them there.
-        vectors = sentence_vectors(self.documents)
+        vectors = sentence_vectors(self.documents, sentences, predecessor)
         self.vectors: np.ndarray | None = vectors.get("vectors")
         self.sentence_base: np.ndarray = vectors["sentence_base"]
         self.meaning: str = vectors.get("meaning", "")
         self.projection: Projection | None = vectors.get("projection")
 
-    def _number_segment_passages(self) -> tuple[list[np.ndarray], int]:
-        """Each segment's local passage ids to this index's passage ids (-1: deleted), and the live passages'
-        total length."""
-        numbered, total_length = [], 0
+    def _per_document_counts(self, predecessor: tuple[Index, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray]:
+        """Each document's passage and sentence counts: those of an index this one was updated from are taken from
+        its arrays, so only the new documents are looked at."""
+        if predecessor is None:
+            return (np.fromiter((len(doc.windows) for doc in self.documents), np.int64, len(self.documents)),
+                    np.fromiter((len(doc.sentences) for doc in self.documents), np.int64, len(self.documents)))
+        before, old_position = predecessor
+        kept = old_position >= 0
+        counts = []
+        for starts, count_of in ((before.passage_start, lambda doc: len(doc.windows)),
+                                 (before.sentence_base, lambda doc: len(doc.sentences))):
+            count = np.empty(len(self.documents), np.int64)
+            count[kept] = np.diff(starts)[old_position[kept]]
+            new = np.flatnonzero(~kept)
+            count[new] = [count_of(self.documents[at]) for at in new.tolist()]
+            counts.append(count)
+        return counts[0], counts[1]
+
+    def _positions(self, predecessor: tuple[Index, np.ndarray] | None) -> dict[str, int]:
+        """Each document's position by id: the same dict as the index this one was updated from when the ids are
+        where they were (a write that replaced documents, the common case)."""
+        if predecessor is not None:
+            before, old_position = predecessor
+            if len(before.documents) == len(self.documents) and all(
+                    self.documents[at].document.id == before.documents[at].document.id
+                    for at in np.flatnonzero(old_position < 0).tolist()) and bool(
+                    np.all(old_position[old_position >= 0] == np.flatnonzero(old_position >= 0))):
+                return before.position
+        return {doc.document.id: i for i, doc in enumerate(self.documents)}
+
+    def _number_segment_documents(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """For each segment, by its local document: what to add to a local passage id to make it this index's, and
+        whether the document is live here (else its passages are deleted). Per document, not per passage, so a
+        write renumbers the corpus's documents, not its passages."""
+        numbering = []
         for number, segment in enumerate(self.segments):
             mine = np.flatnonzero(self.document_segment == number)
             slots = self.document_slot[mine]
@@ -101,13 +223,30 @@ class Index:
             shift[slots] = self.passage_start[mine] - segment.document_start[slots]
             live = np.zeros(segment.document_count, bool)
             live[slots] = True
-            local_document = segment.passage_document
-            ids = np.arange(segment.passage_count, dtype=np.int64) + shift[local_document]
-            alive = live[local_document]
-            ids[~alive] = -1
-            numbered.append(ids)
-            total_length += int(segment.passage_length[alive].sum())
-        return numbered, total_length
+            numbering.append((shift, live))
+        return numbering
+
+    def _live_length(self, predecessor: tuple[Index, np.ndarray] | None) -> int:
+        """The live passages' total length: that of the index this one was made from, less the documents it no
+        longer holds and plus the new ones; else summed over every segment."""
+        if predecessor is None:
+            return sum(int(segment.passage_length[np.repeat(live, np.diff(segment.document_start))].sum())
+                       for segment, (_, live) in zip(self.segments, self._segment_numbering, strict=True))
+        before, old_position = predecessor
+        held = np.zeros(len(before.documents), bool)
+        held[old_position[old_position >= 0]] = True
+        return (before.live_length - sum(before.document_length(p) for p in np.flatnonzero(~held).tolist())
+                + sum(self.document_length(at) for at in np.flatnonzero(old_position < 0).tolist()))
+
+    def document_length(self, position: int) -> int:
+        """The total length of a document's passages."""
+        segment = self.segments[self.document_segment[position]]
+        slot = self.document_slot[position]
+        return int(segment.passage_length[segment.document_start[slot]:segment.document_start[slot + 1]].sum())
+
+    def document_of(self, passages: np.ndarray) -> np.ndarray:
+        """The position of the document of each of these passages."""
+        return np.searchsorted(self.passage_start, passages, side="right") - 1
 
     @classmethod
     def build(cls, documents: list[AnalysedDocument]) -> Index:
@@ -123,35 +262,82 @@ class Index:
             segments=(segment,),
             document_segment=np.zeros(len(documents), np.int32),
             document_slot=np.arange(len(documents), dtype=np.int32),
-            document_frequency=segment.document_frequency(),
-            vocabulary={word: stem(word) for word in word_documents},
-            word_documents=word_documents,
-            sentence_frequency=sentence_frequency,
+            document_frequency=LayeredTable.of(segment.document_frequency()),
+            vocabulary=LayeredTable.of({word: stem(word) for word in word_documents}),
+            word_documents=LayeredTable.of(dict(word_documents)),
+            sentence_frequency=LayeredTable.of(dict(sentence_frequency)),
             sentence_count=sum(len(doc.sentence_terms) for doc in documents),
             alpha_terms=sorted(term for term in segment.rows if term.isalpha()),
-            alias_documents=_alias_documents_moved({}, [], documents),
+            alias_documents=_alias_documents_moved(LayeredTable.of({}), [], documents),
+            fingerprint=_fingerprint_moved(0, [], documents),
             terms_in_first_use_order=True,
         )
 
     def updated(self, documents: list[AnalysedDocument]) -> Index:
         """The index of these documents, in this order: a document this index holds with the same terms keeps its
         passages where they are; the others (new or changed) are indexed in one new segment, and the passages of
-        documents no longer listed, or listed in another version, are left out. Costs what changed, not the corpus."""
-        segment_of, slot_of, added = [], [], []
+        documents no longer listed, or listed in another version, are left out. Looks at every document of the list
+        once; `changed` looks only at what changed."""
+        old_position = np.full(len(documents), -1, np.int64)
         kept = np.zeros(len(self.documents), bool)
-        for doc in documents:
+        identical = True
+        for at, doc in enumerate(documents):
             old = self.position.get(doc.document.id)
             if old is not None and not kept[old] and _same_terms(self.documents[old], doc):
                 kept[old] = True
-                segment_of.append(int(self.document_segment[old]))
-                slot_of.append(int(self.document_slot[old]))
-            else:
-                segment_of.append(len(self.segments))
-                slot_of.append(len(added))
-                added.append(doc)
-        removed = [self.documents[i] for i in np.flatnonzero(~kept).tolist()]
+                old_position[at] = old
+                identical = identical and doc is self.documents[old]
+        return self._successor(list(documents), old_position, identical)
+
+    def changed(self, changes: Mapping[str, AnalysedDocument | None]) -> Index:
+        """The index of this index's documents with these changed, by id: a replaced document keeps its place, a
+        removed one (None) leaves, and a new one goes where its id sorts among the others (documents in the order of
+        their ids, as every store lists them). The same index as `updated` with that list, at the cost of what
+        changed: only the changed documents are looked at."""
+        documents = list(self.documents)
+        old_position = np.arange(len(documents), dtype=np.int64)
+        leaving, arriving = [], []
+        identical = True
+        for doc_id, doc in changes.items():
+            at = self.position.get(doc_id)
+            if at is None:
+                if doc is not None:
+                    arriving.append(doc)
+            elif doc is None:
+                leaving.append(at)
+            elif doc is not documents[at]:
+                if _same_terms(documents[at], doc):
+                    identical = False
+                else:
+                    old_position[at] = -1
+                documents[at] = doc
+        for at in sorted(leaving, reverse=True):
+            del documents[at]
+        old_position = np.delete(old_position, leaving)
+        for doc in sorted(arriving, key=lambda d: d.document.id):
+            at = bisect_left(documents, doc.document.id, key=lambda d: d.document.id)
+            documents.insert(at, doc)
+            old_position = np.insert(old_position, at, -1)
+        return self._successor(documents, old_position, identical)
+
+    def _successor(self, documents: list[AnalysedDocument], old_position: np.ndarray, identical: bool) -> Index:
+        """The index of these documents, where old_position says which of this index's documents each one stands
+        for (-1: none): those keep their passages, the others are indexed in one new segment, and this index's
+        documents left out lose theirs. Statistics move by the documents that changed only; so do the per-document
+        counts and positions when the documents kept are this index's very objects (`identical`: not, say, the same
+        analyses with sentence vectors since, which the new index must look at)."""
+        kept = old_position >= 0
+        added_at = np.flatnonzero(~kept)
+        added = [documents[at] for at in added_at.tolist()]
+        still_held = np.zeros(len(self.documents), bool)
+        still_held[old_position[kept]] = True
+        removed = [self.documents[i] for i in np.flatnonzero(~still_held).tolist()]
         segments = self.segments + ((Segment.of(added),) if added else ())
-        document_segment = np.array(segment_of, np.int32)
+        document_segment = np.full(len(documents), len(self.segments), np.int32)
+        document_segment[kept] = self.document_segment[old_position[kept]]
+        document_slot = np.empty(len(documents), np.int32)
+        document_slot[kept] = self.document_slot[old_position[kept]]
+        document_slot[added_at] = np.arange(len(added), dtype=np.int32)
         # A segment whose documents are all gone is dropped.
         used = np.unique(document_segment)
         renumber = np.full(len(segments), -1, np.int32)
@@ -160,13 +346,14 @@ class Index:
                             [dict.fromkeys(doc.surface_words, 1) for doc in added])
         document_frequency = _moved(self.document_frequency, map(passage_frequency, removed),
                                     map(passage_frequency, added))
-        return Index(
-            documents=list(documents),
+        vocabulary_changes = _vocabulary_changes(self.vocabulary, words_left, removed, added)
+        successor = Index(
+            documents=documents,
             segments=tuple(segments[s] for s in used.tolist()),
             document_segment=renumber[document_segment],
-            document_slot=np.array(slot_of, np.int32),
+            document_slot=document_slot,
             document_frequency=document_frequency,
-            vocabulary=_vocabulary_moved(self.vocabulary, words_left, removed, added),
+            vocabulary=self.vocabulary.with_changes(vocabulary_changes),
             word_documents=words_left,
             sentence_frequency=_moved(self.sentence_frequency, [doc.sentence_frequency for doc in removed],
                                       [doc.sentence_frequency for doc in added]),
@@ -175,9 +362,21 @@ class Index:
             alpha_terms=_alpha_terms_moved(self.alpha_terms, self.document_frequency, document_frequency,
                                            removed, added),
             alias_documents=_alias_documents_moved(self.alias_documents, removed, added),
+            fingerprint=_fingerprint_moved(self.fingerprint, removed, added),
             terms_in_first_use_order=self.terms_in_first_use_order and not added and not removed
-            and bool(np.all(np.diff([self.position[doc.document.id] for doc in documents]) > 0)),
+            and bool(np.all(np.diff(old_position) > 0)),
+            predecessor=(self, old_position) if identical else None,
         )
+        if "spelling" in self.__dict__:
+            # This index built its spelling table (a question had an unknown word): the new one takes it over with
+            # the words the write changed, rather than building it again from the whole vocabulary.
+            successor.__dict__["spelling"] = _spelling_moved(self.spelling, vocabulary_changes)
+        return successor
+
+    @property
+    def version(self) -> str:
+        """The corpus version: 16 hex digits that name the set of documents (ids and versions) this index holds."""
+        return f"{self.fingerprint:016x}"
 
     def merge_plan(self) -> list[int]:
         """The segments (by number) that segments.merge_plan says to merge now, by their live passages."""
@@ -198,20 +397,27 @@ class Index:
         document_segment[positions] = len(kept)
         document_slot = self.document_slot.copy()
         document_slot[positions] = np.arange(len(positions), dtype=np.int32)
-        return Index(
+        merged = Index(
             documents=self.documents,
             segments=tuple(self.segments[s] for s in kept) + (segment,),
             document_segment=document_segment,
             document_slot=document_slot,
-            document_frequency=self.document_frequency,
-            vocabulary=self.vocabulary,
-            word_documents=self.word_documents,
-            sentence_frequency=self.sentence_frequency,
+            # A merge runs in the background: the time to fold the writes' changes into the tables' dicts, so that
+            # the next writes copy few changes.
+            document_frequency=self.document_frequency.flattened(),
+            vocabulary=self.vocabulary.flattened(),
+            word_documents=self.word_documents.flattened(),
+            sentence_frequency=self.sentence_frequency.flattened(),
             sentence_count=self.sentence_count,
             alpha_terms=self.alpha_terms,
-            alias_documents=self.alias_documents,
+            alias_documents=self.alias_documents.flattened(),
+            fingerprint=self.fingerprint,
             terms_in_first_use_order=self.terms_in_first_use_order,
+            predecessor=(self, np.arange(len(self.documents))),
         )
+        if "spelling" in self.__dict__:
+            merged.__dict__["spelling"] = self.spelling.flattened()
+        return merged
 
     @cached_property
     def passages(self) -> Sequence[Passage]:
@@ -234,10 +440,43 @@ class Index:
         BM25Okapi meets them, which only a fresh build keeps; other indexes work the order out, on first need."""
         if self.terms_in_first_use_order:
             return okapi_idf(self.document_frequency, self.passage_count)[1]
-        in_order = dict.fromkeys(chain.from_iterable(
-            chain.from_iterable(doc.sentence_terms[first:last + 1]) for doc in self.documents
-            for first, last in doc.windows))
+        in_order = self._terms_in_first_use_order()
         return okapi_idf({term: self.document_frequency[term] for term in in_order}, self.passage_count)[1]
+
+    def _terms_in_first_use_order(self) -> list[str]:
+        """The terms in the order BM25Okapi meets them reading the live passages in order: by the first live passage
+        holding each (from the segments' postings, not by reading every passage's terms, which took seconds at a
+        million passages), then by where in that passage it first stands."""
+        first_passage: dict[str, int] = {}
+        for segment, (shift, alive) in zip(self.segments, self._segment_numbering, strict=True):
+            # A row's passages ascend, so its first live one is the term's first passage in this segment: the row's
+            # head, unless that passage's document is gone (then the row is searched on).
+            head = segment.passages[segment.bounds[:-1]]
+            owner = np.searchsorted(segment.document_start, head, side="right") - 1
+            held = alive[owner]
+            first = head + shift[owner]
+            for row in np.flatnonzero(~held).tolist():
+                local = segment.passages[segment.bounds[row]:segment.bounds[row + 1]]
+                local_owner = np.searchsorted(segment.document_start, local, side="right") - 1
+                live = np.flatnonzero(alive[local_owner])
+                if live.size:
+                    held[row] = True
+                    first[row] = local[live[0]] + shift[local_owner[live[0]]]
+            first_list, held_list = first.tolist(), held.tolist()
+            for term, row in segment.rows.items():
+                if held_list[row] and first_list[row] < first_passage.get(term, self.passage_count):
+                    first_passage[term] = first_list[row]
+        by_passage: dict[int, set[str]] = {}
+        for term, passage in first_passage.items():
+            by_passage.setdefault(passage, set()).add(term)
+        in_order = []
+        for passage in sorted(by_passage):
+            met_here = by_passage[passage]
+            document = int(self.document_of(np.array([passage]))[0])
+            first, last = self.documents[document].windows[passage - int(self.passage_start[document])]
+            passage_terms = chain.from_iterable(self.documents[document].sentence_terms[first:last + 1])
+            in_order.extend(term for term in dict.fromkeys(passage_terms) if term in met_here)
+        return in_order
 
     @cached_property
     def aliases(self) -> Mapping[str, list[tuple[str, ...]]]:
@@ -250,16 +489,17 @@ class Index:
         return _Variants(self)
 
     @cached_property
-    def spelling(self) -> dict[str, list[str]]:
+    def spelling(self) -> LayeredTable:
         """Every one-deletion variant of each corpus word of three letters or more (and the word itself), to the
         words it comes from: spelling correction by symmetric deletion. Built on the first unknown word, since
-        most questions never need it, and not saved in a snapshot (it is not a field)."""
+        most questions never need it, and not saved in a snapshot (it is not a field); an index made by a write
+        from one that built it takes it over, moved by the words the write changed (`_successor`)."""
         table: dict[str, list[str]] = {}
         for known in self.vocabulary:
             if len(known) >= SPELLING_MIN_LENGTH:
                 for variant in deletions(known) | {known}:
                     table.setdefault(variant, []).append(known)
-        return table
+        return LayeredTable.of(table)
 
     def nearest(self, vector: np.ndarray, documents: list[str] | None = None, k: int = 10
                 ) -> list[tuple[int, int, float]]:
@@ -299,7 +539,7 @@ class Index:
         if documents is not None:
             allowed = np.zeros(len(self.documents), dtype=bool)
             allowed[[self.position[d] for d in documents if d in self.position]] = True
-            touched = touched[allowed[self.passage_document[touched]]]
+            touched = touched[allowed[self.document_of(touched)]]
         top = touched[np.argpartition(-scores[touched], k - 1)[:k]] if touched.size > k else touched
         top = top[np.lexsort((top, -scores[top]))]
         return list(zip(self.passages_at(top), scores[top].tolist(), strict=True))
@@ -327,7 +567,7 @@ class Index:
         wanted = ids.tolist()
         missing = np.array([i for i in wanted if i not in made], dtype=np.int64)
         if missing.size:
-            documents = self.passage_document[missing]
+            documents = self.document_of(missing)
             windows = missing - self.passage_start[documents]
             for i, d, w in zip(missing.tolist(), documents.tolist(), windows.tolist(), strict=True):
                 made[i] = Passage(i, d, *self.documents[d].windows[w])
@@ -340,14 +580,15 @@ class Index:
         if found is not None:
             return found
         ids, counts, lengths = [], [], []
-        for segment, numbered in zip(self.segments, self._global_passages, strict=True):
+        for segment, (shift, alive) in zip(self.segments, self._segment_numbering, strict=True):
             row = segment.rows.get(term)
             if row is None:
                 continue
             start, end = segment.bounds[row], segment.bounds[row + 1]
             local = segment.passages[start:end]
-            live = numbered[local] >= 0
-            ids.append(numbered[local][live])
+            owner = np.searchsorted(segment.document_start, local, side="right") - 1
+            live = alive[owner]
+            ids.append(local[live] + shift[owner[live]])
             counts.append(segment.counts[start:end][live])
             lengths.append(segment.passage_length[local[live]])
         passage_ids = np.concatenate(ids)
@@ -368,10 +609,22 @@ def deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1:] for i in range(len(word))}
 
 
-def sentence_vectors(documents: list[AnalysedDocument]) -> dict:
-    """The vectors of an index of these documents: `sentence_base` always, and `vectors`, `meaning` and
-    `projection` when every document has its sentences' vectors from one model, all in one matrix."""
-    base = np.concatenate(([0], np.cumsum([len(doc.sentences) for doc in documents], dtype=np.int64)))
+def sentence_vectors(documents: list[AnalysedDocument], sentences: np.ndarray,
+                     predecessor: tuple[Index, np.ndarray] | None = None) -> dict:
+    """The vectors of an index of these documents (`sentences` per document): `sentence_base` always, and `vectors`,
+    `meaning` and `projection` when every document has its sentences' vectors from one model, all in one matrix.
+    Made from an index by a write, only the new documents are looked at to know there are none."""
+    base = np.concatenate(([0], np.cumsum(sentences, dtype=np.int64)))
+    if predecessor is not None:
+        before, old_position = predecessor
+        new = [documents[at] for at in np.flatnonzero(old_position < 0).tolist()]
+        if not new and np.array_equal(old_position, np.arange(len(before.documents))):
+            # The same documents in the same order (a merge): the same vectors.
+            return {"vectors": before.vectors, "sentence_base": before.sentence_base, "meaning": before.meaning,
+                    "projection": before.projection}
+        models = {doc.embedded_by for doc in new} | ({before.meaning} if bool(np.any(old_position >= 0)) else set())
+        if len(models) != 1 or "" in models or any(doc.embeddings is None for doc in new):
+            return {"sentence_base": base}
     models = {doc.embedded_by for doc in documents}
     if len(models) != 1 or "" in models or any(doc.embeddings is None for doc in documents):
         return {"sentence_base": base}
@@ -531,71 +784,87 @@ def _same_terms(old: AnalysedDocument, new: AnalysedDocument) -> bool:
     return old.document is new.document and old.sentence_terms is new.sentence_terms
 
 
-def _moved(counts: dict, leaving, arriving) -> dict:
-    """A copy of counts by key with some documents' counts taken out and others' put in; a key counted zero times
-    leaves. Without a change, the same object: an index never changes the counts it holds."""
-    leaving, arriving = list(leaving), list(arriving)
-    if not leaving and not arriving:
-        return counts
-    moved = counts.copy()
+def _moved(counts: LayeredTable, leaving, arriving) -> LayeredTable:
+    """The counts by key with some documents' counts taken out and others' put in; a key counted zero times leaves.
+    Without a change, the same object: an index never changes the counts it holds."""
+    delta: dict = {}
     for part in leaving:
         for key, n in part.items():
-            left = moved[key] - n
-            if left:
-                moved[key] = left
-            else:
-                del moved[key]
+            delta[key] = delta.get(key, 0) - n
     for part in arriving:
         for key, n in part.items():
-            moved[key] = moved.get(key, 0) + n
-    return moved
+            delta[key] = delta.get(key, 0) + n
+    return counts.with_changes({key: counts.get(key, 0) + n or None for key, n in delta.items() if n})
 
 
-def _alpha_terms_moved(alpha_terms: list[str], frequency_before: dict[str, int], frequency_after: dict[str, int],
+def _fingerprint_moved(fingerprint: int, removed: list[AnalysedDocument], added: list[AnalysedDocument]) -> int:
+    """The fingerprint of the documents with some taken out and some put in: a sum, so the order of writes does not
+    matter, only the documents held."""
+    for doc in removed:
+        fingerprint -= document_fingerprint(doc)
+    for doc in added:
+        fingerprint += document_fingerprint(doc)
+    return fingerprint % 2**64
+
+
+def document_fingerprint(doc: AnalysedDocument) -> int:
+    """64 bits of a hash of the document's id and version."""
+    return int.from_bytes(hashlib.sha256(f"{doc.document.id}\0{doc.document.version}".encode()).digest()[:8], "big")
+
+
+def _alpha_terms_moved(alpha_terms: list[str], frequency_before: LayeredTable, frequency_after: LayeredTable,
                        removed: list[AnalysedDocument], added: list[AnalysedDocument]) -> list[str]:
-    """The sorted alphabetic terms, without those no passage holds any more and with the new ones."""
+    """The sorted alphabetic terms, without those no passage holds any more and with the new ones: a copy of the
+    list (pointers, at memory speed), each term found by bisection."""
     gone = {t for doc in removed for t in doc.sentence_frequency if t not in frequency_after and t.isalpha()}
     new = {t for doc in added for t in doc.sentence_frequency
            if t not in frequency_before and t in frequency_after and t.isalpha()}
     if not gone and not new:
         return alpha_terms
-    moved = [t for t in alpha_terms if t not in gone] if gone else list(alpha_terms)
-    for term in sorted(new):
+    moved = list(alpha_terms)
+    for term in gone:
+        del moved[bisect_left(moved, term)]
+    for term in new:
         insort(moved, term)
     return moved
 
 
-def _alias_documents_moved(alias_documents: dict[str, frozenset[str]], removed: list[AnalysedDocument],
-                           added: list[AnalysedDocument]) -> dict[str, frozenset[str]]:
+def _alias_documents_moved(alias_documents: LayeredTable, removed: list[AnalysedDocument],
+                           added: list[AnalysedDocument]) -> LayeredTable:
     """term -> the documents whose aliases hold it, without the removed documents and with the added ones."""
     leaving = {(term, doc.document.id) for doc in removed for pair in doc.aliases for x in pair for term in x}
     arriving = {(term, doc.document.id) for doc in added for pair in doc.aliases for x in pair for term in x}
-    if not leaving and not arriving:
-        return alias_documents
-    moved = dict(alias_documents)
+    changes: dict[str, frozenset[str] | None] = {}
     for term, doc_id in leaving:
-        left = moved[term] - {doc_id}
-        if left:
-            moved[term] = left
-        else:
-            del moved[term]
+        changes[term] = (changes[term] if term in changes else alias_documents[term]) - {doc_id}
     for term, doc_id in arriving:
-        moved[term] = moved.get(term, frozenset()) | {doc_id}
-    return moved
+        changes[term] = (changes[term] if term in changes else alias_documents.get(term, frozenset())) | {doc_id}
+    return alias_documents.with_changes({term: ids or None for term, ids in changes.items()})
 
 
-def _vocabulary_moved(vocabulary: dict[str, str], word_documents: Counter, removed: list[AnalysedDocument],
-                      added: list[AnalysedDocument]) -> dict[str, str]:
-    """The vocabulary without the words no document uses any more, and with the new words, each stemmed once."""
-    if not removed and not added:
-        return vocabulary
-    moved = vocabulary.copy()
+def _vocabulary_changes(vocabulary: LayeredTable, word_documents: LayeredTable, removed: list[AnalysedDocument],
+                        added: list[AnalysedDocument]) -> dict[str, str | None]:
+    """The words no document uses any more (to None), and the new words, each stemmed once."""
+    changes: dict[str, str | None] = {}
     for doc in removed:
         for word in doc.surface_words:
             if word not in word_documents:
-                moved.pop(word, None)
+                changes[word] = None
     for doc in added:
         for word in doc.surface_words:
-            if word not in moved:
-                moved[word] = stem(word)
-    return moved
+            if word not in vocabulary:
+                changes[word] = stem(word)
+    return changes
+
+
+def _spelling_moved(spelling: LayeredTable, vocabulary_changes: dict[str, str | None]) -> LayeredTable:
+    """The spelling table without the words that left the vocabulary and with the new ones."""
+    changes: dict[str, list[str] | None] = {}
+    for word, stemmed in vocabulary_changes.items():
+        if len(word) < SPELLING_MIN_LENGTH:
+            continue
+        for variant in deletions(word) | {word}:
+            words = changes[variant] if variant in changes else spelling.get(variant, [])
+            words = [known for known in words if known != word] if stemmed is None else [*words, word]
+            changes[variant] = words or None
+    return spelling.with_changes(changes)

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from qa_service.documents import parse_document
 from qa_service.store import FolderStore
 from qa_service.store import folder as folder_module
 from qa_service.store import journal as journal_module
 from qa_service.store.journal import ChangeJournal
+from qa_service.store.view import StoreView
 
 LIMIT = 100_000
 LITHIUM = b"Lithium Facts\n\nLithium is a soft metal. It floats on oil."
@@ -170,6 +172,23 @@ def test_reading_changes_creates_no_file_in_the_folder(folder):
     FolderStore(folder, LIMIT).changes_since(None, look_behind=True)
 
     assert [p.name for p in folder.iterdir()] == ["lithium.txt"]
+
+
+def test_the_changes_since_a_position_are_the_ids_changed_after_it_each_once_with_what_it_serves_now():
+    view = StoreView()
+    for doc_id, text in (("a", "one"), ("b", "two"), ("c", "three")):
+        view.set(doc_id, parse_document(doc_id, text))
+    start = view.changes_since(None).position
+    view.set("a", parse_document("a", "one again"))
+    view.set("b", None)
+    view.set("a", parse_document("a", "one more time"))
+    middle = view.changes_since(start).position
+    view.set("c", parse_document("c", "three"))  # the same document again: no change
+    view.set("d", parse_document("d", "four"))
+
+    assert texts(view.changes_since(start)) == {"a": "one more time", "b": None, "d": "four"}
+    assert texts(view.changes_since(middle)) == {"d": "four"}
+    assert view.changes_since(view.changes_since(start).position).documents == {}
 
 
 def test_a_write_that_died_after_its_file_was_in_place_is_reported_at_the_next_change(folder, monkeypatch):

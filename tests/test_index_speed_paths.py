@@ -72,7 +72,7 @@ def test_terms_are_kept_in_the_order_the_passages_first_use_them():
 def test_each_passage_belongs_to_the_document_it_was_cut_from():
     index = Index.build(random_documents(random.Random(5), 4))
 
-    assert index.passage_document.tolist() == [p.document for p in index.passages]
+    assert index.document_of(np.arange(index.passage_count)).tolist() == [p.document for p in index.passages]
 
 
 def test_an_empty_corpus_builds_an_index_that_finds_nothing():

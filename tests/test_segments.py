@@ -15,7 +15,7 @@ from qa_service.analysis import terms
 from qa_service.answering import answer
 from qa_service.document_analysis import analyse
 from qa_service.documents import parse_document
-from qa_service.index import Index
+from qa_service.index import Index, LayeredTable
 from qa_service.segments import MERGE_FACTOR, merge_plan
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,15 +25,25 @@ def assert_same_as_fresh_build(index: Index) -> None:
     """Every statistic, every passage and every score equal, to the bit, those of Index.build over the same list."""
     fresh = Index.build(index.documents)
     assert list(index.passages) == list(fresh.passages)
-    assert index.passage_document.tolist() == fresh.passage_document.tolist()
+    assert index.passage_start.tolist() == fresh.passage_start.tolist()
+    assert index.live_length == fresh.live_length
     assert index.average_length == fresh.average_length
     assert index.document_frequency == fresh.document_frequency
     assert dict(index.idf) == dict(fresh.idf)
+    assert index.average_idf == fresh.average_idf
     assert index.vocabulary == fresh.vocabulary
     assert index.aliases == fresh.aliases
     assert index.variants == fresh.variants
     assert index.sentence_frequency == fresh.sentence_frequency
     assert index.sentence_count == fresh.sentence_count
+    assert index.word_documents == fresh.word_documents
+    assert index.alias_documents == fresh.alias_documents
+    assert index.alpha_terms == fresh.alpha_terms
+    assert index.position == fresh.position
+    assert index.sentence_base.tolist() == fresh.sentence_base.tolist()
+    assert index.version == fresh.version
+    if "spelling" in vars(index):  # taken over from the index a write made it from
+        assert spelling_of(index) == spelling_of(fresh)
     for term in fresh.postings:
         ids, weights = index.postings[term]
         fresh_ids, fresh_weights = fresh.postings[term]
@@ -42,6 +52,17 @@ def assert_same_as_fresh_build(index: Index) -> None:
         query = dict.fromkeys(terms(" ".join(words)), 1.0)
         assert np.array_equal(index.scores(query), fresh.scores(query))
         assert index.search(query, k=5) == fresh.search(query, k=5)
+
+
+def spelling_of(index: Index) -> dict[str, list[str]]:
+    return {variant: sorted(words) for variant, words in index.spelling.items()}
+
+
+def changes_between(before: list, after: list) -> dict:
+    """What a store reports a write changed: each new or replaced document by id, None for each removed one."""
+    old = {doc.document.id: doc for doc in before}
+    new = {doc.document.id: doc for doc in after}
+    return {doc_id: new.get(doc_id) for doc_id in old.keys() | new.keys() if old.get(doc_id) is not new.get(doc_id)}
 
 
 def write(documents: list, rng: random.Random, pool: list) -> list:
@@ -158,6 +179,104 @@ def test_a_term_in_most_passages_is_floored_with_the_average_idf_of_a_fresh_buil
 
     assert index.idf["lithium"] == Index.build(documents).idf["lithium"]
     assert_same_as_fresh_build(index)
+
+
+# --- what a write changes, and only that ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_an_index_changed_by_id_equals_the_index_updated_with_the_whole_list(seed):
+    rng = random.Random(300 + seed)
+    pool = random_corpus(rng, documents=8)
+    documents = sorted(pool[:3], key=lambda d: d.document.id)
+    by_id = by_list = Index.build(documents)
+    for _ in range(12):
+        after = write(documents, rng, pool)
+        by_id = by_id.changed(changes_between(documents, after))
+        by_list = by_list.updated(after)
+        documents = after
+
+        assert by_id.documents == by_list.documents == documents
+        assert_same_as_fresh_build(by_id)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_corpus_version_is_that_of_the_documents_held_whatever_writes_led_there(seed):
+    rng = random.Random(400 + seed)
+    pool = random_corpus(rng, documents=8)
+    documents = sorted(pool[:3], key=lambda d: d.document.id)
+    index = Index.build(documents)
+    versions_seen = {}
+    for _ in range(20):
+        after = write(documents, rng, pool)
+        index = index.changed(changes_between(documents, after)) if rng.random() < 0.5 else index.updated(after)
+        if rng.random() < 0.3 and index.merge_plan():
+            index = index.merged(index.merge_plan())
+        documents = after
+        held = frozenset((doc.document.id, doc.document.version) for doc in documents)
+
+        assert index.version == Index.build(list(reversed(documents))).version
+        assert len(index.version) == 16 and int(index.version, 16) >= 0
+        assert versions_seen.setdefault(index.version, held) == held
+
+
+def test_the_spelling_table_a_write_takes_over_equals_one_built_afresh():
+    rng = random.Random(7)
+    pool = random_corpus(rng, documents=8)
+    extra = analyse(parse_document("zz-new", "Lithium carbonate neutralises the acidity. Potassium lingers."))
+    documents = sorted(pool[:4], key=lambda d: d.document.id)
+    index = Index.build(documents)
+    index.spelling.get("lthium")  # as the first question with an unknown word does
+    for _ in range(10):
+        after = write(documents, rng, pool)
+        index = index.changed(changes_between(documents, after))
+        documents = after
+    index = index.changed({"zz-new": extra})
+
+    assert "spelling" in vars(index)
+    assert "neutralises" in index.spelling["neutralses"]
+    assert spelling_of(index) == spelling_of(Index.build(index.documents))
+
+
+def test_a_write_leaves_the_index_it_was_made_from_answering_as_before():
+    rng = random.Random(8)
+    pool = random_corpus(rng, documents=6)
+    documents = sorted(pool[:4], key=lambda d: d.document.id)
+    index = Index.build(documents)
+    index.spelling.get("lthium")
+    replaced = analyse(parse_document(documents[1].document.id, "Lithium lithium. Unheardof words here."))
+
+    later = [index.changed({documents[1].document.id: replaced}),
+             index.changed({documents[0].document.id: None}),
+             index.changed({"zz-new": pool[5]}),
+             index.updated([documents[0], replaced, pool[4]])]
+
+    assert all(after.version != index.version for after in later)
+    assert index.documents == documents
+    assert_same_as_fresh_build(index)
+
+
+def test_a_layered_table_reads_as_a_dict_changed_the_same_way_and_leaves_its_predecessors_as_they_were():
+    rng = random.Random(9)
+    table, plain = LayeredTable.of({}), {}
+    history = []
+    for _ in range(200):
+        changes = {}
+        for _ in range(rng.randint(0, 6)):
+            key = rng.choice("abcdefghijklmnop")
+            changes[key] = None if rng.random() < 0.4 else rng.randint(1, 9)
+        history.append((table, dict(plain)))
+        table = table.with_changes(changes)
+        for key, value in changes.items():
+            if value is None:
+                plain.pop(key, None)
+            else:
+                plain[key] = value
+
+        assert dict(table) == plain and len(table) == len(plain)
+        assert all((key in table) == (key in plain) and table.get(key) == plain.get(key) for key in "abcdefghijklmnopq")
+        assert dict(table.flattened()) == plain and not table.flattened().changes
+    assert all(dict(before) == as_it_was for before, as_it_was in history)
 
 
 # --- the merge policy -----------------------------------------------------------------------------------------

@@ -366,8 +366,9 @@ class FolderStore(base.DocumentStore):
             names = os.listdir(self.folder)
         except (FileNotFoundError, NotADirectoryError):
             return []
+        # The prefix test first: a Path for each of a large folder's names would cost more than the listing.
         candidates = (self.folder / name for name in names
-                      if Path(name).stem == doc_id and self.is_corpus_name(name))
+                      if name.startswith(doc_id) and Path(name).stem == doc_id and self.is_corpus_name(name))
         return sorted(path for path in candidates if path.is_file())
 
     def current(self, doc_id: str) -> Document | None:
@@ -644,8 +645,10 @@ class FolderStore(base.DocumentStore):
 
     def _remove_temporary_files(self) -> None:
         # Left by a writer that was killed; no other writer can be running while we hold the lock.
-        for leftover in self.folder.glob(f"{self.TEMPORARY_PREFIX}*"):
-            leftover.unlink(missing_ok=True)
+        with os.scandir(self.folder) as entries:
+            leftovers = [entry.path for entry in entries if entry.name.startswith(self.TEMPORARY_PREFIX)]
+        for leftover in leftovers:
+            Path(leftover).unlink(missing_ok=True)
 
     def sources(self) -> Iterator[tuple[str, bytes, str]]:
         """(id, raw source, format) of every file load() serves: what a PostgreSQL store is seeded with."""

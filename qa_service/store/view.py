@@ -29,6 +29,8 @@ class StoreView:
         self.generation = 0
         self.documents: dict[str, Document] = {}
         self._skipped: dict[str, tuple[SkippedFile, ...]] = {}  # by id (a folder's: the file name's stem)
+        # The generation of each id's last change, oldest first, so that the changes since a position are read from
+        # the end back to it: what changed, not every id.
         self._changed_at: dict[str, int] = {}
 
     def set(self, doc_id: str, document: Document | None, skipped: tuple[SkippedFile, ...] = ()) -> None:
@@ -45,6 +47,7 @@ class StoreView:
         # Compared by value: a write of the same content again is no change to serve.
         if before != document:
             self.generation += 1
+            self._changed_at.pop(doc_id, None)
             self._changed_at[doc_id] = self.generation
 
     def skipped_of(self, doc_id: str) -> tuple[SkippedFile, ...]:
@@ -60,6 +63,9 @@ class StoreView:
         here = ViewPosition(self.name, self.generation)
         if not isinstance(position, ViewPosition) or position.view != self.name:
             return StoreChanges(here, dict(self.documents), self.skipped(), complete=True)
-        changed = {doc_id: self.documents.get(doc_id) for doc_id, generation in self._changed_at.items()
-                   if generation > position.generation}
+        changed = {}
+        for doc_id, generation in reversed(self._changed_at.items()):
+            if generation <= position.generation:
+                break
+            changed[doc_id] = self.documents.get(doc_id)
         return StoreChanges(here, changed, self.skipped(), complete=False)
