@@ -1,9 +1,9 @@
-"""Every answer to every shared question, saved, and compared with answers saved before: a refactoring's proof.
+"""Every answer to every question of the sets, saved, and compared with answers saved before: a refactoring's proof.
 
     .venv/bin/python scripts/compare_answers.py --out /tmp/before.json            # on the old code
     .venv/bin/python scripts/compare_answers.py --out /tmp/after.json --against /tmp/before.json
 
-Asks every question of the shared sets (keppra, keppra-lay, squad, covidqa, debianfaq) in process through
+Asks every question of the question sets (scripts/question_sets.py: the shared ones and our own) in process through
 `answering.answer`, with the index built as `scripts/fit_ranking.py` builds it (sentence embeddings included) and
 the model's default settings. Each answer is kept as whether it was found, its quotes' texts and documents, and
 its confidence rounded to 6 places. With --against, every difference is printed and the exit status is 1 if
@@ -20,6 +20,9 @@ import json
 import sys
 from pathlib import Path
 
+from question_sets import NAMES as SET_NAMES
+from question_sets import QuestionSet, question_sets
+
 from qa_service.answering import answer
 from qa_service.corpus import LiveCorpus
 from qa_service.index import Index
@@ -28,14 +31,8 @@ from qa_service.snapshots import IndexSnapshots
 from qa_service.store import FolderStore
 
 ROOT = Path(__file__).resolve().parent.parent
-SETS = ("keppra", "keppra-lay", "squad", "covidqa", "debianfaq")
 CONFIDENCE_PLACES = 6
 MAX_DOCUMENT_BYTES = 50 << 20
-
-
-def corpus_folder(eval_dir: Path, name: str) -> Path:
-    """The repository's own corpus for the Keppra sets, the shared corpus of the set's name for the others."""
-    return ROOT / "corpus" if name.startswith("keppra") else eval_dir / "corpora" / name
 
 
 def written_one_by_one(index: Index) -> Index:
@@ -48,15 +45,15 @@ def written_one_by_one(index: Index) -> Index:
     return written
 
 
-def answers_of(name: str, eval_dir: Path, cache: Path, encoder, by_writes: bool) -> dict[str, dict]:
+def answers_of(questions: QuestionSet, cache: Path, encoder, by_writes: bool) -> dict[str, dict]:
     """Every question of one set, by its id, to what the service answers."""
-    folder = corpus_folder(eval_dir, name)
+    folder = questions.corpus
     snapshots = IndexSnapshots(cache / folder.name)
     index = LiveCorpus(FolderStore(folder, MAX_DOCUMENT_BYTES), 1e9, snapshots, encoder).current().index
     if by_writes:
         index = written_one_by_one(index)
     out = {}
-    for line in (eval_dir / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
+    for line in questions.questions.read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
         item = json.loads(line)
@@ -88,7 +85,7 @@ def differences(before: dict[str, dict[str, dict]], after: dict[str, dict[str, d
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--eval", type=Path, default=ROOT.parent / "shared" / "eval", help="the shared sets")
-    parser.add_argument("--sets", default=",".join(SETS), help="comma-separated set names")
+    parser.add_argument("--sets", default=SET_NAMES, help="comma-separated set names")
     parser.add_argument("--cache", type=Path, default=ROOT / ".cache" / "compare-answers",
                         help="index snapshots and sentence embeddings")
     parser.add_argument("--out", type=Path, required=True, help="where to write the answers (JSON)")
@@ -98,7 +95,7 @@ def main() -> int:
     encoder = load_encoder(2)
     answers = {}
     for name in args.sets.split(","):
-        answers[name] = answers_of(name, args.eval, args.cache, encoder, args.by_writes)
+        answers[name] = answers_of(question_sets(args.eval)[name], args.cache, encoder, args.by_writes)
         print(f"{name}: {len(answers[name])} questions answered", file=sys.stderr)
     args.out.write_text(json.dumps(answers, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
     if args.against is None:
