@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from parse_counting import counting_parses
 from test_folder_changes import LIMIT, LITHIUM, SODIUM, age, texts
 
 from qa_service.store import FolderStore
@@ -36,15 +37,7 @@ def stopped_reader(folder: Path) -> tuple[dict, dict]:
 @pytest.fixture
 def parses(monkeypatch) -> list[str]:
     """The id of every document the folder store parses from now on."""
-    parsed = []
-    real_parse = folder_module.parse_document
-
-    def counted(doc_id, *args, **kwargs):
-        parsed.append(doc_id)
-        return real_parse(doc_id, *args, **kwargs)
-
-    monkeypatch.setattr(folder_module, "parse_document", counted)
-    return parsed
+    return counting_parses(monkeypatch, folder_module)
 
 
 def test_files_edited_added_and_removed_by_hand_while_no_process_ran_are_found_by_a_resumed_start(folder, parses):

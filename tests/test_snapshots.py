@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from parse_counting import counting_parses
 
 from qa_service import analysis_processes, create_app
 from qa_service.analysis import terms
@@ -295,14 +296,7 @@ def test_a_restart_after_files_were_edited_added_and_removed_by_hand_reads_those
     (two_documents / "lithium.txt").write_text(SECOND_DOCUMENT.replace("another metal", "a soft metal"))
     (two_documents / "sodium.txt").unlink()
     (two_documents / "potassium.txt").write_text("Potassium Notes\n\nPotassium burns with a lilac flame.")
-    parsed = []
-    real_parse = folder_module.parse_document
-
-    def counting_parse(doc_id, *args, **kwargs):
-        parsed.append(doc_id)
-        return real_parse(doc_id, *args, **kwargs)
-
-    monkeypatch.setattr(folder_module, "parse_document", counting_parse)
+    parsed = counting_parses(monkeypatch, folder_module)
     restarted = live(two_documents, tmp_path / "cache").current().index
     monkeypatch.undo()
 

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from parse_counting import counting_parses
 from postgres.server import postgres_installed
 from sample_files import scanned_pdf, two_column_pdf, word_document
 
@@ -63,20 +64,6 @@ def served(store) -> dict[str, tuple[str, str, str]]:
     documents, skipped = store.load()
     assert skipped == []
     return {d.id: (d.format, d.title, d.text) for d in documents}
-
-
-def counting_parses(monkeypatch, store) -> list[str]:
-    """From now on, the id of every document this store's module parses, in order."""
-    store_module = sys.modules[type(store).__module__]
-    real_parse = store_module.parse_document
-    parsed: list[str] = []
-
-    def counting_parse(doc_id, *args, **kwargs):
-        parsed.append(doc_id)
-        return real_parse(doc_id, *args, **kwargs)
-
-    monkeypatch.setattr(store_module, "parse_document", counting_parse)
-    return parsed
 
 
 def test_a_new_document_is_created_and_served(store):
@@ -280,7 +267,7 @@ def test_a_load_parses_only_what_changed_since_the_last(store, monkeypatch):
         store.put(f"doc-{n}", LITHIUM + f" Number {n}.".encode(), "text")
     store.load()
     store.put("doc-3", LITHIUM + b" Changed.", "text")
-    parsed = counting_parses(monkeypatch, store)
+    parsed = counting_parses(monkeypatch, sys.modules[type(store).__module__])
     documents, _ = store.load()
 
     assert parsed == ["doc-3"]
@@ -488,7 +475,7 @@ def test_changes_since_read_only_the_documents_written(open_store, monkeypatch):
         writer.put(f"doc-{n}", LITHIUM + f" Number {n}.".encode(), "text")
     start = reader.changes_since(None).position
     writer.put("doc-7", LITHIUM + b" Changed.", "text")
-    parsed = counting_parses(monkeypatch, reader)
+    parsed = counting_parses(monkeypatch, sys.modules[type(reader).__module__])
     changes = reader.changes_since(start)
 
     assert parsed == ["doc-7"]
@@ -536,7 +523,7 @@ def test_a_handle_resumed_from_a_lasting_position_reads_only_what_was_written_si
 
     resumed = open_store()
     taken_up = resumed.resume(position, known.values())
-    parsed = counting_parses(monkeypatch, resumed)
+    parsed = counting_parses(monkeypatch, sys.modules[type(resumed).__module__])
     changes = resumed.changes_since(None)
 
     assert taken_up
@@ -556,7 +543,7 @@ def test_a_handle_resumed_on_an_unchanged_store_reads_nothing_and_serves_the_sav
 
     resumed = open_store()
     resumed.resume(position, known.values())
-    parsed = counting_parses(monkeypatch, resumed)
+    parsed = counting_parses(monkeypatch, sys.modules[type(resumed).__module__])
     changes = resumed.changes_since(None)
 
     assert parsed == []
@@ -586,7 +573,7 @@ def test_a_position_saved_with_documents_of_other_versions_reads_those_documents
 
     resumed = open_store()
     resumed.resume(position, [known["sodium"], stale])
-    parsed = counting_parses(monkeypatch, resumed)
+    parsed = counting_parses(monkeypatch, sys.modules[type(resumed).__module__])
     changes = resumed.changes_since(None)
 
     assert parsed == ["lithium"]

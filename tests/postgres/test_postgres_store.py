@@ -7,6 +7,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from parse_counting import counting_parses
 from sample_files import word_document
 
 from qa_service import create_app, state
@@ -193,14 +194,7 @@ def test_a_restart_of_the_service_on_the_database_reads_only_the_rows_written_wh
     writer.put("lithium", b"Lithium Facts\n\nLithium is a soft metal.", "text")
     writer.delete("titled")
     writer.close()
-    parsed = []
-    real_parse = postgres_module.parse_document
-
-    def counted(doc_id, *args, **kwargs):
-        parsed.append(doc_id)
-        return real_parse(doc_id, *args, **kwargs)
-
-    monkeypatch.setattr(postgres_module, "parse_document", counted)
+    parsed = counting_parses(monkeypatch, postgres_module)
     restarted = create_app(settings)
     with restarted.app_context():
         served = state.live_corpus().current().index.documents
