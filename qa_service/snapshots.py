@@ -115,10 +115,10 @@ class IndexSnapshots:
         self.place = place or FolderPlace(self.folder)
         self.model = model
         self.origin = BUILT
-        self._loaded: tuple[Index, dict] | None = None
-        # The lasting position of the store (DocumentStore.lasting_position) the loaded index's documents were read
-        # at (None when nothing was loaded), and the store whose position the index published at start-up records.
-        self._store_position: dict | None = None
+        # The loaded index, its header, and the lasting position of the store (DocumentStore.lasting_position) its
+        # documents were read at.
+        self._loaded: tuple[Index, dict, dict | None] | None = None
+        # The store whose position the index published at start-up records.
         self._store: DocumentStore | None = None
         self._starting = True
         # Publications found untrustworthy: one of them holding this very corpus does not spare publishing it again.
@@ -140,16 +140,17 @@ class IndexSnapshots:
         self._store = store
         self._loaded = self._newest()
         if self._loaded is not None:
-            yield self._resumed(self._documents_of(self._loaded[0]))
+            yield self._resumed(self._loaded[0], self._loaded[2])
             return
         with self.place.building(code_version(), self.model):
             self._loaded = self._newest()
-            yield self._resumed(self._documents_of(self._loaded[0])) if self._loaded else {}
+            yield self._resumed(self._loaded[0], self._loaded[2]) if self._loaded else {}
 
-    def _resumed(self, documents: dict[tuple[str, str], AnalysedDocument]) -> dict[tuple[str, str], AnalysedDocument]:
-        """The documents, once the store has been resumed from the position saved with them."""
-        if self._store is not None and self._store_position is not None:
-            resumed = self._store.resume(self._store_position, [doc.document for doc in documents.values()])
+    def _resumed(self, loaded: Index, store_position: dict | None) -> dict[tuple[str, str], AnalysedDocument]:
+        """The loaded index's documents, once the store has been resumed from the position saved with them."""
+        documents = self._documents_of(loaded)
+        if self._store is not None and store_position is not None:
+            resumed = self._store.resume(store_position, [doc.document for doc in documents.values()])
             log.info("reading %r from the position saved with the index%s", self._store,
                      "" if resumed else ": not this store's; reading every document")
         return documents
@@ -187,14 +188,13 @@ class IndexSnapshots:
         newest = self._newest()
         return newest[0] if newest else None
 
-    def _newest(self) -> tuple[Index, dict] | None:
-        """The newest published index that can be trusted, with its header; the store position saved with it is
-        kept for `starting`."""
+    def _newest(self) -> tuple[Index, dict, dict | None] | None:
+        """The newest published index that can be trusted, with its header and the store position saved with it."""
         for publication in self.place.published(code_version(), self.model):
             unpacked = self._unpacked(publication)
             if unpacked is not None:
-                index, self._store_position = unpacked
-                return index, publication.header
+                index, store_position = unpacked
+                return index, publication.header, store_position
             self._passed_over.add(publication.where)
         return None
 
