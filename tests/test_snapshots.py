@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import pickle
 import zlib
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pytest
@@ -195,6 +197,34 @@ def test_loading_a_tampered_snapshot_never_runs_code(two_documents, tmp_path, mo
 
     assert IndexSnapshots(cache).load() is None
     assert not (tmp_path / "pwned").exists()
+
+
+class OtherCodesTuple(NamedTuple):
+    start: int
+
+
+def test_a_snapshot_holding_a_named_tuple_of_other_code_is_refused(two_documents, tmp_path):
+    cache = tmp_path / "cache"
+    live(two_documents, cache)
+    path, raw, header_end, header = saved_snapshot(cache)
+    payload = pickle.dumps({"index": {"documents": [OtherCodesTuple(1)]}, "store_position": None}, protocol=5)
+    header["crc32"] = zlib.crc32(payload)
+    path.write_bytes(MAGIC + json.dumps(header).encode() + b"\n" + payload)
+
+    assert IndexSnapshots(cache).load() is None
+
+
+def test_a_loaded_index_is_left_out_of_the_garbage_collectors_generations(two_documents, tmp_path):
+    snapshots = IndexSnapshots(tmp_path / "cache")
+    snapshots.save(fresh_index(two_documents))
+    frozen_before = gc.get_freeze_count()
+
+    loaded = snapshots.load()
+
+    sentences = sum(len(doc.sentences) for doc in loaded.documents)
+    assert gc.get_freeze_count() - frozen_before >= sentences
+    assert gc.isenabled()
+    gc.unfreeze()
 
 
 def test_the_service_saves_its_index_in_the_cache_folder_and_writes_nothing_into_the_corpus(corpus_dir, tmp_path):
