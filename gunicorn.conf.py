@@ -1,6 +1,8 @@
 """Gunicorn settings that go with the Procfile's command (gunicorn reads this file from the working directory)."""
 
 import gc
+import logging
+import os
 import threading
 
 from qa_service import state
@@ -31,3 +33,14 @@ def post_fork(server, worker):
     encoder = _encoder(server)
     if encoder is not None:
         threading.Thread(target=encoder.open, name="open-onnx-session", daemon=True).start()
+
+
+def worker_exit(server, worker):
+    # A worker that served ends here, its logs flushed, without the C++ destructors that run when an interpreter
+    # exits: ONNX Runtime's global environment, made in the master when it embedded the corpus, came to the worker by
+    # fork with threads that only the master has, and its destructor aborts the worker trying to join them (SIGABRT,
+    # "terminate called after throwing an instance of 'std::system_error'"). The worker's requests are done and its
+    # sockets closed by now. A worker that failed to boot exits as gunicorn decides: its status tells the master why.
+    if worker.booted:
+        logging.shutdown()
+        os._exit(0)
