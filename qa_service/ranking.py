@@ -406,7 +406,7 @@ def decline_features(query: Query, ranked: list[Candidate], index: Index, idf: d
     names_held = {w.lower() for w in name_pattern.findall(passage_text)} if names else set()
     sentence_names = {w.lower() for w in name_pattern.findall(best.text)} if names else set()
     numbers = [d for number in _STANDALONE_NUMBER.findall(text) for d in re.findall(r"\d+", number)]
-    passage_numbers = set(re.findall(r"\d+", passage_text))
+    passage_numbers = set(re.findall(r"\d+", passage_text)) if numbers else set()
     asked_quantities = _quantities(text, _QUESTION_QUANTITY)
     document_terms = doc.sentence_frequency.keys()
     return np.array([
