@@ -1,10 +1,12 @@
 """Where the time goes: cProfile over in-process answers, or py-spy over the service's workers under wrk load.
 
     .venv/bin/python -m bench.profile answer --size 100000      # cProfile of answer() on the ~100k corpus
-    .venv/bin/python -m bench.profile answer --keppra
+    .venv/bin/python -m bench.profile answer --keppra --semantic on  # the question embedded too
     .venv/bin/python -m bench.profile http --keppra --seconds 10  # py-spy of both workers at 8 clients
 
-The py-spy profile counts only samples of threads holding the GIL: the Python work, not the waiting.
+The py-spy profile counts only samples of threads holding the GIL: the Python work, not the waiting. cProfile
+inflates calls into C that do little each (a regular-expression search measured 1 ms a call under it, 45 µs
+without): read its shares of such calls against a timing without it.
 
 The corpora are the benchmark's (bench/results/work/, made by bench.py). Prints the functions that take the most
 time, by their own time and by time including what they call.
@@ -47,19 +49,24 @@ def corpus_folder(args) -> Path:
 
 def profile_answers(args) -> None:
     from qa_service.answering import answer
-    from qa_service.document_analysis import analyse
+    from qa_service.document_analysis import analyse, with_embeddings
     from qa_service.index import Index
+    from qa_service.meaning import load_encoder
     from qa_service.store import FolderStore
 
     documents, _ = FolderStore(corpus_folder(args), 50 * 1024 * 1024).load()
-    index = Index.build([analyse(d) for d in documents])
+    analysed = [analyse(d) for d in documents]
+    encoder = load_encoder(2) if args.semantic == "on" else None
+    if encoder is not None:
+        analysed = with_embeddings(analysed, encoder)
+    index = Index.build(analysed)
     questions = keppra_questions(510) if args.keppra else shared_questions(args.questions)
     for q in questions:
-        answer(index, q.text, q.history)
+        answer(index, q.text, q.history, encoder=encoder)
     profiler = cProfile.Profile()
     profiler.enable()
     for q in questions:
-        answer(index, q.text, q.history)
+        answer(index, q.text, q.history, encoder=encoder)
     profiler.disable()
     for order in ("tottime", "cumulative"):
         out = io.StringIO()
@@ -108,6 +115,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--keppra", action="store_true", help="the Keppra corpus instead of --size")
     parser.add_argument("--size", type=int, default=100000, help="passages (default: %(default)s)")
     parser.add_argument("--questions", type=int, default=600, help="(default: %(default)s)")
+    parser.add_argument("--semantic", choices=["on", "off"], default="off",
+                        help="answer: with the semantic stage (the corpus is embedded first: minutes at 100,000 "
+                             "passages); http runs the service's default, on (default: %(default)s)")
     parser.add_argument("--seconds", type=int, default=10, help="http: length of the run (default: %(default)s)")
     parser.add_argument("--clients", type=int, default=8, help="http: concurrent clients (default: %(default)s)")
     args = parser.parse_args(argv)

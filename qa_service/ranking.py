@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Set
 from dataclasses import dataclass
 
 import numpy as np
@@ -177,27 +178,46 @@ def neighbours(doc: AnalysedDocument, i: int) -> list[int]:
     return [j for j in (i - 1, i + 1) if 0 <= j < len(sentences) and sentences[j].paragraph == sentences[i].paragraph]
 
 
-def _holds(terms: set[str], term: str, index: Index) -> bool:
-    """Whether a set of terms holds a term, a variant of its stem, or every term of a name the corpus gives as its
-    alias."""
-    if term in terms:
-        return True
-    variants = index.variants.get(term)
-    if variants is not None and not terms.isdisjoint(variants):
-        return True
-    aliases = index.aliases.get(term)
-    return aliases is not None and any(all(a in terms for a in alias) for alias in aliases)
+@dataclass(frozen=True)
+class TermMatch:
+    """What holds one query term: the term or a variant of its stem (`forms`), or every term of a name the corpus
+    gives as its alias (`aliases`). Looked up once per question, then tried against many candidate sentences."""
+
+    forms: frozenset[str]
+    aliases: tuple[frozenset[str], ...]
+    alias_words: frozenset[str]  # every word of the aliases: a set holding none of them holds no alias
+
+    @classmethod
+    def of(cls, term: str, index: Index) -> TermMatch:
+        aliases = tuple(frozenset(alias) for alias in index.aliases.get(term, ()))
+        return cls(frozenset((term, *index.variants.get(term, ()))), aliases, frozenset().union(*aliases))
+
+    def held_by(self, terms: Set[str]) -> bool:
+        # An alias is never empty (document_analysis.find_aliases), so one held shares a word with alias_words; a
+        # common term of a large corpus has many aliases, which most sentences share no word with.
+        return not terms.isdisjoint(self.forms) or (
+            not terms.isdisjoint(self.alias_words) and any(alias <= terms for alias in self.aliases))
 
 
-def _held(weights: dict[str, float], idf: dict[str, float], terms: set[str], index: Index) -> float:
-    """Share of the weighted idf mass that a set of terms holds; a name counts as held when its alias is."""
-    total = held = 0.0
-    for term, weight in weights.items():
-        value = weight * idf.get(term, 0.0)
-        total += value
-        if _holds(terms, term, index):
-            held += value
-    return held / total if total else 0.0
+class HeldShare:
+    """The share of the weighted idf mass of some query terms that a set of terms holds (a name counts as held when
+    its alias is), with each term's weight and match worked out once per question rather than once per sentence."""
+
+    def __init__(self, weights: dict[str, float], idf: dict[str, float], index: Index):
+        self._parts = [(weight * idf.get(term, 0.0), TermMatch.of(term, index)) for term, weight in weights.items()]
+        total = 0.0
+        for value, _ in self._parts:  # summed in the order of the weights, as every caller always has
+            total += value
+        self._total = total
+
+    def of(self, terms: set[str]) -> float:
+        if not self._total:
+            return 0.0
+        held = 0.0
+        for value, match in self._parts:
+            if match.held_by(terms):
+                held += value
+        return held / self._total
 
 
 def candidates(hits: list[tuple[Passage, float]], index: Index, close: list[tuple[int, int, float]] = (),
@@ -259,12 +279,13 @@ def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str,
     other_word_pattern = _word_pattern(other_words)
     matching = query.matching
     distinct = len(matching) or 1
+    matching_share = HeldShare(matching, idf, index)
     held_of: dict[tuple[int, int], float] = {}
 
     def held_by(doc: AnalysedDocument, i: int) -> float:
         key = (id(doc), i)
         if key not in held_of:
-            held_of[key] = _held(matching, idf, set(doc.sentence_terms[i]), index)
+            held_of[key] = matching_share.of(set(doc.sentence_terms[i]))
         return held_of[key]
 
     asked = {w.lower() for w in re.findall(r"\w+", query.text)}
@@ -284,7 +305,7 @@ def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str,
         if other_words:
             exact += len({w.lower() for w in other_word_pattern.findall(c.text)})
         rows.append((
-            _held(matching, idf, quoted_terms(c.doc, c.sentence), index) if leans_on_previous(c.doc, c.sentence)
+            matching_share.of(quoted_terms(c.doc, c.sentence)) if leans_on_previous(c.doc, c.sentence)
             else held_by(c.doc, c.sentence),
             sum(1 for t in matching if t in terms) / distinct,
             c.passage_score / top_passage if top_passage else 0.0,
@@ -373,23 +394,27 @@ def decline_features(query: Query, ranked: list[Candidate], index: Index, idf: d
     total = sum(w * own_idf[t] for t, w in query.own.items()) or 1.0
     unknown = sum(w * own_idf[t] for t, w in query.own.items() if t not in index.idf) / total
     rarest = max(own_idf.values(), default=0.0) or 1.0
-    missing = [own_idf[t] for t in query.own if not _holds(passage_terms, t, index)]
-    lacking = [t for t in query.own if not _holds(span_terms, t, index)]
+    matches = {t: TermMatch.of(t, index) for t in query.own}
+    own_share = HeldShare(query.own, idf, index)
+    missing = [own_idf[t] for t in query.own if not matches[t].held_by(passage_terms)]
+    lacking = [t for t in query.own if not matches[t].held_by(span_terms)]
     # "How quickly…?" asks where on a scale the answer lies: "slowly" answers it, and is no swapped opposite.
     asked_scale = {stem(w.lower()) for w in _SCALE.findall(query.text)}
     span_missing = [own_idf[t] for t in lacking]
     text = _DEFINED.sub("", query.text)
     names = {w for name in _QUESTION_NAME.findall(text) for w in words(name)[:1]}
+    # The texts are searched only for what the question names: most questions name no one and no quantity.
     name_pattern = _word_pattern(names)
-    names_held = {w.lower() for w in name_pattern.findall(passage_text)}
+    names_held = {w.lower() for w in name_pattern.findall(passage_text)} if names else set()
+    sentence_names = {w.lower() for w in name_pattern.findall(best.text)} if names else set()
     numbers = [d for number in _STANDALONE_NUMBER.findall(text) for d in re.findall(r"\d+", number)]
-    passage_numbers = set(re.findall(r"\d+", passage_text))
+    passage_numbers = set(re.findall(r"\d+", passage_text)) if numbers else set()
+    asked_quantities = _quantities(text, _QUESTION_QUANTITY)
     document_terms = doc.sentence_frequency.keys()
-    sentence_names = {w.lower() for w in name_pattern.findall(best.text)}
     return np.array([
         1.0,
-        _held(query.own, idf, passage_terms, index),
-        _held(query.own, idf, quoted_terms(doc, i), index),
+        own_share.of(passage_terms),
+        own_share.of(quoted_terms(doc, i)),
         unknown,
         max(missing, default=0.0) / rarest,
         best.score,
@@ -405,9 +430,9 @@ def decline_features(query: Query, ranked: list[Candidate], index: Index, idf: d
         best.features[FEATURES.index("kind_match")],
         best.features[FEATURES.index("held")],
         1.0 if _NEGATION.search(query.text) and not _NEGATION.search(best.text) else 0.0,
-        1.0 if _quantities(text, _QUESTION_QUANTITY) - _quantities(span_text) else 0.0,
+        1.0 if asked_quantities and asked_quantities - _quantities(span_text) else 0.0,
         (len(names - sentence_names) / len(names)) if names else 0.0,
-        sum(query.own[t] * own_idf[t] for t in lacking if not _holds(document_terms, t, index)) / total,
+        sum(query.own[t] * own_idf[t] for t in lacking if not matches[t].held_by(document_terms)) / total,
         1.0 if any(ANTONYMS.get(t, frozenset()) & span_terms for t in lacking if t not in asked_scale) else 0.0,
         best_cosine - chance_cosine,
         best.cosine - chance_cosine,

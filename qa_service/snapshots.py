@@ -30,6 +30,7 @@ from pathlib import Path
 
 import nltk
 import numpy as np
+import regex
 
 from . import analysis, blocks, document_analysis, documents, formats, index, pdf, segments, sentences, word
 from .document_analysis import AnalysedDocument
@@ -59,7 +60,8 @@ _ALLOWED_GLOBALS = frozenset({
 @functools.cache
 def code_version() -> str:
     """A fingerprint of the analysing code and the libraries it relies on, as this process loaded them."""
-    digest = hashlib.sha256(f"{FORMAT} {platform.python_version()} {np.__version__} {nltk.__version__}".encode())
+    digest = hashlib.sha256(f"{FORMAT} {platform.python_version()} {np.__version__} {nltk.__version__} "
+                            f"{regex.__version__}".encode())
     for module in _ANALYSIS_MODULES:
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()

@@ -10,7 +10,7 @@ from qa_service.document_analysis import analyse
 from qa_service.documents import parse_document
 from qa_service.index import Index
 from qa_service.questions import answer_kind, build_query, spelt_out_names
-from qa_service.ranking import DECLINE_FEATURES, FEATURES, decline_features, rank
+from qa_service.ranking import DECLINE_FEATURES, FEATURES, HeldShare, TermMatch, decline_features, rank
 
 LAMOTRIGINE = """\
 Lamotrigine in Bipolar Disorder
@@ -101,6 +101,28 @@ def test_a_sentence_holding_a_variant_of_a_question_stem_holds_that_word():
     ranked, _ = rank(query, index.search(query.terms, None, k=12), index, None)
     assert ranked[0].text.startswith("Every child under six")
     assert ranked[0].features[0] == pytest.approx(1.0)
+
+
+def test_a_set_of_terms_holds_a_question_term_by_itself_a_variant_or_a_whole_alias():
+    index = build(dosing=DOSING + "\n\nParents of young children often ask about tablets.", tomatoes=GARDENING,
+                  pressure="Hypertension (high blood pressure) is common.")
+    child, hypertension = TermMatch.of(stem("child"), index), TermMatch.of(stem("hypertension"), index)
+    assert child.held_by({stem("child")}) and child.held_by({stem("children"), stem("water")})
+    assert not child.held_by({stem("water")})
+    alias = {stem("high"), stem("blood"), stem("pressure")}
+    assert hypertension.held_by(alias) and hypertension.held_by(alias | {stem("water")})
+    assert not hypertension.held_by({stem("high"), stem("blood")})  # part of a name is not the name
+
+
+def test_the_held_share_weighs_each_term_held_by_its_idf():
+    index = build(dosing=DOSING, tomatoes=GARDENING)
+    weights = {stem("child"): 1.0, stem("tablet"): 0.5, stem("unheard"): 1.0}
+    idf = {stem("child"): 2.0, stem("tablet"): 4.0}
+    share = HeldShare(weights, idf, index)
+    assert share.of({stem("child"), stem("water")}) == pytest.approx(2.0 / 4.0)
+    assert share.of({stem("tablet")}) == pytest.approx(2.0 / 4.0)
+    assert share.of(set()) == 0.0
+    assert HeldShare({stem("unheard"): 1.0}, idf, index).of({stem("unheard")}) == 0.0  # no idf mass to hold
 
 
 def test_a_name_spelt_out_beside_its_abbreviation_weighs_as_one_name():

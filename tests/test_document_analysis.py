@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from qa_service.analysis import terms
+from qa_service.analysis import terms, words
 from qa_service.document_analysis import (
     PASSAGE_SENTENCES,
     PASSAGE_STRIDE,
@@ -75,6 +75,13 @@ def test_every_sentence_is_in_a_passage_and_every_passage_in_one_paragraph(seed)
 ])
 def test_aliases_are_read_from_the_text(text, pair):
     assert (tuple(terms(pair[0])), tuple(terms(pair[1]))) in find_aliases(text)
+
+
+def test_words_are_read_by_the_regex_engine_whatever_the_script():
+    # The `regex` engine's word characters, not `re`'s: a combining accent stays in its word ("cafe" + U+0301), and
+    # a numeral that is no digit ("½", "²") is no word; inner apostrophes join, a possessive "'s" goes.
+    assert words("The cafe\u0301’s menu isn't ½ price, x² and snake_case") == [
+        "the", "cafe\u0301", "menu", "isn't", "price", "x", "and", "snake", "case"]
 
 
 def test_an_acronym_is_linked_to_the_words_it_abbreviates_only():
