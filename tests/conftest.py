@@ -12,6 +12,7 @@ import pytest
 from postgres.server import PostgresServer, running_server
 
 from qa_service import create_app
+from qa_service.meaning import load_encoder
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "keppra-article.txt"
@@ -54,6 +55,12 @@ def pytest_runtest_call(item: pytest.Item):
         pytest.fail(f"{len(caught.records)} request(s) ended in an unhandled error (a 500); the first:\n{detail}",
                     pytrace=False)
     return outcome
+
+
+@pytest.fixture(scope="session")
+def encoder():
+    """The shipped sentence-embedding model, loaded once."""
+    return load_encoder(1)
 
 
 @pytest.fixture

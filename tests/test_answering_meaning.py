@@ -10,13 +10,7 @@ from qa_service.answering import answer
 from qa_service.document_analysis import analyse, with_embeddings
 from qa_service.documents import parse_document
 from qa_service.index import Index
-from qa_service.meaning import load_encoder
 from qa_service.questions import build_query
-
-
-@pytest.fixture(scope="module")
-def encoder():
-    return load_encoder(1)
 
 
 def build(encoder, **texts: str) -> Index:

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_answering_meaning import build
 
 from qa_service import answering
 from qa_service.answering import answer
 from qa_service.chance import UNRELATED_QUESTIONS, unrelated_vectors
-from qa_service.document_analysis import analyse, with_embeddings
+from qa_service.document_analysis import analyse
 from qa_service.documents import parse_document
 from qa_service.index import Index
-from qa_service.meaning import load_encoder
 from qa_service.questions import build_query
 from qa_service.ranking import DECLINE_FEATURES, MODELS, decline_features, rank
 
@@ -23,16 +23,6 @@ HOUSEHOLD = ("Around the House\n\nBake the bread for forty minutes until the cru
              "autumn so that they flower in spring. Wash wool jumpers by hand in cool water. A flat bicycle tyre "
              "is mended with a patch and a little glue.")
 COSINES = ("best_cosine", "quoted_cosine", "quoted_context_cosine", "quoted_heading_cosine")
-
-
-@pytest.fixture(scope="module")
-def encoder():
-    return load_encoder(1)
-
-
-def build(encoder, **texts: str) -> Index:
-    analysed = [analyse(parse_document(doc_id, text)) for doc_id, text in texts.items()]
-    return Index.build(with_embeddings(analysed, encoder))
 
 
 def test_the_unrelated_questions_ship_as_questions_without_the_files_comments():
