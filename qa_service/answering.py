@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .chance import unrelated_vectors
 from .index import Index
 from .meaning import SentenceEncoder
 from .model import RankingModel
@@ -95,12 +94,11 @@ def answer(index: Index, question: str, history: list[str] | None = None, docume
         return Answer(False, [], NOT_FOUND, 0.0, query, read_with)
     ranked, idf = rank(query, hits, index, documents, model, close, meaning, scores)
     best_cosine = close[0][2] if close else 0.0
-    chance_cosine = index.chance_cosine(unrelated_vectors(encoder), documents) if meaning is not None else 0.0
 
     def judged(quoted: Candidate) -> float:
         """The confidence that this candidate answers."""
-        features = decline_features(query, quoted_first(quoted, ranked), index, idf, best_cosine, chance_cosine)
-        return answer_probability(features, model)
+        return answer_probability(decline_features(query, quoted_first(quoted, ranked), index, idf, best_cosine),
+                                  model)
 
     best = first_quoted(ranked)
     if best is None:

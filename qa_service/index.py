@@ -171,7 +171,6 @@ class Index:
         self.average_length = self.live_length / count if count else 0.0
         self._posting_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._passage_cache: dict[int, Passage] = {}
-        self._chance_cache: dict[frozenset[str] | None, float] = {}
         # Every sentence's unit vector (float16, as the documents keep them), documents in order (row
         # sentence_base[d] + i is sentence i of document d), when every document was embedded by the same model
         # (`meaning`); else None, and answers use words alone. `projection` shortlists the nearest
@@ -519,21 +518,6 @@ class Index:
         return [(int(d), int(row - self.sentence_base[d]), float(cosine))
                 for d, row, cosine in zip(positions.tolist(), top.tolist(), cosines.tolist(), strict=True)]
 
-    def chance_cosine(self, unrelated: np.ndarray, documents: list[str] | None = None) -> float:
-        """How close in meaning these documents (None: all) come by chance (chance.py): the mean, over the unit
-        vectors of unrelated questions, of the closest sentence's cosine. Worked out on first need for each set of
-        documents searched and kept (a few hundred sets at most), so that it costs one search per unrelated question
-        once per corpus version, not per question."""
-        scope = None if documents is None else frozenset(documents)
-        found = self._chance_cache.get(scope)
-        if found is None:
-            closest = [self.nearest(vector, documents, k=1) for vector in unrelated]
-            found = float(np.mean([c[0][2] for c in closest if c])) if any(closest) else 0.0
-            if len(self._chance_cache) >= CHANCE_SCOPES_KEPT:
-                self._chance_cache.clear()
-            self._chance_cache[scope] = found
-        return found
-
     def sentence_vectors_of(self, rows: np.ndarray | list[int]) -> np.ndarray:
         """These rows of the sentence vectors, as float32."""
         return self.vectors[rows].astype(np.float32)
@@ -618,7 +602,6 @@ class Index:
 
 
 SPELLING_MIN_LENGTH = 3  # shorter corpus words are left out of Index.spelling
-CHANCE_SCOPES_KEPT = 256  # sets of documents whose chance cosine an index keeps (Index.chance_cosine)
 
 
 def deletions(word: str) -> set[str]:

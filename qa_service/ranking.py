@@ -373,10 +373,8 @@ def rank(query: Query, hits: list[tuple[Passage, float]], index: Index, document
 
 
 def decline_features(query: Query, ranked: list[Candidate], index: Index, idf: dict[str, float],
-                     best_cosine: float = 0.0, chance_cosine: float = 0.0) -> np.ndarray:
-    """Features of the best candidate that tell an answer from a near miss (in the order of DECLINE_FEATURES). The
-    cosines are read against `chance_cosine`, how close the searched documents come to unrelated questions
-    (chance.py): what counts is how far above chance a sentence comes to the question."""
+                     best_cosine: float = 0.0) -> np.ndarray:
+    """Features of the best candidate that tell an answer from a near miss (in the order of DECLINE_FEATURES)."""
     best = ranked[0]
     doc, i = best.doc, best.sentence
     sentences = doc.sentences
@@ -434,10 +432,10 @@ def decline_features(query: Query, ranked: list[Candidate], index: Index, idf: d
         (len(names - sentence_names) / len(names)) if names else 0.0,
         sum(query.own[t] * own_idf[t] for t in lacking if not matches[t].held_by(document_terms)) / total,
         1.0 if any(ANTONYMS.get(t, frozenset()) & span_terms for t in lacking if t not in asked_scale) else 0.0,
-        best_cosine - chance_cosine,
-        best.cosine - chance_cosine,
-        best.features[FEATURES.index("context_cosine")] - chance_cosine,
-        best.features[FEATURES.index("heading_cosine")] - chance_cosine,
+        best_cosine,
+        best.cosine,
+        best.features[FEATURES.index("context_cosine")],
+        best.features[FEATURES.index("heading_cosine")],
     ])
 
 

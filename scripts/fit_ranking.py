@@ -35,7 +35,6 @@ from question_sets import NAMES as SET_NAMES
 from question_sets import question_sets
 
 from qa_service import answering, ranking
-from qa_service.chance import unrelated_vectors
 from qa_service.corpus import LiveCorpus
 from qa_service.meaning import load_encoder
 from qa_service.model import MODELS_FILE, RankingModel, write_models
@@ -81,7 +80,7 @@ class Asked:
     item: dict
     features: np.ndarray | None  # candidates x FEATURES
     right: np.ndarray | None  # per candidate
-    state: tuple | None  # (query, candidates, index, idf, best cosine, chance cosine)
+    state: tuple | None  # (query, candidates, index, idf, best cosine)
 
 
 def load_module(path: Path, name: str):
@@ -121,8 +120,7 @@ def collect(name: str, questions: Path, folder: Path, html: bool, scorer, encode
             located = located_corpus.locate(quote.text, quote.document)
             right.append(bool(item["answerable"]) and bool(scorer.score.is_hit({"text": quote.text}, located, item)))
         rows.append(Asked(name, item, np.array([c.features for c in found]), np.array(right, float),
-                          (query, found, index, idf, close[0][2] if close else 0.0,
-                           index.chance_cosine(unrelated_vectors(encoder), documents))))
+                          (query, found, index, idf, close[0][2] if close else 0.0)))
     return rows
 
 
@@ -183,10 +181,10 @@ def decline_rows(rows: list[Asked], weights: np.ndarray) -> tuple[np.ndarray, np
     first quote is right."""
     X, y, right = [], [], []
     for r, j in first_right(rows, weights):
-        query, found, index, idf, best_cosine, chance_cosine = r.state
+        query, found, index, idf, best_cosine = r.state
         # The decline model judges the candidate quoted, as the service does.
         ranked = answering.quoted_first(found[j], sorted(found, key=lambda c: (-c.score, c.passage.id, c.sentence)))
-        X.append(ranking.decline_features(query, ranked, index, idf, best_cosine, chance_cosine))
+        X.append(ranking.decline_features(query, ranked, index, idf, best_cosine))
         y.append(1.0 if r.item["answerable"] else 0.0)
         right.append(float(r.right[j]))
     return np.array(X), np.array(y), np.array(right)
