@@ -204,7 +204,8 @@ class HeldShare:
     its alias is), with each term's weight and match worked out once per question rather than once per sentence."""
 
     def __init__(self, weights: dict[str, float], idf: dict[str, float], index: Index):
-        self._parts = [(weight * idf.get(term, 0.0), TermMatch.of(term, index)) for term, weight in weights.items()]
+        self.matches = {term: TermMatch.of(term, index) for term in weights}  # each term's match, for other checks
+        self._parts = [(weight * idf.get(term, 0.0), self.matches[term]) for term, weight in weights.items()]
         total = 0.0
         for value, _ in self._parts:  # summed in the order of the weights, as every caller always has
             total += value
@@ -392,8 +393,8 @@ def decline_features(query: Query, ranked: list[Candidate], index: Index, idf: d
     total = sum(w * own_idf[t] for t, w in query.own.items()) or 1.0
     unknown = sum(w * own_idf[t] for t, w in query.own.items() if t not in index.idf) / total
     rarest = max(own_idf.values(), default=0.0) or 1.0
-    matches = {t: TermMatch.of(t, index) for t in query.own}
     own_share = HeldShare(query.own, idf, index)
+    matches = own_share.matches
     missing = [own_idf[t] for t in query.own if not matches[t].held_by(passage_terms)]
     lacking = [t for t in query.own if not matches[t].held_by(span_terms)]
     # "How quickly…?" asks where on a scale the answer lies: "slowly" answers it, and is no swapped opposite.
