@@ -23,7 +23,7 @@ import hashlib
 import math
 from bisect import bisect_left, insort
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence, Set
 from dataclasses import InitVar, dataclass
 from functools import cached_property
 from itertools import chain
@@ -479,9 +479,23 @@ class Index:
         return in_order
 
     @cached_property
-    def aliases(self) -> Mapping[str, list[tuple[str, ...]]]:
-        """term -> the names the documents link it with ("X (Y)", "X, also known as Y"), documents in order."""
+    def aliases(self) -> Mapping[str, list[tuple[tuple[str, ...], tuple[str, ...]]]]:
+        """term -> (name, alias) pairs the documents give ("X (Y)", "X, also known as Y") whose name holds the term,
+        documents in order."""
         return _Aliases(self)
+
+    def aliases_of(self, term: str, asked: Set[str]) -> list[tuple[str, ...]]:
+        """The aliases of a term whose whole name is among the asked terms: "JEV" for "Japanese encephalitis virus"
+        when all three words are asked, not for "virus" alone; none if that name has more than MAX_ALIASES.
+
+        On a large corpus a common word is part of hundreds of spelt-out names, and is itself followed by
+        parentheses that name no alias ("country (Brazil and Argentina)", "set (ISO 3166)"): a question holding it
+        weighed dozens of unrelated terms, which made the answer slower and worse."""
+        found = []
+        for name, alias in self.aliases.get(term, ()):
+            if alias not in found and all(t in asked for t in name):
+                found.append(alias)
+        return found if len(found) <= MAX_ALIASES else []
 
     @cached_property
     def variants(self) -> Mapping[str, tuple[str, ...]]:
@@ -690,24 +704,29 @@ class _Idf(_PerTerm):
         return value
 
 
+# A name the documents give more aliases than this is a common word, not a name: no alias counts for it.
+MAX_ALIASES = 2
+
+
 class _Aliases(_PerTerm):
-    """An index's aliases by term, each list worked out from the few documents defining the term, in the order of
-    the index's documents, as reading every document's aliases in order would list them."""
+    """An index's aliases by term: each (name, alias) pair whose name holds the term, worked out from the few
+    documents defining the term, in the order of the index's documents, as reading every document's aliases in
+    order would list them."""
 
     def __init__(self, index: Index):
         super().__init__(index, index.alias_documents)
-        self._lists: dict[str, list[tuple[str, ...]]] = {}
+        self._lists: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
 
-    def __getitem__(self, term: str) -> list[tuple[str, ...]]:
+    def __getitem__(self, term: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
         found = self._lists.get(term)
         if found is None:
             defining = sorted(self._index.position[doc_id] for doc_id in self._index.alias_documents[term])
             found = []
             for position in defining:
                 for a, b in self._index.documents[position].aliases:
-                    for x, y in ((a, b), (b, a)):
-                        if term in x and y not in found:
-                            found.append(y)
+                    for pair in ((a, b), (b, a)):
+                        if term in pair[0] and pair not in found:
+                            found.append(pair)
             self._lists[term] = found
         return found
 

@@ -208,8 +208,9 @@ def build_query(question: str, index: Index, history: list[str] | None = None) -
                 if term in weights:
                     weights[term] /= len(spelt)
     expanded: set[str] = set()
+    asked = set(query_terms)
     for term, weight in list(query_terms.items()):
-        for alias in index.aliases.get(term, ()):
+        for alias in index.aliases_of(term, asked):
             for alias_term in alias:
                 if alias_term not in query_terms:
                     query_terms[alias_term] = weight * ALIAS_WEIGHT / len(alias)

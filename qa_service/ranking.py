@@ -188,8 +188,10 @@ class TermMatch:
     alias_words: frozenset[str]  # every word of the aliases: a set holding none of them holds no alias
 
     @classmethod
-    def of(cls, term: str, index: Index) -> TermMatch:
-        aliases = tuple(frozenset(alias) for alias in index.aliases.get(term, ()))
+    def of(cls, term: str, index: Index, asked: Set[str] | None = None) -> TermMatch:
+        """The match of a term asked among `asked` (the term alone if not given): its aliases are those whose whole
+        name was asked (Index.aliases_of)."""
+        aliases = tuple(frozenset(alias) for alias in index.aliases_of(term, {term} if asked is None else asked))
         return cls(frozenset((term, *index.variants.get(term, ()))), aliases, frozenset().union(*aliases))
 
     def held_by(self, terms: Set[str]) -> bool:
@@ -204,7 +206,8 @@ class HeldShare:
     its alias is), with each term's weight and match worked out once per question rather than once per sentence."""
 
     def __init__(self, weights: dict[str, float], idf: dict[str, float], index: Index):
-        self.matches = {term: TermMatch.of(term, index) for term in weights}  # each term's match, for other checks
+        asked = set(weights)
+        self.matches = {term: TermMatch.of(term, index, asked) for term in weights}  # for other checks too
         self._parts = [(weight * idf.get(term, 0.0), self.matches[term]) for term, weight in weights.items()]
         total = 0.0
         for value, _ in self._parts:  # summed in the order of the weights, as every caller always has

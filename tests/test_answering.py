@@ -114,6 +114,17 @@ def test_a_set_of_terms_holds_a_question_term_by_itself_a_variant_or_a_whole_ali
     assert not hypertension.held_by({stem("high"), stem("blood")})  # part of a name is not the name
 
 
+def test_a_question_weighs_the_abbreviation_of_a_name_it_spells_out_whole_not_of_one_of_its_words():
+    index = build(spread="Japanese encephalitis virus (JEV) is spread by mosquitoes. A cold virus spreads by hand.")
+    whole = build_query("How is Japanese encephalitis virus spread?", index)
+    part = build_query("How is a cold virus spread?", index)
+
+    assert "jev" in whole.terms and "jev" in whole.expanded
+    assert "jev" not in part.terms
+    assert TermMatch.of("virus", index, set(whole.matching)).held_by({"jev"})
+    assert not TermMatch.of("virus", index, set(part.matching)).held_by({"jev"})
+
+
 def test_the_held_share_weighs_each_term_held_by_its_idf():
     index = build(dosing=DOSING, tomatoes=GARDENING)
     weights = {stem("child"): 1.0, stem("tablet"): 0.5, stem("unheard"): 1.0}

@@ -13,7 +13,7 @@ from rank_bm25 import BM25Okapi
 from qa_service.analysis import terms
 from qa_service.document_analysis import analyse
 from qa_service.documents import parse_document
-from qa_service.index import EPSILON, Index, okapi_idf
+from qa_service.index import EPSILON, MAX_ALIASES, Index, okapi_idf
 
 # --- passages -------------------------------------------------------------------------------------------------
 
@@ -144,9 +144,28 @@ def test_a_query_sharing_no_term_with_the_corpus_finds_nothing():
 def test_index_links_aliases_both_ways():
     index = Index.build([analyse(parse_document("k", "Keppra, also known as levetiracetam, treats seizures."))])
 
-    assert ("levetiracetam",) in index.aliases["keppra"]
-    assert ("keppra",) in index.aliases["levetiracetam"]
+    assert index.aliases_of("keppra", {"keppra"}) == [("levetiracetam",)]
+    assert index.aliases_of("levetiracetam", {"levetiracetam"}) == [("keppra",)]
 
+
+def test_an_abbreviation_stands_for_its_whole_spelt_out_name_not_for_one_of_its_words():
+    index = Index.build([analyse(parse_document("v", "Japanese encephalitis virus (JEV) is spread by mosquitoes."))])
+    name = terms("Japanese encephalitis virus")
+
+    assert index.aliases_of("virus", {*name, "spread"}) == [("jev",)]
+    assert index.aliases_of("virus", {"virus", "spread"}) == []
+    assert index.aliases_of("jev", {"jev"}) == [tuple(name)]
+
+
+
+def test_a_word_the_documents_give_many_names_is_a_common_word_with_no_alias():
+    text = ("Ask your pharmacy (Boots). Ask your pharmacy (Lloyds). Ask your pharmacy (Superdrug). "
+            "Keppra (levetiracetam) treats seizures.")
+    index = Index.build([analyse(parse_document("p", text))])
+
+    assert len(index.aliases["pharmaci"]) > MAX_ALIASES
+    assert index.aliases_of("pharmaci", {"pharmaci"}) == []
+    assert index.aliases_of("keppra", {"keppra"}) == [("levetiracetam",)]
 
 # --- spelling -------------------------------------------------------------------------------------------------
 
