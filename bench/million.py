@@ -11,7 +11,8 @@ PSS (/proc/PID/smaps_rollup) after that load; and the time from a document PUT u
 which both workers answer, all carry the new corpus version (bench.update_cost.time_updates). In process, on the
 index the service saved (bench.inprocess --snapshot): the whole answer's p50 / p99 on 600 shared questions, the
 vocabulary and the posting lists' lengths, set beside those of the shared articles copied to the same size
-(bench/corpora.py), worked out from each article's own passage frequencies. The semantic stage is not run:
+(bench/corpora.py), worked out from each article's own passage frequencies; and the answers' quality when the
+shared SQuAD and COVID-QA questions are asked of the whole corpus (bench.scale_quality). The semantic stage is not run:
 embedding every sentence takes hours at these sizes on 2 cores; the table gives the measured cost per sentence and
 what the corpus would take.
 
@@ -126,6 +127,11 @@ def in_process(folder: Path, cache: Path) -> dict:
     return json.loads(subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout)
 
 
+def quality(cache: Path) -> dict:
+    command = [sys.executable, "-m", "bench.scale_quality", "--snapshot", str(cache)]
+    return json.loads(subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout)
+
+
 def _lengths(p: dict) -> str:
     return f"{p['terms']:,} terms; {p['p50']:.0f} / {p['p90']:.0f} / {p['p99']:,.0f} / {p['max']:,}"
 
@@ -168,6 +174,9 @@ def table(results: list[dict], embedding: dict) -> str:
                     f"{s['http_8_clients']['p99_ms']:.3g}"
                     + (f", {s['http_8_clients']['errors']} errors" if s['http_8_clients']['errors'] else "")
                     for s in sv]))
+    for name, label in (("squad", "SQuAD"), ("covidqa", "COVID-QA")):
+        out.append(row(f"{label} asked of the whole corpus: hit@1 / answered % (bench.scale_quality)", "", "",
+                       [f"{r['quality'][name]['hit@1']} / {r['quality'][name]['answered']}" for r in results]))
     return "\n".join(out)
 
 
@@ -191,8 +200,10 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{name}: service ...", file=sys.stderr, flush=True)
         service = service_figures(folder, args.work, name, args.http_seconds, args.updates)
         print(f"{name}: in process ...", file=sys.stderr, flush=True)
+        print(f"{name}: quality ...", file=sys.stderr, flush=True)
         results.append({"size": size, "corpus": corpus, "naive_copies": naive_copies(size), "service": service,
-                        "in_process": in_process(folder, args.work / f"{name}-cache")})
+                        "in_process": in_process(folder, args.work / f"{name}-cache"),
+                        "quality": quality(args.work / f"{name}-cache")})
     embedding = embedding_cost(args.work / f"fair-{results[0]['size']}")
     info["load_average_at_end"] = os.getloadavg()
     heading = (f"Machine: {info['cpus']} cores ({info['cpu_model']}), {info['memory_gib']} GiB, Python "
