@@ -515,6 +515,11 @@ class Index:
                     table.setdefault(variant, []).append(known)
         return LayeredTable.of(table)
 
+    def build_shared_tables(self) -> None:
+        """Build now what the index otherwise works out on first need from its whole vocabulary (the spelling table,
+        the average idf), so that processes forked from this one share it instead of each working it out."""
+        _ = self.spelling, self.average_idf
+
     def nearest(self, vector: np.ndarray, documents: list[str] | None = None, k: int = 10
                 ) -> list[tuple[int, int, float]]:
         """The k sentences closest in meaning to a unit vector: (document position, sentence, cosine), best first."""

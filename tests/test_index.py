@@ -178,6 +178,15 @@ def test_the_spelling_table_maps_each_one_letter_deletion_to_the_corpus_words_it
     assert index.spelling["keppra"] == ["keppra"]
 
 
+def test_the_spelling_table_can_be_built_before_it_is_needed():
+    index = Index.build([analyse(parse_document("k", "Keppra treats seizures."))])
+    assert "spelling" not in vars(index)
+
+    index.build_shared_tables()
+
+    assert vars(index)["spelling"]["kepra"] == ["keppra"]
+
+
 def test_the_spelling_table_is_built_once_by_the_index_and_never_saved_with_it():
     index = Index.build([analyse(parse_document("k", "Keppra treats seizures."))])
 

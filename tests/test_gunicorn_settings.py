@@ -1,0 +1,36 @@
+"""The Procfile's gunicorn settings (gunicorn.conf.py): what the master does before it forks a worker."""
+
+import gc
+import runpy
+from pathlib import Path
+from types import SimpleNamespace
+
+SETTINGS = Path(__file__).resolve().parents[1] / "gunicorn.conf.py"
+
+
+def preloading_server(app) -> SimpleNamespace:
+    return SimpleNamespace(cfg=SimpleNamespace(preload_app=True), app=SimpleNamespace(wsgi=lambda: app))
+
+
+def test_the_master_builds_the_spelling_table_before_forking_so_that_workers_share_it(app):
+    from qa_service import state
+
+    settings = runpy.run_path(str(SETTINGS))
+    index = state.live_corpus(app).served.index
+    assert "spelling" not in vars(index)
+    try:
+        settings["pre_fork"](preloading_server(app), worker=None)
+    finally:
+        gc.unfreeze()
+
+    assert "spelling" in vars(index)
+    assert index.spelling.get("kepra") == ["keppra"]
+
+
+def test_without_preloading_the_hook_needs_no_app():
+    settings = runpy.run_path(str(SETTINGS))
+    server = SimpleNamespace(cfg=SimpleNamespace(preload_app=False), app=None)
+    try:
+        assert settings["pre_fork"](server, worker=None) is None
+    finally:
+        gc.unfreeze()
