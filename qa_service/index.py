@@ -491,11 +491,16 @@ class Index:
         On a large corpus a common word is part of hundreds of spelt-out names, and is itself followed by
         parentheses that name no alias ("country (Brazil and Argentina)", "set (ISO 3166)"): a question holding it
         weighed dozens of unrelated terms, which made the answer slower and worse."""
+        pairs = self.aliases.get(term)
+        if not pairs or self.aliases.alone(term) > MAX_ALIASES:
+            return []
         found = []
-        for name, alias in self.aliases.get(term, ()):
-            if alias not in found and all(t in asked for t in name):
+        for name, alias in pairs:
+            if alias not in found and (len(name) == 1 or all(t in asked for t in name)):
                 found.append(alias)
-        return found if len(found) <= MAX_ALIASES else []
+                if len(found) > MAX_ALIASES:
+                    return []
+        return found
 
     @cached_property
     def variants(self) -> Mapping[str, tuple[str, ...]]:
@@ -721,19 +726,29 @@ class _Aliases(_PerTerm):
     def __init__(self, index: Index):
         super().__init__(index, index.alias_documents)
         self._lists: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+        self._alone: dict[str, int] = {}
 
     def __getitem__(self, term: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
         found = self._lists.get(term)
         if found is None:
             defining = sorted(self._index.position[doc_id] for doc_id in self._index.alias_documents[term])
-            found = []
+            found, seen = [], set()
             for position in defining:
                 for a, b in self._index.documents[position].aliases:
                     for pair in ((a, b), (b, a)):
-                        if term in pair[0] and pair not in found:
+                        if term in pair[0] and pair not in seen:
+                            seen.add(pair)
                             found.append(pair)
+            # Written before the list, which a thread finding it cached reads next.
+            self._alone[term] = len({alias for name, alias in found if len(name) == 1})
             self._lists[term] = found
         return found
+
+    def alone(self, term: str) -> int:
+        """How many aliases the documents give the term as a name on its own."""
+        if term not in self._lists:
+            _ = self[term]  # works the term's aliases out, and their count
+        return self._alone[term]
 
     def get(self, term: str, default=None):
         # Without Mapping.get's KeyError: ranking asks for every question term of every candidate sentence.
