@@ -5,11 +5,15 @@ off, the corpus is not embedded and only the words-alone answer is timed. With -
 indexed by N writes (Index.updated), one segment each, as writes leave an index before a merge; "index" is then
 the build plus those writes. With --snapshot FOLDER, the index the service saved there (QA_CACHE_DIR) is loaded
 instead of built, and "build_seconds" is the load; with --baselines off, BM25Okapi and bm25s are not built (at a
-million passages each takes minutes and gigabytes).
+million passages each takes minutes and gigabytes). With --random-vectors (and --snapshot of a words-alone index),
+every sentence gets a random unit vector, as if the model had embedded it, so that the semantic stage's answer can
+be timed on a corpus too large to embed here (a million passages: hours): the question is embedded by the real
+model and the nearest-sentence search and the cosines do the work they would on real vectors of that many
+sentences, but what they find means nothing, so only the times count.
 
 Run by bench.py in a fresh interpreter per corpus (so caches and memory of one size do not help the next):
     python -m bench.inprocess FOLDER --questions keppra|shared --count 600 --okapi-count 50 [--semantic off]
-        [--written N] [--snapshot FOLDER] [--baselines off]
+        [--written N] [--snapshot FOLDER] [--baselines off] [--random-vectors]
 It prints one JSON object.
 """
 
@@ -35,6 +39,7 @@ from qa_service.meaning import load_encoder
 from qa_service.publications.folder import FILE_NAME
 from qa_service.snapshots import IndexSnapshots
 from qa_service.store import FolderStore
+from qa_service.vector_search import Projection
 
 from .questions import keppra_questions, shared_questions
 
@@ -86,11 +91,30 @@ def load_saved(cache: Path) -> tuple[Index, dict]:
     return index, {"load": time.perf_counter() - started, "total": time.perf_counter() - started}
 
 
+def with_random_vectors(index: Index, encoder) -> float:
+    """Give every sentence of the index a random unit vector (float16, seeded), as if the encoder's model had
+    embedded it, with the projection the index would make of them; returns the seconds it took."""
+    started = time.perf_counter()
+    width = encoder.encode(["width"]).shape[1]
+    count = int(index.sentence_base[-1])
+    vectors = np.empty((count, width), np.float16)
+    rng = np.random.default_rng(0)
+    for start in range(0, count, 100_000):
+        block = rng.standard_normal((min(100_000, count - start), width), dtype=np.float32)
+        vectors[start:start + len(block)] = block / np.linalg.norm(block, axis=1, keepdims=True)
+    index.vectors, index.meaning, index.projection = vectors, encoder.identity, Projection.of(vectors)
+    return time.perf_counter() - started
+
+
 def measure(folder: Path, question_set: str, count: int, okapi_count: int, semantic: bool, written: int = 0,
-            snapshot: Path | None = None, baselines: bool = True) -> dict:
+            snapshot: Path | None = None, baselines: bool = True, random_vectors: bool = False) -> dict:
     if snapshot is not None:
         index, build_seconds = load_saved(snapshot)
         encoder = load_encoder(2) if semantic else None
+        if random_vectors:
+            if encoder is None or index.vectors is not None:
+                raise SystemExit("--random-vectors needs --semantic on and a snapshot of a words-alone index")
+            build_seconds["random_vectors"] = with_random_vectors(index, encoder)
         return _timed_answers(index, len(index.documents), build_seconds, encoder, question_set, count, okapi_count,
                               baselines)
     started = time.perf_counter()
@@ -176,9 +200,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--written", type=int, default=0, help="documents indexed by writes, one segment each")
     parser.add_argument("--snapshot", type=Path, help="load the index the service saved under this QA_CACHE_DIR")
     parser.add_argument("--baselines", choices=["on", "off"], default="on", help="time BM25Okapi and bm25s too")
+    parser.add_argument("--random-vectors", action="store_true",
+                        help="with --snapshot: a random unit vector per sentence, to time the semantic stage")
     args = parser.parse_args(argv)
     json.dump(measure(args.folder, args.questions, args.count, args.okapi_count, args.semantic == "on", args.written,
-                      args.snapshot, args.baselines == "on"),
+                      args.snapshot, args.baselines == "on", args.random_vectors),
               sys.stdout)
 
 
