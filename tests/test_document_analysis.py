@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from qa_service.analysis import terms, words
+from qa_service.analysis import term_spans, terms, words
 from qa_service.document_analysis import (
     PASSAGE_SENTENCES,
     PASSAGE_STRIDE,
@@ -82,6 +82,15 @@ def test_words_are_read_by_the_regex_engine_whatever_the_script():
     # a numeral that is no digit ("½", "²") is no word; inner apostrophes join, a possessive "'s" goes.
     assert words("The cafe\u0301’s menu isn't ½ price, x² and snake_case") == [
         "the", "cafe\u0301", "menu", "isn't", "price", "x", "and", "snake", "case"]
+
+
+@pytest.mark.parametrize("text", ["The cafe\u0301’s menu isn't ½ price, x² and snake_case",
+                                  "Keppra's dose: 500 mg twice daily (levetiracetam)", "Ελληνικά και Español año"])
+def test_highlighting_reads_the_same_terms_as_the_index(text):
+    spans = term_spans(text)
+
+    assert [term for term, _, _ in spans] == terms(text)
+    assert [terms(text[start:end]) for _, start, end in spans] == [[term] for term, _, _ in spans]
 
 
 def test_an_acronym_is_linked_to_the_words_it_abbreviates_only():
