@@ -29,3 +29,10 @@ def dictionary_words() -> frozenset[str]:
 def is_english_word(word: str) -> bool:
     word = word.lower()
     return word in dictionary_words() or zipf_frequency(word, "en") >= COMMON_ZIPF
+
+
+def load() -> None:
+    """Read both word lists now rather than on the first question that needs them: a gunicorn master does, before it
+    forks, so that its workers share them (about 55 MiB) instead of each reading its own."""
+    dictionary_words()
+    zipf_frequency("the", "en")

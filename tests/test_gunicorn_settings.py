@@ -34,3 +34,17 @@ def test_without_preloading_the_hook_needs_no_app():
         assert settings["pre_fork"](server, worker=None) is None
     finally:
         gc.unfreeze()
+
+
+def test_the_master_reads_the_english_word_lists_before_forking():
+    from qa_service import lexicon
+
+    settings = runpy.run_path(str(SETTINGS))
+    lexicon.dictionary_words.cache_clear()
+    server = SimpleNamespace(cfg=SimpleNamespace(preload_app=False), app=None)
+    try:
+        settings["pre_fork"](server, worker=None)
+    finally:
+        gc.unfreeze()
+
+    assert lexicon.dictionary_words.cache_info().currsize == 1
