@@ -721,7 +721,8 @@ MAX_ALIASES = 2
 class _Aliases(_PerTerm):
     """An index's aliases by term: each (name, alias) pair whose name holds the term, worked out from the few
     documents defining the term, in the order of the index's documents, as reading every document's aliases in
-    order would list them."""
+    order would list them; for a word given more than MAX_ALIASES aliases on its own, those read until that was
+    clear."""
 
     def __init__(self, index: Index):
         super().__init__(index, index.alias_documents)
@@ -732,15 +733,21 @@ class _Aliases(_PerTerm):
         found = self._lists.get(term)
         if found is None:
             defining = sorted(self._index.position[doc_id] for doc_id in self._index.alias_documents[term])
-            found, seen = [], set()
+            found, seen, alone = [], set(), set()
             for position in defining:
                 for a, b in self._index.documents[position].aliases:
                     for pair in ((a, b), (b, a)):
                         if term in pair[0] and pair not in seen:
                             seen.add(pair)
                             found.append(pair)
+                            if len(pair[0]) == 1:
+                                alone.add(pair[1])
+                if len(alone) > MAX_ALIASES:
+                    # A common word, which Index.aliases_of gives no alias: the documents after this one are not
+                    # read (a common word of a large corpus is in the aliases of thousands).
+                    break
             # Written before the list, which a thread finding it cached reads next.
-            self._alone[term] = len({alias for name, alias in found if len(name) == 1})
+            self._alone[term] = len(alone)
             self._lists[term] = found
         return found
 
