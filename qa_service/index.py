@@ -37,6 +37,9 @@ from .segments import Segment, merge_plan, passage_frequency
 from .vector_search import Projection
 
 K1, B, EPSILON = 1.5, 0.75, 0.25  # rank_bm25.BM25Okapi's defaults
+# A word the documents give more aliases than this on its own is a common word followed by parentheses ("country
+# (Brazil and Argentina)"), not a name: no alias counts for it (Index.aliases_of).
+MAX_ALIASES = 2
 
 
 @dataclass(frozen=True)
@@ -486,7 +489,8 @@ class Index:
 
     def aliases_of(self, term: str, asked: Set[str]) -> list[tuple[str, ...]]:
         """The aliases of a term whose whole name is among the asked terms: "JEV" for "Japanese encephalitis virus"
-        when all three words are asked, not for "virus" alone; none if that name has more than MAX_ALIASES.
+        when all three words are asked, not for "virus" alone; none for a term the documents give more than
+        MAX_ALIASES aliases on its own, nor when the asked names have more than that between them.
 
         On a large corpus a common word is part of hundreds of spelt-out names, and is itself followed by
         parentheses that name no alias ("country (Brazil and Argentina)", "set (ISO 3166)"): a question holding it
@@ -712,10 +716,6 @@ class _Idf(_PerTerm):
                 value = EPSILON * self._index.average_idf
             self._values[term] = value
         return value
-
-
-# A name the documents give more aliases than this is a common word, not a name: no alias counts for it.
-MAX_ALIASES = 2
 
 
 class _Aliases(_PerTerm):
