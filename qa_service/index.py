@@ -495,11 +495,8 @@ class Index:
         On a large corpus a common word is part of hundreds of spelt-out names, and is itself followed by
         parentheses that name no alias ("country (Brazil and Argentina)", "set (ISO 3166)"): a question holding it
         weighed dozens of unrelated terms, which made the answer slower and worse."""
-        pairs = self.aliases.get(term)
-        if not pairs or self.aliases.alone(term) > MAX_ALIASES:
-            return []
         found = []
-        for name, alias in pairs:
+        for name, alias in self.aliases.get(term, ()):
             if alias not in found and (len(name) == 1 or all(t in asked for t in name)):
                 found.append(alias)
                 if len(found) > MAX_ALIASES:
@@ -727,7 +724,6 @@ class _Aliases(_PerTerm):
     def __init__(self, index: Index):
         super().__init__(index, index.alias_documents)
         self._lists: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
-        self._alone: dict[str, int] = {}
 
     def __getitem__(self, term: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
         found = self._lists.get(term)
@@ -743,19 +739,12 @@ class _Aliases(_PerTerm):
                             if len(pair[0]) == 1:
                                 alone.add(pair[1])
                 if len(alone) > MAX_ALIASES:
-                    # A common word, which Index.aliases_of gives no alias: the documents after this one are not
-                    # read (a common word of a large corpus is in the aliases of thousands).
+                    # A common word, which Index.aliases_of gives no alias (its own aliases alone are too many): the
+                    # documents after this one are not read (a common word of a large corpus is in the aliases of
+                    # thousands).
                     break
-            # Written before the list, which a thread finding it cached reads next.
-            self._alone[term] = len(alone)
             self._lists[term] = found
         return found
-
-    def alone(self, term: str) -> int:
-        """How many aliases the documents give the term as a name on its own."""
-        if term not in self._lists:
-            _ = self[term]  # works the term's aliases out, and their count
-        return self._alone[term]
 
     def get(self, term: str, default=None):
         # Without Mapping.get's KeyError: ranking asks for every question term of every candidate sentence.
