@@ -35,7 +35,7 @@ from qa_service.analysis import terms
 from qa_service.answering import CANDIDATE_PASSAGES, answer
 from qa_service.document_analysis import analyse, with_embeddings
 from qa_service.index import Index
-from qa_service.meaning import load_encoder
+from qa_service.meaning import WIDTH, load_encoder
 from qa_service.publications.folder import FILE_NAME
 from qa_service.snapshots import IndexSnapshots
 from qa_service.store import FolderStore
@@ -95,12 +95,11 @@ def with_random_vectors(index: Index, encoder) -> float:
     """Give every sentence of the index a random unit vector (float16, seeded), as if the encoder's model had
     embedded it, with the projection the index would make of them; returns the seconds it took."""
     started = time.perf_counter()
-    width = encoder.encode(["width"]).shape[1]
     count = int(index.sentence_base[-1])
-    vectors = np.empty((count, width), np.float16)
+    vectors = np.empty((count, WIDTH), np.float16)
     rng = np.random.default_rng(0)
     for start in range(0, count, 100_000):
-        block = rng.standard_normal((min(100_000, count - start), width), dtype=np.float32)
+        block = rng.standard_normal((min(100_000, count - start), WIDTH), dtype=np.float32)
         vectors[start:start + len(block)] = block / np.linalg.norm(block, axis=1, keepdims=True)
     index.vectors, index.meaning, index.projection = vectors, encoder.identity, Projection.of(vectors)
     return time.perf_counter() - started

@@ -127,11 +127,10 @@ def service_figures(folder: Path, work: Path, name: str, http_seconds: int, upda
             "cache_bytes": sum(p.stat().st_size for p in cache.rglob("*") if p.is_file())}
 
 
-def in_process(folder: Path, cache: Path, random_vectors: bool = False) -> dict:
-    """bench.inprocess on the saved index: words alone, or with the semantic stage on random vectors."""
+def in_process(folder: Path, cache: Path) -> dict:
+    """bench.inprocess on the saved index: the answer words alone, and with the semantic stage on random vectors."""
     command = [sys.executable, "-m", "bench.inprocess", str(folder), "--questions", "shared", "--count", "600",
-               "--snapshot", str(cache), "--baselines", "off"]
-    command += ["--semantic", "on", "--random-vectors"] if random_vectors else ["--semantic", "off"]
+               "--snapshot", str(cache), "--baselines", "off", "--semantic", "on", "--random-vectors"]
     return json.loads(subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout)
 
 
@@ -165,11 +164,9 @@ def table(results: list[dict], embedding: dict) -> str:
                    [f"{p['answer']['p50_ms']:.3g} / {p['answer']['p99_ms']:.3g}" for p in ip]))
     out.append(row("whole answer, semantic stage on random vectors, p50 / p99 ms", BUDGET["semantic"],
                    "18.4 (README)",
-                   [f"{r['in_process_random_vectors']['answer_semantic']['p50_ms']:.3g} / "
-                    f"{r['in_process_random_vectors']['answer_semantic']['p99_ms']:.3g} (embedding the "
-                    f"{r['in_process']['sentences']:,} sentences would take "
-                    f"{r['in_process']['sentences'] * embedding['seconds_per_sentence'] / 3600:.1f} h)"
-                    for r in results]))
+                   [f"{p['answer_semantic']['p50_ms']:.3g} / {p['answer_semantic']['p99_ms']:.3g} (embedding the "
+                    f"{p['sentences']:,} sentences would take "
+                    f"{p['sentences'] * embedding['seconds_per_sentence'] / 3600:.1f} h)" for p in ip]))
     out.append(row("PUT → every worker answers the new corpus, median / max ms", BUDGET["put"], TODAY["put"],
                    [f"{1000 * np.median(s['put_to_all_answers_seconds']):.0f} / "
                     f"{1000 * max(s['put_to_all_answers_seconds']):.0f} ({len(s['put_seconds'])} PUTs)" for s in sv]))
@@ -219,7 +216,6 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{name}: quality ...", file=sys.stderr, flush=True)
         results.append({"size": size, "corpus": corpus, "naive_copies": naive_copies(size), "service": service,
                         "in_process": in_process(folder, args.work / f"{name}-cache"),
-                        "in_process_random_vectors": in_process(folder, args.work / f"{name}-cache", True),
                         "quality": quality(args.work / f"{name}-cache")})
     embedding = embedding_cost(args.work / f"fair-{results[0]['size']}")
     info["load_average_at_end"] = os.getloadavg()

@@ -8,6 +8,7 @@ from qa_service.answering import answer, answering_model
 from qa_service.document_analysis import analyse
 from qa_service.documents import parse_document
 from qa_service.index import Index
+from qa_service.meaning import WIDTH
 
 TEXT = "\n\n".join(f"Harbour {n} opened in {1800 + n} with {n} berths and a lighthouse." for n in range(150))
 
@@ -18,7 +19,7 @@ def test_every_sentence_gets_a_unit_vector_as_if_the_model_had_embedded_it(encod
 
     with_random_vectors(index, encoder)
 
-    assert index.vectors.shape == (index.sentence_count, encoder.encode(["x"]).shape[1])
+    assert index.vectors.shape == (index.sentence_count, WIDTH)
     assert np.allclose(np.linalg.norm(index.vectors.astype(np.float32), axis=1), 1.0, atol=1e-3)
     assert index.projection is not None
     assert answering_model(index, encoder) == "meaning"
