@@ -10,13 +10,16 @@ import dataclasses
 import math
 import re
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
 from .analysis import is_stop_word, terms, words
 from .documents import Document
 from .meaning import SentenceEncoder
+from .packed import PackedCounts, PackedRows, PackedTerms
 from .sentences import Paragraph, Section, Sentence, outline, split_sentences
 
 PASSAGE_SENTENCES = 3  # sentences per passage window
@@ -83,18 +86,26 @@ def sentence_traits(text: str, sentences: list[Sentence], i: int) -> SentenceTra
     )
 
 
+class Window(NamedTuple):
+    """A passage window: its first and last sentence (inclusive), within one paragraph."""
+
+    first: int
+    last: int
+
+
 @dataclass
 class AnalysedDocument:
     """A document split into paragraphs, sentences (with their terms) and passage windows. Built once per version."""
 
     document: Document
-    paragraphs: list[Paragraph]
-    sentences: list[Sentence]
-    sentence_terms: list[tuple[str, ...]]
-    windows: list[tuple[int, int]]
-    surface_words: Counter
+    # Per paragraph, sentence and passage window, packed (packed.py): read back as tuples, built on access.
+    paragraphs: Sequence[Paragraph]
+    sentences: Sequence[Sentence]
+    sentence_terms: Sequence[tuple[str, ...]]
+    windows: Sequence[Window]
+    surface_words: Mapping[str, int]  # word -> its count in the text, stop words left out
     aliases: list[tuple[tuple[str, ...], tuple[str, ...]]]
-    sentence_frequency: Counter  # term -> number of this document's sentences holding it
+    sentence_frequency: Mapping[str, int]  # term -> number of this document's sentences holding it
     # For each sentence, the heading sentence of the innermost section holding it (section_headings() of the two
     # fields below), -1 for none: a heading's words say what the sentences under it are about.
     section_headings: np.ndarray
@@ -141,7 +152,7 @@ class AnalysedDocument:
         self.__dict__.update(state, _traits={})
 
 
-def passage_windows(sentences: list[Sentence]) -> list[tuple[int, int]]:
+def passage_windows(sentences: list[Sentence]) -> list[Window]:
     """Windows of PASSAGE_SENTENCES sentences, moved PASSAGE_STRIDE at a time, never crossing a paragraph."""
     windows = []
     i = 0
@@ -151,10 +162,10 @@ def passage_windows(sentences: list[Sentence]) -> list[tuple[int, int]]:
             j += 1
         # sentences i..j form one paragraph
         if j - i + 1 <= PASSAGE_SENTENCES:
-            windows.append((i, j))
+            windows.append(Window(i, j))
         else:
             for first in range(i, j - PASSAGE_SENTENCES + 2, PASSAGE_STRIDE):
-                windows.append((first, first + PASSAGE_SENTENCES - 1))
+                windows.append(Window(first, first + PASSAGE_SENTENCES - 1))
         i = j + 1
     return windows
 
@@ -236,13 +247,13 @@ def analyse(document: Document) -> AnalysedDocument:
     surface = Counter(w for w in words(document.text) if not is_stop_word(w) and w.isalpha())
     return AnalysedDocument(
         document=document,
-        paragraphs=paras,
-        sentences=sentences,
-        sentence_terms=sentence_terms,
-        windows=passage_windows(sentences),
-        surface_words=surface,
+        paragraphs=PackedRows.of(paras, Paragraph, 2),
+        sentences=PackedRows.of(sentences, Sentence, 5),
+        sentence_terms=PackedTerms.of(sentence_terms),
+        windows=PackedRows.of(passage_windows(sentences), Window, 2),
+        surface_words=PackedCounts.of(surface),
         aliases=find_aliases(document.text),
-        sentence_frequency=Counter(t for ts in sentence_terms for t in set(ts)),
+        sentence_frequency=PackedCounts.of(Counter(t for ts in sentence_terms for t in set(ts))),
         sections=sections,
         sentence_section=sentence_section,
         sentence_page=sentence_page,

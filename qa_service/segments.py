@@ -18,6 +18,7 @@ from itertools import chain
 import numpy as np
 
 from .document_analysis import AnalysedDocument
+from .packed import smallest_unsigned
 
 MERGE_FACTOR = 10  # this many segments of one size tier are merged into one
 
@@ -30,7 +31,7 @@ class Segment:
     rows: dict[str, int]  # term -> its row, terms in the order BM25Okapi meets them reading the passages in order
     bounds: np.ndarray  # row r is passages[bounds[r]:bounds[r + 1]]
     passages: np.ndarray  # local passage ids, int32, ascending within a row
-    counts: np.ndarray  # the term's count in each of those passages, float64
+    counts: np.ndarray  # the term's count in each of those passages, in the narrowest unsigned type that holds them
     passage_length: np.ndarray  # terms per passage, int64
     document_start: np.ndarray  # each document's first local passage, and the passage count last
 
@@ -95,15 +96,19 @@ def merge_plan(live_passages: list[int]) -> list[int]:
 def _numbered_terms(documents: list[AnalysedDocument]) -> tuple[list[str], np.ndarray, np.ndarray]:
     """The distinct terms, every sentence's terms as term numbers in one array, and where each sentence starts.
 
-    Each term string is hashed here and never again: everything after works on arrays of numbers.
+    Each document's distinct terms are hashed here and never again: everything after works on arrays of numbers.
     """
-    flat = list(chain.from_iterable(chain.from_iterable(doc.sentence_terms for doc in documents)))
-    numbers = dict.fromkeys(flat, 0)
-    for number, term in enumerate(numbers):
-        numbers[term] = number
-    term_numbers = np.fromiter(map(numbers.__getitem__, flat), dtype=np.int64, count=len(flat))
-    lengths = np.fromiter((len(ts) for doc in documents for ts in doc.sentence_terms), dtype=np.int64)
-    return list(numbers), term_numbers, np.concatenate(([0], np.cumsum(lengths)))
+    numbers: dict[str, int] = {}
+    parts, lengths = [], []
+    for doc in documents:
+        packed = doc.sentence_terms  # packed.PackedTerms: numbers into the document's own terms
+        mine = np.fromiter((numbers.setdefault(term, len(numbers)) for term in packed.terms), dtype=np.int64,
+                           count=len(packed.terms))
+        parts.append(mine[packed.numbers])
+        lengths.append(np.diff(packed.starts))
+    term_numbers = np.concatenate(parts) if parts else np.empty(0, np.int64)
+    sentence_lengths = np.concatenate(lengths).astype(np.int64) if lengths else np.empty(0, np.int64)
+    return list(numbers), term_numbers, np.concatenate(([0], np.cumsum(sentence_lengths)))
 
 
 def _passages(documents: list[AnalysedDocument], sentence_start: np.ndarray
@@ -145,6 +150,7 @@ def _term_passage_counts(terms_seen: list[str], term_numbers: np.ndarray, token_
     width = max(n, 1)
     pairs = np.sort(renumbered[stream_term] * width + stream_passage)
     run_start = np.flatnonzero(np.diff(pairs, prepend=-1))
-    counts = np.diff(np.append(run_start, total)).astype(np.float64)
+    counts = np.diff(np.append(run_start, total))
+    counts = counts.astype(smallest_unsigned(int(counts.max(initial=0))))
     pairs = pairs[run_start]
     return [terms_seen[i] for i in order.tolist()], pairs // width, pairs % width, counts

@@ -39,8 +39,8 @@ class Sentence(NamedTuple):
     `heading`: a heading (one the format marks, or a line that looks like one) or a date line, standing alone.
     `question`: a heading that asks what the text under it answers, a FAQ entry's question.
 
-    A named tuple, as Paragraph, rather than a data class: a large corpus has millions of them, and a tuple takes
-    less memory and unpickles in half the time (a saved index is mostly them and the text)."""
+    A named tuple of integers, as Paragraph: an analysed document keeps its sentences packed in one array
+    (packed.PackedRows) and makes a Sentence when one is read."""
 
     start: int
     end: int

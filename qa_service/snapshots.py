@@ -32,7 +32,7 @@ import nltk
 import numpy as np
 import regex
 
-from . import analysis, blocks, document_analysis, documents, formats, index, pdf, segments, sentences, word
+from . import analysis, blocks, document_analysis, documents, formats, index, packed, pdf, segments, sentences, word
 from .document_analysis import AnalysedDocument
 from .documents import Document
 from .index import Index
@@ -47,8 +47,8 @@ FORMAT = 2
 WORDS_ONLY = "words"
 
 # The modules whose code decides what an index holds; editing any of them makes saved indexes stale.
-_ANALYSIS_MODULES = (analysis, blocks, document_analysis, documents, formats, index, pdf, segments, sentences,
-                     word)
+_ANALYSIS_MODULES = (analysis, blocks, document_analysis, documents, formats, index, packed, pdf, segments,
+                     sentences, word)
 # What an index is made of besides the data classes of those modules; nothing else may be unpickled.
 _ALLOWED_GLOBALS = frozenset({
     ("collections", "Counter"),
