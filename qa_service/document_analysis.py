@@ -111,6 +111,7 @@ class AnalysedDocument:
     section_headings: np.ndarray
     # One unit vector per sentence (float16: half the memory, and cosines stay within 0.001) and the model that
     # made them (meaning.SentenceEncoder.identity); None until the corpus is embedded, or with QA_SEMANTIC=off.
+    # Once indexed, the rows of the index's matrix of every sentence's vector (index.sentence_vectors), not a copy.
     embeddings: np.ndarray | None = None
     embedded_by: str = ""
     # The document's sections (sentences.Section: heading path, heading sentence, FAQ question or not) and, per

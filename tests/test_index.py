@@ -4,6 +4,7 @@ documents define, and the spelling table it keeps."""
 from __future__ import annotations
 
 import dataclasses
+import pickle
 import random
 
 import numpy as np
@@ -12,7 +13,7 @@ from rank_bm25 import BM25Okapi
 
 from qa_service.analysis import terms
 from qa_service.document_analysis import analyse
-from qa_service.documents import parse_document
+from qa_service.documents import Document, parse_document
 from qa_service.index import EPSILON, MAX_ALIASES, Index, okapi_idf
 
 # --- passages -------------------------------------------------------------------------------------------------
@@ -192,3 +193,22 @@ def test_the_spelling_table_is_built_once_by_the_index_and_never_saved_with_it()
 
     assert index.spelling is index.spelling
     assert "spelling" not in {f.name for f in dataclasses.fields(Index)}
+
+
+def test_an_indexed_documents_vectors_are_rows_of_the_index_matrix_not_a_copy():
+    texts = {"a": "Keppra is taken twice a day. The dose is raised slowly.", "b": "Fatigue is common. So is dizziness."}
+    rng = np.random.default_rng(1)
+    documents = []
+    for doc_id, text in texts.items():
+        analysed = analyse(Document(doc_id, doc_id, text))
+        vectors = rng.standard_normal((len(analysed.sentences), 8)).astype(np.float16)
+        documents.append(dataclasses.replace(analysed, embeddings=vectors, embedded_by="test-model"))
+    own = [doc.embeddings.copy() for doc in documents]
+
+    index = Index.build(documents)
+
+    for doc, vectors in zip(index.documents, own, strict=True):
+        assert np.array_equal(doc.embeddings, vectors)
+        assert np.shares_memory(doc.embeddings, index.vectors)
+    loaded = pickle.loads(pickle.dumps(index.documents))
+    assert all(np.array_equal(a.embeddings, b) for a, b in zip(loaded, own, strict=True))
