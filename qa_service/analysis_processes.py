@@ -25,4 +25,5 @@ def analyse_all(documents: list[Document], processes: int) -> list[AnalysedDocum
     processes = min(processes, characters // MIN_CHARACTERS_PER_PROCESS)
     if processes <= 1:
         return [analyse(document) for document in documents]
-    return map_on_processes(analyse, documents, processes, DOCUMENTS_PER_TASK)
+    # Each batch comes back with its own copies of every word: the documents are made to share one of each.
+    return [doc.with_strings_interned() for doc in map_on_processes(analyse, documents, processes, DOCUMENTS_PER_TASK)]

@@ -145,6 +145,13 @@ class AnalysedDocument:
             found = self._traits[i] = sentence_traits(self.document.text, self.sentences, i)
         return found
 
+    def with_strings_interned(self) -> AnalysedDocument:
+        """The same analysis, its terms and words read from the interpreter's one copy of each string (as analysed
+        in this process), not the copies an analysis sent by another process arrives with."""
+        return dataclasses.replace(self, sentence_terms=self.sentence_terms.interned(),
+                                   surface_words=self.surface_words.interned(),
+                                   sentence_frequency=self.sentence_frequency.interned())
+
     def __getstate__(self) -> dict:
         # A snapshot (snapshots.py) keeps what analysis built, not the traits that questions have needed so far.
         return {name: value for name, value in self.__dict__.items() if name != "_traits"}

@@ -7,12 +7,12 @@ took about 880 MiB, every object a header and a pointer per field. Packed, they 
 mappings, built on access: a question reads a few hundred of them, a build reads them all once. Reads go through
 a memoryview of the arrays, which gives Python ints without making a numpy object per read.
 
-Strings are interned when a packed form is unpickled (a snapshot loaded, or an analysis sent back by another
-process), so every document holding "the" points at one string, not its own copy.
+Strings are interned (`intern_all`), so every document holding "the" points at one string, not its own copy.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import sys
 from bisect import bisect_left
@@ -31,9 +31,7 @@ def smallest_unsigned(largest: int) -> type:
 
 class _Packed:
     """What the packed forms share: pickled as their fields only (a memoryview cannot be pickled), their views made
-    again on load, and `strings`, the field of strings to intern."""
-
-    strings = ""
+    again on load."""
 
     def __post_init__(self) -> None:
         self._view()
@@ -46,8 +44,20 @@ class _Packed:
 
     def __setstate__(self, state: dict) -> None:
         for name, value in state.items():
-            object.__setattr__(self, name, tuple(map(sys.intern, value)) if name == self.strings else value)
+            object.__setattr__(self, name, value)
         self._view()
+
+
+def intern_all(strings: Iterable[str]) -> tuple[str, ...]:
+    """The strings as the interpreter's one copy of each (sys.intern).
+
+    A packed form interns its strings when it is made, so the documents analysed in one process share them. One
+    unpickled gets copies of its own: a snapshot written from shared strings loads them shared again (pickle writes
+    an object once), but analyses sent back by other processes come one batch at a time, so the process that
+    receives them interns them again (analysis_processes.py). Interning on every load instead cost a restart at a
+    million passages half its time (7.5 s against 3.8, in process).
+    """
+    return tuple(map(sys.intern, strings))
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,8 +114,6 @@ def _bool_fields(kind: type) -> tuple[int, ...]:
 class PackedTerms(_Packed, Sequence):
     """Each sentence's terms, a tuple of strings, stored as numbers into `terms`: the document's distinct terms."""
 
-    strings = "terms"
-
     terms: tuple[str, ...]
     numbers: np.ndarray  # every sentence's term numbers, one after the other (uint8, uint16 or uint32)
     starts: np.ndarray  # sentence i's numbers are numbers[starts[i]:starts[i + 1]], int32
@@ -115,8 +123,12 @@ class PackedTerms(_Packed, Sequence):
         number: dict[str, int] = {}
         flat = [number.setdefault(term, len(number)) for terms in sentence_terms for term in terms]
         lengths = np.fromiter(map(len, sentence_terms), dtype=np.int32, count=len(sentence_terms))
-        return cls(tuple(number), np.array(flat, dtype=smallest_unsigned(len(number))),
+        return cls(intern_all(number), np.array(flat, dtype=smallest_unsigned(len(number))),
                    np.concatenate(([0], np.cumsum(lengths, dtype=np.int32))).astype(np.int32))
+
+    def interned(self) -> PackedTerms:
+        """The same terms, read from the interpreter's one copy of each string."""
+        return dataclasses.replace(self, terms=intern_all(self.terms))
 
     def _view(self) -> None:
         object.__setattr__(self, "_numbers", memoryview(np.ascontiguousarray(self.numbers)))
@@ -149,8 +161,6 @@ class PackedTerms(_Packed, Sequence):
 class PackedCounts(_Packed, Mapping):
     """A word -> count mapping (a Counter's contents) as sorted words and their counts; a lookup bisects."""
 
-    strings = "words"
-
     words: tuple[str, ...]  # sorted
     counts: np.ndarray  # uint8, uint16 or uint32
 
@@ -158,8 +168,12 @@ class PackedCounts(_Packed, Mapping):
     def of(cls, counts: Mapping[str, int]) -> PackedCounts:
         words = tuple(sorted(counts))
         largest = max(counts.values(), default=0)
-        return cls(words, np.fromiter((counts[w] for w in words), dtype=smallest_unsigned(largest),
-                                      count=len(words)))
+        return cls(intern_all(words), np.fromiter((counts[w] for w in words), dtype=smallest_unsigned(largest),
+                                                count=len(words)))
+
+    def interned(self) -> PackedCounts:
+        """The same counts, their words read from the interpreter's one copy of each string."""
+        return dataclasses.replace(self, words=intern_all(self.words))
 
     def _view(self) -> None:
         object.__setattr__(self, "_counts", memoryview(np.ascontiguousarray(self.counts)))

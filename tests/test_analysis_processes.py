@@ -41,6 +41,16 @@ def test_documents_analysed_on_two_processes_equal_those_analysed_in_one(documen
     assert all(same(a, analyse(d)) for a, d in zip(shared_out, documents, strict=True))
 
 
+def test_analyses_made_on_other_processes_share_one_string_per_word_with_this_ones(documents, monkeypatch):
+    monkeypatch.setattr(analysis_processes, "MIN_CHARACTERS_PER_PROCESS", 1)
+    sent = analyse_all(documents, 2)[0]
+    here = analyse(documents[0])
+
+    assert sent.sentence_terms.terms == here.sentence_terms.terms
+    assert all(a is b for a, b in zip(sent.sentence_terms.terms, here.sentence_terms.terms, strict=True))
+    assert all(a is b for a, b in zip(sent.surface_words, here.surface_words, strict=True))
+
+
 def live_children() -> list[int]:
     children = []
     for entry in Path("/proc").iterdir():

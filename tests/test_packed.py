@@ -49,12 +49,23 @@ def test_packed_terms_read_back_as_each_sentences_tuple_of_terms():
         packed[3]
 
 
-def test_packed_terms_unpickled_share_one_string_per_term():
-    first = pickle.loads(pickle.dumps(PackedTerms.of([("".join(["mig", "raine"]),)])))
-    second = pickle.loads(pickle.dumps(PackedTerms.of([("".join(["migr", "aine"]), "aura")])))
+def test_packed_terms_made_apart_share_one_string_per_term():
+    first = PackedTerms.of([("".join(["mig", "raine"]),)])
+    second = PackedTerms.of([("".join(["migr", "aine"]), "aura")])
 
     assert first[0] == ("migraine",) and second[0] == ("migraine", "aura")
     assert first.terms[0] is second.terms[0]
+
+
+def test_packed_forms_unpickled_share_strings_again_once_interned():
+    made = PackedTerms.of([("migraine", "aura")])
+    counts = PackedCounts.of({"migraine": 2})
+    sent_terms, sent_counts = pickle.loads(pickle.dumps((made, counts)))
+
+    assert sent_terms.terms[0] is not made.terms[0]
+    assert sent_terms.interned().terms[0] is made.terms[0]
+    assert sent_counts.interned().words[0] is made.terms[0]
+    assert list(sent_terms.interned()) == list(made)
 
 
 def test_packed_counts_look_up_as_the_counter_they_were_made_from():
