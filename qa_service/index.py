@@ -551,9 +551,10 @@ class Index:
         """The passage window that best frames a sentence: the one centred on it, else the first holding it."""
         first = int(self.passage_start[document])
         windows = self.documents[document].windows
-        holding = [j for j, (a, b) in enumerate(windows) if a <= sentence <= b]
-        centred = [j for j in holding if windows[j][0] == sentence - 1]
-        return self.passages[first + (centred or holding)[0]]
+        starts, ends = np.asarray(windows.column("first")), np.asarray(windows.column("last"))
+        holding = np.flatnonzero((starts <= sentence) & (sentence <= ends))
+        centred = holding[starts[holding] == sentence - 1]
+        return self.passages[first + int((centred if len(centred) else holding)[0])]
 
     def search(self, query: dict[str, float], documents: list[str] | None = None, k: int = 10,
                scores: np.ndarray | None = None) -> list[tuple[Passage, float]]:

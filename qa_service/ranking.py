@@ -11,6 +11,7 @@ import math
 import re
 from collections.abc import Set
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -116,7 +117,7 @@ class Candidate:
     def text(self) -> str:
         return self.doc.sentence_text(self.sentence)
 
-    @property
+    @cached_property
     def terms(self) -> tuple[str, ...]:
         return self.doc.sentence_terms[self.sentence]
 
@@ -159,9 +160,9 @@ def scope_idf(query: Query, index: Index, documents: list[str] | None) -> dict[s
 def leans_on_previous(doc: AnalysedDocument, i: int) -> bool:
     """The sentence opens by pointing back ("It", "This", "However") to the one before it in its paragraph, and
     the two fit in one quote: it is quoted, and so judged, with that sentence."""
-    sentences = doc.sentences
-    return (i > 0 and sentences[i - 1].paragraph == sentences[i].paragraph and doc.traits(i).dependent
-            and sentences[i].end - sentences[i - 1].start <= PAIR_CHARS)
+    paragraph = doc.sentences.column("paragraph")
+    return (i > 0 and paragraph[i - 1] == paragraph[i] and doc.traits(i).dependent
+            and doc.sentences.column("end")[i] - doc.sentences.column("start")[i - 1] <= PAIR_CHARS)
 
 
 def quoted_terms(doc: AnalysedDocument, i: int) -> set[str]:
@@ -174,8 +175,8 @@ def quoted_terms(doc: AnalysedDocument, i: int) -> set[str]:
 
 def neighbours(doc: AnalysedDocument, i: int) -> list[int]:
     """The sentences just before and after sentence i that stand in the same paragraph."""
-    sentences = doc.sentences
-    return [j for j in (i - 1, i + 1) if 0 <= j < len(sentences) and sentences[j].paragraph == sentences[i].paragraph]
+    paragraph = doc.sentences.column("paragraph")
+    return [j for j in (i - 1, i + 1) if 0 <= j < len(paragraph) and paragraph[j] == paragraph[i]]
 
 
 @dataclass(frozen=True)
@@ -247,7 +248,7 @@ def candidates(hits: list[tuple[Passage, float]], index: Index, close: list[tupl
     for document, i, _ in close:
         add_framed(document, i, len(hits))
     # A heading that matches is answered by the sentences under it, wherever their own words or passage rank.
-    for c in [c for c in found.values() if c.doc.sentences[c.sentence].heading]:
+    for c in [c for c in found.values() if c.doc.sentences.column("heading")[c.sentence]]:
         for i in section_openers(c.doc, c.sentence):
             add_framed(c.passage.document, i, c.passage_rank)
     return list(found.values())

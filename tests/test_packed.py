@@ -101,3 +101,11 @@ def test_an_analysed_document_reads_the_same_after_a_snapshot_round_trip():
     assert list(loaded.windows) == [Window(0, 0), Window(1, 3)]
     assert dict(loaded.surface_words.items()) == dict(analysed.surface_words.items())
     assert loaded.sentence_text(2) == "The dose is doubled after two weeks."
+
+
+def test_a_column_reads_one_field_of_every_row_as_ints():
+    packed = PackedRows.of(SENTENCES, Sentence, 5)
+
+    assert list(packed.column("paragraph")) == [0, 1, 1]
+    assert list(packed.column("heading")) == [1, 0, 0]
+    assert pickle.loads(pickle.dumps(packed)).column("end")[2] == 90
