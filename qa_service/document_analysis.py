@@ -43,6 +43,8 @@ _REFERENCE = re.compile(r"^\s*\[?\d+[\].]\s+[A-Z][a-z]+,?\s+[A-Z]|\bdoi\s*:|http
 # a sentence that says something ("… (see Section 4)") does not make it one.
 _POINTER = re.compile(r"^\s*(?:(?:for (?:more |further |additional )?(?:information|details)\b[^,.;]{0,60},?|"
                       r"please|also|if [^,.;]{0,80},)\s*)*(?:see|refer to|consult)\b", re.I)
+# How a finished sentence ends: a full stop, question or exclamation mark, maybe inside closing quotes or brackets.
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
 DEPENDENT_OPENER = re.compile(
     r"^[\"'“‘(]*(?:it|its|this|that|these|those|they|their|them|he|his|she|her|but|however|thus|therefore|hence|"
     r"such|both|also|in turn|as a result|consequently|instead|then|there|here|yet|so|which|the latter|the former)\b",
@@ -55,7 +57,7 @@ class SentenceTraits:
     """What a sentence is, whatever the question: its form and the kinds of answer it can give."""
 
     heading: bool
-    fragment: bool  # under four words, or opening in lower case
+    fragment: bool  # under four words, or opening in lower case (not with a name: opens_with_a_lower_case_name)
     apparatus: bool  # a caption, a reference-list entry, or a pointer to another part of the text
     length: float  # log of its length over 150 characters
     first: bool  # it opens its paragraph
@@ -67,6 +69,30 @@ class SentenceTraits:
     runs: str
 
 
+def opens_with_a_lower_case_name(text: str, sentences: list[Sentence], i: int) -> bool:
+    """Whether sentence i, which opens in lower case, is a whole sentence about something whose name is written in
+    lower case ("dpkg is the tool that …", "buster (Debian 10) was Andy's pet dog.", "purge - the user wants the
+    package removed completely."), as technical pages and FAQs often have, rather than a piece of one.
+
+    A piece of a sentence goes on from the text before it: from within its paragraph (a split after an
+    abbreviation), from a paragraph that stopped mid-sentence (a list item after "… can be used to:", a formula's
+    "where x is …", text a PDF broke), or it opens with a function word ("and if …", "the `stable' distribution").
+    So a whole sentence opens its paragraph right after a heading or a finished sentence, opens with a word that is
+    no function word, and ends as a sentence does (a line of code does not).
+    """
+    sentence = sentences[i]
+    said = text[sentence.start:sentence.end].rstrip()
+    if i > 0 and sentences[i - 1].paragraph == sentence.paragraph or not _SENTENCE_END.search(said):
+        return False
+    lead = words(said[:40])
+    if not lead or is_stop_word(lead[0]):
+        return False
+    if i == 0 or sentences[i - 1].heading:
+        return True
+    before = sentences[i - 1]
+    return bool(_SENTENCE_END.search(text[before.start:before.end].rstrip()))
+
+
 def sentence_traits(text: str, sentences: list[Sentence], i: int) -> SentenceTraits:
     """The traits of sentence i of a document's text."""
     sentence = sentences[i]
@@ -75,7 +101,7 @@ def sentence_traits(text: str, sentences: list[Sentence], i: int) -> SentenceTra
                                         ("condition", _CONDITION)) if pattern.search(said)}
     return SentenceTraits(
         heading=sentence.heading,
-        fragment=len(said.split()) < 4 or said[:1].islower(),
+        fragment=len(said.split()) < 4 or (said[:1].islower() and not opens_with_a_lower_case_name(text, sentences, i)),
         apparatus=bool(_CAPTION.match(said) or _REFERENCE.search(said) or _POINTER.match(said)),
         length=math.log(max(len(said), 10) / 150),
         first=i == 0 or sentences[i - 1].paragraph != sentence.paragraph,

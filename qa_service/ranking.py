@@ -33,7 +33,7 @@ FEATURES = (
     "kind_missing",  # it asks for one and the sentence has none
     "new_terms",  # share of the sentence's terms that the question does not use: where an answer lies
     "heading",
-    "fragment",  # under four words, or opening in lower case: a piece of a sentence
+    "fragment",  # under four words, or opening in lower case (but for a lower-case name): a piece of a sentence
     "apparatus",  # a caption, a reference-list entry, or a pointer elsewhere ("See Section 4.")
     "length",  # log of its length over 150 characters
     "first",  # it opens its paragraph

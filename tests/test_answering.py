@@ -357,3 +357,10 @@ def test_an_answer_stays_short(index):
     result = answer(index, "What are the side effects and the risks of lamotrigine during pregnancy?")
     assert 1 <= len(result.quotes) <= 2
     assert sum(len(q.text) for q in result.quotes) <= 400
+
+
+def test_a_sentence_about_something_named_in_lower_case_is_quoted_as_a_real_sentence():
+    tools = build(tools="Package tools\n\nThe system ships several tools for handling packages.\n\n"
+                        "synaptic is a graphical package manager with menus and buttons.\n\n"
+                        "Packages can also be handled from a terminal.")
+    assert first_quote(tools, "Is there a graphical package manager?").startswith("synaptic is a graphical")

@@ -153,3 +153,44 @@ def test_a_pickled_document_leaves_the_traits_worked_out_so_far_behind():
 def test_a_sentence_that_only_points_elsewhere_is_apparatus_not_an_answer(sentence, pointer):
     doc = analyse(parse_document("note", "The kettle boils water. " + sentence))
     assert doc.traits(len(doc.sentences) - 1).apparatus is pointer
+
+
+LOWER_CASE_TEXT = """\
+Package tools
+
+The system ships several tools for handling packages.
+
+dpkg installs a package file that is already on the disk.
+
+Install a package with:
+
+dpkg -i file.deb
+
+and the tool then unpacks it.
+
+Fill the kettle with:
+
+cold water up to the line.
+
+The heat is Q = m c t
+
+where t is the rise in temperature."""
+
+
+@pytest.mark.parametrize(("opening", "fragment"), [
+    ("dpkg installs", False),  # a name written in lower case, after a finished sentence
+    ("dpkg -i", True),  # a line of code: it does not end as a sentence does
+    ("and the tool", True),  # goes on with a function word
+    ("cold water", True),  # a list item going on from "… with:"
+    ("where t is", True),  # goes on from a paragraph that stopped mid-sentence
+])
+def test_a_sentence_opening_in_lower_case_is_a_fragment_unless_it_names_something_written_so(opening, fragment):
+    doc = analyse(parse_document("tools", LOWER_CASE_TEXT))
+    i = next(i for i in range(len(doc.sentences)) if doc.sentence_text(i).startswith(opening))
+    assert doc.traits(i).fragment is fragment
+
+
+def test_a_lower_case_name_right_under_a_heading_opens_a_whole_sentence():
+    doc = analyse(parse_document("codenames", "Codenames\n\nbookworm (version 12) was a green toy worm."))
+    assert doc.sentences[0].heading
+    assert not doc.traits(1).fragment
