@@ -54,8 +54,8 @@ def intern_all(strings: Iterable[str]) -> tuple[str, ...]:
     A packed form interns its strings when it is made, so the documents analysed in one process share them. One
     unpickled gets copies of its own: a snapshot written from shared strings loads them shared again (pickle writes
     an object once), but analyses sent back by other processes come one batch at a time, so the process that
-    receives them interns them again (analysis_processes.py). Interning on every load instead cost a restart at a
-    million passages half its time (7.5 s against 3.8, in process).
+    receives them interns them again (analysis_processes.py). Interning on every load instead doubled the time to
+    load the million-passage index (7.5 s against 3.8, in process, on a busy machine).
     """
     return tuple(map(sys.intern, strings))
 
