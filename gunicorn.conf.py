@@ -1,7 +1,6 @@
 """Gunicorn settings that go with the Procfile's command (gunicorn reads this file from the working directory)."""
 
 import ctypes
-import ctypes.util
 import gc
 import logging
 import os
@@ -51,9 +50,9 @@ def _return_freed_heap():
     workers do not start with it. Loading a saved index frees the pickle's bytes and every document's own vectors
     once they are stacked into one matrix, but in small pieces among live objects, which glibc keeps: at a million
     passages with sentence vectors, about 1 GiB of the master's RSS. Nothing to do where the C library has no
-    malloc_trim."""
-    library = ctypes.util.find_library("c")
-    trim = getattr(ctypes.CDLL(library), "malloc_trim", None) if library else None
+    malloc_trim. The process's own symbols (CDLL(None)) hold the C library's: finding it by name would run
+    ldconfig in a subprocess at every fork."""
+    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
     if trim is not None:
         trim(0)
 
