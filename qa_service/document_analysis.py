@@ -69,7 +69,7 @@ class SentenceTraits:
     runs: str
 
 
-def opens_with_a_lower_case_name(text: str, sentences: list[Sentence], i: int) -> bool:
+def opens_with_a_lower_case_name(text: str, sentences: Sequence[Sentence], i: int) -> bool:
     """Whether sentence i, which opens in lower case, is a whole sentence about something whose name is written in
     lower case ("dpkg is the tool that …", "buster (Debian 10) was Andy's pet dog.", "purge - the user wants the
     package removed completely."), as technical pages and FAQs often have, rather than a piece of one.
@@ -93,7 +93,7 @@ def opens_with_a_lower_case_name(text: str, sentences: list[Sentence], i: int) -
     return bool(_SENTENCE_END.search(text[before.start:before.end].rstrip()))
 
 
-def sentence_traits(text: str, sentences: list[Sentence], i: int) -> SentenceTraits:
+def sentence_traits(text: str, sentences: Sequence[Sentence], i: int) -> SentenceTraits:
     """The traits of sentence i of a document's text."""
     sentence = sentences[i]
     said = text[sentence.start:sentence.end]

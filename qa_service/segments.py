@@ -114,17 +114,16 @@ def _numbered_terms(documents: list[AnalysedDocument]) -> tuple[list[str], np.nd
 def _passages(documents: list[AnalysedDocument], sentence_start: np.ndarray
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Where each passage's terms start and how many there are, and each document's number of passages."""
-    first_sentence: list[int] = []
-    last_sentence: list[int] = []
+    first_sentence, last_sentence = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
     offset = 0
     for doc in documents:
-        for first, last in doc.windows:
-            first_sentence.append(offset + first)
-            last_sentence.append(offset + last)
+        # The windows' bounds read by column (packed.PackedRows), not one tuple per window.
+        first_sentence.append(np.asarray(doc.windows.column("first"), dtype=np.int64) + offset)
+        last_sentence.append(np.asarray(doc.windows.column("last"), dtype=np.int64) + offset)
         offset += len(doc.sentence_terms)
     windows = np.array([len(doc.windows) for doc in documents], dtype=np.int64)
-    token_start = sentence_start[np.array(first_sentence, dtype=np.int64)]
-    passage_length = sentence_start[np.array(last_sentence, dtype=np.int64) + 1] - token_start
+    token_start = sentence_start[np.concatenate(first_sentence)]
+    passage_length = sentence_start[np.concatenate(last_sentence) + 1] - token_start
     return token_start, passage_length, windows
 
 

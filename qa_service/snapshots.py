@@ -51,7 +51,6 @@ _ANALYSIS_MODULES = (analysis, blocks, document_analysis, documents, formats, in
                      sentences, word)
 # What an index is made of besides the data classes of those modules; nothing else may be unpickled.
 _ALLOWED_GLOBALS = frozenset({
-    ("collections", "Counter"),
     ("numpy", "dtype"),
     ("numpy._core.numeric", "_frombuffer"),
 })
