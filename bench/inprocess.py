@@ -5,15 +5,17 @@ off, the corpus is not embedded and only the words-alone answer is timed. With -
 indexed by N writes (Index.updated), one segment each, as writes leave an index before a merge; "index" is then
 the build plus those writes. With --snapshot FOLDER, the index the service saved there (QA_CACHE_DIR) is loaded
 instead of built, and "build_seconds" is the load; with --baselines off, BM25Okapi and bm25s are not built (at a
-million passages each takes minutes and gigabytes). With --random-vectors (and --snapshot of a words-alone index),
-every sentence gets a random unit vector, as if the model had embedded it, so that the semantic stage's answer can
-be timed on a corpus too large to embed here (a million passages: hours): the question is embedded by the real
-model and the nearest-sentence search and the cosines do the work they would on real vectors of that many
-sentences, but what they find means nothing, so only the times count.
+million passages each takes minutes and gigabytes). With --sampled-vectors N (and --snapshot of a words-alone
+index), N sentences of the index, a fixed sample, are embedded by the real model and every sentence gets the vector
+of one of them plus noise (a cosine of about 0.9 with it), as if the model had embedded it, so that the semantic
+stage's answer can be timed on a corpus too large to embed here (a million passages: hours). The vectors lie as
+real ones do, in groups by subject, so the nearest-sentence search's clusters hold and read what they would (random
+unit vectors have no groups: their clusters are lopsided); the question is embedded by the real model; but which
+sentence is found means nothing, so only the times count.
 
 Run by bench.py in a fresh interpreter per corpus (so caches and memory of one size do not help the next):
     python -m bench.inprocess FOLDER --questions keppra|shared --count 600 --okapi-count 50 [--semantic off]
-        [--written N] [--snapshot FOLDER] [--baselines off] [--random-vectors]
+        [--written N] [--snapshot FOLDER] [--baselines off] [--sampled-vectors N]
 It prints one JSON object.
 """
 
@@ -91,31 +93,48 @@ def load_saved(cache: Path) -> tuple[Index, dict]:
     return index, {"load": time.perf_counter() - started, "total": time.perf_counter() - started}
 
 
-def with_random_vectors(index: Index, encoder) -> float:
-    """Give every sentence of the index a random unit vector (float16, seeded), as if the encoder's model had
-    embedded it, with the projection the index would make of them; returns the seconds it took."""
+def with_sampled_vectors(index: Index, encoder, sample: int, noise: float = 0.025) -> dict:
+    """Give every sentence of the index the vector of one of `sample` of its sentences, embedded for real (a fixed
+    choice), plus Gaussian noise of `noise` per component (0.025: a cosine of about 0.9 with the sampled vector), as
+    float16 unit vectors, with the projection the index would fit to them; returns the seconds each step took."""
     started = time.perf_counter()
-    count = int(index.sentence_base[-1])
-    vectors = np.empty((count, WIDTH), np.float16)
     rng = np.random.default_rng(0)
+    count = int(index.sentence_base[-1])
+    rows = np.sort(rng.choice(count, min(sample, count), replace=False))
+    positions = np.searchsorted(index.sentence_base, rows, side="right") - 1
+    texts = [index.documents[d].document.text[s.start:s.end]
+             for d, s in ((d, index.documents[d].sentences[int(r - index.sentence_base[d])])
+                          for d, r in zip(positions.tolist(), rows.tolist(), strict=True))]
+    sampled = encoder.encode(texts)
+    embedded = time.perf_counter()
+    vectors = np.empty((count, WIDTH), np.float16)
     for start in range(0, count, 100_000):
-        block = rng.standard_normal((min(100_000, count - start), WIDTH), dtype=np.float32)
-        vectors[start:start + len(block)] = block / np.linalg.norm(block, axis=1, keepdims=True)
+        size = min(100_000, count - start)
+        block = sampled[rng.integers(0, len(sampled), size)] + rng.standard_normal((size, WIDTH), np.float32) * noise
+        vectors[start:start + size] = block / np.linalg.norm(block, axis=1, keepdims=True)
+    spread = time.perf_counter()
     index.vectors, index.meaning, index.projection = vectors, encoder.identity, Projection.of(vectors)
-    return time.perf_counter() - started
+    return {"embed_sample": embedded - started, "spread": spread - embedded,
+            "fit_projection": time.perf_counter() - spread}
 
 
 def measure(folder: Path, question_set: str, count: int, okapi_count: int, semantic: bool, written: int = 0,
-            snapshot: Path | None = None, baselines: bool = True, random_vectors: bool = False) -> dict:
+            snapshot: Path | None = None, baselines: bool = True, sampled_vectors: int = 0) -> dict:
     if snapshot is not None:
         index, build_seconds = load_saved(snapshot)
         encoder = load_encoder(2) if semantic else None
-        if random_vectors:
+        if sampled_vectors:
             if encoder is None or index.vectors is not None:
-                raise SystemExit("--random-vectors needs --semantic on and a snapshot of a words-alone index")
-            build_seconds["random_vectors"] = with_random_vectors(index, encoder)
-        return _timed_answers(index, len(index.documents), build_seconds, encoder, question_set, count, okapi_count,
-                              baselines)
+                raise SystemExit("--sampled-vectors needs --semantic on and a snapshot of a words-alone index")
+            build_seconds["sampled_vectors"] = with_sampled_vectors(index, encoder, sampled_vectors)
+        timings = _timed_answers(index, len(index.documents), build_seconds, encoder, question_set, count,
+                                 okapi_count, baselines)
+        if index.vectors is not None:
+            projection = index.projection
+            timings["vectors_mib"] = index.vectors.nbytes / 2**20
+            timings["projection_mib"] = sum(a.nbytes for a in (projection.rows, projection.order)) / 2**20 \
+                if projection is not None else 0.0
+        return timings
     started = time.perf_counter()
     documents, _ = FolderStore(folder, MAX_DOCUMENT_BYTES).load()
     read = time.perf_counter()
@@ -199,11 +218,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--written", type=int, default=0, help="documents indexed by writes, one segment each")
     parser.add_argument("--snapshot", type=Path, help="load the index the service saved under this QA_CACHE_DIR")
     parser.add_argument("--baselines", choices=["on", "off"], default="on", help="time BM25Okapi and bm25s too")
-    parser.add_argument("--random-vectors", action="store_true",
-                        help="with --snapshot: a random unit vector per sentence, to time the semantic stage")
+    parser.add_argument("--sampled-vectors", type=int, default=0, metavar="N",
+                        help="with --snapshot: every sentence a vector near one of N embedded for real, to time the "
+                             "semantic stage")
     args = parser.parse_args(argv)
     json.dump(measure(args.folder, args.questions, args.count, args.okapi_count, args.semantic == "on", args.written,
-                      args.snapshot, args.baselines == "on", args.random_vectors),
+                      args.snapshot, args.baselines == "on", args.sampled_vectors),
               sys.stdout)
 
 

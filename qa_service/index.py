@@ -156,6 +156,9 @@ class Index:
     # Whether document_frequency lists terms in the order BM25Okapi meets them (true of a fresh build), so that the
     # average idf can be summed over it as BM25Okapi sums it; otherwise that order is worked out when needed.
     terms_in_first_use_order: bool = False
+    # The sentence vectors' projection and clusters (vector_search.py), kept from index to index and saved, since
+    # fitting them reads every vector; None without vectors. Made when the index is, unless given.
+    projection: Projection | None = None
     # The index this one was made from (by a write or a merge), and where each of this one's documents was in it
     # (-1: new): what this one takes its per-document counts, positions and live length from, looking only at the
     # new documents. Not a field: not saved, not kept.
@@ -176,13 +179,13 @@ class Index:
         self._passage_cache: dict[int, Passage] = {}
         # Every sentence's unit vector (float16, as the documents keep them), documents in order (row
         # sentence_base[d] + i is sentence i of document d), when every document was embedded by the same model
-        # (`meaning`); else None, and answers use words alone. `projection` shortlists the nearest
-        # (vector_search.py). Not fields: the documents hold the vectors, and a snapshot saves them there.
-        vectors = sentence_vectors(self.documents, sentences, predecessor)
+        # (`meaning`); else None, and answers use words alone. Not fields: the documents hold the vectors, and a
+        # snapshot saves them there.
+        vectors = sentence_vectors(self.documents, sentences, predecessor, self.projection)
         self.vectors: np.ndarray | None = vectors.get("vectors")
         self.sentence_base: np.ndarray = vectors["sentence_base"]
         self.meaning: str = vectors.get("meaning", "")
-        self.projection: Projection | None = vectors.get("projection")
+        self.projection = vectors.get("projection")
 
     def _per_document_counts(self, predecessor: tuple[Index, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray]:
         """Each document's passage and sentence counts: those of an index this one was updated from are taken from
@@ -636,10 +639,11 @@ def deletions(word: str) -> set[str]:
 
 
 def sentence_vectors(documents: list[AnalysedDocument], sentences: np.ndarray,
-                     predecessor: tuple[Index, np.ndarray] | None = None) -> dict:
+                     predecessor: tuple[Index, np.ndarray] | None = None, saved: Projection | None = None) -> dict:
     """The vectors of an index of these documents (`sentences` per document): `sentence_base` always, and `vectors`,
     `meaning` and `projection` when every document has its sentences' vectors from one model, all in one matrix.
-    Made from an index by a write, only the new documents are looked at to know there are none."""
+    Made from an index by a write, only the new documents are looked at to know there are none, and only their
+    sentences are projected; a projection `saved` with the index (a snapshot's) is taken as it is."""
     base = np.concatenate(([0], np.cumsum(sentences, dtype=np.int64)))
     if predecessor is not None:
         before, old_position = predecessor
@@ -660,8 +664,30 @@ def sentence_vectors(documents: list[AnalysedDocument], sentences: np.ndarray,
         # are held once, not twice (at a million passages, 1 GiB). An index made before still answers from its
         # own matrix, which the documents it shares with this one no longer keep alive once it is dropped.
         doc.embeddings = vectors[start:end]
-    return {"vectors": vectors, "sentence_base": base, "meaning": models.pop(),
-            "projection": Projection.of(vectors) if vectors is not None else None}
+    if vectors is None:
+        projection = None
+    elif saved is not None and len(saved.rows) == len(vectors):
+        projection = saved
+    elif predecessor is not None and predecessor[0].projection is not None:
+        projection = predecessor[0].projection.updated(vectors, *_sentence_moves(predecessor, base))
+    else:
+        projection = Projection.of(vectors)
+    return {"vectors": vectors, "sentence_base": base, "meaning": models.pop(), "projection": projection}
+
+
+def _sentence_moves(predecessor: tuple[Index, np.ndarray], base: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each sentence row of the index before a write is after it (-1: its document left), and the rows of the
+    documents the write brought."""
+    before, old_position = predecessor
+    kept = np.flatnonzero(old_position >= 0)
+    counts = np.diff(base)
+    within = np.arange(int(counts[kept].sum())) - np.repeat(np.cumsum(counts[kept]) - counts[kept], counts[kept])
+    moves = np.full(int(before.sentence_base[-1]), -1, np.int64)
+    moves[np.repeat(before.sentence_base[old_position[kept]], counts[kept]) + within] = \
+        np.repeat(base[kept], counts[kept]) + within
+    added = np.flatnonzero(old_position < 0)
+    new_rows = np.concatenate([np.arange(base[d], base[d + 1]) for d in added.tolist()] or [np.arange(0)])
+    return moves, new_rows
 
 
 def okapi_idf(document_frequency: dict[str, int], corpus_size: int) -> tuple[dict[str, float], float]:

@@ -32,7 +32,20 @@ import nltk
 import numpy as np
 import regex
 
-from . import analysis, blocks, document_analysis, documents, formats, index, packed, pdf, segments, sentences, word
+from . import (
+    analysis,
+    blocks,
+    document_analysis,
+    documents,
+    formats,
+    index,
+    packed,
+    pdf,
+    segments,
+    sentences,
+    vector_search,
+    word,
+)
 from .document_analysis import AnalysedDocument
 from .documents import Document
 from .index import Index
@@ -48,7 +61,7 @@ WORDS_ONLY = "words"
 
 # The modules whose code decides what an index holds; editing any of them makes saved indexes stale.
 _ANALYSIS_MODULES = (analysis, blocks, document_analysis, documents, formats, index, packed, pdf, segments,
-                     sentences, word)
+                     sentences, vector_search, word)
 # What an index is made of besides the data classes of those modules; nothing else may be unpickled.
 _ALLOWED_GLOBALS = frozenset({
     ("numpy", "dtype"),

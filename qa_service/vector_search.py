@@ -1,12 +1,22 @@
-"""The sentences nearest in meaning to a question: a shortlist by the vectors' principal axes, then exact cosines.
+"""The sentences nearest in meaning to a question: clusters of the vectors' projection, a shortlist, exact cosines.
 
-Comparing a question with every sentence reads every sentence vector: at 100,000 sentences, 150 MB of float32 per
-question, which alone took most of the whole answer's time. The corpus's own vectors vary mostly along few axes, so
-their projection on the SEARCH_WIDTH principal axes (PCA over the corpus, a third of the bytes) orders the
-sentences nearly as the full cosines do; the SHORTLIST best by the projection are then scored exactly from the
-full vectors. On the shared SQuAD, COVID-QA and Debian FAQ corpora, with their questions, the exact ten nearest
-were found 99.9 to 100% of the time (the README says how this was measured). A corpus of at most SHORTLIST
-sentences is scored exactly, all of it.
+Comparing a question with every sentence reads every sentence vector: at a million sentences, 1 GB of float16 per
+question, and numpy widens float16 slowly. Three steps read far less:
+
+- The corpus's vectors vary mostly along fewer axes than they have, so their projection on the SEARCH_WIDTH
+  principal axes (PCA over a sample of the corpus) orders the sentences nearly as the full cosines do. The
+  projection is kept as int8, one step per axis: a quarter of the float16 vectors' bytes.
+- The projected sentences are grouped in clusters of about CLUSTER_SIZE (k-means), and a question reads only the
+  PROBED clusters whose centres are nearest to it: about the same number of rows whatever the corpus's size. A
+  corpus of at most PROBED * CLUSTER_SIZE sentences is one cluster, read whole.
+- The SHORTLIST best by the projection are scored exactly from the full vectors.
+
+The projection and the clusters are fitted once and kept: a write projects only the new documents' sentences on the
+same axes and puts each in its nearest cluster, and a snapshot saves them with the index. They are fitted again
+when the corpus has grown or shrunk more than REFIT_GROWTH times since, so that clusters stay near their size.
+
+What each constant costs and finds was measured on 80,000 sentences of the fair corpus (bench/fair_corpus.py) with
+real embeddings and 680 shared questions; the README says how.
 """
 
 from __future__ import annotations
@@ -15,38 +25,96 @@ from dataclasses import dataclass
 
 import numpy as np
 
-SEARCH_WIDTH = 128  # principal axes kept for the shortlist
-SHORTLIST = 100  # sentences scored exactly
-AXES_SAMPLE = 20_000  # the axes are fitted on this many sentences at most (a fixed sample: the same every load)
+SEARCH_WIDTH = 192  # principal axes kept for the projection
+SHORTLIST = 200  # sentences scored exactly
+AXES_SAMPLE = 20_000  # the axes are fitted on this many sentences at most (a fixed sample: the same every time)
+CLUSTER_SIZE = 128  # sentences per cluster, on average
+PROBED = 128  # clusters read per question
+CLUSTER_SAMPLE = 16  # the clusters' centres are fitted on this many sentences per cluster at most
+CLUSTER_ROUNDS = 6  # rounds of k-means
+REFIT_GROWTH = 2.0  # fitted again when the corpus is this many times larger, or smaller, than when fitted
+SLICE = 20_000  # rows widened to float32 at once: memory stays bounded while projecting a large corpus
 
 
 @dataclass(frozen=True)
 class Projection:
-    """The corpus's vectors projected on their principal axes: (vector - mean) @ axes, one row per sentence. A
-    question q is projected as it is: q·v = q·mean + q·(v - mean), and q·mean is the same for every sentence, so
-    leaving it out keeps the order."""
+    """The corpus's vectors projected on their principal axes, (vector - mean) @ axes, stored as int8 rows of
+    `step`-sized units, and grouped in clusters. A question q is projected as it is: q·v = q·mean + q·(v - mean),
+    and q·mean is the same for every sentence, so leaving it out keeps the order."""
 
-    axes: np.ndarray  # width x SEARCH_WIDTH, orthonormal columns
-    rows: np.ndarray  # sentences x SEARCH_WIDTH, float32
+    mean: np.ndarray  # width, float32
+    axes: np.ndarray  # width x SEARCH_WIDTH, orthonormal columns, float32
+    step: np.ndarray  # SEARCH_WIDTH, float32: the value of one int8 unit on each axis
+    rows: np.ndarray  # sentences x SEARCH_WIDTH, int8
+    centres: np.ndarray  # clusters x SEARCH_WIDTH, float32, in the projection's units (not steps)
+    fitted_on: int  # how many sentences the corpus had when the axes and centres were fitted
+    order: np.ndarray  # the rows, cluster by cluster (int32)
+    bounds: np.ndarray  # cluster c's rows are order[bounds[c]:bounds[c + 1]] (int64)
+    centre_norms: np.ndarray  # each centre's squared length
 
     @classmethod
     def of(cls, vectors: np.ndarray) -> Projection | None:
         """The projection of these vectors, or None when there are too few for a shortlist to save anything."""
         if len(vectors) <= SHORTLIST:
             return None
-        sample = vectors
-        if len(vectors) > AXES_SAMPLE:
-            chosen = np.random.default_rng(0).choice(len(vectors), AXES_SAMPLE, replace=False)
-            sample = vectors[np.sort(chosen)]
-        sample = sample.astype(np.float32)
+        sample = _sample(vectors, AXES_SAMPLE).astype(np.float32)
         mean = sample.mean(axis=0)
         spread = sample - mean
         values, vectors_of = np.linalg.eigh(spread.T @ spread)
         axes = np.ascontiguousarray(vectors_of[:, np.argsort(-values)[:SEARCH_WIDTH]], dtype=np.float32)
-        rows = np.empty((len(vectors), axes.shape[1]), np.float32)
-        for start in range(0, len(vectors), AXES_SAMPLE):  # in slices: no float32 copy of every vector at once
-            rows[start:start + AXES_SAMPLE] = (vectors[start:start + AXES_SAMPLE].astype(np.float32) - mean) @ axes
-        return cls(axes, rows)
+        # One int8 unit per axis: the sample's largest value on the axis is 127 units (values beyond are clipped).
+        step = np.maximum(np.abs(spread @ axes).max(axis=0), 1e-6).astype(np.float32) / 127
+        rows = _projected(vectors, mean, axes, step)
+        clusters = max(1, round(len(vectors) / CLUSTER_SIZE)) if len(vectors) > PROBED * CLUSTER_SIZE else 1
+        centres = _k_means(_sample(rows, clusters * CLUSTER_SAMPLE).astype(np.float32) * step, clusters)
+        return cls.arranged(mean, axes, step, rows, centres, len(vectors), _closest(rows, step, centres))
+
+    @classmethod
+    def arranged(cls, mean: np.ndarray, axes: np.ndarray, step: np.ndarray, rows: np.ndarray, centres: np.ndarray,
+                 fitted_on: int, cluster: np.ndarray) -> Projection:
+        """A projection whose rows are in the clusters given (one per row)."""
+        order = np.argsort(cluster, kind="stable").astype(np.int32)
+        bounds = np.searchsorted(cluster[order], np.arange(len(centres) + 1)).astype(np.int64)
+        return cls(mean, axes, step, rows, centres, fitted_on, order, bounds, np.einsum("ij,ij->i", centres, centres))
+
+    def updated(self, vectors: np.ndarray, kept: np.ndarray, new_rows: np.ndarray) -> Projection | None:
+        """The projection of `vectors`, a corpus made from this one's: kept[r] is the row that this projection's row
+        r has there (-1: deleted), and `new_rows` are the rows that are new there. The new rows are projected on the
+        same axes and put in their nearest clusters; the whole is fitted anew once the corpus's size has moved too
+        far from the size the clusters were fitted for."""
+        size = len(vectors)
+        if not (self.fitted_on / REFIT_GROWTH <= size <= self.fitted_on * REFIT_GROWTH) or size <= SHORTLIST:
+            return Projection.of(vectors)
+        rows = np.empty((size, self.rows.shape[1]), np.int8)
+        cluster = np.empty(size, np.int32)
+        staying = kept >= 0
+        rows[kept[staying]] = self.rows[staying]
+        cluster[kept[staying]] = self.clusters_of_rows()[staying]
+        if len(new_rows):
+            rows[new_rows] = _projected(vectors[new_rows], self.mean, self.axes, self.step)
+            cluster[new_rows] = _closest(rows[new_rows], self.step, self.centres)
+        return Projection.arranged(self.mean, self.axes, self.step, rows, self.centres, self.fitted_on, cluster)
+
+    def clusters_of_rows(self) -> np.ndarray:
+        """Each row's cluster."""
+        cluster = np.empty(len(self.rows), np.int32)
+        cluster[self.order] = np.repeat(np.arange(len(self.centres), dtype=np.int32), np.diff(self.bounds))
+        return cluster
+
+    def candidates(self, vector: np.ndarray, allowed: np.ndarray | None) -> np.ndarray:
+        """The rows read for a question: those of the PROBED clusters closest to it, or every allowed row when there
+        are no more of them than that."""
+        if allowed is not None and int(np.count_nonzero(allowed)) <= PROBED * CLUSTER_SIZE:
+            return np.flatnonzero(allowed)
+        if len(self.centres) <= PROBED:
+            chosen = np.arange(len(self.centres))
+        else:
+            # The clusters nearest to the question's own projection: for unit vectors, the nearest are the closest
+            # in meaning.
+            closeness = self.centres @ ((vector - self.mean) @ self.axes) - 0.5 * self.centre_norms
+            chosen = np.argpartition(-closeness, PROBED - 1)[:PROBED]
+        rows = np.concatenate([self.order[self.bounds[c]:self.bounds[c + 1]] for c in np.sort(chosen).tolist()])
+        return rows if allowed is None else rows[allowed[rows]]
 
 
 def nearest(vectors: np.ndarray, projection: Projection | None, vector: np.ndarray, allowed: np.ndarray | None,
@@ -56,12 +124,10 @@ def nearest(vectors: np.ndarray, projection: Projection | None, vector: np.ndarr
     if projection is None:
         shortlist = np.arange(len(vectors)) if allowed is None else np.flatnonzero(allowed)
     else:
-        approximate = projection.rows @ (projection.axes.T @ vector)
-        if allowed is not None:
-            approximate = np.where(allowed, approximate, -np.inf)
-        size = min(SHORTLIST, len(approximate))
-        shortlist = np.argpartition(-approximate, size - 1)[:size]
-        shortlist = shortlist[np.isfinite(approximate[shortlist])]
+        read = projection.candidates(vector, allowed)
+        approximate = projection.rows[read].astype(np.float32) @ (projection.step * (projection.axes.T @ vector))
+        size = min(SHORTLIST, len(read))
+        shortlist = read[np.argpartition(-approximate, size - 1)[:size]] if size else read
     cosines = vectors[shortlist].astype(np.float32) @ vector
     k = min(k, len(shortlist))
     if k == 0:
@@ -69,3 +135,44 @@ def nearest(vectors: np.ndarray, projection: Projection | None, vector: np.ndarr
     top = np.argpartition(-cosines, k - 1)[:k]
     top = top[np.lexsort((shortlist[top], -cosines[top]))]
     return shortlist[top], cosines[top]
+
+
+def _sample(rows: np.ndarray, size: int) -> np.ndarray:
+    """At most `size` of the rows, a fixed choice: the same rows every time for the same count."""
+    if len(rows) <= size:
+        return rows
+    return rows[np.sort(np.random.default_rng(0).choice(len(rows), size, replace=False))]
+
+
+def _projected(vectors: np.ndarray, mean: np.ndarray, axes: np.ndarray, step: np.ndarray) -> np.ndarray:
+    """The vectors on the axes, in int8 steps; in slices, so that no float32 copy of every vector is made at once."""
+    rows = np.empty((len(vectors), axes.shape[1]), np.int8)
+    for start in range(0, len(vectors), SLICE):
+        projected = (vectors[start:start + SLICE].astype(np.float32) - mean) @ axes / step
+        rows[start:start + SLICE] = np.clip(np.rint(projected), -127, 127)
+    return rows
+
+
+def _k_means(points: np.ndarray, clusters: int) -> np.ndarray:
+    """`clusters` centres of the points by k-means (Lloyd's rounds from a fixed choice of points); a centre left
+    with no point keeps its place."""
+    centres = _sample(points, clusters).copy()
+    for _ in range(CLUSTER_ROUNDS if clusters > 1 else 0):
+        nearest_centre = _closest(points, 1.0, centres)
+        sums = np.zeros_like(centres)
+        np.add.at(sums, nearest_centre, points)
+        counts = np.bincount(nearest_centre, minlength=clusters)
+        filled = counts > 0
+        centres[filled] = sums[filled] / counts[filled, None]
+    return centres
+
+
+def _closest(points: np.ndarray, scale: np.ndarray | float, centres: np.ndarray) -> np.ndarray:
+    """Each point's nearest centre (Euclidean), the points times `scale` in float32; in slices, so that the table of
+    distances stays small."""
+    half_norms = 0.5 * np.einsum("ij,ij->i", centres, centres)
+    nearest_centre = np.empty(len(points), np.int32)
+    for start in range(0, len(points), SLICE):
+        near = points[start:start + SLICE].astype(np.float32) * scale @ centres.T - half_norms
+        nearest_centre[start:start + SLICE] = np.argmax(near, axis=1)
+    return nearest_centre

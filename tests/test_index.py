@@ -212,3 +212,40 @@ def test_an_indexed_documents_vectors_are_rows_of_the_index_matrix_not_a_copy():
         assert np.shares_memory(doc.embeddings, index.vectors)
     loaded = pickle.loads(pickle.dumps(index.documents))
     assert all(np.array_equal(a.embeddings, b) for a, b in zip(loaded, own, strict=True))
+
+
+def embedded(doc_id: str, sentences: int, rng: np.random.Generator):
+    text = " ".join(f"Sentence {i} of {doc_id} says something." for i in range(sentences))
+    analysed = analyse(Document(doc_id, doc_id, text))
+    vectors = rng.standard_normal((len(analysed.sentences), 16))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return dataclasses.replace(analysed, embeddings=vectors.astype(np.float16), embedded_by="test-model")
+
+
+def test_a_write_moves_the_vectors_projection_instead_of_fitting_it_again(monkeypatch):
+    rng = np.random.default_rng(4)
+    index = Index.build([embedded(f"d{n}", 60, rng) for n in range(4)])
+    fitted = index.projection
+    monkeypatch.setattr("qa_service.vector_search.Projection.of", lambda vectors: pytest.fail("fitted again"))
+
+    written = index.changed({"d0": None, "d9": embedded("d9", 60, rng)})
+
+    assert written.projection.axes is fitted.axes and written.projection.centres is fitted.centres
+    assert len(written.projection.rows) == len(written.vectors) == 240
+    d9 = written.position["d9"]
+    row = int(written.sentence_base[d9]) + 5
+    assert written.nearest(written.vectors[row].astype(np.float32))[0][:2] == (d9, 5)
+
+
+def test_a_saved_index_keeps_its_vectors_projection(monkeypatch):
+    rng = np.random.default_rng(5)
+    index = Index.build([embedded(f"d{n}", 100, rng) for n in range(3)])
+    assert index.projection is not None
+    fields = pickle.loads(pickle.dumps({f.name: getattr(index, f.name) for f in dataclasses.fields(Index)}))
+    monkeypatch.setattr("qa_service.vector_search.Projection.of", lambda vectors: pytest.fail("fitted again"))
+
+    loaded = Index(**fields)
+
+    assert np.array_equal(loaded.projection.rows, index.projection.rows)
+    question = index.vectors[70].astype(np.float32)
+    assert loaded.nearest(question) == index.nearest(question)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import os
@@ -19,6 +20,7 @@ from qa_service.analysis import terms
 from qa_service.config import Settings
 from qa_service.corpus import LiveCorpus
 from qa_service.document_analysis import analyse
+from qa_service.documents import parse_document
 from qa_service.index import Index
 from qa_service.publications.folder import FILE_NAME, MAGIC
 from qa_service.snapshots import IndexSnapshots
@@ -63,6 +65,24 @@ def test_a_saved_index_loads_back_equal_to_a_fresh_build(two_documents, tmp_path
 
     assert loaded is not None
     assert_same_index(loaded, fresh_index(two_documents))
+
+
+def test_a_saved_index_with_sentence_vectors_loads_their_projection_without_fitting_it(tmp_path, monkeypatch):
+    rng = np.random.default_rng(3)
+    analysed = analyse(parse_document("harbours", " ".join(f"Harbour {n} has {n} berths." for n in range(300))))
+    vectors = rng.standard_normal((len(analysed.sentences), 16))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    built = Index.build([dataclasses.replace(analysed, embeddings=vectors.astype(np.float16), embedded_by="test")])
+    assert built.projection is not None
+    snapshots = IndexSnapshots(tmp_path / "cache", model="test")
+    snapshots.save(built)
+    monkeypatch.setattr("qa_service.vector_search.Projection.of", lambda vectors: pytest.fail("fitted again"))
+
+    loaded = snapshots.load()
+
+    assert loaded is not None
+    assert np.array_equal(loaded.projection.rows, built.projection.rows)
+    assert loaded.nearest(built.vectors[42].astype(np.float32)) == built.nearest(built.vectors[42].astype(np.float32))
 
 
 def test_a_restart_with_an_unchanged_corpus_analyses_nothing(two_documents, tmp_path, monkeypatch):

@@ -1,9 +1,12 @@
-"""The nearest sentences in meaning: a shortlist by principal axes finds what comparing every vector finds."""
+"""The nearest sentences in meaning: a shortlist by principal axes, read a few clusters at a time, finds what
+comparing every vector finds; a write moves the projection instead of fitting it again."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from qa_service import vector_search
 from qa_service.vector_search import SEARCH_WIDTH, SHORTLIST, Projection, nearest
 
 
@@ -63,3 +66,98 @@ def test_equal_cosines_are_ordered_by_row():
     vectors = np.tile(unit(np.ones((1, 384))), (5, 1)).astype(np.float16)
     rows, _ = nearest(vectors, None, unit(np.ones(384, np.float32)), None, 3)
     assert list(rows) == [0, 1, 2]
+
+
+@pytest.fixture
+def small_clusters(monkeypatch):
+    """Clusters of about 64 sentences, 8 read per question: the large-corpus path on a corpus a test can make."""
+    monkeypatch.setattr(vector_search, "CLUSTER_SIZE", 64)
+    monkeypatch.setattr(vector_search, "PROBED", 8)
+
+
+def near_questions(vectors: np.ndarray, count: int, seed: int = 2) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    chosen = vectors[rng.choice(len(vectors), count)].astype(np.float32)
+    return unit(chosen + 0.2 * unit(rng.normal(size=(count, vectors.shape[1]))))
+
+
+def topical_corpus(n: int, topics: int = 200, width: int = 384, seed: int = 3) -> np.ndarray:
+    """Unit vectors in tight groups, as sentences on the same subject are."""
+    rng = np.random.default_rng(seed)
+    centres = unit(rng.normal(size=(topics, width)))
+    return unit(centres[rng.integers(0, topics, n)] + 0.04 * rng.normal(size=(n, width))).astype(np.float16)
+
+
+def test_a_large_corpus_is_read_a_few_clusters_at_a_time_and_the_nearest_are_still_found(small_clusters):
+    vectors = topical_corpus(8000)
+    projection = Projection.of(vectors)
+    assert len(projection.centres) == 125
+    questions = near_questions(vectors, 50)
+    assert max(len(projection.candidates(q, None)) for q in questions) < 8000 / 4
+    found = [len(set(nearest(vectors, projection, q, None, 10)[0]) & set(exact(vectors, q, 10))) / 10
+             for q in questions]
+    assert np.mean(found) >= 0.95
+
+
+def test_what_the_clusters_read_is_ranked_exactly(small_clusters):
+    vectors = corpus_like(8000)
+    projection = Projection.of(vectors)
+    for question in near_questions(vectors, 20):
+        read = projection.candidates(question, None)
+        cosines = vectors[read].astype(np.float32) @ question
+        best_read = read[np.argsort(-cosines, kind="stable")[:3]]
+        assert set(nearest(vectors, projection, question, None, 3)[0]) == set(best_read)
+
+
+def test_a_corpus_of_few_clusters_is_read_whole(small_clusters):
+    vectors = corpus_like(8 * 64)
+    projection = Projection.of(vectors)
+    assert len(projection.centres) == 1
+    assert sorted(projection.candidates(vectors[0].astype(np.float32), None)) == list(range(len(vectors)))
+
+
+def test_allowed_rows_fewer_than_the_clusters_read_are_all_compared(small_clusters):
+    vectors = corpus_like(8000)
+    allowed = np.zeros(8000, dtype=bool)
+    allowed[::40] = True  # 200 rows, spread over every cluster
+    question = vectors[3000].astype(np.float32)
+    rows, _ = nearest(vectors, Projection.of(vectors), question, allowed, 5)
+    assert list(rows) == [r for r in exact(vectors, question, 8000) if allowed[r]][:5]
+
+
+def corpus_changed(vectors: np.ndarray, dropped: slice, added: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The corpus with the rows `dropped` taken out and `added` put at the end: the new vectors, where each old row
+    went (-1: dropped), and the new rows."""
+    keep = np.ones(len(vectors), bool)
+    keep[dropped] = False
+    moves = np.full(len(vectors), -1, np.int64)
+    moves[keep] = np.arange(int(keep.sum()))
+    changed = np.vstack([vectors[keep], added])
+    return changed, moves, np.arange(int(keep.sum()), len(changed))
+
+
+def test_a_write_projects_only_the_new_rows_on_the_same_axes_and_clusters(small_clusters):
+    vectors = corpus_like(8000)
+    projection = Projection.of(vectors)
+    added = corpus_like(300, seed=9)
+    changed, moves, new_rows = corpus_changed(vectors, slice(0, 200), added)
+
+    moved = projection.updated(changed, moves, new_rows)
+
+    assert moved.centres is projection.centres and moved.axes is projection.axes
+    assert np.array_equal(moved.rows[:7800], projection.rows[200:])
+    assert np.array_equal(moved.clusters_of_rows()[:7800], projection.clusters_of_rows()[200:])
+    on_same_axes = np.rint((added.astype(np.float32) - projection.mean) @ projection.axes / projection.step)
+    assert np.array_equal(moved.rows[new_rows], np.clip(on_same_axes, -127, 127).astype(np.int8))
+    for row in new_rows[:20]:
+        assert nearest(changed, moved, changed[row].astype(np.float32), None, 1)[0][0] == row
+
+
+def test_a_corpus_grown_past_the_refit_growth_is_fitted_anew(small_clusters):
+    vectors = corpus_like(2000)
+    projection = Projection.of(vectors)
+    changed, moves, new_rows = corpus_changed(vectors, slice(0, 0), corpus_like(2500, seed=9))
+
+    moved = projection.updated(changed, moves, new_rows)
+
+    assert moved.fitted_on == 4500 and len(moved.centres) == round(4500 / 64)
