@@ -84,11 +84,17 @@ class LiveCorpus:
         self._upkeep_wanted = False
         self._checked_at = time.monotonic()
         self._served: _Served | None = None
+        # The last index with sentence vectors this corpus served: after a write, the corpus with the changed
+        # documents embedded is made from it, so that the vectors' projection moves by those documents instead of
+        # being fitted again (at a million sentences, minutes of both cores), as it would be from the words-alone
+        # index served in between, which has no projection to move.
+        self._embedded_index: Index | None = None
         with snapshots.starting(store) if snapshots else contextlib.nullcontext({}) as published:
             # The documents of a published index (an earlier run's, or another host's) count as analysed already, and
             # the store reads only what changed since they were read.
             self._analysed = published
             self._served = self._rebuild(embed_now=True)
+            self._remember_if_embedded(self._served.corpus.index)
         origin = self.origin
         log.info("corpus %s: this process %s the index%s", self._served.corpus.version, origin.how,
                  f" from the snapshot {origin.published_by} published" if origin.published_by else "")
@@ -149,6 +155,7 @@ class LiveCorpus:
     def _serve(self, served: _Served) -> None:
         """Serve a rebuilt corpus, and embed in the background what it lacks and merge its segments."""
         self._served = served
+        self._remember_if_embedded(served.corpus.index)
         if self._unembedded(served.corpus.index.documents) or served.corpus.index.merge_plan():
             self._upkeep_in_background()
 
@@ -271,7 +278,12 @@ class LiveCorpus:
     def _kept_up(self, index: Index) -> Index:
         """The index with its documents embedded and its segments merged as segments.merge_plan says."""
         if self._unembedded(index.documents):
-            index = index.updated(self._embed(index.documents))
+            index = (self._embedded_index or index).updated(self._embed(index.documents))
         while plan := index.merge_plan():
             index = index.merged(plan)
+        self._remember_if_embedded(index)
         return index
+
+    def _remember_if_embedded(self, index: Index) -> None:
+        if index.vectors is not None:
+            self._embedded_index = index

@@ -34,6 +34,7 @@ CLUSTER_SAMPLE = 16  # the clusters' centres are fitted on this many sentences p
 CLUSTER_ROUNDS = 6  # rounds of k-means
 REFIT_GROWTH = 2.0  # fitted again when the corpus is this many times larger, or smaller, than when fitted
 SLICE = 20_000  # rows widened to float32 at once: memory stays bounded while projecting a large corpus
+TABLE_CELLS = 1 << 24  # point-centre distances worked out at once while clustering (64 MB of float32)
 
 
 @dataclass(frozen=True)
@@ -168,11 +169,14 @@ def _k_means(points: np.ndarray, clusters: int) -> np.ndarray:
 
 
 def _closest(points: np.ndarray, scale: np.ndarray | float, centres: np.ndarray) -> np.ndarray:
-    """Each point's nearest centre (Euclidean), the points times `scale` in float32; in slices, so that the table of
-    distances stays small."""
+    """Each point's nearest centre (Euclidean), the points times `scale` in float32; in slices of TABLE_CELLS
+    point-centre pairs, so that the table of distances stays small (at a million sentences there are 10,000
+    centres: a slice of SLICE points would make a table of 0.8 GB)."""
     half_norms = 0.5 * np.einsum("ij,ij->i", centres, centres)
     nearest_centre = np.empty(len(points), np.int32)
-    for start in range(0, len(points), SLICE):
-        near = points[start:start + SLICE].astype(np.float32) * scale @ centres.T - half_norms
-        nearest_centre[start:start + SLICE] = np.argmax(near, axis=1)
+    size = max(1, TABLE_CELLS // len(centres))
+    for start in range(0, len(points), size):
+        near = points[start:start + size].astype(np.float32) * scale @ centres.T
+        near -= half_norms
+        nearest_centre[start:start + size] = np.argmax(near, axis=1)
     return nearest_centre

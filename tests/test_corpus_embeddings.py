@@ -77,6 +77,25 @@ def test_a_write_is_answered_at_once_by_words_and_only_the_changed_document_is_e
     assert encoder.embedded - before == len(live.current().document("doc-9").sentences)
 
 
+def test_after_a_write_the_vectors_projection_moves_by_the_changed_document_and_is_not_fitted_again(tmp_path,
+                                                                                                     monkeypatch):
+    store = FolderStore(tmp_path / "corpus", LIMIT)
+    for n in range(120):
+        store.put(f"doc-{n}", text(n), "text")
+    live = LiveCorpus(store, NEVER, encoder=CountingEncoder())
+    fitted = live.current().index.projection
+    assert fitted is not None
+    monkeypatch.setattr("qa_service.vector_search.Projection.of", lambda vectors: pytest.fail("fitted again"))
+
+    store.put("doc-500", text(500), "text")
+    assert live.current().index.vectors is None
+    wait_for_vectors(live)
+
+    index = live.current().index
+    assert index.projection.axes is fitted.axes and index.projection.centres is fitted.centres
+    assert len(index.projection.rows) == len(index.vectors) == sentences(live)
+
+
 def test_a_restart_on_an_unchanged_corpus_embeds_nothing(folder, tmp_path):
     cache = tmp_path / "cache"
     LiveCorpus(FolderStore(folder, LIMIT), NEVER, IndexSnapshots(cache), CountingEncoder())
