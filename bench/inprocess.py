@@ -102,9 +102,8 @@ def with_sampled_vectors(index: Index, encoder, sample: int, noise: float = 0.02
     count = int(index.sentence_base[-1])
     rows = np.sort(rng.choice(count, min(sample, count), replace=False))
     positions = np.searchsorted(index.sentence_base, rows, side="right") - 1
-    texts = [index.documents[d].document.text[s.start:s.end]
-             for d, s in ((d, index.documents[d].sentences[int(r - index.sentence_base[d])])
-                          for d, r in zip(positions.tolist(), rows.tolist(), strict=True))]
+    texts = [index.documents[d].sentence_text(int(r - index.sentence_base[d]))
+             for d, r in zip(positions.tolist(), rows.tolist(), strict=True)]
     sampled = encoder.encode(texts)
     embedded = time.perf_counter()
     vectors = np.empty((count, WIDTH), np.float16)

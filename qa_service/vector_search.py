@@ -66,7 +66,7 @@ class Projection:
         # One int8 unit per axis: the sample's largest value on the axis is 127 units (values beyond are clipped).
         step = np.maximum(np.abs(spread @ axes).max(axis=0), 1e-6).astype(np.float32) / 127
         rows = _projected(vectors, mean, axes, step)
-        clusters = max(1, round(len(vectors) / CLUSTER_SIZE)) if len(vectors) > PROBED * CLUSTER_SIZE else 1
+        clusters = round(len(vectors) / CLUSTER_SIZE) if len(vectors) > PROBED * CLUSTER_SIZE else 1
         centres = _k_means(_sample(rows, clusters * CLUSTER_SAMPLE).astype(np.float32) * step, clusters)
         return cls.arranged(mean, axes, step, rows, centres, len(vectors), _closest(rows, step, centres))
 
@@ -78,8 +78,8 @@ class Projection:
         bounds = np.searchsorted(cluster[order], np.arange(len(centres) + 1)).astype(np.int64)
         return cls(mean, axes, step, rows, centres, fitted_on, order, bounds, np.einsum("ij,ij->i", centres, centres))
 
-    def updated(self, vectors: np.ndarray, kept: np.ndarray, new_rows: np.ndarray) -> Projection | None:
-        """The projection of `vectors`, a corpus made from this one's: kept[r] is the row that this projection's row
+    def updated(self, vectors: np.ndarray, moves: np.ndarray, new_rows: np.ndarray) -> Projection | None:
+        """The projection of `vectors`, a corpus made from this one's: moves[r] is the row that this projection's row
         r has there (-1: deleted), and `new_rows` are the rows that are new there. The new rows are projected on the
         same axes and put in their nearest clusters; the whole is fitted anew once the corpus's size has moved too
         far from the size the clusters were fitted for."""
@@ -88,9 +88,9 @@ class Projection:
             return Projection.of(vectors)
         rows = np.empty((size, self.rows.shape[1]), np.int8)
         cluster = np.empty(size, np.int32)
-        staying = kept >= 0
-        rows[kept[staying]] = self.rows[staying]
-        cluster[kept[staying]] = self.clusters_of_rows()[staying]
+        staying = moves >= 0
+        rows[moves[staying]] = self.rows[staying]
+        cluster[moves[staying]] = self.clusters_of_rows()[staying]
         if len(new_rows):
             rows[new_rows] = _projected(vectors[new_rows], self.mean, self.axes, self.step)
             cluster[new_rows] = _closest(rows[new_rows], self.step, self.centres)
