@@ -87,7 +87,7 @@ def answer(index: Index, question: str, history: list[str] | None = None, docume
     model_name = answering_model(index, encoder)
     meaning = question_meaning(encoder, query, history) if model_name == "meaning" else None
     model = settings.models[model_name]
-    scores = index.scores(query.terms)
+    scores = index.passage_scores(query.terms)
     hits = index.search(query.terms, documents, k=CANDIDATE_PASSAGES, scores=scores)
     close = index.nearest(meaning, documents, k=CLOSE_SENTENCES) if meaning is not None else []
     if not (hits or close) or not query.own:

@@ -33,6 +33,7 @@ import numpy as np
 from . import vector_search
 from .analysis import stem, stem_variants
 from .document_analysis import AnalysedDocument
+from .passage_scores import PassageScores
 from .segments import Segment, merge_plan, passage_frequency
 from .vector_search import Projection
 
@@ -560,21 +561,24 @@ class Index:
         return self.passages[first + int((centred if len(centred) else holding)[0])]
 
     def search(self, query: dict[str, float], documents: list[str] | None = None, k: int = 10,
-               scores: np.ndarray | None = None) -> list[tuple[Passage, float]]:
+               scores: PassageScores | None = None) -> list[tuple[Passage, float]]:
         """The k best passages for weighted query terms (weight 1 for every term is BM25Okapi.get_scores); `scores`
         are this query's passage scores when the caller has them already."""
-        scores = self.scores(query) if scores is None else scores
-        touched = np.flatnonzero(scores > 0)
+        scores = self.passage_scores(query) if scores is None else scores
+        keep = None
         if documents is not None:
             allowed = np.zeros(len(self.documents), dtype=bool)
             allowed[[self.position[d] for d in documents if d in self.position]] = True
-            touched = touched[allowed[self.document_of(touched)]]
-        top = touched[np.argpartition(-scores[touched], k - 1)[:k]] if touched.size > k else touched
-        top = top[np.lexsort((top, -scores[top]))]
-        return list(zip(self.passages_at(top), scores[top].tolist(), strict=True))
+            keep = allowed[self.document_of(scores.ids)]
+        top, values = scores.best(k, keep)
+        return list(zip(self.passages_at(top), values.tolist(), strict=True))
 
     def scores(self, query: dict[str, float]) -> np.ndarray:
         """Every passage's score: the sum over query terms of weight * idf * the term's BM25 weight there."""
+        return self.passage_scores(query).dense(self.passage_count)
+
+    def passage_scores(self, query: dict[str, float]) -> PassageScores:
+        """The scores of the passages that hold a query term (the others score 0), summed over the postings read."""
         passages, contributions = [], []
         for term, weight in query.items():
             found = self._posting_cache.get(term)  # the common case first: a term asked before
@@ -584,10 +588,7 @@ class Index:
                 found = self.posting(term)
             passages.append(found[0])
             contributions.append((self.idf[term] * weight) * found[1])
-        if not passages:
-            return np.zeros(self.passage_count)
-        # bincount adds each passage's contributions in query order, as BM25Okapi.get_scores does term by term.
-        return np.bincount(np.concatenate(passages), np.concatenate(contributions), minlength=self.passage_count)
+        return PassageScores.summed(passages, contributions)
 
     def passages_at(self, ids: np.ndarray) -> list[Passage]:
         """The passages of these ids: made on first need (a new index makes none) and kept, since the passages

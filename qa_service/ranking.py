@@ -19,6 +19,7 @@ from .analysis import ANTONYMS, stem, words
 from .document_analysis import PLAIN_WORD, AnalysedDocument, SentenceTraits, section_openers
 from .index import Index, Passage
 from .model import MODELS_FILE, RankingModel, read_models
+from .passage_scores import PassageScores
 from .questions import Query
 
 FEATURES = (
@@ -226,7 +227,7 @@ class HeldShare:
 
 
 def candidates(hits: list[tuple[Passage, float]], index: Index, close: list[tuple[int, int, float]] = (),
-               passage_scores: np.ndarray | None = None) -> list[Candidate]:
+               passage_scores: PassageScores | None = None) -> list[Candidate]:
     """Every sentence of the retrieved passages, each with the best passage it appears in; then the sentences
     closest in meaning (`close`, from Index.nearest) that no retrieved passage holds, each with the passage centred
     on it, ranked after the retrieved ones."""
@@ -242,7 +243,7 @@ def candidates(hits: list[tuple[Passage, float]], index: Index, close: list[tupl
         """Add sentence i of a document, with the passage centred on it, unless it is a candidate already."""
         if (document, i) not in found:
             passage = index.passage_around(document, i)
-            score = float(passage_scores[passage.id]) if passage_scores is not None else 0.0
+            score = passage_scores.of(passage.id) if passage_scores is not None else 0.0
             found[(document, i)] = Candidate(index.documents[document], i, passage, score, rank)
 
     for document, i, _ in close:
@@ -364,7 +365,7 @@ def _cosines(found: list[Candidate], index: Index, meaning: np.ndarray) -> tuple
 
 def rank(query: Query, hits: list[tuple[Passage, float]], index: Index, documents: list[str] | None,
          model: RankingModel | None = None, close: list[tuple[int, int, float]] = (), meaning: np.ndarray | None = None,
-         passage_scores: np.ndarray | None = None) -> tuple[list[Candidate], dict[str, float]]:
+         passage_scores: PassageScores | None = None) -> tuple[list[Candidate], dict[str, float]]:
     """Candidates best first (by the words model unless another is given), with the sentence-level idf used to
     judge them."""
     model = model or MODELS["words"]

@@ -104,7 +104,7 @@ def collect(name: str, questions: Path, folder: Path, html: bool, scorer, encode
         documents = item.get("documents")
         query = build_query(item["question"], index, history)
         meaning = answering.question_meaning(encoder, query, history)
-        scores = index.scores(query.terms)
+        scores = index.passage_scores(query.terms)
         hits = index.search(query.terms, documents, k=answering.CANDIDATE_PASSAGES, scores=scores)
         close = index.nearest(meaning, documents, k=answering.CLOSE_SENTENCES)
         if not (hits or close) or not query.own:
