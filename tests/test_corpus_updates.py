@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from qa_service import analysis_processes
+from qa_service import corpus as corpus_module
 from qa_service import index as index_module
 from qa_service.answering import answer
 from qa_service.corpus import LiveCorpus
@@ -129,6 +130,42 @@ def test_a_corpus_refreshed_from_the_changes_of_writes_and_hand_edits_scores_as_
     assert index.document_frequency == fresh.document_frequency
     assert np.array_equal(index.scores(every_term), fresh.scores(every_term))
     assert answers(index) == answers(fresh)
+
+
+def test_a_look_for_hand_edits_that_took_long_waits_in_proportion_before_the_next(folder, monkeypatch):
+    store = FolderStore(folder, LIMIT)
+    live = LiveCorpus(store, reload_seconds=1.0)
+    clock = [time.monotonic() + 5.0]
+    monkeypatch.setattr(corpus_module.time, "monotonic", lambda: clock[0])
+    looks = []
+    real_changes_since = store.changes_since
+
+    def timed_changes_since(position, look_behind=False):
+        if look_behind:
+            looks.append(clock[0])
+            clock[0] += 0.5  # a look that took half a second: a folder of many files under load
+        return real_changes_since(position, look_behind)
+
+    store.changes_since = timed_changes_since
+    live.current()
+    assert len(looks) == 1
+    (folder / "by-hand.txt").write_bytes(text(7))
+    clock[0] += 9.0  # past reload_seconds, short of LOOK_PACE times the look
+    assert "by-hand" not in live.current().index.position
+    clock[0] += 1.1
+    assert "by-hand" in live.current().index.position
+    assert len(looks) == 2
+
+
+def test_a_quick_look_for_hand_edits_waits_only_the_reload_period(folder, monkeypatch):
+    store = FolderStore(folder, LIMIT)
+    live = LiveCorpus(store, reload_seconds=1.0)
+    clock = [time.monotonic() + 5.0]
+    monkeypatch.setattr(corpus_module.time, "monotonic", lambda: clock[0])
+    live.current()
+    (folder / "by-hand.txt").write_bytes(text(7))
+    clock[0] += 1.0
+    assert "by-hand" in live.current().index.position
 
 
 def test_while_a_rebuild_runs_other_readers_are_answered_from_the_previous_corpus(folder):
