@@ -88,12 +88,29 @@ def topical_corpus(n: int, topics: int = 200, width: int = 384, seed: int = 3) -
     return unit(centres[rng.integers(0, topics, n)] + 0.04 * rng.normal(size=(n, width))).astype(np.float16)
 
 
+def by_sentence(projection: Projection) -> np.ndarray:
+    """The projection's rows in sentence order (it keeps them cluster by cluster)."""
+    return projection.rows[projection.slot]
+
+
+def test_rows_are_kept_cluster_by_cluster_so_a_cluster_is_one_slice(small_clusters):
+    vectors = corpus_like(8000)
+    projection = Projection.of(vectors)
+    on_axes = np.clip(np.rint((vectors.astype(np.float32) - projection.mean) @ projection.axes / projection.step),
+                      -127, 127).astype(np.int8)
+    assert np.array_equal(projection.rows, on_axes[projection.order])
+    cluster = projection.clusters_of_sentences()
+    for c in (0, 7, len(projection.centres) - 1):
+        start, end = projection.bounds[c], projection.bounds[c + 1]
+        assert set(projection.order[start:end]) == set(np.flatnonzero(cluster == c))
+
+
 def test_a_large_corpus_is_read_a_few_clusters_at_a_time_and_the_nearest_are_still_found(small_clusters):
     vectors = topical_corpus(8000)
     projection = Projection.of(vectors)
     assert len(projection.centres) == 125
     questions = near_questions(vectors, 50)
-    assert max(len(projection.candidates(q, None)) for q in questions) < 8000 / 4
+    assert max(len(projection.candidates(q, None)[0]) for q in questions) < 8000 / 4
     found = [len(set(nearest(vectors, projection, q, None, 10)[0]) & set(exact(vectors, q, 10))) / 10
              for q in questions]
     assert np.mean(found) >= 0.95
@@ -103,7 +120,8 @@ def test_what_the_clusters_read_is_ranked_exactly(small_clusters):
     vectors = corpus_like(8000)
     projection = Projection.of(vectors)
     for question in near_questions(vectors, 20):
-        read = projection.candidates(question, None)
+        read, rows = projection.candidates(question, None)
+        assert np.array_equal(rows, by_sentence(projection)[read])
         cosines = vectors[read].astype(np.float32) @ question
         best_read = read[np.argsort(-cosines, kind="stable")[:3]]
         assert set(nearest(vectors, projection, question, None, 3)[0]) == set(best_read)
@@ -113,7 +131,7 @@ def test_a_corpus_of_few_clusters_is_read_whole(small_clusters):
     vectors = corpus_like(8 * 64)
     projection = Projection.of(vectors)
     assert len(projection.centres) == 1
-    assert sorted(projection.candidates(vectors[0].astype(np.float32), None)) == list(range(len(vectors)))
+    assert sorted(projection.candidates(vectors[0].astype(np.float32), None)[0]) == list(range(len(vectors)))
 
 
 def test_allowed_rows_fewer_than_the_clusters_read_are_all_compared(small_clusters):
@@ -145,10 +163,10 @@ def test_a_write_projects_only_the_new_rows_on_the_same_axes_and_clusters(small_
     moved = projection.updated(changed, moves, new_rows)
 
     assert moved.centres is projection.centres and moved.axes is projection.axes
-    assert np.array_equal(moved.rows[:7800], projection.rows[200:])
-    assert np.array_equal(moved.clusters_of_rows()[:7800], projection.clusters_of_rows()[200:])
+    assert np.array_equal(by_sentence(moved)[:7800], by_sentence(projection)[200:])
+    assert np.array_equal(moved.clusters_of_sentences()[:7800], projection.clusters_of_sentences()[200:])
     on_same_axes = np.rint((added.astype(np.float32) - projection.mean) @ projection.axes / projection.step)
-    assert np.array_equal(moved.rows[new_rows], np.clip(on_same_axes, -127, 127).astype(np.int8))
+    assert np.array_equal(by_sentence(moved)[new_rows], np.clip(on_same_axes, -127, 127).astype(np.int8))
     for row in new_rows[:20]:
         assert nearest(changed, moved, changed[row].astype(np.float32), None, 1)[0][0] == row
 
