@@ -86,10 +86,10 @@ class Projection:
                    np.einsum("ij,ij->i", centres, centres), slot)
 
     def updated(self, vectors: np.ndarray, moves: np.ndarray, new_rows: np.ndarray) -> Projection | None:
-        """The projection of `vectors`, a corpus made from this one's: moves[r] is the row that this projection's row
-        r has there (-1: deleted), and `new_rows` are the rows that are new there. The new rows are projected on the
-        same axes and put in their nearest clusters; the whole is fitted anew once the corpus's size has moved too
-        far from the size the clusters were fitted for."""
+        """The projection of `vectors`, a corpus made from this one's: moves[s] is the sentence that this
+        projection's sentence s is there (-1: deleted), and `new_rows` are the sentences that are new there. The new
+        ones are projected on the same axes and put in their nearest clusters; the whole is fitted anew once the
+        corpus's size has moved too far from the size the clusters were fitted for."""
         size = len(vectors)
         if not (self.fitted_on / REFIT_GROWTH <= size <= self.fitted_on * REFIT_GROWTH) or size <= SHORTLIST:
             return Projection.of(vectors)
