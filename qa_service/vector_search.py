@@ -108,12 +108,6 @@ class Projection:
         """The cluster of each of `rows` (they are cluster by cluster)."""
         return np.repeat(np.arange(len(self.centres), dtype=np.int32), np.diff(self.bounds))
 
-    def clusters_of_sentences(self) -> np.ndarray:
-        """Each sentence's cluster."""
-        cluster = np.empty(len(self.rows), np.int32)
-        cluster[self.order] = self.cluster_of_each_row()
-        return cluster
-
     def candidates(self, vector: np.ndarray, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """The sentences read for a question, and their rows: those of the PROBED clusters closest to it, or every
         allowed sentence when there are no more of them than that."""
