@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .analysis import term_spans
 from .index import Index
 from .meaning import SentenceEncoder
 from .model import RankingModel
@@ -85,7 +86,8 @@ def answer(index: Index, question: str, history: list[str] | None = None, docume
     query = build_query(question, index, history)
     read_with = history[-1] if query.from_history and history else None
     model_name = answering_model(index, encoder)
-    meaning = question_meaning(encoder, query, history) if model_name == "meaning" else None
+    meaning, without_unknown = (question_meaning(encoder, query, history, index) if model_name == "meaning"
+                                else (None, None))
     model = settings.models[model_name]
     scores = index.passage_scores(query.terms)
     hits = index.search(query.terms, documents, k=CANDIDATE_PASSAGES, scores=scores)
@@ -97,8 +99,8 @@ def answer(index: Index, question: str, history: list[str] | None = None, docume
 
     def judged(quoted: Candidate) -> float:
         """The confidence that this candidate answers."""
-        return answer_probability(decline_features(query, quoted_first(quoted, ranked), index, idf, best_cosine),
-                                  model)
+        return answer_probability(decline_features(query, quoted_first(quoted, ranked), index, idf, best_cosine,
+                                                   without_unknown), model)
 
     best = first_quoted(ranked)
     if best is None:
@@ -137,13 +139,37 @@ def answering_model(index: Index, encoder: SentenceEncoder | None) -> str:
         else "words"
 
 
-def question_meaning(encoder: SentenceEncoder, query: Query, history: list[str] | None) -> np.ndarray:
-    """The question's unit vector; a follow-up's leans toward the question before it, as its terms do."""
-    if not (query.from_history and history):
-        return encoder.encode([query.text])[0]
-    own, earlier = encoder.encode([query.text, history[-1]])
-    blended = own + EARLIER_MEANING * earlier
-    return blended / np.linalg.norm(blended)
+def question_meaning(encoder: SentenceEncoder, query: Query, history: list[str] | None, index: Index
+                     ) -> tuple[np.ndarray, np.ndarray | None]:
+    """The question's unit vector, and that of the question without the words the corpus never uses (None when it
+    has none), which the decline model compares (`unknown_away`); a follow-up's lean toward the question before
+    it, as its terms do."""
+    texts = [query.text]
+    reduced = without_unknown_words(query, index)
+    if reduced is not None:
+        texts.append(reduced)
+    follow_up = bool(query.from_history and history)
+    if follow_up:
+        texts.append(history[-1])
+    vectors = encoder.encode(texts)
+    if follow_up:
+        vectors = vectors[:-1] + EARLIER_MEANING * vectors[-1]
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors[0], (vectors[1] if reduced is not None else None)
+
+
+def without_unknown_words(query: Query, index: Index) -> str | None:
+    """The question with its words that the corpus never uses taken out ("What is the usual dose of ibuprofen?"
+    → "What is the usual dose of ?"), or None when it has none. A misspelling the query corrected is no unknown
+    word: its correction is what the question's terms hold."""
+    spans = [(start, end) for term, start, end in term_spans(query.text)
+             if term in query.own and term not in index.idf]
+    if not spans:
+        return None
+    text = query.text
+    for start, end in reversed(spans):
+        text = text[:start] + text[end:]
+    return " ".join(text.split())
 
 
 def first_quoted(ranked: list[Candidate]) -> Candidate | None:

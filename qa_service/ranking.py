@@ -78,6 +78,7 @@ DECLINE_FEATURES = (
     "quoted_cosine",  # the cosine of the question with the best candidate
     "quoted_context_cosine",  # ... and with the best candidate read with its neighbours
     "quoted_heading_cosine",  # ... and with the heading the best candidate stands under (0 without one)
+    "unknown_away",  # how far the question's words the corpus never uses take it from the best candidate
 )
 _UNKNOWN, _COVERED = DECLINE_FEATURES.index("unknown"), DECLINE_FEATURES.index("covered")
 # The shipped models by name ("words", "meaning"), checked against the feature names above when loaded.
@@ -379,8 +380,10 @@ def rank(query: Query, hits: list[tuple[Passage, float]], index: Index, document
 
 
 def decline_features(query: Query, ranked: list[Candidate], index: Index, idf: dict[str, float],
-                     best_cosine: float = 0.0) -> np.ndarray:
-    """Features of the best candidate that tell an answer from a near miss (in the order of DECLINE_FEATURES)."""
+                     best_cosine: float = 0.0, without_unknown: np.ndarray | None = None) -> np.ndarray:
+    """Features of the best candidate that tell an answer from a near miss (in the order of DECLINE_FEATURES).
+    `without_unknown` is the unit vector of the question without the words the corpus never uses, when it has
+    such words and the index has sentence vectors."""
     best = ranked[0]
     doc, i = best.doc, best.sentence
     sentences = doc.sentences
@@ -442,7 +445,21 @@ def decline_features(query: Query, ranked: list[Candidate], index: Index, idf: d
         best.cosine,
         best.features[FEATURES.index("context_cosine")],
         best.features[FEATURES.index("heading_cosine")],
+        _unknown_away(best, index, without_unknown),
     ])
+
+
+def _unknown_away(best: Candidate, index: Index, without_unknown: np.ndarray | None) -> float:
+    """How much closer to the best candidate the question is without its words the corpus never uses: the cosine
+    of the question without them less the question's (0 when it has none, or when they bring it closer). A name the
+    text never mentions ("ibuprofen" in a leaflet on another medicine, "docker" in a FAQ that predates it) takes
+    the question away from a sentence about something else. A reader's own word for the text's ("tired" for
+    "fatigue") brings it closer, but so can a word merely related to the sentence ("boil" to one about watering):
+    only the distance is evidence, and it only lowers the confidence."""
+    if without_unknown is None:
+        return 0.0
+    row = index.sentence_base[best.passage.document] + best.sentence
+    return max(0.0, float(index.sentence_vectors_of([row])[0] @ without_unknown) - best.cosine)
 
 
 def _quantities(text: str, pattern: re.Pattern = _QUANTITY) -> set[str]:

@@ -19,6 +19,10 @@ The `meaning` model is fitted in two steps:
 
 Each choice is made once with every set (in-sample) and once per set without it (leave one set out): the script
 prints both figures side by side for every set, then, with --write, saves the model fitted on every set.
+
+With --only FEATURE, the shipped `meaning` model is kept as it is (ranker, decline weights, threshold) but for one
+decline feature, whose weight alone is fitted by the same weighted likelihood (its sign as LOWERING or RAISING
+says): a new piece of evidence added without moving what the rest of the model has settled.
 """
 
 from __future__ import annotations
@@ -54,6 +58,7 @@ ANSWERED = 0.90  # the share of each set's answerable questions the decline thre
 # 1): closeness in meaning is its evidence there. Choosing a cap among 0.5, 0.75 and 1 by the other sets picked 0.5
 # whenever keppra-lay was held out, and that declined 19 of its 20 answerable questions.
 UNKNOWN_CAP = 1.0
+ADDED_MAGNITUDES = np.arange(0.0, 60.5, 0.5)  # the sizes of weight tried for a feature fitted alone (--only)
 TRADE_OFF = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)  # thresholds the trade-off table shows
 # The decline evidence of the meaning model: how close in meaning the best sentences are, and the marks of a
 # look-alike question (a name, number or quantity the text lacks, a negation it does not share, the opposite of a
@@ -63,12 +68,13 @@ TRADE_OFF = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)  # thresholds the trade-off t
 # text is seldom answered by it.
 MEANING_DECLINE = ("bias", "best_cosine", "quoted_cosine", "quoted_context_cosine", "quoted_heading_cosine",
                    "names_missing", "names_missing_sentence", "number_missing", "quantity_missing",
-                   "negation_unmatched", "negation_unmatched_sentence", "antonym", "kind_missing", "kind_match")
+                   "negation_unmatched", "negation_unmatched_sentence", "antonym", "kind_missing", "kind_match",
+                   "unknown_away")
 # Marks of a look-alike can only lower the confidence, closeness in meaning only raise it: the fit keeps their
 # signs, so that two marks that often come together (a negation missing from the passage and from the sentence)
 # cannot cancel out and leave one of them raising the confidence of a look-alike.
 LOWERING = frozenset({"names_missing", "names_missing_sentence", "number_missing", "quantity_missing",
-                      "negation_unmatched", "negation_unmatched_sentence", "antonym", "kind_missing"})
+                      "negation_unmatched", "negation_unmatched_sentence", "antonym", "kind_missing", "unknown_away"})
 RAISING = frozenset({"best_cosine", "quoted_cosine", "quoted_context_cosine", "quoted_heading_cosine"})
 
 
@@ -80,7 +86,7 @@ class Asked:
     item: dict
     features: np.ndarray | None  # candidates x FEATURES
     right: np.ndarray | None  # per candidate
-    state: tuple | None  # (query, candidates, index, idf, best cosine)
+    state: tuple | None  # (query, candidates, index, idf, best cosine, question without its unknown words)
 
 
 def load_module(path: Path, name: str):
@@ -103,7 +109,7 @@ def collect(name: str, questions: Path, folder: Path, html: bool, scorer, encode
         history = [h["question"] for h in item.get("history") or []]
         documents = item.get("documents")
         query = build_query(item["question"], index, history)
-        meaning = answering.question_meaning(encoder, query, history)
+        meaning, without_unknown = answering.question_meaning(encoder, query, history, index)
         scores = index.passage_scores(query.terms)
         hits = index.search(query.terms, documents, k=answering.CANDIDATE_PASSAGES, scores=scores)
         close = index.nearest(meaning, documents, k=answering.CLOSE_SENTENCES)
@@ -120,7 +126,7 @@ def collect(name: str, questions: Path, folder: Path, html: bool, scorer, encode
             located = located_corpus.locate(quote.text, quote.document)
             right.append(bool(item["answerable"]) and bool(scorer.score.is_hit({"text": quote.text}, located, item)))
         rows.append(Asked(name, item, np.array([c.features for c in found]), np.array(right, float),
-                          (query, found, index, idf, close[0][2] if close else 0.0)))
+                          (query, found, index, idf, close[0][2] if close else 0.0, without_unknown)))
     return rows
 
 
@@ -181,10 +187,10 @@ def decline_rows(rows: list[Asked], weights: np.ndarray) -> tuple[np.ndarray, np
     first quote is right."""
     X, y, right = [], [], []
     for r, j in first_right(rows, weights):
-        query, found, index, idf, best_cosine = r.state
+        query, found, index, idf, best_cosine, without_unknown = r.state
         # The decline model judges the candidate quoted, as the service does.
         ranked = answering.quoted_first(found[j], sorted(found, key=lambda c: (-c.score, c.passage.id, c.sentence)))
-        X.append(ranking.decline_features(query, ranked, index, idf, best_cosine))
+        X.append(ranking.decline_features(query, ranked, index, idf, best_cosine, without_unknown))
         y.append(1.0 if r.item["answerable"] else 0.0)
         right.append(float(r.right[j]))
     return np.array(X), np.array(y), np.array(right)
@@ -244,6 +250,31 @@ def fit_decline(declines: dict[str, tuple], names: list[str], base: RankingModel
     return replace(model, min_confidence=round(threshold, 3)).weigh(ranking.FEATURES, ranking.DECLINE_FEATURES)
 
 
+def fit_one_weight(declines: dict[str, tuple], names: list[str], model: RankingModel, feature: str) -> RankingModel:
+    """The model with one decline feature's weight fitted on these sets, every other weight and the threshold kept:
+    the weight of the sign LOWERING or RAISING gives it that maximises fit_decline's likelihood (questions whose
+    first quote is right against questions the source does not answer, every set weighing alike)."""
+    k = ranking.DECLINE_FEATURES.index(feature)
+    sign = -1.0 if feature in LOWERING else 1.0
+
+    def likelihood(weight: float) -> float:
+        w = model.decline_weights.copy()
+        w[k] = weight
+        total = 0.0
+        for n in names:
+            X, y, right = declines[n]
+            fitted = (y == 0) | (right == 1)
+            if not fitted.any() or y[fitted].min() == 1:
+                continue
+            p = np.clip(probability(X[fitted], w), 1e-9, 1 - 1e-9)
+            total += float(np.mean(y[fitted] * np.log(p) + (1 - y[fitted]) * np.log(1 - p)))
+        return total
+
+    weight = max((sign * m for m in ADDED_MAGNITUDES), key=lambda w: (likelihood(w), -abs(w)))
+    return replace(model, decline=dict(model.decline, **{feature: round(float(weight), 3)})
+                   ).weigh(ranking.FEATURES, ranking.DECLINE_FEATURES)
+
+
 def figures(rows: list[Asked], declines: tuple, model: RankingModel, threshold: float | None = None) -> dict:
     """hit@1, answered and declined on one set with this model's decline weights (and threshold, unless given)."""
     X, y, right = declines
@@ -264,6 +295,8 @@ def main() -> None:
     parser.add_argument("--eval", type=Path, default=ROOT.parent / "shared" / "eval")
     parser.add_argument("--sets", default=SET_NAMES)
     parser.add_argument("--write", action="store_true", help=f"save the model fitted on every set to {MODELS_FILE}")
+    parser.add_argument("--only", choices=MEANING_DECLINE[1:],
+                        help="fit only this decline feature's weight, on top of the shipped meaning model")
     args = parser.parse_args()
     scorer = load_module(args.eval / "score_html.py", "score_html")
     encoder = load_encoder(2)
@@ -274,6 +307,9 @@ def main() -> None:
     words_vector = base.ranker_weights
     print("raw hit@1 (nothing declined), words model:",
           {n: round(raw_hit_at_1(data[n], words_vector), 1) for n in names}, flush=True)
+    if args.only:
+        fit_only(args.only, data, names, base, args.write)
+        return
 
     search = RankerSearch(data, base)
 
@@ -314,6 +350,29 @@ def main() -> None:
         write_models(MODELS_FILE, {"words": base, "meaning": every})
         print(f"wrote {MODELS_FILE}")
         print("meaning decline weights:", {f: every.decline[f] for f in MEANING_DECLINE})
+
+
+def fit_only(feature: str, data: dict[str, list[Asked]], names: list[str], words: RankingModel, write: bool) -> None:
+    """--only: the shipped meaning model with this one decline weight fitted, in-sample and with each set held out,
+    beside the shipped model's figures."""
+    shipped = ranking.MODELS["meaning"]
+    declines = {n: decline_rows(data[n], shipped.ranker_weights) for n in names}
+    every = fit_one_weight(declines, names, shipped, feature)
+    print(f"{feature}: shipped {shipped.decline[feature]}, fitted on every set {every.decline[feature]} "
+          f"(threshold kept at {shipped.min_confidence})")
+    print("| set | shipped: hit@1 | answered | declined | in-sample: hit@1 | answered | declined "
+          "| held-out: hit@1 | answered | declined | held-out weight |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for n in names:
+        outside = fit_one_weight(declines, [m for m in names if m != n], shipped, feature)
+        cells = []
+        for model in (shipped, every, outside):
+            got = figures(data[n], declines[n], model)
+            cells += [got.get(k, "–") for k in ("hit@1", "answered", "declined")]
+        print(f"| {n} | " + " | ".join(str(c) for c in cells) + f" | {outside.decline[feature]} |", flush=True)
+    if write:
+        write_models(MODELS_FILE, {"words": words, "meaning": every})
+        print(f"wrote {MODELS_FILE}")
 
 
 if __name__ == "__main__":

@@ -6,11 +6,13 @@ from __future__ import annotations
 import pytest
 from test_answering import GARDENING, LAMOTRIGINE
 
-from qa_service.answering import answer
+from qa_service import answering
+from qa_service.answering import answer, question_meaning, without_unknown_words
 from qa_service.document_analysis import analyse, with_embeddings
 from qa_service.documents import parse_document
 from qa_service.index import Index
 from qa_service.questions import build_query
+from qa_service.ranking import DECLINE_FEATURES, MODELS, decline_features, rank
 
 
 def build(encoder, **texts: str) -> Index:
@@ -142,3 +144,44 @@ def test_a_sentence_that_points_to_another_section_is_not_quoted_as_the_answer(f
 def test_a_question_that_matches_a_heading_is_answered_from_under_it_never_by_the_heading(faq, encoder):
     quote = first_quote(faq, encoder, "How do I get rid of limescale?")
     assert quote.startswith("Fill the kettle halfway")
+
+
+def test_the_question_is_also_read_without_the_words_the_corpus_never_uses(index):
+    query = build_query("Does lamotrigine interact with warfarin?", index)
+    assert without_unknown_words(query, index) == "Does lamotrigine with ?"
+
+
+def test_a_misspelling_the_query_corrects_is_no_unknown_word(index):
+    assert without_unknown_words(build_query("Does lamotrigene cause a rash?", index), index) is None
+
+
+def unknown_away(index, encoder, question: str) -> float:
+    """The decline feature `unknown_away` of the candidate the service would quote."""
+    query = build_query(question, index)
+    meaning, without_unknown = question_meaning(encoder, query, None, index)
+    close = index.nearest(meaning, k=answering.CLOSE_SENTENCES)
+    ranked, idf = rank(query, index.search(query.terms, None, k=answering.CANDIDATE_PASSAGES), index, None,
+                       MODELS["meaning"], close, meaning)
+    quoted = answering.quoted_first(answering.first_quoted(ranked), ranked)
+    features = decline_features(query, quoted, index, idf, close[0][2], without_unknown)
+    return float(features[DECLINE_FEATURES.index("unknown_away")])
+
+
+@pytest.mark.parametrize("question", ["Does lamotrigine interact with warfarin?", "Is lamotrigine safe with alcohol?"])
+def test_a_name_the_text_never_mentions_takes_the_question_away_from_the_quote(index, encoder, question):
+    assert unknown_away(index, encoder, question) > 0.1
+
+
+@pytest.mark.parametrize("question", ["Will it make me feel sick to my stomach?", "Is it dangerous for my unborn baby?",
+                                      "What are the common side effects of lamotrigine?"])
+def test_a_readers_own_words_or_the_texts_take_it_nowhere(index, encoder, question):
+    assert unknown_away(index, encoder, question) == 0.0
+
+
+@pytest.mark.parametrize(("absent", "named"), [
+    ("Does lamotrigine interact with warfarin?", "Does lamotrigine interact with hormonal contraceptives?"),
+    ("Is lamotrigine safe with alcohol?", "Is lamotrigine safe in pregnancy?"),
+])
+def test_a_question_about_something_the_leaflet_never_names_is_declined(index, encoder, absent, named):
+    assert not answer(index, absent, encoder=encoder).found
+    assert answer(index, named, encoder=encoder).found
