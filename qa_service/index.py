@@ -156,7 +156,7 @@ class Index:
     # however writes came to them, and moved by a write by the fingerprints of what it changed (`version`).
     fingerprint: int
     # The corpus words' one-deletion variants, for spelling correction: made with the index and saved with it, so a
-    # restart builds nothing from the whole vocabulary (at a million passages that took about 3 s).
+    # restart builds nothing from the whole vocabulary (at a million passages that took 2 to 3 s).
     spelling: SpellingTable
     # Whether document_frequency lists terms in the order BM25Okapi meets them (true of a fresh build), so that the
     # average idf can be summed over it as BM25Okapi sums it; otherwise that order is worked out when needed.

@@ -1,8 +1,8 @@
 """The spelling table: every one-deletion variant of each corpus word of three letters or more (and the word itself),
 to the words it comes from, for spelling correction by symmetric deletion (questions.correct).
 
-At a million passages the corpus has about 68,000 such words and 700,000 variants. As a dict of lists the table took
-about 3 s to build, which every restart paid in the gunicorn master before its workers started. Here it is a few
+At a million passages the corpus has about 67,000 such words and 700,000 variants. As a dict of lists the table took
+2 to 3 s to build, which every restart paid in the gunicorn master before its workers started. Here it is a few
 arrays, made with the index (`Index.build`), saved in its snapshot and shared as they are by the forked workers: one
 entry per variant of each word, holding a 64-bit key of the variant (`variant_key`), the word's number and the letter
 left out. A lookup finds the entries of the variant's key by bisection and keeps the words whose variant, made again
