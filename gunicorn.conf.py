@@ -23,13 +23,12 @@ def _encoder(server):
 
 
 def pre_fork(server, worker):
-    # The spelling table of the served index is built here, once, and shared: a worker that built it on its first
-    # unknown word read every word of the vocabulary, and each read wrote to a page the worker shared with the
-    # master (a reference count), so each worker copied about 450 MiB of them at a million passages, and the
-    # question waited 1.5-3 s. Built here, it costs the master 1.5 s and about 30 MiB there.
+    # The average idf is summed over every term of the vocabulary: here, once, rather than by each worker on its
+    # first question, whose reads of the terms would write to pages it shares with the master (reference counts).
+    # The spelling table, which needs the whole vocabulary too, comes with the index (its snapshot saves it).
     corpus = _live_corpus(server)
     if corpus is not None:
-        corpus.served.index.build_shared_tables()
+        _ = corpus.served.index.average_idf
     # Likewise the English word lists that keep real words from being spelling-corrected: read by each worker on its
     # first unknown word, they took 0.3 s there and about 55 MiB each.
     lexicon.load()

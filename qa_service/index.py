@@ -13,8 +13,8 @@ statistics as `Index.build` over that list, so it scores, and answers, exactly a
 
 A write costs what it changed, not the corpus: the corpus-wide tables are `LayeredTable`s, which share their dict
 with the index before and add the write's changes; the counts per document, positions, the live passages' length
-and the corpus version (`fingerprint`) are moved by the changed documents; a spelling table already built is moved
-by the words that came and went. Merges, in the background, fold the tables' changes into new dicts.
+and the corpus version (`fingerprint`) are moved by the changed documents, the spelling table (spelling.py) by the
+words that came and went. Merges, in the background, fold the tables' changes into new dicts and arrays.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from .analysis import stem, stem_variants
 from .document_analysis import AnalysedDocument
 from .passage_scores import PassageScores
 from .segments import Segment, merge_plan, passage_frequency
+from .spelling import SpellingTable
 from .vector_search import Projection
 
 K1, B, EPSILON = 1.5, 0.75, 0.25  # rank_bm25.BM25Okapi's defaults
@@ -135,7 +136,7 @@ class Index:
     """An immutable BM25 index over the passages of a list of analysed documents, held in segments.
 
     The fields are what a snapshot saves (snapshots.py); everything else is derived from them when the index is made
-    (numbering, the vectors) or on first need (BM25 weights per term, idf, aliases, variants, spelling).
+    (numbering, the vectors) or on first need (BM25 weights per term, idf, aliases, variants).
     """
 
     documents: list[AnalysedDocument]
@@ -154,6 +155,9 @@ class Index:
     # The sum, modulo 2**64, of every document's fingerprint (its id and version): the same for the same documents
     # however writes came to them, and moved by a write by the fingerprints of what it changed (`version`).
     fingerprint: int
+    # The corpus words' one-deletion variants, for spelling correction: made with the index and saved with it, so a
+    # restart builds nothing from the whole vocabulary (at a million passages that took 2 to 3 s).
+    spelling: SpellingTable
     # Whether document_frequency lists terms in the order BM25Okapi meets them (true of a fresh build), so that the
     # average idf can be summed over it as BM25Okapi sums it; otherwise that order is worked out when needed.
     terms_in_first_use_order: bool = False
@@ -264,19 +268,21 @@ class Index:
         sentence_frequency: Counter = Counter()
         for doc in documents:
             sentence_frequency.update(doc.sentence_frequency)
+        vocabulary = {word: stem(word) for word in word_documents}
         return cls(
             documents=list(documents),
             segments=(segment,),
             document_segment=np.zeros(len(documents), np.int32),
             document_slot=np.arange(len(documents), dtype=np.int32),
             document_frequency=LayeredTable.of(segment.document_frequency()),
-            vocabulary=LayeredTable.of({word: stem(word) for word in word_documents}),
+            vocabulary=LayeredTable.of(vocabulary),
             word_documents=LayeredTable.of(dict(word_documents)),
             sentence_frequency=LayeredTable.of(dict(sentence_frequency)),
             sentence_count=sum(len(doc.sentence_terms) for doc in documents),
             alpha_terms=sorted(term for term in segment.rows if term.isalpha()),
             alias_documents=_alias_documents_moved(LayeredTable.of({}), [], documents),
             fingerprint=_fingerprint_moved(0, [], documents),
+            spelling=SpellingTable.of(vocabulary),
             terms_in_first_use_order=True,
         )
 
@@ -354,7 +360,7 @@ class Index:
         document_frequency = _moved(self.document_frequency, map(passage_frequency, removed),
                                     map(passage_frequency, added))
         vocabulary_changes = _vocabulary_changes(self.vocabulary, words_left, removed, added)
-        successor = Index(
+        return Index(
             documents=documents,
             segments=tuple(segments[s] for s in used.tolist()),
             document_segment=renumber[document_segment],
@@ -370,15 +376,13 @@ class Index:
                                            removed, added),
             alias_documents=_alias_documents_moved(self.alias_documents, removed, added),
             fingerprint=_fingerprint_moved(self.fingerprint, removed, added),
+            spelling=self.spelling.moved(
+                arrived=[word for word, stemmed in vocabulary_changes.items() if stemmed is not None],
+                left=[word for word, stemmed in vocabulary_changes.items() if stemmed is None]),
             terms_in_first_use_order=self.terms_in_first_use_order and not added and not removed
             and bool(np.all(np.diff(old_position) > 0)),
             predecessor=(self, old_position) if identical else None,
         )
-        if "spelling" in self.__dict__:
-            # This index built its spelling table (a question had an unknown word): the new one takes it over with
-            # the words the write changed, rather than building it again from the whole vocabulary.
-            successor.__dict__["spelling"] = _spelling_moved(self.spelling, vocabulary_changes)
-        return successor
 
     @property
     def version(self) -> str:
@@ -404,7 +408,7 @@ class Index:
         document_segment[positions] = len(kept)
         document_slot = self.document_slot.copy()
         document_slot[positions] = np.arange(len(positions), dtype=np.int32)
-        merged = Index(
+        return Index(
             documents=self.documents,
             segments=tuple(self.segments[s] for s in kept) + (segment,),
             document_segment=document_segment,
@@ -419,12 +423,10 @@ class Index:
             alpha_terms=self.alpha_terms,
             alias_documents=self.alias_documents.flattened(),
             fingerprint=self.fingerprint,
+            spelling=self.spelling.flattened(),
             terms_in_first_use_order=self.terms_in_first_use_order,
             predecessor=(self, np.arange(len(self.documents))),
         )
-        if "spelling" in self.__dict__:
-            merged.__dict__["spelling"] = self.spelling.flattened()
-        return merged
 
     @cached_property
     def passages(self) -> Sequence[Passage]:
@@ -511,24 +513,6 @@ class Index:
     def variants(self) -> Mapping[str, tuple[str, ...]]:
         """stem -> stems one short ending away (analysis.stem_variants)."""
         return _Variants(self)
-
-    @cached_property
-    def spelling(self) -> LayeredTable:
-        """Every one-deletion variant of each corpus word of three letters or more (and the word itself), to the
-        words it comes from: spelling correction by symmetric deletion. Built on the first unknown word, since
-        most questions never need it, and not saved in a snapshot (it is not a field); an index made by a write
-        from one that built it takes it over, moved by the words the write changed (`_successor`)."""
-        table: dict[str, list[str]] = {}
-        for known in self.vocabulary:
-            if len(known) >= SPELLING_MIN_LENGTH:
-                for variant in deletions(known) | {known}:
-                    table.setdefault(variant, []).append(known)
-        return LayeredTable.of(table)
-
-    def build_shared_tables(self) -> None:
-        """Build now what the index otherwise works out on first need from its whole vocabulary (the spelling table,
-        the average idf), so that processes forked from this one share it instead of each working it out."""
-        _ = self.spelling, self.average_idf
 
     def nearest(self, vector: np.ndarray, documents: list[str] | None = None, k: int = 10
                 ) -> list[tuple[int, int, float]]:
@@ -629,14 +613,6 @@ class Index:
                  tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / self.average_length)))
         self._posting_cache[term] = found
         return found
-
-
-SPELLING_MIN_LENGTH = 3  # shorter corpus words are left out of Index.spelling
-
-
-def deletions(word: str) -> set[str]:
-    """The word with one letter left out, every way."""
-    return {word[:i] + word[i + 1:] for i in range(len(word))}
 
 
 def sentence_vectors(documents: list[AnalysedDocument], sentences: np.ndarray,
@@ -923,16 +899,3 @@ def _vocabulary_changes(vocabulary: LayeredTable, word_documents: LayeredTable, 
             if word not in vocabulary:
                 changes[word] = stem(word)
     return changes
-
-
-def _spelling_moved(spelling: LayeredTable, vocabulary_changes: dict[str, str | None]) -> LayeredTable:
-    """The spelling table without the words that left the vocabulary and with the new ones."""
-    changes: dict[str, list[str] | None] = {}
-    for word, stemmed in vocabulary_changes.items():
-        if len(word) < SPELLING_MIN_LENGTH:
-            continue
-        for variant in deletions(word) | {word}:
-            words = changes[variant] if variant in changes else spelling.get(variant, [])
-            words = [known for known in words if known != word] if stemmed is None else [*words, word]
-            changes[variant] = words or None
-    return spelling.with_changes(changes)

@@ -9,8 +9,9 @@ from nltk.metrics.distance import edit_distance
 
 from .analysis import QUESTION_WORDS, VARIANT_MAX_ENDING, VARIANT_MIN_LENGTH, is_stop_word, stem, terms, words
 from .document_analysis import subsequence
-from .index import Index, deletions
+from .index import Index
 from .lexicon import is_english_word
+from .spelling import deletions
 
 HISTORY_WEIGHT = 0.6  # terms carried over from earlier questions count less than the question's own
 PREDICATE_SHARE = 0.5  # of that, for the words of an earlier question that are not its subject

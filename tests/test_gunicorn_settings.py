@@ -12,19 +12,18 @@ def preloading_server(app) -> SimpleNamespace:
     return SimpleNamespace(cfg=SimpleNamespace(preload_app=True), app=SimpleNamespace(wsgi=lambda: app))
 
 
-def test_the_master_builds_the_spelling_table_before_forking_so_that_workers_share_it(app):
+def test_the_master_works_out_the_average_idf_before_forking_so_that_workers_share_it(app):
     from qa_service import state
 
     settings = runpy.run_path(str(SETTINGS))
     index = state.live_corpus(app).served.index
-    assert "spelling" not in vars(index)
+    assert "average_idf" not in vars(index)
     try:
         settings["pre_fork"](preloading_server(app), worker=None)
     finally:
         gc.unfreeze()
 
-    assert "spelling" in vars(index)
-    assert index.spelling.get("kepra") == ["keppra"]
+    assert "average_idf" in vars(index)
 
 
 def test_without_preloading_the_hook_needs_no_app():

@@ -174,25 +174,16 @@ def test_a_word_the_documents_give_many_names_is_a_common_word_with_no_alias():
 def test_the_spelling_table_maps_each_one_letter_deletion_to_the_corpus_words_it_comes_from():
     index = Index.build([analyse(parse_document("k", "Keppra treats seizures. Keppra is an antiepileptic."))])
 
-    assert "treats" in index.spelling["teats"]
-    assert "keppra" in index.spelling["kepra"]
-    assert index.spelling["keppra"] == ["keppra"]
+    assert "treats" in index.spelling.get("teats")
+    assert "keppra" in index.spelling.get("kepra")
+    assert index.spelling.get("keppra") == ("keppra",)
 
 
-def test_the_spelling_table_can_be_built_before_it_is_needed():
-    index = Index.build([analyse(parse_document("k", "Keppra treats seizures."))])
-    assert "spelling" not in vars(index)
+def test_the_spelling_table_leaves_out_words_of_fewer_than_three_letters():
+    index = Index.build([analyse(parse_document("k", "Keppra calms an ox."))])
 
-    index.build_shared_tables()
-
-    assert vars(index)["spelling"]["kepra"] == ["keppra"]
-
-
-def test_the_spelling_table_is_built_once_by_the_index_and_never_saved_with_it():
-    index = Index.build([analyse(parse_document("k", "Keppra treats seizures."))])
-
-    assert index.spelling is index.spelling
-    assert "spelling" not in {f.name for f in dataclasses.fields(Index)}
+    assert "ox" in index.vocabulary
+    assert index.spelling.get("ox") is None and index.spelling.get("o") is None
 
 
 def test_an_indexed_documents_vectors_are_rows_of_the_index_matrix_not_a_copy():

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from test_index import VOCABULARY, random_corpus, reference_scores
+from test_spelling import probes
 
 from qa_service.analysis import terms
 from qa_service.answering import answer
@@ -42,8 +43,7 @@ def assert_same_as_fresh_build(index: Index) -> None:
     assert index.position == fresh.position
     assert index.sentence_base.tolist() == fresh.sentence_base.tolist()
     assert index.version == fresh.version
-    if "spelling" in vars(index):  # taken over from the index a write made it from
-        assert spelling_of(index) == spelling_of(fresh)
+    assert_same_spelling(index, fresh)
     for term in fresh.postings:
         ids, weights = index.postings[term]
         fresh_ids, fresh_weights = fresh.postings[term]
@@ -54,8 +54,13 @@ def assert_same_as_fresh_build(index: Index) -> None:
         assert index.search(query, k=5) == fresh.search(query, k=5)
 
 
-def spelling_of(index: Index) -> dict[str, list[str]]:
-    return {variant: sorted(words) for variant, words in index.spelling.items()}
+def assert_same_spelling(index: Index, fresh: Index) -> None:
+    """The spelling table finds the same words as a fresh build's for every variant of the words either holds, and
+    of the words that left since its arrays were made (which they still hold, under the writes' changes)."""
+    words = {*fresh.vocabulary, *index.spelling.words, *fresh.spelling.words,
+             *(word for words in index.spelling.changes.values() for word in words)}
+    for variant in probes(words):
+        assert sorted(index.spelling.get(variant, ())) == sorted(fresh.spelling.get(variant, ())), variant
 
 
 def changes_between(before: list, after: list) -> dict:
@@ -220,22 +225,27 @@ def test_the_corpus_version_is_that_of_the_documents_held_whatever_writes_led_th
         assert versions_seen.setdefault(index.version, held) == held
 
 
-def test_the_spelling_table_a_write_takes_over_equals_one_built_afresh():
+def test_the_spelling_table_moved_by_writes_and_merges_looks_up_as_one_built_afresh():
     rng = random.Random(7)
     pool = random_corpus(rng, documents=8)
     extra = analyse(parse_document("zz-new", "Lithium carbonate neutralises the acidity. Potassium lingers."))
     documents = sorted(pool[:4], key=lambda d: d.document.id)
     index = Index.build(documents)
-    index.spelling.get("lthium")  # as the first question with an unknown word does
-    for _ in range(10):
+    for step in range(12):
         after = write(documents, rng, pool)
         index = index.changed(changes_between(documents, after))
         documents = after
+        if step == 5:
+            index = index.merged(list(range(len(index.segments))))
+            assert not index.spelling.changes
     index = index.changed({"zz-new": extra})
 
-    assert "spelling" in vars(index)
-    assert "neutralises" in index.spelling["neutralses"]
-    assert spelling_of(index) == spelling_of(Index.build(index.documents))
+    assert index.spelling.changes
+    assert "neutralises" in index.spelling.get("neutralses")
+    assert_same_spelling(index, Index.build(index.documents))
+    merged = index.merged(list(range(len(index.segments))))
+    assert not merged.spelling.changes
+    assert_same_spelling(merged, Index.build(index.documents))
 
 
 def test_a_write_leaves_the_index_it_was_made_from_answering_as_before():
@@ -243,7 +253,6 @@ def test_a_write_leaves_the_index_it_was_made_from_answering_as_before():
     pool = random_corpus(rng, documents=6)
     documents = sorted(pool[:4], key=lambda d: d.document.id)
     index = Index.build(documents)
-    index.spelling.get("lthium")
     replaced = analyse(parse_document(documents[1].document.id, "Lithium lithium. Unheardof words here."))
 
     later = [index.changed({documents[1].document.id: replaced}),

@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 import pytest
 from parse_counting import counting_parses
+from test_spelling import probes
 
 from qa_service import analysis_processes, create_app
 from qa_service.analysis import terms
@@ -83,6 +84,23 @@ def test_a_saved_index_with_sentence_vectors_loads_their_projection_without_fitt
     assert loaded is not None
     assert np.array_equal(loaded.projection.rows, built.projection.rows)
     assert loaded.nearest(built.vectors[42].astype(np.float32)) == built.nearest(built.vectors[42].astype(np.float32))
+
+
+def test_a_saved_index_loads_its_spelling_table_as_saved_without_building_it(two_documents, tmp_path, monkeypatch):
+    built = fresh_index(two_documents)
+    written = analyse(parse_document("zz-written", "Lamotrigine lingers. Levetiracetam calms."))
+    built = built.changed({"zz-written": written})  # the table under a write's changes, as a rebuild may save it
+    assert built.spelling.changes
+    snapshots = IndexSnapshots(tmp_path / "cache")
+    snapshots.save(built)
+    monkeypatch.setattr("qa_service.spelling.SpellingTable.of", lambda words: pytest.fail("built again"))
+
+    loaded = snapshots.load()
+
+    assert loaded is not None
+    words = {*built.spelling.words, *built.vocabulary}
+    assert all(loaded.spelling.get(variant) == built.spelling.get(variant) for variant in probes(words))
+    assert loaded.spelling.get("lamotrigne") == ("lamotrigine",)
 
 
 def test_a_restart_with_an_unchanged_corpus_analyses_nothing(two_documents, tmp_path, monkeypatch):
