@@ -142,8 +142,8 @@ def answering_model(index: Index, encoder: SentenceEncoder | None) -> str:
 def question_meaning(encoder: SentenceEncoder, query: Query, history: list[str] | None, index: Index
                      ) -> tuple[np.ndarray, np.ndarray | None]:
     """The question's unit vector, and that of the question without the words the corpus never uses (None when it
-    has none), which the decline model compares (`unknown_away`); a follow-up's lean toward the question before
-    it, as its terms do."""
+    has none), which the decline model compares (`unknown_away`). A follow-up's vectors lean toward the question
+    before it, as its terms do."""
     texts = [query.text]
     reduced = without_unknown_words(query, index)
     if reduced is not None:
