@@ -222,20 +222,27 @@ def confidences(X: np.ndarray, model: RankingModel) -> np.ndarray:
     return np.array([ranking.answer_probability(row, model) for row in X])
 
 
+def learnt_from(declines: dict[str, tuple], names: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """What the decline fits learn from, per set: the decline features and labels of the questions whose first quote
+    is right (1) and of those the source does not answer (0); answerable questions quoted wrongly are left out, as
+    neither label fits them, and so is a set without unanswerable questions, which tells nothing about declining."""
+    learnt = {}
+    for n in names:
+        X, y, right = declines[n]
+        fitted = (y == 0) | (right == 1)
+        if fitted.any() and y[fitted].min() == 0:
+            learnt[n] = (X[fitted], y[fitted])
+    return learnt
+
+
 def fit_decline(declines: dict[str, tuple], names: list[str], base: RankingModel) -> RankingModel:
     """The decline weights fitted on these sets (each set weighing alike; features outside MEANING_DECLINE weigh
     0), and the threshold that keeps ANSWERED of the answerable questions of each set answered."""
     used = [ranking.DECLINE_FEATURES.index(f) for f in MEANING_DECLINE]
-    X, y, sample = [], [], []
-    for n in names:
-        Xs, ys, rs = declines[n]
-        Xs = Xs[:, used]
-        fitted = (ys == 0) | (rs == 1)
-        if not fitted.any() or ys[fitted].min() == 1:
-            continue  # a set without unanswerable questions tells nothing about declining
-        X.append(Xs[fitted])
-        y.append(ys[fitted])
-        sample.append(np.full(int(fitted.sum()), 1.0 / fitted.sum()))
+    learnt = learnt_from(declines, names)
+    X = [Xs[:, used] for Xs, _ in learnt.values()]
+    y = [ys for _, ys in learnt.values()]
+    sample = [np.full(len(ys), 1.0 / len(ys)) for ys in y]
     w = np.zeros(len(ranking.DECLINE_FEATURES))
     signs = np.array([-1.0 if f in LOWERING else 1.0 if f in RAISING else 0.0 for f in MEANING_DECLINE])
     w[used] = fit_logistic(np.vstack(X), np.concatenate(y), np.concatenate(sample), signs)
@@ -257,17 +264,15 @@ def fit_one_weight(declines: dict[str, tuple], names: list[str], model: RankingM
     k = ranking.DECLINE_FEATURES.index(feature)
     sign = -1.0 if feature in LOWERING else 1.0
 
+    learnt = learnt_from(declines, names)
+
     def likelihood(weight: float) -> float:
         w = model.decline_weights.copy()
         w[k] = weight
         total = 0.0
-        for n in names:
-            X, y, right = declines[n]
-            fitted = (y == 0) | (right == 1)
-            if not fitted.any() or y[fitted].min() == 1:
-                continue
-            p = np.clip(probability(X[fitted], w), 1e-9, 1 - 1e-9)
-            total += float(np.mean(y[fitted] * np.log(p) + (1 - y[fitted]) * np.log(1 - p)))
+        for X, y in learnt.values():
+            p = np.clip(probability(X, w), 1e-9, 1 - 1e-9)
+            total += float(np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
         return total
 
     weight = max((sign * m for m in ADDED_MAGNITUDES), key=lambda w: (likelihood(w), -abs(w)))
