@@ -39,6 +39,7 @@ from qa_service.document_analysis import analyse, with_embeddings
 from qa_service.index import Index
 from qa_service.meaning import WIDTH, load_encoder
 from qa_service.publications.folder import FILE_NAME
+from qa_service.sentence_vectors import SentenceVectors
 from qa_service.snapshots import IndexSnapshots
 from qa_service.store import FolderStore
 from qa_service.vector_search import Projection
@@ -96,7 +97,8 @@ def load_saved(cache: Path) -> tuple[Index, dict]:
 def with_sampled_vectors(index: Index, encoder, sample: int, noise: float = 0.025) -> dict:
     """Give every sentence of the index the vector of one of `sample` of its sentences, embedded for real (a fixed
     choice), plus Gaussian noise of `noise` per component (0.025: a cosine of about 0.9 with the sampled vector), as
-    float16 unit vectors, with the projection the index would fit to them; returns the seconds each step took."""
+    unit vectors in int8 steps (sentence_vectors.py), with the projection the index would fit to them; returns the
+    seconds each step took."""
     started = time.perf_counter()
     rng = np.random.default_rng(0)
     count = int(index.sentence_base[-1])
@@ -106,11 +108,12 @@ def with_sampled_vectors(index: Index, encoder, sample: int, noise: float = 0.02
              for d, r in zip(positions.tolist(), rows.tolist(), strict=True)]
     sampled = encoder.encode(texts)
     embedded = time.perf_counter()
-    vectors = np.empty((count, WIDTH), np.float16)
+    blocks = []
     for start in range(0, count, 100_000):
         size = min(100_000, count - start)
         block = sampled[rng.integers(0, len(sampled), size)] + rng.standard_normal((size, WIDTH), np.float32) * noise
-        vectors[start:start + size] = block / np.linalg.norm(block, axis=1, keepdims=True)
+        blocks.append(SentenceVectors.of(block / np.linalg.norm(block, axis=1, keepdims=True)))
+    vectors = SentenceVectors.stacked(blocks)
     spread = time.perf_counter()
     index.vectors, index.meaning, index.projection = vectors, encoder.identity, Projection.of(vectors)
     return {"embed_sample": embedded - started, "spread": spread - embedded,

@@ -20,6 +20,7 @@ from .analysis import is_stop_word, terms, words
 from .documents import Document
 from .meaning import SentenceEncoder
 from .packed import PackedCounts, PackedRows, PackedTerms
+from .sentence_vectors import SentenceVectors
 from .sentences import Paragraph, Section, Sentence, outline, split_sentences
 
 PASSAGE_SENTENCES = 3  # sentences per passage window
@@ -135,10 +136,10 @@ class AnalysedDocument:
     # For each sentence, the heading sentence of the innermost section holding it (section_headings() of the two
     # fields below), -1 for none: a heading's words say what the sentences under it are about.
     section_headings: np.ndarray
-    # One unit vector per sentence (float16: half the memory, and cosines stay within 0.001) and the model that
-    # made them (meaning.SentenceEncoder.identity); None until the corpus is embedded, or with QA_SEMANTIC=off.
+    # One unit vector per sentence (in int8 steps: sentence_vectors.py) and the model that made them
+    # (meaning.SentenceEncoder.identity); None until the corpus is embedded, or with QA_SEMANTIC=off.
     # Once indexed, the rows of the index's matrix of every sentence's vector (index.sentence_vectors), not a copy.
-    embeddings: np.ndarray | None = None
+    embeddings: SentenceVectors | None = None
     embedded_by: str = ""
     # The document's sections (sentences.Section: heading path, heading sentence, FAQ question or not) and, per
     # sentence, the index of the innermost section holding it, -1 for none (sentences.outline); per sentence, the
@@ -300,7 +301,7 @@ def with_embeddings(documents: list[AnalysedDocument], encoder: SentenceEncoder)
     vectors = encoder.encode([doc.sentence_text(i) for doc in documents for i in range(len(doc.sentences))])
     out, row = [], 0
     for doc in documents:
-        rows = vectors[row:row + len(doc.sentences)].astype(np.float16)
+        rows = SentenceVectors.of(vectors[row:row + len(doc.sentences)])
         row += len(doc.sentences)
         out.append(dataclasses.replace(doc, embeddings=rows, embedded_by=encoder.identity))
     return out

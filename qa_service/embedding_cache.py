@@ -4,6 +4,9 @@ The index snapshot (snapshots.py) holds the embeddings of the index it saved, bu
 analysed the corpus: a new release of the service would embed every document again. These files are keyed by the
 model and the very sentences embedded, so they stay valid across releases as long as those do not change, and a
 document changed back to an earlier version finds its embeddings too.
+
+A file holds one record per sentence: the vector's scale and its int8 steps (sentence_vectors.py). Files of float16
+vectors, as releases before the steps saved them, are read too: embedding a large corpus again takes hours.
 """
 
 from __future__ import annotations
@@ -17,12 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from .document_analysis import AnalysedDocument
+from .sentence_vectors import SentenceVectors
 
 log = logging.getLogger(__name__)
 
 
 class EmbeddingCache:
-    """A folder of `.npy` files of float16 sentence vectors, named by a hash of the model and the sentences."""
+    """A folder of `.npy` files of sentence vectors, named by a hash of the model and the sentences."""
 
     def __init__(self, folder: Path, model: str):
         self.folder = Path(folder)
@@ -34,7 +38,7 @@ class EmbeddingCache:
             digest.update(b"\0" + doc.sentence_text(i).encode("utf-8", "surrogatepass"))
         return self.folder / f"{digest.hexdigest()[:32]}.npy"
 
-    def get(self, doc: AnalysedDocument) -> np.ndarray | None:
+    def get(self, doc: AnalysedDocument) -> SentenceVectors | None:
         """The document's saved vectors, or None when there are none or they do not fit it (logged)."""
         path = self.path(doc)
         try:
@@ -44,12 +48,19 @@ class EmbeddingCache:
         except (OSError, ValueError) as exc:
             log.warning("ignoring saved embeddings %s: %s", path, exc)
             return None
-        if vectors.dtype != np.float16 or vectors.ndim != 2 or len(vectors) != len(doc.sentences):
-            log.warning("ignoring saved embeddings %s: shape %s does not fit the document", path, vectors.shape)
+        if len(vectors) != len(doc.sentences):
+            log.warning("ignoring saved embeddings %s: %d rows for %d sentences", path, len(vectors),
+                        len(doc.sentences))
             return None
-        return vectors
+        if vectors.dtype.names == ("scale", "steps") and vectors.ndim == 1:
+            return SentenceVectors(np.ascontiguousarray(vectors["steps"]), np.ascontiguousarray(vectors["scale"]))
+        if vectors.dtype == np.float16 and vectors.ndim == 2:
+            return SentenceVectors.of(vectors)
+        log.warning("ignoring saved embeddings %s: %s of shape %s are not sentence vectors", path, vectors.dtype,
+                    vectors.shape)
+        return None
 
-    def put(self, doc: AnalysedDocument, vectors: np.ndarray) -> None:
+    def put(self, doc: AnalysedDocument, vectors: SentenceVectors) -> None:
         """Save beside the final name and rename into place; failing to save is logged, not raised."""
         path = self.path(doc)
         try:
@@ -57,10 +68,18 @@ class EmbeddingCache:
             handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".npy", dir=self.folder)
             try:
                 with os.fdopen(handle, "wb") as file:
-                    np.save(file, vectors.astype(np.float16), allow_pickle=False)
+                    np.save(file, _records(vectors), allow_pickle=False)
                 os.replace(temporary, path)
             except BaseException:
                 os.unlink(temporary)
                 raise
         except OSError as exc:
             log.warning("cannot save embeddings %s: %s", path, exc)
+
+
+def _records(vectors: SentenceVectors) -> np.ndarray:
+    """The vectors as one record per sentence, a form `np.load` reads without pickle."""
+    records = np.empty(len(vectors), np.dtype([("scale", "<f4"), ("steps", "i1", (vectors.width,))]))
+    records["scale"] = vectors.scale
+    records["steps"] = vectors.steps
+    return records

@@ -35,6 +35,7 @@ from .analysis import stem, stem_variants
 from .document_analysis import AnalysedDocument
 from .passage_scores import PassageScores
 from .segments import Segment, merge_plan, passage_frequency
+from .sentence_vectors import SentenceVectors
 from .spelling import SpellingTable
 from .vector_search import Projection
 
@@ -182,12 +183,12 @@ class Index:
         self.average_length = self.live_length / count if count else 0.0
         self._posting_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._passage_cache: dict[int, Passage] = {}
-        # Every sentence's unit vector (float16, as the documents keep them), documents in order (row
+        # Every sentence's unit vector (in int8 steps, as the documents keep them), documents in order (row
         # sentence_base[d] + i is sentence i of document d), when every document was embedded by the same model
         # (`meaning`); else None, and answers use words alone. Not fields: the documents hold the vectors, and a
         # snapshot saves them there.
         vectors = sentence_vectors(self.documents, sentences, predecessor, self.projection)
-        self.vectors: np.ndarray | None = vectors.get("vectors")
+        self.vectors: SentenceVectors | None = vectors.get("vectors")
         self.sentence_base: np.ndarray = vectors["sentence_base"]
         self.meaning: str = vectors.get("meaning", "")
         self.projection = vectors.get("projection")
@@ -533,7 +534,7 @@ class Index:
 
     def sentence_vectors_of(self, rows: np.ndarray | list[int]) -> np.ndarray:
         """These rows of the sentence vectors, as float32."""
-        return self.vectors[rows].astype(np.float32)
+        return self.vectors.floats(rows)
 
     def passage_around(self, document: int, sentence: int) -> Passage:
         """The passage window that best frames a sentence: the one centred on it, else the first holding it."""
@@ -635,10 +636,10 @@ def sentence_vectors(documents: list[AnalysedDocument], sentences: np.ndarray,
     models = {doc.embedded_by for doc in documents}
     if len(models) != 1 or "" in models or any(doc.embeddings is None for doc in documents):
         return {"sentence_base": base}
-    vectors = np.vstack([doc.embeddings for doc in documents]).astype(np.float16) if documents else None
+    vectors = SentenceVectors.stacked([doc.embeddings for doc in documents]) if documents else None
     for doc, start, end in zip(documents, base[:-1].tolist(), base[1:].tolist(), strict=True):
-        # The same values, read from the one matrix: the document's own array is let go, so the corpus's vectors
-        # are held once, not twice (at a million passages, 1 GiB). An index made before still answers from its
+        # The same values, read from the one matrix: the document's own arrays are let go, so the corpus's vectors
+        # are held once, not twice (at a million passages, 0.5 GiB). An index made before still answers from its
         # own matrix, which the documents it shares with this one no longer keep alive once it is dropped.
         doc.embeddings = vectors[start:end]
     if vectors is None:

@@ -42,6 +42,7 @@ from . import (
     packed,
     pdf,
     segments,
+    sentence_vectors,
     sentences,
     spelling,
     vector_search,
@@ -62,7 +63,7 @@ WORDS_ONLY = "words"
 
 # The modules whose code decides what an index holds; editing any of them makes saved indexes stale.
 _ANALYSIS_MODULES = (analysis, blocks, document_analysis, documents, formats, index, packed, pdf, segments,
-                     sentences, spelling, vector_search, word)
+                     sentence_vectors, sentences, spelling, vector_search, word)
 # What an index is made of besides the data classes of those modules; nothing else may be unpickled.
 _ALLOWED_GLOBALS = frozenset({
     ("numpy", "dtype"),

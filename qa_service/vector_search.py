@@ -1,11 +1,11 @@
 """The sentences nearest in meaning to a question: clusters of the vectors' projection, a shortlist, exact cosines.
 
-Comparing a question with every sentence reads every sentence vector: at a million sentences, 1 GB of float16 per
-question, and numpy widens float16 slowly. Three steps read far less:
+Comparing a question with every sentence reads every sentence vector: at a million sentences, 0.5 GB of int8 steps
+per question (sentence_vectors.py), each widened to float32. Three steps read far less:
 
 - The corpus's vectors vary mostly along fewer axes than they have, so their projection on the SEARCH_WIDTH
   principal axes (PCA over a sample of the corpus) orders the sentences nearly as the full cosines do. The
-  projection is kept as int8, one step per axis: a quarter of the float16 vectors' bytes.
+  projection is kept as int8, one step per axis: half the bytes of the vectors' own steps.
 - The projected sentences are grouped in clusters of about CLUSTER_SIZE (k-means), and a question reads only the
   PROBED clusters whose centres are nearest to it: about the same number of rows whatever the corpus's size. A
   corpus of at most PROBED * CLUSTER_SIZE sentences is one cluster, read whole.
@@ -22,8 +22,11 @@ real embeddings and 680 shared questions; the README says how.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
+
+from .sentence_vectors import SentenceVectors
 
 SEARCH_WIDTH = 192  # principal axes kept for the projection
 SHORTLIST = 200  # sentences scored exactly
@@ -35,6 +38,7 @@ CLUSTER_ROUNDS = 6  # rounds of k-means
 REFIT_GROWTH = 2.0  # fitted again when the corpus is this many times larger, or smaller, than when fitted
 SLICE = 20_000  # rows widened to float32 at once: memory stays bounded while projecting a large corpus
 TABLE_CELLS = 1 << 24  # point-centre distances worked out at once while clustering (64 MB of float32)
+Rows = TypeVar("Rows", np.ndarray, SentenceVectors)
 
 
 @dataclass(frozen=True)
@@ -58,11 +62,11 @@ class Projection:
     slot: np.ndarray  # sentence s's row is rows[slot[s]] (int32)
 
     @classmethod
-    def of(cls, vectors: np.ndarray) -> Projection | None:
+    def of(cls, vectors: SentenceVectors) -> Projection | None:
         """The projection of these vectors, or None when there are too few for a shortlist to save anything."""
         if len(vectors) <= SHORTLIST:
             return None
-        sample = _sample(vectors, AXES_SAMPLE).astype(np.float32)
+        sample = _sample(vectors, AXES_SAMPLE).floats()
         mean = sample.mean(axis=0)
         spread = sample - mean
         values, vectors_of = np.linalg.eigh(spread.T @ spread)
@@ -85,7 +89,7 @@ class Projection:
         return cls(mean, axes, step, rows[order], centres, fitted_on, order, bounds,
                    np.einsum("ij,ij->i", centres, centres), slot)
 
-    def updated(self, vectors: np.ndarray, moves: np.ndarray, new_rows: np.ndarray) -> Projection | None:
+    def updated(self, vectors: SentenceVectors, moves: np.ndarray, new_rows: np.ndarray) -> Projection | None:
         """The projection of `vectors`, a corpus made from this one's: moves[s] is the sentence that this
         projection's sentence s is there (-1: deleted), and `new_rows` are the sentences that are new there. The new
         ones are projected on the same axes and put in their nearest clusters; the whole is fitted anew once the
@@ -130,7 +134,7 @@ class Projection:
         return sentences[kept], rows[kept]
 
 
-def nearest(vectors: np.ndarray, projection: Projection | None, vector: np.ndarray, allowed: np.ndarray | None,
+def nearest(vectors: SentenceVectors, projection: Projection | None, vector: np.ndarray, allowed: np.ndarray | None,
             k: int) -> tuple[np.ndarray, np.ndarray]:
     """The rows of the k vectors with the highest cosine with a unit vector among the allowed rows (a boolean mask,
     None for all), best first (ties by row), and their cosines."""
@@ -141,7 +145,7 @@ def nearest(vectors: np.ndarray, projection: Projection | None, vector: np.ndarr
         approximate = rows.astype(np.float32) @ (projection.step * (projection.axes.T @ vector))
         size = min(SHORTLIST, len(read))
         shortlist = read[np.argpartition(-approximate, size - 1)[:size]] if size else read
-    cosines = vectors[shortlist].astype(np.float32) @ vector
+    cosines = vectors.cosines(shortlist, vector)
     k = min(k, len(shortlist))
     if k == 0:
         return shortlist[:0], cosines[:0]
@@ -150,18 +154,18 @@ def nearest(vectors: np.ndarray, projection: Projection | None, vector: np.ndarr
     return shortlist[top], cosines[top]
 
 
-def _sample(rows: np.ndarray, size: int) -> np.ndarray:
+def _sample(rows: Rows, size: int) -> Rows:
     """At most `size` of the rows, a fixed choice: the same rows every time for the same count."""
     if len(rows) <= size:
         return rows
     return rows[np.sort(np.random.default_rng(0).choice(len(rows), size, replace=False))]
 
 
-def _projected(vectors: np.ndarray, mean: np.ndarray, axes: np.ndarray, step: np.ndarray) -> np.ndarray:
+def _projected(vectors: SentenceVectors, mean: np.ndarray, axes: np.ndarray, step: np.ndarray) -> np.ndarray:
     """The vectors on the axes, in int8 steps; in slices, so that no float32 copy of every vector is made at once."""
     rows = np.empty((len(vectors), axes.shape[1]), np.int8)
     for start in range(0, len(vectors), SLICE):
-        projected = (vectors[start:start + SLICE].astype(np.float32) - mean) @ axes / step
+        projected = (vectors.floats(slice(start, start + SLICE)) - mean) @ axes / step
         rows[start:start + SLICE] = np.clip(np.rint(projected), -127, 127)
     return rows
 

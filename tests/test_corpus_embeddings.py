@@ -61,7 +61,7 @@ def test_every_sentence_is_embedded_before_the_first_answer(folder):
     index = live.current().index
     assert index.vectors is not None and index.meaning == encoder.identity
     assert len(index.vectors) == sentences(live) == encoder.embedded
-    assert np.allclose(np.linalg.norm(index.vectors, axis=1), 1.0, atol=1e-2)
+    assert np.allclose(np.linalg.norm(index.vectors.floats(), axis=1), 1.0, atol=1e-2)
 
 
 def test_a_write_is_answered_at_once_by_words_and_only_the_changed_document_is_embedded_again(folder):

@@ -15,6 +15,7 @@ from qa_service.analysis import terms
 from qa_service.document_analysis import analyse
 from qa_service.documents import Document, parse_document
 from qa_service.index import EPSILON, MAX_ALIASES, Index, okapi_idf
+from qa_service.sentence_vectors import SentenceVectors
 
 # --- passages -------------------------------------------------------------------------------------------------
 
@@ -192,17 +193,18 @@ def test_an_indexed_documents_vectors_are_rows_of_the_index_matrix_not_a_copy():
     documents = []
     for doc_id, text in texts.items():
         analysed = analyse(Document(doc_id, doc_id, text))
-        vectors = rng.standard_normal((len(analysed.sentences), 8)).astype(np.float16)
+        vectors = SentenceVectors.of(rng.standard_normal((len(analysed.sentences), 8)))
         documents.append(dataclasses.replace(analysed, embeddings=vectors, embedded_by="test-model"))
-    own = [doc.embeddings.copy() for doc in documents]
+    own = [doc.embeddings.floats() for doc in documents]
 
     index = Index.build(documents)
 
     for doc, vectors in zip(index.documents, own, strict=True):
-        assert np.array_equal(doc.embeddings, vectors)
-        assert np.shares_memory(doc.embeddings, index.vectors)
+        assert np.array_equal(doc.embeddings.floats(), vectors)
+        assert np.shares_memory(doc.embeddings.steps, index.vectors.steps)
+        assert np.shares_memory(doc.embeddings.scale, index.vectors.scale)
     loaded = pickle.loads(pickle.dumps(index.documents))
-    assert all(np.array_equal(a.embeddings, b) for a, b in zip(loaded, own, strict=True))
+    assert all(np.array_equal(a.embeddings.floats(), b) for a, b in zip(loaded, own, strict=True))
 
 
 def embedded(doc_id: str, sentences: int, rng: np.random.Generator):
@@ -210,7 +212,7 @@ def embedded(doc_id: str, sentences: int, rng: np.random.Generator):
     analysed = analyse(Document(doc_id, doc_id, text))
     vectors = rng.standard_normal((len(analysed.sentences), 16))
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    return dataclasses.replace(analysed, embeddings=vectors.astype(np.float16), embedded_by="test-model")
+    return dataclasses.replace(analysed, embeddings=SentenceVectors.of(vectors), embedded_by="test-model")
 
 
 def test_a_write_moves_the_vectors_projection_instead_of_fitting_it_again(monkeypatch):
@@ -225,7 +227,7 @@ def test_a_write_moves_the_vectors_projection_instead_of_fitting_it_again(monkey
     assert len(written.projection.rows) == len(written.vectors) == 240
     d9 = written.position["d9"]
     row = int(written.sentence_base[d9]) + 5
-    assert written.nearest(written.vectors[row].astype(np.float32))[0][:2] == (d9, 5)
+    assert written.nearest(written.vectors.floats(row))[0][:2] == (d9, 5)
 
 
 def test_a_saved_index_keeps_its_vectors_projection(monkeypatch):
@@ -238,5 +240,5 @@ def test_a_saved_index_keeps_its_vectors_projection(monkeypatch):
     loaded = Index(**fields)
 
     assert np.array_equal(loaded.projection.rows, index.projection.rows)
-    question = index.vectors[70].astype(np.float32)
+    question = index.vectors.floats(70)
     assert loaded.nearest(question) == index.nearest(question)

@@ -24,6 +24,7 @@ from qa_service.document_analysis import analyse
 from qa_service.documents import parse_document
 from qa_service.index import Index
 from qa_service.publications.folder import FILE_NAME, MAGIC
+from qa_service.sentence_vectors import SentenceVectors
 from qa_service.snapshots import IndexSnapshots
 from qa_service.store import FolderStore
 from qa_service.store import folder as folder_module
@@ -73,7 +74,7 @@ def test_a_saved_index_with_sentence_vectors_loads_their_projection_without_fitt
     analysed = analyse(parse_document("harbours", " ".join(f"Harbour {n} has {n} berths." for n in range(300))))
     vectors = rng.standard_normal((len(analysed.sentences), 16))
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    built = Index.build([dataclasses.replace(analysed, embeddings=vectors.astype(np.float16), embedded_by="test")])
+    built = Index.build([dataclasses.replace(analysed, embeddings=SentenceVectors.of(vectors), embedded_by="test")])
     assert built.projection is not None
     snapshots = IndexSnapshots(tmp_path / "cache", model="test")
     snapshots.save(built)
@@ -83,7 +84,7 @@ def test_a_saved_index_with_sentence_vectors_loads_their_projection_without_fitt
 
     assert loaded is not None
     assert np.array_equal(loaded.projection.rows, built.projection.rows)
-    assert loaded.nearest(built.vectors[42].astype(np.float32)) == built.nearest(built.vectors[42].astype(np.float32))
+    assert loaded.nearest(built.vectors.floats(42)) == built.nearest(built.vectors.floats(42))
 
 
 def test_a_saved_index_loads_its_spelling_table_as_saved_without_building_it(two_documents, tmp_path, monkeypatch):

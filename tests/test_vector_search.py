@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from qa_service import vector_search
+from qa_service.sentence_vectors import SentenceVectors
 from qa_service.vector_search import SEARCH_WIDTH, SHORTLIST, Projection, nearest
 
 
@@ -14,16 +15,16 @@ def unit(rows: np.ndarray) -> np.ndarray:
     return rows / np.linalg.norm(rows, axis=-1, keepdims=True)
 
 
-def corpus_like(n: int, width: int = 384, seed: int = 1) -> np.ndarray:
+def corpus_like(n: int, width: int = 384, seed: int = 1) -> SentenceVectors:
     """Unit vectors that, like sentence embeddings, vary mostly along a few directions."""
     rng = np.random.default_rng(seed)
     topics = rng.normal(size=(40, width))
     mix = rng.normal(size=(n, 40)) * np.linspace(3, 0.2, 40)
-    return unit(mix @ topics + 0.3 * rng.normal(size=(n, width))).astype(np.float16)
+    return SentenceVectors.of(unit(mix @ topics + 0.3 * rng.normal(size=(n, width))))
 
 
-def exact(vectors: np.ndarray, vector: np.ndarray, k: int) -> list[int]:
-    cosines = vectors.astype(np.float32) @ vector
+def exact(vectors: SentenceVectors, vector: np.ndarray, k: int) -> list[int]:
+    cosines = vectors.cosines(slice(None), vector)
     return sorted(range(len(cosines)), key=lambda row: (-cosines[row], row))[:k]
 
 
@@ -32,7 +33,7 @@ def test_the_shortlist_finds_the_same_ten_nearest_as_comparing_every_vector():
     projection = Projection.of(vectors)
     assert projection is not None and projection.rows.shape == (3000, SEARCH_WIDTH)
     rng = np.random.default_rng(2)
-    questions = unit(vectors[rng.choice(3000, 50)].astype(np.float32) + 0.2 * unit(rng.normal(size=(50, 384))))
+    questions = unit(vectors.floats(rng.choice(3000, 50)) + 0.2 * unit(rng.normal(size=(50, 384))))
     same = [list(nearest(vectors, projection, q.astype(np.float32), None, 10)[0]) == exact(vectors, q, 10)
             for q in questions]
     assert np.mean(same) >= 0.9
@@ -40,10 +41,10 @@ def test_the_shortlist_finds_the_same_ten_nearest_as_comparing_every_vector():
 
 def test_the_cosines_returned_are_the_exact_ones_best_first():
     vectors = corpus_like(500)
-    question = vectors[7].astype(np.float32)
+    question = vectors.floats(7)
     rows, cosines = nearest(vectors, Projection.of(vectors), question, None, 5)
     assert rows[0] == 7
-    assert np.allclose(cosines, vectors[rows].astype(np.float32) @ question)
+    assert np.allclose(cosines, vectors.floats(rows) @ question)
     assert list(cosines) == sorted(cosines, reverse=True)
 
 
@@ -58,12 +59,12 @@ def test_only_allowed_rows_are_returned_even_when_fewer_than_asked():
     vectors = corpus_like(1000)
     allowed = np.zeros(1000, dtype=bool)
     allowed[100:103] = True
-    rows, _ = nearest(vectors, Projection.of(vectors), vectors[5].astype(np.float32), allowed, 10)
+    rows, _ = nearest(vectors, Projection.of(vectors), vectors.floats(5), allowed, 10)
     assert sorted(rows) == [100, 101, 102]
 
 
 def test_equal_cosines_are_ordered_by_row():
-    vectors = np.tile(unit(np.ones((1, 384))), (5, 1)).astype(np.float16)
+    vectors = SentenceVectors.of(np.tile(unit(np.ones((1, 384))), (5, 1)))
     rows, _ = nearest(vectors, None, unit(np.ones(384, np.float32)), None, 3)
     assert list(rows) == [0, 1, 2]
 
@@ -75,17 +76,17 @@ def small_clusters(monkeypatch):
     monkeypatch.setattr(vector_search, "PROBED", 8)
 
 
-def near_questions(vectors: np.ndarray, count: int, seed: int = 2) -> np.ndarray:
+def near_questions(vectors: SentenceVectors, count: int, seed: int = 2) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    chosen = vectors[rng.choice(len(vectors), count)].astype(np.float32)
-    return unit(chosen + 0.2 * unit(rng.normal(size=(count, vectors.shape[1]))))
+    chosen = vectors.floats(rng.choice(len(vectors), count))
+    return unit(chosen + 0.2 * unit(rng.normal(size=(count, vectors.width))))
 
 
-def topical_corpus(n: int, topics: int = 200, width: int = 384, seed: int = 3) -> np.ndarray:
+def topical_corpus(n: int, topics: int = 200, width: int = 384, seed: int = 3) -> SentenceVectors:
     """Unit vectors in tight groups, as sentences on the same subject are."""
     rng = np.random.default_rng(seed)
     centres = unit(rng.normal(size=(topics, width)))
-    return unit(centres[rng.integers(0, topics, n)] + 0.04 * rng.normal(size=(n, width))).astype(np.float16)
+    return SentenceVectors.of(unit(centres[rng.integers(0, topics, n)] + 0.04 * rng.normal(size=(n, width))))
 
 
 def by_sentence(projection: Projection) -> np.ndarray:
@@ -103,7 +104,7 @@ def clusters_of_sentences(projection: Projection) -> np.ndarray:
 def test_rows_are_kept_cluster_by_cluster_so_a_cluster_is_one_slice(small_clusters):
     vectors = corpus_like(8000)
     projection = Projection.of(vectors)
-    on_axes = np.clip(np.rint((vectors.astype(np.float32) - projection.mean) @ projection.axes / projection.step),
+    on_axes = np.clip(np.rint((vectors.floats() - projection.mean) @ projection.axes / projection.step),
                       -127, 127).astype(np.int8)
     assert np.array_equal(projection.rows, on_axes[projection.order])
     cluster = clusters_of_sentences(projection)
@@ -129,7 +130,7 @@ def test_what_the_clusters_read_is_ranked_exactly(small_clusters):
     for question in near_questions(vectors, 20):
         read, rows = projection.candidates(question, None)
         assert np.array_equal(rows, by_sentence(projection)[read])
-        cosines = vectors[read].astype(np.float32) @ question
+        cosines = vectors.cosines(read, question)
         best_read = read[np.argsort(-cosines, kind="stable")[:3]]
         assert set(nearest(vectors, projection, question, None, 3)[0]) == set(best_read)
 
@@ -138,26 +139,27 @@ def test_a_corpus_of_few_clusters_is_read_whole(small_clusters):
     vectors = corpus_like(8 * 64)
     projection = Projection.of(vectors)
     assert len(projection.centres) == 1
-    assert sorted(projection.candidates(vectors[0].astype(np.float32), None)[0]) == list(range(len(vectors)))
+    assert sorted(projection.candidates(vectors.floats(0), None)[0]) == list(range(len(vectors)))
 
 
 def test_allowed_rows_fewer_than_the_clusters_read_are_all_compared(small_clusters):
     vectors = corpus_like(8000)
     allowed = np.zeros(8000, dtype=bool)
     allowed[::40] = True  # 200 rows, spread over every cluster
-    question = vectors[3000].astype(np.float32)
+    question = vectors.floats(3000)
     rows, _ = nearest(vectors, Projection.of(vectors), question, allowed, 5)
     assert list(rows) == [r for r in exact(vectors, question, 8000) if allowed[r]][:5]
 
 
-def corpus_changed(vectors: np.ndarray, dropped: slice, added: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def corpus_changed(vectors: SentenceVectors, dropped: slice, added: SentenceVectors
+                   ) -> tuple[SentenceVectors, np.ndarray, np.ndarray]:
     """The corpus with the rows `dropped` taken out and `added` put at the end: the new vectors, where each old row
     went (-1: dropped), and the new rows."""
     keep = np.ones(len(vectors), bool)
     keep[dropped] = False
     moves = np.full(len(vectors), -1, np.int64)
     moves[keep] = np.arange(int(keep.sum()))
-    changed = np.vstack([vectors[keep], added])
+    changed = SentenceVectors.stacked([vectors[keep], added])
     return changed, moves, np.arange(int(keep.sum()), len(changed))
 
 
@@ -172,10 +174,10 @@ def test_a_write_projects_only_the_new_rows_on_the_same_axes_and_clusters(small_
     assert moved.centres is projection.centres and moved.axes is projection.axes
     assert np.array_equal(by_sentence(moved)[:7800], by_sentence(projection)[200:])
     assert np.array_equal(clusters_of_sentences(moved)[:7800], clusters_of_sentences(projection)[200:])
-    on_same_axes = np.rint((added.astype(np.float32) - projection.mean) @ projection.axes / projection.step)
+    on_same_axes = np.rint((added.floats() - projection.mean) @ projection.axes / projection.step)
     assert np.array_equal(by_sentence(moved)[new_rows], np.clip(on_same_axes, -127, 127).astype(np.int8))
     for row in new_rows[:20]:
-        assert nearest(changed, moved, changed[row].astype(np.float32), None, 1)[0][0] == row
+        assert nearest(changed, moved, changed.floats(row), None, 1)[0][0] == row
 
 
 def test_a_corpus_grown_past_the_refit_growth_is_fitted_anew(small_clusters):
