@@ -1,5 +1,7 @@
 """HTTP load with wrk on loopback: POST /api/ask at 1, 8 and 32 clients, with and without a writer replacing a
-document every second, and past capacity, where the service must shed with 429/503 rather than time out.
+document every second, with the questions' vectors remembered and not (QA_QUESTION_VECTORS=0: every question is
+embedded, as a question never asked before is), and past capacity, where the service must shed with 429/503 rather
+than time out.
 
     .venv/bin/python -m bench.load --seconds 10
 
@@ -201,6 +203,10 @@ def main() -> None:
         shutil.copytree(ROOT / "corpus", corpus)
         script = write_script(work / "ask.lua", [q.body() for q in keppra_questions(30)])
         rows = measure(corpus, work, "steady", {}, clients, args.seconds, script)
+        # The same questions with none remembered (qa_service.question_vectors): each asking embeds its question, as
+        # questions never asked before are.
+        rows += measure(corpus, work, "steady, QA_QUESTION_VECTORS=0", {"QA_QUESTION_VECTORS": "0"}, clients,
+                        args.seconds, script)
         rows += measure(corpus, work, "steady + writer", {}, clients, args.seconds, script, writer=True)
         overload = [args.overload_clients]
         rows += measure(corpus, work, "overload, defaults", {}, overload, args.seconds, script,

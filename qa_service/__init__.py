@@ -15,6 +15,7 @@ from .editors import EditorTokens
 from .errors import register_error_handlers
 from .meaning import load_encoder
 from .publications import open_place
+from .question_vectors import QuestionVectors
 from .recording import QuestionRecorder
 from .records import open_records
 from .snapshots import WORDS_ONLY, IndexSnapshots
@@ -40,7 +41,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     # Off: no records are opened, so nothing (not even an empty file or table) is made.
     records = open_records(settings, Path(app.instance_path)) if settings.qa_record_questions != "off" else None
     recorder = QuestionRecorder(settings.qa_record_questions, records, settings.qa_record_days)
-    state.install(app, settings, store, corpus, editor_tokens, recorder)
+    questions = QuestionVectors(encoder, settings.qa_question_vectors) if encoder else None
+    state.install(app, settings, store, corpus, questions, editor_tokens, recorder)
 
     from . import api, cli, history, insights, web, writes
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from .analysis import term_spans
 from .index import Index
-from .meaning import SentenceEncoder
+from .meaning import Encoder
 from .model import RankingModel
 from .questions import Query, build_query
 from .ranking import (
@@ -76,7 +76,7 @@ class AnswerSettings:
 
 
 def answer(index: Index, question: str, history: list[str] | None = None, documents: list[str] | None = None,
-           settings: AnswerSettings | None = None, encoder: SentenceEncoder | None = None,
+           settings: AnswerSettings | None = None, encoder: Encoder | None = None,
            shown: Collection[tuple[str, int, int]] = ()) -> Answer:
     """The answer from the index: with `encoder`, and an index whose sentences that model embedded, meaning counts
     beside words; otherwise words alone. `shown` holds the quotes the reader has seen in this conversation
@@ -132,14 +132,14 @@ def answer(index: Index, question: str, history: list[str] | None = None, docume
     return Answer(True, [_quote(span) for span in spans], FOUND, confidence, query, read_with)
 
 
-def answering_model(index: Index, encoder: SentenceEncoder | None) -> str:
+def answering_model(index: Index, encoder: Encoder | None) -> str:
     """The ranking model that answers from this index: "meaning" when the encoder's model embedded its sentences,
     else "words" (the semantic stage is off, or a changed corpus is still being embedded)."""
     return "meaning" if encoder is not None and index.vectors is not None and index.meaning == encoder.identity \
         else "words"
 
 
-def question_meaning(encoder: SentenceEncoder, query: Query, history: list[str] | None, index: Index
+def question_meaning(encoder: Encoder, query: Query, history: list[str] | None, index: Index
                      ) -> tuple[np.ndarray, np.ndarray | None]:
     """The question's unit vector, and that of the question without the words the corpus never uses (None when it
     has none), which the decline model compares (`unknown_away`). A follow-up's vectors lean toward the question

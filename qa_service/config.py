@@ -43,6 +43,9 @@ class Settings:
     # and no model is loaded. QA_SEMANTIC_THREADS: the CPU threads one embedding may use.
     qa_semantic: bool = True
     qa_semantic_threads: int = 2
+    # The vectors of this many distinct questions are remembered per process, so that a question asked again is not
+    # embedded again (qa_service.question_vectors; at most about 4.5 KiB each); 0: none.
+    qa_question_vectors: int = 2048
     # Processes that analyse documents when many are analysed at once (a cold start, a new corpus): analysis is
     # most of a cold build and runs on one core per process; the folder store reads many files on as many. 0: one per
     # CPU core. A few documents (what a write changes) are always read and analysed in the process that reads them
@@ -138,6 +141,8 @@ class Settings:
                               f"{self.qa_analysis_processes}")
         if self.qa_semantic_threads < 1:
             raise ConfigError(f"QA_SEMANTIC_THREADS must be at least 1, not {self.qa_semantic_threads}")
+        if self.qa_question_vectors < 0:
+            raise ConfigError(f"QA_QUESTION_VECTORS must be 0 or more, not {self.qa_question_vectors}")
         if not self.qa_reload_seconds >= 0:  # also rejects NaN, which would silently stop reloading
             raise ConfigError(f"QA_RELOAD_SECONDS must not be negative, not {self.qa_reload_seconds}")
         if self.qa_record_questions not in RECORD_MODES:

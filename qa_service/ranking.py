@@ -347,17 +347,17 @@ def _cosines(found: list[Candidate], index: Index, meaning: np.ndarray) -> tuple
     """Set each candidate's cosine with the question; return the cosine of its context (it and its neighbours in
     the paragraph, their vectors averaged: a sentence's meaning often rests on the one before or after it) and of
     the heading it stands under (0 without one)."""
-    rows, headings, context_of, context_rows = [], [], [], []
-    for k, c in enumerate(found):
+    rows, headings, context_starts, context_rows = [], [], [], []
+    for c in found:
         base = index.sentence_base[c.passage.document]
         rows.append(base + c.sentence)
         heading = int(c.doc.section_headings[c.sentence])
         headings.append(base + heading if heading >= 0 else -1)
-        for j in (c.sentence, *neighbours(c.doc, c.sentence)):
-            context_of.append(k)
-            context_rows.append(base + j)
-    context = np.zeros((len(found), index.vectors.width), np.float32)
-    np.add.at(context, context_of, index.sentence_vectors_of(context_rows))
+        context_starts.append(len(context_rows))
+        context_rows.extend(base + j for j in (c.sentence, *neighbours(c.doc, c.sentence)))
+    # Each candidate's rows are one run of context_rows: summed run by run.
+    context = (np.add.reduceat(index.sentence_vectors_of(context_rows), context_starts) if found
+               else np.zeros((0, index.vectors.width), np.float32))
     for c, cosine in zip(found, (index.sentence_vectors_of(rows) @ meaning).tolist(), strict=True):
         c.cosine = cosine
     context /= np.maximum(np.linalg.norm(context, axis=1, keepdims=True), 1e-9)

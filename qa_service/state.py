@@ -1,6 +1,7 @@
 """What the app factory builds once per app, for views, commands and tests to reach.
 
-create_app hands the settings, the store, the live corpus, the editors' tokens and the question recorder to
+create_app hands the settings, the store, the live corpus, the questions' vectors, the editors' tokens and the
+question recorder to
 `install`, which keeps them in `app.extensions`; the functions below are the only readers. Each reads the app of
 the request or command being served (`current_app`), or the app it is given (a test's).
 """
@@ -12,14 +13,15 @@ from flask import Flask, current_app
 from .config import Settings
 from .corpus import LiveCorpus
 from .editors import EditorTokens
+from .question_vectors import QuestionVectors
 from .recording import QuestionRecorder
 from .store.base import DocumentStore
 
 
-def install(app: Flask, settings: Settings, store: DocumentStore, corpus: LiveCorpus, editor_tokens: EditorTokens,
-            recorder: QuestionRecorder) -> None:
-    app.extensions.update(qa_settings=settings, qa_store=store, qa_corpus=corpus, qa_editor_tokens=editor_tokens,
-                          qa_recorder=recorder)
+def install(app: Flask, settings: Settings, store: DocumentStore, corpus: LiveCorpus,
+            questions: QuestionVectors | None, editor_tokens: EditorTokens, recorder: QuestionRecorder) -> None:
+    app.extensions.update(qa_settings=settings, qa_store=store, qa_corpus=corpus, qa_question_vectors=questions,
+                          qa_editor_tokens=editor_tokens, qa_recorder=recorder)
 
 
 def settings(app: Flask | None = None) -> Settings:
@@ -32,6 +34,11 @@ def store(app: Flask | None = None) -> DocumentStore:
 
 def live_corpus(app: Flask | None = None) -> LiveCorpus:
     return (app or current_app).extensions["qa_corpus"]
+
+
+def question_vectors(app: Flask | None = None) -> QuestionVectors | None:
+    """What embeds readers' questions (None with the semantic stage off)."""
+    return (app or current_app).extensions["qa_question_vectors"]
 
 
 def editor_tokens(app: Flask | None = None) -> EditorTokens:
