@@ -44,7 +44,7 @@ class Settings:
     qa_semantic: bool = True
     qa_semantic_threads: int = 2
     # The vectors of this many distinct questions are remembered per process, so that a question asked again is not
-    # embedded again (qa_service.question_vectors; at most about 4.5 KiB each); 0: none.
+    # embedded again (qa_service.question_vectors; at most about 8 KiB each: three vectors and three texts); 0: none.
     qa_question_vectors: int = 2048
     # Processes that analyse documents when many are analysed at once (a cold start, a new corpus): analysis is
     # most of a cold build and runs on one core per process; the folder store reads many files on as many. 0: one per

@@ -5,7 +5,8 @@ Embedding a question is most of what a semantic answer costs the CPU (6–12 ms 
 for the words), and its vector depends only on the text and the model. So each app keeps the vectors of the last
 QA_QUESTION_VECTORS distinct questions it embedded. A question is embedded with the texts that go with it (itself
 without the words the corpus never uses, the question before a follow-up) in one run of the model; the whole list is
-the key, so a remembered answer is exactly what that run would give, bit for bit.
+the key, so a remembered vector is exactly what that run would give, bit for bit. The texts are held in the
+process's memory only: never written anywhere, gone when the worker stops.
 """
 
 from __future__ import annotations
