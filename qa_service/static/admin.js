@@ -304,7 +304,11 @@ async function showHistory(doc) {
   }
   const listing = await readAsEditor(`${documentUrl(doc.id)}/versions`, `The history of ${doc.id}`);
   if (!listing) return;
-  historyOf = doc;
+  // A restore replaces the version this listing shows as served: the row clicked may have been drawn before the
+  // editor's own last write (the list reloads after the status says it is saved).
+  const served = listing.versions.find((version) => version.current);
+  const shown = served ? { ...doc, version: served.version } : doc;
+  historyOf = shown;
   historyTitle.textContent = `History of ${doc.id}`;
   versionsList.replaceChildren(...listing.versions.map((version) => {
     const item = element("li", "", "admin-item");
@@ -314,7 +318,7 @@ async function showHistory(doc) {
     if (version.current) {
       item.append(element("strong", " (served now)"));
     } else {
-      item.append(button("Restore", () => restore(doc, version.version), `Restore version ${version.version} of ${doc.id}`));
+      item.append(button("Restore", () => restore(shown, version.version), `Restore version ${version.version} of ${doc.id}`));
     }
     return item;
   }));

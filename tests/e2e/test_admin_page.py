@@ -222,6 +222,26 @@ def test_a_version_is_restored_from_the_history_with_its_exact_text(admin: Page,
     expect(admin.locator("#changes")).to_contain_text("admin restored nickel")
 
 
+def test_a_restore_from_a_row_drawn_before_the_editors_own_write_restores(admin: Page, service: Service):
+    enter_token(admin)
+    upload(admin, "vanadium.txt", "Vanadium Facts\n\nVanadium is hard and blue.")
+    expect(row(admin, "vanadium")).to_be_visible()
+    # The list as it was before the replacement: the rows keep showing the version the write replaces, as they do
+    # until the page's reload of the list arrives.
+    stale = json.dumps(api(service, "/api/documents"))
+    admin.route("**/api/documents", lambda route: route.fulfill(status=200, content_type="application/json",
+                                                                body=stale))
+    row(admin, "vanadium").locator('input[type="file"]').set_input_files(
+        {"name": "vanadium.txt", "mimeType": "text/plain", "buffer": b"Vanadium Facts\n\nA careless edit."})
+    expect(admin.locator("#status")).to_contain_text("Replaced vanadium")
+
+    row(admin, "vanadium").get_by_role("button", name="History of vanadium").click()
+    admin.locator("#versions").get_by_role("button", name="Restore").click()
+
+    expect(admin.locator("#status")).to_contain_text("Restored vanadium")
+    assert api(service, "/api/documents/vanadium")["text"] == "Vanadium Facts\n\nVanadium is hard and blue."
+
+
 def test_a_removal_is_undone_from_the_page_and_focus_follows(admin: Page, service: Service):
     enter_token(admin)
     upload(admin, "cobalt.txt", "Cobalt Facts\n\nCobalt makes blue glass.")
