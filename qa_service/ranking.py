@@ -355,9 +355,8 @@ def _cosines(found: list[Candidate], index: Index, meaning: np.ndarray) -> tuple
         headings.append(base + heading if heading >= 0 else -1)
         context_starts.append(len(context_rows))
         context_rows.extend(base + j for j in (c.sentence, *neighbours(c.doc, c.sentence)))
-    # Each candidate's rows are one run of context_rows: summed run by run.
-    context = (np.add.reduceat(index.sentence_vectors_of(context_rows), context_starts) if found
-               else np.zeros((0, index.vectors.width), np.float32))
+    # Each candidate's rows are one run of context_rows: summed run by run (featurise calls this with candidates).
+    context = np.add.reduceat(index.sentence_vectors_of(context_rows), context_starts)
     for c, cosine in zip(found, (index.sentence_vectors_of(rows) @ meaning).tolist(), strict=True):
         c.cosine = cosine
     context /= np.maximum(np.linalg.norm(context, axis=1, keepdims=True), 1e-9)

@@ -1,9 +1,8 @@
 """What the app factory builds once per app, for views, commands and tests to reach.
 
 create_app hands the settings, the store, the live corpus, the questions' vectors, the editors' tokens and the
-question recorder to
-`install`, which keeps them in `app.extensions`; the functions below are the only readers. Each reads the app of
-the request or command being served (`current_app`), or the app it is given (a test's).
+question recorder to `install`, which keeps them in `app.extensions`; the functions below are the only readers.
+Each reads the app of the request or command being served (`current_app`), or the app it is given (a test's).
 """
 
 from __future__ import annotations
