@@ -44,6 +44,12 @@ _REFERENCE = re.compile(r"^\s*\[?\d+[\].]\s+[A-Z][a-z]+,?\s+[A-Z]|\bdoi\s*:|http
 # a sentence that says something ("… (see Section 4)") does not make it one.
 _POINTER = re.compile(r"^\s*(?:(?:for (?:more |further |additional )?(?:information|details)\b[^,.;]{0,60},?|"
                       r"please|also|if [^,.;]{0,80},)\s*)*(?:see|refer to|consult)\b", re.I)
+# A cross-reference to a numbered part of the text, with the quoted title that often follows it ("Section 11.9, “How
+# do I override a file…”"): the title is another section's heading, so its words say where an answer is, not one.
+_CROSS_REFERENCE = re.compile(r"\b(?:sections?|chapters?)\s+\d+(?:\.\d+)*\b(?:,?\s*(?:“[^”]*”?|\"[^\"]*\"?))?", re.I)
+# At most this many words that are no stop words left beside a sentence's cross-references: the sentence only points
+# elsewhere ("This is discussed further in the question on Section 11.9, “…”.", "(Also see Section 7.8, “…”.)").
+POINTER_WORDS = 3
 # How a finished sentence ends: a full stop, question or exclamation mark, maybe inside closing quotes or brackets.
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
 DEPENDENT_OPENER = re.compile(
@@ -68,6 +74,15 @@ class SentenceTraits:
     # Its maximal runs of word characters, lower-cased, each between spaces: the whole words a question may repeat.
     # One string, as a set of words per sentence would cost a warm worker on a large corpus hundreds of MiB.
     runs: str
+
+
+def only_points(said: str) -> bool:
+    """Whether a sentence that holds cross-references says little else: at most POINTER_WORDS words beside them that
+    are no stop words, and no number ("The default is 5 (see Section 2)." answers a question)."""
+    rest = _CROSS_REFERENCE.sub(" ", said)
+    if len(rest) == len(said) or any(c.isdigit() for c in rest):
+        return False
+    return sum(not is_stop_word(w) for w in words(rest)) <= POINTER_WORDS
 
 
 def opens_with_a_lower_case_name(text: str, sentences: Sequence[Sentence], i: int) -> bool:
@@ -103,7 +118,7 @@ def sentence_traits(text: str, sentences: Sequence[Sentence], i: int) -> Sentenc
     return SentenceTraits(
         heading=sentence.heading,
         fragment=len(said.split()) < 4 or (said[:1].islower() and not opens_with_a_lower_case_name(text, sentences, i)),
-        apparatus=bool(_CAPTION.match(said) or _REFERENCE.search(said) or _POINTER.match(said)),
+        apparatus=bool(_CAPTION.match(said) or _REFERENCE.search(said) or _POINTER.match(said)) or only_points(said),
         length=math.log(max(len(said), 10) / 150),
         first=i == 0 or sentences[i - 1].paragraph != sentence.paragraph,
         dependent=bool(DEPENDENT_OPENER.match(said)),

@@ -149,6 +149,10 @@ def test_a_pickled_document_leaves_the_traits_worked_out_so_far_behind():
     ("The filter is washable (see Section 4) and lasts a year.", False),
     ("As you can see, the lid comes off easily.", False),
     ("Seeds are sown in spring.", False),
+    ("Cleaning is discussed further in the question on Section 5.2, “How do I descale the kettle quickly?”.", True),
+    ("(Also see Chapter 3, “Which filter fits my kettle?”.)", True),
+    ("The lid opens with the button on the handle, as Section 2.1, “Opening the lid”, shows.", False),
+    ("The default setting is 80 degrees (see Section 2).", False),
 ])
 def test_a_sentence_that_only_points_elsewhere_is_apparatus_not_an_answer(sentence, pointer):
     doc = analyse(parse_document("note", "The kettle boils water. " + sentence))
