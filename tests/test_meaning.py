@@ -53,3 +53,8 @@ def test_the_model_names_itself_by_its_bytes():
     files = model_files()
     assert files.identity.startswith("all-MiniLM-L6-v2-int8/")
     assert files.identity == model_files().identity
+
+
+def test_the_session_hands_each_runs_buffers_back_instead_of_keeping_an_arena(encoder):
+    # An arena would keep the largest batch's buffers (hundreds of MiB after a long document) for the process's life.
+    assert encoder.open().get_session_options().enable_cpu_mem_arena is False
