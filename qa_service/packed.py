@@ -78,12 +78,13 @@ class PackedRows(_Packed, Sequence):
         object.__setattr__(self, "_flat", flat)
         object.__setattr__(self, "_width", width)
         object.__setattr__(self, "_bools", _bool_fields(self.kind))
-        object.__setattr__(self, "_columns", {name: flat[k::width] for k, name in enumerate(self.kind._fields)})
 
     def column(self, name: str) -> memoryview:
         """One field of every row, as ints (bools as 0 and 1): what a loop over many rows reads, where making each
-        row's tuple would cost twenty times as much."""
-        return self._columns[name]
+        row's tuple would cost twenty times as much. The view is made on each call (about 0.2 µs), not kept: kept
+        per field, the views of a million-passage corpus's documents were 230,000 objects (about 40 MiB), which
+        every worker's reads then copied from the master page by page."""
+        return self._flat[_field_numbers(self.kind)[name]::self._width]
 
     def __len__(self) -> int:
         return len(self.table)
@@ -109,6 +110,12 @@ class PackedRows(_Packed, Sequence):
         for i in self._bools:
             row[i] = row[i] != 0
         return tuple.__new__(self.kind, row)  # the named tuple's own _make, without its length check
+
+
+@cache
+def _field_numbers(kind: type) -> dict[str, int]:
+    """A named tuple's field names to their positions."""
+    return {name: k for k, name in enumerate(kind._fields)}
 
 
 @cache
