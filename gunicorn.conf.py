@@ -6,6 +6,8 @@ import logging
 import os
 import threading
 
+from threadpoolctl import threadpool_limits
+
 from qa_service import lexicon, state
 
 
@@ -57,6 +59,12 @@ def _return_freed_heap():
 
 
 def post_fork(server, worker):
+    # A worker answers several requests at once on its threads (the Procfile's --threads 4), each with its own matrix
+    # products; OpenBLAS's threads for each product then compete with those requests for the two cores. At a million
+    # passages with the semantic stage, one BLAS thread per worker gave 100 answers/s at 8 clients against 42 with
+    # OpenBLAS's default of one per core (bench.restart, README "Speed and scale"). The master keeps every core for
+    # the cold build's projection fit, which runs before the workers fork.
+    threadpool_limits(limits=1, user_api="blas")
     # Opened now, beside the worker's start rather than before it, so that the worker takes connections at once; a
     # question that comes first waits for it (about a second) instead of opening another.
     encoder = _encoder(server)

@@ -37,7 +37,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     encoder = load_encoder(settings.qa_semantic_threads) if settings.qa_semantic else None
     place = open_place(settings, cache)
     snapshots = IndexSnapshots(cache, place, encoder.identity if encoder else WORDS_ONLY) if place else None
-    corpus = LiveCorpus(store, settings.qa_reload_seconds, snapshots, encoder, settings.analysis_processes)
+    corpus = LiveCorpus(store, settings.qa_reload_seconds, snapshots, encoder, settings.analysis_processes,
+                        settings.qa_embed_before_serving)
     # Off: no records are opened, so nothing (not even an empty file or table) is made.
     records = open_records(settings, Path(app.instance_path)) if settings.qa_record_questions != "off" else None
     recorder = QuestionRecorder(settings.qa_record_questions, records, settings.qa_record_days)

@@ -46,6 +46,10 @@ class Settings:
     # The vectors of this many distinct questions are remembered per process, so that a question asked again is not
     # embedded again (qa_service.question_vectors; at most about 8 KiB each: three vectors and three texts); 0: none.
     qa_question_vectors: int = 2048
+    # At start-up, at most this many sentences are embedded before the first answer (at about 5 ms each here, 20,000
+    # take under two minutes); a corpus with more sentences lacking saved embeddings is answered from words alone at
+    # once and embedded in the background (qa_service.corpus.LiveCorpus).
+    qa_embed_before_serving: int = 20_000
     # Processes that analyse documents when many are analysed at once (a cold start, a new corpus): analysis is
     # most of a cold build and runs on one core per process; the folder store reads many files on as many. 0: one per
     # CPU core. A few documents (what a write changes) are always read and analysed in the process that reads them
@@ -143,6 +147,8 @@ class Settings:
             raise ConfigError(f"QA_SEMANTIC_THREADS must be at least 1, not {self.qa_semantic_threads}")
         if self.qa_question_vectors < 0:
             raise ConfigError(f"QA_QUESTION_VECTORS must be 0 or more, not {self.qa_question_vectors}")
+        if self.qa_embed_before_serving < 0:
+            raise ConfigError(f"QA_EMBED_BEFORE_SERVING must be 0 or more, not {self.qa_embed_before_serving}")
         if not self.qa_reload_seconds >= 0:  # also rejects NaN, which would silently stop reloading
             raise ConfigError(f"QA_RELOAD_SECONDS must not be negative, not {self.qa_reload_seconds}")
         if self.qa_record_questions not in RECORD_MODES:

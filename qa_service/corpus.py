@@ -7,6 +7,7 @@ import dataclasses
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .analysis_processes import analyse_all
@@ -20,6 +21,12 @@ from .store.base import DocumentStore, SkippedFile, StoreChanges, StoreUnavailab
 
 log = logging.getLogger(__name__)
 
+# Sentences embedded in one run of the model at most: each group's embeddings are saved as soon as it is done, so
+# that a corpus that takes hours to embed keeps what was done if the process stops, and its float32 vectors (1.5 KiB
+# a sentence) are never all held at once.
+EMBEDDED_AT_ONCE = 4096
+# Progress of a long embedding is logged at most this often.
+PROGRESS_SECONDS = 60.0
 # A look for hand edits that took over LOOK_FELT seconds waits LOOK_PACE times as long before the next, if that is
 # longer than reload_seconds (see _look_for_changes).
 LOOK_FELT = 0.05
@@ -69,13 +76,19 @@ class LiveCorpus:
     DATABASE_URL another host's), analysing and embedding only the documents it lacks; `origin` says which.
 
     With an `encoder`, every sentence is embedded once per document version. At start-up that happens before the
-    first answer; after a change, the new corpus is served at once from words alone, while the background thread
-    embeds the changed documents and then swaps in the same corpus with its embeddings.
+    first answer when at most `embed_before_serving` sentences lack saved embeddings (None: whatever their number);
+    with more (a large corpus new to this cache: hours at a million passages), the corpus is answered from words
+    alone at once and embedded by the background thread, started by the first question a process answers (so in
+    the gunicorn workers, not in the master that forks them), and the embedded index is then published. After a
+    change, the new corpus is served at once from words alone, while the background thread embeds the changed
+    documents and then swaps in the same corpus with its embeddings.
     """
 
     def __init__(self, store: DocumentStore, reload_seconds: float, snapshots: IndexSnapshots | None = None,
-                 encoder: SentenceEncoder | None = None, analysis_processes: int = 1):
+                 encoder: SentenceEncoder | None = None, analysis_processes: int = 1,
+                 embed_before_serving: int | None = None):
         self.store = store
+        self.embed_before_serving = embed_before_serving
         self.analysis_processes = analysis_processes
         self.reload_seconds = reload_seconds
         self.snapshots = snapshots
@@ -100,6 +113,9 @@ class LiveCorpus:
             self._analysed = published
             self._served = self._rebuild(embed_now=True)
             self._remember_if_embedded(self._served.corpus.index)
+        # Embedding left for later: begun by the first question (current()), published once done.
+        self._embedding_deferred = bool(self._unembedded(self._served.corpus.index.documents))
+        self._publish_when_embedded = self._embedding_deferred and self.snapshots is not None
         origin = self.origin
         log.info("corpus %s: this process %s the index%s", self._served.corpus.version, origin.how,
                  f" from the snapshot {origin.published_by} published" if origin.published_by else "")
@@ -116,6 +132,9 @@ class LiveCorpus:
 
     def current(self) -> Corpus:
         """The corpus to answer from now: one that includes every write acknowledged before this call."""
+        if self._embedding_deferred:
+            self._embedding_deferred = False
+            self._upkeep_in_background()
         try:
             if self.store.marker() != self._served.marker:
                 return self.refresh()
@@ -175,7 +194,7 @@ class LiveCorpus:
         if changes.complete or self._served is None:
             analysed = self._analysed_all(changes.documents.values())
             if embed_now:
-                analysed = self._embed(analysed)
+                analysed = self._embed(analysed, most=self.embed_before_serving, wait_for_turn=False)
             if self._served is not None:
                 index = self._served.corpus.index.updated(analysed)
             else:
@@ -225,9 +244,12 @@ class LiveCorpus:
             return []
         return [doc for doc in documents if doc.embedded_by != self.encoder.identity]
 
-    def _embed(self, documents: list[AnalysedDocument]) -> list[AnalysedDocument]:
+    def _embed(self, documents: list[AnalysedDocument], most: int | None = None,
+               wait_for_turn: bool = True) -> list[AnalysedDocument]:
         """The documents, each with its sentence embeddings: saved ones where the cache has them, computed (and
-        saved) for the others; kept for reuse by the next build."""
+        saved) for the others unless that is more than `most` sentences (None: any number), when those are left
+        unembedded; kept for reuse by the next build. Computing waits for another process's turn to end
+        (EmbeddingCache.computing) only `wait_for_turn`."""
         missing = self._unembedded(documents)
         if not missing:
             return documents
@@ -235,22 +257,43 @@ class LiveCorpus:
         cache = (EmbeddingCache(self.snapshots.folder / "embeddings", self.encoder.identity)
                  if self.snapshots and self.snapshots.folder else None)
         embedded: dict[int, AnalysedDocument] = {}
-        for doc in missing:
-            saved = cache.get(doc) if cache else None
-            if saved is not None:
-                embedded[id(doc)] = dataclasses.replace(doc, embeddings=saved, embedded_by=self.encoder.identity)
+        self._saved_embeddings(missing, cache, embedded)
         computing = [doc for doc in missing if id(doc) not in embedded]
-        for doc, done in zip(computing, with_embeddings(computing, self.encoder), strict=True):
-            embedded[id(doc)] = done
-            if cache:
-                cache.put(done, done.embeddings)
+        sentences = sum(len(d.sentences) for d in computing)
+        if most is not None and sentences > most:
+            log.info("%d sentences of %d documents have no saved embeddings, more than the %d embedded before "
+                     "answering: answering from words alone while they are embedded", sentences, len(computing), most)
+            computing = []
+        elif computing:
+            with cache.computing(wait_for_turn) if cache else contextlib.nullcontext():
+                # Another process may have embedded some of them while this one waited for its turn.
+                self._saved_embeddings(computing, cache, embedded)
+                computing = [doc for doc in computing if id(doc) not in embedded]
+                total, count, logged = sum(len(doc.sentences) for doc in computing), 0, time.monotonic()
+                for group in _groups(computing, EMBEDDED_AT_ONCE):
+                    for doc, done in zip(group, with_embeddings(group, self.encoder), strict=True):
+                        embedded[id(doc)] = done
+                        if cache:
+                            cache.put(done, done.embeddings)
+                    count += sum(len(doc.sentences) for doc in group)
+                    if time.monotonic() - logged >= PROGRESS_SECONDS and count < total:
+                        logged = time.monotonic()
+                        log.info("embedded %d of %d sentences so far", count, total)
         log.info("embedded %d sentences of %d documents in %.2f s (and found %d documents' embeddings saved)",
                  sum(len(d.sentences) for d in computing), len(computing), time.perf_counter() - started,
-                 len(missing) - len(computing))
+                 len(embedded) - len(computing))
         for key, doc in list(self._analysed.items()):
             if id(doc) in embedded:
                 self._analysed[key] = embedded[id(doc)]
         return [embedded.get(id(doc), doc) for doc in documents]
+
+    def _saved_embeddings(self, documents: list[AnalysedDocument], cache: EmbeddingCache | None,
+                          embedded: dict[int, AnalysedDocument]) -> None:
+        """Each document whose embeddings the cache holds, with them, into `embedded` by the document's id()."""
+        for doc in documents:
+            saved = cache.get(doc) if cache else None
+            if saved is not None:
+                embedded[id(doc)] = dataclasses.replace(doc, embeddings=saved, embedded_by=self.encoder.identity)
 
     def _upkeep_in_background(self) -> None:
         with self._upkeep_lock:
@@ -278,6 +321,7 @@ class LiveCorpus:
                 return
             if index is served.corpus.index:
                 continue
+            publishing = False
             with self._lock:
                 # The same corpus, though a look for changes that found none may have moved the marker since.
                 if self._served.corpus is served.corpus:
@@ -285,6 +329,12 @@ class LiveCorpus:
                     self._served = dataclasses.replace(self._served, corpus=corpus)
                     log.info("corpus %s: now answering from %d segments, %s", corpus.version, len(index.segments),
                              "with sentence embeddings" if index.vectors is not None else "words only")
+                    publishing = self._publish_when_embedded and index.vectors is not None
+                    self._publish_when_embedded &= not publishing
+                    marker = self._served.marker
+            if publishing:
+                # So that the next start loads the embedded corpus instead of fitting its projection again.
+                self.snapshots.save(index, marker, self.store.lasting_position())
 
     def _kept_up(self, index: Index) -> Index:
         """The index with its documents embedded and its segments merged as segments.merge_plan says."""
@@ -298,3 +348,18 @@ class LiveCorpus:
     def _remember_if_embedded(self, index: Index) -> None:
         if index.vectors is not None:
             self._embedded_index = index
+
+
+def _groups(documents: list[AnalysedDocument], sentences: int) -> Iterator[list[AnalysedDocument]]:
+    """The documents in order, in groups of about `sentences` sentences (a longer document is a group alone)."""
+    group: list[AnalysedDocument] = []
+    size = 0
+    for doc in documents:
+        if group and size + len(doc.sentences) > sentences:
+            yield group
+            group, size = [], 0
+        group.append(doc)
+        size += len(doc.sentences)
+    if group:
+        yield group
+

@@ -11,10 +11,13 @@ vectors, as releases before the steps saved them, are read too: embedding a larg
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import logging
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +40,29 @@ class EmbeddingCache:
         for i in range(len(doc.sentences)):
             digest.update(b"\0" + doc.sentence_text(i).encode("utf-8", "surrogatepass"))
         return self.folder / f"{digest.hexdigest()[:32]}.npy"
+
+    @contextlib.contextmanager
+    def computing(self, wait: bool = True) -> Iterator[None]:
+        """Held while this process computes embeddings to save here: the gunicorn workers that find the same
+        documents unembedded (a large corpus at start-up, a write) take turns, and the one that waited finds what
+        the other saved instead of computing it again. A process that dies lets go. Without `wait`, a turn that is
+        taken is not waited for (a start-up computing a few sentences must not wait for hours of another service's
+        background work): both compute. Without a folder that can hold the lock, nobody waits."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            handle = os.open(self.folder / ".computing.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            log.warning("computing embeddings without taking turns: %s", exc)
+            yield
+            return
+        try:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                log.info("another process is computing embeddings for %s: not waiting for it", self.folder)
+            yield
+        finally:
+            os.close(handle)
 
     def get(self, doc: AnalysedDocument) -> SentenceVectors | None:
         """The document's saved vectors, or None when there are none or they do not fit it (logged)."""

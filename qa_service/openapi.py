@@ -148,7 +148,9 @@ CORPUS = {
                    "answering_by": {"enum": ["meaning", "words"],
                                     "description": "The ranking model answering now: 'meaning' once every sentence "
                                                    "is embedded, 'words' with QA_SEMANTIC=off or while a changed "
-                                                   "corpus is being embedded."},
+                                                   "corpus, or one with more sentences to embed than "
+                                                   "QA_EMBED_BEFORE_SERVING allows at start-up, is being "
+                                                   "embedded."},
                    "index_origin": {"enum": list(ORIGINS),
                                     "description": "How this process came by the index it started with: 'built' "
                                                    "(analysed and indexed here), 'loaded' (a published snapshot of "

@@ -281,15 +281,19 @@ class IndexSnapshots:
         """Publish the index, unless the newest publication holds this very corpus already; failing to publish is
         logged, not raised."""
         content = content_key([doc.document for doc in built.documents])
+        embedded = built.vectors is not None
         newest = next(iter(self.place.published(code_version(), self.model)), None)
         if newest is not None and newest.where not in self._passed_over and \
-                newest.header.get("code") == code_version() and newest.header.get("content") == content:
-            return  # another process published this very corpus already
+                newest.header.get("code") == code_version() and newest.header.get("content") == content and \
+                newest.header.get("embedded", True) >= embedded:
+            return  # another process published this very corpus already (embedded, if this one is)
         fields = {f.name: getattr(built, f.name) for f in dataclasses.fields(Index)}
         payload = pickle.dumps({"index": fields, "store_position": store_position}, protocol=5)
-        key = SnapshotKey(str(marker), code_version(), self.model)
+        # The corpus embedded later (LiveCorpus) is published under a key of its own beside its words-alone version.
+        key = SnapshotKey(f"{marker} embedded" if embedded else str(marker), code_version(), self.model)
         header = {"format": FORMAT, "code": key.code, "model": key.model, "corpus": key.corpus, "content": content,
                   "crc32": zlib.crc32(payload), "documents": len(built.documents), "passages": built.passage_count,
+                  "embedded": embedded,
                   "published_by": f"{socket.gethostname()} (pid {os.getpid()})",
                   "published_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         started = time.perf_counter()

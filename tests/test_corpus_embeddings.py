@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from qa_service import corpus as corpus_module
 from qa_service import create_app
 from qa_service.corpus import LiveCorpus
 from qa_service.meaning import load_encoder
@@ -113,6 +114,82 @@ def test_embeddings_saved_by_an_earlier_release_are_reused_when_the_index_snapsh
     live = LiveCorpus(FolderStore(folder, LIMIT), NEVER, IndexSnapshots(cache), again)
     assert again.embedded == 0
     assert live.current().index.vectors is not None
+
+
+def test_a_corpus_with_more_to_embed_than_allowed_before_serving_answers_by_words_at_once(folder, tmp_path):
+    encoder = CountingEncoder()
+    live = LiveCorpus(FolderStore(folder, LIMIT), NEVER, IndexSnapshots(tmp_path / "cache"), encoder,
+                      embed_before_serving=sentences_in(folder) - 1)
+    assert encoder.embedded == 0
+    assert live.served.index.vectors is None
+
+
+def test_the_first_question_starts_embedding_in_the_background_and_the_embedded_corpus_is_published(folder,
+                                                                                                     tmp_path):
+    cache = tmp_path / "cache"
+    live = LiveCorpus(FolderStore(folder, LIMIT), NEVER, IndexSnapshots(cache), CountingEncoder(),
+                      embed_before_serving=0)
+    time.sleep(0.2)
+    assert live.served.index.vectors is None, "nothing is embedded before a question comes"
+
+    wait_for_vectors(live)
+    deadline = time.monotonic() + 30
+    while IndexSnapshots(cache, model=live.encoder.identity).load().vectors is None:
+        assert time.monotonic() < deadline, "the embedded corpus was never published"
+        time.sleep(0.05)
+
+    again = CountingEncoder()
+    restarted = LiveCorpus(FolderStore(folder, LIMIT), NEVER, IndexSnapshots(cache), again, embed_before_serving=0)
+    assert again.embedded == 0
+    assert restarted.origin.how == "loaded"
+    assert restarted.served.index.vectors is not None
+
+
+def test_a_corpus_within_the_allowance_is_embedded_before_serving(folder):
+    encoder = CountingEncoder()
+    live = LiveCorpus(FolderStore(folder, LIMIT), NEVER, encoder=encoder, embed_before_serving=sentences_in(folder))
+    assert live.served.index.vectors is not None
+    assert encoder.embedded == sentences(live)
+
+
+def test_embeddings_are_saved_group_by_group_so_an_interrupted_embedding_keeps_what_it_did(folder, tmp_path,
+                                                                                         monkeypatch):
+    class StoppingEncoder(CountingEncoder):
+        def encode(self, texts):
+            if self.embedded:
+                raise RuntimeError("stopped half-way")
+            return super().encode(texts)
+
+    monkeypatch.setattr(corpus_module, "EMBEDDED_AT_ONCE", 1)  # one document at a time
+    with pytest.raises(RuntimeError):
+        LiveCorpus(FolderStore(folder, LIMIT), NEVER, IndexSnapshots(tmp_path / "cache"), StoppingEncoder())
+    assert len(list((tmp_path / "cache" / "embeddings").glob("*.npy"))) == 1
+
+    again = CountingEncoder()
+    LiveCorpus(FolderStore(folder, LIMIT), NEVER, IndexSnapshots(tmp_path / "cache"), again)
+    assert again.embedded == sentences_in(folder) - len(first_document(folder).sentences)
+
+
+def first_document(folder: Path):
+    return LiveCorpus(FolderStore(folder, LIMIT), NEVER).served.index.documents[0]
+
+
+def sentences_in(folder: Path) -> int:
+    return sentences(LiveCorpus(FolderStore(folder, LIMIT), NEVER))
+
+
+def test_over_the_api_a_large_new_corpus_is_answered_by_words_until_it_is_embedded(folder, tmp_path):
+    app = create_app({"QA_CORPUS": str(folder), "QA_CACHE_DIR": str(tmp_path / "cache"),
+                      "QA_EMBED_BEFORE_SERVING": "0"})
+    client = app.test_client()
+    assert client.get("/api/corpus").get_json()["answering_by"] == "words"
+    reply = client.post("/api/ask", json={"question": "What is document 1 about?"})
+    assert reply.status_code == 200
+    assert reply.get_json()["quotes"][0]["text"].startswith("Document 1 is about element number 1.")
+    deadline = time.monotonic() + 30
+    while client.get("/api/corpus").get_json()["answering_by"] != "meaning":
+        assert time.monotonic() < deadline, "the corpus was never embedded"
+        time.sleep(0.05)
 
 
 def test_without_an_encoder_nothing_is_embedded_and_the_index_has_no_vectors(folder):

@@ -64,3 +64,13 @@ def test_the_master_hands_the_heap_the_index_freed_back_before_forking():
 
     assert before - resident_mib() > 100
     assert len(kept) == 200
+
+
+def test_a_worker_runs_each_matrix_product_on_one_blas_thread():
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    settings = runpy.run_path(str(SETTINGS))
+    server = SimpleNamespace(cfg=SimpleNamespace(preload_app=False), app=None)
+    with threadpool_limits(limits=2, user_api="blas"):  # the limit is the process's: given back after the test
+        settings["post_fork"](server, worker=None)
+        assert {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"} == {1}

@@ -3,6 +3,8 @@ cache reads its own files and those of releases that saved float16."""
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 
@@ -79,3 +81,38 @@ def test_saved_vectors_that_do_not_fit_the_document_are_ignored(tmp_path, docume
     np.save(cache.path(document), np.zeros((len(document.sentences), 384), np.int64), allow_pickle=False)
     assert cache.get(document) is None
     assert "ignoring saved embeddings" in caplog.text
+
+
+def test_processes_computing_embeddings_for_one_cache_take_turns(tmp_path):
+    order = []
+    first_holds = threading.Event()
+
+    def second():
+        with EmbeddingCache(tmp_path, "model-a").computing():
+            order.append("second")
+
+    with EmbeddingCache(tmp_path, "model-a").computing():
+        waiting = threading.Thread(target=second)
+        waiting.start()
+        first_holds.wait(0.3)
+        order.append("first done")
+    waiting.join(5)
+    assert order == ["first done", "second"]
+
+
+def test_a_process_that_may_not_wait_computes_while_another_has_its_turn(tmp_path):
+    computed = threading.Event()
+
+    def not_waiting():
+        with EmbeddingCache(tmp_path, "model-a").computing(wait=False):
+            computed.set()
+
+    with EmbeddingCache(tmp_path, "model-a").computing():
+        threading.Thread(target=not_waiting, daemon=True).start()
+        assert computed.wait(5)
+
+
+def test_embeddings_are_computed_without_turns_where_the_cache_folder_cannot_be_made(tmp_path):
+    (tmp_path / "a file").write_text("")
+    with EmbeddingCache(tmp_path / "a file" / "embeddings", "model-a").computing():
+        pass
