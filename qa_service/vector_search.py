@@ -142,7 +142,10 @@ def nearest(vectors: SentenceVectors, projection: Projection | None, vector: np.
         shortlist = np.arange(len(vectors)) if allowed is None else np.flatnonzero(allowed)
     else:
         read, rows = projection.candidates(vector, allowed)
-        approximate = rows.astype(np.float32) @ (projection.step * (projection.axes.T @ vector))
+        # einsum widens the int8 rows to float32 a buffer at a time as it sums: widening them all first, for a
+        # matrix product, wrote and read again 4 bytes a number (at a million sentences, ~33,000 rows: 3.8 ms against
+        # 2.2, the same sentences found for 300 of 300 questions).
+        approximate = np.einsum("ij,j->i", rows, projection.step * (projection.axes.T @ vector))
         size = min(SHORTLIST, len(read))
         shortlist = read[np.argpartition(-approximate, size - 1)[:size]] if size else read
     cosines = vectors.cosines(shortlist, vector)
