@@ -17,7 +17,9 @@ and the answers' quality when the shared SQuAD and COVID-QA questions are asked 
 sentences embedded for real, every sentence given one of their vectors plus noise): embedding every sentence takes
 hours at these sizes on 2 cores, so the table gives its time on vectors of the right number, size and grouping, the
 memory they and their projection take, the time to fit the projection, and the measured cost per sentence of
-embedding them for real.
+embedding them for real. Through the Procfile too (unless --semantic-service off): the service with the semantic
+stage on such vectors, which bench.sampled_embeddings saves in its embedding cache (kept between runs): its cold
+start and restart, each process's PSS at rest and after answering, and answers/s at 8 clients.
 
 It prints a Markdown table and writes every figure to bench/results/million-<time>.json.
 """
@@ -42,7 +44,7 @@ from qa_service.documents import read_document
 from qa_service.meaning import load_encoder
 from qa_service.segments import passage_frequency
 
-from . import fair_corpus, load
+from . import fair_corpus, load, sampled_embeddings
 from .bench import free_port, machine
 from .corpora import MAX_BYTES, copy_plan, source_files
 from .questions import shared_questions
@@ -130,6 +132,33 @@ def service_figures(folder: Path, work: Path, name: str, http_seconds: int, upda
             "cache_bytes": sum(p.stat().st_size for p in cache.rglob("*") if p.is_file())}
 
 
+def semantic_service_figures(folder: Path, work: Path, name: str, http_seconds: int) -> dict:
+    """The semantic stage through the Procfile, on sampled vectors that bench.sampled_embeddings saves in the
+    service's embedding cache (kept between runs): the cold start (analysis, the projection's fit, publication),
+    the restart, each process's PSS at rest, answers/s at 8 clients twice, and PSS after them."""
+    cache = work / f"{name}-semantic-cache"
+    sampled = None
+    if not any(cache.rglob("*.npy")):
+        sampled = sampled_embeddings.write(folder, cache, SAMPLED_VECTORS)
+    for snapshot in cache.rglob("index.snapshot"):
+        snapshot.unlink()  # a cold start every run: the snapshot of earlier code would not load anyway
+    env = {"QA_SEMANTIC": "on", "QA_CACHE_DIR": str(cache), "QA_RATE_LIMIT_ASK": "off"}
+    log_path = work / f"{name}-semantic-gunicorn.log"
+    with Service(folder, free_port(), log_path, env) as cold:
+        cold_seconds = cold.ready_seconds
+    with Service(folder, free_port(), log_path, env) as warm:
+        time.sleep(10)  # both workers up and settled, as bench.restart.settled_pss waits
+        at_rest = warm.pss_mib()
+        script = load.write_script(work / f"{name}-ask.lua", [q.body() for q in shared_questions(600)])
+        http = load.run(f"http://127.0.0.1:{warm.port}/api/ask", script, 8, http_seconds)
+        http.pop("wrk_output")
+        again = load.run(f"http://127.0.0.1:{warm.port}/api/ask", script, 8, http_seconds)
+        again.pop("wrk_output")
+        return {"sampled_embeddings": sampled, "cold_start_seconds": cold_seconds,
+                "restart_seconds": warm.ready_seconds, "pss_mib_at_rest": at_rest, "http_8_clients": http,
+                "http_8_clients_again": again, "pss_mib_after": warm.pss_mib()}
+
+
 def in_process(folder: Path, cache: Path) -> dict:
     """bench.inprocess on the saved index: the answer words alone, and with the semantic stage on sampled vectors."""
     command = [sys.executable, "-m", "bench.inprocess", str(folder), "--questions", "shared", "--count", "600",
@@ -194,6 +223,18 @@ def table(results: list[dict], embedding: dict) -> str:
                    [f"{s['http_8_clients_again']['requests_per_second']:.0f}, "
                     f"{s['http_8_clients_again']['p50_ms']:.3g} / {s['http_8_clients_again']['p99_ms']:.3g}"
                     for s in sv]))
+    ss = [r["semantic_service"] for r in results]
+    if all(ss):
+        out.append(row("semantic stage (sampled vectors) through the Procfile: cold start / restart, s", "≤ 10 restart",
+                       "", [f"{s['cold_start_seconds']:.1f} / {s['restart_seconds']:.1f}" for s in ss]))
+        for key, label in (("pss_mib_at_rest", "at rest"), ("pss_mib_after", "after the answers below")):
+            out.append(row(f"its PSS per process {label}, MiB (sum)", BUDGET["memory"], "",
+                           [", ".join(f"{n} {mib:,.0f}" for n, mib in s[key].items())
+                            + f" ({sum(s[key].values()):,.0f})" for s in ss]))
+        for key, label in (("http_8_clients", "its answers/s at 8 clients"), ("http_8_clients_again", "again")):
+            out.append(row(f"{label}, p50 / p99 ms", BUDGET["http"], "",
+                           [f"{s[key]['requests_per_second']:.0f}, {s[key]['p50_ms']:.3g} / {s[key]['p99_ms']:.3g}"
+                            for s in ss]))
     for name, label in (("squad", "SQuAD"), ("covidqa", "COVID-QA")):
         out.append(row(f"{label} asked of the whole corpus: hit@1 / answered % (bench.scale_quality)", "", "",
                        [f"{r['quality'][name]['hit@1']} / {r['quality'][name]['answered']}" for r in results]))
@@ -206,6 +247,8 @@ def main(argv: list[str] | None = None) -> None:
                         "(default: %(default)s)")
     parser.add_argument("--http-seconds", type=int, default=10, help="length of the wrk run (default: %(default)s)")
     parser.add_argument("--updates", type=int, default=5, help="PUTs timed per size (default: %(default)s)")
+    parser.add_argument("--semantic-service", choices=("on", "off"), default="on",
+                        help="also run the service with the semantic stage on sampled vectors (default: %(default)s)")
     parser.add_argument("--work", type=Path, default=RESULTS / "work",
                         help="where the corpora, caches and logs go (default: %(default)s)")
     args = parser.parse_args(argv)
@@ -219,9 +262,14 @@ def main(argv: list[str] | None = None) -> None:
         corpus = fair_corpus.build(folder, size, fair_corpus.WORK)
         print(f"{name}: service ...", file=sys.stderr, flush=True)
         service = service_figures(folder, args.work, name, args.http_seconds, args.updates)
+        semantic = None
+        if args.semantic_service == "on":
+            print(f"{name}: service with the semantic stage ...", file=sys.stderr, flush=True)
+            semantic = semantic_service_figures(folder, args.work, name, args.http_seconds)
         print(f"{name}: in process ...", file=sys.stderr, flush=True)
         print(f"{name}: quality ...", file=sys.stderr, flush=True)
         results.append({"size": size, "corpus": corpus, "naive_copies": naive_copies(size), "service": service,
+                        "semantic_service": semantic,
                         "in_process": in_process(folder, args.work / f"{name}-cache"),
                         "quality": quality(args.work / f"{name}-cache")})
     embedding = embedding_cost(args.work / f"fair-{results[0]['size']}")
