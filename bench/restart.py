@@ -7,7 +7,8 @@ process's PSS after the last restart, at rest or, with --load N, after N seconds
 
 FOLDER is a corpus, e.g. the fair corpus (`python -m bench.fair_corpus FOLDER --passages 1000000`). The cache folder
 (default FOLDER's name plus `-restart-cache` beside it) keeps the saved index between runs, so the restarts of two
-checkouts can be alternated: the saved index names the code that made it, so each checkout needs a cache of its own.
+checkouts can be alternated: the saved index names the code that made it, so each checkout needs a cache of its own
+(a cache holding only another code's snapshot makes the first "restart" a cold build).
 `bench.million` measures the same restart among all of issue 18's figures; this one spares the rest (wrk, PUTs, the
 in-process answers), for comparing the restart of two versions. With the semantic stage, a cache folder made by
 `bench.sampled_embeddings` spares embedding every sentence of a large corpus.
@@ -69,8 +70,9 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"answers/s at 8 clients: {asked['requests_per_second']:,.0f} "
                       f"(p50 {asked['p50_ms']} ms, p99 {asked['p99_ms']} ms, statuses {asked['statuses']})", flush=True)
                 pss = service.pss_mib()
-    print("PSS after the last restart" + (f" and {args.load} s of questions" if args.load else "") + ", MiB: "
-          + _listed(pss))
+    if pss:
+        print("PSS after the last restart" + (f" and {args.load} s of questions" if args.load else "") + ", MiB: "
+              + _listed(pss))
 
 
 def _listed(pss: dict[str, float]) -> str:
