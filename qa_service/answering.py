@@ -208,7 +208,7 @@ def _span(c: Candidate) -> _Span:
     if leans_on_previous(doc, i):
         return _Span(c, i - 1, i)
     if i + 1 in around and sentences[i + 1].end - sentences[i].start <= PAIR_CHARS and (
-            doc.traits(i + 1).dependent or c.next_held > 0):
+            doc.opens_by_pointing_back(i + 1) or c.next_held > 0):
         return _Span(c, i, i + 1)
     return _Span(c, i, i)
 

@@ -26,19 +26,29 @@ from .sentences import Paragraph, Section, Sentence, outline, split_sentences
 PASSAGE_SENTENCES = 3  # sentences per passage window
 PASSAGE_STRIDE = 1  # so every sentence is seen with the sentence before and the one after it
 
-# What a sentence holds, for the kind of answer a question asks for (questions.ANSWER_KINDS).
+# What a sentence holds, for the kind of answer a question asks for (questions.ANSWER_KINDS). Each kind is decided
+# from the sentence's words where a word decides it, and a pattern is run only on a sentence that holds what the
+# pattern needs (a digit, "percent", a word of a phrase): Python's re tries a long alternation at every position of
+# the text, and four such patterns on every candidate sentence were most of what a new question's answer cost.
+_DIGIT = re.compile(r"\d")
 _PERCENT = re.compile(r"\d\s*(?:%|percent\b|per cent\b)|\bpercent", re.I)
-_NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
-                     r"fifty|hundred|thousand|million|billion|dozen|half|quarter|once|twice)\b", re.I)
-_DATE = re.compile(r"\b(?:1\d{3}|20\d{2})s?\b|\b\d{1,2}(?:st|nd|rd|th)\b|\bcentur(?:y|ies)\b|\bdecades?\b|"
-                   r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\b|"
-                   r"\b(?:BC|AD|BCE|CE)\b|\b(?:in|since|until|by|after|before|during) the \w+s\b")
-_CONDITION = re.compile(r"\b(?:when|whenever|if|unless|once|after|until|in case of|in patients (?:who|with))\b", re.I)
+_NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty "
+                          "hundred thousand million billion dozen half quarter once twice".split())
+# Whole words that name a date as they are written (case matters: "May" is a month, "may" is not).
+_DATE_WORDS = frozenset("century centuries decade decades January February March April May June July August "
+                        "September October November December BC AD BCE CE".split())
+_DATE_NUMBER = re.compile(r"\b(?:1\d{3}|20\d{2})s?\b|\b\d{1,2}(?:st|nd|rd|th)\b")  # "1990s", "21st"
+_DATE_PHRASE = re.compile(r"\b(?:in|since|until|by|after|before|during) the \w+s\b")  # "in the sixties"
+_DATE_PHRASE_OPENERS = frozenset({"in", "since", "until", "by", "after", "before", "during"})
+_CONDITION_WORDS = frozenset({"when", "whenever", "if", "unless", "once", "after", "until"})
+_CONDITION_PHRASE = re.compile(r"\b(?:in case of|in patients (?:who|with))\b", re.I)
 _CAPITALISED_NAME = re.compile(r"\b[A-Z][\w'’-]*[a-z][\w'’-]*(?:\s+(?:of|de|von|van|the)?\s*[A-Z][\w'’-]*)*")
 # A run of word characters: a sentence's runs are the whole words a question may repeat (SentenceTraits.runs).
 PLAIN_WORD = re.compile(r"\w+")
 _CAPTION = re.compile(r"^\s*(?:fig(?:ure)?|table|supplementary|chart|scheme)\.?\s*\d", re.I)
-_REFERENCE = re.compile(r"^\s*\[?\d+[\].]\s+[A-Z][a-z]+,?\s+[A-Z]|\bdoi\s*:|https?://|\bet al\.,?\s*\(?\d{4}", re.I)
+# A reference-list entry: it opens with its number ("[12] Smith, J…"), or holds a DOI, an address or "et al. 2019".
+_REFERENCE_ENTRY = re.compile(r"\s*\[?\d+[\].]\s+[A-Z][a-z]+,?\s+[A-Z]", re.I)
+_REFERENCE_MARK = re.compile(r"\bdoi\s*:|https?://|\bet al\.,?\s*\(?\d{4}", re.I)
 # A sentence that only sends the reader elsewhere ("See Section 14.", "For more information about Linux, see …",
 # "If even that doesn't help, refer to Section 16."): it names where an answer is, it is not one. A pointer inside
 # a sentence that says something ("… (see Section 4)") does not make it one.
@@ -109,23 +119,80 @@ def opens_with_a_lower_case_name(text: str, sentences: Sequence[Sentence], i: in
     return bool(_SENTENCE_END.search(text[before.start:before.end].rstrip()))
 
 
+def sentence_kinds(said: str, lowered: str, runs: list[str], lowered_runs: list[str]) -> frozenset[str]:
+    """The kinds of answer a sentence holds (percent, number, date, condition), from its text, its text lower-cased
+    and the runs of word characters of each."""
+    digit = _DIGIT.search(said) is not None
+    kinds = set()
+    if ("%" in said or "percent" in lowered or "per cent" in lowered) and _PERCENT.search(said):
+        kinds.add("percent")
+    if digit or not _NUMBER_WORDS.isdisjoint(lowered_runs):
+        kinds.add("number")
+    if (not _DATE_WORDS.isdisjoint(runs) or digit and _DATE_NUMBER.search(said)
+            or "the" in runs and not _DATE_PHRASE_OPENERS.isdisjoint(runs) and _DATE_PHRASE.search(said)):
+        kinds.add("date")
+    if not _CONDITION_WORDS.isdisjoint(lowered_runs) or (
+            ("case" in lowered_runs or "patients" in lowered_runs) and _CONDITION_PHRASE.search(said)):
+        kinds.add("condition")
+    return frozenset(kinds)
+
+
 def sentence_traits(text: str, sentences: Sequence[Sentence], i: int) -> SentenceTraits:
     """The traits of sentence i of a document's text."""
     sentence = sentences[i]
     said = text[sentence.start:sentence.end]
-    kinds = {kind for kind, pattern in (("percent", _PERCENT), ("number", _NUMBER), ("date", _DATE),
-                                        ("condition", _CONDITION)) if pattern.search(said)}
+    lowered = said.lower()
+    lowered_runs = PLAIN_WORD.findall(lowered)
+    apparatus = bool(_CAPTION.match(said) or _REFERENCE_ENTRY.match(said) or (
+        ("doi" in lowered or "http" in lowered or "et al" in lowered) and _REFERENCE_MARK.search(said))
+        or _POINTER.match(said)) or ("section" in lowered or "chapter" in lowered) and only_points(said)
     return SentenceTraits(
         heading=sentence.heading,
         fragment=len(said.split()) < 4 or (said[:1].islower() and not opens_with_a_lower_case_name(text, sentences, i)),
-        apparatus=bool(_CAPTION.match(said) or _REFERENCE.search(said) or _POINTER.match(said)) or only_points(said),
+        apparatus=apparatus,
         length=math.log(max(len(said), 10) / 150),
         first=i == 0 or sentences[i - 1].paragraph != sentence.paragraph,
         dependent=bool(DEPENDENT_OPENER.match(said)),
-        kinds=frozenset(kinds),
-        names=tuple(tuple(re.findall(r"\w+", name.lower())) for name in _CAPITALISED_NAME.findall(said[1:])),
-        runs=f" {' '.join(PLAIN_WORD.findall(said.lower()))} ",
+        kinds=sentence_kinds(said, lowered, PLAIN_WORD.findall(said), lowered_runs),
+        names=tuple(tuple(PLAIN_WORD.findall(name.lower())) for name in _CAPITALISED_NAME.findall(said[1:])),
+        runs=f" {' '.join(lowered_runs)} ",
     )
+
+
+NOT_YET = 2  # AnalysedDocument.opens_by_pointing_back: a sentence not looked at yet
+
+
+class RecentTraits:
+    """The traits of the sentences questions needed lately, at most 2 × `generation` of them (about 1 KiB each).
+
+    Most sentences never become a candidate, and working out every sentence's traits at analysis would add 20-40% to
+    its time and about 1 KiB per sentence. Worked out anew for every candidate, they would take 0.8-1.2 ms of an
+    answer of 1.8-2.3 ms (p50, SQuAD's articles, words alone). Kept for good, as each document kept them before,
+    they grew with every new question, towards a KiB for every sentence of the corpus in every worker. So two
+    generations: a sentence needed again is found in either (and moved to the young one); when the young one is
+    full, it becomes the old one and the old one is dropped. Lookups and stores are single dict operations, safe
+    under the GIL between the worker's threads: a race can only lose an entry, which is worked out again.
+    """
+
+    def __init__(self, generation: int = 32_768):
+        self.generation = generation
+        self._young: dict[tuple[int, int], SentenceTraits] = {}
+        self._old: dict[tuple[int, int], SentenceTraits] = {}
+
+    def of(self, doc: AnalysedDocument, i: int) -> SentenceTraits:
+        """Sentence i's traits. The key is the document object's identity: the index that owns this holds its
+        documents, so no other document can take that identity while the traits are kept."""
+        key = (id(doc), i)
+        found = self._young.get(key)
+        if found is None:
+            found = self._old.get(key) or doc.traits(i)
+            if len(self._young) >= self.generation:
+                self._old, self._young = self._young, {}
+            self._young[key] = found
+        return found
+
+    def __len__(self) -> int:
+        return len(self._young) + len(self._old)
 
 
 class Window(NamedTuple):
@@ -162,10 +229,8 @@ class AnalysedDocument:
     sections: tuple[Section, ...] = ()
     sentence_section: np.ndarray = field(default_factory=lambda: np.empty(0, np.int32))
     sentence_page: np.ndarray | None = None
-    # Each sentence's SentenceTraits, worked out by traits() on first need and kept: most sentences never become a
-    # candidate, and working out every sentence's traits at analysis would add 20-40% to its time and about 0.8 KiB
-    # per sentence (measured on the SQuAD and COVID-QA corpora).
-    _traits: dict[int, SentenceTraits] = field(default_factory=dict, init=False, compare=False, repr=False)
+    # Per sentence, whether it opens by pointing back (opens_by_pointing_back), filled in as questions ask.
+    _points_back: bytearray | None = field(default=None, init=False, repr=False, compare=False)
 
     def sentence_text(self, i: int) -> str:
         s = self.sentences[i]
@@ -181,11 +246,23 @@ class AnalysedDocument:
         return None if self.sentence_page is None else int(self.sentence_page[i])
 
     def traits(self, i: int) -> SentenceTraits:
-        """What sentence i is, whatever the question (its form, the kinds of answer it holds)."""
-        found = self._traits.get(i)
-        if found is None:
-            found = self._traits[i] = sentence_traits(self.document.text, self.sentences, i)
-        return found
+        """What sentence i is, whatever the question (its form, the kinds of answer it holds), worked out anew: the
+        index keeps those of the sentences questions needed lately (RecentTraits)."""
+        return sentence_traits(self.document.text, self.sentences, i)
+
+    def opens_by_pointing_back(self, i: int) -> bool:
+        """Whether sentence i opens by pointing back ("It", "This", "However"): SentenceTraits.dependent alone,
+        asked of every candidate's neighbours, so kept per sentence once worked out (a byte each: NOT_YET, 0, 1)."""
+        told = self._points_back
+        if told is None:
+            told = self._points_back = bytearray([NOT_YET]) * len(self.sentences)
+        if told[i] == NOT_YET:
+            told[i] = DEPENDENT_OPENER.match(self.sentence_text(i)) is not None
+        return told[i] == 1
+
+    def __getstate__(self) -> dict:
+        # A snapshot (snapshots.py) keeps what analysis built, not what questions have needed so far.
+        return {name: value for name, value in self.__dict__.items() if name != "_points_back"}
 
     def with_strings_interned(self) -> AnalysedDocument:
         """The same analysis, its terms and words read from the interpreter's one copy of each string (as analysed
@@ -193,13 +270,6 @@ class AnalysedDocument:
         return dataclasses.replace(self, sentence_terms=self.sentence_terms.interned(),
                                    surface_words=self.surface_words.interned(),
                                    sentence_frequency=self.sentence_frequency.interned())
-
-    def __getstate__(self) -> dict:
-        # A snapshot (snapshots.py) keeps what analysis built, not the traits that questions have needed so far.
-        return {name: value for name, value in self.__dict__.items() if name != "_traits"}
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state, _traits={})
 
 
 def passage_windows(sentences: list[Sentence]) -> list[Window]:

@@ -32,7 +32,7 @@ import numpy as np
 
 from . import vector_search
 from .analysis import stem, stem_variants
-from .document_analysis import AnalysedDocument
+from .document_analysis import AnalysedDocument, RecentTraits
 from .passage_scores import PassageScores
 from .segments import Segment, merge_plan, passage_frequency
 from .sentence_vectors import SentenceVectors
@@ -183,6 +183,8 @@ class Index:
         self.average_length = self.live_length / count if count else 0.0
         self._posting_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._passage_cache: dict[int, Passage] = {}
+        # The traits of the sentences answers needed lately (bounded), as the postings and passages above are kept.
+        self.recent_traits = RecentTraits()
         # Every sentence's unit vector (in int8 steps, as the documents keep them), documents in order (row
         # sentence_base[d] + i is sentence i of document d), when every document was embedded by the same model
         # (`meaning`); else None, and answers use words alone. Not fields: the documents hold the vectors, and a

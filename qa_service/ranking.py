@@ -163,7 +163,7 @@ def leans_on_previous(doc: AnalysedDocument, i: int) -> bool:
     """The sentence opens by pointing back ("It", "This", "However") to the one before it in its paragraph, and
     the two fit in one quote: it is quoted, and so judged, with that sentence."""
     paragraph = doc.sentences.column("paragraph")
-    return (i > 0 and paragraph[i - 1] == paragraph[i] and doc.traits(i).dependent
+    return (i > 0 and paragraph[i - 1] == paragraph[i] and doc.opens_by_pointing_back(i)
             and doc.sentences.column("end")[i] - doc.sentences.column("start")[i - 1] <= PAIR_CHARS)
 
 
@@ -301,7 +301,7 @@ def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str,
     for c, context, heading_cosine in zip(found, context_cosines, heading_cosines, strict=True):
         terms = set(c.terms)
         heading = int(c.doc.section_headings[c.sentence])
-        form = c.doc.traits(c.sentence)
+        form = index.recent_traits.of(c.doc, c.sentence)
         around = neighbours(c.doc, c.sentence)
         kind_match = holds_kind(query.kind, form, asked)
         section = int(c.doc.sentence_section[c.sentence])

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 import random
+import re
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from qa_service.analysis import term_spans, terms, words
 from qa_service.document_analysis import (
     PASSAGE_SENTENCES,
     PASSAGE_STRIDE,
+    RecentTraits,
     analyse,
     find_aliases,
     passage_windows,
+    sentence_kinds,
     sentence_traits,
 )
 from qa_service.documents import parse_document
+from qa_service.index import Index
 from qa_service.sentences import Sentence
 
 
@@ -121,24 +128,95 @@ def test_a_sentence_s_traits_say_its_form_and_the_kinds_of_answer_it_holds():
     assert approved.runs == " lamotrigine was approved in 1994 "
 
 
-def test_a_document_works_out_a_sentence_s_traits_once_and_as_the_pure_function_does():
+def test_the_index_keeps_the_traits_of_sentences_needed_lately_as_the_pure_function_gives_them():
     doc = analyse(parse_document("l", TRAITS_TEXT))
+    recent = RecentTraits()
 
-    first = doc.traits(2)
+    first = recent.of(doc, 2)
 
-    assert doc.traits(2) is first
-    assert first == sentence_traits(doc.document.text, doc.sentences, 2)
+    assert recent.of(doc, 2) is first
+    assert first == sentence_traits(doc.document.text, doc.sentences, 2) == doc.traits(2)
+    assert Index.build([doc]).recent_traits.of(doc, 2) == first
 
 
-def test_a_pickled_document_leaves_the_traits_worked_out_so_far_behind():
+def test_the_traits_kept_are_bounded_and_the_ones_needed_again_stay():
+    doc = analyse(parse_document("l", TRAITS_TEXT + "\n\n" + " ".join(f"Dose {n} is given." for n in range(40))))
+    recent = RecentTraits(generation=4)
+    often = recent.of(doc, 1)
+
+    for i in range(2, len(doc.sentences)):
+        recent.of(doc, i)
+        assert recent.of(doc, 1) is often  # asked again each time: never dropped
+        assert len(recent) <= 8
+
+
+def test_a_pickled_document_holds_no_traits_worked_out_for_questions():
     doc = analyse(parse_document("l", TRAITS_TEXT))
-    doc.traits(1)
+    Index.build([doc]).recent_traits.of(doc, 1)
+    doc.opens_by_pointing_back(2)
 
     loaded = pickle.loads(pickle.dumps(doc))
 
-    assert "_traits" not in doc.__getstate__()
+    assert set(doc.__getstate__()) == {f.name for f in dataclasses.fields(doc) if f.init}
     assert loaded.sentences == doc.sentences
-    assert loaded.traits(1) == doc.traits(1)
+    assert loaded.traits(1) == doc.traits(1) and loaded.opens_by_pointing_back(2)
+
+
+def test_a_sentence_opening_by_pointing_back_is_told_without_its_other_traits():
+    doc = analyse(parse_document("l", TRAITS_TEXT))
+    assert [doc.opens_by_pointing_back(i) for i in range(len(doc.sentences))] == [
+        doc.traits(i).dependent for i in range(len(doc.sentences))] == [False, False, True, False, False]
+
+
+@pytest.mark.parametrize(("sentence", "kinds"), [
+    ("The kettle holds 1.7 litres.", {"number"}),
+    ("It boils in three minutes.", {"number"}),
+    ("About 40 per cent of the water is lost as steam.", {"percent", "number"}),
+    ("Descale it once a month.", {"number", "condition"}),
+    ("The model was sold from May 2019 until 2021.", {"number", "date", "condition"}),
+    ("Kettles like it were common in the sixties.", {"date"}),
+    ("It was designed in the 19th century.", {"number", "date"}),
+    ("The light goes out when the water boils.", {"condition"}),
+    ("Call the shop in case of a leak.", {"condition"}),
+    ("It may click as it cools.", set()),
+    ("The lid is made of steel.", set()),
+])
+def test_a_sentence_holds_the_kinds_of_answer_its_words_and_numbers_give(sentence, kinds):
+    doc = analyse(parse_document("kettle", "The kettle boils water. " + sentence))
+    assert doc.traits(len(doc.sentences) - 1).kinds == kinds
+
+
+WORD = re.compile(r"\w+")
+# Each kind as one whole pattern, as it was written before the word checks: sentence_kinds runs a pattern only on a
+# sentence that holds what the pattern needs, and must find exactly what the whole pattern finds.
+WHOLE_PATTERNS = {
+    "percent": re.compile(r"\d\s*(?:%|percent\b|per cent\b)|\bpercent", re.I),
+    "number": re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+                         r"forty|fifty|hundred|thousand|million|billion|dozen|half|quarter|once|twice)\b", re.I),
+    "date": re.compile(r"\b(?:1\d{3}|20\d{2})s?\b|\b\d{1,2}(?:st|nd|rd|th)\b|\bcentur(?:y|ies)\b|\bdecades?\b|"
+                       r"\b(?:January|February|March|April|May|June|July|August|September|October|November|"
+                       r"December)\b|\b(?:BC|AD|BCE|CE)\b|\b(?:in|since|until|by|after|before|during) the \w+s\b"),
+    "condition": re.compile(r"\b(?:when|whenever|if|unless|once|after|until|in case of|in patients (?:who|with))\b",
+                            re.I),
+}
+WORDS = ["1994", "1990s", "2019", "21st", "3rd", "7", "40", "%", "percent", "per cent", "percentage", "May", "may",
+         "June", "century", "Centuries", "decade", "decades", "BC", "AD", "CE", "in", "In", "since", "during", "the",
+         "The", "sixties", "days", "one", "ONE", "once", "Twice", "half", "when", "If", "unless", "after", "until",
+         "case", "of", "patients", "who", "with", "kettle", "steam", "x_1"]
+SEPARATORS = [" ", " ", " ", "", "  ", "-", "'", ", ", ". ", "\n"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from(SEPARATORS)), max_size=8))
+@example([("7", " "), ("per cent", "")])
+@example([("in", " "), ("the", " "), ("1990s", "")])
+@example([("In", " "), ("the", " "), ("sixties", "")])
+@example([("in", " "), ("case", " "), ("of", "")])
+def test_the_kinds_are_what_the_whole_patterns_find(pieces):
+    said = "".join(word + separator for word, separator in pieces)
+    lowered = said.lower()
+    found = sentence_kinds(said, lowered, WORD.findall(said), WORD.findall(lowered))
+    assert found == {kind for kind, pattern in WHOLE_PATTERNS.items() if pattern.search(said)}
 
 
 @pytest.mark.parametrize(("sentence", "pointer"), [
