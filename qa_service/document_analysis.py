@@ -20,6 +20,7 @@ from .analysis import is_stop_word, terms, words
 from .documents import Document
 from .meaning import SentenceEncoder
 from .packed import PackedCounts, PackedRows, PackedTerms
+from .recent import Recent
 from .sentence_vectors import SentenceVectors
 from .sentences import Paragraph, Section, Sentence, outline, split_sentences
 
@@ -163,36 +164,26 @@ NOT_YET = 2  # AnalysedDocument.opens_by_pointing_back: a sentence not looked at
 
 
 class RecentTraits:
-    """The traits of the sentences questions needed lately, at most 2 × `generation` of them (about 1 KiB each).
+    """The traits of the sentences questions needed lately (recent.Recent: at most 2 × `generation`, about 1 KiB each).
 
     Most sentences never become a candidate, and working out every sentence's traits at analysis would add 20-40% to
     its time and about 1 KiB per sentence. Worked out anew for every candidate, they would take 0.8-1.2 ms of an
     answer of 1.8-2.3 ms (p50, SQuAD's articles, words alone). Kept for good, as each document kept them before,
-    they grew with every new question, towards a KiB for every sentence of the corpus in every worker. So two
-    generations: a sentence needed again is found in either (and moved to the young one); when the young one is
-    full, it becomes the old one and the old one is dropped. Lookups and stores are single dict operations, safe
-    under the GIL between the worker's threads: a race can only lose an entry, which is worked out again.
+    they grew with every new question, towards a KiB for every sentence of the corpus in every worker.
     """
 
     def __init__(self, generation: int = 32_768):
-        self.generation = generation
-        self._young: dict[tuple[int, int], SentenceTraits] = {}
-        self._old: dict[tuple[int, int], SentenceTraits] = {}
+        self._kept: Recent[tuple[int, int], SentenceTraits] = Recent(generation)
 
     def of(self, doc: AnalysedDocument, i: int) -> SentenceTraits:
         """Sentence i's traits. The key is the document object's identity: the index that owns this holds its
         documents, so no other document can take that identity while the traits are kept."""
         key = (id(doc), i)
-        found = self._young.get(key)
-        if found is None:
-            found = self._old.get(key) or doc.traits(i)
-            if len(self._young) >= self.generation:
-                self._old, self._young = self._young, {}
-            self._young[key] = found
-        return found
+        found = self._kept.get(key)
+        return found if found is not None else self._kept.put(key, doc.traits(i))
 
     def __len__(self) -> int:
-        return len(self._young) + len(self._old)
+        return len(self._kept)
 
 
 class Window(NamedTuple):

@@ -34,6 +34,7 @@ from . import vector_search
 from .analysis import stem, stem_variants
 from .document_analysis import AnalysedDocument, RecentTraits
 from .passage_scores import PassageScores
+from .recent import Recent
 from .segments import Segment, merge_plan, passage_frequency
 from .sentence_vectors import SentenceVectors
 from .spelling import SpellingTable
@@ -43,9 +44,14 @@ K1, B, EPSILON = 1.5, 0.75, 0.25  # rank_bm25.BM25Okapi's defaults
 # A word the documents give more aliases than this on its own is a common word followed by parentheses ("country
 # (Brazil and Argentina)"), not a name: no alias counts for it (Index.aliases_of).
 MAX_ALIASES = 2
+# What one index keeps in a worker of the work answers did (recent.Recent: twice this at most). A term's BM25 weights
+# take 12 bytes a passage holding it: the terms of the 600 benchmark questions took about 116 MiB at a million
+# passages, so they stay; kept for good, every term asked would take them towards the whole corpus's postings.
+POSTINGS_KEPT_BYTES = 64 << 20
+PASSAGES_KEPT = 32_768  # passage windows made for answers (about 200 bytes each, with their key)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Passage:
     """A window of consecutive sentences within one paragraph of one document."""
 
@@ -181,9 +187,9 @@ class Index:
         self.live_length = self._live_length(predecessor)
         count = self.passage_count
         self.average_length = self.live_length / count if count else 0.0
-        self._posting_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self._passage_cache: dict[int, Passage] = {}
-        # The traits of the sentences answers needed lately (bounded), as the postings and passages above are kept.
+        self._posting_cache: Recent[str, tuple[np.ndarray, np.ndarray]] = Recent(POSTINGS_KEPT_BYTES, _posting_bytes)
+        self._passage_cache: Recent[int, Passage] = Recent(PASSAGES_KEPT)
+        # The traits of the sentences answers needed lately, kept as the postings and passages above are.
         self.recent_traits = RecentTraits()
         # Every sentence's unit vector (in int8 steps, as the documents keep them), documents in order (row
         # sentence_base[d] + i is sentence i of document d), when every document was embedded by the same model
@@ -578,21 +584,29 @@ class Index:
         return PassageScores.summed(passages, contributions)
 
     def passages_at(self, ids: np.ndarray) -> list[Passage]:
-        """The passages of these ids: made on first need (a new index makes none) and kept, since the passages
-        that answer questions are few and asked for again."""
-        made = self._passage_cache
+        """The passages of these ids: made on first need (a new index makes none) and kept while questions keep
+        asking for them (PASSAGES_KEPT), since the passages that answer questions are few and asked for again."""
         wanted = ids.tolist()
-        missing = np.array([i for i in wanted if i not in made], dtype=np.int64)
+        found = [self._passage_cache.get(i) for i in wanted]
+        missing = np.array([i for i, passage in zip(wanted, found, strict=True) if passage is None], dtype=np.int64)
         if missing.size:
             documents = self.document_of(missing)
             windows = missing - self.passage_start[documents]
-            for i, d, w in zip(missing.tolist(), documents.tolist(), windows.tolist(), strict=True):
-                made[i] = Passage(i, d, *self.documents[d].windows[w])
-        return [made[i] for i in wanted]
+            made = {i: self._passage_cache.put(i, Passage(i, d, *self.documents[d].windows[w]))
+                    for i, d, w in zip(missing.tolist(), documents.tolist(), windows.tolist(), strict=True)}
+            found = [made[i] if passage is None else passage for i, passage in zip(wanted, found, strict=True)]
+        return found
+
+    def kept(self) -> dict[str, int]:
+        """What this index keeps in this process of the work answers did: postings (their bytes), passages and
+        sentence traits (their counts)."""
+        return {"postings_bytes": self._posting_cache.weight, "postings": len(self._posting_cache),
+                "passages": len(self._passage_cache), "traits": len(self.recent_traits)}
 
     def posting(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """A term's live passages (ascending ids) and its BM25 weight in each, from every segment's counts and this
-        index's average passage length; worked out on the term's first query and kept."""
+        index's average passage length; worked out on the term's first query and kept while questions keep asking
+        for it (POSTINGS_KEPT_BYTES)."""
         found = self._posting_cache.get(term)
         if found is not None:
             return found
@@ -614,8 +628,11 @@ class Index:
         dl = np.concatenate(lengths)[order].astype(np.float64)
         found = (passage_ids[order].astype(np.int32),
                  tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / self.average_length)))
-        self._posting_cache[term] = found
-        return found
+        return self._posting_cache.put(term, found)
+
+
+def _posting_bytes(posting: tuple[np.ndarray, np.ndarray]) -> int:
+    return posting[0].nbytes + posting[1].nbytes
 
 
 def sentence_vectors(documents: list[AnalysedDocument], sentences: np.ndarray,
