@@ -21,6 +21,7 @@ from pathlib import Path
 from qa_service.answering import answer
 from qa_service.corpus import LiveCorpus
 from qa_service.document_analysis import RecentTraits, sentence_traits
+from qa_service.index import TRAITS_KEPT
 from qa_service.store import FolderStore
 
 from .service import ROOT
@@ -45,7 +46,7 @@ def measure(folder: Path, questions: list[str], rounds: int) -> dict:
     for _ in range(rounds):
         kept += [cpu_ms(lambda q=question: answer(index, q)) for question in questions]
         for question in questions:
-            index.recent_traits = RecentTraits()
+            index.recent_traits = RecentTraits(TRAITS_KEPT)
             none_kept.append(cpu_ms(lambda q=question: answer(index, q)))
     return {"sentences": len(per_sentence), "traits_us": statistics.mean(per_sentence) * 1e3,
             "kept": kept, "none_kept": none_kept, "traits_kept_at_end": len(index.recent_traits)}

@@ -164,7 +164,7 @@ NOT_YET = 2  # AnalysedDocument.opens_by_pointing_back: a sentence not looked at
 
 
 class RecentTraits:
-    """The traits of the sentences questions needed lately (recent.Recent: at most 2 × `generation`, about 1 KiB each).
+    """The traits of the sentences questions needed lately (recent.Recent: at most 2 × `generation`).
 
     Most sentences never become a candidate, and working out every sentence's traits at analysis would add 20-40% to
     its time and about 1 KiB per sentence. Worked out anew for every candidate, they would take 0.8-1.2 ms of an
@@ -172,7 +172,7 @@ class RecentTraits:
     they grew with every new question, towards a KiB for every sentence of the corpus in every worker.
     """
 
-    def __init__(self, generation: int = 32_768):
+    def __init__(self, generation: int):
         self._kept: Recent[tuple[int, int], SentenceTraits] = Recent(generation)
 
     def of(self, doc: AnalysedDocument, i: int) -> SentenceTraits:

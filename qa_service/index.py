@@ -44,11 +44,13 @@ K1, B, EPSILON = 1.5, 0.75, 0.25  # rank_bm25.BM25Okapi's defaults
 # A word the documents give more aliases than this on its own is a common word followed by parentheses ("country
 # (Brazil and Argentina)"), not a name: no alias counts for it (Index.aliases_of).
 MAX_ALIASES = 2
-# What one index keeps in a worker of the work answers did (recent.Recent: twice this at most). A term's BM25 weights
-# take 12 bytes a passage holding it: the terms of the 600 benchmark questions took about 116 MiB at a million
-# passages, so they stay; kept for good, every term asked would take them towards the whole corpus's postings.
-POSTINGS_KEPT_BYTES = 64 << 20
-PASSAGES_KEPT = 32_768  # passage windows made for answers (about 200 bytes each, with their key)
+# What one index keeps in a worker of the work answers did (recent.Recent: twice this at most). Asked 43,322 questions,
+# 29,505 of them different, the fair corpus's million passages kept 114 MiB of postings (12 bytes a passage holding a
+# term) for 15,626 terms, 238,340 passages and 369,919 sentences' traits, and went on growing (bench.worker_memory).
+# Generations of 64 MiB and 32,768 cost the answers 15-45% more CPU there (worked out again); these a few percent.
+POSTINGS_KEPT_BYTES = 256 << 20
+PASSAGES_KEPT = 131_072  # passage windows made for answers (about 200 bytes each, with their key)
+TRAITS_KEPT = 131_072  # sentences' traits (document_analysis.RecentTraits: about 600 bytes each)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +192,7 @@ class Index:
         self._posting_cache: Recent[str, tuple[np.ndarray, np.ndarray]] = Recent(POSTINGS_KEPT_BYTES, _posting_bytes)
         self._passage_cache: Recent[int, Passage] = Recent(PASSAGES_KEPT)
         # The traits of the sentences answers needed lately, kept as the postings and passages above are.
-        self.recent_traits = RecentTraits()
+        self.recent_traits = RecentTraits(TRAITS_KEPT)
         # Every sentence's unit vector (in int8 steps, as the documents keep them), documents in order (row
         # sentence_base[d] + i is sentence i of document d), when every document was embedded by the same model
         # (`meaning`); else None, and answers use words alone. Not fields: the documents hold the vectors, and a

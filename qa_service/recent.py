@@ -53,9 +53,11 @@ class Recent(Generic[K, V]):
         return value
 
     def __len__(self) -> int:
-        return len(self._young) + len(self._old)
+        return len(self._young) + len(self._old.keys() - self._young.keys())
 
     @property
     def weight(self) -> int:
-        """The weight kept: the young generation's as counted, the old one's weighed again."""
-        return self._young_weight + sum(self.weigh(value) for value in self._old.values())
+        """The weight kept: the young generation's as counted, and the old one's keys not used again since (a key used
+        again is in both, the same value)."""
+        young = self._young
+        return self._young_weight + sum(self.weigh(value) for key, value in self._old.items() if key not in young)

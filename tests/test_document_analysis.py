@@ -130,7 +130,7 @@ def test_a_sentence_s_traits_say_its_form_and_the_kinds_of_answer_it_holds():
 
 def test_the_index_keeps_the_traits_of_sentences_needed_lately_as_the_pure_function_gives_them():
     doc = analyse(parse_document("l", TRAITS_TEXT))
-    recent = RecentTraits()
+    recent = RecentTraits(64)
 
     first = recent.of(doc, 2)
 

@@ -43,6 +43,17 @@ def test_the_budget_is_of_weight_when_values_are_weighed():
     assert recent.get(49) == bytes(300)
 
 
+def test_a_value_used_again_counts_once_though_both_generations_hold_it():
+    recent: Recent[str, bytes] = Recent(200, len)
+    recent.put("a", bytes(60))
+    recent.put("b", bytes(60))
+    recent.put("c", bytes(100))  # over the budget: "a" and "b" are the old generation now
+
+    recent.get("a")  # kept in the young one too
+
+    assert len(recent) == 3 and recent.weight == 220
+
+
 def test_a_value_heavier_than_the_budget_is_kept_alone_and_given_back():
     recent: Recent[str, bytes] = Recent(10, len)
     recent.put("small", b"x")
@@ -76,6 +87,7 @@ def test_an_index_keeps_postings_within_its_budget_and_scores_as_if_it_kept_them
 def test_answers_are_the_same_however_little_an_index_keeps(monkeypatch, limit):
     monkeypatch.setattr(index_module, "PASSAGES_KEPT", limit)
     monkeypatch.setattr(index_module, "POSTINGS_KEPT_BYTES", limit * 16)
+    monkeypatch.setattr(index_module, "TRAITS_KEPT", limit)
     documents = corpus_of_many_terms(12)
     index = Index.build(documents)
     questions = [f"Which word sits beside word{d}x{s}?" for d in range(12) for s in range(0, 12, 4)]
@@ -86,4 +98,4 @@ def test_answers_are_the_same_however_little_an_index_keeps(monkeypatch, limit):
     assert first == again
     assert first == [answer(Index.build(documents), q).quotes for q in questions]
     kept = index.kept()
-    assert kept["passages"] <= 2 * limit and kept["traits"] > 0
+    assert 0 < kept["passages"] <= 2 * limit and 0 < kept["traits"] <= 2 * limit
