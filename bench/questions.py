@@ -22,14 +22,15 @@ class Question:
         return body
 
 
-def _read(name: str) -> list[Question]:
+def read_set(name: str) -> list[Question]:
+    """Every question of a shared set, with its history, in the set's order."""
     rows = [json.loads(line) for line in (SHARED_EVAL / f"{name}.jsonl").read_text().splitlines() if line.strip()]
     return [Question(row["question"], [turn["question"] for turn in row.get("history") or []]) for row in rows]
 
 
 def keppra_questions(count: int) -> list[Question]:
     """The 30 Keppra questions (with their history), cycled to `count`."""
-    questions = _read("keppra")
+    questions = read_set("keppra")
     return [questions[i % len(questions)] for i in range(count)]
 
 
@@ -37,7 +38,7 @@ def shared_questions(count: int) -> list[Question]:
     """`count` questions spread evenly over SQuAD and COVID-QA, half from each (asked without a document filter)."""
     sample = []
     for name, share in (("squad", count - count // 2), ("covidqa", count // 2)):
-        questions = _read(name)
+        questions = read_set(name)
         step = len(questions) / share
         sample += [questions[int(i * step)] for i in range(share)]
     return sample

@@ -13,7 +13,6 @@ index's RecentTraits emptied before each question). Prints a Markdown table of p
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 from pathlib import Path
@@ -24,10 +23,9 @@ from qa_service.document_analysis import RecentTraits, sentence_traits
 from qa_service.index import TRAITS_KEPT
 from qa_service.store import FolderStore
 
-from .service import ROOT
+from .questions import SHARED_EVAL, read_set
 
-EVAL = ROOT.parent / "shared" / "eval"
-SETS = (("squad", "squad.jsonl"), ("covidqa", "covidqa.jsonl"))
+SETS = ("squad", "covidqa")
 
 
 def cpu_ms(work) -> float:
@@ -59,10 +57,8 @@ def main() -> None:
     print("| corpus | sentences | traits of one sentence, µs (mean) | answer, traits kept: p50 / mean ms "
           "| answer, none kept: p50 / mean ms |")
     print("| --- | --- | --- | --- | --- |")
-    for name, questions_file in SETS:
-        questions = [json.loads(line)["question"] for line in (EVAL / questions_file).read_text().splitlines()
-                     if line.strip()]
-        row = measure(EVAL / "corpora" / name, questions, args.rounds)
+    for name in SETS:
+        row = measure(SHARED_EVAL / "corpora" / name, [q.text for q in read_set(name)], args.rounds)
         print(f"| {name} | {row['sentences']:,} | {row['traits_us']:.1f} | "
               f"{statistics.median(row['kept']):.2f} / {statistics.mean(row['kept']):.2f} | "
               f"{statistics.median(row['none_kept']):.2f} / {statistics.mean(row['none_kept']):.2f} |")

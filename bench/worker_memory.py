@@ -26,7 +26,7 @@ from qa_service import index as index_module
 from qa_service.answering import answer
 
 from .inprocess import load_saved
-from .questions import Question, _read
+from .questions import Question, read_set
 
 SETS = ("squad", "covidqa", "keppra", "keppra-lay", "debianfaq")
 UNBOUNDED = 1 << 62
@@ -66,7 +66,7 @@ def main() -> None:
         index_module.PASSAGES_KEPT = UNBOUNDED
         index_module.TRAITS_KEPT = UNBOUNDED
     index, _ = load_saved(args.cache)
-    questions = [q for name in SETS for q in _read(name)] + made_questions(index, args.made)
+    questions = [q for name in SETS for q in read_set(name)] + made_questions(index, args.made)
     report = {"kept": args.kept, "questions": len(questions), "distinct": len({q.text for q in questions}),
               "rss_mib_loaded": round(rss_mib(), 1), "rounds": []}
     for _ in range(args.rounds):
