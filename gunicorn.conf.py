@@ -70,6 +70,9 @@ def post_fork(server, worker):
     encoder = _encoder(server)
     if encoder is not None:
         threading.Thread(target=encoder.open, name="open-onnx-session", daemon=True).start()
+    reader = state.reader(server.app.wsgi()) if server.cfg.preload_app else None
+    if reader is not None:
+        threading.Thread(target=reader.open, name="open-reader-session", daemon=True).start()
 
 
 def worker_exit(server, worker):

@@ -1,6 +1,7 @@
 """HTTP load with wrk on loopback: POST /api/ask at 1, 8 and 32 clients, with and without a writer replacing a
 document every second, with the questions' vectors remembered and not (QA_QUESTION_VECTORS=0: every question is
-embedded, as a question never asked before is), and past capacity, where the service must shed with 429/503 rather
+embedded, as a question never asked before is), without the cross-encoder's reading (QA_READING=off), and past
+capacity, where the service must shed with 429/503 rather
 than time out.
 
     .venv/bin/python -m bench.load --seconds 10
@@ -207,6 +208,8 @@ def main() -> None:
         # questions never asked before are.
         rows += measure(corpus, work, "steady, QA_QUESTION_VECTORS=0", {"QA_QUESTION_VECTORS": "0"}, clients,
                         args.seconds, script)
+        # Without the cross-encoder reading the best candidates (qa_service.reading): the cost of the default's reads.
+        rows += measure(corpus, work, "steady, QA_READING=off", {"QA_READING": "off"}, clients, args.seconds, script)
         rows += measure(corpus, work, "steady + writer", {}, clients, args.seconds, script, writer=True)
         overload = [args.overload_clients]
         rows += measure(corpus, work, "overload, defaults", {}, overload, args.seconds, script,

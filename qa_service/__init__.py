@@ -16,6 +16,7 @@ from .errors import register_error_handlers
 from .meaning import load_encoder
 from .publications import open_place
 from .question_vectors import QuestionVectors
+from .reading import load_reader
 from .recording import QuestionRecorder
 from .records import open_records
 from .snapshots import WORDS_ONLY, IndexSnapshots
@@ -43,7 +44,9 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     records = open_records(settings, Path(app.instance_path)) if settings.qa_record_questions != "off" else None
     recorder = QuestionRecorder(settings.qa_record_questions, records, settings.qa_record_days)
     questions = QuestionVectors(encoder, settings.qa_question_vectors) if encoder else None
-    state.install(app, settings, store, corpus, questions, editor_tokens, recorder)
+    # One thread a reading: a worker reads for several requests at once, and one thread costs less CPU than two.
+    reader = load_reader(1) if encoder and settings.qa_reading else None
+    state.install(app, settings, store, corpus, questions, reader, editor_tokens, recorder)
 
     from . import api, cli, history, insights, web, writes
 

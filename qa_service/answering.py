@@ -15,6 +15,7 @@ from .questions import Query, build_query
 from .ranking import (
     MODELS,
     PAIR_CHARS,
+    READING,
     Candidate,
     answer_probability,
     decline_features,
@@ -22,6 +23,7 @@ from .ranking import (
     neighbours,
     rank,
 )
+from .reading import CrossEncoder
 
 NOT_FOUND = "The source does not answer this question, so there is nothing to quote."
 FOUND = "Quoted from the source, word for word."
@@ -73,6 +75,13 @@ class AnswerSettings:
     min_confidence: float | None = None
     max_quotes: int = MAX_QUOTES
     models: Mapping[str, RankingModel] = field(default_factory=lambda: MODELS)
+    # The cross-encoder that reads the best candidates with the question (None: answers rest on words and meaning).
+    reader: CrossEncoder | None = None
+
+    @property
+    def reads(self) -> bool:
+        """Whether a cross-encoder reads the best candidates: one is there, and a model was fitted for it."""
+        return self.reader is not None and "reading" in self.models
 
 
 def answer(index: Index, question: str, history: list[str] | None = None, documents: list[str] | None = None,
@@ -85,8 +94,8 @@ def answer(index: Index, question: str, history: list[str] | None = None, docume
     settings = settings or AnswerSettings()
     query = build_query(question, index, history)
     read_with = history[-1] if query.from_history and history else None
-    model_name = answering_model(index, encoder)
-    meaning, without_unknown = (question_meaning(encoder, query, history, index) if model_name == "meaning"
+    model_name = answering_model(index, encoder, settings.reads)
+    meaning, without_unknown = (question_meaning(encoder, query, history, index) if model_name != "words"
                                 else (None, None))
     model = settings.models[model_name]
     scores = index.passage_scores(query.terms)
@@ -95,6 +104,8 @@ def answer(index: Index, question: str, history: list[str] | None = None, docume
     if not (hits or close) or not query.own:
         return Answer(False, [], NOT_FOUND, 0.0, query, read_with)
     ranked, idf = rank(query, hits, index, documents, model, close, meaning, scores)
+    if model.reread:
+        ranked = reread(ranked, read_with_history(question, read_with), settings.reader, model)
     best_cosine = close[0][2] if close else 0.0
 
     def judged(quoted: Candidate) -> float:
@@ -118,7 +129,8 @@ def answer(index: Index, question: str, history: list[str] | None = None, docume
                 best, confidence = c, unseen_confidence
                 break
     spans = [_span(best)]
-    for c in ranked:
+    # Once the cross-encoder has read the best few, a second quote is one of them: the others' scores lack its word.
+    for c in (ranked[:model.reread] if model.reread else ranked):
         if c is best or not c.is_prose:
             continue
         if len(spans) >= settings.max_quotes or c.score < best.score - SECOND_QUOTE_MARGIN:
@@ -132,11 +144,43 @@ def answer(index: Index, question: str, history: list[str] | None = None, docume
     return Answer(True, [_quote(span) for span in spans], FOUND, confidence, query, read_with)
 
 
-def answering_model(index: Index, encoder: Encoder | None) -> str:
-    """The ranking model that answers from this index: "meaning" when the encoder's model embedded its sentences,
-    else "words" (the semantic stage is off, or a changed corpus is still being embedded)."""
-    return "meaning" if encoder is not None and index.vectors is not None and index.meaning == encoder.identity \
-        else "words"
+def answering_model(index: Index, encoder: Encoder | None, reading: bool = False) -> str:
+    """The ranking model that answers from this index: "meaning" when the encoder's model embedded its sentences
+    ("reading" when a cross-encoder reads the best candidates too), else "words" (the semantic stage is off, or a
+    changed corpus is still being embedded). The cross-encoder's weights were fitted beside the meaning model's,
+    so without sentence vectors it does not read."""
+    if encoder is not None and index.vectors is not None and index.meaning == encoder.identity:
+        return "reading" if reading else "meaning"
+    return "words"
+
+
+def read_with_history(question: str, read_with: str | None) -> str:
+    """What the cross-encoder reads as the question: a follow-up after the question it follows ("How do I report a
+    bug?" "what happens after I send it?"), as the words and the meaning of a follow-up lean on it."""
+    return f"{read_with} {question}" if read_with else question
+
+
+def reading_text(c: Candidate) -> str:
+    """A candidate as the cross-encoder reads it: its document's title and the headings it stands under, then what
+    quoting it would give. A sentence's subject is often named only there ("Side effects", above "Common ones
+    include fatigue…"), and a FAQ's reply answers the question in its heading."""
+    span = _span(c)
+    doc = c.doc
+    text = doc.document.text[doc.sentences[span.first].start:doc.sentences[span.last].end]
+    return " › ".join((doc.document.title, *doc.section_path(c.sentence), text))
+
+
+def reread(ranked: list[Candidate], question: str, reader: CrossEncoder, model: RankingModel) -> list[Candidate]:
+    """The candidates with the best `model.reread` of them (headings aside) read by the cross-encoder and ordered
+    again by their scores with its logit weighed in; they come first, the rest after them as they were."""
+    read = [c for c in ranked if not c.is_heading][:model.reread]
+    weight = model.ranker_weights[READING]
+    for c, logit in zip(read, reader.score(question, [reading_text(c) for c in read]).tolist(), strict=True):
+        c.features[READING] = logit
+        c.score += weight * logit
+    read.sort(key=lambda c: (-c.score, c.passage.id, c.sentence))
+    chosen = {id(c) for c in read}
+    return read + [c for c in ranked if id(c) not in chosen]
 
 
 def question_meaning(encoder: Encoder, query: Query, history: list[str] | None, index: Index

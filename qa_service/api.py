@@ -13,7 +13,7 @@ from .corpus import Corpus
 from .errors import ApiError
 from .json_input import parse_json
 from .openapi import openapi_document
-from .state import live_corpus, question_vectors, recorder, settings
+from .state import live_corpus, question_vectors, reader, recorder, settings
 
 bp = Blueprint("api", __name__)
 
@@ -120,7 +120,8 @@ def ask():
         if unknown:
             raise ApiError(404, "unknown_document", f"No document with the id {', '.join(map(repr, unknown))}.")
     result = answer(corpus.index, question, history, documents,
-                    AnswerSettings(min_confidence=settings().min_confidence), question_vectors(), shown)
+                    AnswerSettings(min_confidence=settings().min_confidence, reader=reader()), question_vectors(),
+                    shown)
     reply = answer_json(result, corpus, question, time.perf_counter() - started)
     # The answer is final before it is recorded: recording queues it and cannot change it.
     reply["answer_id"] = recorder().answer_given(question, result.found, result.confidence, corpus.version,
@@ -170,7 +171,7 @@ def corpus_status():
         "passages": corpus.index.passage_count,
         "built_in_seconds": round(corpus.built_in_seconds, 3),
         "skipped": len(corpus.skipped),
-        "answering_by": answering_model(corpus.index, live_corpus().encoder),
+        "answering_by": answering_model(corpus.index, live_corpus().encoder, AnswerSettings(reader=reader()).reads),
         "index_origin": live_corpus().origin.how,
         "index_published_by": live_corpus().origin.published_by,
     })

@@ -43,6 +43,10 @@ class Settings:
     # and no model is loaded. QA_SEMANTIC_THREADS: the CPU threads one embedding may use.
     qa_semantic: bool = True
     qa_semantic_threads: int = 2
+    # With the semantic stage on, a cross-encoder (qa_service.reading) reads the question with the best few
+    # candidates before one is quoted: better answers for about 15 ms of CPU per candidate read. Off: the meaning
+    # model alone (README, "Reading the best candidates").
+    qa_reading: bool = True
     # The vectors of this many distinct questions are remembered per process, so that a question asked again is not
     # embedded again (qa_service.question_vectors; at most about 8 KiB each: three vectors and three texts); 0: none.
     qa_question_vectors: int = 2048

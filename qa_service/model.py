@@ -30,6 +30,9 @@ class RankingModel:
     # Past this share of its idf weight in words the corpus never uses, a question's confidence is capped by how
     # much of it the passage holds: the words model cannot tell such a question's meaning from anything else.
     max_unknown_share: float
+    # How many of the best candidates (headings aside) the cross-encoder reads before the ranker's order is final
+    # (qa_service.reading); 0: none, as in a model without a "reading" weight.
+    reread: int = 0
     ranker_weights: np.ndarray = field(init=False, repr=False, compare=False)
     decline_weights: np.ndarray = field(init=False, repr=False, compare=False)
 
@@ -47,7 +50,7 @@ class RankingModel:
 
     def as_json(self) -> dict:
         return {"ranker": dict(self.ranker), "decline": dict(self.decline), "min_confidence": self.min_confidence,
-                "max_unknown_share": self.max_unknown_share}
+                "max_unknown_share": self.max_unknown_share, "reread": self.reread}
 
 
 def read_models(path: Path, ranker_features: Sequence[str], decline_features: Sequence[str]

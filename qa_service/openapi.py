@@ -145,9 +145,11 @@ CORPUS = {
                  "index_published_by"],
     "properties": {"version": {"type": "string"}, "documents": {"type": "integer"}, "passages": {"type": "integer"},
                    "built_in_seconds": {"type": "number"}, "skipped": {"type": "integer"},
-                   "answering_by": {"enum": ["meaning", "words"],
-                                    "description": "The ranking model answering now: 'meaning' once every sentence "
-                                                   "is embedded, 'words' with QA_SEMANTIC=off or while a changed "
+                   "answering_by": {"enum": ["reading", "meaning", "words"],
+                                    "description": "The ranking model answering now: 'reading' once every sentence "
+                                                   "is embedded and a cross-encoder reads the best candidates, "
+                                                   "'meaning' the same with QA_READING=off, 'words' with "
+                                                   "QA_SEMANTIC=off or while a changed "
                                                    "corpus, or one with more sentences to embed than "
                                                    "QA_EMBED_BEFORE_SERVING allows at start-up, is being "
                                                    "embedded."},

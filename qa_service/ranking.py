@@ -46,9 +46,11 @@ FEATURES = (
     "heading_held",  # idf-weighted share of the query's terms that the heading it stands under holds
     "heading_cosine",  # the cosine of the question and that heading
     "faq_reply",  # it opens the reply under a heading that asks a question (a FAQ entry): the answer comes first
+    "reading",  # the cross-encoder's logit for the question and the sentence in its place (0 when not read)
 )
 
 _HEADING, _FRAGMENT, _APPARATUS = FEATURES.index("heading"), FEATURES.index("fragment"), FEATURES.index("apparatus")
+READING = FEATURES.index("reading")
 
 DECLINE_FEATURES = (
     "bias",
@@ -336,6 +338,7 @@ def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str,
             held_by(c.doc, heading) if heading >= 0 else 0.0,
             heading_cosine,
             1.0 if faq_reply else 0.0,
+            0.0,  # reading: set by answering.reread for the few candidates the cross-encoder reads
         ))
     matrix = np.array(rows, dtype=float).reshape(len(rows), len(FEATURES))
     for c, row in zip(found, matrix, strict=True):

@@ -1,7 +1,8 @@
 """What the app factory builds once per app, for views, commands and tests to reach.
 
-create_app hands the settings, the store, the live corpus, the questions' vectors, the editors' tokens and the
-question recorder to `install`, which keeps them in `app.extensions`; the functions below are the only readers.
+create_app hands the settings, the store, the live corpus, the questions' vectors, the cross-encoder, the editors'
+tokens and the question recorder to `install`, which keeps them in `app.extensions`; the functions below are the
+only readers.
 Each reads the app of the request or command being served (`current_app`), or the app it is given (a test's).
 """
 
@@ -13,14 +14,16 @@ from .config import Settings
 from .corpus import LiveCorpus
 from .editors import EditorTokens
 from .question_vectors import QuestionVectors
+from .reading import CrossEncoder
 from .recording import QuestionRecorder
 from .store.base import DocumentStore
 
 
 def install(app: Flask, settings: Settings, store: DocumentStore, corpus: LiveCorpus,
-            questions: QuestionVectors | None, editor_tokens: EditorTokens, recorder: QuestionRecorder) -> None:
+            questions: QuestionVectors | None, reader: CrossEncoder | None, editor_tokens: EditorTokens,
+            recorder: QuestionRecorder) -> None:
     app.extensions.update(qa_settings=settings, qa_store=store, qa_corpus=corpus, qa_question_vectors=questions,
-                          qa_editor_tokens=editor_tokens, qa_recorder=recorder)
+                          qa_reader=reader, qa_editor_tokens=editor_tokens, qa_recorder=recorder)
 
 
 def settings(app: Flask | None = None) -> Settings:
@@ -38,6 +41,11 @@ def live_corpus(app: Flask | None = None) -> LiveCorpus:
 def question_vectors(app: Flask | None = None) -> QuestionVectors | None:
     """What embeds readers' questions (None with the semantic stage off)."""
     return (app or current_app).extensions["qa_question_vectors"]
+
+
+def reader(app: Flask | None = None) -> CrossEncoder | None:
+    """What reads the best candidates with the question (None with QA_READING or the semantic stage off)."""
+    return (app or current_app).extensions["qa_reader"]
 
 
 def editor_tokens(app: Flask | None = None) -> EditorTokens:

@@ -20,6 +20,11 @@ The `meaning` model is fitted in two steps:
 Each choice is made once with every set (in-sample) and once per set without it (leave one set out): the script
 prints both figures side by side for every set, then, with --write, saves the model fitted on every set.
 
+With --reading, the shipped `meaning` model's ranker is kept and the `reading` model fitted on top of it: the
+cross-encoder (qa_service/reading.py) reads the best few candidates, and how many it reads and the weight of its
+logit are chosen from READ_COUNTS and READING_WEIGHTS by mean raw hit@1; then its decline model (the meaning
+model's evidence, refitted on what the reading model quotes). Refit it after refitting the meaning model.
+
 With --only FEATURE, the shipped `meaning` model is kept as it is (ranker, decline weights, threshold) but for one
 decline feature, whose weight alone is fitted by the same weighted likelihood (its sign as LOWERING or RAISING
 says): a new piece of evidence added without moving what the rest of the model has settled.
@@ -43,6 +48,7 @@ from qa_service.corpus import LiveCorpus
 from qa_service.meaning import load_encoder
 from qa_service.model import MODELS_FILE, RankingModel, write_models
 from qa_service.questions import build_query
+from qa_service.reading import load_reader
 from qa_service.snapshots import IndexSnapshots
 from qa_service.store import FolderStore
 
@@ -76,6 +82,14 @@ MEANING_DECLINE = ("bias", "best_cosine", "quoted_cosine", "quoted_context_cosin
 LOWERING = frozenset({"names_missing", "names_missing_sentence", "number_missing", "quantity_missing",
                       "negation_unmatched", "negation_unmatched_sentence", "antonym", "kind_missing", "unknown_away"})
 RAISING = frozenset({"best_cosine", "quoted_cosine", "quoted_context_cosine", "quoted_heading_cosine"})
+# The reading model (--reading): the meaning model's ranker as shipped, plus the cross-encoder's logit for the best
+# few candidates, with the weight and the number read chosen from these by mean raw hit@1; its decline model weighs
+# the meaning model's evidence, refitted on the candidates it quotes. The cross-encoder's logit for the quoted
+# candidate as evidence too was tried and dropped: fitted without keppra-lay, it declined 70% of keppra-lay's
+# answerable questions (readers' own words score low with it), README "Reading the best candidates".
+READ_MOST = 8
+READ_COUNTS = (4, 6, 8)
+READING_WEIGHTS = (0.25, 0.5, 1.0, 2.0, 4.0)
 
 
 @dataclass
@@ -87,6 +101,8 @@ class Asked:
     features: np.ndarray | None  # candidates x FEATURES
     right: np.ndarray | None  # per candidate
     state: tuple | None  # (query, candidates, index, idf, best cosine, question without its unknown words)
+    # The cross-encoder's logit for each of the READ_MOST best candidates under the meaning model (0 for the rest)
+    reading: np.ndarray | None = None
 
 
 def load_module(path: Path, name: str):
@@ -96,7 +112,7 @@ def load_module(path: Path, name: str):
     return module
 
 
-def collect(name: str, questions: Path, folder: Path, html: bool, scorer, encoder) -> list[Asked]:
+def collect(name: str, questions: Path, folder: Path, html: bool, scorer, encoder, reader=None) -> list[Asked]:
     cache = IndexSnapshots(ROOT / ".cache" / "fit-ranking" / folder.name)
     index = LiveCorpus(FolderStore(folder, 50 << 20), 1e9, cache, encoder).current().index
     located_corpus = scorer.HtmlCorpus(str(folder)) if html else scorer.score.Corpus(str(folder))
@@ -125,30 +141,69 @@ def collect(name: str, questions: Path, folder: Path, html: bool, scorer, encode
             quote = answering.quote_of(c)
             located = located_corpus.locate(quote.text, quote.document)
             right.append(bool(item["answerable"]) and bool(scorer.score.is_hit({"text": quote.text}, located, item)))
-        rows.append(Asked(name, item, np.array([c.features for c in found]), np.array(right, float),
-                          (query, found, index, idf, close[0][2] if close else 0.0, without_unknown)))
+        features = np.array([c.features for c in found])
+        rows.append(Asked(name, item, features, np.array(right, float),
+                          (query, found, index, idf, close[0][2] if close else 0.0, without_unknown),
+                          read_best(found, features, query, history, reader)))
     return rows
 
 
-def first_right(rows: list[Asked], weights: np.ndarray) -> list[tuple[Asked, int]]:
-    """Each question with the position of the candidate quoted first under these ranker weights."""
+def read_best(found: list, features: np.ndarray, query, history: list[str], reader) -> np.ndarray | None:
+    """The cross-encoder's logit for each of the READ_MOST best candidates (headings aside) under the shipped
+    meaning model's ranker, which the reading model's order starts from; 0 for the others."""
+    if reader is None:
+        return None
+    order = plain_order(found, features @ ranking.MODELS["meaning"].ranker_weights)
+    read = [j for j in order if not found[j].is_heading][:READ_MOST]
+    question = answering.read_with_history(query.text, history[-1] if query.from_history and history else None)
+    logits = np.zeros(len(found))
+    logits[read] = reader.score(question, [answering.reading_text(found[j]) for j in read])
+    return logits
+
+
+def plain_order(found: list, scores: np.ndarray) -> list[int]:
+    return sorted(range(len(found)), key=lambda j: (-scores[j], found[j].passage.id, found[j].sentence))
+
+
+def ordered(r: Asked, weights: np.ndarray, reread: int) -> list[int]:
+    """The candidates' positions best first under these ranker weights, as the service orders them: with `reread`,
+    the best few (headings aside) read by the cross-encoder and ordered again with its logit weighed in
+    (answering.reread); every candidate's score and reading feature set to match."""
+    found = r.state[1]
+    scores = r.features @ weights
+    order = plain_order(found, scores)
+    for c in found:
+        c.features[ranking.READING] = 0.0
+    if reread:
+        read = [j for j in order if not found[j].is_heading][:reread]
+        scores = scores.copy()
+        scores[read] += weights[ranking.READING] * r.reading[read]
+        for j in read:
+            found[j].features[ranking.READING] = r.reading[j]
+        chosen = set(read)
+        order = sorted(read, key=lambda j: (-scores[j], found[j].passage.id, found[j].sentence)) + [
+            j for j in order if j not in chosen]
+    for c, score in zip(found, scores.tolist(), strict=True):
+        c.score = score
+    return order
+
+
+def first_right(rows: list[Asked], weights: np.ndarray, reread: int = 0) -> list[tuple[Asked, int, list[int]]]:
+    """Each question with the position of the candidate quoted first under these ranker weights (and the
+    candidates' order)."""
     out = []
     for r in rows:
         if r.features is None:
             continue
-        scores = r.features @ weights
-        for c, s in zip(r.state[1], scores.tolist(), strict=True):
-            c.score = s
-        order = sorted(range(len(scores)), key=lambda j: (-scores[j], r.state[1][j].passage.id,
-                                                          r.state[1][j].sentence))
+        order = ordered(r, weights, reread)
         quoted = answering.first_quoted([r.state[1][j] for j in order])
-        out.append((r, next(j for j in order if r.state[1][j] is quoted)))
+        out.append((r, next(j for j in order if r.state[1][j] is quoted), order))
     return out
 
 
-def raw_hit_at_1(rows: list[Asked], weights: np.ndarray) -> float:
+def raw_hit_at_1(rows: list[Asked], weights: np.ndarray, reread: int = 0) -> float:
     answerable = sum(1 for r in rows if r.item["answerable"])
-    hits = sum(1 for r, j in first_right(rows, weights) if r.right[j] > 0)
+    hits = sum(1 for r, j, _ in first_right(rows, weights, reread) if r.right[j] > 0)
     return 100.0 * hits / max(answerable, 1)
 
 
@@ -182,14 +237,15 @@ class RankerSearch:
         return point
 
 
-def decline_rows(rows: list[Asked], weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def decline_rows(rows: list[Asked], weights: np.ndarray, reread: int = 0
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Decline features of each question under these ranker weights, whether it is answerable, and whether its
     first quote is right."""
     X, y, right = [], [], []
-    for r, j in first_right(rows, weights):
+    for r, j, order in first_right(rows, weights, reread):
         query, found, index, idf, best_cosine, without_unknown = r.state
         # The decline model judges the candidate quoted, as the service does.
-        ranked = answering.quoted_first(found[j], sorted(found, key=lambda c: (-c.score, c.passage.id, c.sentence)))
+        ranked = answering.quoted_first(found[j], [found[k] for k in order])
         X.append(ranking.decline_features(query, ranked, index, idf, best_cosine, without_unknown))
         y.append(1.0 if r.item["answerable"] else 0.0)
         right.append(float(r.right[j]))
@@ -280,6 +336,67 @@ def fit_one_weight(declines: dict[str, tuple], names: list[str], model: RankingM
                    ).weigh(ranking.FEATURES, ranking.DECLINE_FEATURES)
 
 
+def fit_reading(data: dict[str, list[Asked]], names: list[str], meaning: RankingModel,
+                hits: dict | None = None) -> RankingModel:
+    """The reading model fitted on these sets: the number of candidates read and the cross-encoder's weight that
+    give the best mean raw hit@1 (the fewest read and the smallest weight among equals), then the decline model.
+    `hits` keeps each set's raw hit@1 at each point for the next fit."""
+    hits = {} if hits is None else hits
+
+    def point_hit(point: tuple[int, float]) -> float:
+        weights = dict(meaning.ranker, reading=point[1])
+        vector = np.array([weights[f] for f in ranking.FEATURES])
+        for n in names:
+            if (point, n) not in hits:
+                hits[(point, n)] = raw_hit_at_1(data[n], vector, point[0])
+        return float(np.mean([hits[(point, n)] for n in names]))
+
+    reread, weight = max(itertools.product(READ_COUNTS, READING_WEIGHTS),
+                         key=lambda p: (point_hit(p), -p[0], -p[1]))
+    model = replace(meaning, name="reading", ranker=dict(meaning.ranker, reading=weight), reread=reread
+                    ).weigh(ranking.FEATURES, ranking.DECLINE_FEATURES)
+    declines = {n: decline_rows(data[n], model.ranker_weights, reread) for n in data}
+    return fit_decline(declines, names, model)
+
+
+def reading_table(data: dict[str, list[Asked]], names: list[str], write: bool) -> None:
+    """--reading: the reading model fitted on every set and with each set held out, beside the shipped meaning
+    model's figures on the same candidates."""
+    meaning = ranking.MODELS["meaning"]
+
+    def measured(model: RankingModel, n: str) -> dict:
+        declines = decline_rows(data[n], model.ranker_weights, model.reread)
+        return {"raw": round(raw_hit_at_1(data[n], model.ranker_weights, model.reread), 1),
+                **figures(data[n], declines, model)}
+
+    def described(model: RankingModel) -> str:
+        return f"reads {model.reread}, weight {model.ranker['reading']:g}, threshold {model.min_confidence}"
+
+    hits: dict = {}
+    every = fit_reading(data, names, meaning, hits)
+    print(f"fitted on every set: {described(every)}")
+    print("| set | meaning: raw | hit@1 | answered | declined | reading, in-sample: raw | hit@1 | answered | declined "
+          "| held out: raw | hit@1 | answered | declined | held-out fit |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for n in names:
+        outside = fit_reading(data, [m for m in names if m != n], meaning, hits)
+        cells = []
+        for model in (meaning, every, outside):
+            got = measured(model, n)
+            cells += [got.get(k, "–") for k in ("raw", "hit@1", "answered", "declined")]
+        print(f"| {n} | " + " | ".join(str(c) for c in cells) + f" | {described(outside)} |", flush=True)
+    declines = {n: decline_rows(data[n], every.ranker_weights, every.reread) for n in names}
+    print("trade-off of the reading model fitted on every set (threshold: hit@1 / answered / declined per set):")
+    for threshold in TRADE_OFF:
+        cells = [" / ".join(str(v) for v in figures(data[n], declines[n], every, threshold).values())
+                 for n in names]
+        print(f"  {threshold:.2f}  " + "  |  ".join(f"{n} {c}" for n, c in zip(names, cells, strict=True)))
+    if write:
+        write_models(MODELS_FILE, {**ranking.MODELS, "reading": every})
+        print(f"wrote {MODELS_FILE}")
+        print("reading decline weights:", {f: every.decline[f] for f in MEANING_DECLINE})
+
+
 def figures(rows: list[Asked], declines: tuple, model: RankingModel, threshold: float | None = None) -> dict:
     """hit@1, answered and declined on one set with this model's decline weights (and threshold, unless given)."""
     X, y, right = declines
@@ -302,11 +419,15 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help=f"save the model fitted on every set to {MODELS_FILE}")
     parser.add_argument("--only", choices=MEANING_DECLINE[1:],
                         help="fit only this decline feature's weight, on top of the shipped meaning model")
+    parser.add_argument("--reading", action="store_true",
+                        help="fit the reading model (the cross-encoder's weight and decline evidence) on top of the "
+                             "shipped meaning model")
     args = parser.parse_args()
     scorer = load_module(args.eval / "score_html.py", "score_html")
     encoder = load_encoder(2)
+    reader = load_reader(2) if args.reading else None
     sets = {n: question_sets(args.eval)[n] for n in args.sets.split(",")}
-    data = {n: collect(n, s.questions, s.corpus, s.html, scorer, encoder) for n, s in sets.items()}
+    data = {n: collect(n, s.questions, s.corpus, s.html, scorer, encoder, reader) for n, s in sets.items()}
     names = list(data)
     base = ranking.MODELS["words"]
     words_vector = base.ranker_weights
@@ -314,6 +435,9 @@ def main() -> None:
           {n: round(raw_hit_at_1(data[n], words_vector), 1) for n in names}, flush=True)
     if args.only:
         fit_only(args.only, data, names, base, args.write)
+        return
+    if args.reading:
+        reading_table(data, names, args.write)
         return
 
     search = RankerSearch(data, base)
@@ -352,7 +476,8 @@ def main() -> None:
                  for n in names]
         print(f"  {threshold:.2f}  " + "  |  ".join(f"{n} {c}" for n, c in zip(names, cells, strict=True)))
     if args.write:
-        write_models(MODELS_FILE, {"words": base, "meaning": every})
+        # The reading model, fitted on top of the meaning model, is kept as it was: refit it after (--reading).
+        write_models(MODELS_FILE, {**ranking.MODELS, "words": base, "meaning": every})
         print(f"wrote {MODELS_FILE}")
         print("meaning decline weights:", {f: every.decline[f] for f in MEANING_DECLINE})
 
@@ -376,7 +501,7 @@ def fit_only(feature: str, data: dict[str, list[Asked]], names: list[str], words
             cells += [got.get(k, "–") for k in ("hit@1", "answered", "declined")]
         print(f"| {n} | " + " | ".join(str(c) for c in cells) + f" | {outside.decline[feature]} |", flush=True)
     if write:
-        write_models(MODELS_FILE, {"words": words, "meaning": every})
+        write_models(MODELS_FILE, {**ranking.MODELS, "words": words, "meaning": every})
         print(f"wrote {MODELS_FILE}")
 
 

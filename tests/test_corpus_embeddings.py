@@ -187,7 +187,7 @@ def test_over_the_api_a_large_new_corpus_is_answered_by_words_until_it_is_embedd
     assert reply.status_code == 200
     assert reply.get_json()["quotes"][0]["text"].startswith("Document 1 is about element number 1.")
     deadline = time.monotonic() + 30
-    while client.get("/api/corpus").get_json()["answering_by"] != "meaning":
+    while client.get("/api/corpus").get_json()["answering_by"] != "reading":
         assert time.monotonic() < deadline, "the corpus was never embedded"
         time.sleep(0.05)
 
@@ -198,7 +198,12 @@ def test_without_an_encoder_nothing_is_embedded_and_the_index_has_no_vectors(fol
 
 
 def test_the_api_says_which_model_answers(client):
-    assert client.get("/api/corpus").get_json()["answering_by"] == "meaning"
+    assert client.get("/api/corpus").get_json()["answering_by"] == "reading"
+
+
+def test_with_reading_off_the_meaning_model_answers(corpus_dir):
+    app = create_app({"QA_CORPUS": str(corpus_dir), "QA_READING": "off"})
+    assert app.test_client().get("/api/corpus").get_json()["answering_by"] == "meaning"
 
 
 def test_with_the_semantic_stage_off_the_api_says_words_answer(corpus_dir):

