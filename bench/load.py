@@ -1,7 +1,7 @@
 """HTTP load with wrk on loopback: POST /api/ask at 1, 8 and 32 clients, with and without a writer replacing a
-document every second, with the questions' vectors remembered and not (QA_QUESTION_VECTORS=0: every question is
-embedded, as a question never asked before is), without the cross-encoder's reading (QA_READING=off), and past
-capacity, where the service must shed with 429/503 rather
+document every second, with the questions' vectors and readings remembered and not (QA_QUESTION_VECTORS=0 and
+QA_QUESTION_READINGS=0: every question is embedded and read, as a question never asked before is), without the
+cross-encoder's reading (QA_READING=off), and past capacity, where the service must shed with 429/503 rather
 than time out.
 
     .venv/bin/python -m bench.load --seconds 10
@@ -204,10 +204,11 @@ def main() -> None:
         shutil.copytree(ROOT / "corpus", corpus)
         script = write_script(work / "ask.lua", [q.body() for q in keppra_questions(30)])
         rows = measure(corpus, work, "steady", {}, clients, args.seconds, script)
-        # The same questions with none remembered (qa_service.question_vectors): each asking embeds its question, as
-        # questions never asked before are.
-        rows += measure(corpus, work, "steady, QA_QUESTION_VECTORS=0", {"QA_QUESTION_VECTORS": "0"}, clients,
-                        args.seconds, script)
+        # The same questions with nothing remembered (qa_service.question_vectors, qa_service.reading.
+        # RememberedReadings): each asking embeds its question and reads its candidates, as a new question does.
+        rows += measure(corpus, work, "steady, nothing remembered", {"QA_QUESTION_VECTORS": "0",
+                                                                    "QA_QUESTION_READINGS": "0"},
+                        clients, args.seconds, script)
         # Without the cross-encoder reading the best candidates (qa_service.reading): the cost of the default's reads.
         rows += measure(corpus, work, "steady, QA_READING=off", {"QA_READING": "off"}, clients, args.seconds, script)
         rows += measure(corpus, work, "steady + writer", {}, clients, args.seconds, script, writer=True)

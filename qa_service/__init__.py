@@ -16,7 +16,7 @@ from .errors import register_error_handlers
 from .meaning import load_encoder
 from .publications import open_place
 from .question_vectors import QuestionVectors
-from .reading import load_reader
+from .reading import RememberedReadings, load_reader
 from .recording import QuestionRecorder
 from .records import open_records
 from .snapshots import WORDS_ONLY, IndexSnapshots
@@ -45,7 +45,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     recorder = QuestionRecorder(settings.qa_record_questions, records, settings.qa_record_days)
     questions = QuestionVectors(encoder, settings.qa_question_vectors) if encoder else None
     # One thread a reading: a worker reads for several requests at once, and one thread costs less CPU than two.
-    reader = load_reader(1) if encoder and settings.qa_reading else None
+    reader = RememberedReadings(load_reader(1), settings.qa_question_readings) \
+        if encoder and settings.qa_reading else None
     state.install(app, settings, store, corpus, questions, reader, editor_tokens, recorder)
 
     from . import api, cli, history, insights, web, writes

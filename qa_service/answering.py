@@ -23,7 +23,7 @@ from .ranking import (
     neighbours,
     rank,
 )
-from .reading import CrossEncoder
+from .reading import Reader
 
 NOT_FOUND = "The source does not answer this question, so there is nothing to quote."
 FOUND = "Quoted from the source, word for word."
@@ -76,7 +76,7 @@ class AnswerSettings:
     max_quotes: int = MAX_QUOTES
     models: Mapping[str, RankingModel] = field(default_factory=lambda: MODELS)
     # The cross-encoder that reads the best candidates with the question (None: answers rest on words and meaning).
-    reader: CrossEncoder | None = None
+    reader: Reader | None = None
 
     @property
     def reads(self) -> bool:
@@ -170,7 +170,7 @@ def reading_text(c: Candidate) -> str:
     return " › ".join((doc.document.title, *doc.section_path(c.sentence), text))
 
 
-def reread(ranked: list[Candidate], question: str, reader: CrossEncoder, model: RankingModel) -> list[Candidate]:
+def reread(ranked: list[Candidate], question: str, reader: Reader, model: RankingModel) -> list[Candidate]:
     """The candidates with the best `model.reread` of them (headings aside) read by the cross-encoder and ordered
     again by their scores with its logit weighed in; they come first, the rest after them as they were."""
     read = [c for c in ranked if not c.is_heading][:model.reread]

@@ -47,6 +47,10 @@ class Settings:
     # candidates before one is quoted: better answers for about 15 ms of CPU per candidate read. Off: the meaning
     # model alone (README, "Reading the best candidates").
     qa_reading: bool = True
+    # The cross-encoder's logits for this many distinct readings (a question with the candidates read) are remembered
+    # per process, so that a question asked again of the same corpus is not read again (qa_service.reading.
+    # RememberedReadings; about 2 KiB each: the texts read); 0: none.
+    qa_question_readings: int = 2048
     # The vectors of this many distinct questions are remembered per process, so that a question asked again is not
     # embedded again (qa_service.question_vectors; at most about 8 KiB each: three vectors and three texts); 0: none.
     qa_question_vectors: int = 2048
@@ -151,6 +155,8 @@ class Settings:
             raise ConfigError(f"QA_SEMANTIC_THREADS must be at least 1, not {self.qa_semantic_threads}")
         if self.qa_question_vectors < 0:
             raise ConfigError(f"QA_QUESTION_VECTORS must be 0 or more, not {self.qa_question_vectors}")
+        if self.qa_question_readings < 0:
+            raise ConfigError(f"QA_QUESTION_READINGS must be 0 or more, not {self.qa_question_readings}")
         if self.qa_embed_before_serving < 0:
             raise ConfigError(f"QA_EMBED_BEFORE_SERVING must be 0 or more, not {self.qa_embed_before_serving}")
         if not self.qa_reload_seconds >= 0:  # also rejects NaN, which would silently stop reloading

