@@ -1,8 +1,10 @@
 """The ranking model: the sentence ranker's and the decline model's weights by feature name, and the threshold.
 
-Two models ship in `data/ranking-models.json`, written by `scripts/fit_ranking.py`: `words`, for an index without
-sentence embeddings (QA_SEMANTIC=off, or while a changed corpus is being embedded), and `meaning`, which also
-weighs how close in meaning the question and each sentence are. A feature row is built in the order of
+Three models ship in `data/ranking-models.json`, written by `scripts/fit_ranking.py`: `words`, for an index without
+sentence embeddings (QA_SEMANTIC=off, or while a changed corpus is being embedded), `meaning`, which also weighs
+how close in meaning the question and each sentence are (QA_READING=off), and `reading`, the meaning model's ranker
+with the cross-encoder's logit for the best few candidates weighed in (`reread` of them) and a decline model of its
+own. A feature row is built in the order of
 `ranking.FEATURES` / `ranking.DECLINE_FEATURES`; a model must name exactly those features, so a feature added,
 dropped or renamed without refitting fails when the model loads, not silently at the wrong position.
 """
