@@ -47,9 +47,9 @@ class Settings:
     # candidates before one is quoted: better answers for about 15 ms of CPU per candidate read. Off: the meaning
     # model alone (README, "Reading the best candidates").
     qa_reading: bool = True
-    # The cross-encoder's logits for this many distinct readings (a question with the candidates read) are remembered
-    # per process, so that a question asked again of the same corpus is not read again (qa_service.reading.
-    # RememberedReadings; about 2 KiB each: the texts read); 0: none.
+    # The cross-encoder's logits for the readings (a question with the candidates read) asked lately are remembered
+    # per process, at most about twice this many, so that a question asked again of the same corpus is not read
+    # again (qa_service.reading.RememberedReadings; about 2 KiB each: the texts read); 0: none.
     qa_question_readings: int = 2048
     # The vectors of this many distinct questions are remembered per process, so that a question asked again is not
     # embedded again (qa_service.question_vectors; at most about 8 KiB each: three vectors and three texts); 0: none.

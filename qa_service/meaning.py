@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Protocol
 
 import numpy as np
+
+from .onnx_session import OnnxSession
 
 log = logging.getLogger(__name__)
 
@@ -69,51 +70,25 @@ class SentenceEncoder:
     """Texts to unit vectors of WIDTH floats; the cosine of two is their dot product.
 
     Loaded in the gunicorn master before the workers fork (the Procfile's --preload), so every worker shares the
-    model's bytes and the tokenizer. The ONNX Runtime session that runs the model is per process: its thread pool
-    does not survive a fork (a worker that inherited one aborts when it exits), so the master closes its session
-    before forking (gunicorn.conf.py) and each process opens its own. One session serves many threads at once.
+    model's bytes and the tokenizer; each process runs it in its own session (`onnx_session.OnnxSession`).
     """
 
     def __init__(self, files: ModelFiles, threads: int = 2):
         from tokenizers import Tokenizer
 
         self.identity = files.identity
-        self._files = files
-        self._threads = threads
         self._tokenizer = Tokenizer.from_str(files.tokenizer)
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(MAX_TOKENS)
-        self._session = None
-        self._opening = threading.Lock()
+        self._session = OnnxSession(files.onnx, threads)
 
     def open(self):
         """This process's session, opened on first need (about a second)."""
-        session = self._session
-        if session is None:
-            with self._opening:
-                if self._session is None:
-                    import onnxruntime
-
-                    options = onnxruntime.SessionOptions()
-                    options.intra_op_num_threads = self._threads
-                    options.inter_op_num_threads = 1
-                    # Its threads would otherwise spin between runs, taking the cores that the workers' other
-                    # requests need (2 workers × 4 threads share 2 cores in the Procfile's set-up).
-                    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-                    # Its memory arena keeps the largest batch's buffers for the session's life: a worker that
-                    # embedded a written document's long sentences held about 450 MiB more, for good. Without it,
-                    # buffers go back to malloc after each run, at no speed cost measured (README, "Speed and
-                    # scale").
-                    options.enable_cpu_mem_arena = False
-                    options.log_severity_level = 3  # its warnings about unused initialisers say nothing to an operator
-                    self._session = onnxruntime.InferenceSession(self._files.onnx, options,
-                                                                 providers=["CPUExecutionProvider"])
-                session = self._session
-        return session
+        return self._session.open()
 
     def close(self) -> None:
         """Drop this process's session; the next encode opens a new one."""
-        self._session = None
+        self._session.close()
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """One float32 row of unit length per text."""
@@ -122,7 +97,6 @@ class SentenceEncoder:
             return out
         # The tokenizer takes only valid Unicode: a lone surrogate (which JSON can carry) becomes "?".
         encodings = self._tokenizer.encode_batch([t.encode("utf-8", "replace").decode("utf-8") for t in texts])
-        session = self.open()
         order = np.argsort([len(e.ids) for e in encodings], kind="stable")
         for start in range(0, len(texts), BATCH):
             chosen = order[start:start + BATCH]
@@ -133,7 +107,7 @@ class SentenceEncoder:
                 ids[row, :len(encodings[i].ids)] = encodings[i].ids
                 mask[row, :len(encodings[i].ids)] = 1
             feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-            hidden = session.run(None, feeds)[0]
+            hidden = self._session.run(feeds)
             pooled = (hidden * mask[:, :, None]).sum(1) / mask.sum(1, keepdims=True)
             out[chosen] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-9)
         return out

@@ -19,14 +19,15 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import logging
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+
+from .onnx_session import OnnxSession
+from .recent import Recent
 
 log = logging.getLogger(__name__)
 
@@ -80,46 +81,25 @@ class Reader(Protocol):
 
 
 class CrossEncoder:
-    """Scores (question, text) pairs: the higher, the better the text answers the question (a logit).
-
-    As with the sentence encoder, the ONNX Runtime session is per process (its thread pool does not survive a
-    fork) and opened on first need; one session serves many threads at once. The gunicorn master never reads with
-    it: only the workers answer.
+    """Scores (question, text) pairs: the higher, the better the text answers the question (a logit). Its session
+    is per process (`onnx_session.OnnxSession`); the gunicorn master never reads with it: only the workers answer.
     """
 
     def __init__(self, files: ReaderFiles, threads: int = 1):
         from tokenizers import Tokenizer
 
         self.identity = files.identity
-        self._files = files
-        self._threads = threads
         self._tokenizer = Tokenizer.from_str(files.tokenizer)
         # The shipped tokenizer pads every pair to 512 tokens: ten times the work of a sentence's own length.
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(MAX_TOKENS)
-        self._session = None
-        self._opening = threading.Lock()
+        self._session = OnnxSession(files.onnx, threads)
 
     def open(self):
-        session = self._session
-        if session is None:
-            with self._opening:
-                if self._session is None:
-                    import onnxruntime
-
-                    options = onnxruntime.SessionOptions()
-                    options.intra_op_num_threads = self._threads
-                    options.inter_op_num_threads = 1
-                    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-                    options.enable_cpu_mem_arena = False
-                    options.log_severity_level = 3
-                    self._session = onnxruntime.InferenceSession(self._files.onnx, options,
-                                                                 providers=["CPUExecutionProvider"])
-                session = self._session
-        return session
+        return self._session.open()
 
     def close(self) -> None:
-        self._session = None
+        self._session.close()
 
     def score(self, question: str, texts: list[str]) -> np.ndarray:
         """One logit per text, read with the question; all in one batch (the texts are few)."""
@@ -135,47 +115,39 @@ class CrossEncoder:
             ids[row, :len(e.ids)] = e.ids
             types[row, :len(e.ids)] = e.type_ids
             mask[row, :len(e.ids)] = 1
-        logits = self.open().run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
+        logits = self._session.run({"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
         return logits[:, 0].astype(np.float32)
 
 
 class RememberedReadings:
-    """The cross-encoder's logits for the last `size` distinct readings (a question and the texts read with it),
-    least recently asked forgotten first; `size` 0 remembers none. Readers ask the same questions (a suggested one
-    clicked, a popular one typed again), and a reading costs more than the rest of the answer: asked again of the
-    same corpus, the same candidates come, and their logits are taken from here, exactly what the model gives. It
-    scores as the cross-encoder does, so the answering code takes it where it takes one. Held in the process's
-    memory only, never written anywhere."""
+    """The cross-encoder's logits for the readings (a question and the texts read with it) asked lately: at most
+    about 2 × `size` of them (`recent.Recent`'s two generations); `size` 0 remembers none. Readers ask the same
+    questions (a suggested one clicked, a popular one typed again), and a reading costs more than the rest of the
+    answer: asked again of the same corpus, the same candidates come, and their logits are taken from here, exactly
+    what the model gave. It scores as the cross-encoder does, so the answering code takes it where it takes one.
+    Held in the process's memory only, never written anywhere."""
 
     def __init__(self, reader: CrossEncoder, size: int):
         self.reader = reader
         self.size = size
-        self._kept: OrderedDict[tuple[str, tuple[str, ...]], np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+        self._kept: Recent[tuple[str, tuple[str, ...]], np.ndarray] = Recent(size)
 
     @property
     def identity(self) -> str:
         return self.reader.identity
 
     def open(self):
-        """The cross-encoder's session in this process (see CrossEncoder.open)."""
+        """The cross-encoder's session in this process."""
         return self.reader.open()
 
     def score(self, question: str, texts: list[str]) -> np.ndarray:
         key = (question, tuple(texts))
-        with self._lock:
-            kept = self._kept.get(key)
-            if kept is not None:
-                self._kept.move_to_end(key)
-                return kept.copy()
-        logits = self.reader.score(question, texts)
-        if self.size:
-            with self._lock:
-                self._kept[key] = logits.copy()
-                self._kept.move_to_end(key)
-                while len(self._kept) > self.size:
-                    self._kept.popitem(last=False)
-        return logits
+        kept = self._kept.get(key)
+        if kept is None:
+            kept = self.reader.score(question, texts)
+            if self.size:
+                self._kept.put(key, kept)
+        return kept.copy()
 
     def __len__(self) -> int:
         return len(self._kept)

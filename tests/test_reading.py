@@ -158,13 +158,15 @@ def test_a_reading_asked_again_is_remembered_exactly():
     assert remembered.score("Tired?", ["fatigue is common", "rarely a rash"])[0] == 3.0
 
 
-def test_other_candidates_are_another_reading_and_the_oldest_is_forgotten():
+def test_other_candidates_are_another_reading_and_readings_not_asked_lately_are_forgotten():
     counting = CountingReader()
-    remembered = reading.RememberedReadings(counting, 2)
+    remembered = reading.RememberedReadings(counting, 1)
     remembered.score("Tired?", ["a"])
     remembered.score("Tired?", ["b"])
     remembered.score("Sleepy?", ["a"])
     assert counting.runs == 3 and len(remembered) == 2
+    remembered.score("Sleepy?", ["a"])
+    assert counting.runs == 3
     remembered.score("Tired?", ["a"])
     assert counting.runs == 4
 
