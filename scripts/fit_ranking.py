@@ -36,6 +36,7 @@ import argparse
 import importlib.util
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -364,33 +365,19 @@ def reading_table(data: dict[str, list[Asked]], names: list[str], write: bool) -
     model's figures on the same candidates."""
     meaning = ranking.MODELS["meaning"]
 
-    def measured(model: RankingModel, n: str) -> dict:
-        declines = decline_rows(data[n], model.ranker_weights, model.reread)
-        return {"raw": round(raw_hit_at_1(data[n], model.ranker_weights, model.reread), 1),
-                **figures(data[n], declines, model)}
-
     def described(model: RankingModel) -> str:
         return f"reads {model.reread}, weight {model.ranker['reading']:g}, threshold {model.min_confidence}"
 
     hits: dict = {}
     every = fit_reading(data, names, meaning, hits)
     print(f"fitted on every set: {described(every)}")
-    print("| set | meaning: raw | hit@1 | answered | declined | reading, in-sample: raw | hit@1 | answered | declined "
-          "| held out: raw | hit@1 | answered | declined | held-out fit |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for n in names:
-        outside = fit_reading(data, [m for m in names if m != n], meaning, hits)
-        cells = []
-        for model in (meaning, every, outside):
-            got = measured(model, n)
-            cells += [got.get(k, "–") for k in ("raw", "hit@1", "answered", "declined")]
-        print(f"| {n} | " + " | ".join(str(c) for c in cells) + f" | {described(outside)} |", flush=True)
-    declines = {n: decline_rows(data[n], every.ranker_weights, every.reread) for n in names}
-    print("trade-off of the reading model fitted on every set (threshold: hit@1 / answered / declined per set):")
-    for threshold in TRADE_OFF:
-        cells = [" / ".join(str(v) for v in figures(data[n], declines[n], every, threshold).values())
-                 for n in names]
-        print(f"  {threshold:.2f}  " + "  |  ".join(f"{n} {c}" for n, c in zip(names, cells, strict=True)))
+    print_held_out_table(
+        "| set | meaning: raw | hit@1 | answered | declined | reading, in-sample: raw | hit@1 | answered | declined "
+        "| held out: raw | hit@1 | answered | declined | held-out fit |", names,
+        lambda n: (meaning, every, fit_reading(data, [m for m in names if m != n], meaning, hits)),
+        lambda model, n: measured(data[n], model), ("raw", "hit@1", "answered", "declined"), described)
+    print_trade_off("trade-off of the reading model fitted on every set (threshold: hit@1 / answered / declined per "
+                    "set):", data, names, every)
     if write:
         write_models(MODELS_FILE, {**ranking.MODELS, "reading": every})
         print(f"wrote {MODELS_FILE}")
@@ -410,6 +397,35 @@ def figures(rows: list[Asked], declines: tuple, model: RankingModel, threshold: 
         declined = (~kept & (y == 0)).sum() + sum(1 for r in rows if r.features is None and not r.item["answerable"])
         out["declined"] = round(100.0 * declined / unanswerable, 1)
     return out
+
+
+def measured(rows: list[Asked], model: RankingModel) -> dict:
+    """Raw hit@1 of one set under this model's ranker, and hit@1, answered and declined with its decline model."""
+    declines = decline_rows(rows, model.ranker_weights, model.reread)
+    return {"raw": round(raw_hit_at_1(rows, model.ranker_weights, model.reread), 1), **figures(rows, declines, model)}
+
+
+def print_held_out_table(header: str, names: list[str], models_of: Callable[[str], tuple[RankingModel, ...]],
+                         measure: Callable[[RankingModel, str], dict], keys: tuple[str, ...],
+                         described: Callable[[RankingModel], str]) -> None:
+    """A Markdown table with a row per set: the `keys` of `measure(model, set)` for each model of `models_of(set)`,
+    the last of which is the one fitted without that set, and what `described` says of it."""
+    print(header)
+    print("|---" * (header.count("|") - 1) + "|")
+    for n in names:
+        models = models_of(n)
+        cells = [measure(model, n).get(k, "–") for model in models for k in keys]
+        print(f"| {n} | " + " | ".join(str(c) for c in cells) + f" | {described(models[-1])} |", flush=True)
+
+
+def print_trade_off(title: str, data: dict[str, list[Asked]], names: list[str], model: RankingModel) -> None:
+    """hit@1 / answered / declined of every set at each of the TRADE_OFF thresholds under this model."""
+    declines = {n: decline_rows(data[n], model.ranker_weights, model.reread) for n in names}
+    print(title)
+    for threshold in TRADE_OFF:
+        cells = [" / ".join(str(v) for v in figures(data[n], declines[n], model, threshold).values())
+                 for n in names]
+        print(f"  {threshold:.2f}  " + "  |  ".join(f"{n} {c}" for n, c in zip(names, cells, strict=True)))
 
 
 def main() -> None:
@@ -448,33 +464,19 @@ def main() -> None:
         ranker = dict(base.ranker, **dict(zip(SEMANTIC_FEATURES, semantic, strict=True)))
         return fit_decline(declines, on, replace(base, name="meaning", ranker=ranker))
 
-    def measured(model: RankingModel, n: str) -> dict:
-        declines = decline_rows(data[n], model.ranker_weights)
-        return {"raw": round(raw_hit_at_1(data[n], model.ranker_weights), 1), **figures(data[n], declines, model)}
-
     def semantic_weights(model: RankingModel) -> str:
         return (", ".join(f"{f} {model.ranker[f]:g}" for f in SEMANTIC_FEATURES)
                 + f", threshold {model.min_confidence}, unknown cap {model.max_unknown_share}")
 
     every = fitted(names)
     print(f"fitted on every set: {semantic_weights(every)}")
-    print("| set | in-sample raw | hit@1 | answered | declined "
-          "| held-out raw | hit@1 | answered | declined | held-out fit |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for n in names:
-        inside = measured(every, n)
-        outside_model = fitted([m for m in names if m != n])
-        outside = measured(outside_model, n)
-        cells = [inside.get(k, "–") for k in ("raw", "hit@1", "answered", "declined")]
-        cells += [outside.get(k, "–") for k in ("raw", "hit@1", "answered", "declined")]
-        print(f"| {n} | " + " | ".join(str(c) for c in cells) + f" | held-out fit: {semantic_weights(outside_model)}",
-              flush=True)
-    print("trade-off of the model fitted on every set (threshold: hit@1 / answered / declined per set):")
-    declines = {n: decline_rows(data[n], every.ranker_weights) for n in names}
-    for threshold in TRADE_OFF:
-        cells = [" / ".join(str(v) for v in figures(data[n], declines[n], every, threshold).values())
-                 for n in names]
-        print(f"  {threshold:.2f}  " + "  |  ".join(f"{n} {c}" for n, c in zip(names, cells, strict=True)))
+    print_held_out_table(
+        "| set | in-sample raw | hit@1 | answered | declined | held-out raw | hit@1 | answered | declined "
+        "| held-out fit |", names, lambda n: (every, fitted([m for m in names if m != n])),
+        lambda model, n: measured(data[n], model), ("raw", "hit@1", "answered", "declined"),
+        lambda model: f"held-out fit: {semantic_weights(model)}")
+    print_trade_off("trade-off of the model fitted on every set (threshold: hit@1 / answered / declined per set):",
+                    data, names, every)
     if args.write:
         # The reading model, fitted on top of the meaning model, is kept as it was: refit it after (--reading).
         write_models(MODELS_FILE, {**ranking.MODELS, "words": base, "meaning": every})
@@ -490,16 +492,12 @@ def fit_only(feature: str, data: dict[str, list[Asked]], names: list[str], words
     every = fit_one_weight(declines, names, shipped, feature)
     print(f"{feature}: shipped {shipped.decline[feature]}, fitted on every set {every.decline[feature]} "
           f"(threshold kept at {shipped.min_confidence})")
-    print("| set | shipped: hit@1 | answered | declined | in-sample: hit@1 | answered | declined "
-          "| held-out: hit@1 | answered | declined | held-out weight |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for n in names:
-        outside = fit_one_weight(declines, [m for m in names if m != n], shipped, feature)
-        cells = []
-        for model in (shipped, every, outside):
-            got = figures(data[n], declines[n], model)
-            cells += [got.get(k, "–") for k in ("hit@1", "answered", "declined")]
-        print(f"| {n} | " + " | ".join(str(c) for c in cells) + f" | {outside.decline[feature]} |", flush=True)
+    print_held_out_table(
+        "| set | shipped: hit@1 | answered | declined | in-sample: hit@1 | answered | declined "
+        "| held-out: hit@1 | answered | declined | held-out weight |", names,
+        lambda n: (shipped, every, fit_one_weight(declines, [m for m in names if m != n], shipped, feature)),
+        lambda model, n: figures(data[n], declines[n], model), ("hit@1", "answered", "declined"),
+        lambda model: str(model.decline[feature]))
     if write:
         write_models(MODELS_FILE, {**ranking.MODELS, "words": words, "meaning": every})
         print(f"wrote {MODELS_FILE}")
