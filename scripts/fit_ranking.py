@@ -371,6 +371,10 @@ def reading_table(data: dict[str, list[Asked]], names: list[str], write: bool) -
     hits: dict = {}
     every = fit_reading(data, names, meaning, hits)
     print(f"fitted on every set: {described(every)}")
+    # What each candidate read buys: the cost of reading is the number read.
+    weight = every.ranker["reading"]
+    print(f"mean raw hit@1 over the sets by the number read, at weight {weight:g}: " + ", ".join(
+        f"{count}: {np.mean([hits[((count, weight), n)] for n in names]):.2f}" for count in READ_COUNTS))
     print_held_out_table(
         "| set | meaning: raw | hit@1 | answered | declined | reading, in-sample: raw | hit@1 | answered | declined "
         "| held out: raw | hit@1 | answered | declined | held-out fit |", names,

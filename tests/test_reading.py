@@ -61,6 +61,16 @@ def test_texts_longer_than_the_model_reads_are_cut_not_refused(reader):
     assert logits.shape == (2,) and np.isfinite(logits).all()
 
 
+def test_a_texts_logit_does_not_depend_on_what_else_is_read(reader):
+    question = "Will it make me sleepy?"
+    text = "Drowsiness is common in the first week."
+    longer = ("It makes the tablets easier to swallow if you take them with food, and a glass of water helps, "
+              "as does sitting upright for a while afterwards. ") * 3
+    alone = reader.score(question, [text])[0]
+    assert reader.score(question, [text, longer])[0] == alone
+    assert reader.score(question, [longer, "Yes.", text])[2] == alone
+
+
 def test_nothing_to_read_gives_no_scores(reader):
     assert reader.score("Anything?", []).shape == (0,)
 
