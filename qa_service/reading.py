@@ -73,8 +73,9 @@ class CrossEncoder(OnnxModel):
     The shipped tokenizer pads every pair to 512 tokens, ten times the work of a sentence's own length, so padding
     is turned off, and each pair is run on its own: the model's int8 weights meet activations quantised on the fly
     over the whole batch, padding included, so a pair read in a batch with a longer one got another logit (by up to
-    0.75 on the seed article, enough to reorder candidates), and eight pairs run alone took 79 ms against 96 ms in
-    one padded batch (tests/test_reading.py pins that a logit does not depend on what else is read).
+    0.75 on the seed article, enough to reorder candidates). Alone they cost about the same: 8 of the seed's
+    candidates, 95 ms against 92 ms in one padded batch (tests/test_reading.py pins that a logit does not depend on
+    what else is read).
     """
 
     def __init__(self, files: ModelFiles, threads: int = 1):
