@@ -86,6 +86,10 @@ _UNKNOWN, _COVERED = DECLINE_FEATURES.index("unknown"), DECLINE_FEATURES.index("
 # The shipped models by name ("words", "meaning"), checked against the feature names above when loaded.
 MODELS = read_models(MODELS_FILE, FEATURES, DECLINE_FEATURES)
 PAIR_CHARS = 350  # two adjacent sentences quoted together stay within this
+# A heading that matches brings this many of the sentences under it as candidates: a FAQ's reply often gives its
+# answer a few sentences in ("Take a look at the file… The third field indicates…"), after its own passage.
+# Chosen among 2, 6 and 12 with every set held out in turn (README "Under a matching heading").
+SECTION_CANDIDATES = 6
 _NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
                  "seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|"
                  "million|billion|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|half|quarter|"
@@ -253,7 +257,7 @@ def candidates(hits: list[tuple[Passage, float]], index: Index, close: list[tupl
         add_framed(document, i, len(hits))
     # A heading that matches is answered by the sentences under it, wherever their own words or passage rank.
     for c in [c for c in found.values() if c.doc.sentences.column("heading")[c.sentence]]:
-        for i in section_openers(c.doc, c.sentence):
+        for i in section_openers(c.doc, c.sentence, SECTION_CANDIDATES):
             add_framed(c.passage.document, i, c.passage_rank)
     return list(found.values())
 

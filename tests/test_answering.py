@@ -10,7 +10,7 @@ from qa_service.document_analysis import analyse
 from qa_service.documents import parse_document
 from qa_service.index import Index
 from qa_service.questions import answer_kind, build_query, spelt_out_names
-from qa_service.ranking import DECLINE_FEATURES, FEATURES, HeldShare, TermMatch, decline_features, rank
+from qa_service.ranking import DECLINE_FEATURES, FEATURES, HeldShare, TermMatch, candidates, decline_features, rank
 
 LAMOTRIGINE = """\
 Lamotrigine in Bipolar Disorder
@@ -364,3 +364,38 @@ def test_a_sentence_about_something_named_in_lower_case_is_quoted_as_a_real_sent
                         "synaptic is a graphical package manager with menus and buttons.\n\n"
                         "Packages can also be handled from a terminal.")
     assert first_quote(tools, "Is there a graphical package manager?").startswith("synaptic is a graphical")
+
+
+PRINTER_FAQ = """# Printer questions
+
+## How do I find out which model I have?
+
+It is easy to find.
+
+Open the front cover.
+
+Look behind the paper tray.
+
+There is a white label there.
+
+The second line of that label names the model.
+
+Ignore the serial number on the first line.
+
+## Why does it beep?
+
+It beeps when the paper runs out.
+"""
+
+
+def test_a_matching_heading_brings_the_later_sentences_of_its_section_as_candidates():
+    index = Index.build([analyse(parse_document("printer", PRINTER_FAQ, "markdown"))])
+    doc = index.documents[0]
+    texts = [doc.sentence_text(i) for i in range(len(doc.sentences))]
+    heading = texts.index("How do I find out which model I have?")
+    # Retrieved: the heading's passage alone, which holds none of the sentences under it.
+    heading_passage = index.passage_around(0, heading)
+    assert heading_passage.first == heading_passage.last == heading
+    found = {c.text for c in candidates([(heading_passage, 1.0)], index)}
+    assert "The second line of that label names the model." in found
+    assert "It beeps when the paper runs out." not in found
