@@ -35,6 +35,7 @@ from rank_bm25 import BM25Okapi
 
 from qa_service.analysis import terms
 from qa_service.answering import CANDIDATE_PASSAGES, AnswerSettings, answer
+from qa_service.config import Settings
 from qa_service.document_analysis import analyse, with_embeddings
 from qa_service.index import Index
 from qa_service.meaning import WIDTH, load_encoder
@@ -166,8 +167,10 @@ def _timed_answers(index: Index, documents: int, build_seconds: dict, encoder, q
     answer_times = timed(lambda q=q: answer(index, q.text, q.history) for q in questions)
     semantic_times = timed(lambda q=q: answer(index, q.text, q.history, encoder=encoder) for q in questions) \
         if encoder is not None else []
-    # With the cross-encoder reading the best candidates too (the service's default with the semantic stage on).
-    reading = AnswerSettings(reader=load_reader(1)) if encoder is not None else None
+    # With the cross-encoder reading the best candidates too (the service's default with the semantic stage on), as
+    # many at once as the service reads (QA_READING_PARALLEL).
+    parallel = Settings.from_env().qa_reading_parallel
+    reading = AnswerSettings(reader=load_reader(1, parallel)) if encoder is not None else None
     reading_times = timed(lambda q=q: answer(index, q.text, q.history, settings=reading, encoder=encoder)
                           for q in questions) if reading is not None else []
 
@@ -186,6 +189,7 @@ def _timed_answers(index: Index, documents: int, build_seconds: dict, encoder, q
         "answer": percentiles(answer_times),
         "answer_semantic": percentiles(semantic_times) if encoder is not None else None,
         "answer_reading": percentiles(reading_times) if reading is not None else None,
+        "reading_parallel": parallel,
         "search": percentiles(search_times),
         "postings_read_per_question_median": float(np.median(postings_read)),
     }

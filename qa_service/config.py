@@ -47,6 +47,9 @@ class Settings:
     # candidates before one is quoted: better answers for about 15 ms of CPU per candidate read. Off: the meaning
     # model alone (README, "Reading the best candidates").
     qa_reading: bool = True
+    # The candidates one answer reads at once, each on a thread of its own: on an idle machine an answer waits for
+    # the slower of two threads rather than for eight readings in turn; 1: one after another.
+    qa_reading_parallel: int = 2
     # The cross-encoder's logits for the readings (a question with the candidates read) asked lately are remembered
     # per process, at most about twice this many, so that a question asked again of the same corpus is not read
     # again (qa_service.reading.RememberedReadings; about 2 KiB each: the texts read); 0: none.
@@ -153,6 +156,8 @@ class Settings:
                               f"{self.qa_analysis_processes}")
         if self.qa_semantic_threads < 1:
             raise ConfigError(f"QA_SEMANTIC_THREADS must be at least 1, not {self.qa_semantic_threads}")
+        if self.qa_reading_parallel < 1:
+            raise ConfigError(f"QA_READING_PARALLEL must be at least 1, not {self.qa_reading_parallel}")
         if self.qa_question_vectors < 0:
             raise ConfigError(f"QA_QUESTION_VECTORS must be 0 or more, not {self.qa_question_vectors}")
         if self.qa_question_readings < 0:

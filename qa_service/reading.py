@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 from typing import Protocol
@@ -78,16 +79,30 @@ class CrossEncoder(OnnxModel):
     what else is read).
     """
 
-    def __init__(self, files: ModelFiles, threads: int = 1):
+    def __init__(self, files: ModelFiles, threads: int = 1, parallel: int = 1):
         super().__init__(files, threads, MAX_TOKENS)
+        self.parallel = parallel
 
     def score(self, question: str, texts: list[str]) -> np.ndarray:
         """One logit per text, read with the question; each pair alone, so that its logit is the same whatever
-        else is read."""
-        clean = [valid_unicode(t) for t in (question, *texts)]
+        else is read, and a text given twice read once (two candidates often quote the same sentences: one
+        leaning on the other). Up to `parallel` pairs run at once, each on a thread of its own: the session serves
+        them together, and a reader waits for the slowest thread rather than for every pair in turn."""
+        distinct = list(dict.fromkeys(texts))
+        clean = [valid_unicode(t) for t in (question, *distinct)]
         encodings = self._tokenizer.encode_batch([(clean[0], t) for t in clean[1:]])
-        logits = [self._session.run(batch_feeds([e]))[0, 0] for e in encodings]
-        return np.array(logits, np.float32)
+        if self.parallel > 1 and len(encodings) > 1:
+            # A pool per call: threads made in the gunicorn master would not survive the fork, and making two
+            # costs well under a millisecond beside a reading's 100.
+            with ThreadPoolExecutor(min(self.parallel, len(encodings))) as pool:
+                logits = list(pool.map(self._logit, encodings))
+        else:
+            logits = [self._logit(e) for e in encodings]
+        logit_of = dict(zip(distinct, logits, strict=True))
+        return np.array([logit_of[t] for t in texts], np.float32)
+
+    def _logit(self, encoding) -> float:
+        return self._session.run(batch_feeds([encoding]))[0, 0]
 
 
 class RememberedReadings:
@@ -125,8 +140,8 @@ class RememberedReadings:
 
 
 @cache
-def load_reader(threads: int) -> CrossEncoder:
-    """The shipped cross-encoder, loaded once per process."""
-    reader = CrossEncoder(reader_files(), threads)
+def load_reader(threads: int, parallel: int = 1) -> CrossEncoder:
+    """The shipped cross-encoder, loaded once per process: `threads` per pair, `parallel` pairs at once."""
+    reader = CrossEncoder(reader_files(), threads, parallel)
     log.info("cross-encoder %s loaded", reader.identity)
     return reader

@@ -75,6 +75,7 @@ def test_overrides_win_over_the_environment_and_ignore_case():
     ("QA_READ_TIMEOUT_SECONDS", "0"),
     ("QA_READ_TIMEOUT_SECONDS", "nan"),
     ("QA_QUESTION_VECTORS", "-1"),
+    ("QA_READING_PARALLEL", "0"),
 ])
 def test_an_invalid_value_raises_config_error_naming_the_variable(variable, value):
     with pytest.raises(ConfigError, match=variable):

@@ -71,6 +71,26 @@ def test_a_texts_logit_does_not_depend_on_what_else_is_read(reader):
     assert reader.score(question, [longer, "Yes.", text])[2] == alone
 
 
+def test_pairs_read_side_by_side_get_the_logits_they_get_one_after_another(reader):
+    side_by_side = reading.load_reader(1, 2)
+    question = "Will it make me sleepy?"
+    texts = ["Drowsiness is common in the first week.", "Take the tablets with food.", "Yes.",
+             "It makes the tablets easier to swallow if you take them with food and a glass of water."]
+    assert side_by_side is not reader
+    assert side_by_side.score(question, texts).tolist() == reader.score(question, texts).tolist()
+
+
+def test_a_text_given_twice_is_read_once_and_scored_twice(monkeypatch):
+    counted = reading.CrossEncoder(reading.reader_files())
+    runs = []
+    read_one = counted._logit
+    monkeypatch.setattr(counted, "_logit", lambda encoding: runs.append(encoding) or read_one(encoding))
+    twice = "Drowsiness is common in the first week."
+    logits = counted.score("Will it make me sleepy?", [twice, "Take the tablets with food.", twice])
+    assert len(runs) == 2
+    assert logits[0] == logits[2] == counted.score("Will it make me sleepy?", [twice])[0]
+
+
 def test_nothing_to_read_gives_no_scores(reader):
     assert reader.score("Anything?", []).shape == (0,)
 
