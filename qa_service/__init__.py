@@ -44,8 +44,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     records = open_records(settings, Path(app.instance_path)) if settings.qa_record_questions != "off" else None
     recorder = QuestionRecorder(settings.qa_record_questions, records, settings.qa_record_days)
     questions = QuestionVectors(encoder, settings.qa_question_vectors) if encoder else None
-    # One thread a pair: a pair's matrices are too small for two threads to share (README, "Reading the best
-    # candidates"); pairs run side by side instead, QA_READING_PARALLEL at once.
+    # One thread a pair (two threads within one pair gained nothing measurable: README, "Speed and scale"); pairs
+    # run side by side instead, QA_READING_PARALLEL at once.
     reader = RememberedReadings(load_reader(1, settings.qa_reading_parallel), settings.qa_question_readings) \
         if encoder and settings.qa_reading else None
     state.install(app, settings, store, corpus, questions, reader, editor_tokens, recorder)
