@@ -336,7 +336,7 @@ def section_headings(sections: tuple[Section, ...], sentence_section: np.ndarray
     return headings[sentence_section] if len(sentence_section) else np.empty(0, np.int32)
 
 
-def section_openers(doc: AnalysedDocument, heading: int, count: int = 2) -> list[int]:
+def section_openers(doc: AnalysedDocument, heading: int, count: int) -> list[int]:
     """The first `count` sentences under a heading that are not headings themselves."""
     out = []
     for i in range(heading + 1, len(doc.sentences)):
