@@ -39,6 +39,11 @@ usually typically generally normally really actually basically
 
 QUESTION_WORDS = frozenset("what which who whom whose when where why how".split())
 
+# Capitals that English writes whatever the word means, so no sign of a name: the pronoun "I" (and "I'm", "I've",
+# "I'd", "I'll") and "OK". Put before a pattern for a capitalised word, it keeps them out: a reader's "I'm" or "Is
+# it OK…" is not a name that the text must hold.
+NOT_A_NAME = r"(?!(?:I|OK)(?:['’][a-z]+)?(?![\w'’-]))"
+
 _stemmer = SnowballStemmer("english", ignore_stopwords=False)
 
 # Irregular past forms and participles, and "death"/"dead", to the base form that Snowball gives the regular ones

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .analysis import is_stop_word, terms, words
+from .analysis import NOT_A_NAME, is_stop_word, terms, words
 from .documents import Document
 from .meaning import SentenceEncoder
 from .packed import PackedCounts, PackedRows, PackedTerms
@@ -43,7 +43,8 @@ _DATE_PHRASE = re.compile(r"\b(?:in|since|until|by|after|before|during) the \w+s
 _DATE_PHRASE_OPENERS = frozenset({"in", "since", "until", "by", "after", "before", "during"})
 _CONDITION_WORDS = frozenset({"when", "whenever", "if", "unless", "once", "after", "until"})
 _CONDITION_PHRASE = re.compile(r"\b(?:in case of|in patients (?:who|with))\b", re.I)
-_CAPITALISED_NAME = re.compile(r"\b[A-Z][\w'’-]*[a-z][\w'’-]*(?:\s+(?:of|de|von|van|the)?\s*[A-Z][\w'’-]*)*")
+_CAPITALISED_NAME = re.compile(
+    rf"\b{NOT_A_NAME}[A-Z][\w'’-]*[a-z][\w'’-]*(?:\s+(?:of|de|von|van|the)?\s*{NOT_A_NAME}[A-Z][\w'’-]*)*")
 # A run of word characters: a sentence's runs are the whole words a question may repeat (SentenceTraits.runs).
 PLAIN_WORD = re.compile(r"\w+")
 _CAPTION = re.compile(r"^\s*(?:fig(?:ure)?|table|supplementary|chart|scheme)\.?\s*\d", re.I)

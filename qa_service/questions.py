@@ -7,7 +7,16 @@ from dataclasses import dataclass, field
 
 from nltk.metrics.distance import edit_distance
 
-from .analysis import QUESTION_WORDS, VARIANT_MAX_ENDING, VARIANT_MIN_LENGTH, is_stop_word, stem, terms, words
+from .analysis import (
+    NOT_A_NAME,
+    QUESTION_WORDS,
+    VARIANT_MAX_ENDING,
+    VARIANT_MIN_LENGTH,
+    is_stop_word,
+    stem,
+    terms,
+    words,
+)
 from .document_analysis import subsequence
 from .index import Index
 from .lexicon import is_english_word
@@ -22,7 +31,7 @@ FOCUS_WEIGHT = 0.5  # the word naming the kind of thing asked for
 # Words that point back to something said before; a question leaning on them needs its history.
 _ANAPHORA = frozenset("it its it's they them their theirs this that these those he him his she her hers there one "
                       "ones such same former latter".split())
-_NAMES = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'’-]*")
+_NAMES = re.compile(rf"(?<!^)(?<![.?!]\s)\b{NOT_A_NAME}[A-Z][\w'’-]*")
 _FOLLOW_UP_START = re.compile(r"^\s*(?:and|but|so|also|then|what about|how about|and what about|what of|"
                               r"what else|anything else|any other|more on|tell me more)\b", re.I)
 

@@ -15,7 +15,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .analysis import ANTONYMS, stem, words
+from .analysis import ANTONYMS, NOT_A_NAME, stem, words
 from .document_analysis import PLAIN_WORD, AnalysedDocument, SentenceTraits, section_openers
 from .index import Index, Passage
 from .model import MODELS_FILE, RankingModel, read_models
@@ -98,7 +98,7 @@ _NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve
 _QUANTITY = re.compile(rf"\d+(?:[.,]\d+)*|\b(?:{_NUMBER_WORDS})\b", re.I)
 _SCALE = re.compile(r"\bhow\s+(\w+)", re.I)
 _NEGATION = re.compile(r"\b(?:not|never|no|none|nor|without)\b|n['’]t\b", re.I)
-_QUESTION_NAME = re.compile(r"(?<!^)\b[A-Z][\w'’-]+")
+_QUESTION_NAME = re.compile(rf"(?<!^)\b{NOT_A_NAME}[A-Z][\w'’-]+")
 # A short form the question defines in brackets after its long form ("acute respiratory infections (ARTI)",
 # "Chloroquine(CQ)"): the long form already stands in the question, and a source need not use the short one.
 _DEFINED = re.compile(r"(?<=\w)\s*\(([^\s()]*[A-Z][^\s()]*)\)")

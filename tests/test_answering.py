@@ -309,6 +309,21 @@ def test_names_the_best_sentence_lacks_and_words_its_document_lacks_are_measured
 def test_a_short_form_the_question_defines_and_digits_in_a_name_are_not_missing_names_or_numbers(index):
     assert decline_feature(index, "What serious rash can lamotrigine (LTG) cause?", "names_missing") == 0.0
     assert decline_feature(index, "What serious rash can lamotrigine cause in LTG users?", "names_missing") == 1.0
+
+
+@pytest.mark.parametrize("question", [
+    "Is it OK to take lamotrigine if I get a mild rash?",
+    "Can I get a mild rash while I'm taking lamotrigine?",
+    "Can I get a mild rash if I've been taking lamotrigine?",
+])
+def test_the_pronoun_i_and_ok_are_no_names_the_text_must_hold(index, question):
+    assert decline_feature(index, question, "names_missing") == 0.0
+    assert decline_feature(index, question, "names_missing_sentence") == 0.0
+
+
+def test_a_name_that_merely_opens_like_the_pronoun_i_is_still_a_name(index):
+    assert decline_feature(index, "Does lamotrigine cause a mild rash near I-95?", "names_missing") == 1.0
+    assert decline_feature(index, "Does lamotrigine cause a mild rash in Iceland?", "names_missing") == 1.0
     assert decline_feature(index, "What serious rash does lamotrigine cause with HLA-1502?", "number_missing") == 0.0
     assert decline_feature(index, "What serious rash does lamotrigine cause in 1502 patients?",
                            "number_missing") == 1.0

@@ -128,6 +128,12 @@ def test_a_sentence_s_traits_say_its_form_and_the_kinds_of_answer_it_holds():
     assert approved.runs == " lamotrigine was approved in 1994 "
 
 
+def test_a_sentence_s_names_leave_out_the_pronoun_i():
+    doc = analyse(parse_document("l", "Notes\n\nIn March I'm told that I've met Ada Smith, OK."))
+
+    assert doc.traits(1).names == (("march",), ("ada", "smith"))
+
+
 def test_the_index_keeps_the_traits_of_sentences_needed_lately_as_the_pure_function_gives_them():
     doc = analyse(parse_document("l", TRAITS_TEXT))
     recent = RecentTraits(64)
