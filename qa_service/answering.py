@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .analysis import term_spans
+from .document_analysis import AnalysedDocument
 from .index import Index
 from .meaning import Encoder
 from .model import RankingModel
-from .questions import Query, build_query
+from .questions import Query, asks_to_go_on, build_query
 from .ranking import (
     MODELS,
     PAIR_CHARS,
@@ -27,6 +28,7 @@ from .reading import Reader
 
 NOT_FOUND = "The source does not answer this question, so there is nothing to quote."
 FOUND = "Quoted from the source, word for word."
+NO_MORE = "The source says no more on this after the last quote."
 
 CANDIDATE_PASSAGES = 12
 CLOSE_SENTENCES = 10  # the sentences closest in meaning join the candidates, whatever words they share
@@ -90,9 +92,59 @@ def answer(index: Index, question: str, history: list[str] | None = None, docume
     """The answer from the index: with `encoder`, and an index whose sentences that model embedded, meaning counts
     beside words; otherwise words alone. `shown` holds the quotes the reader has seen in this conversation
     (document id, start, end): a follow-up's answer does not repeat one while another sentence answers nearly as
-    well."""
-    settings = settings or AnswerSettings()
+    well. A follow-up that only asks for more ("Then what?") is answered by what the text says next."""
+    return _answer_with_spans(index, question, history, documents, settings or AnswerSettings(), encoder, shown)[0]
+
+
+def _answer_with_spans(index: Index, question: str, history: list[str] | None, documents: list[str] | None,
+                       settings: AnswerSettings, encoder: Encoder | None,
+                       shown: Collection[tuple[str, int, int]] = ()) -> tuple[Answer, list[_Span]]:
     query = build_query(question, index, history)
+    if history and asks_to_go_on(query):
+        return _going_on(index, query, history, documents, settings, encoder)
+    return _answered(index, query, history, documents, settings, encoder, shown)
+
+
+def _going_on(index: Index, query: Query, history: list[str], documents: list[str] | None,
+              settings: AnswerSettings, encoder: Encoder | None) -> tuple[Answer, list[_Span]]:
+    """What the text says next, after the earlier answer's first quote: the sentence that follows it in its section,
+    with the one after that when it points back. The earlier answer is worked out again from the earlier question
+    and its own history, so "Then what?" asked twice goes on twice; its confidence is this answer's."""
+    earlier, spans = _answer_with_spans(index, history[-1], history[:-1], documents, settings, encoder)
+    if not earlier.found:
+        return Answer(False, [], earlier.message, 0.0, query, history[-1]), []
+    quoted = spans[0]
+    doc = quoted.candidate.doc
+    first = quoted.last + 1
+    for other in spans[1:]:
+        if other.candidate.doc is doc and other.first == first:  # the second quote already went on
+            first = other.last + 1
+    if first >= len(doc.sentences) or not _same_part(doc, quoted.last, first) or doc.traits(first).heading:
+        return Answer(False, [], NO_MORE, 0.0, query, history[-1]), []
+    last = first
+    if (first + 1 in neighbours(doc, first) and doc.opens_by_pointing_back(first + 1)
+            and doc.sentences[first + 1].end - doc.sentences[first].start <= PAIR_CHARS):
+        last = first + 1
+    passage = index.passage_around(quoted.candidate.passage.document, first)
+    going_on = _Span(Candidate(doc, first, passage, 0.0, 0), first, last)
+    return Answer(True, [_quote(going_on)], FOUND, earlier.confidence, query, history[-1]), [going_on]
+
+
+def _same_part(doc: AnalysedDocument, i: int, j: int) -> bool:
+    """Whether sentences i and j stand in one part of the text: one section under a heading, or one paragraph where
+    no heading stands above them (a text without headings is one section, and there the paragraph is the topic)."""
+    section = doc.sentence_section
+    if section[i] != section[j]:
+        return False
+    paragraph = doc.sentences.column("paragraph")
+    return section[i] >= 0 or paragraph[i] == paragraph[j]
+
+
+def _answered(index: Index, query: Query, history: list[str] | None, documents: list[str] | None,
+              settings: AnswerSettings, encoder: Encoder | None,
+              shown: Collection[tuple[str, int, int]]) -> tuple[Answer, list[_Span]]:
+    """The answer to a question of its own (or a follow-up that says what it asks), with the spans it quotes."""
+    question = query.text
     read_with = history[-1] if query.from_history and history else None
     model_name = answering_model(index, encoder, settings.reads)
     meaning, without_unknown = (question_meaning(encoder, query, history, index) if model_name != "words"
@@ -102,7 +154,7 @@ def answer(index: Index, question: str, history: list[str] | None = None, docume
     hits = index.search(query.terms, documents, k=CANDIDATE_PASSAGES, scores=scores)
     close = index.nearest(meaning, documents, k=CLOSE_SENTENCES) if meaning is not None else []
     if not (hits or close) or not query.own:
-        return Answer(False, [], NOT_FOUND, 0.0, query, read_with)
+        return Answer(False, [], NOT_FOUND, 0.0, query, read_with), []
     ranked, idf = rank(query, hits, index, documents, model, close, meaning, scores)
     if model.reread:
         ranked = reread(ranked, read_with_history(question, read_with), settings.reader, model)
@@ -115,11 +167,11 @@ def answer(index: Index, question: str, history: list[str] | None = None, docume
 
     best = first_quoted(ranked)
     if best is None:
-        return Answer(False, [], NOT_FOUND, 0.0, query, read_with)
+        return Answer(False, [], NOT_FOUND, 0.0, query, read_with), []
     confidence = judged(best)
     threshold = model.min_confidence if settings.min_confidence is None else settings.min_confidence
     if confidence < threshold:
-        return Answer(False, [], NOT_FOUND, confidence, query, read_with)
+        return Answer(False, [], NOT_FOUND, confidence, query, read_with), []
 
     if shown and _was_shown(_span(best), shown):
         # Something the reader has not seen yet, if the decline model finds that it answers too.
@@ -141,7 +193,7 @@ def answer(index: Index, question: str, history: list[str] | None = None, docume
         if sum(_length(x) for x in spans) + _length(span) > MAX_CHARS:
             continue
         spans.append(span)
-    return Answer(True, [_quote(span) for span in spans], FOUND, confidence, query, read_with)
+    return Answer(True, [_quote(span) for span in spans], FOUND, confidence, query, read_with), spans
 
 
 def answering_model(index: Index, encoder: Encoder | None, reading: bool = False) -> str:

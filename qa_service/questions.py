@@ -35,6 +35,13 @@ _NAMES = re.compile(rf"(?<!^)(?<![.?!]\s)\b{NOT_A_NAME}[A-Z][\w'’-]*")
 _FOLLOW_UP_START = re.compile(r"^\s*(?:and|but|so|also|then|what about|how about|and what about|what of|"
                               r"what else|anything else|any other|more on|tell me more)\b", re.I)
 
+# The words, besides function words, of a follow-up that only asks for more ("What happens next?", "Go on").
+_GOING_ON_WORDS = frozenset("more next go goes going gone went continue continues continued after afterwards later "
+                            "further else come comes coming came happen happens happened say says said following "
+                            "rest".split())
+# Question words that ask for something in particular: a reason, a way, a time, a place, a person, a choice.
+_PARTICULAR = re.compile(r"\b(?:why|how|when|where|who|whom|whose|which)\b", re.I)
+
 ANSWER_KINDS = [
     ("percent", re.compile(r"\b(?:what|which)\s+(?:percentage|percent|proportion|fraction|share|rate)\b|"
                            r"\bhow\s+(?:many|much)\s+percent", re.I)),
@@ -131,6 +138,14 @@ def is_follow_up(question: str, own_terms: list[str], index: Index) -> bool:
         return True
     known = [t for t in own_terms if t in index.idf]
     return len(known) <= 1
+
+
+def asks_to_go_on(query: Query) -> bool:
+    """A follow-up that asks the text to go on from what was just quoted ("Then what?", "What comes next?", "Tell me
+    more"): besides function words it says nothing of its own, and it asks for nothing in particular ("Why?" after
+    an answer is not answered by whatever the text says next)."""
+    return (query.from_history and all(w.lower() in _GOING_ON_WORDS for w in query.words)
+            and not _PARTICULAR.search(query.text))
 
 
 def shorter_variant(term: str, index: Index) -> str | None:

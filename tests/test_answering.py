@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa_service.analysis import stem, stem_variants
-from qa_service.answering import AnswerSettings, answer
+from qa_service.answering import NO_MORE, AnswerSettings, answer
 from qa_service.document_analysis import analyse
 from qa_service.documents import parse_document
 from qa_service.index import Index
@@ -242,6 +242,54 @@ def test_a_follow_up_about_the_same_subject_finds_its_answer(index):
     history = ["What is lamotrigine?"]
     assert "first trimester" in first_quote(index, "Is it recommended in pregnancy?", history)
     assert "25 mg a day" in first_quote(index, "And the starting dose?", history)
+
+
+DESCALING = """\
+# Looking after the kettle
+
+## Descaling
+
+Fill the kettle halfway with equal parts of water and white vinegar.
+
+Bring the mixture to the boil and leave it to stand for an hour.
+
+Empty the kettle and rinse it three times with fresh water.
+
+## Storage
+
+Keep the kettle on a dry surface, away from the cooker.
+"""
+
+
+@pytest.fixture(scope="module")
+def kettle() -> Index:
+    return Index.build([analyse(parse_document("kettle", DESCALING, "markdown")), analyse(parse_document(
+        "tomatoes", GARDENING))])
+
+
+def test_a_follow_up_that_asks_for_more_gets_what_the_text_says_next(kettle):
+    history = ["What do I fill the kettle with to descale it?"]
+    assert first_quote(kettle, history[0]).startswith("Fill the kettle halfway")
+    assert first_quote(kettle, "Then what?", history).startswith("Bring the mixture to the boil")
+    history.append("Then what?")
+    assert first_quote(kettle, "And then?", history).startswith("Empty the kettle and rinse it")
+    history.append("And then?")
+    going_on = answer(kettle, "What comes next?", history)
+    assert not going_on.found and going_on.message == NO_MORE  # the next heading starts another section
+
+
+def test_going_on_keeps_to_the_paragraph_where_the_text_has_no_headings(index):
+    history = ["How much sunlight do tomatoes need?"]
+    assert first_quote(index, "Tell me more", history).startswith("Water them deeply twice a week")
+    asked = "What are the common side effects of lamotrigine?"
+    last = answer(index, "Go on", [asked, "Go on", "Go on", "Go on"])
+    assert not last.found and last.message == NO_MORE
+
+
+def test_a_follow_up_asking_for_something_in_particular_is_not_answered_by_the_next_sentence(kettle):
+    history = ["What do I fill the kettle with to descale it?"]
+    assert not answer(kettle, "Why?", history).found
+    assert not answer(kettle, "Then what?", ["Who won the 2018 World Cup final?"]).found
 
 
 def test_a_question_that_changes_topic_is_not_dragged_back(index):

@@ -188,6 +188,18 @@ def test_history_is_accepted_as_earlier_questions(ask):
     assert "In rare cases" in reply["quotes"][0]["text"]
 
 
+def test_then_what_quotes_what_the_source_says_next_and_says_when_it_says_no_more(ask):
+    first = ask(SIDE_EFFECTS)["quotes"][0]
+    going_on = ask("Then what?", history=[{"question": SIDE_EFFECTS}])
+
+    assert going_on["found"] is True
+    assert going_on["quotes"][0]["start"] > first["end"]
+    assert going_on["quotes"][0]["text"].startswith("As with any medication")
+    last = ask("And then?", history=[{"question": SIDE_EFFECTS}, {"question": "Then what?"}])
+    assert last["found"] is False
+    assert "no more" in last["message"]
+
+
 @pytest.mark.parametrize("history", [
     "What are the common side effects of Keppra?",
     [{"text": "no question field"}],
