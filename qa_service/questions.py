@@ -142,9 +142,11 @@ def is_follow_up(question: str, own_terms: list[str], index: Index) -> bool:
 
 def asks_to_go_on(query: Query) -> bool:
     """A follow-up that asks the text to go on from what was just quoted ("Then what?", "What comes next?", "Tell me
-    more"): besides function words it says nothing of its own, and it asks for nothing in particular ("Why?" after
-    an answer is not answered by whatever the text says next)."""
+    more"): besides function words it says nothing but words of going on, it says at least one or opens as a
+    follow-up does ("And then?"; "Really?" does neither), and it asks for nothing in particular ("Why?" after an
+    answer is not answered by whatever the text says next)."""
     return (query.from_history and all(w.lower() in _GOING_ON_WORDS for w in query.words)
+            and (bool(query.words) or _FOLLOW_UP_START.search(query.text) is not None)
             and not _PARTICULAR.search(query.text))
 
 

@@ -289,6 +289,7 @@ def test_going_on_keeps_to_the_paragraph_where_the_text_has_no_headings(index):
 def test_a_follow_up_asking_for_something_in_particular_is_not_answered_by_the_next_sentence(kettle):
     history = ["What do I fill the kettle with to descale it?"]
     assert not answer(kettle, "Why?", history).found
+    assert not answer(kettle, "Really?", history).found  # neither a word of going on nor a follow-up's opening
     assert not answer(kettle, "Then what?", ["Who won the 2018 World Cup final?"]).found
 
 
