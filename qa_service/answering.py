@@ -109,10 +109,12 @@ def _going_on(index: Index, query: Query, history: list[str], documents: list[st
               settings: AnswerSettings, encoder: Encoder | None) -> tuple[Answer, list[_Span]]:
     """What the text says next, after the earlier answer's first quote: the sentence that follows it in its section,
     with the one after that when it points back. The earlier answer is worked out again from the earlier question
-    and its own history, so "Then what?" asked twice goes on twice; its confidence is this answer's."""
+    and its own history, so "Then what?" asked twice goes on twice; its confidence is this answer's, and it is read
+    with the question the text goes on from (the first of the chain), not with an earlier "Then what?"."""
     earlier, spans = _answer_with_spans(index, history[-1], history[:-1], documents, settings, encoder)
+    about = earlier.read_with if asks_to_go_on(earlier.query) else history[-1]
     if not earlier.found:
-        return Answer(False, [], earlier.message, 0.0, query, history[-1]), []
+        return Answer(False, [], earlier.message, 0.0, query, about), []
     quoted = spans[0]
     doc = quoted.candidate.doc
     first = quoted.last + 1
@@ -120,14 +122,14 @@ def _going_on(index: Index, query: Query, history: list[str], documents: list[st
         if other.candidate.doc is doc and other.first == first:  # the second quote already went on
             first = other.last + 1
     if first >= len(doc.sentences) or not _same_part(doc, quoted.last, first) or doc.traits(first).heading:
-        return Answer(False, [], NO_MORE, 0.0, query, history[-1]), []
+        return Answer(False, [], NO_MORE, 0.0, query, about), []
     last = first
     if (first + 1 in neighbours(doc, first) and doc.opens_by_pointing_back(first + 1)
             and doc.sentences[first + 1].end - doc.sentences[first].start <= PAIR_CHARS):
         last = first + 1
     passage = index.passage_around(quoted.candidate.passage.document, first)
     going_on = _Span(Candidate(doc, first, passage, 0.0, 0), first, last)
-    return Answer(True, [_quote(going_on)], FOUND, earlier.confidence, query, history[-1]), [going_on]
+    return Answer(True, [_quote(going_on)], FOUND, earlier.confidence, query, about), [going_on]
 
 
 def _same_part(doc: AnalysedDocument, i: int, j: int) -> bool:

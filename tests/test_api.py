@@ -198,6 +198,7 @@ def test_then_what_quotes_what_the_source_says_next_and_says_when_it_says_no_mor
     last = ask("And then?", history=[{"question": SIDE_EFFECTS}, {"question": "Then what?"}])
     assert last["found"] is False
     assert "no more" in last["message"]
+    assert last["read_with"] == SIDE_EFFECTS  # the question the text went on from, not the "Then what?" before
 
 
 @pytest.mark.parametrize("history", [

@@ -69,6 +69,27 @@ def test_a_follow_up_sends_the_quotes_shown_before_and_says_which_question_it_wa
     assert_no_axe_violations(page)
 
 
+def test_then_what_goes_on_through_the_paragraph_and_then_says_the_source_says_no_more(page: Page, output_dir):
+    article = page.request.get("/api/documents/keppra-article").json()["text"]
+    first, _ = ask_with_keyboard(page, SIDE_EFFECTS)
+    said = first.locator("blockquote").first.inner_text()
+    position = article.index(said) + len(said)
+
+    for _ in range(4):
+        turn, _ = ask_with_keyboard(page, "Then what?")
+        expect(turn.locator(".read-with")).to_have_text(f"Read with your earlier question: “{SIDE_EFFECTS}”")
+        if turn.locator(".reply-declined").count():
+            break
+        going_on = turn.locator("blockquote").first.inner_text()
+        assert article.index(going_on) >= position, "going on quoted something the text said before"
+        assert article[position:article.index(going_on)].strip() == "", "going on skipped a sentence"
+        position = article.index(going_on) + len(going_on)
+    declined = turn.locator(".reply-declined")
+    expect(declined).to_contain_text("The source says no more on this after the last quote.")
+    assert article[position:].startswith("\n\n"), "the paragraph ended"
+    screenshot(page, output_dir / "then-what.png")
+
+
 def test_show_in_context_reveals_the_paragraph_with_the_quoted_sentence_marked(page: Page, output_dir):
     turn, _ = ask_with_keyboard(page, SIDE_EFFECTS)
     ask_with_keyboard(page, RARE_ONES)
