@@ -64,9 +64,16 @@ _CROSS_REFERENCE = re.compile(r"\b(?:sections?|chapters?)\s+\d+(?:\.\d+)*\b(?:,?
 POINTER_WORDS = 3
 # How a finished sentence ends: a full stop, question or exclamation mark, maybe inside closing quotes or brackets.
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
+# A sentence opening with a word or phrase that points back (a pronoun, a connective, "In that case", "For this
+# reason", "By default it…") goes on from the one before it.
 DEPENDENT_OPENER = re.compile(
     r"^[\"'“‘(]*(?:it|its|this|that|these|those|they|their|them|he|his|she|her|but|however|thus|therefore|hence|"
-    r"such|both|also|in turn|as a result|consequently|instead|then|there|here|yet|so|which|the latter|the former)\b",
+    r"such|both|also|in turn|as a result|consequently|instead|then|there|here|yet|so|which|the latter|the former|"
+    r"as such|if so|if not|even so|otherwise|likewise|similarly|nevertheless|nonetheless|"
+    r"(?:in|under) (?:this|that|these|those|such) (?:case|cases|circumstances|situations?|conditions?)|"
+    r"for (?:this|that|these|those) (?:reason|reasons|purpose)|because of (?:this|that)|to do (?:so|this|that)|"
+    r"at (?:this|that) (?:point|time|stage)|after (?:this|that)|before (?:this|that)|in (?:this|that) way|"
+    r"by default,? (?:it|they|this|these))\b",
     re.I,
 )
 

@@ -174,6 +174,22 @@ def test_a_sentence_opening_by_pointing_back_is_told_without_its_other_traits():
         doc.traits(i).dependent for i in range(len(doc.sentences))] == [False, False, True, False, False]
 
 
+@pytest.mark.parametrize(("opening", "points_back"), [
+    ("By default it only downloads the updates.", True),
+    ("As such, it is no first choice.", True),
+    ("In that case, reinstall the system.", True),
+    ("For this reason the kettle is descaled monthly.", True),
+    ("Similarly, the jug needs rinsing.", True),
+    ("To do so, open the lid.", True),
+    ("By default the kettle switches itself off.", False),  # "by default" alone names no earlier thing
+    ("In this kitchen the kettle stays on the shelf.", False),
+    ("Thereby the water boils faster.", False),
+])
+def test_a_sentence_opening_with_a_phrase_that_points_back_goes_on_from_the_one_before(opening, points_back):
+    doc = analyse(parse_document("k", f"Kettles\n\nThe kettle needs care. {opening}"))
+    assert doc.opens_by_pointing_back(2) is points_back
+
+
 @pytest.mark.parametrize(("sentence", "kinds"), [
     ("The kettle holds 1.7 litres.", {"number"}),
     ("It boils in three minutes.", {"number"}),
