@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from bisect import bisect_left
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -88,48 +89,70 @@ class AnswerSettings:
 
 def answer(index: Index, question: str, history: list[str] | None = None, documents: list[str] | None = None,
            settings: AnswerSettings | None = None, encoder: Encoder | None = None,
-           shown: Collection[tuple[str, int, int]] = ()) -> Answer:
+           shown: Collection[tuple[str, int, int]] = (), last_shown: Sequence[tuple[str, int, int]] = ()) -> Answer:
     """The answer from the index: with `encoder`, and an index whose sentences that model embedded, meaning counts
     beside words; otherwise words alone. `shown` holds the quotes the reader has seen in this conversation
     (document id, start, end): a follow-up's answer does not repeat one while another sentence answers nearly as
-    well. A follow-up that only asks for more ("Then what?") is answered by what the text says next."""
-    return _answer_with_spans(index, question, history, documents, settings or AnswerSettings(), encoder, shown)[0]
+    well. A follow-up that only asks for more ("Then what?") is answered by what the text says next, after the
+    quotes of the last reply (`last_shown`, in the reply's order) when they are given."""
+    return _answer_with_spans(index, question, history, documents, settings or AnswerSettings(), encoder, shown,
+                              last_shown)[0]
 
 
 def _answer_with_spans(index: Index, question: str, history: list[str] | None, documents: list[str] | None,
                        settings: AnswerSettings, encoder: Encoder | None,
-                       shown: Collection[tuple[str, int, int]] = ()) -> tuple[Answer, list[_Span]]:
+                       shown: Collection[tuple[str, int, int]] = (),
+                       last_shown: Sequence[tuple[str, int, int]] = ()) -> tuple[Answer, list[_Span]]:
     query = build_query(question, index, history)
     if history and asks_to_go_on(query):
-        return _going_on(index, query, history, documents, settings, encoder)
+        return _going_on(index, query, history, documents, settings, encoder, last_shown)
     return _answered(index, query, history, documents, settings, encoder, shown)
 
 
 def _going_on(index: Index, query: Query, history: list[str], documents: list[str] | None,
-              settings: AnswerSettings, encoder: Encoder | None) -> tuple[Answer, list[_Span]]:
-    """What the text says next, after the earlier answer's first quote: the sentence that follows it in its section,
-    with the one after that when it points back. The earlier answer is worked out again from the earlier question
-    and its own history, so "Then what?" asked twice goes on twice; its confidence is this answer's, and it is read
-    with the question the text goes on from (the first of the chain), not with an earlier "Then what?"."""
+              settings: AnswerSettings, encoder: Encoder | None,
+              last_shown: Sequence[tuple[str, int, int]]) -> tuple[Answer, list[_Span]]:
+    """What the text says next, after the last reply's first quote: the sentence that follows it in its section,
+    with the one after that when it points back. The quotes are the ones the reader was shown (`last_shown`) when
+    they are given and still stand where they stood; else the earlier answer's, worked out again from the earlier
+    question and its own history, so "Then what?" asked twice goes on twice. Either way the earlier answer gives
+    this one its confidence, and it is read with the question the text goes on from (the first of the chain), not
+    with an earlier "Then what?"."""
     earlier, spans = _answer_with_spans(index, history[-1], history[:-1], documents, settings, encoder)
     about = earlier.read_with if asks_to_go_on(earlier.query) else history[-1]
-    if not earlier.found:
+    quoted = [place for place in (_located(index, *quote) for quote in last_shown) if place is not None]
+    if not quoted and earlier.found:
+        quoted = [(s.candidate.passage.document, s.first, s.last) for s in spans]
+    if not quoted:
         return Answer(False, [], earlier.message, 0.0, query, about), []
-    quoted = spans[0]
-    doc = quoted.candidate.doc
-    first = quoted.last + 1
-    for other in spans[1:]:
-        if other.candidate.doc is doc and other.first == first:  # the second quote already went on
-            first = other.last + 1
-    if first >= len(doc.sentences) or not _same_part(doc, quoted.last, first) or doc.traits(first).heading:
+    position, _, last = quoted[0]
+    doc = index.documents[position]
+    first = last + 1
+    for other_position, other_first, other_last in quoted[1:]:
+        if other_position == position and other_first == first:  # the second quote already went on
+            first = other_last + 1
+    if first >= len(doc.sentences) or not _same_part(doc, last, first) or doc.traits(first).heading:
         return Answer(False, [], NO_MORE, 0.0, query, about), []
-    last = first
+    end = first
     if (first + 1 in neighbours(doc, first) and doc.opens_by_pointing_back(first + 1)
             and doc.sentences[first + 1].end - doc.sentences[first].start <= PAIR_CHARS):
-        last = first + 1
-    passage = index.passage_around(quoted.candidate.passage.document, first)
-    going_on = _Span(Candidate(doc, first, passage, 0.0, 0), first, last)
+        end = first + 1
+    going_on = _Span(Candidate(doc, first, index.passage_around(position, first), 0.0, 0), first, end)
     return Answer(True, [_quote(going_on)], FOUND, earlier.confidence, query, about), [going_on]
+
+
+def _located(index: Index, document: str, start: int, end: int) -> tuple[int, int, int] | None:
+    """Where a quote the reader was shown stands in this index: its document's position and its first and last
+    sentences, or None when that document is gone or changed (the quote's bounds no longer fall on sentences)."""
+    position = index.position.get(document)
+    if position is None:
+        return None
+    sentences = index.documents[position].sentences
+    starts, ends = sentences.column("start"), sentences.column("end")
+    first, last = bisect_left(starts, start), bisect_left(ends, end)
+    if first >= len(starts) or last >= len(ends) or starts[first] != start or ends[last] != end or last < first:
+        return None
+    return position, first, last
 
 
 def _same_part(doc: AnalysedDocument, i: int, j: int) -> bool:

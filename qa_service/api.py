@@ -35,8 +35,10 @@ def read_json_body() -> dict:
     return body
 
 
-def parse_question(body: dict) -> tuple[str, list[str], list[str] | None, set[tuple[str, int, int]]]:
-    """The question, its earlier questions, the documents to search (None: all) and the quotes already shown."""
+def parse_question(body: dict) -> tuple[str, list[str], list[str] | None, set[tuple[str, int, int]],
+                                        list[tuple[str, int, int]]]:
+    """The question, its earlier questions, the documents to search (None: all), the quotes already shown, and
+    those of the last earlier turn, in its order."""
     question = body.get("question")
     if not isinstance(question, str) or not question.strip():
         raise ApiError(400, "missing_question", "Give a non-empty 'question' string.")
@@ -50,6 +52,7 @@ def parse_question(body: dict) -> tuple[str, list[str], list[str] | None, set[tu
                        "each {\"question\": str}.")
     earlier = []
     shown: set[tuple[str, int, int]] = set()
+    last_shown: list[tuple[str, int, int]] = []
     for turn in history:
         text = turn.get("question") if isinstance(turn, dict) else turn
         if not isinstance(text, str):
@@ -67,11 +70,12 @@ def parse_question(body: dict) -> tuple[str, list[str], list[str] | None, set[tu
                            "characters.")
         if text.strip():
             earlier.append(text)
+            last_shown = [(q["document"], q["start"], q["end"]) for q in quotes]
     documents = body.get("documents")
     if documents is not None and (not isinstance(documents, list) or len(documents) > MAX_DOCUMENT_FILTER
             or not all(isinstance(d, str) for d in documents)):
         raise ApiError(400, "invalid_documents", "'documents' must be a list of document ids (strings).")
-    return question, earlier, documents, shown
+    return question, earlier, documents, shown, last_shown
 
 
 def quote_json(quote, corpus: Corpus, terms: set[str]) -> dict:
@@ -113,7 +117,7 @@ def answer_json(result: Answer, corpus: Corpus, question: str, took: float) -> d
 @bp.post("/api/ask")
 def ask():
     started = time.perf_counter()
-    question, history, documents, shown = parse_question(read_json_body())
+    question, history, documents, shown, last_shown = parse_question(read_json_body())
     corpus = live_corpus().current()
     if documents is not None:
         unknown = [d for d in documents if d not in corpus.index.position]
@@ -121,7 +125,7 @@ def ask():
             raise ApiError(404, "unknown_document", f"No document with the id {', '.join(map(repr, unknown))}.")
     result = answer(corpus.index, question, history, documents,
                     AnswerSettings(min_confidence=settings().min_confidence, reader=reader()), question_vectors(),
-                    shown)
+                    shown, last_shown)
     reply = answer_json(result, corpus, question, time.perf_counter() - started)
     # The answer is final before it is recorded: recording queues it and cannot change it.
     reply["answer_id"] = recorder().answer_given(question, result.found, result.confidence, corpus.version,

@@ -84,7 +84,9 @@ ASK_REQUEST = {
                                                                       "end": {"type": "integer"}}},
                                              "description": "The quotes that turn's answer showed: a follow-up's "
                                                             "answer does not repeat them while another sentence "
-                                                            "answers nearly as well."}}},
+                                                            "answers nearly as well, and one that only asks for "
+                                                            "more (\"Then what?\") goes on from the last turn's "
+                                                            "first quote."}}},
                     "description": "Earlier questions of the conversation, oldest first."},
     },
 }

@@ -201,6 +201,23 @@ def test_then_what_quotes_what_the_source_says_next_and_says_when_it_says_no_mor
     assert last["read_with"] == SIDE_EFFECTS  # the question the text went on from, not the "Then what?" before
 
 
+def test_then_what_goes_on_from_the_quote_the_reader_was_shown_while_it_stands_where_it_stood(client, ask):
+    # The last reply showed the dosing paragraph's first sentence (as a follow-up that avoided an earlier quote
+    # may): the text goes on from there, not from what the question would be answered with now.
+    text = client.get(f"/api/documents/{SEED_ID}").get_json()["text"]
+    dosing = "Dosing of Keppra for migraine prevention often differs from its use in epilepsy."
+    start = text.index(dosing)
+    shown = {"document": SEED_ID, "start": start, "end": start + len(dosing)}
+
+    going_on = ask("Then what?", history=[{"question": SIDE_EFFECTS, "quotes": [shown]}])
+    assert going_on["quotes"][0]["text"].startswith("Generally, lower doses are used initially")
+
+    # A quote that no longer falls on the text's sentences (the document changed since) is not gone on from.
+    moved = {**shown, "start": start + 1}
+    going_on = ask("Then what?", history=[{"question": SIDE_EFFECTS, "quotes": [moved]}])
+    assert going_on["quotes"][0]["text"].startswith("As with any medication")
+
+
 @pytest.mark.parametrize("history", [
     "What are the common side effects of Keppra?",
     [{"text": "no question field"}],
