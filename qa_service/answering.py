@@ -133,10 +133,7 @@ def _going_on(index: Index, query: Query, history: list[str], documents: list[st
             first = other_last + 1
     if first >= len(doc.sentences) or not _same_part(doc, last, first) or doc.traits(first).heading:
         return Answer(False, [], NO_MORE, 0.0, query, about), []
-    end = first
-    if (first + 1 in neighbours(doc, first) and doc.opens_by_pointing_back(first + 1)
-            and doc.sentences[first + 1].end - doc.sentences[first].start <= PAIR_CHARS):
-        end = first + 1
+    end = first + 1 if _next_joins(doc, first) else first
     going_on = _Span(Candidate(doc, first, index.passage_around(position, first), 0.0, 0), first, end)
     return Answer(True, [_quote(going_on)], FOUND, earlier.confidence, query, about), [going_on]
 
@@ -324,14 +321,19 @@ def _span(c: Candidate) -> _Span:
     fit in PAIR_CHARS: answers often sit in the sentence after the one that repeats the question's words.
     """
     doc, i = c.doc, c.sentence
-    sentences = doc.sentences
-    around = neighbours(doc, i)
     if leans_on_previous(doc, i):
         return _Span(c, i - 1, i)
-    if i + 1 in around and sentences[i + 1].end - sentences[i].start <= PAIR_CHARS and (
-            doc.opens_by_pointing_back(i + 1) or c.next_held > 0):
+    if _next_joins(doc, i, c.next_held):
         return _Span(c, i, i + 1)
     return _Span(c, i, i)
+
+
+def _next_joins(doc: AnalysedDocument, i: int, next_held: float = 0.0) -> bool:
+    """Whether the sentence after i in its paragraph is quoted with it: it carries the thread (it points back, or
+    holds `next_held` of the question) and the two fit in PAIR_CHARS."""
+    sentences = doc.sentences
+    return (i + 1 in neighbours(doc, i) and sentences[i + 1].end - sentences[i].start <= PAIR_CHARS
+            and (doc.opens_by_pointing_back(i + 1) or next_held > 0))
 
 
 def _length(span: _Span) -> int:
