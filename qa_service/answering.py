@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import small_talk
 from .analysis import term_spans
 from .document_analysis import AnalysedDocument
 from .index import Index
@@ -68,6 +69,7 @@ class Answer:
     confidence: float
     query: Query
     read_with: str | None = None  # the earlier question a follow-up was read with
+    small_talk: str | None = None  # the kind of small talk ("greeting", "thanks"...) the reply answers, if it was
 
 
 @dataclass
@@ -103,6 +105,10 @@ def _answer_with_spans(index: Index, question: str, history: list[str] | None, d
                        settings: AnswerSettings, encoder: Encoder | None,
                        shown: Collection[tuple[str, int, int]] = (),
                        last_shown: Sequence[tuple[str, int, int]] = ()) -> tuple[Answer, list[_Span]]:
+    talk = small_talk.kind(question)
+    if talk is not None:
+        # Nothing to search: its words would find whatever shares them, and correcting them would say so.
+        return Answer(False, [], small_talk.REPLIES[talk], 0.0, Query(question, {}, {}, None), small_talk=talk), []
     query = build_query(question, index, history)
     if history and asks_to_go_on(query):
         return _going_on(index, query, history, documents, settings, encoder, last_shown)

@@ -6,6 +6,7 @@ import time
 
 from flask import Blueprint, g, jsonify, request
 
+from . import small_talk
 from .analysis import term_spans
 from .answering import MAX_QUOTES, Answer, AnswerSettings, answer, answering_model
 from .config import MAX_DOCUMENT_FILTER, MAX_HISTORY
@@ -68,7 +69,8 @@ def parse_question(body: dict) -> tuple[str, list[str], list[str] | None, set[tu
         if len(text) > limit:
             raise ApiError(413, "question_too_long", f"A question in 'history' is over the limit of {limit} "
                            "characters.")
-        if text.strip():
+        # Small talk ("Thanks!") is no question a follow-up could lean on, nor one whose quotes it goes on from.
+        if text.strip() and small_talk.kind(text) is None:
             earlier.append(text)
             last_shown = [(q["document"], q["start"], q["end"]) for q in quotes]
     documents = body.get("documents")
@@ -109,6 +111,7 @@ def answer_json(result: Answer, corpus: Corpus, question: str, took: float) -> d
         "confidence": round(result.confidence, 3),
         "corrections": result.query.corrections,
         "read_with": result.read_with,
+        "small_talk": result.small_talk,
         "corpus_version": corpus.version,
         "took_ms": round(took * 1000, 2),
     }
@@ -127,9 +130,10 @@ def ask():
                     AnswerSettings(min_confidence=settings().min_confidence, reader=reader()), question_vectors(),
                     shown, last_shown)
     reply = answer_json(result, corpus, question, time.perf_counter() - started)
-    # The answer is final before it is recorded: recording queues it and cannot change it.
-    reply["answer_id"] = recorder().answer_given(question, result.found, result.confidence, corpus.version,
-                                                 [(q.document, q.text) for q in result.quotes])
+    # The answer is final before it is recorded: recording queues it and cannot change it. Small talk is no question
+    # the documents failed to answer, nor an answer to vote on.
+    reply["answer_id"] = None if result.small_talk else recorder().answer_given(
+        question, result.found, result.confidence, corpus.version, [(q.document, q.text) for q in result.quotes])
     return jsonify(reply)
 
 

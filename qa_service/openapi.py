@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import formats
+from . import formats, small_talk
 from .answering import MAX_QUOTES
 from .config import (
     CHANGES_LISTED,
@@ -93,8 +93,8 @@ ASK_REQUEST = {
 
 ASK_RESPONSE = {
     "type": "object",
-    "required": ["question", "found", "message", "quotes", "confidence", "corrections", "read_with", "corpus_version",
-                 "took_ms", "answer_id"],
+    "required": ["question", "found", "message", "quotes", "confidence", "corrections", "read_with", "small_talk",
+                 "corpus_version", "took_ms", "answer_id"],
     "properties": {
         "question": {"type": "string"},
         "found": {"type": "boolean"},
@@ -106,11 +106,16 @@ ASK_RESPONSE = {
         "read_with": {"type": ["string", "null"],
                       "description": "The earlier question a follow-up was read with; null when the question was "
                                      "read on its own."},
+        "small_talk": {"enum": [*small_talk.KINDS, None],
+                       "description": "What the reader said to the service rather than asked of the source "
+                                      "(\"Hi\", \"Thanks!\"): `message` is the service's reply, nothing was "
+                                      "searched, and nothing is recorded; null for a question."},
         "corpus_version": {"type": "string"},
         "took_ms": {"type": "number"},
         "answer_id": {"type": ["string", "null"],
                       "description": "Send it to POST /api/feedback to mark the answer helpful or not; null when "
-                                     "the server records no questions (QA_RECORD_QUESTIONS=off)."},
+                                     "the server records no questions (QA_RECORD_QUESTIONS=off), and for small "
+                                     "talk."},
     },
 }
 

@@ -19,7 +19,7 @@ from jsonschema import Draft202012Validator
 from werkzeug.exceptions import HTTPException
 
 import qa_service.api
-from qa_service import create_app, state
+from qa_service import create_app, small_talk, state
 from qa_service.document_analysis import analyse
 from qa_service.documents import read_document
 from qa_service.openapi import WORKER_RESPONSES, openapi_document
@@ -216,6 +216,32 @@ def test_then_what_goes_on_from_the_quote_the_reader_was_shown_while_it_stands_w
     moved = {**shown, "start": start + 1}
     going_on = ask("Then what?", history=[{"question": SIDE_EFFECTS, "quotes": [moved]}])
     assert going_on["quotes"][0]["text"].startswith("As with any medication")
+
+
+def test_a_greeting_or_thanks_gets_the_services_own_reply_with_nothing_searched_or_corrected(ask):
+    # Searched, "hi" and "thank you" found whatever shared their words (on the Debian FAQ, a package called hello
+    # and the authors' acknowledgements); "thx" would have been "corrected" to a word of the text.
+    for said, kind in (("Hi!", "greeting"), ("thx", "thanks"), ("Who are you?", "about_service")):
+        reply = ask(said)
+        assert reply["found"] is False
+        assert reply["small_talk"] == kind
+        assert reply["message"] == small_talk.REPLIES[kind]
+        assert reply["quotes"] == [] and reply["corrections"] == {} and reply["answer_id"] is None
+    assert ask(SIDE_EFFECTS)["small_talk"] is None
+
+
+def test_small_talk_is_no_earlier_question_for_a_follow_up_or_for_going_on(client, ask):
+    said_thanks = [{"question": SIDE_EFFECTS}, {"question": "Thanks!"}]
+    follow_up = ask("What about rare ones?", history=said_thanks)
+    assert "In rare cases" in follow_up["quotes"][0]["text"]
+    assert follow_up["read_with"] == SIDE_EFFECTS
+
+    text = client.get(f"/api/documents/{SEED_ID}").get_json()["text"]
+    dosing = "Dosing of Keppra for migraine prevention often differs from its use in epilepsy."
+    start = text.index(dosing)
+    shown = {"document": SEED_ID, "start": start, "end": start + len(dosing)}
+    going_on = ask("Then what?", history=[{"question": "How is it dosed?", "quotes": [shown]}, {"question": "ok"}])
+    assert going_on["quotes"][0]["text"].startswith("Generally, lower doses are used initially")
 
 
 @pytest.mark.parametrize("history", [

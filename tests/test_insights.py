@@ -136,6 +136,16 @@ def test_declined_records_no_answered_question_and_all_records_both(make_client,
                                                                    (DECLINED.lower(), True)}
 
 
+def test_small_talk_is_never_recorded_and_gets_no_answer_id(make_client, records_file):
+    everything = make_client("all")
+    for said in ("Hello", "thanks!", "bye"):
+        assert ask(everything, said)["answer_id"] is None
+    ask(everything, DECLINED)
+    state.recorder(everything.application).flush()
+    with sqlite3.connect(records_file) as db:
+        assert db.execute("SELECT question FROM qa_questions").fetchall() == [(DECLINED.lower(),)]
+
+
 def test_recording_does_not_change_the_answer(make_client):
     recorded, unrecorded = make_client("all"), make_client("off")
 

@@ -218,6 +218,12 @@ function shownQuotes(answer) {
 
 // `searched` is the documents the question was limited to ({id, title} each), or null for all of them.
 function renderAnswer(answer, searched) {
+  if (answer.small_talk) {
+    // The service's own reply to "Hi" or "Thanks!": nothing was searched, so nothing to cite or vote on.
+    const note = fromTemplate("note-template");
+    slot(note, "message").textContent = answer.message;
+    return { reply: note, announcement: answer.message };
+  }
   const found = answer.found && answer.quotes.length > 0;
   const reply = fromTemplate(found ? "answer-template" : "declined-template");
   reply.dataset.corpusVersion = answer.corpus_version;
@@ -470,7 +476,9 @@ async function ask(question, { keepUndo = false } = {}) {
   setBusy(true);
   scrollToTurn(turn);
 
-  const history = conversation.turns.slice(-maxHistory).map((earlier) => ({
+  // Small talk ("Thanks!") is no earlier question: it would only take a place of the history's few.
+  const asked = conversation.turns.filter((earlier) => !earlier.answer.small_talk);
+  const history = asked.slice(-maxHistory).map((earlier) => ({
     question: earlier.question, quotes: shownQuotes(earlier.answer),
   }));
   const searched = chosenDocuments();

@@ -27,7 +27,7 @@ def ask_with_keyboard(page: Page, question: str) -> tuple[Locator, dict]:
     page.keyboard.type(question)
     with page.expect_request("**/api/ask") as sent:
         page.keyboard.press("Enter")
-    expect(turn.locator(".reply-answer, .reply-declined, .reply-error")).to_be_visible()
+    expect(turn.locator(".reply-answer, .reply-declined, .reply-note, .reply-error")).to_be_visible()
     return turn, sent.value.post_data_json
 
 

@@ -125,6 +125,24 @@ def test_off_topic_question_gets_the_not_in_the_source_reply(page: Page, output_
     screenshot(page, output_dir / "not-found.png")
 
 
+def test_thanks_gets_the_services_own_reply_and_is_left_out_of_the_next_questions_history(page: Page, output_dir):
+    ask_with_keyboard(page, SIDE_EFFECTS)
+    thanks, _ = ask_with_keyboard(page, "Thanks!")
+
+    note = thanks.locator(".reply-note")
+    expect(note).to_contain_text("From the service")
+    expect(note).to_contain_text("You're welcome.")
+    expect(thanks.locator(".reply-declined")).to_have_count(0)
+    expect(thanks.locator("blockquote")).to_have_count(0)
+    expect(page.locator("[aria-live=polite]")).to_contain_text("You're welcome.")
+    assert_no_axe_violations(page)
+    screenshot(page, output_dir / "small-talk.png")
+
+    follow_up, sent = ask_with_keyboard(page, RARE_ONES)
+    assert [turn["question"] for turn in sent["history"]] == [SIDE_EFFECTS]
+    expect(follow_up.locator(".read-with")).to_have_text(f"Read with your earlier question: “{SIDE_EFFECTS}”")
+
+
 def test_misspelt_question_shows_what_was_searched_for_instead(page: Page):
     turn, _ = ask_with_keyboard(page, "What are the side efects of kepra?")
 
