@@ -16,6 +16,7 @@ from .meaning import Encoder
 from .model import RankingModel
 from .questions import Query, asks_to_go_on, build_query
 from .ranking import (
+    FAQ_REPLY,
     MODELS,
     PAIR_CHARS,
     READING,
@@ -140,7 +141,8 @@ def _going_on(index: Index, query: Query, history: list[str], documents: list[st
     if first >= len(doc.sentences) or not _same_part(doc, last, first) or doc.traits(first).heading:
         return Answer(False, [], NO_MORE, 0.0, query, about), []
     end = first + 1 if _next_joins(doc, first) else first
-    going_on = _Span(Candidate(doc, first, index.passage_around(position, first), 0.0, 0), first, end)
+    going_on = _completed(_Span(Candidate(doc, first, index.passage_around(position, first), 0.0, 0), first, end),
+                          MAX_CHARS)
     return Answer(True, [_quote(going_on)], FOUND, earlier.confidence, query, about), [going_on]
 
 
@@ -221,6 +223,7 @@ def _answered(index: Index, query: Query, history: list[str] | None, documents: 
         if sum(_length(x) for x in spans) + _length(span) > MAX_CHARS:
             continue
         spans.append(span)
+    spans = _with_what_they_introduce(spans)
     return Answer(True, [_quote(span) for span in spans], FOUND, confidence, query, read_with), spans
 
 
@@ -251,9 +254,13 @@ def reading_text(c: Candidate) -> str:
 
 
 def reread(ranked: list[Candidate], question: str, reader: Reader, model: RankingModel) -> list[Candidate]:
-    """The candidates with the best `model.reread` of them (headings aside) read by the cross-encoder and ordered
-    again by their scores with its logit weighed in; they come first, the rest after them as they were."""
+    """The candidates with the best `model.reread` of them (headings aside), and the reply under the best FAQ
+    question among them (`best_heading_reply`), read by the cross-encoder and ordered again by their scores with its
+    logit weighed in; they come first, the rest after them as they were."""
     read = [c for c in ranked if not c.is_heading][:model.reread]
+    reply = best_heading_reply(ranked)
+    if reply is not None and all(c is not reply for c in read):
+        read.append(reply)
     weight = model.ranker_weights[READING]
     for c, logit in zip(read, reader.score(question, [reading_text(c) for c in read]).tolist(), strict=True):
         c.features[READING] = logit
@@ -261,6 +268,17 @@ def reread(ranked: list[Candidate], question: str, reader: Reader, model: Rankin
     read.sort(key=lambda c: (-c.score, c.passage.id, c.sentence))
     chosen = {id(c) for c in read}
     return read + [c for c in ranked if id(c) not in chosen]
+
+
+def best_heading_reply(ranked: list[Candidate]) -> Candidate | None:
+    """The first sentence of the reply under the best heading among the candidates, when that heading asks a
+    question (a FAQ entry): the cross-encoder reads it whatever its rank. Its author wrote it to answer that
+    question, but often in words of its own ("The preferred way to do this is…"), which rank it low."""
+    heading = next((c for c in ranked if c.is_heading), None)
+    if heading is None:
+        return None
+    return next((c for c in ranked if c.features[FAQ_REPLY] and c.doc is heading.doc
+                 and c.doc.section_headings[c.sentence] == heading.sentence), None)
 
 
 def question_meaning(encoder: Encoder, query: Query, history: list[str] | None, index: Index
@@ -342,6 +360,36 @@ def _next_joins(doc: AnalysedDocument, i: int, next_held: float = 0.0) -> bool:
             and (doc.opens_by_pointing_back(i + 1) or next_held > 0))
 
 
+def _with_what_they_introduce(spans: list[_Span]) -> list[_Span]:
+    """The answer's spans, each with what its last sentence introduces (`_completed`) while the answer stays within
+    MAX_CHARS and its quotes apart."""
+    out = list(spans)
+    for k, span in enumerate(out):
+        others = [s for j, s in enumerate(out) if j != k]
+        completed = _completed(span, MAX_CHARS - sum(_length(s) for s in others))
+        if not any(_overlaps(completed, s) for s in others):
+            out[k] = completed
+    return out
+
+
+def _completed(span: _Span, room: int) -> _Span:
+    """The span with what its last sentence introduces, when it ends with a colon and both fit in `room`
+    characters. Quoted alone, "To list the installed packages, run:" promises what it does not say; a FAQ sets the
+    command, like a list's item, as a paragraph of its own, so the next paragraph's piece joins too ("dpkg -l",
+    "full featured: …"), in the same section; a whole sentence there is not what the colon introduced (a text whose
+    list was lost). Only the quote grows: the span is read and ranked as it was."""
+    doc, i = span.candidate.doc, span.last
+    sentences = doc.sentences
+    if (i + 1 >= len(sentences) or not doc.sentence_text(i).rstrip().endswith(":")
+            or sentences[i + 1].end - sentences[span.first].start > room):
+        return span
+    following = doc.traits(i + 1)
+    if i + 1 in neighbours(doc, i) or (following.fragment and not following.heading
+                                       and doc.sentence_section[i] == doc.sentence_section[i + 1]):
+        return _Span(span.candidate, span.first, i + 1)
+    return span
+
+
 def _length(span: _Span) -> int:
     sentences = span.candidate.doc.sentences
     return sentences[span.last].end - sentences[span.first].start
@@ -375,7 +423,8 @@ def _redundant(a: _Span, b: _Span) -> bool:
 def _quote(span: _Span) -> Quote:
     c = span.candidate
     first, last = c.doc.sentences[span.first], c.doc.sentences[span.last]
-    para = c.doc.paragraphs[first.paragraph]
+    # The paragraphs the quote stands in: one, or two when a sentence ending in a colon brings the next one's piece.
+    para, last_para = c.doc.paragraphs[first.paragraph], c.doc.paragraphs[last.paragraph]
     doc = c.doc.document
     return Quote(
         text=doc.text[first.start:last.end],
@@ -386,7 +435,7 @@ def _quote(span: _Span) -> Quote:
         score=round(c.score, 4),
         passage=c.passage.id,
         context_start=para.start,
-        context_end=para.end,
+        context_end=last_para.end,
         section=c.doc.section_path(span.first),
         page=c.doc.page(span.first),
     )

@@ -189,7 +189,7 @@ def looks_like_heading(block: str) -> bool:
 
 
 def remove_furniture(blocks: list[Block]) -> list[Block]:
-    """Drop date lines, repeated titles, share bars and everything from a comment widget on."""
+    """Drop date lines, a repeated title, share bars and everything from a comment widget on."""
     kept: list[Block] = []
     for block in blocks:
         line = block.text.strip()
@@ -197,7 +197,9 @@ def remove_furniture(blocks: list[Block]) -> list[Block]:
             break
         if _DATE_LINE.match(line) or _FURNITURE_LINE.match(line):
             continue
-        if looks_like_heading(line) and any(line == k.text for k in kept):
+        # The title again under itself, as a saved blog page has it. Only the title: another short line said twice
+        # is text said twice, such as a FAQ's command ("apt-get source foo") in two of its answers.
+        if looks_like_heading(line) and kept and line == kept[0].text:
             continue
         kept.append(dataclasses.replace(block, text=line) if line != block.text else block)
     while (kept and _TRUNCATED_TEASER.search(kept[-1].text) and len(kept) > 1

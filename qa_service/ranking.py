@@ -51,6 +51,7 @@ FEATURES = (
 
 _HEADING, _FRAGMENT, _APPARATUS = FEATURES.index("heading"), FEATURES.index("fragment"), FEATURES.index("apparatus")
 READING = FEATURES.index("reading")
+FAQ_REPLY = FEATURES.index("faq_reply")
 
 DECLINE_FEATURES = (
     "bias",

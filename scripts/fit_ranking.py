@@ -156,10 +156,18 @@ def read_best(found: list, features: np.ndarray, query, history: list[str], read
         return None
     order = plain_order(found, features @ ranking.MODELS["meaning"].ranker_weights)
     read = [j for j in order if not found[j].is_heading][:READ_MOST]
+    read += heading_reply(found, order, read)
     question = answering.read_with_history(query.text, history[-1] if query.from_history and history else None)
     logits = np.zeros(len(found))
     logits[read] = reader.score(question, [answering.reading_text(found[j]) for j in read])
     return logits
+
+
+def heading_reply(found: list, order: list[int], read: list[int]) -> list[int]:
+    """The position of the reply the cross-encoder reads besides the best few (answering.best_heading_reply), when
+    it is not among them: [] or [j]."""
+    reply = answering.best_heading_reply([found[j] for j in order])
+    return [j for j in order if found[j] is reply and j not in read]
 
 
 def plain_order(found: list, scores: np.ndarray) -> list[int]:
@@ -177,6 +185,7 @@ def ordered(r: Asked, weights: np.ndarray, reread: int) -> list[int]:
         c.features[ranking.READING] = 0.0
     if reread:
         read = [j for j in order if not found[j].is_heading][:reread]
+        read += heading_reply(found, order, read)
         scores = scores.copy()
         scores[read] += weights[ranking.READING] * r.reading[read]
         for j in read:

@@ -293,6 +293,37 @@ def test_a_follow_up_asking_for_something_in_particular_is_not_answered_by_the_n
     assert not answer(kettle, "Then what?", ["Who won the 2018 World Cup final?"]).found
 
 
+PRINTER = """\
+# Looking after the printer
+
+## Clearing the queue
+
+To clear every waiting print job, run:
+
+cancel -a
+
+The printer then starts afresh with an empty queue.
+
+## Status
+
+You can ask the printer for its status from the control panel:
+
+The status page lists the ink levels, the paper count and the last error.
+"""
+
+
+def test_a_sentence_ending_in_a_colon_is_quoted_with_the_command_it_introduces():
+    printer = Index.build([analyse(parse_document("printer", PRINTER, "markdown"))])
+    quote = answer(printer, "How do I clear every waiting print job?").quotes[0]
+    assert quote.text == "To clear every waiting print job, run:\n\ncancel -a"
+    assert quote.context_start <= quote.start and quote.end <= quote.context_end  # its context holds both
+    going_on = answer(printer, "Then what?", ["How do I clear every waiting print job?"]).quotes[0]
+    assert going_on.text.startswith("The printer then starts afresh")  # after the command, not at it
+    # A whole sentence in the next paragraph is not what the colon introduced (a text whose list was lost).
+    status = answer(printer, "How can I ask the printer for its status from the control panel?").quotes[0]
+    assert status.text == "You can ask the printer for its status from the control panel:"
+
+
 def test_a_question_that_changes_topic_is_not_dragged_back(index):
     history = ["What are the common side effects of lamotrigine?"]
     assert "sunlight" in first_quote(index, "How much sunlight do tomatoes need?", history)

@@ -3,6 +3,9 @@ the source does not answer, look-alikes included, are still declined."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
 import pytest
 from test_answering import GARDENING, LAMOTRIGINE
 
@@ -12,7 +15,7 @@ from qa_service.document_analysis import analyse, with_embeddings
 from qa_service.documents import parse_document
 from qa_service.index import Index
 from qa_service.questions import build_query
-from qa_service.ranking import DECLINE_FEATURES, MODELS, decline_features, rank
+from qa_service.ranking import DECLINE_FEATURES, FEATURES, MODELS, decline_features, rank
 
 
 def build(encoder, **texts: str) -> Index:
@@ -144,6 +147,39 @@ def test_a_sentence_that_points_to_another_section_is_not_quoted_as_the_answer(f
 def test_a_question_that_matches_a_heading_is_answered_from_under_it_never_by_the_heading(faq, encoder):
     quote = first_quote(faq, encoder, "How do I get rid of limescale?")
     assert quote.startswith("Fill the kettle halfway")
+
+
+class RecordingReader:
+    """A cross-encoder stand-in that notes what it is given to read."""
+
+    def __init__(self):
+        self.read: list[str] = []
+
+    def score(self, question: str, texts: list[str]) -> np.ndarray:
+        self.read.extend(texts)
+        return np.zeros(len(texts))
+
+
+def test_the_reply_under_the_best_matching_faq_question_is_read_whatever_its_rank(faq, encoder):
+    # A FAQ's reply answers in words of its own ("The preferred way to do this is…") and can rank below the few the
+    # cross-encoder reads; its author wrote it for this question, so it is read with them.
+    question = "How do I get rid of limescale?"
+    query = build_query(question, faq)
+    meaning, _ = question_meaning(encoder, query, None, faq)
+    scores = faq.passage_scores(query.terms)
+    hits = faq.search(query.terms, None, k=answering.CANDIDATE_PASSAGES, scores=scores)
+    close = faq.nearest(meaning, None, k=answering.CLOSE_SENTENCES)
+    ranked, _ = rank(query, hits, faq, None, MODELS["reading"], close, meaning, scores)
+    assert next(c for c in ranked if c.is_heading).text == "How do I remove limescale?"
+    reply = answering.best_heading_reply(ranked)
+    assert reply.text.startswith("Fill the kettle halfway")
+
+    reader = RecordingReader()
+    ranked_last = [c for c in ranked if c is not reply] + [reply]
+    one_read = replace(MODELS["reading"], reread=1).weigh(FEATURES, DECLINE_FEATURES)
+    answering.reread(ranked_last, question, reader, one_read)
+    assert len(reader.read) == 2
+    assert reply.text in reader.read[1]
 
 
 def test_the_question_is_also_read_without_the_words_the_corpus_never_uses(index):

@@ -38,6 +38,22 @@ def test_seed_repeated_title_is_kept_once_as_the_title(seed, seed_raw):
     assert seed.text.count(SEED_TITLE) == 1
 
 
+@pytest.mark.parametrize("fmt", ["html", "markdown", "text"])
+def test_a_short_line_said_twice_is_text_not_a_repeated_title(fmt):
+    # A FAQ gives the same command in two answers; dropped the second time, a quote across it was no longer what
+    # the page says.
+    pages = {
+        "html": "<h1>Building</h1><p>To fetch a package's source, run:</p><pre>apt-get source foo</pre>"
+                "<p>To build it, first get the source package:</p><pre>apt-get source foo</pre>",
+        "markdown": "# Building\n\nTo fetch a package's source, run:\n\n    apt-get source foo\n\n"
+                    "To build it, first get the source package:\n\n    apt-get source foo\n",
+        "text": "Building\n\nTo fetch a package's source, run:\n\napt-get source foo\n\n"
+                "To build it, first get the source package:\n\napt-get source foo\n",
+    }
+    document = parse_document("building", pages[fmt], fmt)
+    assert document.text.count("apt-get source foo") == 2
+
+
 def test_seed_comment_widget_is_removed(seed):
     assert "没有评论" not in seed.text
     assert "发表评论" not in seed.text
