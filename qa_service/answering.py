@@ -14,7 +14,7 @@ from .document_analysis import AnalysedDocument
 from .index import Index
 from .meaning import Encoder
 from .model import RankingModel
-from .questions import Query, asks_to_go_on, build_query
+from .questions import Query, asks_to_go_on, asks_what_it_is_about, build_query
 from .ranking import (
     FAQ_REPLY,
     MODELS,
@@ -32,6 +32,7 @@ from .reading import Reader
 NOT_FOUND = "The source does not answer this question, so there is nothing to quote."
 FOUND = "Quoted from the source, word for word."
 NO_MORE = "The source says no more on this after the last quote."
+OPENING = "The document's opening, quoted word for word."
 
 CANDIDATE_PASSAGES = 12
 CLOSE_SENTENCES = 10  # the sentences closest in meaning join the candidates, whatever words they share
@@ -111,6 +112,10 @@ def _answer_with_spans(index: Index, question: str, history: list[str] | None, d
         # Nothing to search: its words would find whatever shares them, and correcting them would say so.
         return Answer(False, [], small_talk.REPLIES[talk], 0.0, Query(question, {}, {}, None), small_talk=talk), []
     query = build_query(question, index, history)
+    if asks_what_it_is_about(question):
+        opening = _opening(index, query, documents, last_shown)
+        if opening is not None:
+            return opening
     if history and asks_to_go_on(query):
         return _going_on(index, query, history, documents, settings, encoder, last_shown)
     return _answered(index, query, history, documents, settings, encoder, shown)
@@ -144,6 +149,30 @@ def _going_on(index: Index, query: Query, history: list[str], documents: list[st
     going_on = _completed(_Span(Candidate(doc, first, index.passage_around(position, first), 0.0, 0), first, end),
                           MAX_CHARS)
     return Answer(True, [_quote(going_on)], FOUND, earlier.confidence, query, about), [going_on]
+
+
+def _opening(index: Index, query: Query, documents: list[str] | None,
+             last_shown: Sequence[tuple[str, int, int]]) -> tuple[Answer, list[_Span]] | None:
+    """What a document says first, for a question about what it is about ("What is this article about?"): its
+    first real sentence (with the next when that points back or is what a colon introduces). The document is the
+    one the question is limited to, the corpus's only one, or else the one the conversation last quoted; None when
+    it could be any of several, and the question is answered as any other."""
+    chosen = set(documents) if documents else set(index.position)
+    if len(chosen) != 1:
+        chosen = {document for document, _, _ in last_shown[:1] if document in index.position}
+    if len(chosen) != 1:
+        return None
+    position = index.position[chosen.pop()]
+    doc = index.documents[position]
+    first = next((i for i in range(len(doc.sentences)) if not (
+        (traits := doc.traits(i)).heading or traits.fragment or traits.apparatus)), None)
+    if first is None:
+        return None
+    end = first + 1 if _next_joins(doc, first) else first
+    opening = _completed(_Span(Candidate(doc, first, index.passage_around(position, first), 0.0, 0), first, end),
+                         MAX_CHARS)
+    # Nothing was judged: a document's opening is what it says it is about, so the confidence is full.
+    return Answer(True, [_quote(opening)], OPENING, 1.0, query), [opening]
 
 
 def _located(index: Index, document: str, start: int, end: int) -> tuple[int, int, int] | None:

@@ -150,6 +150,23 @@ def asks_to_go_on(query: Query) -> bool:
             and not _PARTICULAR.search(query.text))
 
 
+# A question about what a document is about as a whole, and the only other words such a question uses.
+_ABOUT_CUE = re.compile(r"(?<!\bwhat )(?<!\bhow )\babout\b|\bsumm?ar(?:y|i[sz]e)\b|\boverview\b|\bgist\b|"
+                        r"\btl;?dr\b|\bmain (?:point|idea|topic)s?\b|\bsum (?:it |this |that )?up\b", re.I)
+_ABOUT_WORDS = frozenset("article document doc page text leaflet source post faq guide file summary summarise "
+                         "summarize summarised summarized overview gist topic tl dr tldr main point points idea ideas "
+                         "subject give tell sum short brief briefly quick quickly please cover covers general mainly "
+                         "mostly basically key".split())
+
+
+def asks_what_it_is_about(question: str) -> bool:
+    """A question about what the document is about as a whole ("What is this article about?", "Summarise this",
+    "tl;dr"): it asks so, and names nothing else ("What is the article about side effects?" asks about side effects;
+    "What about it?" is a follow-up)."""
+    return (_ABOUT_CUE.search(question) is not None
+            and all(w.lower() in _ABOUT_WORDS for w in _content_words(question)))
+
+
 def shorter_variant(term: str, index: Index) -> str | None:
     """The longest corpus stem that this unknown stem extends by a short ending ("children" for a corpus that only
     says "child"), or None: the same word to the reader, which Snowball left apart."""

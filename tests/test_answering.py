@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from qa_service.analysis import stem, stem_variants
-from qa_service.answering import NO_MORE, AnswerSettings, answer
+from qa_service.answering import NO_MORE, OPENING, AnswerSettings, answer
 from qa_service.document_analysis import analyse
 from qa_service.documents import parse_document
 from qa_service.index import Index
-from qa_service.questions import answer_kind, build_query, spelt_out_names
+from qa_service.questions import answer_kind, asks_what_it_is_about, build_query, spelt_out_names
 from qa_service.ranking import DECLINE_FEATURES, FEATURES, HeldShare, TermMatch, candidates, decline_features, rank
 
 LAMOTRIGINE = """\
@@ -322,6 +322,36 @@ def test_a_sentence_ending_in_a_colon_is_quoted_with_the_command_it_introduces()
     # A whole sentence in the next paragraph is not what the colon introduced (a text whose list was lost).
     status = answer(printer, "How can I ask the printer for its status from the control panel?").quotes[0]
     assert status.text == "You can ask the printer for its status from the control panel:"
+
+
+@pytest.mark.parametrize(("question", "about_it"), [
+    ("What is this article about?", True),
+    ("tl;dr", True),
+    ("Can you sum it up?", True),
+    ("Give me a summary of the leaflet", True),
+    ("What is lamotrigine about?", False),  # names what it asks about
+    ("What does the leaflet say about pregnancy?", False),
+    ("What about it?", False),  # a follow-up
+])
+def test_a_question_about_the_whole_document_is_told_apart(question, about_it):
+    assert asks_what_it_is_about(question) is about_it
+
+
+def test_what_a_document_is_about_is_answered_by_its_opening():
+    printer = Index.build([analyse(parse_document("printer", PRINTER, "markdown"))])
+    opening = answer(printer, "What is this page about?")
+    assert opening.message == OPENING
+    assert opening.quotes[0].text == "To clear every waiting print job, run:\n\ncancel -a"  # headings skipped
+
+
+def test_of_several_documents_the_opening_is_the_chosen_one_s_or_the_last_quoted_one_s(index):
+    assert answer(index, "Summarise this").message != OPENING  # which document? answered as any question
+    chosen = answer(index, "Summarise this", documents=["tomatoes"]).quotes[0]
+    assert chosen.text.startswith("Tomatoes need at least six hours")
+    last = answer(index, "What is the dose?").quotes[0]
+    talked_about = answer(index, "What is this about?", ["What is the dose?"],
+                          last_shown=[(last.document, last.start, last.end)])
+    assert talked_about.message == OPENING and talked_about.quotes[0].document == "lamotrigine"
 
 
 def test_a_question_that_changes_topic_is_not_dragged_back(index):

@@ -230,6 +230,16 @@ def test_a_greeting_or_thanks_gets_the_services_own_reply_with_nothing_searched_
     assert ask(SIDE_EFFECTS)["small_talk"] is None
 
 
+def test_what_the_article_is_about_is_answered_by_its_opening_and_then_what_goes_on_from_there(ask):
+    opening = ask("What is this article about?")
+    assert opening["found"] is True
+    assert opening["message"] == "The document's opening, quoted word for word."
+    assert opening["quotes"][0]["text"].startswith("Keppra, also known by its generic name levetiracetam")
+    going_on = ask("Then what?", history=[{"question": "What is this article about?", "quotes": [
+        {k: opening["quotes"][0][k] for k in ("document", "start", "end")}]}])
+    assert going_on["quotes"][0]["start"] >= opening["quotes"][0]["end"]
+
+
 def test_small_talk_is_no_earlier_question_for_a_follow_up_or_for_going_on(client, ask):
     said_thanks = [{"question": SIDE_EFFECTS}, {"question": "Thanks!"}]
     follow_up = ask("What about rare ones?", history=said_thanks)
