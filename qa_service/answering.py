@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ NOT_FOUND = "The source does not answer this question, so there is nothing to qu
 FOUND = "Quoted from the source, word for word."
 NO_MORE = "The source says no more on this after the last quote."
 OPENING = "The document's opening, quoted word for word."
+_NUMBERING = re.compile(r"[\d.]+")  # a heading's "12.5." is no word of its question
 
 CANDIDATE_PASSAGES = 12
 CLOSE_SENTENCES = 10  # the sentences closest in meaning join the candidates, whatever words they share
@@ -229,6 +231,12 @@ def _answered(index: Index, query: Query, history: list[str] | None, documents: 
         return Answer(False, [], NOT_FOUND, 0.0, query, read_with), []
     confidence = judged(best)
     threshold = model.min_confidence if settings.min_confidence is None else settings.min_confidence
+    reply = own_question_reply(query, ranked)
+    if reply is not None and reply is not best:
+        # The FAQ's own reply to the question asked, when the decline model finds that it answers too.
+        reply_confidence = judged(reply)
+        if reply_confidence >= threshold:
+            best, confidence = reply, reply_confidence
     if confidence < threshold:
         return Answer(False, [], NOT_FOUND, confidence, query, read_with), []
 
@@ -308,6 +316,20 @@ def best_heading_reply(ranked: list[Candidate]) -> Candidate | None:
         return None
     return next((c for c in ranked if c.features[FAQ_REPLY] and c.doc is heading.doc
                  and c.doc.section_headings[c.sentence] == heading.sentence), None)
+
+
+def own_question_reply(query: Query, ranked: list[Candidate]) -> Candidate | None:
+    """The reply of the FAQ entry whose own question the reader asked, among the candidates: the first sentence under
+    a heading that asks a question whose terms, its numbering aside, are the question's (stemmed, corrected: "How
+    do I report a bug in Debian?" under "12.5. How do I report a bug in Debian?"). Its author wrote it for this very
+    question, whatever the cross-encoder makes of the sentences around it."""
+    asked = set(query.own)
+    for c in ranked:
+        if c.features[FAQ_REPLY] and c.is_prose:
+            doc, heading = c.doc, int(c.doc.section_headings[c.sentence])
+            if asked == {t for t in doc.sentence_terms[heading] if not _NUMBERING.fullmatch(t)}:
+                return c
+    return None
 
 
 def question_meaning(encoder: Encoder, query: Query, history: list[str] | None, index: Index

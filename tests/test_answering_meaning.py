@@ -149,6 +149,29 @@ def test_a_question_that_matches_a_heading_is_answered_from_under_it_never_by_th
     assert quote.startswith("Fill the kettle halfway")
 
 
+CLOCK_FAQ = """\
+# Clock radio questions
+
+## How do I reset the clock?
+
+Hold both buttons on the back for five seconds. The clock display of the clock radio shows the reset clock time \
+once the reset is done, and the clock keeps its alarm settings.
+
+## How do I set the alarm?
+
+Press the alarm button, then turn the dial to the time you want.
+"""
+
+
+def test_asking_a_faq_entry_s_own_question_quotes_its_own_reply(encoder):
+    faq = Index.build(with_embeddings([analyse(parse_document("clock", CLOCK_FAQ, "markdown"))], encoder))
+    # The second sentence repeats the question's words more; the entry's reply is the answer its author wrote.
+    assert first_quote(faq, encoder, "How do I reset the clock?").startswith("Hold both buttons on the back")
+    assert first_quote(faq, encoder, "how do i reset the clok").startswith("Hold both buttons")  # corrected
+    # Words alone, the decline model finds no word of the question in the reply: the sentence that has them stays.
+    assert answer(faq, "How do I reset the clock?").quotes[0].text.startswith("The clock display")
+
+
 class RecordingReader:
     """A cross-encoder stand-in that notes what it is given to read."""
 
