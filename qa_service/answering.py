@@ -147,10 +147,17 @@ def _going_on(index: Index, query: Query, history: list[str], documents: list[st
             first = other_last + 1
     if first >= len(doc.sentences) or not _same_part(doc, last, first) or doc.traits(first).heading:
         return Answer(False, [], NO_MORE, 0.0, query, about), []
-    end = first + 1 if _next_joins(doc, first) else first
-    going_on = _completed(_Span(Candidate(doc, first, index.passage_around(position, first), 0.0, 0), first, end),
-                          MAX_CHARS)
+    going_on = _quoted_from(index, position, first)
     return Answer(True, [_quote(going_on)], FOUND, earlier.confidence, query, about), [going_on]
+
+
+def _quoted_from(index: Index, position: int, first: int) -> _Span:
+    """A quote that starts at this sentence of the document at `position`, whatever a question would rank: with the
+    next sentence when that joins it, and with what it introduces."""
+    doc = index.documents[position]
+    end = first + 1 if _next_joins(doc, first) else first
+    return _completed(_Span(Candidate(doc, first, index.passage_around(position, first), 0.0, 0), first, end),
+                      MAX_CHARS)
 
 
 def _opening(index: Index, query: Query, documents: list[str] | None,
@@ -170,9 +177,7 @@ def _opening(index: Index, query: Query, documents: list[str] | None,
         (traits := doc.traits(i)).heading or traits.fragment or traits.apparatus)), None)
     if first is None:
         return None
-    end = first + 1 if _next_joins(doc, first) else first
-    opening = _completed(_Span(Candidate(doc, first, index.passage_around(position, first), 0.0, 0), first, end),
-                         MAX_CHARS)
+    opening = _quoted_from(index, position, first)
     # Nothing was judged: a document's opening is what it says it is about, so the confidence is full.
     return Answer(True, [_quote(opening)], OPENING, 1.0, query), [opening]
 

@@ -5,12 +5,13 @@
 
 Asks every question of the question sets (scripts/question_sets.py: the shared ones and our own) in process through
 `answering.answer`, with the index built as `scripts/fit_ranking.py` builds it (sentence embeddings included) and
-the model's default settings. Each answer is kept as whether it was found, its quotes' texts and documents, and
-its confidence rounded to 6 places. With --against, every difference is printed and the exit status is 1 if
-there is any. The index snapshots and embeddings are cached under --cache; embeddings are keyed by the model and
-the sentences only, so the runs before and after a change can share them. With --by-writes, each set's index is
-made as writes make it (the first document built, every other one added by Index.updated, segments merged as the
-merge policy says) instead of all at once.
+the model's default settings: the meaning model, unless --reading has the cross-encoder read the best candidates as
+the service does by default (about four times as long). Each answer is kept as whether it was found, its quotes'
+texts and documents, and its confidence rounded to 6 places. With --against, every difference is printed and the
+exit status is 1 if there is any. The index snapshots and embeddings are cached under --cache; embeddings are keyed
+by the model and the sentences only, so the runs before and after a change can share them. With --by-writes, each
+set's index is made as writes make it (the first document built, every other one added by Index.updated, segments
+merged as the merge policy says) instead of all at once.
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ from pathlib import Path
 from question_sets import NAMES as SET_NAMES
 from question_sets import QuestionSet, question_sets
 
-from qa_service.answering import answer
+from qa_service.answering import AnswerSettings, answer
 from qa_service.corpus import LiveCorpus
 from qa_service.index import Index
 from qa_service.meaning import load_encoder
+from qa_service.reading import load_reader
 from qa_service.snapshots import IndexSnapshots
 from qa_service.store import FolderStore
 
@@ -45,7 +47,7 @@ def written_one_by_one(index: Index) -> Index:
     return written
 
 
-def answers_of(questions: QuestionSet, cache: Path, encoder, by_writes: bool) -> dict[str, dict]:
+def answers_of(questions: QuestionSet, cache: Path, encoder, by_writes: bool, reader=None) -> dict[str, dict]:
     """Every question of one set, by its id, to what the service answers."""
     folder = questions.corpus
     snapshots = IndexSnapshots(cache / folder.name)
@@ -58,7 +60,8 @@ def answers_of(questions: QuestionSet, cache: Path, encoder, by_writes: bool) ->
             continue
         item = json.loads(line)
         history = [h["question"] for h in item.get("history") or []]
-        given = answer(index, item["question"], history, item.get("documents"), encoder=encoder)
+        given = answer(index, item["question"], history, item.get("documents"), AnswerSettings(reader=reader),
+                       encoder=encoder)
         out[item["id"]] = {
             "found": given.found,
             "quotes": [{"text": q.text, "document": q.document} for q in given.quotes],
@@ -91,11 +94,14 @@ def main() -> int:
     parser.add_argument("--out", type=Path, required=True, help="where to write the answers (JSON)")
     parser.add_argument("--against", type=Path, help="answers saved before, to compare with")
     parser.add_argument("--by-writes", action="store_true", help="each index made document by document")
+    parser.add_argument("--reading", action="store_true",
+                        help="answer with the cross-encoder reading the best candidates (the service's default)")
     args = parser.parse_args()
     encoder = load_encoder(2)
+    reader = load_reader(2) if args.reading else None
     answers = {}
     for name in args.sets.split(","):
-        answers[name] = answers_of(question_sets(args.eval)[name], args.cache, encoder, args.by_writes)
+        answers[name] = answers_of(question_sets(args.eval)[name], args.cache, encoder, args.by_writes, reader)
         print(f"{name}: {len(answers[name])} questions answered", file=sys.stderr)
     args.out.write_text(json.dumps(answers, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
     if args.against is None:
