@@ -29,12 +29,15 @@ from .ranking import (
     rank,
 )
 from .reading import Reader
+from .sentences import unnumbered
 
 NOT_FOUND = "The source does not answer this question, so there is nothing to quote."
 FOUND = "Quoted from the source, word for word."
 NO_MORE = "The source says no more on this after the last quote."
 OPENING = "The document's opening, quoted word for word."
 _NUMBERING = re.compile(r"[\d.]+")  # a heading's "12.5." is no word of its question
+_SUMMARY_HEADING = re.compile(r"(?:summary|abstract|overview|key points|in short|in brief|at a glance|tl;?dr)[.:]?",
+                              re.I)
 
 CANDIDATE_PASSAGES = 12
 CLOSE_SENTENCES = 10  # the sentences closest in meaning join the candidates, whatever words they share
@@ -163,7 +166,8 @@ def _quoted_from(index: Index, position: int, first: int) -> _Span:
 def _opening(index: Index, query: Query, documents: list[str] | None,
              last_shown: Sequence[tuple[str, int, int]]) -> tuple[Answer, list[_Span]] | None:
     """What a document says first, for a question about what it is about ("What is this article about?"): its
-    first real sentence (with the next when that points back or is what a colon introduces). The document is the
+    first real sentence, or the first under a heading such as "Summary" or "Abstract" (with the next when that
+    points back or is what a colon introduces). The document is the
     one the question is limited to, the corpus's only one, or else the one the conversation last quoted; None when
     it could be any of several, and the question is answered as any other."""
     chosen = set(documents) if documents else set(index.position)
@@ -173,7 +177,10 @@ def _opening(index: Index, query: Query, documents: list[str] | None,
         return None
     position = index.position[chosen.pop()]
     doc = index.documents[position]
-    first = next((i for i in range(len(doc.sentences)) if not (
+    # A section that says so ("Summary", "Abstract", "Key points") says it better than the opening does.
+    summary = next((s.heading for s in doc.sections if _SUMMARY_HEADING.fullmatch(unnumbered(s.path[-1]))),
+                   -1)
+    first = next((i for i in range(summary + 1, len(doc.sentences)) if not (
         (traits := doc.traits(i)).heading or traits.fragment or traits.apparatus)), None)
     if first is None:
         return None

@@ -153,7 +153,8 @@ def asks_to_go_on(query: Query) -> bool:
 # A question about what a document is about as a whole, and the only other words such a question uses.
 _ABOUT_CUE = re.compile(r"(?<!\bwhat )(?<!\bhow )\babout\b|\bsumm?ar(?:y|i[sz]e)\b|\boverview\b|\bgist\b|"
                         r"\btl;?dr\b|\bmain (?:point|idea|topic)s?\b|\bsum (?:it |this |that )?up\b", re.I)
-_ABOUT_WORDS = frozenset("article document doc page text leaflet source post faq guide file summary summarise "
+_ABOUT_WORDS = frozenset("article document doc page text leaflet source post faq guide file report paper study "
+                         "chapter book manual booklet brochure handbook policy essay blog website summary summarise "
                          "summarize summarised summarized overview gist topic tl dr tldr main point points idea ideas "
                          "subject give tell sum short brief briefly quick quickly please cover covers general mainly "
                          "mostly basically key".split())

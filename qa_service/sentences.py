@@ -49,6 +49,15 @@ class Sentence(NamedTuple):
     question: bool = False
 
 
+# "1.2. ", "3 ", "IV. ": a heading's numbering, which a reader does not type.
+_HEADING_NUMBER = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.)\s+")
+
+
+def unnumbered(heading: str) -> str:
+    """A heading's words without its numbering ("1.2. Summary" → "Summary")."""
+    return _HEADING_NUMBER.sub("", heading).strip()
+
+
 @dataclass(frozen=True)
 class Section:
     """A heading and the sentences under it, up to the next heading of the same or a higher level.

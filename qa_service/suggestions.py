@@ -13,11 +13,10 @@ import re
 from collections.abc import Iterable, Iterator
 
 from .document_analysis import AnalysedDocument
+from .sentences import unnumbered
 
 MAX_SUGGESTIONS = 4
 MAX_HEADING_CHARS = 80
-# "1.2. ", "3 ", "IV. ": a heading's numbering, which a reader does not type.
-_NUMBERING = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.)\s+")
 
 
 def suggested_questions(documents: Iterable[AnalysedDocument], limit: int = MAX_SUGGESTIONS) -> list[str]:
@@ -32,21 +31,17 @@ def suggested_questions(documents: Iterable[AnalysedDocument], limit: int = MAX_
     return chosen
 
 
-def _heading_text(words: str) -> str:
-    return _NUMBERING.sub("", words).strip()
-
-
 def faq_questions(documents: list[AnalysedDocument]) -> Iterator[str]:
     for doc in documents:
         for section in doc.sections:
             if section.question and len(section.path[-1]) <= MAX_HEADING_CHARS:
-                yield _heading_text(section.path[-1])
+                yield unnumbered(section.path[-1])
 
 
 def headings(documents: list[AnalysedDocument]) -> Iterator[str]:
     for doc in documents:
         for section in doc.sections:
-            text = _heading_text(section.path[-1])
+            text = unnumbered(section.path[-1])
             if not section.question and len(text) <= MAX_HEADING_CHARS and re.search(r"[^\W\d]{3}", text):
                 yield text
 

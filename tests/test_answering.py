@@ -344,6 +344,14 @@ def test_what_a_document_is_about_is_answered_by_its_opening():
     assert opening.quotes[0].text == "To clear every waiting print job, run:\n\ncancel -a"  # headings skipped
 
 
+def test_a_document_with_a_summary_section_is_about_what_its_summary_says():
+    report = Index.build([analyse(parse_document("report", (
+        "# Kettle trial report\n\nThe trial ran from March to May in four kitchens.\n\n"
+        "## 1. Summary\n\nNine of ten kettles still boiled after a thousand cycles.\n\n"
+        "## 2. Method\n\nEach kettle was filled, boiled and emptied by a robot arm.\n"), "markdown"))])
+    assert first_quote(report, "What is this report about?").startswith("Nine of ten kettles")
+
+
 def test_of_several_documents_the_opening_is_the_chosen_one_s_or_the_last_quoted_one_s(index):
     assert answer(index, "Summarise this").message != OPENING  # which document? answered as any question
     chosen = answer(index, "Summarise this", documents=["tomatoes"]).quotes[0]
