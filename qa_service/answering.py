@@ -35,6 +35,7 @@ NOT_FOUND = "The source does not answer this question, so there is nothing to qu
 FOUND = "Quoted from the source, word for word."
 NO_MORE = "The source says no more on this after the last quote."
 OPENING = "The document's opening, quoted word for word."
+SUMMARY = "The document's own summary, quoted word for word."
 _NUMBERING = re.compile(r"[\d.]+")  # a heading's "12.5." is no word of its question
 _SUMMARY_HEADING = re.compile(r"(?:summary|abstract|overview|key points|in short|in brief|at a glance|tl;?dr)[.:]?",
                               re.I)
@@ -186,7 +187,7 @@ def _opening(index: Index, query: Query, documents: list[str] | None,
         return None
     opening = _quoted_from(index, position, first)
     # Nothing was judged: a document's opening is what it says it is about, so the confidence is full.
-    return Answer(True, [_quote(opening)], OPENING, 1.0, query), [opening]
+    return Answer(True, [_quote(opening)], OPENING if summary < 0 else SUMMARY, 1.0, query), [opening]
 
 
 def _located(index: Index, document: str, start: int, end: int) -> tuple[int, int, int] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa_service.analysis import stem, stem_variants
-from qa_service.answering import NO_MORE, OPENING, AnswerSettings, answer
+from qa_service.answering import NO_MORE, OPENING, SUMMARY, AnswerSettings, answer
 from qa_service.document_analysis import analyse
 from qa_service.documents import parse_document
 from qa_service.index import Index
@@ -349,7 +349,9 @@ def test_a_document_with_a_summary_section_is_about_what_its_summary_says():
         "# Kettle trial report\n\nThe trial ran from March to May in four kitchens.\n\n"
         "## 1. Summary\n\nNine of ten kettles still boiled after a thousand cycles.\n\n"
         "## 2. Method\n\nEach kettle was filled, boiled and emptied by a robot arm.\n"), "markdown"))])
-    assert first_quote(report, "What is this report about?").startswith("Nine of ten kettles")
+    summed_up = answer(report, "What is this report about?")
+    assert summed_up.quotes[0].text.startswith("Nine of ten kettles")
+    assert summed_up.message == SUMMARY
 
 
 def test_of_several_documents_the_opening_is_the_chosen_one_s_or_the_last_quoted_one_s(index):
