@@ -166,11 +166,11 @@ def _quoted_from(index: Index, position: int, first: int) -> _Span:
 
 def _opening(index: Index, query: Query, documents: list[str] | None,
              last_shown: Sequence[tuple[str, int, int]]) -> tuple[Answer, list[_Span]] | None:
-    """What a document says first, for a question about what it is about ("What is this article about?"): its
-    first real sentence, or the first under a heading such as "Summary" or "Abstract" (with the next when that
-    points back or is what a colon introduces). The document is the
-    one the question is limited to, the corpus's only one, or else the one the conversation last quoted; None when
-    it could be any of several, and the question is answered as any other."""
+    """What a document says first, for a question about what it is about ("What is this article about?"): the first
+    real sentence under a heading such as "Summary" or "Abstract", else its first real sentence (with the next when
+    that points back or is what a colon introduces). The document is the one the question is limited to, the
+    corpus's only one, or else the one the conversation last quoted; None when it could be any of several, and the
+    question is answered as any other."""
     chosen = set(documents) if documents else set(index.position)
     if len(chosen) != 1:
         chosen = {document for document, _, _ in last_shown[:1] if document in index.position}
@@ -179,15 +179,28 @@ def _opening(index: Index, query: Query, documents: list[str] | None,
     position = index.position[chosen.pop()]
     doc = index.documents[position]
     # A section that says so ("Summary", "Abstract", "Key points") says it better than the opening does.
-    summary = next((s.heading for s in doc.sections if _SUMMARY_HEADING.fullmatch(unnumbered(s.path[-1]))),
-                   -1)
-    first = next((i for i in range(summary + 1, len(doc.sentences)) if not (
-        (traits := doc.traits(i)).heading or traits.fragment or traits.apparatus)), None)
+    summary = next((s.heading for s in doc.sections if _SUMMARY_HEADING.fullmatch(unnumbered(s.path[-1]))), None)
+    first = None if summary is None else _first_real_sentence(doc, summary)
+    message = SUMMARY
+    if first is None:
+        first, message = _first_real_sentence(doc), OPENING
     if first is None:
         return None
     opening = _quoted_from(index, position, first)
     # Nothing was judged: a document's opening is what it says it is about, so the confidence is full.
-    return Answer(True, [_quote(opening)], OPENING if summary < 0 else SUMMARY, 1.0, query), [opening]
+    return Answer(True, [_quote(opening)], message, 1.0, query), [opening]
+
+
+def _first_real_sentence(doc: AnalysedDocument, heading: int = -1) -> int | None:
+    """The first sentence that is no heading, fragment or apparatus: under this heading, or in the whole document
+    (-1)."""
+    for i in range(heading + 1, len(doc.sentences)):
+        if heading >= 0 and doc.section_headings[i] != heading:
+            return None
+        traits = doc.traits(i)
+        if not (traits.heading or traits.fragment or traits.apparatus):
+            return i
+    return None
 
 
 def _located(index: Index, document: str, start: int, end: int) -> tuple[int, int, int] | None:

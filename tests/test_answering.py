@@ -352,6 +352,11 @@ def test_a_document_with_a_summary_section_is_about_what_its_summary_says():
     summed_up = answer(report, "What is this report about?")
     assert summed_up.quotes[0].text.startswith("Nine of ten kettles")
     assert summed_up.message == SUMMARY
+    empty_summary = Index.build([analyse(parse_document("notes", (
+        "# Kettle notes\n\nThe kettles were bought in March.\n\n## Summary\n\n## Method\n\n"
+        "Each kettle was filled by hand.\n"), "markdown"))])
+    opening = answer(empty_summary, "What is this report about?")  # a summary with nothing under it: the opening
+    assert opening.quotes[0].text == "The kettles were bought in March." and opening.message == OPENING
 
 
 def test_of_several_documents_the_opening_is_the_chosen_one_s_or_the_last_quoted_one_s(index):
