@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import small_talk
-from .analysis import term_spans
+from .analysis import term_spans, terms
 from .document_analysis import AnalysedDocument
 from .index import Index
 from .meaning import Encoder
@@ -36,7 +36,6 @@ FOUND = "Quoted from the source, word for word."
 NO_MORE = "The source says no more on this after the last quote."
 OPENING = "The document's opening, quoted word for word."
 SUMMARY = "The document's own summary, quoted word for word."
-_NUMBERING = re.compile(r"[\d.]+")  # a heading's "12.5." is no word of its question
 _SUMMARY_HEADING = re.compile(r"(?:summary|abstract|overview|key points|in short|in brief|at a glance|tl;?dr)[.:]?",
                               re.I)
 
@@ -340,8 +339,7 @@ def best_heading_reply(ranked: list[Candidate]) -> Candidate | None:
     heading = next((c for c in ranked if c.is_heading), None)
     if heading is None:
         return None
-    return next((c for c in ranked if c.features[FAQ_REPLY] and c.doc is heading.doc
-                 and c.doc.section_headings[c.sentence] == heading.sentence), None)
+    return next((c for c, asked in _faq_replies(ranked) if c.doc is heading.doc and asked == heading.sentence), None)
 
 
 def own_question_reply(query: Query, ranked: list[Candidate]) -> Candidate | None:
@@ -349,13 +347,14 @@ def own_question_reply(query: Query, ranked: list[Candidate]) -> Candidate | Non
     a heading that asks a question whose terms, its numbering aside, are the question's (stemmed, corrected: "How
     do I report a bug in Debian?" under "12.5. How do I report a bug in Debian?"). Its author wrote it for this very
     question, whatever the cross-encoder makes of the sentences around it."""
-    asked = set(query.own)
-    for c in ranked:
-        if c.features[FAQ_REPLY] and c.is_prose:
-            doc, heading = c.doc, int(c.doc.section_headings[c.sentence])
-            if asked == {t for t in doc.sentence_terms[heading] if not _NUMBERING.fullmatch(t)}:
-                return c
-    return None
+    own = set(query.own)
+    return next((c for c, asked in _faq_replies(ranked)
+                 if c.is_prose and own == set(terms(unnumbered(c.doc.sentence_text(asked))))), None)
+
+
+def _faq_replies(ranked: list[Candidate]) -> Iterator[tuple[Candidate, int]]:
+    """The candidates that open a FAQ entry's reply, each with the position of the heading that asks its question."""
+    return ((c, int(c.doc.section_headings[c.sentence])) for c in ranked if c.features[FAQ_REPLY])
 
 
 def question_meaning(encoder: Encoder, query: Query, history: list[str] | None, index: Index

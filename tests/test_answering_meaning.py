@@ -172,6 +172,45 @@ def test_asking_a_faq_entry_s_own_question_quotes_its_own_reply(encoder):
     assert answer(faq, "How do I reset the clock?").quotes[0].text.startswith("The clock display")
 
 
+RELEASES_FAQ = """\
+# Release questions
+
+## 1. What is new in version 2?
+
+A timer switches the radio off after an hour. The version adds a timer that the display shows.
+
+## 2. What is new in version 3?
+
+The display dims by itself at night. The new version keeps the timer of the old version.
+"""
+
+
+def ranked_for(index, encoder, question):
+    query = build_query(question, index)
+    meaning, _ = question_meaning(encoder, query, None, index)
+    scores = index.passage_scores(query.terms)
+    hits = index.search(query.terms, None, k=answering.CANDIDATE_PASSAGES, scores=scores)
+    close = index.nearest(meaning, None, k=answering.CLOSE_SENTENCES)
+    return query, rank(query, hits, index, None, MODELS["reading"], close, meaning, scores)[0]
+
+
+@pytest.mark.parametrize(("question", "reply"), [
+    ("What is new in version 3?", "The display dims by itself"),
+    ("What's new in version 2?", "A timer switches the radio off"),
+])
+def test_a_number_the_question_asks_is_part_of_the_faq_entry_s_own_question(encoder, question, reply):
+    # The entries' numbering ("1.", "2.") is no word of their questions, but the version asked about is.
+    faq = Index.build(with_embeddings([analyse(parse_document("releases", RELEASES_FAQ, "markdown"))], encoder))
+    query, ranked = ranked_for(faq, encoder, question)
+    assert answering.own_question_reply(query, ranked).text.startswith(reply)
+
+
+def test_a_question_without_the_heading_s_number_is_not_the_entry_s_own(encoder):
+    faq = Index.build(with_embeddings([analyse(parse_document("releases", RELEASES_FAQ, "markdown"))], encoder))
+    query, ranked = ranked_for(faq, encoder, "What is new in this version?")
+    assert answering.own_question_reply(query, ranked) is None
+
+
 class RecordingReader:
     """A cross-encoder stand-in that notes what it is given to read."""
 
