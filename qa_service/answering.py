@@ -15,7 +15,7 @@ from .document_analysis import AnalysedDocument
 from .index import Index
 from .meaning import Encoder
 from .model import RankingModel
-from .questions import Query, asks_to_go_on, asks_what_it_is_about, build_query
+from .questions import Query, asks_to_go_on, asks_what_it_is_about, build_query, is_follow_up
 from .ranking import (
     FAQ_REPLY,
     MODELS,
@@ -42,6 +42,7 @@ _SUMMARY_HEADING = re.compile(r"(?:summary|abstract|overview|key points|in short
 CANDIDATE_PASSAGES = 12
 CLOSE_SENTENCES = 10  # the sentences closest in meaning join the candidates, whatever words they share
 EARLIER_MEANING = 0.5  # a follow-up's meaning: its own vector plus this much of the question before it
+FOLLOWED_AT_MOST = 3  # earlier questions a follow-up is read with, as far back as its words carry them
 MAX_QUOTES = 2
 MAX_CHARS = 400  # what one answer may ask a reader to read, over all its quotes
 SECOND_QUOTE_MARGIN = 1.0  # a second quote must score within this of the first (in ranking-score units)
@@ -75,7 +76,7 @@ class Answer:
     message: str
     confidence: float
     query: Query
-    read_with: str | None = None  # the earlier question a follow-up was read with
+    read_with: str | None = None  # the earlier questions a follow-up was read with (`earlier_questions`)
     small_talk: str | None = None  # the kind of small talk ("greeting", "thanks"...) the reply answers, if it was
 
 
@@ -231,9 +232,9 @@ def _answered(index: Index, query: Query, history: list[str] | None, documents: 
               shown: Collection[tuple[str, int, int]]) -> tuple[Answer, list[_Span]]:
     """The answer to a question of its own (or a follow-up that says what it asks), with the spans it quotes."""
     question = query.text
-    read_with = history[-1] if query.from_history and history else None
+    read_with = earlier_questions(query, history, index)
     model_name = answering_model(index, encoder, settings.reads)
-    meaning, without_unknown = (question_meaning(encoder, query, history, index) if model_name != "words"
+    meaning, without_unknown = (question_meaning(encoder, query, read_with, index) if model_name != "words"
                                 else (None, None))
     model = settings.models[model_name]
     scores = index.passage_scores(query.terms)
@@ -299,6 +300,20 @@ def answering_model(index: Index, encoder: Encoder | None, reading: bool = False
     return "words"
 
 
+def earlier_questions(query: Query, history: list[str] | None, index: Index) -> str | None:
+    """What a follow-up is read with, in meaning and by the cross-encoder: the question it follows, after the ones
+    that question leaned on in turn when it was a follow-up too, oldest first ("What are the side effects?" "Are any
+    of them serious?" "And the rare ones?": the last is read after both, since the one before it names nothing);
+    None for a question read on its own."""
+    if not (query.from_history and history):
+        return None
+    first = len(history) - 1
+    while (first > 0 and len(history) - first < FOLLOWED_AT_MOST
+           and is_follow_up(history[first], list(build_query(history[first], index).own), index)):
+        first -= 1
+    return " ".join(history[first:])
+
+
 def read_with_history(question: str, read_with: str | None) -> str:
     """What the cross-encoder reads as the question: a follow-up after the question it follows ("How do I report a
     bug?" "what happens after I send it?"), as the words and the meaning of a follow-up lean on it."""
@@ -357,18 +372,18 @@ def _faq_replies(ranked: list[Candidate]) -> Iterator[tuple[Candidate, int]]:
     return ((c, int(c.doc.section_headings[c.sentence])) for c in ranked if c.features[FAQ_REPLY])
 
 
-def question_meaning(encoder: Encoder, query: Query, history: list[str] | None, index: Index
+def question_meaning(encoder: Encoder, query: Query, read_with: str | None, index: Index
                      ) -> tuple[np.ndarray, np.ndarray | None]:
     """The question's unit vector, and that of the question without the words the corpus never uses (None when it
-    has none), which the decline model compares (`unknown_away`). A follow-up's vectors lean toward the question
-    before it, as its terms do."""
+    has none), which the decline model compares (`unknown_away`). A follow-up's vectors lean toward the earlier
+    questions it is read with (`earlier_questions`), as its terms do."""
     texts = [query.text]
     reduced = without_unknown_words(query, index)
     if reduced is not None:
         texts.append(reduced)
-    follow_up = bool(query.from_history and history)
+    follow_up = read_with is not None
     if follow_up:
-        texts.append(history[-1])
+        texts.append(read_with)
     vectors = encoder.encode(texts)
     if follow_up:
         vectors = vectors[:-1] + EARLIER_MEANING * vectors[-1]

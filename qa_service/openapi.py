@@ -104,8 +104,10 @@ ASK_RESPONSE = {
                        "description": "How likely the first quote answers; under the threshold, no quote."},
         "corrections": {"type": "object", "additionalProperties": {"type": "string"}},
         "read_with": {"type": ["string", "null"],
-                      "description": "The earlier question a follow-up was read with; null when the question was "
-                                     "read on its own."},
+                      "description": "The earlier question a follow-up was read with, after the ones that "
+                                     "question leaned on in turn when it was a follow-up too (at most three, "
+                                     "oldest first, joined by a space); null when the question was read on its "
+                                     "own."},
         "small_talk": {"enum": [*small_talk.KINDS, None],
                        "description": "What the reader said to the service rather than asked of the source "
                                       "(\"Hi\", \"Thanks!\"): `message` is the service's reply, nothing was "

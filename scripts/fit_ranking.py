@@ -126,7 +126,8 @@ def collect(name: str, questions: Path, folder: Path, html: bool, scorer, encode
         history = [h["question"] for h in item.get("history") or []]
         documents = item.get("documents")
         query = build_query(item["question"], index, history)
-        meaning, without_unknown = answering.question_meaning(encoder, query, history, index)
+        read_with = answering.earlier_questions(query, history, index)
+        meaning, without_unknown = answering.question_meaning(encoder, query, read_with, index)
         scores = index.passage_scores(query.terms)
         hits = index.search(query.terms, documents, k=answering.CANDIDATE_PASSAGES, scores=scores)
         close = index.nearest(meaning, documents, k=answering.CLOSE_SENTENCES)
@@ -145,11 +146,11 @@ def collect(name: str, questions: Path, folder: Path, html: bool, scorer, encode
         features = np.array([c.features for c in found])
         rows.append(Asked(name, item, features, np.array(right, float),
                           (query, found, index, idf, close[0][2] if close else 0.0, without_unknown),
-                          read_best(found, features, query, history, reader)))
+                          read_best(found, features, query, read_with, reader)))
     return rows
 
 
-def read_best(found: list, features: np.ndarray, query, history: list[str], reader) -> np.ndarray | None:
+def read_best(found: list, features: np.ndarray, query, read_with: str | None, reader) -> np.ndarray | None:
     """The cross-encoder's logit for each of the READ_MOST best candidates (headings aside) under the shipped
     meaning model's ranker, which the reading model's order starts from; 0 for the others."""
     if reader is None:
@@ -157,7 +158,7 @@ def read_best(found: list, features: np.ndarray, query, history: list[str], read
     order = plain_order(found, features @ ranking.MODELS["meaning"].ranker_weights)
     read = [j for j in order if not found[j].is_heading][:READ_MOST]
     read += heading_reply(found, order, read)
-    question = answering.read_with_history(query.text, history[-1] if query.from_history and history else None)
+    question = answering.read_with_history(query.text, read_with)
     logits = np.zeros(len(found))
     logits[read] = reader.score(question, [answering.reading_text(found[j]) for j in read])
     return logits

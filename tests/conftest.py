@@ -13,6 +13,7 @@ from postgres.server import PostgresServer, running_server
 
 from qa_service import create_app
 from qa_service.meaning import load_encoder
+from qa_service.reading import load_reader
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "corpus" / "keppra-article.txt"
@@ -61,6 +62,12 @@ def pytest_runtest_call(item: pytest.Item):
 def encoder():
     """The shipped sentence-embedding model, loaded once."""
     return load_encoder(1)
+
+
+@pytest.fixture(scope="session")
+def reader():
+    """The shipped cross-encoder, loaded once."""
+    return load_reader(1)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from test_answering import GARDENING, LAMOTRIGINE
 
 from qa_service import answering
-from qa_service.answering import answer, question_meaning, without_unknown_words
+from qa_service.answering import AnswerSettings, answer, question_meaning, without_unknown_words
 from qa_service.document_analysis import analyse, with_embeddings
 from qa_service.documents import parse_document
 from qa_service.index import Index
@@ -105,6 +105,37 @@ def test_a_question_read_on_its_own_says_so(index, encoder):
     assert answer(index, "How much sunlight do tomatoes need?", ["What is lamotrigine?"],
                   encoder=encoder).read_with is None
 
+
+
+SIDE_EFFECTS = "What are the side effects of lamotrigine?"
+
+
+def test_a_follow_up_of_a_follow_up_is_read_with_the_question_that_named_the_subject(index):
+    query = build_query("And the rare ones?", index, [SIDE_EFFECTS, "Are any of them serious?"])
+    assert answering.earlier_questions(query, [SIDE_EFFECTS, "Are any of them serious?"], index) == (
+        f"{SIDE_EFFECTS} Are any of them serious?")
+
+
+def test_a_follow_up_is_read_only_as_far_back_as_the_last_question_of_its_own(index):
+    history = ["How much sunlight do tomatoes need?", SIDE_EFFECTS, "Are any of them serious?"]
+    query = build_query("And the rare ones?", index, history)
+    assert answering.earlier_questions(query, history, index) == f"{SIDE_EFFECTS} Are any of them serious?"
+    history = [SIDE_EFFECTS, "Are any of them serious?", "And the rare ones?", "How often?"]
+    query = build_query("Why?", index, history)
+    # At most three earlier questions, as the question's words carry no further back.
+    assert answering.earlier_questions(query, history, index) == (
+        "Are any of them serious? And the rare ones? How often?")
+
+
+@pytest.mark.parametrize("reads", [False, True])
+def test_a_chain_of_follow_ups_keeps_the_subject_named_first(index, encoder, reader, reads):
+    # "Are any of them serious?" names nothing; read with it alone, "And the rare ones?" was declined.
+    settings = AnswerSettings(reader=reader) if reads else AnswerSettings()
+    result = answer(index, "And the rare ones?", [SIDE_EFFECTS, "Are any of them serious?"], encoder=encoder,
+                    settings=settings)
+    assert result.found
+    assert "In rare cases, lamotrigine causes Stevens-Johnson syndrome" in result.quotes[0].text
+    assert result.read_with == f"{SIDE_EFFECTS} Are any of them serious?"
 
 KETTLE_FAQ = """# Kettle questions
 

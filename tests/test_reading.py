@@ -21,11 +21,6 @@ from qa_service.questions import build_query
 from qa_service.ranking import DECLINE_FEATURES, FEATURES, MODELS, READING, rank
 
 
-@pytest.fixture(scope="module")
-def reader():
-    return reading.load_reader(1)
-
-
 def test_the_model_is_the_one_the_package_lists():
     folder = reading.model_folder()
     listed = json.loads((folder.parent.parent / "checksums.json").read_text())["reranker_en"]

@@ -230,7 +230,7 @@ function renderAnswer(answer, searched) {
   const scopeLine = slot(reply, "scope");
   scopeLine.hidden = !searched;
   if (searched) scopeLine.textContent = `Searched only ${searched.map((d) => `“${d.title}”`).join(", ")}.`;
-  const readWith = answer.read_with ? `Read with your earlier question: “${answer.read_with}”` : "";
+  const readWith = answer.read_with ? `Read with what you asked before: “${answer.read_with}”` : "";
   const readWithLine = slot(reply, "read-with");
   readWithLine.textContent = readWith;
   readWithLine.hidden = readWith === "";

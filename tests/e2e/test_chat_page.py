@@ -60,11 +60,11 @@ def test_a_follow_up_sends_the_quotes_shown_before_and_says_which_question_it_wa
     assert sent == {"question": RARE_ONES, "history": [
         {"question": SIDE_EFFECTS, "quotes": [{"document": "keppra-article", "start": 2671, "end": 2853}]}]}
     expect(first.locator(".read-with")).to_be_hidden()
-    expect(second.locator(".read-with")).to_have_text(f"Read with your earlier question: “{SIDE_EFFECTS}”")
+    expect(second.locator(".read-with")).to_have_text(f"Read with what you asked before: “{SIDE_EFFECTS}”")
     expect(second.locator("blockquote").first).to_be_visible()
     for quote in second.locator("blockquote").all_inner_texts():
         assert quote not in first_quote and first_quote not in quote, "the follow-up repeats the first reply"
-    expect(page.locator("[aria-live=polite]")).to_contain_text("Read with your earlier question")
+    expect(page.locator("[aria-live=polite]")).to_contain_text("Read with what you asked before")
     assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") == 0
     assert_no_axe_violations(page)
 
@@ -77,7 +77,7 @@ def test_then_what_goes_on_through_the_paragraph_and_then_says_the_source_says_n
 
     for _ in range(4):
         turn, _ = ask_with_keyboard(page, "Then what?")
-        expect(turn.locator(".read-with")).to_have_text(f"Read with your earlier question: “{SIDE_EFFECTS}”")
+        expect(turn.locator(".read-with")).to_have_text(f"Read with what you asked before: “{SIDE_EFFECTS}”")
         if turn.locator(".reply-declined").count():
             break
         going_on = turn.locator("blockquote").first.inner_text()
@@ -140,7 +140,7 @@ def test_thanks_gets_the_services_own_reply_and_is_left_out_of_the_next_question
 
     follow_up, sent = ask_with_keyboard(page, RARE_ONES)
     assert [turn["question"] for turn in sent["history"]] == [SIDE_EFFECTS]
-    expect(follow_up.locator(".read-with")).to_have_text(f"Read with your earlier question: “{SIDE_EFFECTS}”")
+    expect(follow_up.locator(".read-with")).to_have_text(f"Read with what you asked before: “{SIDE_EFFECTS}”")
 
 
 def test_misspelt_question_shows_what_was_searched_for_instead(page: Page):
