@@ -24,7 +24,8 @@ from .ranking import (
     Candidate,
     answer_probability,
     decline_features,
-    leans_on_previous,
+    introduces,
+    leaned_on,
     neighbours,
     rank,
 )
@@ -436,8 +437,9 @@ def _span(c: Candidate) -> _Span:
     fit in PAIR_CHARS: answers often sit in the sentence after the one that repeats the question's words.
     """
     doc, i = c.doc, c.sentence
-    if leans_on_previous(doc, i):
-        return _Span(c, i - 1, i)
+    first = leaned_on(doc, i)
+    if first < i:
+        return _Span(c, first, i)
     if _next_joins(doc, i, c.next_held):
         return _Span(c, i, i + 1)
     return _Span(c, i, i)
@@ -470,13 +472,7 @@ def _completed(span: _Span, room: int) -> _Span:
     "full featured: …"), in the same section; a whole sentence there is not what the colon introduced (a text whose
     list was lost). Only the quote grows: the span is read and ranked as it was."""
     doc, i = span.candidate.doc, span.last
-    sentences = doc.sentences
-    if (i + 1 >= len(sentences) or not doc.sentence_text(i).rstrip().endswith(":")
-            or sentences[i + 1].end - sentences[span.first].start > room):
-        return span
-    following = doc.traits(i + 1)
-    if i + 1 in neighbours(doc, i) or (following.fragment and not following.heading
-                                       and doc.sentence_section[i] == doc.sentence_section[i + 1]):
+    if introduces(doc, i) and doc.sentences[i + 1].end - doc.sentences[span.first].start <= room:
         return _Span(span.candidate, span.first, i + 1)
     return span
 

@@ -167,19 +167,41 @@ def scope_idf(query: Query, index: Index, documents: list[str] | None) -> dict[s
     return {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in frequency.items()}
 
 
-def leans_on_previous(doc: AnalysedDocument, i: int) -> bool:
-    """The sentence opens by pointing back ("It", "This", "However") to the one before it in its paragraph, and
-    the two fit in one quote: it is quoted, and so judged, with that sentence."""
+def leaned_on(doc: AnalysedDocument, i: int) -> int:
+    """The first sentence of what sentence i leans on, which it is quoted, and so judged, with: when it opens by
+    pointing back ("It", "This", "However"), the sentence before it in its paragraph, or the sentence whose colon
+    introduced the piece set just before its paragraph ("…, just add the user to the group, i.e. do:" "adduser user
+    group" "This way you won't have to change the file permissions."); i itself when it points back to nothing
+    there, or when they would not fit in one quote (PAIR_CHARS)."""
+    if i == 0 or not doc.opens_by_pointing_back(i):
+        return i
     paragraph = doc.sentences.column("paragraph")
-    return (i > 0 and paragraph[i - 1] == paragraph[i] and doc.opens_by_pointing_back(i)
-            and doc.sentences.column("end")[i] - doc.sentences.column("start")[i - 1] <= PAIR_CHARS)
+    if paragraph[i - 1] == paragraph[i]:
+        first = i - 1
+    elif (i >= 2 and paragraph[i - 2] != paragraph[i - 1] and introduces(doc, i - 2)
+          and doc.sentence_section[i - 1] == doc.sentence_section[i]):
+        first = i - 2
+    else:
+        return i
+    return first if doc.sentences.column("end")[i] - doc.sentences.column("start")[first] <= PAIR_CHARS else i
+
+
+def introduces(doc: AnalysedDocument, i: int) -> bool:
+    """Sentence i ends with a colon, and the next one is what it introduces: the rest of its paragraph, or a piece
+    (a command, a list's item) set as a paragraph of its own in the same section, as FAQs set commands; a whole
+    sentence there is not what the colon introduced (a text whose list was lost)."""
+    if i + 1 >= len(doc.sentences) or not doc.sentence_text(i).rstrip().endswith(":"):
+        return False
+    following = doc.traits(i + 1)
+    return i + 1 in neighbours(doc, i) or (following.fragment and not following.heading
+                                           and doc.sentence_section[i] == doc.sentence_section[i + 1])
 
 
 def quoted_terms(doc: AnalysedDocument, i: int) -> set[str]:
-    """The terms of what quoting sentence i shows the reader: the sentence, with the one it leans on."""
-    terms = set(doc.sentence_terms[i])
-    if leans_on_previous(doc, i):
-        terms.update(doc.sentence_terms[i - 1])
+    """The terms of what quoting sentence i shows the reader: the sentence, with what it leans on."""
+    terms: set[str] = set()
+    for j in range(leaned_on(doc, i), i + 1):
+        terms.update(doc.sentence_terms[j])
     return terms
 
 
@@ -320,7 +342,7 @@ def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str,
         if other_words:
             exact += len({w.lower() for w in other_word_pattern.findall(c.text)})
         rows.append((
-            matching_share.of(quoted_terms(c.doc, c.sentence)) if leans_on_previous(c.doc, c.sentence)
+            matching_share.of(quoted_terms(c.doc, c.sentence)) if leaned_on(c.doc, c.sentence) < c.sentence
             else held_by(c.doc, c.sentence),
             sum(1 for t in matching if t in terms) / distinct,
             c.passage_score / top_passage if top_passage else 0.0,

@@ -10,7 +10,16 @@ from qa_service.document_analysis import analyse
 from qa_service.documents import parse_document
 from qa_service.index import Index
 from qa_service.questions import answer_kind, asks_what_it_is_about, build_query, spelt_out_names
-from qa_service.ranking import DECLINE_FEATURES, FEATURES, HeldShare, TermMatch, candidates, decline_features, rank
+from qa_service.ranking import (
+    DECLINE_FEATURES,
+    FEATURES,
+    HeldShare,
+    TermMatch,
+    candidates,
+    decline_features,
+    leaned_on,
+    rank,
+)
 
 LAMOTRIGINE = """\
 Lamotrigine in Bipolar Disorder
@@ -323,6 +332,40 @@ def test_a_sentence_ending_in_a_colon_is_quoted_with_the_command_it_introduces()
     status = answer(printer, "How can I ask the printer for its status from the control panel?").quotes[0]
     assert status.text == "You can ask the printer for its status from the control panel:"
 
+
+
+SCANNER = """\
+# Scanner questions
+
+## Who may use the scanner?
+
+If you want a certain user to use the scanner, add the user to the scanner group, i.e. do:
+
+adduser user scanner
+
+This way you won't have to change the permissions of the device file.
+
+## Why is it slow?
+
+Scanning at full resolution takes time:
+
+The scanner reads each line twice.
+
+It then sends the page to the computer.
+"""
+
+
+def test_a_sentence_that_points_back_past_a_command_is_quoted_with_what_introduced_the_command():
+    # "This way" is adding the user to the group: quoted alone, it would say what is spared, not what to do.
+    scanner = Index.build([analyse(parse_document("scanner", SCANNER, "markdown"))])
+    quote = answer(scanner, "How can I avoid changing the permissions of the device file?").quotes[0]
+    assert quote.text == ("If you want a certain user to use the scanner, add the user to the scanner group, i.e. "
+                          "do:\n\nadduser user scanner\n\nThis way you won't have to change the permissions of the "
+                          "device file.")
+    # After a whole sentence in a paragraph of its own, a sentence that points back leans on nothing it can show.
+    doc = scanner.documents[0]
+    leaning = next(i for i in range(len(doc.sentences)) if doc.sentence_text(i).startswith("It then sends"))
+    assert leaned_on(doc, leaning) == leaning
 
 @pytest.mark.parametrize(("question", "about_it"), [
     ("What is this article about?", True),
