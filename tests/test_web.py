@@ -102,6 +102,26 @@ def test_page_suggests_the_questions_of_a_faq_and_then_its_headings(tmp_path):
     assert questions == ["How deep should a pond be?", "Why is the water green?", "Liners"]
 
 
+
+def suggestions_of(app) -> list[str]:
+    html = app.test_client().get("/").get_data(as_text=True)
+    return [attrs["data-question"] for tag, attrs in PageParts(html).tags
+            if tag == "button" and "data-question" in attrs]
+
+
+def test_page_suggests_no_heading_that_names_no_topic(tmp_path):
+    page = ("<main><h1>Assay notes</h1><h2>SHA: edfe02a438fa9b667313da8f03614303fc2a4a14</h2><p>Run on May 2.</p>"
+            "<h2>(DOC)</h2><p>The supplement.</p><h2>Type of inhibition Ki mM IC 50 mM</h2><p>Mixed, 0.4.</p>"
+            "<h2>There was season-to-season variability in the leading causes of</h2><p>illness.</p>"
+            "<h2>Optimising the assay</h2><p>Dilute the serum first.</p></main>")
+    assert suggestions_of(corpus_app(tmp_path, {"assay.html": page})) == ["Optimising the assay"]
+
+
+def test_page_suggests_no_line_of_a_plain_text_that_only_looks_like_a_heading(tmp_path):
+    # A plain text marks no headings: its short lines without a full stop are guesses, as often a field or a label.
+    text = "Assay notes\n\nSHA: edfe02a438fa9b667313da8f03614303fc2a4a14\n\nREFERENCE\n\nDilute the serum first."
+    assert suggestions_of(corpus_app(tmp_path, {"assay.txt": text})) == []
+
 def test_page_offers_no_suggestions_for_a_corpus_with_no_questions_headings_or_names(tmp_path):
     app = corpus_app(tmp_path, {"tides.txt": "Tides\n\nThe moon pulls the sea into two bulges."})
     html = app.test_client().get("/").get_data(as_text=True)
