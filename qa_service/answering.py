@@ -30,7 +30,7 @@ from .ranking import (
     rank,
 )
 from .reading import Reader
-from .sentences import unnumbered
+from .sentences import names_a_topic, unnumbered
 
 NOT_FOUND = "The source does not answer this question, so there is nothing to quote."
 FOUND = "Quoted from the source, word for word."
@@ -523,6 +523,8 @@ def _quote(span: _Span) -> Quote:
         passage=c.passage.id,
         context_start=para.start,
         context_end=last_para.end,
-        section=c.doc.section_path(span.first),
+        # A citation names the sections a reader would recognise: a plain text's line that only looked like a
+        # heading ("SHA: edfe02a4…") is no section of it.
+        section=tuple(h for h in c.doc.section_path(span.first) if names_a_topic(h)),
         page=c.doc.page(span.first),
     )

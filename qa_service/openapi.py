@@ -60,7 +60,8 @@ QUOTE = {
                        "description": "Spans of the quote's text that match words of the question."},
         "section": {"type": "array", "items": {"type": "string"},
                     "description": "The headings the quote stands under, top level first, as the document gives "
-                                   "them (the document's title left out); empty when it stands under none."},
+                                   "them (the document's title left out, and any that names no topic: a field or "
+                                   "a code a plain text sets like a heading); empty when it stands under none."},
         "page": {"type": ["integer", "null"], "minimum": 1,
                  "description": "The page the quote starts on, in a paged document (PDF); null in any other."},
     },

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
+from .analysis import is_stop_word
+
 if TYPE_CHECKING:
     from .documents import Heading
 
@@ -56,6 +58,25 @@ _HEADING_NUMBER = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.)\s+")
 def unnumbered(heading: str) -> str:
     """A heading's words without its numbering ("1.2. Summary" → "Summary")."""
     return _HEADING_NUMBER.sub("", heading).strip()
+
+
+CUT_LINE_WORDS = 6  # a line this long that ends in a function word is text cut off, not a heading
+# A token no reader would ask about: a checksum or an identifier (letters and digits run together), or an address.
+_CODE = re.compile(r"(?=[\w-]*\d)(?=[\w-]*[^\W\d])[\w-]{12,}|://|www\.", re.I)
+
+
+def names_a_topic(heading: str) -> bool:
+    """Whether a heading reads as a topic a reader could ask about: mostly words ("Sequences (Tuples/Lists)",
+    "COVID-19 in 2020"), not a record's field ("SHA: edfe02a438fa9b66…"), a table's column heads ("Type of inhibition
+    Ki (mM) IC 50 (mM)"), a label in brackets ("(DOC)"), or a line of text cut off after a function word ("There was
+    season-to-season variability in the leading causes of")."""
+    tokens = heading.split()
+    if not tokens or _CODE.search(heading) or re.fullmatch(r"\(.*\)|\[.*\]", heading):
+        return False
+    plain = [re.sub(r"\W+", "", t).lower() for t in tokens]
+    wordy = sum(1 for t, p in zip(tokens, plain, strict=True) if re.search(r"[^\W\d]{3}", t) or is_stop_word(p))
+    cut = len(tokens) >= CUT_LINE_WORDS and plain[-1].isalpha() and is_stop_word(plain[-1])
+    return 2 * wordy >= len(tokens) and not cut
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from .analysis import is_stop_word
 from .document_analysis import AnalysedDocument
-from .sentences import unnumbered
+from .sentences import names_a_topic, unnumbered
 
 MAX_SUGGESTIONS = 4
 MAX_HEADING_CHARS = 80
-CUT_LINE_WORDS = 6  # a line this long that ends in a function word is text cut off, not a heading
 
 
 def suggested_questions(documents: Iterable[AnalysedDocument], limit: int = MAX_SUGGESTIONS) -> list[str]:
@@ -50,24 +48,6 @@ def headings(documents: list[AnalysedDocument]) -> Iterator[str]:
             text = unnumbered(section.path[-1])
             if not section.question and len(text) <= MAX_HEADING_CHARS and names_a_topic(text):
                 yield text
-
-
-# A token no reader would ask about: a checksum or an identifier (letters and digits run together), or an address.
-_CODE = re.compile(r"(?=[\w-]*\d)(?=[\w-]*[^\W\d])[\w-]{12,}|://|www\.", re.I)
-
-
-def names_a_topic(heading: str) -> bool:
-    """Whether a heading reads as a topic a reader could ask about: mostly words ("Sequences (Tuples/Lists)",
-    "COVID-19 in 2020"), not a record's field ("SHA: edfe02a438fa9b66…"), a table's column heads ("Type of inhibition
-    Ki (mM) IC 50 (mM)"), a label in brackets ("(DOC)"), or a line of text cut off after a function word ("There was
-    season-to-season variability in the leading causes of")."""
-    tokens = heading.split()
-    if not tokens or _CODE.search(heading) or re.fullmatch(r"\(.*\)|\[.*\]", heading):
-        return False
-    plain = [re.sub(r"\W+", "", t).lower() for t in tokens]
-    wordy = sum(1 for t, p in zip(tokens, plain, strict=True) if re.search(r"[^\W\d]{3}", t) or is_stop_word(p))
-    cut = len(tokens) >= CUT_LINE_WORDS and plain[-1].isalpha() and is_stop_word(plain[-1])
-    return 2 * wordy >= len(tokens) and not cut
 
 
 def defined_names(documents: list[AnalysedDocument]) -> Iterator[str]:

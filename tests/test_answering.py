@@ -367,6 +367,17 @@ def test_a_sentence_that_points_back_past_a_command_is_quoted_with_what_introduc
     leaning = next(i for i in range(len(doc.sentences)) if doc.sentence_text(i).startswith("It then sends"))
     assert leaned_on(doc, leaning) == leaning
 
+
+@pytest.mark.parametrize(("text", "section"), [
+    ("Pond notes\n\nLiners\n\nMost ponds need a liner to hold their water.", ("Liners",)),
+    # A plain text's field set like a heading is cited as no section.
+    ("Pond notes\n\nSHA: edfe02a438fa9b667313da8f03614303fc2a4a14\n\nMost ponds need a liner to hold their water.",
+     ()),
+])
+def test_a_quote_is_cited_under_the_headings_that_name_a_topic(text, section):
+    ponds = Index.build([analyse(parse_document("ponds", text))])
+    assert answer(ponds, "Do ponds need a liner?").quotes[0].section == section
+
 @pytest.mark.parametrize(("question", "about_it"), [
     ("What is this article about?", True),
     ("tl;dr", True),
