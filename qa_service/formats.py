@@ -134,10 +134,12 @@ _HTML_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _HTML_BOLD = {"b", "strong"}
 # Landmark roles of a page's furniture (ARIA): site navigation, the masthead, the site footer, sidebars, search.
 _FURNITURE_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alertdialog"}
-# Class and id words that templates (CMSs, Sphinx, DocBook, blog engines) give their furniture, matched as words of
-# the attribute ("navheader", "cookie-banner", "sphinxsidebar", "post-navigation"), not inside other words.
+# Class and id words that templates (CMSs, Sphinx, DocBook and Publican, blog engines) give their furniture, matched as
+# words of the attribute ("navheader", "docnav", "cookie-banner", "sphinxsidebar", "post-navigation"), not inside
+# other words.
 _FURNITURE_NAMES = re.compile(
-    r"(?:^|[\s_-])(?:nav|navbar|navheader|navfooter|navigation|menu|breadcrumbs?|footer|sidebar\w*|sphinxsidebar\w*|"
+    r"(?:^|[\s_-])(?:nav|navbar|navheader|navfooter|navigation|docnav|menu|breadcrumbs?|footer|sidebar\w*|sphinxsidebar\w*|"
+    r"banner|"
     r"toc|cookies?|consent|gdpr|comments?|commentlist|respond|disqus|pagination|pager|prev-?next|skip-?link|"
     r"headerlink|advert\w*|ads|promo|newsletter|subscribe|byline)(?:$|[\s_-])",
     re.I,

@@ -113,6 +113,20 @@ def test_a_manual_page_line_of_next_previous_up_links_is_furniture():
     assert parse_document("memory", page, "html").text == "3 Memory Usage\n\nMemory comes from a separate pool."
 
 
+
+def test_a_publican_book_page_drops_its_banner_and_its_prev_up_home_next_lists():
+    # The shape of a DocBook book built by Publican (the Debian Administrator's Handbook): a download banner, then
+    # "Prev", the book's name and "Next" above the section, and the same list with the neighbours' titles below it.
+    page = ('<div id="banner"><a href="/get/"><span class="text">Download the ebook</span></a></div>'
+            '<ul class="docnav top"><li class="previous"><a accesskey="p" href="a.html"><strong>Prev</strong></a></li>'
+            '<li class="home">The Pond Handbook</li><li class="next"><a accesskey="n" href="c.html"><strong>Next'
+            '</strong></a></li></ul><div class="section"><h2 class="title">6.3. Pumps</h2><div class="para">A pump '
+            'moves the water through the filter.</div></div><ul class="docnav"><li class="previous"><a href="a.html">'
+            '<strong>Prev</strong>6.2. Liners</a></li><li class="up"><a href="#"><strong>Up</strong></a></li>'
+            '<li class="next"><a href="c.html"><strong>Next</strong>6.4. Fish</a></li></ul>')
+
+    assert parse_document("pumps", page, "html").text == "6.3. Pumps\n\nA pump moves the water through the filter."
+
 def test_hidden_elements_and_elements_shown_as_none_are_not_read():
     page = ('<main><p>Visible words.</p><p hidden>Hidden words.</p><div style="display: none">Unshown words.</div>'
             '<span aria-hidden="true">Icon words.</span></main>')
