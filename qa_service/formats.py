@@ -138,10 +138,9 @@ _FURNITURE_ROLES = {"navigation", "banner", "contentinfo", "complementary", "sea
 # words of the attribute ("navheader", "docnav", "cookie-banner", "sphinxsidebar", "post-navigation"), not inside
 # other words.
 _FURNITURE_NAMES = re.compile(
-    r"(?:^|[\s_-])(?:nav|navbar|navheader|navfooter|navigation|docnav|menu|breadcrumbs?|footer|sidebar\w*|sphinxsidebar\w*|"
-    r"banner|"
-    r"toc|cookies?|consent|gdpr|comments?|commentlist|respond|disqus|pagination|pager|prev-?next|skip-?link|"
-    r"headerlink|advert\w*|ads|promo|newsletter|subscribe|byline)(?:$|[\s_-])",
+    r"(?:^|[\s_-])(?:nav|navbar|navheader|navfooter|navigation|docnav|menu|breadcrumbs?|footer|sidebar\w*|"
+    r"sphinxsidebar\w*|banner|toc|cookies?|consent|gdpr|comments?|commentlist|respond|disqus|pagination|pager|"
+    r"prev-?next|skip-?link|headerlink|advert\w*|ads|promo|newsletter|subscribe|byline)(?:$|[\s_-])",
     re.I,
 )
 # Words that also name content ("related work", "social history", "market share"): furniture only as a whole class
