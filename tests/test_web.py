@@ -236,6 +236,16 @@ def test_document_page_shows_a_one_line_paragraph_without_a_full_stop_as_a_headi
     ]
 
 
+
+def test_document_page_shows_a_line_that_names_no_topic_as_text_not_as_a_heading(tmp_path):
+    app = corpus_app(tmp_path, {"tides.txt": "Tides\n\nSHA: edfe02a438fa9b667313da8f03614303fc2a4a14\n\n"
+                                             "Spring tides\n\nSpring tides are the largest."})
+    blocks = blocks_of(app.test_client().get("/documents/tides").get_data(as_text=True))
+    assert [(tag, text) for tag, _, _, text in blocks] == [
+        ("h1", "Tides"), ("p", "SHA: edfe02a438fa9b667313da8f03614303fc2a4a14"),
+        ("h2", "Spring tides"), ("p", "Spring tides are the largest."),
+    ]
+
 def test_document_page_shows_markup_in_a_document_as_text(tmp_path):
     app = corpus_app(tmp_path, {"markup.txt": "Notes\n\nThe tag <script>alert(1)</script> is shown as text here."})
     html = app.test_client().get("/documents/markup").get_data(as_text=True)
