@@ -15,7 +15,7 @@ from .document_analysis import AnalysedDocument
 from .index import Index
 from .meaning import Encoder
 from .model import RankingModel
-from .questions import Query, asks_to_go_on, asks_what_it_is_about, build_query, is_follow_up
+from .questions import HISTORY_TURNS, Query, asks_to_go_on, asks_what_it_is_about, build_query, is_follow_up
 from .ranking import (
     FAQ_REPLY,
     MODELS,
@@ -43,7 +43,6 @@ _SUMMARY_HEADING = re.compile(r"(?:summary|abstract|overview|key points|in short
 CANDIDATE_PASSAGES = 12
 CLOSE_SENTENCES = 10  # the sentences closest in meaning join the candidates, whatever words they share
 EARLIER_MEANING = 0.5  # a follow-up's meaning: its own vector plus this much of the question before it
-FOLLOWED_AT_MOST = 3  # earlier questions a follow-up is read with, as far back as its words carry them
 MAX_QUOTES = 2
 MAX_CHARS = 400  # what one answer may ask a reader to read, over all its quotes
 SECOND_QUOTE_MARGIN = 1.0  # a second quote must score within this of the first (in ranking-score units)
@@ -309,7 +308,7 @@ def earlier_questions(query: Query, history: list[str] | None, index: Index) -> 
     if not (query.from_history and history):
         return None
     first = len(history) - 1
-    while (first > 0 and len(history) - first < FOLLOWED_AT_MOST
+    while (first > 0 and len(history) - first < HISTORY_TURNS
            and is_follow_up(history[first], list(build_query(history[first], index).own), index)):
         first -= 1
     return " ".join(history[first:])

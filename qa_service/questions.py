@@ -23,6 +23,7 @@ from .lexicon import is_english_word
 from .spelling import deletions
 
 HISTORY_WEIGHT = 0.6  # terms carried over from earlier questions count less than the question's own
+HISTORY_TURNS = 3  # how many earlier questions a follow-up leans on, the last first
 PREDICATE_SHARE = 0.5  # of that, for the words of an earlier question that are not its subject
 ALIAS_WEIGHT = 0.8  # a name the corpus links to a question word ("levetiracetam" for "Keppra")
 CORRECTION_WEIGHT = 0.8  # a misspelt word mapped to the corpus's own word
@@ -266,4 +267,4 @@ def build_query(question: str, index: Index, history: list[str] | None = None) -
 
 def _history_weights(n: int) -> list[float]:
     """The last earlier question counts most; older ones fade."""
-    return [HISTORY_WEIGHT * (0.5 ** i) for i in range(min(n, 3))]
+    return [HISTORY_WEIGHT * (0.5 ** i) for i in range(min(n, HISTORY_TURNS))]
