@@ -11,6 +11,7 @@ import numpy as np
 
 from . import small_talk
 from .analysis import term_spans, terms
+from .blocks import unnumbered
 from .document_analysis import AnalysedDocument
 from .index import Index
 from .meaning import Encoder
@@ -30,7 +31,7 @@ from .ranking import (
     rank,
 )
 from .reading import Reader
-from .sentences import names_a_topic, unnumbered
+from .sentences import names_a_topic
 
 NOT_FOUND = "The source does not answer this question, so there is nothing to quote."
 FOUND = "Quoted from the source, word for word."
@@ -361,10 +362,18 @@ def own_question_reply(query: Query, ranked: list[Candidate]) -> Candidate | Non
     """The reply of the FAQ entry whose own question the reader asked, among the candidates: the first sentence under
     a heading that asks a question whose terms, its numbering aside, are the question's (stemmed, corrected: "How
     do I report a bug in Debian?" under "12.5. How do I report a bug in Debian?"). Its author wrote it for this very
-    question, whatever the cross-encoder makes of the sentences around it."""
+    question, whatever the cross-encoder makes of the sentences around it. Failing one, an entry whose question
+    differs only by words of its page's title, which name what the whole page is about and which a reader leaves out
+    or adds ("How do I report a bug?" in "Getting support for Debian"), as long as a word of neither the title
+    nor the numbering is shared."""
     own = set(query.own)
-    return next((c for c, asked in _faq_replies(ranked)
-                 if c.is_prose and own == set(terms(unnumbered(c.doc.sentence_text(asked))))), None)
+    replies = [(c, set(terms(unnumbered(c.doc.sentence_text(asked))))) for c, asked in _faq_replies(ranked)
+               if c.is_prose]
+    exact = next((c for c, asked in replies if asked == own), None)
+    if exact is not None:
+        return exact
+    return next((c for c, asked in replies
+                 if (own ^ asked) <= (subject := set(terms(c.doc.document.title))) and (own & asked) - subject), None)
 
 
 def _faq_replies(ranked: list[Candidate]) -> Iterator[tuple[Candidate, int]]:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 # as "<p><strong>How do I ...?</strong></p>"): below every real heading level, so it nests under the last of them.
 RUN_IN_LEVEL = 10
 QUESTION_END = re.compile(r"\?[!?]*['\"”’)\]]*$")
+# "1.2. ", "3 ", "IV. ", "(13) ", "13) ": a heading's numbering, which a reader does not type.
+_HEADING_NUMBER = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.|\(\d+\)|\d+\))\s+")
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,11 @@ class Block:
 def heading(text: str, level: int, page: int = 0) -> Block:
     """A heading block; one that ends with a question mark is a question its section answers."""
     return Block(text, level, bool(QUESTION_END.search(text)), page)
+
+
+def unnumbered(heading: str) -> str:
+    """A heading's words without its numbering ("1.2. Summary" → "Summary", "(13) Can I…?" → "Can I…?")."""
+    return _HEADING_NUMBER.sub("", heading).strip()
 
 
 class Unreadable(ValueError):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-from .blocks import QUESTION_END, RUN_IN_LEVEL, Block, heading
+from .blocks import QUESTION_END, RUN_IN_LEVEL, Block, heading, unnumbered
 from .pdf import read_pdf
 from .word import read_docx
 
@@ -140,7 +140,7 @@ _FURNITURE_ROLES = {"navigation", "banner", "contentinfo", "complementary", "sea
 _FURNITURE_NAMES = re.compile(
     r"(?:^|[\s_-])(?:nav|navbar|navheader|navfooter|navigation|docnav|menu|breadcrumbs?|footer|sidebar\w*|"
     r"sphinxsidebar\w*|banner|toc|cookies?|consent|gdpr|comments?|commentlist|respond|disqus|pagination|pager|"
-    r"prev-?next|skip-?link|headerlink|advert\w*|ads|promo|newsletter|subscribe|byline)(?:$|[\s_-])",
+    r"prev-?next|skip-?link|headerlink|advert\w*|ads|promo|newsletter|subscribe|byline|tagline)(?:$|[\s_-])",
     re.I,
 )
 # Words that also name content ("related work", "social history", "market share"): furniture only as a whole class
@@ -157,6 +157,11 @@ _BACKLINK_ROLE = "doc-backlink"
 _INVISIBLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 # The page's main content, when it says where that is (HTML's <main>, ARIA's role=main, <article>).
 _MAIN, _ARTICLE = "main", "article"
+# A list whose every item is a link to a place on the same page ("#q13") that names a line of the page (a heading, a
+# FAQ's question) is the page's table of contents, whatever its class: its lines are those lines again, never an
+# answer. Links that name no line of their own ("RWF_HIPRI", a constant defined as "os.RWF_HIPRI") are content.
+_LISTS = {"ul", "ol"}
+_TOC_MIN_LINKS = 2
 
 
 @dataclass
@@ -166,6 +171,12 @@ class _Open:
     tag: str
     skip: bool = False
     focus: str = ""
+    in_page_link: bool = False
+    # For a list: where its blocks start, and the counts of text outside same-page links and of such links when it
+    # opened, so that closing it tells whether it held nothing else (a table of contents).
+    first_block: int = 0
+    plain_texts_before: int = 0
+    links_before: int = 0
 
 
 class _HTMLText(HTMLParser):
@@ -180,10 +191,15 @@ class _HTMLText(HTMLParser):
         self.open_tags: Counter[str] = Counter()
         self.open_skips = 0
         self.open_focus: Counter[str] = Counter()
+        self.open_in_page_links = 0
+        self.plain_texts = 0
+        self.in_page_links = 0
         self.current: list[str] = []
         self.bold_chars = 0
         self.level = 0
         self.question_term = False
+        # The blocks of each list of same-page links only, as (first, end) positions in `blocks`.
+        self.link_lists: list[tuple[int, int]] = []
         self.title_parts: list[str] | None = None
         self.title = ""
 
@@ -197,6 +213,8 @@ class _HTMLText(HTMLParser):
         self.open_tags[element.tag] += 1
         self.open_skips += element.skip
         self.open_focus[element.focus] += 1
+        self.open_in_page_links += element.in_page_link
+        self.in_page_links += element.in_page_link and not self.open_skips
 
     def close_element(self, tag: str) -> None:
         """Close the element and any left open inside it (a <p> or <li> without its end tag); an end tag that
@@ -208,8 +226,16 @@ class _HTMLText(HTMLParser):
             self.open_tags[element.tag] -= 1
             self.open_skips -= element.skip
             self.open_focus[element.focus] -= 1
+            self.open_in_page_links -= element.in_page_link
+            if element.tag in _LISTS and self._only_same_page_links(element):
+                self.link_lists.append((element.first_block, len(self.blocks)))
             if element.tag == tag:
                 return
+
+    def _only_same_page_links(self, element: _Open) -> bool:
+        """Whether the list held nothing but links to places on this page, at least two (a table of contents)."""
+        return (self.plain_texts == element.plain_texts_before
+                and self.in_page_links - element.links_before >= _TOC_MIN_LINKS)
 
     def handle_starttag(self, tag, attrs):
         if tag == "title":
@@ -230,7 +256,9 @@ class _HTMLText(HTMLParser):
                 or role in _FURNITURE_ROLES
                 or (not focus and not backlink
                     and bool(_FURNITURE_NAMES.search(names) or _FURNITURE_WHOLE_NAMES.search(names))))
-        self.open_element(_Open(tag, skip, focus))
+        in_page_link = tag == "a" and len(href := (attributes.get("href") or "").strip()) > 1 and href[0] == "#"
+        self.open_element(_Open(tag, skip, focus, in_page_link, len(self.blocks), self.plain_texts,
+                                self.in_page_links))
         if tag in _HTML_HEADINGS:
             self.level = _HTML_HEADINGS[tag]
         elif tag == "dt":
@@ -254,6 +282,8 @@ class _HTMLText(HTMLParser):
             self.title_parts.append(data)
         elif not self.open_skips:
             self.current.append(data)
+            if not self.open_in_page_links and data.strip():
+                self.plain_texts += 1
             if any(self.open_tags[tag] for tag in _HTML_BOLD):
                 self.bold_chars += len("".join(data.split()))
 
@@ -284,11 +314,35 @@ def read_html(raw: str) -> tuple[str | None, list[Block]]:
     parser.feed(raw)
     parser.close()
     parser.flush()
+    contents = _tables_of_contents(parser)
     focuses = {focus for _, focus in parser.blocks}
     wanted = _MAIN if _MAIN in focuses else _ARTICLE if _ARTICLE in focuses else None
-    blocks = [block for block, focus in parser.blocks if wanted is None or focus == wanted]
+    blocks = [block for i, (block, focus) in enumerate(parser.blocks)
+              if (wanted is None or focus == wanted) and i not in contents]
     h1 = next((block.text for block in blocks if block.level == 1), "")
     return (h1 or parser.title or None), blocks
+
+
+def _tables_of_contents(parser: _HTMLText) -> set[int]:
+    """The positions of the blocks of the page's tables of contents: lists of same-page links each naming a line of
+    the page outside the list, its numbering aside (a heading, or a FAQ's question in bold: "How do I create an
+    AUTOINCREMENT field?" for "(1) How do I create an AUTOINCREMENT field?"). A list that a paragraph introduces
+    ("asyncio has the following primitives:") is what that paragraph says, whatever its items link to."""
+    lists = [(first, end) for first, end in parser.link_lists
+             if not (first and _introduces(parser.blocks[first - 1][0]))]
+    listed = {i for first, end in lists for i in range(first, end)}
+    lines = {_entry_name(block.text) for i, (block, _) in enumerate(parser.blocks) if i not in listed}
+    return {i for first, end in lists
+            if all(_entry_name(block.text) in lines for block, _ in parser.blocks[first:end])
+            for i in range(first, end)}
+
+
+def _introduces(block: Block) -> bool:
+    return not block.level and block.text.endswith(":")
+
+
+def _entry_name(text: str) -> str:
+    return " ".join(unnumbered(text).casefold().split())
 
 
 @dataclass(frozen=True)

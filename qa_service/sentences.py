@@ -51,15 +51,6 @@ class Sentence(NamedTuple):
     question: bool = False
 
 
-# "1.2. ", "3 ", "IV. ": a heading's numbering, which a reader does not type.
-_HEADING_NUMBER = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.)\s+")
-
-
-def unnumbered(heading: str) -> str:
-    """A heading's words without its numbering ("1.2. Summary" → "Summary")."""
-    return _HEADING_NUMBER.sub("", heading).strip()
-
-
 CUT_LINE_WORDS = 6  # a line this long that ends in a function word is text cut off, not a heading
 # A token no reader would ask about: a checksum or an identifier (letters and digits run together), or an address.
 _CODE = re.compile(r"(?=[\w-]*\d)(?=[\w-]*[^\W\d])[\w-]{12,}|://|www\.", re.I)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
+from .blocks import unnumbered
 from .document_analysis import AnalysedDocument
-from .sentences import names_a_topic, unnumbered
+from .sentences import names_a_topic
 
 MAX_SUGGESTIONS = 4
 MAX_HEADING_CHARS = 80

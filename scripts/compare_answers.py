@@ -21,8 +21,8 @@ import json
 import sys
 from pathlib import Path
 
+from question_sets import CHECK_NAMES, QuestionSet, every_set
 from question_sets import NAMES as SET_NAMES
-from question_sets import QuestionSet, question_sets
 
 from qa_service.answering import AnswerSettings, answer
 from qa_service.corpus import LiveCorpus
@@ -88,7 +88,8 @@ def differences(before: dict[str, dict[str, dict]], after: dict[str, dict[str, d
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--eval", type=Path, default=ROOT.parent / "shared" / "eval", help="the shared sets")
-    parser.add_argument("--sets", default=SET_NAMES, help="comma-separated set names")
+    parser.add_argument("--sets", default=SET_NAMES,
+                        help=f"comma-separated set names; the check sets: {CHECK_NAMES}")
     parser.add_argument("--cache", type=Path, default=ROOT / ".cache" / "compare-answers",
                         help="index snapshots and sentence embeddings")
     parser.add_argument("--out", type=Path, required=True, help="where to write the answers (JSON)")
@@ -101,7 +102,7 @@ def main() -> int:
     reader = load_reader(2) if args.reading else None
     answers = {}
     for name in args.sets.split(","):
-        answers[name] = answers_of(question_sets(args.eval)[name], args.cache, encoder, args.by_writes, reader)
+        answers[name] = answers_of(every_set(args.eval)[name], args.cache, encoder, args.by_writes, reader)
         print(f"{name}: {len(answers[name])} questions answered", file=sys.stderr)
     args.out.write_text(json.dumps(answers, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
     if args.against is None:

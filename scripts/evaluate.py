@@ -22,8 +22,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from question_sets import CHECK_NAMES, QuestionSet, every_set
 from question_sets import NAMES as SET_NAMES
-from question_sets import QuestionSet, question_sets
 
 ROOT = Path(__file__).resolve().parent.parent
 COLUMNS = ["hit@1", "hit@answer", "answered_when_answerable", "abstained_when_unanswerable", "verbatim_quotes",
@@ -61,11 +61,11 @@ def provenance() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--eval", type=Path, default=ROOT.parent / "shared" / "eval")
-    parser.add_argument("--sets", default=SET_NAMES)
+    parser.add_argument("--sets", default=SET_NAMES, help=f"comma-separated set names; the check sets: {CHECK_NAMES}")
     parser.add_argument("--misses", action="store_true", help="list the misses of each set on standard error")
     parser.add_argument("--thresholds", help="comma-separated QA_MIN_CONFIDENCE values for a trade-off table")
     args = parser.parse_args()
-    sets = question_sets(args.eval)
+    sets = every_set(args.eval)
     env = dict(os.environ, PATH=f"{ROOT / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
     names = args.sets.split(",")
     if args.thresholds:

@@ -236,6 +236,45 @@ def test_a_number_the_question_asks_is_part_of_the_faq_entry_s_own_question(enco
     assert answering.own_question_reply(query, ranked).text.startswith(reply)
 
 
+@pytest.mark.parametrize("numbering", ["(2) ", "2) ", "2. ", "II. "])
+def test_a_faq_entry_s_own_question_is_read_without_its_numbering_however_it_is_written(encoder, numbering):
+    page = (f"<h1>Clock radio questions</h1><p><b>(1) How do I set the alarm?</b></p><p>Press the alarm button.</p>"
+            f"<p><b>{numbering}How do I reset the clock?</b></p><p>Hold both buttons on the back for five seconds.</p>"
+            "<p>The clock display shows the reset clock time once the clock reset is done.</p>")
+    faq = Index.build(with_embeddings([analyse(parse_document("clock", page, "html"))], encoder))
+    query, ranked = ranked_for(faq, encoder, "How do I reset the clock?")
+    assert answering.own_question_reply(query, ranked).text.startswith("Hold both buttons on the back")
+
+
+SUBJECT_FAQ = """\
+# Questions about the Lumo clock radio
+
+## How do I reset the Lumo clock?
+
+Hold both buttons on the back for five seconds. The clock display shows the reset clock time once the reset is \
+done, and the clock keeps its alarm settings.
+
+## How do I set the alarm?
+
+Press the alarm button, then turn the dial to the time you want.
+"""
+
+
+@pytest.mark.parametrize("question", ["How do I reset the clock?", "How do I reset the Lumo clock radio?"])
+def test_a_faq_entry_s_own_question_may_leave_out_or_add_what_the_page_is_about(encoder, question):
+    # "Lumo" and "radio" name what the whole page is about (its title): a reader leaves them out or adds them.
+    faq = Index.build(with_embeddings([analyse(parse_document("lumo", SUBJECT_FAQ, "markdown"))], encoder))
+    query, ranked = ranked_for(faq, encoder, question)
+    assert answering.own_question_reply(query, ranked).text.startswith("Hold both buttons on the back")
+
+
+@pytest.mark.parametrize("question", ["How do I reset the alarm?", "What is the Lumo clock?"])
+def test_a_question_that_differs_from_an_entry_s_in_more_than_the_page_s_subject_is_not_its_own(encoder, question):
+    faq = Index.build(with_embeddings([analyse(parse_document("lumo", SUBJECT_FAQ, "markdown"))], encoder))
+    query, ranked = ranked_for(faq, encoder, question)
+    assert answering.own_question_reply(query, ranked) is None
+
+
 def test_a_question_without_the_heading_s_number_is_not_the_entry_s_own(encoder):
     faq = Index.build(with_embeddings([analyse(parse_document("releases", RELEASES_FAQ, "markdown"))], encoder))
     query, ranked = ranked_for(faq, encoder, "What is new in this version?")

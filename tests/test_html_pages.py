@@ -127,6 +127,42 @@ def test_a_publican_book_page_drops_its_banner_and_its_prev_up_home_next_lists()
 
     assert parse_document("pumps", page, "html").text == "6.3. Pumps\n\nA pump moves the water through the filter."
 
+def test_a_faq_page_s_tagline_and_its_list_of_links_to_its_own_entries_are_furniture():
+    # How the SQLite FAQ opens: the site's tagline, then a numbered list of its questions, each a link to its entry,
+    # under no furniture name.
+    page = ('<div class="tagline desktoponly">Quiet. Clean.<br>Choose both.</div><h2>Pump questions</h2>'
+            '<ol class="nounderline"><li value="1"><a href="#q1">How do I clean the pump?</a></li><li value="2">'
+            '<a href="#q2">Why is the pump loud?</a></li></ol><a name="q1"></a><p><b>(1) How do I clean the pump?'
+            '</b></p><blockquote><p>Rinse it in pond water.</p></blockquote><a name="q2"></a><p><b>(2) Why is the '
+            'pump loud?</b></p><blockquote><p>Air is in it.</p></blockquote>')
+    document = parse_document("pump", page, "html")
+
+    assert document.text == ("Pump questions\n\n(1) How do I clean the pump?\n\nRinse it in pond water.\n\n"
+                             "(2) Why is the pump loud?\n\nAir is in it.")
+    assert sum(s.question for s in analyse(document).sentences) == 2
+
+
+@pytest.mark.parametrize("items", [
+    '<li><a href="#a">Rinsing</a> in pond water</li><li><a href="#b">Drying</a></li>',  # words beside a link
+    '<li><a href="rinse.html">Rinsing</a></li><li><a href="dry.html">Drying</a></li>',  # other pages
+    '<li><a href="#a">Rinsing</a></li>',  # one link is no table
+    '<li><a href="#a">RINSE_FAST</a></li><li><a href="#b">RINSE_SLOW</a></li>',  # links to what is no heading
+])
+def test_a_list_that_is_no_table_of_the_page_s_headings_is_kept(items):
+    page = (f"<h2>Cleaning</h2><ul>{items}</ul><h2>Modes</h2><dl><dt id='a'>pump.RINSE_FAST</dt><dd>Fast.</dd></dl>")
+    listed = re.sub(r"<[^>]+>", "", items.replace("</li><li>", "\n\n"))
+
+    assert f"Cleaning\n\n{listed}\n\nModes" in parse_document("list", page, "html").text
+
+
+def test_a_list_of_links_to_the_page_s_sections_that_a_paragraph_introduces_is_what_it_says():
+    page = ('<h1>Pumps</h1><p>The pump has the following parts:</p><ul><li><a href="#m">Motor</a></li><li>'
+            '<a href="#f">Filter</a></li></ul><h2 id="m">Motor</h2><p>It turns.</p><h2 id="f">Filter</h2><p>It holds '
+            'dirt.</p>')
+
+    assert "The pump has the following parts:\n\nMotor\n\nFilter\n\nMotor" in parse_document("p", page, "html").text
+
+
 def test_hidden_elements_and_elements_shown_as_none_are_not_read():
     page = ('<main><p>Visible words.</p><p hidden>Hidden words.</p><div style="display: none">Unshown words.</div>'
             '<span aria-hidden="true">Icon words.</span></main>')
