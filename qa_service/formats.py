@@ -314,27 +314,48 @@ def read_html(raw: str) -> tuple[str | None, list[Block]]:
     parser.feed(raw)
     parser.close()
     parser.flush()
-    contents = _tables_of_contents(parser)
-    focuses = {focus for _, focus in parser.blocks}
+    read = _without_tables_of_contents(parser)
+    focuses = {focus for _, focus in read}
     wanted = _MAIN if _MAIN in focuses else _ARTICLE if _ARTICLE in focuses else None
-    blocks = [block for i, (block, focus) in enumerate(parser.blocks)
-              if (wanted is None or focus == wanted) and i not in contents]
+    blocks = [block for block, focus in read if wanted is None or focus == wanted]
     h1 = next((block.text for block in blocks if block.level == 1), "")
     return (h1 or parser.title or None), blocks
 
 
-def _tables_of_contents(parser: _HTMLText) -> set[int]:
-    """The positions of the blocks of the page's tables of contents: lists of same-page links each naming a line of
-    the page outside the list, its numbering aside (a heading, or a FAQ's question in bold: "How do I create an
-    AUTOINCREMENT field?" for "(1) How do I create an AUTOINCREMENT field?"). A list that a paragraph introduces
-    ("asyncio has the following primitives:") is what that paragraph says, whatever its items link to."""
-    lists = [(first, end) for first, end in parser.link_lists
-             if not (first and _introduces(parser.blocks[first - 1][0]))]
-    listed = {i for first, end in lists for i in range(first, end)}
-    lines = {_entry_name(block.text) for i, (block, _) in enumerate(parser.blocks) if i not in listed}
-    return {i for first, end in lists
-            if all(_entry_name(block.text) in lines for block, _ in parser.blocks[first:end])
-            for i in range(first, end)}
+def _without_tables_of_contents(parser: _HTMLText) -> list[tuple[Block, str]]:
+    """The page's blocks without its tables of contents: lists of same-page links each naming a line of the page
+    outside the list, its numbering aside (a heading, or a FAQ's question in bold: "How do I create an AUTOINCREMENT
+    field?" for "(1) How do I create an AUTOINCREMENT field?"). A list that a paragraph introduces ("asyncio has the
+    following primitives:") is what that paragraph says, whatever its items link to.
+
+    Every line a table names is a heading, the table says so: a FAQ's entry in bold that asks nothing in so many
+    words ("(18) Case-insensitive matching of Unicode characters does not work.") heads its reply as the entries
+    around it do, and is one of the FAQ's questions when most lines its table names are."""
+    blocks = parser.blocks
+    listed = {i for first, end in parser.link_lists for i in range(first, end)}
+    lists = [(first, end) for first, end in parser.link_lists if not (first and _introduces(blocks[first - 1][0]))]
+    lines: dict[str, list[int]] = {}
+    for i, (block, _) in enumerate(blocks):
+        if i not in listed:
+            lines.setdefault(_entry_name(block.text), []).append(i)
+    for name, found in lines.items():
+        # A name the page gives a heading and a line of text both is the heading's.
+        lines[name] = [i for i in found if blocks[i][0].level] or found
+    dropped: set[int] = set()
+    entries: dict[int, bool] = {}  # a named line's position -> whether it is a FAQ's question
+    for first, end in lists:
+        names = [_entry_name(block.text) for block, _ in blocks[first:end]]
+        if all(name in lines for name in names):
+            dropped.update(range(first, end))
+            named = [i for name in names for i in lines[name]]
+            faq = 2 * sum(blocks[i][0].question for i in named) >= len(named)
+            entries.update((i, faq or blocks[i][0].question) for i in named)
+    return [(_as_entry(block, entries[i]) if i in entries else block, focus)
+            for i, (block, focus) in enumerate(blocks) if i not in dropped]
+
+
+def _as_entry(block: Block, question: bool) -> Block:
+    return block if block.level else Block(block.text, RUN_IN_LEVEL, question, block.page)
 
 
 def _introduces(block: Block) -> bool:

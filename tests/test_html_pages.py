@@ -142,6 +142,27 @@ def test_a_faq_page_s_tagline_and_its_list_of_links_to_its_own_entries_are_furni
     assert sum(s.question for s in analyse(document).sentences) == 2
 
 
+def test_a_line_the_table_of_contents_names_heads_its_reply_even_without_a_question_mark():
+    page = ('<ol><li><a href="#q1">How do I clean the pump?</a></li><li><a href="#q2">Why is the pump loud?</a></li>'
+            '<li><a href="#q3">The pump hums at night.</a></li></ol>'
+            '<p><b>(1) How do I clean the pump?</b></p><p>Rinse it in pond water.</p>'
+            '<p><b>(2) Why is the pump loud?</b></p><p>Air is in it.</p>'
+            '<p><b>(3) The pump hums at night.</b></p><p>Its mount is loose.</p>')
+    analysed = analyse(parse_document("pump", page, "html"))
+    mount = next(i for i in range(len(analysed.sentences)) if analysed.sentence_text(i) == "Its mount is loose.")
+
+    assert analysed.section_path(mount) == ("(3) The pump hums at night.",)
+    assert [s.question for s in analysed.sections] == [True, True, True]  # a FAQ's entry, as its neighbours are
+
+
+def test_a_line_a_table_of_contents_of_topics_names_is_a_heading_that_asks_nothing():
+    page = ('<h1>Pond parts</h1><ul><li><a href="#p">Pumps</a></li><li><a href="#f">Filters</a></li></ul>'
+            '<p><b>Pumps</b></p><p>A pump moves the water.</p><p><b>Filters</b></p><p>A filter holds dirt.</p>')
+    analysed = analyse(parse_document("parts", page, "html"))
+
+    assert [(s.path, s.question) for s in analysed.sections] == [(("Pumps",), False), (("Filters",), False)]
+
+
 @pytest.mark.parametrize("items", [
     '<li><a href="#a">Rinsing</a> in pond water</li><li><a href="#b">Drying</a></li>',  # words beside a link
     '<li><a href="rinse.html">Rinsing</a></li><li><a href="dry.html">Drying</a></li>',  # other pages
