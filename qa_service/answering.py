@@ -279,7 +279,7 @@ def _answered(index: Index, query: Query, history: list[str] | None, documents: 
     for c in (ranked[:model.reread] if model.reread else ranked):
         if c is best or not c.is_prose:
             continue
-        if len(spans) >= settings.max_quotes or c.score < best.score - SECOND_QUOTE_MARGIN:
+        if len(spans) >= settings.max_quotes or relevance(c) < relevance(best) - SECOND_QUOTE_MARGIN:
             break
         span = _span(c)
         if any(_overlaps(span, other) or _redundant(span, other) for other in spans) or _was_shown(span, shown):
@@ -289,6 +289,12 @@ def _answered(index: Index, query: Query, history: list[str] | None, documents: 
         spans.append(span)
     spans = _with_what_they_introduce(spans)
     return Answer(True, [_quote(span) for span in spans], FOUND, confidence, query, read_with), spans
+
+
+def relevance(c: Candidate) -> float:
+    """How relevant the ranker and the cross-encoder find a candidate: its score without what the `after_reading`
+    weights added to settle which candidate read comes first."""
+    return c.score - c.after_reading
 
 
 def answering_model(index: Index, encoder: Encoder | None, reading: bool = False) -> str:
@@ -334,7 +340,7 @@ def reading_text(c: Candidate) -> str:
 def reread(ranked: list[Candidate], question: str, reader: Reader, model: RankingModel) -> list[Candidate]:
     """The candidates with the best `model.reread` of them (headings aside), and the reply under the best FAQ
     question among them (`best_heading_reply`), read by the cross-encoder and ordered again by their scores with its
-    logit weighed in; they come first, the rest after them as they were."""
+    logit weighed in, and the model's `after_reading` weights; they come first, the rest after them as they were."""
     read = [c for c in ranked if not c.is_heading][:model.reread]
     reply = best_heading_reply(ranked)
     if reply is not None and all(c is not reply for c in read):
@@ -342,7 +348,8 @@ def reread(ranked: list[Candidate], question: str, reader: Reader, model: Rankin
     weight = model.ranker_weights[READING]
     for c, logit in zip(read, reader.score(question, [reading_text(c) for c in read]).tolist(), strict=True):
         c.features[READING] = logit
-        c.score += weight * logit
+        c.after_reading = float(model.after_reading_weights @ c.features)
+        c.score += weight * logit + c.after_reading
     read.sort(key=lambda c: (-c.score, c.passage.id, c.sentence))
     chosen = {id(c) for c in read}
     return read + [c for c in ranked if id(c) not in chosen]

@@ -3,8 +3,8 @@
 Three models ship in `data/ranking-models.json`, written by `scripts/fit_ranking.py`: `words`, for an index without
 sentence embeddings (QA_SEMANTIC=off, or while a changed corpus is being embedded), `meaning`, which also weighs
 how close in meaning the question and each sentence are (QA_READING=off), and `reading`, the meaning model's ranker
-with the cross-encoder's logit for the best few candidates weighed in (`reread` of them) and a decline model of its
-own. A feature row is built in the order of
+with the cross-encoder's logit for the best few candidates weighed in (`reread` of them), weights of its own for
+those candidates once read (`after_reading`), and a decline model of its own. A feature row is built in the order of
 `ranking.FEATURES` / `ranking.DECLINE_FEATURES`; a model must name exactly those features, so a feature added,
 dropped or renamed without refitting fails when the model loads, not silently at the wrong position.
 """
@@ -35,7 +35,12 @@ class RankingModel:
     # How many of the best candidates (headings aside) the cross-encoder reads before the ranker's order is final
     # (qa_service.reading); 0: none, as in a model without a "reading" weight.
     reread: int = 0
+    # Weights by ranker feature added to the scores of the candidates the cross-encoder read, and to no others: what
+    # still tells apart candidates it reads as equally relevant ("faq_reply": a FAQ entry's reply opens with its
+    # answer, where the cross-encoder prefers the later sentences that repeat the question's words).
+    after_reading: Mapping[str, float] = field(default_factory=dict)
     ranker_weights: np.ndarray = field(init=False, repr=False, compare=False)
+    after_reading_weights: np.ndarray = field(init=False, repr=False, compare=False)
     decline_weights: np.ndarray = field(init=False, repr=False, compare=False)
 
     def weigh(self, ranker_features: Sequence[str], decline_features: Sequence[str]) -> RankingModel:
@@ -46,13 +51,20 @@ class RankingModel:
                 missing, extra = sorted(set(names) - set(weights)), sorted(set(weights) - set(names))
                 raise ValueError(f"ranking model {self.name!r}: {kind} weights do not match the features "
                                  f"(missing {missing}, unknown {extra})")
+        unknown = sorted(set(self.after_reading) - set(ranker_features) | set(self.after_reading) & {"reading"})
+        if unknown:
+            raise ValueError(f"ranking model {self.name!r}: after_reading weighs {unknown}, which are no ranker "
+                             "features the cross-encoder's reading leaves to weigh")
         object.__setattr__(self, "ranker_weights", np.array([self.ranker[n] for n in ranker_features], float))
+        object.__setattr__(self, "after_reading_weights",
+                           np.array([self.after_reading.get(n, 0.0) for n in ranker_features], float))
         object.__setattr__(self, "decline_weights", np.array([self.decline[n] for n in decline_features], float))
         return self
 
     def as_json(self) -> dict:
         return {"ranker": dict(self.ranker), "decline": dict(self.decline), "min_confidence": self.min_confidence,
-                "max_unknown_share": self.max_unknown_share, "reread": self.reread}
+                "max_unknown_share": self.max_unknown_share, "reread": self.reread,
+                **({"after_reading": dict(self.after_reading)} if self.after_reading else {})}
 
 
 def read_models(path: Path, ranker_features: Sequence[str], decline_features: Sequence[str]

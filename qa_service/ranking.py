@@ -120,6 +120,9 @@ class Candidate:
     passage_rank: int
     features: np.ndarray | None = None
     score: float = 0.0
+    # The part of `score` that the model's `after_reading` weights added once the cross-encoder read it: which of the
+    # candidates read comes first, not how relevant it is (answering compares second quotes without it).
+    after_reading: float = 0.0
     next_held: float = 0.0  # what the sentence after it (in the same paragraph) holds of the question
     cosine: float = 0.0  # how close its meaning is to the question's (0 without embeddings)
 

@@ -22,8 +22,9 @@ prints both figures side by side for every set, then, with --write, saves the mo
 
 With --reading, the shipped `meaning` model's ranker is kept and the `reading` model fitted on top of it: the
 cross-encoder (qa_service/reading.py) reads the best few candidates, and how many it reads and the weight of its
-logit are chosen from READ_COUNTS and READING_WEIGHTS by mean raw hit@1; then its decline model (the meaning
-model's evidence, refitted on what the reading model quotes). Refit it after refitting the meaning model.
+logit are chosen from READ_COUNTS and READING_WEIGHTS by mean raw hit@1, then the weights of AFTER_READING among the
+candidates read; then its decline model (the meaning model's evidence, refitted on what the reading model quotes).
+Refit it after refitting the meaning model.
 
 With --only FEATURE, the shipped `meaning` model is kept as it is (ranker, decline weights, threshold) but for one
 decline feature, whose weight alone is fitted by the same weighted likelihood (its sign as LOWERING or RAISING
@@ -91,6 +92,10 @@ RAISING = frozenset({"best_cosine", "quoted_cosine", "quoted_context_cosine", "q
 READ_MOST = 8
 READ_COUNTS = (4, 6, 8)
 READING_WEIGHTS = (0.25, 0.5, 1.0, 2.0, 4.0)
+# Ranker features weighed again among the candidates read (RankingModel.after_reading), each chosen from
+# HEADING_WEIGHTS once the number read and the logit's weight are: a FAQ entry's reply opens with its answer, which
+# the cross-encoder, reading every sentence of the entry as relevant, does not see.
+AFTER_READING = ("faq_reply",)
 
 
 @dataclass
@@ -175,15 +180,17 @@ def plain_order(found: list, scores: np.ndarray) -> list[int]:
     return sorted(range(len(found)), key=lambda j: (-scores[j], found[j].passage.id, found[j].sentence))
 
 
-def ordered(r: Asked, weights: np.ndarray, reread: int) -> list[int]:
+def ordered(r: Asked, weights: np.ndarray, reread: int, after: np.ndarray | None = None) -> list[int]:
     """The candidates' positions best first under these ranker weights, as the service orders them: with `reread`,
-    the best few (headings aside) read by the cross-encoder and ordered again with its logit weighed in
-    (answering.reread); every candidate's score and reading feature set to match."""
+    the best few (headings aside) read by the cross-encoder and ordered again with its logit and the `after`
+    weights (RankingModel.after_reading_weights) weighed in (answering.reread); every candidate's score and reading
+    feature set to match."""
     found = r.state[1]
     scores = r.features @ weights
     order = plain_order(found, scores)
     for c in found:
         c.features[ranking.READING] = 0.0
+        c.after_reading = 0.0
     if reread:
         read = [j for j in order if not found[j].is_heading][:reread]
         read += heading_reply(found, order, read)
@@ -191,6 +198,9 @@ def ordered(r: Asked, weights: np.ndarray, reread: int) -> list[int]:
         scores[read] += weights[ranking.READING] * r.reading[read]
         for j in read:
             found[j].features[ranking.READING] = r.reading[j]
+            if after is not None:
+                found[j].after_reading = float(after @ found[j].features)
+                scores[j] += found[j].after_reading
         chosen = set(read)
         order = sorted(read, key=lambda j: (-scores[j], found[j].passage.id, found[j].sentence)) + [
             j for j in order if j not in chosen]
@@ -199,22 +209,23 @@ def ordered(r: Asked, weights: np.ndarray, reread: int) -> list[int]:
     return order
 
 
-def first_right(rows: list[Asked], weights: np.ndarray, reread: int = 0) -> list[tuple[Asked, int, list[int]]]:
+def first_right(rows: list[Asked], weights: np.ndarray, reread: int = 0, after: np.ndarray | None = None
+                ) -> list[tuple[Asked, int, list[int]]]:
     """Each question with the position of the candidate quoted first under these ranker weights (and the
     candidates' order)."""
     out = []
     for r in rows:
         if r.features is None:
             continue
-        order = ordered(r, weights, reread)
+        order = ordered(r, weights, reread, after)
         quoted = answering.first_quoted([r.state[1][j] for j in order])
         out.append((r, next(j for j in order if r.state[1][j] is quoted), order))
     return out
 
 
-def raw_hit_at_1(rows: list[Asked], weights: np.ndarray, reread: int = 0) -> float:
+def raw_hit_at_1(rows: list[Asked], weights: np.ndarray, reread: int = 0, after: np.ndarray | None = None) -> float:
     answerable = sum(1 for r in rows if r.item["answerable"])
-    hits = sum(1 for r, j, _ in first_right(rows, weights, reread) if r.right[j] > 0)
+    hits = sum(1 for r, j, _ in first_right(rows, weights, reread, after) if r.right[j] > 0)
     return 100.0 * hits / max(answerable, 1)
 
 
@@ -248,12 +259,12 @@ class RankerSearch:
         return point
 
 
-def decline_rows(rows: list[Asked], weights: np.ndarray, reread: int = 0
+def decline_rows(rows: list[Asked], weights: np.ndarray, reread: int = 0, after: np.ndarray | None = None
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Decline features of each question under these ranker weights, whether it is answerable, and whether its
     first quote is right."""
     X, y, right = [], [], []
-    for r, j, order in first_right(rows, weights, reread):
+    for r, j, order in first_right(rows, weights, reread, after):
         query, found, index, idf, best_cosine, without_unknown = r.state
         # The decline model judges the candidate quoted, as the service does.
         ranked = answering.quoted_first(found[j], [found[k] for k in order])
@@ -350,23 +361,30 @@ def fit_one_weight(declines: dict[str, tuple], names: list[str], model: RankingM
 def fit_reading(data: dict[str, list[Asked]], names: list[str], meaning: RankingModel,
                 hits: dict | None = None) -> RankingModel:
     """The reading model fitted on these sets: the number of candidates read and the cross-encoder's weight that
-    give the best mean raw hit@1 (the fewest read and the smallest weight among equals), then the decline model.
-    `hits` keeps each set's raw hit@1 at each point for the next fit."""
+    give the best mean raw hit@1 (the fewest read and the smallest weight among equals), then each AFTER_READING
+    weight in turn among HEADING_WEIGHTS (the smallest among equals), then the decline model. `hits` keeps each
+    set's raw hit@1 at each point for the next fit."""
     hits = {} if hits is None else hits
 
-    def point_hit(point: tuple[int, float]) -> float:
-        weights = dict(meaning.ranker, reading=point[1])
+    def point_hit(point: tuple) -> float:
+        reread, weight, *after = point
+        weights = dict(meaning.ranker, reading=weight)
         vector = np.array([weights[f] for f in ranking.FEATURES])
+        after_vector = np.array([dict(zip(AFTER_READING, after, strict=True)).get(f, 0.0) for f in ranking.FEATURES])
         for n in names:
             if (point, n) not in hits:
-                hits[(point, n)] = raw_hit_at_1(data[n], vector, point[0])
+                hits[(point, n)] = raw_hit_at_1(data[n], vector, reread, after_vector)
         return float(np.mean([hits[(point, n)] for n in names]))
 
-    reread, weight = max(itertools.product(READ_COUNTS, READING_WEIGHTS),
-                         key=lambda p: (point_hit(p), -p[0], -p[1]))
-    model = replace(meaning, name="reading", ranker=dict(meaning.ranker, reading=weight), reread=reread
+    point = max(((*p, *(0.0,) * len(AFTER_READING)) for p in itertools.product(READ_COUNTS, READING_WEIGHTS)),
+                key=lambda p: (point_hit(p), -p[0], -p[1]))
+    for k in range(2, len(point)):
+        point = max((point[:k] + (w,) + point[k + 1:] for w in HEADING_WEIGHTS), key=lambda p: (point_hit(p), -p[k]))
+    reread, weight, *after = point
+    model = replace(meaning, name="reading", ranker=dict(meaning.ranker, reading=weight), reread=reread,
+                    after_reading=dict(zip(AFTER_READING, after, strict=True))
                     ).weigh(ranking.FEATURES, ranking.DECLINE_FEATURES)
-    declines = {n: decline_rows(data[n], model.ranker_weights, reread) for n in data}
+    declines = {n: decline_rows(data[n], *ordering(model)) for n in data}
     return fit_decline(declines, names, model)
 
 
@@ -376,15 +394,17 @@ def reading_table(data: dict[str, list[Asked]], names: list[str], write: bool) -
     meaning = ranking.MODELS["meaning"]
 
     def described(model: RankingModel) -> str:
-        return f"reads {model.reread}, weight {model.ranker['reading']:g}, threshold {model.min_confidence}"
+        after = ", ".join(f"{f} {w:g} after reading" for f, w in model.after_reading.items())
+        return f"reads {model.reread}, weight {model.ranker['reading']:g}, {after}, threshold {model.min_confidence}"
 
     hits: dict = {}
     every = fit_reading(data, names, meaning, hits)
     print(f"fitted on every set: {described(every)}")
     # What each candidate read buys: the cost of reading is the number read.
     weight = every.ranker["reading"]
+    none_after = (0.0,) * len(AFTER_READING)
     print(f"mean raw hit@1 over the sets by the number read, at weight {weight:g}: " + ", ".join(
-        f"{count}: {np.mean([hits[((count, weight), n)] for n in names]):.2f}" for count in READ_COUNTS))
+        f"{count}: {np.mean([hits[((count, weight, *none_after), n)] for n in names]):.2f}" for count in READ_COUNTS))
     print_held_out_table(
         "| set | meaning: raw | hit@1 | answered | declined | reading, in-sample: raw | hit@1 | answered | declined "
         "| held out: raw | hit@1 | answered | declined | held-out fit |", names,
@@ -415,8 +435,13 @@ def figures(rows: list[Asked], declines: tuple, model: RankingModel, threshold: 
 
 def measured(rows: list[Asked], model: RankingModel) -> dict:
     """Raw hit@1 of one set under this model's ranker, and hit@1, answered and declined with its decline model."""
-    declines = decline_rows(rows, model.ranker_weights, model.reread)
-    return {"raw": round(raw_hit_at_1(rows, model.ranker_weights, model.reread), 1), **figures(rows, declines, model)}
+    declines = decline_rows(rows, *ordering(model))
+    return {"raw": round(raw_hit_at_1(rows, *ordering(model)), 1), **figures(rows, declines, model)}
+
+
+def ordering(model: RankingModel) -> tuple[np.ndarray, int, np.ndarray]:
+    """How a model orders the candidates: the arguments of `ordered` after the row."""
+    return model.ranker_weights, model.reread, model.after_reading_weights
 
 
 def print_held_out_table(header: str, names: list[str], models_of: Callable[[str], tuple[RankingModel, ...]],
@@ -434,7 +459,7 @@ def print_held_out_table(header: str, names: list[str], models_of: Callable[[str
 
 def print_trade_off(title: str, data: dict[str, list[Asked]], names: list[str], model: RankingModel) -> None:
     """hit@1 / answered / declined of every set at each of the TRADE_OFF thresholds under this model."""
-    declines = {n: decline_rows(data[n], model.ranker_weights, model.reread) for n in names}
+    declines = {n: decline_rows(data[n], *ordering(model)) for n in names}
     print(title)
     for threshold in TRADE_OFF:
         cells = [" / ".join(str(v) for v in figures(data[n], declines[n], model, threshold).values())

@@ -135,6 +135,39 @@ def test_the_best_few_are_read_and_ordered_again_headings_aside(encoder):
     assert result[3:] == [c for c in ranked if c not in result[:3]]
 
 
+DESCALING_FAQ = """\
+# Kettle questions
+
+## How do I descale the kettle?
+
+Use white vinegar. Descaling the kettle with vinegar takes an hour, and the kettle is descaled once the water runs \
+clear.
+"""
+
+
+@pytest.mark.parametrize(("after_reading", "first"), [
+    ({}, "Descaling the kettle with vinegar"),
+    ({"faq_reply": 10.0}, "Use white vinegar."),
+])
+def test_weights_after_reading_order_the_candidates_the_cross_encoder_read(encoder, after_reading, first):
+    # The cross-encoder finds the later sentence, which repeats the question's words, a little more relevant; the
+    # reply's opening, which a FAQ's author writes as the answer, wins once opening a reply weighs after reading.
+    index = Index.build(with_embeddings([analyse(parse_document("kettle", DESCALING_FAQ, "markdown"))], encoder))
+    query = build_query("How do I descale the kettle?", index)
+    ranked, _ = rank(query, index.search(query.terms, None, k=12), index, None, MODELS["meaning"])
+    model = replace(MODELS["meaning"], name="reading", ranker=dict(MODELS["meaning"].ranker, reading=1.0), reread=3,
+                    after_reading=after_reading).weigh(FEATURES, DECLINE_FEATURES)
+    fixed = FixedReader({"Descaling the kettle with vinegar": 50.0, "Use white vinegar.": 45.0})
+
+    assert reread(ranked, "How do I descale the kettle?", fixed, model)[0].text.startswith(first)
+
+
+@pytest.mark.parametrize("after_reading", [{"no_such_feature": 1.0}, {"reading": 1.0}])
+def test_a_model_that_weighs_after_reading_what_is_no_other_ranker_feature_fails_to_load(after_reading):
+    with pytest.raises(ValueError, match="after_reading"):
+        replace(MODELS["reading"], after_reading=after_reading).weigh(FEATURES, DECLINE_FEATURES)
+
+
 def test_answers_read_by_the_cross_encoder_name_their_model_and_stay_verbatim(encoder, reader):
     index = build(encoder, lamotrigine=LAMOTRIGINE, tomatoes=GARDENING)
     settings = AnswerSettings(reader=reader)
