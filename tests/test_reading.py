@@ -140,14 +140,15 @@ DESCALING_FAQ = """\
 
 ## How do I descale the kettle?
 
-Use white vinegar. Descaling the kettle with vinegar takes an hour, and the kettle is descaled once the water runs \
-clear.
+Use white vinegar from the kitchen cupboard.
+
+Descaling the kettle with vinegar takes an hour, and the kettle is descaled once the water runs clear.
 """
 
 
 @pytest.mark.parametrize(("after_reading", "first"), [
     ({}, "Descaling the kettle with vinegar"),
-    ({"faq_reply": 10.0}, "Use white vinegar."),
+    ({"faq_reply": 10.0}, "Use white vinegar from"),
 ])
 def test_weights_after_reading_order_the_candidates_the_cross_encoder_read(encoder, after_reading, first):
     # The cross-encoder finds the later sentence, which repeats the question's words, a little more relevant; the
@@ -157,9 +158,21 @@ def test_weights_after_reading_order_the_candidates_the_cross_encoder_read(encod
     ranked, _ = rank(query, index.search(query.terms, None, k=12), index, None, MODELS["meaning"])
     model = replace(MODELS["meaning"], name="reading", ranker=dict(MODELS["meaning"].ranker, reading=1.0), reread=3,
                     after_reading=after_reading).weigh(FEATURES, DECLINE_FEATURES)
-    fixed = FixedReader({"Descaling the kettle with vinegar": 50.0, "Use white vinegar.": 45.0})
+    fixed = FixedReader({"Descaling the kettle with vinegar": 50.0, "Use white vinegar from": 48.0})
 
     assert reread(ranked, "How do I descale the kettle?", fixed, model)[0].text.startswith(first)
+
+
+def test_a_second_quote_as_relevant_as_the_first_is_kept_beside_a_faq_reply_that_wins_after_reading(encoder):
+    # The reply's opening comes first by what opening a reply weighs after reading; the sentence the cross-encoder
+    # found as relevant is still quoted beside it, since the second quote's margin leaves that weight out.
+    index = Index.build(with_embeddings([analyse(parse_document("kettle", DESCALING_FAQ, "markdown"))], encoder))
+    fixed = FixedReader({"Descaling the kettle with vinegar": 10.0, "Use white vinegar from": 8.0})
+    result = answer(index, "How do I descale the kettle?", encoder=encoder,
+                    settings=AnswerSettings(reader=fixed, min_confidence=0.0))
+
+    assert MODELS["reading"].after_reading["faq_reply"] > 2 * (10.0 - 8.0) + 1  # more than the margin and the logits
+    assert [q.text[:20] for q in result.quotes] == ["Use white vinegar fr", "Descaling the kettle"]
 
 
 @pytest.mark.parametrize("after_reading", [{"no_such_feature": 1.0}, {"reading": 1.0}])
