@@ -165,13 +165,12 @@ def test_weights_after_reading_order_the_candidates_the_cross_encoder_read(encod
 
 def test_a_second_quote_as_relevant_as_the_first_is_kept_beside_a_faq_reply_that_wins_after_reading(encoder):
     # The reply's opening comes first by what opening a reply weighs after reading; the sentence the cross-encoder
-    # found as relevant is still quoted beside it, since the second quote's margin leaves that weight out.
+    # found more relevant is still quoted beside it, since the second quote's margin leaves that weight out.
     index = Index.build(with_embeddings([analyse(parse_document("kettle", DESCALING_FAQ, "markdown"))], encoder))
-    fixed = FixedReader({"Descaling the kettle with vinegar": 10.0, "Use white vinegar from": 8.0})
-    result = answer(index, "How do I descale the kettle?", encoder=encoder,
+    fixed = FixedReader({"Descaling the kettle with vinegar": 4.0, "Use white vinegar from": 3.0})
+    result = answer(index, "What should I use to descale the kettle?", encoder=encoder,
                     settings=AnswerSettings(reader=fixed, min_confidence=0.0))
 
-    assert MODELS["reading"].after_reading["faq_reply"] > 2 * (10.0 - 8.0) + 1  # more than the margin and the logits
     assert [q.text[:20] for q in result.quotes] == ["Use white vinegar fr", "Descaling the kettle"]
 
 
