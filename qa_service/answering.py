@@ -245,7 +245,8 @@ def _answered(index: Index, query: Query, history: list[str] | None, documents: 
         return Answer(False, [], NOT_FOUND, 0.0, query, read_with), []
     ranked, idf = rank(query, hits, index, documents, model, close, meaning, scores)
     if model.reread:
-        ranked = reread(ranked, read_with_history(question, read_with), settings.reader, model)
+        ranked = reread(ranked, read_with_history(question, read_with), settings.reader, model,
+                        follow_up=read_with is not None)
     best_cosine = close[0][2] if close else 0.0
 
     def judged(quoted: Candidate) -> float:
@@ -337,10 +338,14 @@ def reading_text(c: Candidate) -> str:
     return " › ".join((doc.document.title, *doc.section_path(c.sentence), text))
 
 
-def reread(ranked: list[Candidate], question: str, reader: Reader, model: RankingModel) -> list[Candidate]:
+def reread(ranked: list[Candidate], question: str, reader: Reader, model: RankingModel, follow_up: bool = False
+           ) -> list[Candidate]:
     """The candidates with the best `model.reread` of them (headings aside), and the reply under the best FAQ
     question among them (`best_heading_reply`), read by the cross-encoder and ordered again by their scores with its
-    logit weighed in, and the model's `after_reading` weights; they come first, the rest after them as they were."""
+    logit weighed in, and the model's `after_reading` weights; they come first, the rest after them as they were.
+    A follow-up gets no `after_reading` weights: a FAQ reply opens with the answer to its entry's question, which
+    is the question the reader asked before ("How do I report a bug?"), not the one that follows it ("what
+    happens after I send it?")."""
     read = [c for c in ranked if not c.is_heading][:model.reread]
     reply = best_heading_reply(ranked)
     if reply is not None and all(c is not reply for c in read):
@@ -348,7 +353,7 @@ def reread(ranked: list[Candidate], question: str, reader: Reader, model: Rankin
     weight = model.ranker_weights[READING]
     for c, logit in zip(read, reader.score(question, [reading_text(c) for c in read]).tolist(), strict=True):
         c.features[READING] = logit
-        c.after_reading = float(model.after_reading_weights @ c.features)
+        c.after_reading = 0.0 if follow_up else float(model.after_reading_weights @ c.features)
         c.score += weight * logit + c.after_reading
     read.sort(key=lambda c: (-c.score, c.passage.id, c.sentence))
     chosen = {id(c) for c in read}

@@ -198,7 +198,7 @@ def ordered(r: Asked, weights: np.ndarray, reread: int, after: np.ndarray | None
         scores[read] += weights[ranking.READING] * r.reading[read]
         for j in read:
             found[j].features[ranking.READING] = r.reading[j]
-            if after is not None:
+            if after is not None and not r.state[0].from_history:  # as answering.reread: none for a follow-up
                 found[j].after_reading = float(after @ found[j].features)
                 scores[j] += found[j].after_reading
         chosen = set(read)

@@ -146,13 +146,15 @@ Descaling the kettle with vinegar takes an hour, and the kettle is descaled once
 """
 
 
-@pytest.mark.parametrize(("after_reading", "first"), [
-    ({}, "Descaling the kettle with vinegar"),
-    ({"faq_reply": 10.0}, "Use white vinegar from"),
+@pytest.mark.parametrize(("after_reading", "follow_up", "first"), [
+    ({}, False, "Descaling the kettle with vinegar"),
+    ({"faq_reply": 10.0}, False, "Use white vinegar from"),
+    ({"faq_reply": 10.0}, True, "Descaling the kettle with vinegar"),
 ])
-def test_weights_after_reading_order_the_candidates_the_cross_encoder_read(encoder, after_reading, first):
+def test_weights_after_reading_order_the_candidates_the_cross_encoder_read(encoder, after_reading, follow_up, first):
     # The cross-encoder finds the later sentence, which repeats the question's words, a little more relevant; the
-    # reply's opening, which a FAQ's author writes as the answer, wins once opening a reply weighs after reading.
+    # reply's opening, which a FAQ's author writes as the answer, wins once opening a reply weighs after reading,
+    # but for a follow-up, which asks more than the entry's own question (the one asked before).
     index = Index.build(with_embeddings([analyse(parse_document("kettle", DESCALING_FAQ, "markdown"))], encoder))
     query = build_query("How do I descale the kettle?", index)
     ranked, _ = rank(query, index.search(query.terms, None, k=12), index, None, MODELS["meaning"])
@@ -160,7 +162,7 @@ def test_weights_after_reading_order_the_candidates_the_cross_encoder_read(encod
                     after_reading=after_reading).weigh(FEATURES, DECLINE_FEATURES)
     fixed = FixedReader({"Descaling the kettle with vinegar": 50.0, "Use white vinegar from": 48.0})
 
-    assert reread(ranked, "How do I descale the kettle?", fixed, model)[0].text.startswith(first)
+    assert reread(ranked, "How do I descale the kettle?", fixed, model, follow_up)[0].text.startswith(first)
 
 
 def test_a_second_quote_as_relevant_as_the_first_is_kept_beside_a_faq_reply_that_wins_after_reading(encoder):
@@ -172,6 +174,17 @@ def test_a_second_quote_as_relevant_as_the_first_is_kept_beside_a_faq_reply_that
                     settings=AnswerSettings(reader=fixed, min_confidence=0.0))
 
     assert [q.text[:20] for q in result.quotes] == ["Use white vinegar fr", "Descaling the kettle"]
+
+
+def test_a_follow_up_in_a_faq_is_answered_by_what_the_cross_encoder_reads_not_by_the_reply_s_opening(encoder):
+    # "How long" follows the question the entry's reply opens by answering; the sentence that answers the
+    # follow-up comes first, though opening the reply weighs after reading for a question on its own.
+    index = Index.build(with_embeddings([analyse(parse_document("kettle", DESCALING_FAQ, "markdown"))], encoder))
+    fixed = FixedReader({"Descaling the kettle with vinegar": 1.0, "Use white vinegar from": 3.0})
+    result = answer(index, "and how long does that take?", history=["What should I use to descale the kettle?"],
+                    encoder=encoder, settings=AnswerSettings(reader=fixed, min_confidence=0.0))
+
+    assert result.quotes[0].text.startswith("Descaling the kettle with vinegar takes an hour")
 
 
 @pytest.mark.parametrize("after_reading", [{"no_such_feature": 1.0}, {"reading": 1.0}])
