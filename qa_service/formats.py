@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
 from .blocks import QUESTION_END, RUN_IN_LEVEL, Block, heading, unnumbered
 from .pdf import read_pdf
 from .word import read_docx
@@ -34,89 +37,71 @@ def read_text(raw: str) -> tuple[str | None, list[Block]]:
 
 # --- Markdown -------------------------------------------------------------------------------------------------
 
-_MD_FENCE = re.compile(r"^(```|~~~)")
-_MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
-_MD_SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
-_MD_LIST = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
-_MD_QUOTE = re.compile(r"^\s*>\s?")
-_MD_RULE = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
-_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_MD_LINK = re.compile(r"\[([^\]]+)\]\((?:[^()]|\([^)]*\))*\)")
-_MD_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
-_MD_REF_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s+\S+")
-# A marker touching a letter or digit on its outer side is part of the text ("snake_case_name", "2*3*4").
-_MD_EMPHASIS = re.compile(r"(?<![^\W_])(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1(?![^\W_])")
-_MD_BOLD_LINE = re.compile(r"^\s*(\*\*|__)(?=\S)(.+?)(?<=\S)\1\s*$")
-_MD_CODE = re.compile(r"`+([^`]+)`+")
-_MD_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+# CommonMark, as markdown-it-py parses it, with GitHub's tables and strikethrough: Markdown reads as its writer meant
+# it (setext headings, reference links, nested lists, fenced code, HTML in between).
+_MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 _HTML_TAG = re.compile(r"<[^>]+>")
 
 
-def markdown_inline(line: str) -> str:
-    line = _MD_IMAGE.sub(r"\1", line)
-    line = _MD_LINK.sub(r"\1", line)
-    line = _MD_REF_LINK.sub(r"\1", line)
-    line = _MD_CODE.sub(r"\1", line)
-    for _ in range(2):
-        line = _MD_EMPHASIS.sub(r"\2", line)
-    line = _HTML_TAG.sub("", line)
-    return html.unescape(line)
-
-
 def read_markdown(raw: str) -> tuple[str | None, list[Block]]:
-    """Paragraphs of a Markdown text with the markup characters taken out; headings and list items stand alone.
+    """Paragraphs of a Markdown text with its markup taken out; headings, list items, table rows and code blocks
+    stand alone.
 
-    A line in bold on its own that asks a question ("**How do I ...?**") is a FAQ entry's heading."""
-    lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    A line in bold on its own that asks a question ("**How do I ...?**"), at a paragraph's start, is a FAQ entry's
+    heading; the rest of that paragraph is its reply."""
     blocks: list[Block] = []
-    current: list[str] = []
-    in_fence = False
-
-    def flush():
-        if current:
-            text = "\n".join(current).strip()
+    tokens = _MARKDOWN.parse(raw.replace("\r\n", "\n").replace("\r", "\n"))
+    heading_level = 0
+    row: list[str] | None = None
+    for token in tokens:
+        if token.type == "heading_open":
+            heading_level = int(token.tag[1])
+        elif token.type == "heading_close":
+            heading_level = 0
+        elif token.type == "tr_open":
+            row = []
+        elif token.type == "tr_close":
+            blocks.append(Block(" ".join(cell for cell in row if cell)))
+            row = None
+        elif token.type == "inline" and row is not None:
+            row.append(_markdown_text(token.children or []).strip())
+        elif token.type == "inline" and heading_level:
+            text = _markdown_text(token.children or []).strip()
             if text:
-                blocks.append(Block(text))
-            current.clear()
-
-    for line in lines:
-        if _MD_FENCE.match(line.strip()):
-            flush()
-            in_fence = not in_fence
-            continue
-        if in_fence:
-            current.append(line)
-            continue
-        if not line.strip() or _MD_RULE.match(line) or _MD_REF_DEF.match(line) or _MD_TABLE_RULE.match(line):
-            flush()
-            continue
-        if _MD_SETEXT.match(line) and current:
-            if len(current) == 1 and current[0]:
-                blocks.append(heading(current.pop(), 1 if line.strip().startswith("=") else 2))
-            flush()
-            continue
-        found = _MD_HEADING.match(line)
-        if found:
-            flush()
-            text = markdown_inline(found.group(2)).strip()
-            if text:
-                blocks.append(heading(text, len(found.group(1))))
-            continue
-        bold = _MD_BOLD_LINE.match(line)
-        if bold and not current:
-            text = markdown_inline(bold.group(2)).strip()
-            if QUESTION_END.search(text):
-                blocks.append(Block(text, RUN_IN_LEVEL, question=True))
-                continue
-        if _MD_LIST.match(line):
-            flush()
-            line = _MD_LIST.sub("", line)
-        line = _MD_QUOTE.sub("", line)
-        if "|" in line and line.strip().startswith("|"):
-            line = " ".join(cell.strip() for cell in line.strip().strip("|").split("|"))
-        current.append(markdown_inline(line).strip())
-    flush()
+                blocks.append(heading(text, heading_level))
+        elif token.type == "inline":
+            blocks += _markdown_paragraph(token.children or [])
+        elif token.type in ("fence", "code_block"):
+            blocks.append(Block(token.content.strip("\n")))
+        elif token.type == "html_block":
+            blocks.append(Block(html.unescape(_HTML_TAG.sub("", token.content)).strip()))
     return None, [b for b in blocks if b.text]
+
+
+def _markdown_paragraph(children: list[Token]) -> list[Block]:
+    """A paragraph's blocks: its text, or a bold question on its first line and the reply that follows it."""
+    first_break = next((i for i, t in enumerate(children) if t.type in ("softbreak", "hardbreak")), len(children))
+    first_line = children[:first_break]
+    if (len(first_line) >= 3 and first_line[0].type == "strong_open" and first_line[-1].type == "strong_close"
+            and not any(t.type == "strong_close" for t in first_line[1:-1])):
+        question = _markdown_text(first_line).strip()
+        if QUESTION_END.search(question):
+            return [Block(question, RUN_IN_LEVEL, question=True),
+                    Block(_markdown_text(children[first_break + 1:]).strip())]
+    return [Block(_markdown_text(children).strip())]
+
+
+def _markdown_text(children: list[Token]) -> str:
+    """What an inline run shows: its text and code, an image's alternative text, line breaks; no markup."""
+    parts = []
+    for t in children:
+        if t.type in ("text", "code_inline"):
+            parts.append(t.content)
+        elif t.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+        elif t.type == "image":
+            parts.append(t.content)
+    return "".join(parts)
 
 
 # --- HTML -----------------------------------------------------------------------------------------------------

@@ -35,9 +35,10 @@ class RankingModel:
     # How many of the best candidates (headings aside) the cross-encoder reads before the ranker's order is final
     # (qa_service.reading); 0: none, as in a model without a "reading" weight.
     reread: int = 0
-    # Weights by ranker feature added to the scores of the candidates the cross-encoder read, and to no others: what
-    # still tells apart candidates it reads as equally relevant ("faq_reply": a FAQ entry's reply opens with its
-    # answer, where the cross-encoder prefers the later sentences that repeat the question's words).
+    # Weights by ranker feature added to the scores of the candidates the cross-encoder read, and to no others (nor
+    # for a follow-up: answering.reread): what still tells apart candidates it reads as equally relevant
+    # ("faq_reply": a FAQ entry's reply opens with its answer, where the cross-encoder prefers the later sentences
+    # that repeat the question's words).
     after_reading: Mapping[str, float] = field(default_factory=dict)
     ranker_weights: np.ndarray = field(init=False, repr=False, compare=False)
     after_reading_weights: np.ndarray = field(init=False, repr=False, compare=False)

@@ -233,7 +233,7 @@ print("lithium")
 Alkali Metals
 =============
 
-Variables like snake_case_name keep their underscores; so does 2*3*4.
+Variables like snake_case_name keep their underscores; so does 2 * 3 * 4, and an escaped \\*star\\*.
 """
 
 
@@ -255,7 +255,7 @@ def test_markdown_loses_its_markup_and_keeps_its_text():
         'print("lithium")',
         "a lump of lithium",
         "Alkali Metals",
-        "Variables like snake_case_name keep their underscores; so does 2*3*4.",
+        "Variables like snake_case_name keep their underscores; so does 2 * 3 * 4, and an escaped *star*.",
     ]
 
 
