@@ -50,7 +50,7 @@ def read_markdown(raw: str) -> tuple[str | None, list[Block]]:
     A line in bold on its own that asks a question ("**How do I ...?**"), at a paragraph's start, is a FAQ entry's
     heading; the rest of that paragraph is its reply."""
     blocks: list[Block] = []
-    tokens = _MARKDOWN.parse(raw.replace("\r\n", "\n").replace("\r", "\n"))
+    tokens = _MARKDOWN.parse(raw)  # which takes "\r\n" and "\r" as line ends itself (CommonMark's normalisation)
     heading_level = 0
     row: list[str] | None = None
     for token in tokens:

@@ -106,7 +106,6 @@ def test_a_question_read_on_its_own_says_so(index, encoder):
                   encoder=encoder).read_with is None
 
 
-
 SIDE_EFFECTS = "What are the side effects of lamotrigine?"
 
 

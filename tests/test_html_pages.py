@@ -113,7 +113,6 @@ def test_a_manual_page_line_of_next_previous_up_links_is_furniture():
     assert parse_document("memory", page, "html").text == "3 Memory Usage\n\nMemory comes from a separate pool."
 
 
-
 def test_a_publican_book_page_drops_its_banner_and_its_prev_up_home_next_lists():
     # The shape of a DocBook book built by Publican (the Debian Administrator's Handbook): a download banner, then
     # "Prev", the book's name and "Next" above the section, and the same list with the neighbours' titles below it.
@@ -126,6 +125,7 @@ def test_a_publican_book_page_drops_its_banner_and_its_prev_up_home_next_lists()
             '<li class="next"><a href="c.html"><strong>Next</strong>6.4. Fish</a></li></ul>')
 
     assert parse_document("pumps", page, "html").text == "6.3. Pumps\n\nA pump moves the water through the filter."
+
 
 def test_a_faq_page_s_tagline_and_its_list_of_links_to_its_own_entries_are_furniture():
     # How the SQLite FAQ opens: the site's tagline, then a numbered list of its questions, each a link to its entry,

@@ -102,7 +102,6 @@ def test_page_suggests_the_questions_of_a_faq_and_then_its_headings(tmp_path):
     assert questions == ["How deep should a pond be?", "Why is the water green?", "Liners"]
 
 
-
 def suggestions_of(app) -> list[str]:
     html = app.test_client().get("/").get_data(as_text=True)
     return [attrs["data-question"] for tag, attrs in PageParts(html).tags
@@ -121,6 +120,7 @@ def test_page_suggests_no_line_of_a_plain_text_that_only_looks_like_a_heading(tm
     # A plain text marks no headings: its short lines without a full stop are guesses, as often a field or a label.
     text = "Assay notes\n\nSHA: edfe02a438fa9b667313da8f03614303fc2a4a14\n\nREFERENCE\n\nDilute the serum first."
     assert suggestions_of(corpus_app(tmp_path, {"assay.txt": text})) == []
+
 
 def test_page_offers_no_suggestions_for_a_corpus_with_no_questions_headings_or_names(tmp_path):
     app = corpus_app(tmp_path, {"tides.txt": "Tides\n\nThe moon pulls the sea into two bulges."})
@@ -236,7 +236,6 @@ def test_document_page_shows_a_one_line_paragraph_without_a_full_stop_as_a_headi
     ]
 
 
-
 def test_document_page_shows_a_line_that_names_no_topic_as_text_not_as_a_heading(tmp_path):
     app = corpus_app(tmp_path, {"tides.txt": "Tides\n\nSHA: edfe02a438fa9b667313da8f03614303fc2a4a14\n\n"
                                              "Spring tides\n\nSpring tides are the largest."})
@@ -245,6 +244,7 @@ def test_document_page_shows_a_line_that_names_no_topic_as_text_not_as_a_heading
         ("h1", "Tides"), ("p", "SHA: edfe02a438fa9b667313da8f03614303fc2a4a14"),
         ("h2", "Spring tides"), ("p", "Spring tides are the largest."),
     ]
+
 
 def test_document_page_shows_markup_in_a_document_as_text(tmp_path):
     app = corpus_app(tmp_path, {"markup.txt": "Notes\n\nThe tag <script>alert(1)</script> is shown as text here."})
