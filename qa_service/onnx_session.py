@@ -77,14 +77,16 @@ class OnnxModel:
     """A model with its tokenizer (no padding: a batch is padded to its longest input; longer inputs cut at
     `max_tokens`) and this process's session for it."""
 
-    def __init__(self, files: ModelFiles, threads: int, max_tokens: int):
+    def __init__(self, files: ModelFiles, threads: int, max_tokens: int, runs: bytes | None = None):
+        """`runs` is the graph the session runs when it is not the file's own but gives the same outputs, bit for
+        bit (`onnx_graph`): the model's identity stays the file's, so embeddings saved before stay valid."""
         from tokenizers import Tokenizer
 
         self.identity = files.identity
         self._tokenizer = Tokenizer.from_str(files.tokenizer)
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_tokens)
-        self._session = OnnxSession(files.onnx, threads)
+        self._session = OnnxSession(files.onnx if runs is None else runs, threads)
 
     def open(self):
         """This process's session, opened on first need (about a second)."""
