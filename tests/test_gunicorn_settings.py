@@ -1,9 +1,15 @@
 """The Procfile's gunicorn settings (gunicorn.conf.py): what the master does before it forks a worker."""
 
+import ctypes
 import gc
+import os
 import runpy
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
+
+import pytest
 
 SETTINGS = Path(__file__).resolve().parents[1] / "gunicorn.conf.py"
 
@@ -74,3 +80,30 @@ def test_a_worker_runs_each_matrix_product_on_one_blas_thread():
     with threadpool_limits(limits=2, user_api="blas"):  # the limit is the process's: given back after the test
         settings["post_fork"](server, worker=None)
         assert {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"} == {1}
+
+
+def _arenas_after_threads_allocate(load_settings: bool) -> int:
+    """How many malloc arenas a fresh interpreter has once 12 threads, alive together, have each allocated (glibc's
+    malloc_stats names each arena on stderr)."""
+    code = f"""
+import ctypes, runpy, threading
+if {load_settings!r}:
+    runpy.run_path({str(SETTINGS)!r})
+together = threading.Barrier(12)
+def allocate():
+    kept = [bytearray(2000) for _ in range(100)]
+    together.wait()
+threads = [threading.Thread(target=allocate) for _ in range(12)]
+for t in threads: t.start()
+for t in threads: t.join()
+ctypes.CDLL(None).malloc_stats()
+"""
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    return sum(line.startswith("Arena ") for line in done.stderr.splitlines())
+
+
+@pytest.mark.skipif(not hasattr(ctypes.CDLL(None), "malloc_stats"), reason="not glibc")
+def test_reading_the_settings_keeps_each_process_to_two_malloc_arenas():
+    assert _arenas_after_threads_allocate(load_settings=False) > 2
+    assert _arenas_after_threads_allocate(load_settings=True) == 2
