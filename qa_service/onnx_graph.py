@@ -9,8 +9,8 @@ Looking a token's row up before turning it into floats gives the same floats, so
 `Gather(Mul(Cast(steps), scale), ids)` as `Mul(Cast(Gather(steps, ids)), Gather(scale, ids))`: every output is the
 same, bit for bit (`tests/test_onnx_graph.py`), and the table stays int8. The products with the other weight
 matrices are left as they are: made on integers (as the cross-encoder's export does), they would take the rest of
-the folded floats away and run about three times as fast, but the vectors move (README, "The sentence model on
-integers", tried and dropped).
+the folded floats away and run about three times as fast, but the vectors move (README, "The sentence model's
+memory": the products on integers, tried and dropped).
 """
 
 from __future__ import annotations
