@@ -366,24 +366,27 @@ def fit_reading(data: dict[str, list[Asked]], names: list[str], meaning: Ranking
     set's raw hit@1 at each point for the next fit."""
     hits = {} if hits is None else hits
 
-    def point_hit(point: tuple) -> float:
+    def model_at(point: tuple) -> RankingModel:
+        """The reading model (its decline model still the meaning model's) at a point: the number read, the
+        logit's weight, then the AFTER_READING weights."""
         reread, weight, *after = point
-        weights = dict(meaning.ranker, reading=weight)
-        vector = np.array([weights[f] for f in ranking.FEATURES])
-        after_vector = np.array([dict(zip(AFTER_READING, after, strict=True)).get(f, 0.0) for f in ranking.FEATURES])
-        for n in names:
-            if (point, n) not in hits:
-                hits[(point, n)] = raw_hit_at_1(data[n], vector, reread, after_vector)
+        return replace(meaning, name="reading", ranker=dict(meaning.ranker, reading=weight), reread=reread,
+                       after_reading=dict(zip(AFTER_READING, after, strict=True))
+                       ).weigh(ranking.FEATURES, ranking.DECLINE_FEATURES)
+
+    def point_hit(point: tuple) -> float:
+        missing = [n for n in names if (point, n) not in hits]
+        if missing:
+            model = model_at(point)
+            for n in missing:
+                hits[(point, n)] = raw_hit_at_1(data[n], *ordering(model))
         return float(np.mean([hits[(point, n)] for n in names]))
 
     point = max(((*p, *(0.0,) * len(AFTER_READING)) for p in itertools.product(READ_COUNTS, READING_WEIGHTS)),
                 key=lambda p: (point_hit(p), -p[0], -p[1]))
     for k in range(2, len(point)):
         point = max((point[:k] + (w,) + point[k + 1:] for w in HEADING_WEIGHTS), key=lambda p: (point_hit(p), -p[k]))
-    reread, weight, *after = point
-    model = replace(meaning, name="reading", ranker=dict(meaning.ranker, reading=weight), reread=reread,
-                    after_reading=dict(zip(AFTER_READING, after, strict=True))
-                    ).weigh(ranking.FEATURES, ranking.DECLINE_FEATURES)
+    model = model_at(point)
     declines = {n: decline_rows(data[n], *ordering(model)) for n in data}
     return fit_decline(declines, names, model)
 
