@@ -19,13 +19,16 @@ class Block:
 
     `level` is a heading's depth (1 the top; 0 for anything that is not a heading). `question` marks a heading that
     asks what the text under it answers (a FAQ entry). `page` is the page the block starts on in a paged format
-    (PDF), 0 elsewhere.
+    (PDF), 0 elsewhere. `code` marks text the source sets apart as code (Markdown's code blocks, HTML's <pre>): a
+    command, a program or its output, which is read as one piece and never as a heading or as prose, however it
+    looks ("% make 32bit", ">>> x = 1.2").
     """
 
     text: str
     level: int = 0
     question: bool = False
     page: int = 0
+    code: bool = False
 
 
 def heading(text: str, level: int, page: int = 0) -> Block:

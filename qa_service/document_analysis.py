@@ -66,9 +66,15 @@ POINTER_WORDS = 3
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*$")
 # A sentence opening with a word or phrase that points back (a pronoun, a connective, "In that case", "For this
 # reason", "By default it…") goes on from the one before it.
+# "There" and "here" point back ("There, the water is softer."), but not when they only say that something is ("There
+# is a function named …", "Here are the steps:"): such a sentence stands on its own.
+_ONLY_SAYS_IT_IS = (r"(?!['’]s\b|\s+(?:is|are|was|were|be|been|isn['’]t|aren['’]t|wasn['’]t|weren['’]t|has|have|had|"
+                    r"will|would|won['’]t|may|might|can|cannot|can['’]t|could|should|must|seems?|seemed|appears?|"
+                    r"appeared|exists?|existed|remains?|remained|used to)\b)")
 DEPENDENT_OPENER = re.compile(
     r"^[\"'“‘(]*(?:it|its|this|that|these|those|they|their|them|he|his|she|her|but|however|thus|therefore|hence|"
-    r"such|both|also|in turn|as a result|consequently|instead|then|there|here|yet|so|which|the latter|the former|"
+    rf"such|both|also|in turn|as a result|consequently|instead|then|there{_ONLY_SAYS_IT_IS}|here{_ONLY_SAYS_IT_IS}|"
+    r"yet|so|which|the latter|the former|"
     r"as such|if so|if not|even so|otherwise|likewise|similarly|nevertheless|nonetheless|"
     r"(?:in|under) (?:this|that|these|those|such) (?:case|cases|circumstances|situations?|conditions?)|"
     r"for (?:this|that|these|those) (?:reason|reasons|purpose)|because of (?:this|that)|to do (?:so|this|that)|"
@@ -83,7 +89,7 @@ class SentenceTraits:
     """What a sentence is, whatever the question: its form and the kinds of answer it can give."""
 
     heading: bool
-    fragment: bool  # under four words, or opening in lower case (not with a name: opens_with_a_lower_case_name)
+    fragment: bool  # code, under four words, or opening in lower case (not with a name: opens_with_a_lower_case_name)
     apparatus: bool  # a caption, a reference-list entry, or a pointer to another part of the text
     length: float  # log of its length over 150 characters
     first: bool  # it opens its paragraph
@@ -157,7 +163,8 @@ def sentence_traits(text: str, sentences: Sequence[Sentence], i: int) -> Sentenc
         or _POINTER.match(said)) or ("section" in lowered or "chapter" in lowered) and only_points(said)
     return SentenceTraits(
         heading=sentence.heading,
-        fragment=len(said.split()) < 4 or (said[:1].islower() and not opens_with_a_lower_case_name(text, sentences, i)),
+        fragment=sentence.code or len(said.split()) < 4 or (
+            said[:1].islower() and not opens_with_a_lower_case_name(text, sentences, i)),
         apparatus=apparatus,
         length=math.log(max(len(said), 10) / 150),
         first=i == 0 or sentences[i - 1].paragraph != sentence.paragraph,
@@ -356,7 +363,7 @@ def section_openers(doc: AnalysedDocument, heading: int, count: int) -> list[int
 
 
 def analyse(document: Document) -> AnalysedDocument:
-    paras, sentences = split_sentences(document.text, document.headings)
+    paras, sentences = split_sentences(document.text, document.headings, document.code)
     sections, sentence_section = outline(document.text, paras, sentences, document.headings, document.title)
     sentence_page = None
     if document.page_starts:
@@ -366,10 +373,10 @@ def analyse(document: Document) -> AnalysedDocument:
     surface = Counter(w for w in words(document.text) if not is_stop_word(w) and w.isalpha())
     return AnalysedDocument(
         document=document,
-        paragraphs=PackedRows.of(paras, Paragraph, 2),
-        sentences=PackedRows.of(sentences, Sentence, 5),
+        paragraphs=PackedRows.of(paras, Paragraph),
+        sentences=PackedRows.of(sentences, Sentence),
         sentence_terms=PackedTerms.of(sentence_terms),
-        windows=PackedRows.of(passage_windows(sentences), Window, 2),
+        windows=PackedRows.of(passage_windows(sentences), Window),
         surface_words=PackedCounts.of(surface),
         aliases=find_aliases(document.text),
         sentence_frequency=PackedCounts.of(Counter(t for ts in sentence_terms for t in set(ts))),

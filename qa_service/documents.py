@@ -48,7 +48,8 @@ class Document:
 
     `headings` are the headings the source marks as such, in order; `page_starts` the offset in `text` where each
     page starts, for a paged format (PDF): page n starts at page_starts[n - 1]. Both are empty when the format has
-    none (plain text): sentences.outline then falls back on the lines that look like headings.
+    none (plain text): sentences.outline then falls back on the lines that look like headings. `code` are the
+    (start, end) spans of the blocks the source sets as code (blocks.Block.code), in order.
     """
 
     id: str
@@ -57,6 +58,7 @@ class Document:
     format: str = "text"
     headings: tuple[Heading, ...] = ()
     page_starts: tuple[int, ...] = ()
+    code: tuple[tuple[int, int], ...] = ()
 
     @cached_property
     def version(self) -> str:
@@ -113,10 +115,12 @@ def parse_document(doc_id: str, raw: bytes | str, fmt: str = "text", title: str 
     if not blocks:
         raise DocumentRejected(f"{source}: no text left after cleaning", "no_text")
     if title is None:
-        title = found_title or (blocks[0].text if looks_like_heading(blocks[0].text) else doc_id)
+        first = blocks[0]
+        title = found_title or (first.text if looks_like_heading(first.text) and not first.code else doc_id)
     title = " ".join(title.split())[:300] or doc_id
-    text, headings, page_starts = _joined(blocks)
-    return Document(id=doc_id, title=title, text=text, format=fmt, headings=headings, page_starts=page_starts)
+    text, headings, page_starts, code = _joined(blocks)
+    return Document(id=doc_id, title=title, text=text, format=fmt, headings=headings, page_starts=page_starts,
+                    code=code)
 
 
 def _decoded(raw: bytes | str, source: str) -> str:
@@ -136,19 +140,23 @@ def _decoded(raw: bytes | str, source: str) -> str:
 PARAGRAPH_BREAK = "\n\n"
 
 
-def _joined(blocks: list[Block]) -> tuple[str, tuple[Heading, ...], tuple[int, ...]]:
-    """The blocks as one text, paragraphs apart, with where each heading and each page starts in it."""
+def _joined(blocks: list[Block]) -> tuple[str, tuple[Heading, ...], tuple[int, ...], tuple[tuple[int, int], ...]]:
+    """The blocks as one text, paragraphs apart, with where each heading, each page and each block of code starts in
+    it."""
     headings: list[Heading] = []
     page_starts: list[int] = []
+    code: list[tuple[int, int]] = []
     offset = 0
     for block in blocks:
         if block.level:
             headings.append(Heading(offset, offset + len(block.text), block.level, block.question))
+        elif block.code:
+            code.append((offset, offset + len(block.text)))
         while block.page > len(page_starts):
             # Pages without a block of their own (blank, or furniture only) start where the next text does.
             page_starts.append(offset)
         offset += len(block.text) + len(PARAGRAPH_BREAK)
-    return PARAGRAPH_BREAK.join(block.text for block in blocks), tuple(headings), tuple(page_starts)
+    return PARAGRAPH_BREAK.join(block.text for block in blocks), tuple(headings), tuple(page_starts), tuple(code)
 
 
 # --- page furniture -------------------------------------------------------------------------------------------
@@ -193,14 +201,17 @@ def remove_furniture(blocks: list[Block]) -> list[Block]:
     kept: list[Block] = []
     for block in blocks:
         line = block.text.strip()
-        if _END_OF_ARTICLE.match(line) and any(not looks_like_heading(k.text) for k in kept):
-            break
-        if _DATE_LINE.match(line) or _FURNITURE_LINE.match(line):
-            continue
-        # The title again under itself, as a saved blog page has it. Only the title: another short line said twice
-        # is text said twice, such as a FAQ's command ("apt-get source foo") in two of its answers.
-        if looks_like_heading(line) and kept and line == kept[0].text:
-            continue
+        # Code is the text's own whatever it says (a program's "print", a log's date line): never the page's
+        # furniture.
+        if not block.code:
+            if _END_OF_ARTICLE.match(line) and any(not looks_like_heading(k.text) for k in kept):
+                break
+            if _DATE_LINE.match(line) or _FURNITURE_LINE.match(line):
+                continue
+            # The title again under itself, as a saved blog page has it. Only the title: another short line said
+            # twice is text said twice, such as a FAQ's command ("apt-get source foo") in two of its answers.
+            if looks_like_heading(line) and kept and line == kept[0].text:
+                continue
         kept.append(dataclasses.replace(block, text=line) if line != block.text else block)
     while (kept and _TRUNCATED_TEASER.search(kept[-1].text) and len(kept) > 1
            and looks_like_heading(kept[-2].text)):

@@ -72,7 +72,7 @@ def read_markdown(raw: str) -> tuple[str | None, list[Block]]:
         elif token.type == "inline":
             blocks += _markdown_paragraph(token.children or [])
         elif token.type in ("fence", "code_block"):
-            blocks.append(Block(token.content.strip("\n")))
+            blocks.append(Block(token.content.strip("\n"), code=True))
         elif token.type == "html_block":
             blocks.append(Block(html.unescape(_HTML_TAG.sub("", token.content)).strip()))
     return None, [b for b in blocks if b.text]
@@ -280,6 +280,8 @@ class _HTMLText(HTMLParser):
             elif (self.question_term or self.bold_chars >= len("".join(text.split()))) and QUESTION_END.search(text):
                 # A FAQ entry's question written as a term of a definition list, or a line in bold on its own.
                 block = Block(text, RUN_IN_LEVEL, question=True)
+            elif self.open_tags["pre"]:
+                block = Block(text, code=True)
             else:
                 block = Block(text)
             self.blocks.append((block, self.focus()))

@@ -69,8 +69,8 @@ class PackedRows(_Packed, Sequence):
     table: np.ndarray  # rows x fields, int32
 
     @classmethod
-    def of(cls, rows: Sequence[tuple], kind: type, width: int) -> PackedRows:
-        return cls(kind, np.array(rows, dtype=np.int32).reshape(len(rows), width))
+    def of(cls, rows: Sequence[tuple], kind: type) -> PackedRows:
+        return cls(kind, np.array(rows, dtype=np.int32).reshape(len(rows), len(kind._fields)))
 
     def _view(self) -> None:
         flat = memoryview(np.ascontiguousarray(self.table).reshape(-1))

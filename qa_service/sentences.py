@@ -40,6 +40,7 @@ class Sentence(NamedTuple):
 
     `heading`: a heading (one the format marks, or a line that looks like one) or a date line, standing alone.
     `question`: a heading that asks what the text under it answers, a FAQ entry's question.
+    `code`: a paragraph of a block the format sets as code (documents.Document.code), whole.
 
     A named tuple of integers, as Paragraph: an analysed document keeps its sentences packed in one array
     (packed.PackedRows) and makes a Sentence when one is read."""
@@ -49,6 +50,7 @@ class Sentence(NamedTuple):
     paragraph: int
     heading: bool = False
     question: bool = False
+    code: bool = False
 
 
 CUT_LINE_WORDS = 6  # a line this long that ends in a function word is text cut off, not a heading
@@ -130,17 +132,26 @@ def _is_heading_line(line: str) -> bool:
     return len(line) <= 120 and not _HEADING_END.search(line) and not line[:1].islower()
 
 
-def split_sentences(text: str, headings: Sequence[Heading] = ()) -> tuple[list[Paragraph], list[Sentence]]:
+def split_sentences(text: str, headings: Sequence[Heading] = (),
+                    code: Sequence[tuple[int, int]] = ()) -> tuple[list[Paragraph], list[Sentence]]:
     """All paragraphs and sentences of a text. A heading or date line is its own sentence, never glued on; a heading
-    the format marks (a paragraph of its own, see documents.Heading) is one sentence whatever its punctuation."""
+    the format marks (a paragraph of its own, see documents.Heading) is one sentence whatever its punctuation, and
+    so is each paragraph of a block the format sets as code (`code`, in order): a command is neither a heading nor
+    prose to split at its dots."""
     paras = paragraphs(text)
     sentences: list[Sentence] = []
     punkt = tokenizer()
     marked = {(h.start, h.end): h for h in headings}
+    next_code = 0
     for p_index, para in enumerate(paras):
         known = marked.get((para.start, para.end))
         if known is not None:
             sentences.append(Sentence(para.start, para.end, p_index, heading=True, question=known.question))
+            continue
+        while next_code < len(code) and code[next_code][1] < para.end:
+            next_code += 1
+        if next_code < len(code) and code[next_code][0] <= para.start:
+            sentences.append(Sentence(para.start, para.end, p_index, code=True))
             continue
         for block_start, block_end in _lines(text, para.start, para.end):
             block = text[block_start:block_end]

@@ -334,6 +334,30 @@ def test_a_sentence_ending_in_a_colon_is_quoted_with_the_command_it_introduces()
 
 
 
+BUILDING = """\
+# Building the server
+
+You can build a 32 bit binary using:
+
+    % make 32bit
+
+After building it, it is a good idea to test it using:
+
+```
+% make test
+```
+"""
+
+
+def test_a_sentence_ending_in_a_colon_is_quoted_with_the_code_block_it_introduces_however_the_code_looks():
+    # Short and without closing punctuation, a line of code looks like a heading; the format says it is code.
+    building = Index.build([analyse(parse_document("building", BUILDING, "markdown"))])
+    assert answer(building, "How do I build a 32 bit binary?").quotes[0].text == (
+        "You can build a 32 bit binary using:\n\n% make 32bit")
+    assert answer(building, "How should I test it after building?").quotes[0].text == (
+        "After building it, it is a good idea to test it using:\n\n% make test")
+
+
 SCANNER = """\
 # Scanner questions
 

@@ -184,6 +184,11 @@ def test_a_sentence_opening_by_pointing_back_is_told_without_its_other_traits():
     ("By default the kettle switches itself off.", False),  # "by default" alone names no earlier thing
     ("In this kitchen the kettle stays on the shelf.", False),
     ("Thereby the water boils faster.", False),
+    ("There, the water is softer.", True),
+    ("There is a filter in the spout.", False),  # says only that something is
+    ("There's a filter in the spout.", False),
+    ("There may be scale on the element.", False),
+    ("Here are the steps to descale it:", False),
 ])
 def test_a_sentence_opening_with_a_phrase_that_points_back_goes_on_from_the_one_before(opening, points_back):
     doc = analyse(parse_document("k", f"Kettles\n\nThe kettle needs care. {opening}"))

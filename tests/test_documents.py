@@ -259,6 +259,17 @@ def test_markdown_loses_its_markup_and_keeps_its_text():
     ]
 
 
+def test_code_is_marked_where_it_stands_and_is_never_taken_for_furniture_or_the_title():
+    markdown = parse_document("cli", "```\nShare\n```\n\nThe share command prints a link:\n\n    share --link\n",
+                              "markdown")
+    page = parse_document("cli", "<p>The share command prints a link:</p><pre>share  --link</pre>", "html")
+
+    assert markdown.title == "cli"  # not the code on its first line
+    assert [markdown.text[s:e] for s, e in markdown.code] == ["Share", "share --link"]
+    assert [page.text[s:e] for s, e in page.code] == ["share --link"]
+    assert parse_document("cli", "Share\n\nThe share command prints a link.").code == ()  # plain text names none
+
+
 # --- what cannot be a document -------------------------------------------------------------------------------------
 
 

@@ -14,7 +14,7 @@ SENTENCES = [Sentence(0, 12, 0, True, False), Sentence(13, 40, 1), Sentence(41, 
 
 
 def test_packed_rows_read_back_as_the_named_tuples_they_were_made_from():
-    packed = PackedRows.of(SENTENCES, Sentence, 5)
+    packed = PackedRows.of(SENTENCES, Sentence)
 
     assert len(packed) == 3
     assert list(packed) == SENTENCES
@@ -24,14 +24,14 @@ def test_packed_rows_read_back_as_the_named_tuples_they_were_made_from():
 
 
 def test_packed_rows_give_bools_back_as_bools():
-    heading = PackedRows.of(SENTENCES, Sentence, 5)[0]
+    heading = PackedRows.of(SENTENCES, Sentence)[0]
 
     assert heading.heading is True and heading.question is False
     assert type(heading.start) is int
 
 
 def test_packed_rows_of_nothing_are_empty():
-    packed = PackedRows.of([], Window, 2)
+    packed = PackedRows.of([], Window)
 
     assert len(packed) == 0 and list(packed) == []
 
@@ -104,7 +104,7 @@ def test_an_analysed_document_reads_the_same_after_a_snapshot_round_trip():
 
 
 def test_a_column_reads_one_field_of_every_row_as_ints():
-    packed = PackedRows.of(SENTENCES, Sentence, 5)
+    packed = PackedRows.of(SENTENCES, Sentence)
 
     assert list(packed.column("paragraph")) == [0, 1, 1]
     assert list(packed.column("heading")) == [1, 0, 0]

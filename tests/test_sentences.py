@@ -182,3 +182,25 @@ def test_markdown_headings_nest_by_level_and_a_question_heading_is_one_sentence_
         "Lithium": (), "Side effects": ("Side effects",), "Safe? Is it safe?": faq, "Mostly it is.": faq,
         "Monitoring": ("Monitoring",), "Levels.": ("Monitoring",)}
     assert [analysed.sentence_text(i) for i, s in enumerate(analysed.sentences) if s.question] == ["Safe? Is it safe?"]
+
+
+@pytest.mark.parametrize(("raw", "fmt"), [
+    ("# Building\n\nTo build a small binary, run:\n\n    % make small\n\nThen test it.\n", "markdown"),
+    ("# Building\n\nTo build a small binary, run:\n\n```\n% make small\n```\n\nThen test it.\n", "markdown"),
+    ("<h1>Building</h1><p>To build a small binary, run:</p><pre>% make small</pre><p>Then test it.</p>", "html"),
+])
+def test_a_line_of_code_is_one_sentence_of_code_and_never_a_heading(raw, fmt):
+    # Short, without closing punctuation: as plain text it would look like a heading.
+    analysed = analyse(parse_document("build", raw, fmt))
+    code = [i for i, s in enumerate(analysed.sentences) if s.code]
+
+    assert [analysed.sentence_text(i) for i in code] == ["% make small"]
+    assert not analysed.sentences[code[0]].heading
+
+
+def test_a_block_of_code_is_never_split_at_its_dots_and_a_blank_line_in_it_parts_its_paragraphs():
+    raw = "# Floats\n\nFor example:\n\n```\n>>> x = 1.2\n>>> y = x * 3. Note.\n\n>>> print(y)\n```\n"
+    analysed = analyse(parse_document("floats", raw, "markdown"))
+
+    assert [analysed.sentence_text(i) for i, s in enumerate(analysed.sentences) if s.code] == [
+        ">>> x = 1.2\n>>> y = x * 3. Note.", ">>> print(y)"]
