@@ -21,7 +21,8 @@ class Block:
     asks what the text under it answers (a FAQ entry). `page` is the page the block starts on in a paged format
     (PDF), 0 elsewhere. `code` marks text the source sets apart as code (Markdown's code blocks, HTML's <pre>): a
     command, a program or its output, which is read as one piece and never as a heading or as prose, however it
-    looks ("% make 32bit", ">>> x = 1.2").
+    looks ("% make 32bit", ">>> x = 1.2"). `row` marks a table's row, its cells in order on one line ("Linux GCC >=
+    10.1", "Adults 500 mg twice a day"): one piece too, never a heading, as short and unpunctuated as it is.
     """
 
     text: str
@@ -29,6 +30,7 @@ class Block:
     question: bool = False
     page: int = 0
     code: bool = False
+    row: bool = False
 
 
 def heading(text: str, level: int, page: int = 0) -> Block:

@@ -363,7 +363,7 @@ def section_openers(doc: AnalysedDocument, heading: int, count: int) -> list[int
 
 
 def analyse(document: Document) -> AnalysedDocument:
-    paras, sentences = split_sentences(document.text, document.headings, document.code)
+    paras, sentences = split_sentences(document.text, document.headings, document.code, document.rows)
     sections, sentence_section = outline(document.text, paras, sentences, document.headings, document.title)
     sentence_page = None
     if document.page_starts:

@@ -48,8 +48,9 @@ class Document:
 
     `headings` are the headings the source marks as such, in order; `page_starts` the offset in `text` where each
     page starts, for a paged format (PDF): page n starts at page_starts[n - 1]. Both are empty when the format has
-    none (plain text): sentences.outline then falls back on the lines that look like headings. `code` are the
-    (start, end) spans of the blocks the source sets as code (blocks.Block.code), in order.
+    none (plain text): sentences.outline then falls back on the lines that look like headings. `code` and `rows`
+    are the (start, end) spans of the blocks the source sets as code and of its tables' rows (blocks.Block), in
+    order.
     """
 
     id: str
@@ -59,6 +60,7 @@ class Document:
     headings: tuple[Heading, ...] = ()
     page_starts: tuple[int, ...] = ()
     code: tuple[tuple[int, int], ...] = ()
+    rows: tuple[tuple[int, int], ...] = ()
 
     @cached_property
     def version(self) -> str:
@@ -116,11 +118,10 @@ def parse_document(doc_id: str, raw: bytes | str, fmt: str = "text", title: str 
         raise DocumentRejected(f"{source}: no text left after cleaning", "no_text")
     if title is None:
         first = blocks[0]
-        title = found_title or (first.text if looks_like_heading(first.text) and not first.code else doc_id)
+        title = found_title or (first.text if looks_like_heading(first.text) and not (first.code or first.row)
+                                else doc_id)
     title = " ".join(title.split())[:300] or doc_id
-    text, headings, page_starts, code = _joined(blocks)
-    return Document(id=doc_id, title=title, text=text, format=fmt, headings=headings, page_starts=page_starts,
-                    code=code)
+    return Document(id=doc_id, title=title, format=fmt, **_joined(blocks))
 
 
 def _decoded(raw: bytes | str, source: str) -> str:
@@ -140,23 +141,27 @@ def _decoded(raw: bytes | str, source: str) -> str:
 PARAGRAPH_BREAK = "\n\n"
 
 
-def _joined(blocks: list[Block]) -> tuple[str, tuple[Heading, ...], tuple[int, ...], tuple[tuple[int, int], ...]]:
-    """The blocks as one text, paragraphs apart, with where each heading, each page and each block of code starts in
-    it."""
+def _joined(blocks: list[Block]) -> dict:
+    """The Document's fields that its blocks make: the blocks as one text, paragraphs apart, with where each heading,
+    each page, each block of code and each table row stand in it."""
     headings: list[Heading] = []
     page_starts: list[int] = []
     code: list[tuple[int, int]] = []
+    rows: list[tuple[int, int]] = []
     offset = 0
     for block in blocks:
         if block.level:
             headings.append(Heading(offset, offset + len(block.text), block.level, block.question))
         elif block.code:
             code.append((offset, offset + len(block.text)))
+        elif block.row:
+            rows.append((offset, offset + len(block.text)))
         while block.page > len(page_starts):
             # Pages without a block of their own (blank, or furniture only) start where the next text does.
             page_starts.append(offset)
         offset += len(block.text) + len(PARAGRAPH_BREAK)
-    return PARAGRAPH_BREAK.join(block.text for block in blocks), tuple(headings), tuple(page_starts), tuple(code)
+    return {"text": PARAGRAPH_BREAK.join(block.text for block in blocks), "headings": tuple(headings),
+            "page_starts": tuple(page_starts), "code": tuple(code), "rows": tuple(rows)}
 
 
 # --- page furniture -------------------------------------------------------------------------------------------

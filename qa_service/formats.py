@@ -61,7 +61,7 @@ def read_markdown(raw: str) -> tuple[str | None, list[Block]]:
         elif token.type == "tr_open":
             row = []
         elif token.type == "tr_close":
-            blocks.append(Block(" ".join(cell for cell in row if cell)))
+            blocks.append(Block(" ".join(cell for cell in row if cell), row=True))
             row = None
         elif token.type == "inline" and row is not None:
             row.append(_markdown_text(token.children or []).strip())
@@ -116,6 +116,9 @@ _HTML_BLOCK = {"p", "div", "section", "article", "main", "h1", "h2", "h3", "h4",
                "hr", "body", "html", "caption", "address", "details", "summary", "header"}
 _VOID = {"br", "hr", "img", "input", "meta", "link", "area", "base", "col", "embed", "source", "track", "wbr"}
 _HTML_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+# A table's row whose cells hold this much text at most, and no heading, list or table of their own, is read as one
+# row (blocks.Block.row); a longer one is a page laid out in a table, read block by block as any other.
+_ROW_MAX_CHARS = 500
 _HTML_BOLD = {"b", "strong"}
 # Landmark roles of a page's furniture (ARIA): site navigation, the masthead, the site footer, sidebars, search.
 _FURNITURE_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alertdialog"}
@@ -214,8 +217,26 @@ class _HTMLText(HTMLParser):
             self.open_in_page_links -= element.in_page_link
             if element.tag in _LISTS and self._only_same_page_links(element):
                 self.link_lists.append((element.first_block, len(self.blocks)))
+            elif element.tag == "tr":
+                self._join_row(element.first_block)
             if element.tag == tag:
                 return
+
+    def _row_open(self) -> bool:
+        """Whether the innermost table open has a row open."""
+        for element in reversed(self.stack):
+            if element.tag in ("tr", "table"):
+                return element.tag == "tr"
+        return False
+
+    def _join_row(self, first: int) -> None:
+        """The blocks since `first`, a table row's cells, as one row block, unless they are more than a row holds."""
+        self.flush()
+        cells = self.blocks[first:]
+        if (len(cells) >= 2 and sum(len(block.text) for block, _ in cells) <= _ROW_MAX_CHARS
+                and not any(block.level or block.row or block.code for block, _ in cells)
+                and not any(start >= first for start, _ in self.link_lists)):
+            self.blocks[first:] = [(Block(" ".join(block.text for block, _ in cells), row=True), cells[0][1])]
 
     def _only_same_page_links(self, element: _Open) -> bool:
         """Whether the list held nothing but links to places on this page, at least two (a table of contents)."""
@@ -226,6 +247,8 @@ class _HTMLText(HTMLParser):
         if tag == "title":
             self.title_parts = []
             return
+        if tag == "tr" and self._row_open():
+            self.close_element("tr")  # a row whose end tag was left out ends where the next one starts
         if tag in _HTML_BLOCK:
             self.flush()
         if tag in _VOID:

@@ -70,4 +70,4 @@ def _rows(table: Table):
             if text:
                 cells.append(text)
         if cells:
-            yield Block(CELL_SEPARATOR.join(cells))
+            yield Block(CELL_SEPARATOR.join(cells), row=True)

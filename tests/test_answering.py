@@ -358,6 +358,14 @@ def test_a_sentence_ending_in_a_colon_is_quoted_with_the_code_block_it_introduce
         "After building it, it is a good idea to test it using:\n\n% make test")
 
 
+def test_a_table_row_is_quoted_as_an_answer():
+    # Short and without closing punctuation, a row looks like a heading, and a heading is never quoted.
+    doses = Index.build([analyse(parse_document("doses", "# Dosing\n\nThe usual doses:\n\n| Who | Dose |\n"
+                                                "| --- | --- |\n| Adults | 500 mg twice a day |\n"
+                                                "| Children | 250 mg twice a day |\n", "markdown"))])
+    assert answer(doses, "What is the dose for children?").quotes[0].text == "Children 250 mg twice a day"
+
+
 SCANNER = """\
 # Scanner questions
 

@@ -270,6 +270,28 @@ def test_code_is_marked_where_it_stands_and_is_never_taken_for_furniture_or_the_
     assert parse_document("cli", "Share\n\nThe share command prints a link.").code == ()  # plain text names none
 
 
+DOSES_PAGE = """<main><h1>Dosing</h1><p>The usual doses are:</p>
+<table><tr><th>Who</th><th>Dose</th></tr>
+<tr><td><p>Adults</p></td><td><p>500 mg twice a day</p></td></tr>
+<tr><td>Children over 12</td><td>250 mg twice a day
+<tr><td>Children under 12</td><td>Ask your doctor</td></tr></table>
+<table><tr><td><h2>Storage</h2><p>Keep it cool.</p></td><td>Printed in 2026</td></tr></table></main>"""
+
+
+def test_an_html_table_row_is_one_block_whatever_its_cells_hold_and_a_page_laid_out_in_a_table_is_not():
+    document = parse_document("doses", DOSES_PAGE, "html")
+
+    assert [document.text[s:e] for s, e in document.rows] == [
+        "Who Dose", "Adults 500 mg twice a day", "Children over 12 250 mg twice a day",  # its end tag left out
+        "Children under 12 Ask your doctor"]
+    assert document.text.endswith("Storage\n\nKeep it cool.\n\nPrinted in 2026")  # a heading in a cell: layout
+
+
+def test_a_markdown_table_row_is_one_block():
+    document = parse_document("doses", "# Dosing\n\n| Who | Dose |\n| --- | --- |\n| Adults | 500 mg |\n", "markdown")
+    assert [document.text[s:e] for s, e in document.rows] == ["Who Dose", "Adults 500 mg"]
+
+
 # --- what cannot be a document -------------------------------------------------------------------------------------
 
 

@@ -89,6 +89,7 @@ def test_word_heading_styles_become_sections_and_a_table_is_read_row_by_row():
     assert places["Adults start low and the dose is raised every week."] == (("Dosing", "Adults"), None)
     assert "Dose | When\n\n250 mg | morning\n\n500 mg | evening" in document.text
     assert places["250 mg | morning"] == (("Dosing", "Adults"), None)
+    assert [document.text[s:e] for s, e in document.rows] == ["Dose | When", "250 mg | morning", "500 mg | evening"]
 
 
 # --- everywhere a document comes in ---------------------------------------------------------------------------

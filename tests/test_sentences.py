@@ -204,3 +204,11 @@ def test_a_block_of_code_is_never_split_at_its_dots_and_a_blank_line_in_it_parts
 
     assert [analysed.sentence_text(i) for i, s in enumerate(analysed.sentences) if s.code] == [
         ">>> x = 1.2\n>>> y = x * 3. Note.", ">>> print(y)"]
+
+
+def test_a_table_row_is_one_sentence_and_never_a_heading():
+    raw = "# Dosing\n\n| Who | Dose |\n| --- | --- |\n| Adults | 500 mg a day. Less for some. |\n"
+    analysed = analyse(parse_document("doses", raw, "markdown"))
+
+    assert [(analysed.sentence_text(i), s.heading) for i, s in enumerate(analysed.sentences)][1:] == [
+        ("Who Dose", False), ("Adults 500 mg a day. Less for some.", False)]
