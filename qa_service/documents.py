@@ -139,17 +139,24 @@ def _decoded(raw: bytes | str, source: str) -> str:
 
 
 PARAGRAPH_BREAK = "\n\n"
+# Between two rows of a table: a line of its own, so that the table is one paragraph and a row is quoted with the
+# next one when that one goes on with the question ("Children over 12 …", "Children under 12 …"), as sentences are.
+ROW_BREAK = "\n"
 
 
 def _joined(blocks: list[Block]) -> dict:
-    """The Document's fields that its blocks make: the blocks as one text, paragraphs apart, with where each heading,
-    each page, each block of code and each table row stand in it."""
+    """The Document's fields that its blocks make: the blocks as one text, paragraphs apart (a table's rows lines
+    apart), with where each heading, each page, each block of code and each table row stand in it."""
     headings: list[Heading] = []
     page_starts: list[int] = []
     code: list[tuple[int, int]] = []
     rows: list[tuple[int, int]] = []
+    parts: list[str] = []
     offset = 0
-    for block in blocks:
+    for k, block in enumerate(blocks):
+        if k:
+            parts.append(ROW_BREAK if block.row and blocks[k - 1].row else PARAGRAPH_BREAK)
+            offset += len(parts[-1])
         if block.level:
             headings.append(Heading(offset, offset + len(block.text), block.level, block.question))
         elif block.code:
@@ -159,9 +166,10 @@ def _joined(blocks: list[Block]) -> dict:
         while block.page > len(page_starts):
             # Pages without a block of their own (blank, or furniture only) start where the next text does.
             page_starts.append(offset)
-        offset += len(block.text) + len(PARAGRAPH_BREAK)
-    return {"text": PARAGRAPH_BREAK.join(block.text for block in blocks), "headings": tuple(headings),
-            "page_starts": tuple(page_starts), "code": tuple(code), "rows": tuple(rows)}
+        parts.append(block.text)
+        offset += len(block.text)
+    return {"text": "".join(parts), "headings": tuple(headings), "page_starts": tuple(page_starts),
+            "code": tuple(code), "rows": tuple(rows)}
 
 
 # --- page furniture -------------------------------------------------------------------------------------------

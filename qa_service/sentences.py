@@ -136,20 +136,30 @@ def split_sentences(text: str, headings: Sequence[Heading] = (), code: Sequence[
                     rows: Sequence[tuple[int, int]] = ()) -> tuple[list[Paragraph], list[Sentence]]:
     """All paragraphs and sentences of a text. A heading or date line is its own sentence, never glued on; a heading
     the format marks (a paragraph of its own, see documents.Heading) is one sentence whatever its punctuation, and
-    so is each paragraph of a block the format sets as code and each table row (`code`, `rows`: spans in order): a
-    command or a row is neither a heading nor prose to split at its dots."""
+    so is each paragraph of a block the format sets as code and each row of a table (`code`, `rows`: spans in
+    order; a table's rows are one paragraph, a line each): a command or a row is neither a heading nor prose to
+    split at its dots."""
     paras = paragraphs(text)
     sentences: list[Sentence] = []
     punkt = tokenizer()
     marked = {(h.start, h.end): h for h in headings}
-    in_code, in_row = _Within(code), _Within(rows)
+    next_code = next_row = 0
     for p_index, para in enumerate(paras):
         known = marked.get((para.start, para.end))
         if known is not None:
             sentences.append(Sentence(para.start, para.end, p_index, heading=True, question=known.question))
             continue
-        if in_code.holds(para) or in_row.holds(para):
-            sentences.append(Sentence(para.start, para.end, p_index, code=in_code.holds(para)))
+        while next_code < len(code) and code[next_code][1] < para.end:
+            next_code += 1
+        if next_code < len(code) and code[next_code][0] <= para.start:
+            sentences.append(Sentence(para.start, para.end, p_index, code=True))
+            continue
+        while next_row < len(rows) and rows[next_row][0] < para.start:
+            next_row += 1
+        if next_row < len(rows) and rows[next_row][1] <= para.end:
+            while next_row < len(rows) and rows[next_row][1] <= para.end:
+                sentences.append(Sentence(*rows[next_row], p_index))
+                next_row += 1
             continue
         for block_start, block_end in _lines(text, para.start, para.end):
             block = text[block_start:block_end]
@@ -160,19 +170,6 @@ def split_sentences(text: str, headings: Sequence[Heading] = (), code: Sequence[
             for s, e in _merge_fragments(text, spans):
                 sentences.append(Sentence(s, e, p_index))
     return paras, sentences
-
-
-class _Within:
-    """Whether paragraphs, asked in text order, lie within one of some spans (in text order too)."""
-
-    def __init__(self, spans: Sequence[tuple[int, int]]):
-        self._spans = spans
-        self._next = 0
-
-    def holds(self, para: Paragraph) -> bool:
-        while self._next < len(self._spans) and self._spans[self._next][1] < para.end:
-            self._next += 1
-        return self._next < len(self._spans) and self._spans[self._next][0] <= para.start
 
 
 def _merge_fragments(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

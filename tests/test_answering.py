@@ -366,6 +366,17 @@ def test_a_table_row_is_quoted_as_an_answer():
     assert answer(doses, "What is the dose for children?").quotes[0].text == "Children 250 mg twice a day"
 
 
+def test_a_table_row_is_quoted_with_the_next_row_when_that_one_goes_on_with_the_question():
+    # As with sentences: the reader sees both rows, and which one says what the question asks about.
+    table = ("# Dosing\n\nThe tablets are swallowed whole with water.\n\n| Who | Dose |\n| --- | --- |\n"
+             "| Adults | 500 mg twice a day |\n| Children over 12 | 250 mg twice a day |\n"
+             "| Children under 12 | Ask your doctor |\n\nKeep them in a dry place. Do not freeze them.\n\n"
+             "Tell your pharmacist about other medicines you take.\n")
+    doses = Index.build([analyse(parse_document("doses", table, "markdown"))])
+    assert answer(doses, "What is the dose for children under 12?").quotes[0].text == (
+        "Children over 12 250 mg twice a day\nChildren under 12 Ask your doctor")
+
+
 SCANNER = """\
 # Scanner questions
 

@@ -287,9 +287,10 @@ def test_an_html_table_row_is_one_block_whatever_its_cells_hold_and_a_page_laid_
     assert document.text.endswith("Storage\n\nKeep it cool.\n\nPrinted in 2026")  # a heading in a cell: layout
 
 
-def test_a_markdown_table_row_is_one_block():
+def test_a_markdown_table_row_is_one_block_and_the_table_one_paragraph_a_row_a_line():
     document = parse_document("doses", "# Dosing\n\n| Who | Dose |\n| --- | --- |\n| Adults | 500 mg |\n", "markdown")
     assert [document.text[s:e] for s, e in document.rows] == ["Who Dose", "Adults 500 mg"]
+    assert document.text == "Dosing\n\nWho Dose\nAdults 500 mg"
 
 
 # --- what cannot be a document -------------------------------------------------------------------------------------

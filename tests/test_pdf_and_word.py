@@ -87,7 +87,7 @@ def test_word_heading_styles_become_sections_and_a_table_is_read_row_by_row():
     assert document.title == "Sodium Guide"
     assert places["Sodium valproate treats epilepsy and prevents migraine."] == (("Uses",), None)
     assert places["Adults start low and the dose is raised every week."] == (("Dosing", "Adults"), None)
-    assert "Dose | When\n\n250 mg | morning\n\n500 mg | evening" in document.text
+    assert "\n\nDose | When\n250 mg | morning\n500 mg | evening\n\n" in document.text  # a table: a paragraph
     assert places["250 mg | morning"] == (("Dosing", "Adults"), None)
     assert [document.text[s:e] for s, e in document.rows] == ["Dose | When", "250 mg | morning", "500 mg | evening"]
 
