@@ -92,12 +92,16 @@ def _markdown_paragraph(children: list[Token]) -> list[Block]:
 
 
 def _markdown_text(children: list[Token]) -> str:
-    """What an inline run shows: its text and code, an image's alternative text, line breaks; no markup."""
+    """What an inline run shows: its text and code, an image's alternative text, line breaks; no markup. A line
+    ending inside a paragraph is a space, as a Markdown renderer shows it (CommonMark's soft break): the source's
+    wrapping is not the text's; a hard break (two spaces or a backslash before it) is a line break."""
     parts = []
     for t in children:
         if t.type in ("text", "code_inline"):
             parts.append(t.content)
-        elif t.type in ("softbreak", "hardbreak"):
+        elif t.type == "softbreak":
+            parts.append(" ")
+        elif t.type == "hardbreak":
             parts.append("\n")
         elif t.type == "image":
             parts.append(t.content)

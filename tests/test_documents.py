@@ -259,6 +259,12 @@ def test_markdown_loses_its_markup_and_keeps_its_text():
     ]
 
 
+def test_a_markdown_paragraph_wrapped_in_its_source_is_one_line_and_a_hard_break_stays():
+    document = parse_document("wrap", "Lithium is a soft,\nsilvery metal.\n\nRoses are red,\\\nviolets blue.\n",
+                              "markdown")
+    assert document.text == "Lithium is a soft, silvery metal.\n\nRoses are red,\nviolets blue."
+
+
 def test_code_is_marked_where_it_stands_and_is_never_taken_for_furniture_or_the_title():
     markdown = parse_document("cli", "```\nShare\n```\n\nThe share command prints a link:\n\n    share --link\n",
                               "markdown")

@@ -28,6 +28,10 @@ The keeper trims the wick of the lamp every evening before dusk, so that the fla
 ## The fog signal
 
 The fog bell is rung twice a minute whenever the far buoy cannot be seen from the gallery.
+
+To sound the electric fog horn instead, run:
+
+    horn --fog --minutes 10
 """
 WICK_QUOTE = "The keeper trims the wick of the lamp every evening before dusk, so that the flame burns without smoke."
 
@@ -81,3 +85,10 @@ def test_a_copied_quote_is_cited_with_its_headings_and_page(open_page, server):
     expect(turn.get_by_role("button", name="Copied")).to_be_visible()
     assert page.evaluate("navigator.clipboard.readText()") == (
         f"“{quote}”\n— Lithium Handbook › Side effects › Rare effects, page 2, {address}")
+
+
+def test_a_quote_shows_the_line_breaks_of_its_text(page):
+    # The command stands in a paragraph of its own under the sentence that introduces it, as in the guide.
+    turn, _ = ask_with_keyboard(page, "How do I sound the electric fog horn?")
+    assert turn.locator("blockquote").first.inner_text() == (
+        "To sound the electric fog horn instead, run:\n\nhorn --fog --minutes 10")
