@@ -300,15 +300,21 @@ class _HTMLText(HTMLParser):
                 self.bold_chars += len("".join(data.split()))
 
     def flush(self):
-        text = " ".join("".join(self.current).split())
+        said = "".join(self.current)
+        code = bool(self.open_tags["pre"])
+        if code:
+            # Preformatted text keeps its lines, as the page shows them (a command each), blank ones aside.
+            text = "\n".join(" ".join(line.split()) for line in said.splitlines() if line.strip())
+        else:
+            text = " ".join(said.split())
         if text:
             if self.level:
                 block = heading(text, self.level)
+            elif code:
+                block = Block(text, code=True)
             elif (self.question_term or self.bold_chars >= len("".join(text.split()))) and QUESTION_END.search(text):
                 # A FAQ entry's question written as a term of a definition list, or a line in bold on its own.
                 block = Block(text, RUN_IN_LEVEL, question=True)
-            elif self.open_tags["pre"]:
-                block = Block(text, code=True)
             else:
                 block = Block(text)
             self.blocks.append((block, self.focus()))

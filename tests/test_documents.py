@@ -268,11 +268,12 @@ def test_a_markdown_paragraph_wrapped_in_its_source_is_one_line_and_a_hard_break
 def test_code_is_marked_where_it_stands_and_is_never_taken_for_furniture_or_the_title():
     markdown = parse_document("cli", "```\nShare\n```\n\nThe share command prints a link:\n\n    share --link\n",
                               "markdown")
-    page = parse_document("cli", "<p>The share command prints a link:</p><pre>share  --link</pre>", "html")
+    page = parse_document("cli", "<p>The share command prints a link:</p>"
+                                 "<pre>\nshare  --link\n\n  share --help\n</pre>", "html")
 
     assert markdown.title == "cli"  # not the code on its first line
     assert [markdown.text[s:e] for s, e in markdown.code] == ["Share", "share --link"]
-    assert [page.text[s:e] for s, e in page.code] == ["share --link"]
+    assert [page.text[s:e] for s, e in page.code] == ["share --link\nshare --help"]  # a line each, as shown
     assert parse_document("cli", "Share\n\nThe share command prints a link.").code == ()  # plain text names none
 
 
