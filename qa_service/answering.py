@@ -26,6 +26,7 @@ from .ranking import (
     answer_probability,
     decline_features,
     introduces,
+    is_piece,
     leaned_on,
     neighbours,
     rank,
@@ -489,12 +490,21 @@ def _completed(span: _Span, room: int) -> _Span:
     """The span with what its last sentence introduces, when it ends with a colon and both fit in `room`
     characters. Quoted alone, "To list the installed packages, run:" promises what it does not say; a FAQ sets the
     command, like a list's item, as a paragraph of its own, so the next paragraph's piece joins too ("dpkg -l",
-    "full featured: …"), in the same section; a whole sentence there is not what the colon introduced (a text whose
-    list was lost). Only the quote grows: the span is read and ranked as it was."""
+    "full featured: …"), in the same section, and so do the pieces after it, each a paragraph of its own (the rest
+    of the list), while they fit: one item of three would say that there is one. A whole sentence there is not what
+    the colon introduced (a text whose list was lost). Only the quote grows: the span is read and ranked as it
+    was."""
     doc, i = span.candidate.doc, span.last
-    if introduces(doc, i) and doc.sentences[i + 1].end - doc.sentences[span.first].start <= room:
-        return _Span(span.candidate, span.first, i + 1)
-    return span
+    sentences = doc.sentences
+    if not (introduces(doc, i) and sentences[i + 1].end - sentences[span.first].start <= room):
+        return span
+    last = i + 1
+    paragraph = sentences.column("paragraph")
+    while (paragraph[last] != paragraph[i] and last + 1 < len(sentences) and paragraph[last + 1] != paragraph[last]
+           and is_piece(doc, last + 1) and doc.sentence_section[last + 1] == doc.sentence_section[i]
+           and sentences[last + 1].end - sentences[span.first].start <= room):
+        last += 1
+    return _Span(span.candidate, span.first, last)
 
 
 def _length(span: _Span) -> int:

@@ -195,9 +195,14 @@ def introduces(doc: AnalysedDocument, i: int) -> bool:
     sentence there is not what the colon introduced (a text whose list was lost)."""
     if i + 1 >= len(doc.sentences) or not doc.sentence_text(i).rstrip().endswith(":"):
         return False
-    following = doc.traits(i + 1)
-    return i + 1 in neighbours(doc, i) or (following.fragment and not following.heading
+    return i + 1 in neighbours(doc, i) or (is_piece(doc, i + 1)
                                            and doc.sentence_section[i] == doc.sentence_section[i + 1])
+
+
+def is_piece(doc: AnalysedDocument, i: int) -> bool:
+    """Sentence i is a piece, not a whole sentence nor a heading: a command, a list's item, a fragment."""
+    traits = doc.traits(i)
+    return traits.fragment and not traits.heading
 
 
 def quoted_terms(doc: AnalysedDocument, i: int) -> set[str]:

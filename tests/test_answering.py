@@ -334,6 +334,28 @@ def test_a_sentence_ending_in_a_colon_is_quoted_with_the_command_it_introduces()
 
 
 
+KIT = """\
+# Emergency kit
+
+The kit by the door holds:
+
+- a torch with spare batteries
+- a whistle on a cord
+- two foil blankets
+
+Check the kit every spring and replace what has run down.
+
+The car has its own kit with a tow rope.
+"""
+
+
+def test_a_sentence_ending_in_a_colon_is_quoted_with_the_whole_list_it_introduces_when_it_fits():
+    # One item alone would say that the kit holds a torch and nothing else.
+    kit = Index.build([analyse(parse_document("kit", KIT, "markdown"))])
+    assert answer(kit, "What does the kit by the door hold?").quotes[0].text == (
+        "The kit by the door holds:\n\na torch with spare batteries\n\na whistle on a cord\n\ntwo foil blankets")
+
+
 BUILDING = """\
 # Building the server
 
