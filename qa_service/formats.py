@@ -234,12 +234,14 @@ class _HTMLText(HTMLParser):
         return False
 
     def _join_row(self, first: int) -> None:
-        """The blocks since `first`, a table row's cells, as one row block, unless they are more than a row holds."""
+        """The blocks since `first`, a table row's cells, as one row block, unless they are more than a row holds.
+        A list of same-page links closed inside the row would be the last one recorded (lists close in order), and its
+        positions would move: such a row is left as it is."""
         self.flush()
         cells = self.blocks[first:]
         if (len(cells) >= 2 and sum(len(block.text) for block, _ in cells) <= _ROW_MAX_CHARS
                 and not any(block.level or block.row or block.code for block, _ in cells)
-                and not any(start >= first for start, _ in self.link_lists)):
+                and not (self.link_lists and self.link_lists[-1][0] >= first)):
             self.blocks[first:] = [(Block(" ".join(block.text for block, _ in cells), row=True), cells[0][1])]
 
     def _only_same_page_links(self, element: _Open) -> bool:

@@ -294,6 +294,17 @@ def test_an_html_table_row_is_one_block_whatever_its_cells_hold_and_a_page_laid_
     assert document.text.endswith("Storage\n\nKeep it cool.\n\nPrinted in 2026")  # a heading in a cell: layout
 
 
+def test_a_table_of_contents_laid_out_in_a_table_row_is_still_dropped_and_the_row_not_joined():
+    page = ("<main><h1>Kettles</h1><table><tr><td><ul><li><a href='#fill'>Filling</a></li>"
+            "<li><a href='#boil'>Boiling</a></li></ul></td><td>Contents</td></tr></table>"
+            "<h2 id='fill'>Filling</h2><p>Fill it to the line.</p><h2 id='boil'>Boiling</h2><p>Press the switch.</p>"
+            "</main>")
+    document = parse_document("kettles", page, "html")
+
+    assert document.rows == ()
+    assert document.text == "Kettles\n\nContents\n\nFilling\n\nFill it to the line.\n\nBoiling\n\nPress the switch."
+
+
 def test_a_markdown_table_row_is_one_block_and_the_table_one_paragraph_a_row_a_line():
     document = parse_document("doses", "# Dosing\n\n| Who | Dose |\n| --- | --- |\n| Adults | 500 mg |\n", "markdown")
     assert [document.text[s:e] for s, e in document.rows] == ["Who Dose", "Adults 500 mg"]
