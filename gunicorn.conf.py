@@ -20,8 +20,14 @@ _MALLOC_ARENAS = 2
 _M_ARENA_MAX = -8  # mallopt's parameter (glibc's malloc.h)
 
 
+def _c_library_function(name: str):
+    """A function of the C library (glibc's), or None where it has none. The process's own symbols (CDLL(None)) hold
+    the C library's: finding the library by name would run ldconfig in a subprocess at every fork."""
+    return getattr(ctypes.CDLL(None), name, None)
+
+
 def _limit_malloc_arenas():
-    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
+    mallopt = _c_library_function("mallopt")
     if mallopt is not None and "MALLOC_ARENA_MAX" not in os.environ:
         mallopt(_M_ARENA_MAX, _MALLOC_ARENAS)
 
@@ -69,9 +75,8 @@ def _return_freed_heap():
     workers do not start with it. Loading a saved index frees the pickle's bytes and every document's own vectors
     once they are stacked into one matrix, but in small pieces among live objects, which glibc keeps: at a million
     passages with sentence vectors, about 1 GiB of the master's RSS. Nothing to do where the C library has no
-    malloc_trim. The process's own symbols (CDLL(None)) hold the C library's: finding it by name would run
-    ldconfig in a subprocess at every fork."""
-    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
+    malloc_trim."""
+    trim = _c_library_function("malloc_trim")
     if trim is not None:
         trim(0)
 

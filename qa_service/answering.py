@@ -500,10 +500,12 @@ def _completed(span: _Span, room: int) -> _Span:
         return span
     last = i + 1
     paragraph = sentences.column("paragraph")
-    while (paragraph[last] != paragraph[i] and last + 1 < len(sentences) and paragraph[last + 1] != paragraph[last]
-           and is_piece(doc, last + 1) and doc.sentence_section[last + 1] == doc.sentence_section[i]
-           and sentences[last + 1].end - sentences[span.first].start <= room):
-        last += 1
+    if paragraph[last] != paragraph[i]:
+        # A piece set apart: the pieces after it, each a paragraph of its own, are the rest of its list.
+        while (last + 1 < len(sentences) and paragraph[last + 1] != paragraph[last] and is_piece(doc, last + 1)
+               and doc.sentence_section[last + 1] == doc.sentence_section[i]
+               and sentences[last + 1].end - sentences[span.first].start <= room):
+            last += 1
     return _Span(span.candidate, span.first, last)
 
 
