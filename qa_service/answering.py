@@ -25,8 +25,8 @@ from .ranking import (
     Candidate,
     answer_probability,
     decline_features,
+    introduced,
     introduces,
-    is_piece,
     leaned_on,
     neighbours,
     rank,
@@ -487,25 +487,27 @@ def _with_what_they_introduce(spans: list[_Span]) -> list[_Span]:
 
 
 def _completed(span: _Span, room: int) -> _Span:
-    """The span with what its last sentence introduces, when it ends with a colon and both fit in `room`
-    characters. Quoted alone, "To list the installed packages, run:" promises what it does not say; a FAQ sets the
-    command, like a list's item, as a paragraph of its own, so the next paragraph's piece joins too ("dpkg -l",
-    "full featured: …"), in the same section, and so do the pieces after it, each a paragraph of its own (the rest
-    of the list), while they fit: one item of three would say that there is one. A whole sentence there is not what
-    the colon introduced (a text whose list was lost). Only the quote grows: the span is read and ranked as it
-    was."""
-    doc, i = span.candidate.doc, span.last
-    sentences = doc.sentences
-    if not (introduces(doc, i) and sentences[i + 1].end - sentences[span.first].start <= room):
-        return span
-    last = i + 1
-    paragraph = sentences.column("paragraph")
-    if paragraph[last] != paragraph[i]:
-        # A piece set apart: the pieces after it, each a paragraph of its own, are the rest of its list.
-        while (last + 1 < len(sentences) and paragraph[last + 1] != paragraph[last] and is_piece(doc, last + 1)
-               and doc.sentence_section[last + 1] == doc.sentence_section[i]
-               and sentences[last + 1].end - sentences[span.first].start <= room):
-            last += 1
+    """The span with the rest of what its colon introduces, while the answer fits in `room` characters: the colon
+    of its last sentence, or of its first when the span is that sentence with items of its list (`leaned_on`).
+    Quoted alone, "To list the installed packages, run:" promises what it does not say; a FAQ sets the command,
+    like a list's item, as a paragraph of its own, so the next paragraph's piece joins too ("dpkg -l", "full
+    featured: …"), in the same section, and so does a list's item, whole sentences as it may hold ("To reset it:"
+    "Open the sign-in page."); then the rest of the list (`ranking.introduced`), each piece or item whole, while
+    they fit: one item of three would say that there is one. A whole sentence there that is no list's item is not
+    what the colon introduced (a text whose list was lost). Only the quote grows: the span is read and ranked as
+    it was."""
+    doc, sentences = span.candidate.doc, span.candidate.doc.sentences
+    opener = span.last if introduces(doc, span.last) else span.first if span.first < span.last else None
+    start = sentences[span.first].start
+    last = span.last
+    for end in introduced(doc, opener) if opener is not None else ():
+        if end <= last:
+            continue
+        if sentences[end].end - start > room:
+            if last == opener and sentences[opener + 1].end - start <= room:
+                last = opener + 1  # the first element begun, when it does not fit whole
+            break
+        last = end
     return _Span(span.candidate, span.first, last)
 
 
@@ -542,7 +544,7 @@ def _redundant(a: _Span, b: _Span) -> bool:
 def _quote(span: _Span) -> Quote:
     c = span.candidate
     first, last = c.doc.sentences[span.first], c.doc.sentences[span.last]
-    # The paragraphs the quote stands in: one, or two when a sentence ending in a colon brings the next one's piece.
+    # The paragraphs the quote stands in: one, or more when a sentence ending in a colon brings the list after it.
     para, last_para = c.doc.paragraphs[first.paragraph], c.doc.paragraphs[last.paragraph]
     doc = c.doc.document
     return Quote(

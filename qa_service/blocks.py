@@ -22,7 +22,11 @@ class Block:
     (PDF), 0 elsewhere. `code` marks text the source sets apart as code (Markdown's code blocks, HTML's <pre>): a
     command, a program or its output, which is read as one piece and never as a heading or as prose, however it
     looks ("% make 32bit", ">>> x = 1.2"). `row` marks a table's row, its cells in order on one line ("Linux GCC >=
-    10.1", "Adults 500 mg twice a day"): one piece too, never a heading, as short and unpunctuated as it is.
+    10.1", "Adults 500 mg twice a day"): one piece too, never a heading, as short and unpunctuated as it is. `item`
+    marks a paragraph of a list's item (Markdown's "1." and "-", HTML's <li>, Word's list paragraphs) with how deep
+    in lists it stands (1 in a list, 2 in a list inside an item, 0 outside lists): what a sentence ending in a colon
+    introduces when the list's items are whole sentences ("To reset it:" "Open the sign-in page." "Enter your
+    address."), and only a list deeper than the sentence's own.
     """
 
     text: str
@@ -31,6 +35,7 @@ class Block:
     page: int = 0
     code: bool = False
     row: bool = False
+    item: int = 0
 
 
 def heading(text: str, level: int, page: int = 0) -> Block:

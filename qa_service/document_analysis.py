@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from .meaning import SentenceEncoder
 from .packed import PackedCounts, PackedRows, PackedTerms
 from .recent import Recent
 from .sentence_vectors import SentenceVectors
-from .sentences import Paragraph, Section, Sentence, outline, split_sentences
+from .sentences import LIST_MARK, Paragraph, Section, Sentence, outline, split_sentences
 
 PASSAGE_SENTENCES = 3  # sentences per passage window
 PASSAGE_STRIDE = 1  # so every sentence is seen with the sentence before and the one after it
@@ -256,6 +257,24 @@ class AnalysedDocument:
         index keeps those of the sentences questions needed lately (RecentTraits)."""
         return sentence_traits(self.document.text, self.sentences, i)
 
+    def list_depth(self, i: int) -> int:
+        """How deep in lists the paragraph holding sentence i stands, as the source marks its lists' items
+        (documents.Document.items): 0 outside them, 1 in a list's item, 2 in an item of a list inside that."""
+        start = self.paragraphs[self.sentences[i].paragraph].start
+        items = self.document.items
+        k = bisect_left(items, start, key=lambda item: item[0])
+        return items[k][2] if k < len(items) and items[k][0] == start else 0
+
+    def opens_item(self, i: int) -> int:
+        """The depth of the list's item that sentence i opens (as `list_depth`), 0 when it opens none: it starts a
+        paragraph the source marks as a list item's, or a line that starts with a list's mark ("1. ", "- ", "• "),
+        as a plain text's lists are written, one list deeper than its paragraph."""
+        sentence = self.sentences[i]
+        depth = self.list_depth(i)
+        if depth and sentence.start == self.paragraphs[sentence.paragraph].start:
+            return depth
+        return depth + 1 if LIST_MARK.match(self.document.text, sentence.start) else 0
+
     def opens_by_pointing_back(self, i: int) -> bool:
         """Whether sentence i opens by pointing back ("It", "This", "However"): SentenceTraits.dependent alone,
         asked of every candidate's neighbours, so kept per sentence once worked out (a byte each: NOT_YET, 0, 1)."""
@@ -363,7 +382,8 @@ def section_openers(doc: AnalysedDocument, heading: int, count: int) -> list[int
 
 
 def analyse(document: Document) -> AnalysedDocument:
-    paras, sentences = split_sentences(document.text, document.headings, document.code, document.rows)
+    paras, sentences = split_sentences(document.text, document.headings, document.code, document.rows,
+                                       document.items)
     sections, sentence_section = outline(document.text, paras, sentences, document.headings, document.title)
     sentence_page = None
     if document.page_starts:

@@ -49,8 +49,8 @@ class Document:
     `headings` are the headings the source marks as such, in order; `page_starts` the offset in `text` where each
     page starts, for a paged format (PDF): page n starts at page_starts[n - 1]. Both are empty when the format has
     none (plain text): sentences.outline then falls back on the lines that look like headings. `code` and `rows`
-    are the (start, end) spans of the blocks the source sets as code and of its tables' rows (blocks.Block), in
-    order.
+    are the (start, end) spans of the blocks the source sets as code and of its tables' rows, `items` the (start,
+    end, depth) of the paragraphs of its lists' items (blocks.Block), in order.
     """
 
     id: str
@@ -61,6 +61,7 @@ class Document:
     page_starts: tuple[int, ...] = ()
     code: tuple[tuple[int, int], ...] = ()
     rows: tuple[tuple[int, int], ...] = ()
+    items: tuple[tuple[int, int, int], ...] = ()
 
     @cached_property
     def version(self) -> str:
@@ -118,8 +119,8 @@ def parse_document(doc_id: str, raw: bytes | str, fmt: str = "text", title: str 
         raise DocumentRejected(f"{source}: no text left after cleaning", "no_text")
     if title is None:
         first = blocks[0]
-        title = found_title or (first.text if looks_like_heading(first.text) and not (first.code or first.row)
-                                else doc_id)
+        set_apart = first.code or first.row or first.item
+        title = found_title or (first.text if looks_like_heading(first.text) and not set_apart else doc_id)
     title = " ".join(title.split())[:300] or doc_id
     return Document(id=doc_id, title=title, format=fmt, **_joined(blocks))
 
@@ -146,11 +147,13 @@ ROW_BREAK = "\n"
 
 def _joined(blocks: list[Block]) -> dict:
     """The Document's fields that its blocks make: the blocks as one text, paragraphs apart (a table's rows lines
-    apart), with where each heading, each page, each block of code and each table row stand in it."""
+    apart), with where each heading, each page, each block of code, each table row and each list's item stand in
+    it."""
     headings: list[Heading] = []
     page_starts: list[int] = []
     code: list[tuple[int, int]] = []
     rows: list[tuple[int, int]] = []
+    items: list[tuple[int, int, int]] = []
     parts: list[str] = []
     offset = 0
     for k, block in enumerate(blocks):
@@ -163,13 +166,15 @@ def _joined(blocks: list[Block]) -> dict:
             code.append((offset, offset + len(block.text)))
         elif block.row:
             rows.append((offset, offset + len(block.text)))
+        elif block.item:
+            items.append((offset, offset + len(block.text), block.item))
         while block.page > len(page_starts):
             # Pages without a block of their own (blank, or furniture only) start where the next text does.
             page_starts.append(offset)
         parts.append(block.text)
         offset += len(block.text)
     return {"text": "".join(parts), "headings": tuple(headings), "page_starts": tuple(page_starts),
-            "code": tuple(code), "rows": tuple(rows)}
+            "code": tuple(code), "rows": tuple(rows), "items": tuple(items)}
 
 
 # --- page furniture -------------------------------------------------------------------------------------------

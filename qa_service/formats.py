@@ -13,7 +13,7 @@ import html
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -53,8 +53,14 @@ def read_markdown(raw: str) -> tuple[str | None, list[Block]]:
     tokens = _MARKDOWN.parse(raw)  # which takes "\r\n" and "\r" as line ends itself (CommonMark's normalisation)
     heading_level = 0
     row: list[str] | None = None
+    open_items = 0  # list items open around the token (lists nest)
     for token in tokens:
-        if token.type == "heading_open":
+        before = len(blocks)
+        if token.type == "list_item_open":
+            open_items += 1
+        elif token.type == "list_item_close":
+            open_items -= 1
+        elif token.type == "heading_open":
             heading_level = int(token.tag[1])
         elif token.type == "heading_close":
             heading_level = 0
@@ -75,7 +81,15 @@ def read_markdown(raw: str) -> tuple[str | None, list[Block]]:
             blocks.append(Block(token.content.strip("\n"), code=True))
         elif token.type == "html_block":
             blocks.append(Block(html.unescape(_HTML_TAG.sub("", token.content)).strip()))
+        if open_items:
+            blocks[before:] = [_as_item(block, open_items) for block in blocks[before:]]
     return None, [b for b in blocks if b.text]
+
+
+def _as_item(block: Block, depth: int) -> Block:
+    """A block of a list's item `depth` lists deep, marked as one when it is a paragraph (a heading, a row or code
+    inside an item is read as what it is)."""
+    return block if block.level or block.row or block.code else replace(block, item=depth)
 
 
 def _markdown_paragraph(children: list[Token]) -> list[Block]:
@@ -226,11 +240,11 @@ class _HTMLText(HTMLParser):
             if element.tag == tag:
                 return
 
-    def _row_open(self) -> bool:
-        """Whether the innermost table open has a row open."""
+    def _open_in_innermost(self, tag: str, containers: tuple[str, ...] | set[str]) -> bool:
+        """Whether the innermost container open (a table for a row, a list for an item) has this element open."""
         for element in reversed(self.stack):
-            if element.tag in ("tr", "table"):
-                return element.tag == "tr"
+            if element.tag == tag or element.tag in containers:
+                return element.tag == tag
         return False
 
     def _join_row(self, first: int) -> None:
@@ -253,10 +267,12 @@ class _HTMLText(HTMLParser):
         if tag == "title":
             self.title_parts = []
             return
-        if tag == "tr" and self._row_open():
-            self.close_element("tr")  # a row whose end tag was left out ends where the next one starts
         if tag in _HTML_BLOCK:
             self.flush()
+        if tag == "tr" and self._open_in_innermost("tr", ("table",)):
+            self.close_element("tr")  # a row whose end tag was left out ends where the next one starts
+        elif tag == "li" and self._open_in_innermost("li", _LISTS):
+            self.close_element("li")  # and so does a list's item
         if tag in _VOID:
             return
         attributes = dict(attrs)
@@ -314,11 +330,15 @@ class _HTMLText(HTMLParser):
                 block = heading(text, self.level)
             elif code:
                 block = Block(text, code=True)
+            elif self.open_tags["summary"]:
+                # What a disclosure widget shows closed (<details><summary>), as help centres set their questions:
+                # the heading of the text it opens, a FAQ entry's question when it asks one.
+                block = heading(text, RUN_IN_LEVEL)
             elif (self.question_term or self.bold_chars >= len("".join(text.split()))) and QUESTION_END.search(text):
                 # A FAQ entry's question written as a term of a definition list, or a line in bold on its own.
                 block = Block(text, RUN_IN_LEVEL, question=True)
             else:
-                block = Block(text)
+                block = Block(text, item=self.open_tags["li"])
             self.blocks.append((block, self.focus()))
         self.current = []
         self.bold_chars = 0

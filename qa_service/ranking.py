@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Set
+from collections.abc import Iterator, Set
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -171,15 +171,21 @@ def scope_idf(query: Query, index: Index, documents: list[str] | None) -> dict[s
 
 
 def leaned_on(doc: AnalysedDocument, i: int) -> int:
-    """The first sentence of what sentence i leans on, which it is quoted, and so judged, with: when it opens by
-    pointing back ("It", "This", "However"), the sentence before it in its paragraph, or the sentence whose colon
+    """The first sentence of what sentence i leans on, which it is quoted, and so judged, with: the sentence whose
+    colon introduced the list that i is part of ("We accept these payment methods:" for "PayPal"); when it opens
+    by pointing back ("It", "This", "However"), the sentence before it in its paragraph, or the sentence whose colon
     introduced the piece set just before its paragraph ("…, just add the user to the group, i.e. do:" "adduser user
     group" "This way you won't have to change the file permissions."); i itself when it points back to nothing
     there, or when they would not fit in one quote (PAIR_CHARS)."""
-    if i == 0 or not doc.opens_by_pointing_back(i):
+    if i == 0:
         return i
     paragraph = doc.sentences.column("paragraph")
-    if paragraph[i - 1] == paragraph[i]:
+    opener = list_opener(doc, i)
+    if opener is not None:
+        first = opener
+    elif not doc.opens_by_pointing_back(i):
+        return i
+    elif paragraph[i - 1] == paragraph[i]:
         first = i - 1
     elif (i >= 2 and paragraph[i - 2] != paragraph[i - 1] and introduces(doc, i - 2)
           and doc.sentence_section[i - 1] == doc.sentence_section[i]):
@@ -189,20 +195,86 @@ def leaned_on(doc: AnalysedDocument, i: int) -> int:
     return first if doc.sentences.column("end")[i] - doc.sentences.column("start")[first] <= PAIR_CHARS else i
 
 
+# How far back a list's item looks for the sentence whose colon introduced its list (in sentences).
+LIST_REACH = 12
+
+
+def list_opener(doc: AnalysedDocument, i: int) -> int | None:
+    """The sentence whose colon introduced the list that sentence i is an item or a piece of (`introduced`): the
+    nearest sentence ending in a colon before it in its section, within LIST_REACH; None when i is part of no
+    list."""
+    section = doc.sentence_section
+    for k in range(i - 1, max(-1, i - 1 - LIST_REACH), -1):
+        if section[k] != section[i] or doc.sentences[k].heading:
+            return None
+        if doc.sentence_text(k).rstrip().endswith(":"):
+            return k if any(end >= i for end in introduced(doc, k)) else None
+    return None
+
+
 def introduces(doc: AnalysedDocument, i: int) -> bool:
     """Sentence i ends with a colon, and the next one is what it introduces: the rest of its paragraph, or a piece
-    (a command, a list's item) set as a paragraph of its own in the same section, as FAQs set commands; a whole
-    sentence there is not what the colon introduced (a text whose list was lost)."""
+    (a command, a list's item) set as a paragraph of its own in the same section, as FAQs set commands, or a list's
+    item, whole sentence as it may be; any other whole sentence there is not what the colon introduced (a text
+    whose list was lost)."""
     if i + 1 >= len(doc.sentences) or not doc.sentence_text(i).rstrip().endswith(":"):
         return False
-    return i + 1 in neighbours(doc, i) or (is_piece(doc, i + 1)
-                                           and doc.sentence_section[i] == doc.sentence_section[i + 1])
+    if i + 1 in neighbours(doc, i):
+        return True
+    return ((is_piece(doc, i + 1) or is_item(doc, i + 1, _depth(doc, i)))
+            and doc.sentence_section[i] == doc.sentence_section[i + 1])
+
+
+def _depth(doc: AnalysedDocument, i: int) -> int:
+    """How deep in lists sentence i stands: an item of its list introduces only a list deeper than that (a
+    sentence ending in a colon inside an item of a numbered list, "Replace such code by:", does not introduce the
+    next item of that list)."""
+    return max(doc.list_depth(i), doc.opens_item(i))
+
+
+def introduced(doc: AnalysedDocument, i: int) -> Iterator[int]:
+    """The last sentence of each element of what sentence i's colon introduces, in order: the next sentence of its
+    paragraph; or a list: pieces, each a paragraph of its own (commands, short items), and items (a paragraph the
+    source marks as a list item's, or a line opening with a list's mark) with the rest of their paragraph or line,
+    in i's section. Nothing when i introduces nothing (`introduces`)."""
+    if not introduces(doc, i):
+        return
+    paragraph = doc.sentences.column("paragraph")
+    if paragraph[i + 1] == paragraph[i] and not is_item(doc, i + 1):
+        yield i + 1
+        return
+    j, depth = i + 1, _depth(doc, i)
+    while True:
+        end = _element_end(doc, j)
+        yield end
+        j = end + 1
+        if not (j < len(paragraph) and doc.sentence_section[j] == doc.sentence_section[i]
+                and (is_item(doc, j, depth) or paragraph[j] != paragraph[end] and is_piece(doc, j))):
+            return
+
+
+def _element_end(doc: AnalysedDocument, j: int) -> int:
+    """The last sentence of the list's element that sentence j opens: a piece is itself; an item goes on to the end
+    of its paragraph, or to the next line that opens an item there (a plain text's list is one paragraph)."""
+    if not is_item(doc, j):
+        return j
+    paragraph = doc.sentences.column("paragraph")
+    last = j
+    while last + 1 < len(paragraph) and paragraph[last + 1] == paragraph[j] and not doc.opens_item(last + 1):
+        last += 1
+    return last
 
 
 def is_piece(doc: AnalysedDocument, i: int) -> bool:
     """Sentence i is a piece, not a whole sentence nor a heading: a command, a list's item, a fragment."""
     traits = doc.traits(i)
     return traits.fragment and not traits.heading
+
+
+def is_item(doc: AnalysedDocument, i: int, deeper_than: int = 0) -> bool:
+    """Sentence i opens a list's item (AnalysedDocument.opens_item) deeper in lists than `deeper_than`, and is no
+    heading."""
+    return doc.opens_item(i) > deeper_than and not doc.sentences[i].heading
 
 
 def quoted_terms(doc: AnalysedDocument, i: int) -> set[str]:

@@ -29,6 +29,8 @@ u.s u.k u.n e.u a.m p.m b.c a.d ph.d m.d b.a m.a b.sc m.sc d.c n.b
 viz resp incl esp var spp sp subsp
 """.split())
 
+# A line's list mark ("- ", "* ", "• ", "1. ", "2) "), as a plain text writes a list's items.
+LIST_MARK = re.compile(r"(?:[-*•·]|\d+[.)])\s")
 _HEADING_END = re.compile(r"[.!?:;,…。！？]['\"”’)\]]*$")
 _FRAGMENT = re.compile(r"^[\W\d_]*$")
 _CITATION_ONLY = re.compile(r"^(?:\[[\d,\s–-]+\]\s*)+$")
@@ -118,7 +120,7 @@ def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
         nxt = text[line_spans[i + 1][0]:line_spans[i + 1][1]].strip() if i + 1 < len(line_spans) else ""
         ends_here = (
             not nxt
-            or re.match(r"^(?:[-*•·]|\d+[.)])\s", nxt)
+            or LIST_MARK.match(nxt)
             or (_is_heading_line(line) and nxt[:1].isupper())
             or (line.endswith((".", "!", "?", ":")) and len(line) < 60 and nxt[:1].isupper())
         )
@@ -133,17 +135,19 @@ def _is_heading_line(line: str) -> bool:
 
 
 def split_sentences(text: str, headings: Sequence[Heading] = (), code: Sequence[tuple[int, int]] = (),
-                    rows: Sequence[tuple[int, int]] = ()) -> tuple[list[Paragraph], list[Sentence]]:
+                    rows: Sequence[tuple[int, int]] = (), items: Sequence[tuple[int, int, int]] = ()
+                    ) -> tuple[list[Paragraph], list[Sentence]]:
     """All paragraphs and sentences of a text. A heading or date line is its own sentence, never glued on; a heading
     the format marks (a paragraph of its own, see documents.Heading) is one sentence whatever its punctuation, and
     so is each paragraph of a block the format sets as code and each row of a table (`code`, `rows`: spans in
     order; a table's rows are one paragraph, a line each): a command or a row is neither a heading nor prose to
-    split at its dots."""
+    split at its dots. A paragraph of a list's item (`items`, spans and depths in order) is never a heading, short and
+    unpunctuated as it may be ("PayPal", "Bank transfer, for yearly plans only")."""
     paras = paragraphs(text)
     sentences: list[Sentence] = []
     punkt = tokenizer()
     marked = {(h.start, h.end): h for h in headings}
-    next_code = next_row = 0
+    next_code = next_row = next_item = 0
     for p_index, para in enumerate(paras):
         known = marked.get((para.start, para.end))
         if known is not None:
@@ -161,9 +165,12 @@ def split_sentences(text: str, headings: Sequence[Heading] = (), code: Sequence[
                 sentences.append(Sentence(*rows[next_row], p_index))
                 next_row += 1
             continue
+        while next_item < len(items) and items[next_item][0] < para.start:
+            next_item += 1
+        item = next_item < len(items) and items[next_item][0] == para.start
         for block_start, block_end in _lines(text, para.start, para.end):
             block = text[block_start:block_end]
-            if _is_heading_line(block.strip()) and "\n" not in block.strip():
+            if not item and _is_heading_line(block.strip()) and "\n" not in block.strip():
                 sentences.append(Sentence(block_start, block_end, p_index, heading=True))
                 continue
             spans = [(s + block_start, e + block_start) for s, e in punkt.span_tokenize(block)]

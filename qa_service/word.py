@@ -16,6 +16,7 @@ from .blocks import RUN_IN_LEVEL, Block, Unreadable, heading
 MAX_UNPACKED_BYTES = 256 * 1024 * 1024
 _HEADING_STYLE = re.compile(r"^Heading (\d+)$")
 CELL_SEPARATOR = " | "
+_LIST_STYLE = re.compile(r"^List(?: Bullet| Number| Paragraph| Continue)?(?: (\d))?$")
 
 
 def read_docx(raw: bytes) -> tuple[str | None, list[Block]]:
@@ -55,7 +56,18 @@ def _blocks(items) -> list[Block]:
                 # A question in bold on a line of its own: a FAQ entry written without heading styles.
                 yield Block(text, RUN_IN_LEVEL, question=True)
             else:
-                yield Block(text)
+                yield Block(text, item=_list_depth(item, style))
+
+
+def _list_depth(paragraph: Paragraph, style: str) -> int:
+    """How deep in lists a paragraph stands (blocks.Block.item): numbered or bulleted in its own properties, at
+    their level (0 the top), or by a list style ("List Bullet", "List Number 2", "List Paragraph"), which is how
+    Word's list buttons mark them; 0 for a paragraph of no list."""
+    numbering = paragraph._p.pPr.numPr if paragraph._p.pPr is not None else None
+    if numbering is not None and numbering.ilvl is not None:
+        return numbering.ilvl.val + 1
+    level = _LIST_STYLE.match(style)
+    return int(level.group(1) or 1) if level or numbering is not None else 0
 
 
 def _rows(table: Table):

@@ -356,6 +356,117 @@ def test_a_sentence_ending_in_a_colon_is_quoted_with_the_whole_list_it_introduce
         "The kit by the door holds:\n\na torch with spare batteries\n\na whistle on a cord\n\ntwo foil blankets")
 
 
+STEPS = """\
+# Your account
+
+## Resetting your password
+
+You can set a new password from the sign-in page. To reset your password:
+
+1. Open the sign-in page and choose "Forgot password".
+2. Enter the address you signed up with.
+3. Open the message we send you. Follow its link within an hour.
+
+The link works only once.
+
+## Moving house
+
+Tell us your new address before you move. Before you move, note:
+
+- Parcels already sent still go to the old address, and we cannot stop or redirect them once they have left the
+  warehouse, whatever the carrier's own website offers.
+- Invoices show the address they were sent to on the day they were made, so old invoices keep the old address.
+- Gift cards stay valid, and what is left on them moves with your account to the new address without anything
+  for you to do.
+"""
+
+
+def test_a_sentence_ending_in_a_colon_is_quoted_with_the_steps_it_introduces_whole_sentences_as_they_are():
+    # A list's items are whole sentences here; the format says they are the list the colon introduces.
+    steps = Index.build([analyse(parse_document("steps", STEPS, "markdown"))])
+    assert answer(steps, "How do I reset my password?").quotes[0].text == (
+        "To reset your password:\n\nOpen the sign-in page and choose \"Forgot password\".\n\nEnter the address you "
+        "signed up with.\n\nOpen the message we send you. Follow its link within an hour.")
+
+
+def test_the_items_a_colon_introduces_are_quoted_whole_while_they_fit_and_never_cut_off():
+    # The third item would take the quote over MAX_CHARS: the first two, whole, and nothing of the third.
+    steps = Index.build([analyse(parse_document("steps", STEPS, "markdown"))])
+    quote = answer(steps, "What should I note before I move house?").quotes[0].text
+    assert quote.endswith("Before you move, note:\n\nParcels already sent still go to the old address, and we "
+                          "cannot stop or redirect them once they have left the warehouse, whatever the carrier's "
+                          "own website offers.\n\nInvoices show the address they were sent to on the day they were "
+                          "made, so old invoices keep the old address.")
+
+
+def test_a_plain_texts_numbered_lines_after_a_colon_are_quoted_with_it():
+    text = ("Resetting your password\n\nTo reset your password:\n1. Open the sign-in page.\n2. Enter the address "
+            "you signed up with.\n3. Open the message we send you. Follow its link.\n\nThe link works only once.")
+    steps = Index.build([analyse(parse_document("steps", text))])
+    assert answer(steps, "How do I reset my password?").quotes[0].text == (
+        "To reset your password:\n1. Open the sign-in page.\n2. Enter the address you signed up with.\n3. Open the "
+        "message we send you. Follow its link.")
+
+
+def test_the_paragraphs_of_an_html_list_item_are_all_the_list():
+    page = ("<html><body><main><h1>Closing your account</h1><p>Closing deletes your saved searches. Before you "
+            "close it, keep in mind:</p><ul><li>Your invoices stay with us for seven years.</li><li><p>You cannot "
+            "reopen a closed account.</p><p>A new account starts empty.</p></li><li>Refunds take ten days.</ul>"
+            "<p>To close it, write to the support team.</p></main></body></html>")
+    closing = Index.build([analyse(parse_document("closing", page, "html"))])
+    assert answer(closing, "What should I keep in mind before I close my account?").quotes[0].text.endswith(
+        "keep in mind:\n\nYour invoices stay with us for seven years.\n\nYou cannot reopen a closed account.\n\n"
+        "A new account starts empty.\n\nRefunds take ten days.")
+
+
+PAYING = """\
+# Paying
+
+## Payment methods
+
+We take these payment methods:
+
+- Cards (Visa, Mastercard)
+- PayPal
+- Bank transfer, for yearly plans only
+
+We never take cash.
+"""
+
+
+def test_a_list_item_is_quoted_with_the_sentence_that_introduces_its_list_and_the_rest_of_the_list():
+    # "PayPal" alone would not say what it is an item of; the list whole says what else there is.
+    paying = Index.build([analyse(parse_document("paying", PAYING, "markdown"))])
+    whole = ("We take these payment methods:\n\nCards (Visa, Mastercard)\n\nPayPal\n\nBank transfer, for yearly "
+             "plans only")
+    assert answer(paying, "Can I pay with PayPal?").quotes[0].text == whole
+    doc = paying.documents[0]
+    paypal = next(i for i in range(len(doc.sentences)) if doc.sentence_text(i) == "PayPal")
+    assert leaned_on(doc, paypal) == paypal - 2
+    cash = next(i for i in range(len(doc.sentences)) if doc.sentence_text(i).startswith("We never"))
+    assert leaned_on(doc, cash) == cash  # after the list: no item of it
+
+
+NUMBERED = """\
+# Fixing a slow build
+
+1. Clear the cache. To clear it, run:
+
+   ```
+   make clean
+   ```
+
+2. Build again with more jobs. This is usually enough.
+
+A third of builds need nothing more.
+"""
+
+
+def test_a_colon_inside_a_lists_item_introduces_what_is_deeper_not_the_next_item_of_its_own_list():
+    numbered = Index.build([analyse(parse_document("numbered", NUMBERED, "markdown"))])
+    assert answer(numbered, "How do I clear the cache?").quotes[0].text == "To clear it, run:\n\nmake clean"
+
+
 BUILDING = """\
 # Building the server
 

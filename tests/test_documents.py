@@ -311,6 +311,30 @@ def test_a_markdown_table_row_is_one_block_and_the_table_one_paragraph_a_row_a_l
     assert document.text == "Dosing\n\nWho Dose\nAdults 500 mg"
 
 
+def test_every_paragraph_of_a_markdown_list_item_is_an_item_and_a_heading_or_code_inside_one_is_what_it_is():
+    text = ("# Steps\n\nTo start:\n\n1. Plug it in.\n\n   Wait for the light.\n2. Press start.\n\n"
+            "   ```\n   start --now\n   ```\n\n- nested:\n  - Hold the button.\n\nThat is all.\n")
+    document = parse_document("steps", text, "markdown")
+    assert [(document.text[s:e], depth) for s, e, depth in document.items] == [
+        ("Plug it in.", 1), ("Wait for the light.", 1), ("Press start.", 1), ("nested:", 1), ("Hold the button.", 2)]
+
+
+def test_an_html_list_items_paragraphs_are_items_and_the_text_around_the_list_is_not():
+    page = ("<main><h1>Steps</h1><p>To start:</p><ol><li>Plug it in.<li><p>Press start.</p><p>Wait.</p></li>"
+            "</ol><p>That is all.</p></main>")
+    document = parse_document("steps", page, "html")
+    assert [(document.text[s:e], depth) for s, e, depth in document.items] == [
+        ("Plug it in.", 1), ("Press start.", 1), ("Wait.", 1)]
+
+
+def test_a_disclosure_widgets_summary_is_the_heading_of_what_it_opens_and_a_question_there_a_faq_entry():
+    page = ("<main><h1>Billing</h1><details><summary>Can I get my money back?</summary><p>Within 14 days, yes.</p>"
+            "</details><details><summary>Invoices</summary><p>Each invoice is sent by email.</p></details></main>")
+    document = parse_document("billing", page, "html")
+    assert [(document.text[h.start:h.end], h.question) for h in document.headings] == [
+        ("Billing", False), ("Can I get my money back?", True), ("Invoices", False)]
+
+
 # --- what cannot be a document -------------------------------------------------------------------------------------
 
 

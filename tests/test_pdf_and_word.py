@@ -3,8 +3,10 @@ hold no text, and accepted everywhere a document comes in (PUT, `corpus add`, th
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import docx
 import pytest
 from sample_files import RUNNING_HEADER, hyphenated_pdf, scanned_pdf, two_column_pdf, word_document
 
@@ -90,6 +92,20 @@ def test_word_heading_styles_become_sections_and_a_table_is_read_row_by_row():
     assert "\n\nDose | When\n250 mg | morning\n500 mg | evening\n\n" in document.text  # a table: a paragraph
     assert places["250 mg | morning"] == (("Dosing", "Adults"), None)
     assert [document.text[s:e] for s, e in document.rows] == ["Dose | When", "250 mg | morning", "500 mg | evening"]
+
+
+def test_word_list_paragraphs_are_list_items():
+    document = docx.Document()
+    document.add_paragraph("To change your plan:")
+    for step in ("Open the billing page.", "Choose a plan."):
+        document.add_paragraph(step, style="List Number")
+    document.add_paragraph("Yearly plans are paid at once.", style="List Bullet 2")
+    document.add_paragraph("The new price applies next month.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    parsed = parse_document("plan", buffer.getvalue(), "docx")
+    assert [(parsed.text[s:e], depth) for s, e, depth in parsed.items] == [
+        ("Open the billing page.", 1), ("Choose a plan.", 1), ("Yearly plans are paid at once.", 2)]
 
 
 # --- everywhere a document comes in ---------------------------------------------------------------------------

@@ -212,3 +212,14 @@ def test_a_table_row_is_one_sentence_and_never_a_heading():
 
     assert [(analysed.sentence_text(i), s.heading) for i, s in enumerate(analysed.sentences)][1:] == [
         ("Who Dose", False), ("Adults 500 mg a day. Less for some.", False)]
+
+
+@pytest.mark.parametrize(("raw", "fmt"), [
+    ("# Paying\n\nWe take:\n\n- PayPal\n- Bank transfer, yearly plans only\n", "markdown"),
+    ("<h1>Paying</h1><p>We take:</p><ul><li>PayPal</li><li>Bank transfer, yearly plans only</li></ul>", "html"),
+])
+def test_a_list_item_is_never_a_heading_however_short_and_unpunctuated(raw, fmt):
+    analysed = analyse(parse_document("paying", raw, fmt))
+
+    assert [(analysed.sentence_text(i), s.heading) for i, s in enumerate(analysed.sentences)][1:] == [
+        ("We take:", False), ("PayPal", False), ("Bank transfer, yearly plans only", False)]
