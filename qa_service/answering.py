@@ -30,6 +30,8 @@ from .ranking import (
     leaned_on,
     neighbours,
     rank,
+    table_head,
+    table_of,
 )
 from .reading import Reader
 from .sentences import names_a_topic
@@ -330,13 +332,16 @@ def read_with_history(question: str, read_with: str | None) -> str:
 
 
 def reading_text(c: Candidate) -> str:
-    """A candidate as the cross-encoder reads it: its document's title and the headings it stands under, then what
-    quoting it would give. A sentence's subject is often named only there ("Side effects", above "Common ones
-    include fatigue…"), and a FAQ's reply answers the question in its heading."""
+    """A candidate as the cross-encoder reads it: its document's title and the headings it stands under (and a
+    table's column heads, for a row below them), then what quoting it would give. A sentence's subject is often
+    named only there ("Side effects", above "Common ones include fatigue…"), and a FAQ's reply answers the question
+    in its heading."""
     span = _span(c)
     doc = c.doc
     text = doc.document.text[doc.sentences[span.first].start:doc.sentences[span.last].end]
-    return " › ".join((doc.document.title, *doc.section_path(c.sentence), text))
+    head = table_head(doc, span.first)
+    heads = (doc.sentence_text(head),) if head is not None else ()
+    return " › ".join((doc.document.title, *doc.section_path(c.sentence), *heads, text))
 
 
 def reread(ranked: list[Candidate], question: str, reader: Reader, model: RankingModel, follow_up: bool = False
@@ -468,10 +473,11 @@ def _span(c: Candidate) -> _Span:
 
 def _next_joins(doc: AnalysedDocument, i: int, next_held: float = 0.0) -> bool:
     """Whether the sentence after i in its paragraph is quoted with it: it carries the thread (it points back, or
-    holds `next_held` of the question) and the two fit in PAIR_CHARS."""
+    holds `next_held` of the question) and the two fit in PAIR_CHARS. Not a table's next row: rows share their
+    columns' words, and a row is quoted with its table or its column heads instead (`_completed`)."""
     sentences = doc.sentences
     return (i + 1 in neighbours(doc, i) and sentences[i + 1].end - sentences[i].start <= PAIR_CHARS
-            and (doc.opens_by_pointing_back(i + 1) or next_held > 0))
+            and not doc.is_row(i) and (doc.opens_by_pointing_back(i + 1) or next_held > 0))
 
 
 def _with_what_they_introduce(spans: list[_Span]) -> list[_Span]:
@@ -487,7 +493,12 @@ def _with_what_they_introduce(spans: list[_Span]) -> list[_Span]:
 
 
 def _completed(span: _Span, room: int) -> _Span:
-    """The span with the rest of what its colon introduces, while the answer fits in `room` characters: the colon
+    """The span with its whole table when it quotes a table's rows and the table fits in `room` characters (a row
+    is read beside the others: "Children under 12 Ask your doctor" under "Children over 12 250 mg"), else with the
+    rows from the column heads down to it when they fit in PAIR_CHARS (the heads say what its numbers are), else as
+    it is.
+
+    Else the span with the rest of what its colon introduces, while the answer fits in `room` characters: the colon
     of its last sentence, or of its first when the span is that sentence with items of its list (`leaned_on`).
     Quoted alone, "To list the installed packages, run:" promises what it does not say; a FAQ sets the command,
     like a list's item, as a paragraph of its own, so the next paragraph's piece joins too ("dpkg -l", "full
@@ -497,6 +508,12 @@ def _completed(span: _Span, room: int) -> _Span:
     what the colon introduced (a text whose list was lost). Only the quote grows: the span is read and ranked as
     it was."""
     doc, sentences = span.candidate.doc, span.candidate.doc.sentences
+    table = table_of(doc, span.last)
+    if table is not None:
+        for first, last, fits in ((table[0], table[1], room), (table[0], span.last, min(room, PAIR_CHARS))):
+            if sentences[last].end - sentences[first].start <= fits:
+                return _Span(span.candidate, first, last)
+        return span
     opener = span.last if introduces(doc, span.last) else span.first if span.first < span.last else None
     start = sentences[span.first].start
     last = span.last

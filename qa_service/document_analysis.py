@@ -265,6 +265,13 @@ class AnalysedDocument:
         k = bisect_left(items, start, key=lambda item: item[0])
         return items[k][2] if k < len(items) and items[k][0] == start else 0
 
+    def is_row(self, i: int) -> bool:
+        """Whether sentence i is a table's row (documents.Document.rows); a table is a paragraph of rows."""
+        start = self.sentences[i].start
+        rows = self.document.rows
+        k = bisect_left(rows, start, key=lambda row: row[0])
+        return k < len(rows) and rows[k][0] == start
+
     def opens_item(self, i: int) -> int:
         """The depth of the list's item that sentence i opens (as `list_depth`), 0 when it opens none: it starts a
         paragraph the source marks as a list item's, or a line that starts with a list's mark ("1. ", "- ", "• "),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from collections.abc import Iterator, Set
 from dataclasses import dataclass
 from functools import cached_property
@@ -176,8 +177,9 @@ def leaned_on(doc: AnalysedDocument, i: int) -> int:
     by pointing back ("It", "This", "However"), the sentence before it in its paragraph, or the sentence whose colon
     introduced the piece set just before its paragraph ("…, just add the user to the group, i.e. do:" "adduser user
     group" "This way you won't have to change the file permissions."); i itself when it points back to nothing
-    there, or when they would not fit in one quote (PAIR_CHARS)."""
-    if i == 0:
+    there, or when they would not fit in one quote (PAIR_CHARS). A table's row leans on nothing: its table's
+    column heads are read with it wherever it stands (`table_head`), as a heading is."""
+    if i == 0 or doc.is_row(i):
         return i
     paragraph = doc.sentences.column("paragraph")
     opener = list_opener(doc, i)
@@ -193,6 +195,23 @@ def leaned_on(doc: AnalysedDocument, i: int) -> int:
     else:
         return i
     return first if doc.sentences.column("end")[i] - doc.sentences.column("start")[first] <= PAIR_CHARS else i
+
+
+def table_of(doc: AnalysedDocument, i: int) -> tuple[int, int] | None:
+    """The first and last rows of the table that sentence i is a row of (a table is one paragraph, a row a
+    sentence: documents.ROW_BREAK), or None when i is no row."""
+    if not doc.is_row(i):
+        return None
+    paragraph = doc.paragraphs[doc.sentences[i].paragraph]
+    starts = doc.sentences.column("start")
+    return bisect_left(starts, paragraph.start), bisect_left(starts, paragraph.end) - 1
+
+
+def table_head(doc: AnalysedDocument, i: int) -> int | None:
+    """The first row of the table that sentence i is a lower row of (its column heads, "Plan Monthly Yearly" above
+    "Team 12 euros 120 euros"), or None when i is no row or is that first row."""
+    table = table_of(doc, i)
+    return table[0] if table is not None and table[0] < i else None
 
 
 # How far back a list's item looks for the sentence whose colon introduced its list (in sentences).
@@ -214,14 +233,14 @@ def list_opener(doc: AnalysedDocument, i: int) -> int | None:
 
 def introduces(doc: AnalysedDocument, i: int) -> bool:
     """Sentence i ends with a colon, and the next one is what it introduces: the rest of its paragraph, or a piece
-    (a command, a list's item) set as a paragraph of its own in the same section, as FAQs set commands, or a list's
-    item, whole sentence as it may be; any other whole sentence there is not what the colon introduced (a text
-    whose list was lost)."""
+    (a command, a list's item) set as a paragraph of its own in the same section, as FAQs set commands, a list's
+    item, whole sentence as it may be, or a table; any other whole sentence there is not what the colon introduced
+    (a text whose list was lost)."""
     if i + 1 >= len(doc.sentences) or not doc.sentence_text(i).rstrip().endswith(":"):
         return False
     if i + 1 in neighbours(doc, i):
         return True
-    return ((is_piece(doc, i + 1) or is_item(doc, i + 1, _depth(doc, i)))
+    return ((is_piece(doc, i + 1) or is_item(doc, i + 1, _depth(doc, i)) or doc.is_row(i + 1))
             and doc.sentence_section[i] == doc.sentence_section[i + 1])
 
 
@@ -254,8 +273,12 @@ def introduced(doc: AnalysedDocument, i: int) -> Iterator[int]:
 
 
 def _element_end(doc: AnalysedDocument, j: int) -> int:
-    """The last sentence of the list's element that sentence j opens: a piece is itself; an item goes on to the end
-    of its paragraph, or to the next line that opens an item there (a plain text's list is one paragraph)."""
+    """The last sentence of the list's element that sentence j opens: a table's row, its table's last row; a piece
+    is itself; an item goes on to the end of its paragraph, or to the next line that opens an item there (a plain
+    text's list is one paragraph)."""
+    table = table_of(doc, j)
+    if table is not None:
+        return table[1]
     if not is_item(doc, j):
         return j
     paragraph = doc.sentences.column("paragraph")
@@ -278,11 +301,18 @@ def is_item(doc: AnalysedDocument, i: int, deeper_than: int = 0) -> bool:
 
 
 def quoted_terms(doc: AnalysedDocument, i: int) -> set[str]:
-    """The terms of what quoting sentence i shows the reader: the sentence, with what it leans on."""
-    terms: set[str] = set()
+    """The terms of what quoting sentence i shows the reader: the sentence, with what it leans on, or a table's row
+    with its table's column heads."""
+    head = table_head(doc, i)
+    terms: set[str] = set(doc.sentence_terms[head]) if head is not None else set()
     for j in range(leaned_on(doc, i), i + 1):
         terms.update(doc.sentence_terms[j])
     return terms
+
+
+def judged_alone(doc: AnalysedDocument, i: int) -> bool:
+    """Whether sentence i is judged on its own terms only: it leans on nothing and is no row under column heads."""
+    return leaned_on(doc, i) == i and table_head(doc, i) is None
 
 
 def neighbours(doc: AnalysedDocument, i: int) -> list[int]:
@@ -422,8 +452,8 @@ def featurise(query: Query, found: list[Candidate], index: Index, idf: dict[str,
         if other_words:
             exact += len({w.lower() for w in other_word_pattern.findall(c.text)})
         rows.append((
-            matching_share.of(quoted_terms(c.doc, c.sentence)) if leaned_on(c.doc, c.sentence) < c.sentence
-            else held_by(c.doc, c.sentence),
+            held_by(c.doc, c.sentence) if judged_alone(c.doc, c.sentence)
+            else matching_share.of(quoted_terms(c.doc, c.sentence)),
             sum(1 for t in matching if t in terms) / distinct,
             c.passage_score / top_passage if top_passage else 0.0,
             1.0 / (1 + c.passage_rank),

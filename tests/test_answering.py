@@ -18,6 +18,7 @@ from qa_service.ranking import (
     candidates,
     decline_features,
     leaned_on,
+    quoted_terms,
     rank,
 )
 
@@ -491,23 +492,39 @@ def test_a_sentence_ending_in_a_colon_is_quoted_with_the_code_block_it_introduce
         "After building it, it is a good idea to test it using:\n\n% make test")
 
 
-def test_a_table_row_is_quoted_as_an_answer():
-    # Short and without closing punctuation, a row looks like a heading, and a heading is never quoted.
+def test_a_table_row_is_quoted_as_an_answer_in_its_whole_table_when_that_fits():
+    # Short and without closing punctuation, a row looks like a heading, and a heading is never quoted. Alone,
+    # "Children 250 mg twice a day" would not say what its numbers are; the table beside it does.
     doses = Index.build([analyse(parse_document("doses", "# Dosing\n\nThe usual doses:\n\n| Who | Dose |\n"
                                                 "| --- | --- |\n| Adults | 500 mg twice a day |\n"
                                                 "| Children | 250 mg twice a day |\n", "markdown"))])
-    assert answer(doses, "What is the dose for children?").quotes[0].text == "Children 250 mg twice a day"
+    assert answer(doses, "What is the dose for children?").quotes[0].text.endswith(
+        "Who Dose\nAdults 500 mg twice a day\nChildren 250 mg twice a day")
 
 
-def test_a_table_row_is_quoted_with_the_next_row_when_that_one_goes_on_with_the_question():
-    # As with sentences: the reader sees both rows, and which one says what the question asks about.
-    table = ("# Dosing\n\nThe tablets are swallowed whole with water.\n\n| Who | Dose |\n| --- | --- |\n"
-             "| Adults | 500 mg twice a day |\n| Children over 12 | 250 mg twice a day |\n"
-             "| Children under 12 | Ask your doctor |\n\nKeep them in a dry place. Do not freeze them.\n\n"
-             "Tell your pharmacist about other medicines you take.\n")
-    doses = Index.build([analyse(parse_document("doses", table, "markdown"))])
-    assert answer(doses, "What is the dose for children under 12?").quotes[0].text == (
-        "Children over 12 250 mg twice a day\nChildren under 12 Ask your doctor")
+PRICES = "# Prices\n\n| Plan | Monthly | Yearly |\n| --- | --- | --- |\n" + "".join(
+    f"| {plan} | {monthly} euros a month | {monthly * 10} euros a year |\n"
+    for plan, monthly in [("Starter", 5), ("Team", 12), ("School", 3), ("Charity", 2), ("Studio", 30),
+                          ("Agency", 45), ("Enterprise", 90), ("Archive", 1), ("Hobby", 4), ("Student", 1)]
+) + "\nPrices include sales tax.\n"
+
+
+def test_a_row_of_a_table_too_long_to_quote_is_quoted_with_the_column_heads_when_they_fit_else_alone():
+    prices = Index.build([analyse(parse_document("prices", PRICES, "markdown"))])
+    quoted = AnswerSettings(min_confidence=0.0)  # what is quoted, not whether words alone are sure enough
+    assert answer(prices, "How much is the Team plan?", settings=quoted).quotes[0].text == (
+        "Plan Monthly Yearly\nStarter 5 euros a month 50 euros a year\nTeam 12 euros a month 120 euros a year")
+    # Far down, the heads and the rows above it would not fit beside it: the row alone, not with the next one,
+    # which shares its columns' words.
+    assert answer(prices, "How much is the Hobby plan a year?", settings=quoted).quotes[0].text == (
+        "Hobby 4 euros a month 40 euros a year")
+
+
+def test_a_table_row_is_judged_with_its_tables_column_heads_wherever_it_stands():
+    prices = Index.build([analyse(parse_document("prices", PRICES, "markdown"))]).documents[0]
+    hobby = next(i for i in range(len(prices.sentences)) if prices.sentence_text(i).startswith("Hobby"))
+    assert {stem("plan"), stem("hobby")} <= quoted_terms(prices, hobby)  # "Plan" is a column head only
+    assert leaned_on(prices, hobby) == hobby  # judged with the heads, not with the rows between
 
 
 SCANNER = """\
