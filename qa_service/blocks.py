@@ -9,6 +9,8 @@ from dataclasses import dataclass
 # as "<p><strong>How do I ...?</strong></p>"): below every real heading level, so it nests under the last of them.
 RUN_IN_LEVEL = 10
 QUESTION_END = re.compile(r"\?[!?]*['\"”’)\]]*$")
+# A line's list mark ("- ", "* ", "• ", "1. ", "2) "), as a plain text or a PDF's text layer writes a list's items.
+LIST_MARK = re.compile(r"(?:[-*•·]|\d+[.)])\s")
 # "1.2. ", "3 ", "IV. ", "(13) ", "13) ": a heading's numbering, which a reader does not type.
 _HEADING_NUMBER = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.|\(\d+\)|\d+\))\s+")
 

@@ -18,12 +18,13 @@ from typing import NamedTuple
 import numpy as np
 
 from .analysis import NOT_A_NAME, is_stop_word, terms, words
+from .blocks import LIST_MARK
 from .documents import Document
 from .meaning import SentenceEncoder
 from .packed import PackedCounts, PackedRows, PackedTerms
 from .recent import Recent
 from .sentence_vectors import SentenceVectors
-from .sentences import LIST_MARK, Paragraph, Section, Sentence, outline, split_sentences
+from .sentences import Paragraph, Section, Sentence, outline, split_sentences
 
 PASSAGE_SENTENCES = 3  # sentences per passage window
 PASSAGE_STRIDE = 1  # so every sentence is seen with the sentence before and the one after it

@@ -17,7 +17,7 @@ from collections import Counter
 
 from pypdf import PdfReader
 
-from .blocks import Block, Unreadable, heading
+from .blocks import LIST_MARK, Block, Unreadable, heading
 
 # pypdf logs a warning for every small defect it works around; a document that reads is all that matters here.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -27,7 +27,7 @@ EDGE_LINES = 2
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?(?:\d{1,5}|[ivxlcdm]{1,8})(?:\s*(?:/|of)\s*\d{1,5})?$", re.I)
 _SENTENCE_END = re.compile(r"[.!?:;…]['\"”’)\]]*$")
 _LINE_END_HYPHEN = re.compile(r"(?<=[a-z])-$")
-# A line this much shorter than the page's usual line, ending a sentence, ends its paragraph.
+# A line this much shorter than a full line, ending a sentence, ends its paragraph.
 SHORT_LINE = 0.8
 
 
@@ -91,17 +91,27 @@ def _without_running_lines(pages: list[list[str]]) -> list[list[str]]:
 
 
 def _paragraphs(pages: list[list[str]], outline: dict[tuple[int, str], int]) -> list[Block]:
-    """Lines joined into paragraphs (across a page break too), and the outline's headings as heading blocks."""
+    """Lines joined into paragraphs (across a page break too), and the outline's headings as heading blocks.
+
+    A line that opens with a list's mark ("- ", "• ", "1. ") opens a list's item, a block of its own (a leaflet's
+    "Tell your doctor if you notice:" and its symptoms). A short line that ends no sentence ends its block when the
+    next line starts a sentence ("Taking your tablets" above "Swallow them whole."; a list's last item above the
+    next paragraph): a wrapped line runs to the margin, and a sentence wrapped after a short line goes on in lower
+    case."""
     lengths = [len(line) for lines in pages for line in lines]
-    usual = statistics.median(lengths) if lengths else 0
+    # A full line's length: the longest lines run to the margin (a leaflet's many short list lines would pull a
+    # median down to their own length).
+    full = statistics.quantiles(lengths, n=10)[-1] if len(lengths) > 1 else sum(lengths)
     blocks: list[Block] = []
     current = ""
     page_of_current = 0
+    item = False
+    last_line = ""
 
     def flush():
         nonlocal current
         if current:
-            blocks.append(Block(current, page=page_of_current))
+            blocks.append(Block(current, page=page_of_current, item=int(item)))
         current = ""
 
     for page_number, lines in enumerate(pages, start=1):
@@ -111,13 +121,17 @@ def _paragraphs(pages: list[list[str]], outline: dict[tuple[int, str], int]) -> 
                 flush()
                 blocks.append(heading(line, level, page_number))
                 continue
+            if current and (LIST_MARK.match(line) or line[:1].isupper() and len(last_line) < SHORT_LINE * full
+                            and not _LINE_END_HYPHEN.search(last_line)):
+                flush()
+            last_line = line
             if not current:
-                current, page_of_current = line, page_number
+                current, page_of_current, item = line, page_number, LIST_MARK.match(line) is not None
             elif _LINE_END_HYPHEN.search(current) and line[:1].islower():
                 current = current[:-1] + line
             else:
                 current = f"{current} {line}"
-            if _SENTENCE_END.search(line) and len(line) < SHORT_LINE * usual:
+            if _SENTENCE_END.search(line) and len(line) < SHORT_LINE * full:
                 flush()
         if current and _SENTENCE_END.search(current):
             flush()

@@ -12,6 +12,7 @@ import numpy as np
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
 from .analysis import is_stop_word
+from .blocks import LIST_MARK
 
 if TYPE_CHECKING:
     from .documents import Heading
@@ -29,8 +30,6 @@ u.s u.k u.n e.u a.m p.m b.c a.d ph.d m.d b.a m.a b.sc m.sc d.c n.b
 viz resp incl esp var spp sp subsp
 """.split())
 
-# A line's list mark ("- ", "* ", "• ", "1. ", "2) "), as a plain text writes a list's items.
-LIST_MARK = re.compile(r"(?:[-*•·]|\d+[.)])\s")
 _HEADING_END = re.compile(r"[.!?:;,…。！？]['\"”’)\]]*$")
 _FRAGMENT = re.compile(r"^[\W\d_]*$")
 _CITATION_ONLY = re.compile(r"^(?:\[[\d,\s–-]+\]\s*)+$")

@@ -1,5 +1,6 @@
-"""Binary documents the tests make for themselves: a two-column PDF with headings and running furniture, a PDF with
-no text layer (as a scanner makes one), and a Word file with headings and a table. All of it is our own text."""
+"""Binary documents the tests make for themselves: a two-column PDF with headings and running furniture, a leaflet
+with a list, a PDF with no text layer (as a scanner makes one), and a Word file with headings and a table. All of it
+is our own text."""
 
 from __future__ import annotations
 
@@ -64,6 +65,23 @@ def hyphenated_pdf() -> bytes:
     for line in ("The dose is raised slowly and the treat-", "ment is reviewed after a fortnight, when the",
                  "level is measured again."):
         pdf.cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def leaflet_pdf() -> bytes:
+    """A leaflet without an outline: a title line, a sentence ending in a colon, a list of short items, a paragraph."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    line = {"new_x": "LMARGIN", "new_y": "NEXT"}
+    pdf.multi_cell(0, 6, "Taking your tablets", **line)
+    pdf.multi_cell(0, 6, "Swallow the tablets whole with a glass of water, at the same time every day if you can. "
+                   "Tell your doctor straight away if you notice:", **line)
+    for item in ("- a rash or blisters on your skin", "- yellowing of your skin or eyes",
+                 "- unusual bruising or bleeding"):
+        pdf.multi_cell(0, 6, item, **line)
+    pdf.multi_cell(0, 6, "Keep the tablets in their box, below 25 degrees, where children cannot see or reach "
+                   "them. Do not use them after the expiry date.", **line)
     return bytes(pdf.output())
 
 

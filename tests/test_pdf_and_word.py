@@ -8,11 +8,13 @@ from pathlib import Path
 
 import docx
 import pytest
-from sample_files import RUNNING_HEADER, hyphenated_pdf, scanned_pdf, two_column_pdf, word_document
+from sample_files import RUNNING_HEADER, hyphenated_pdf, leaflet_pdf, scanned_pdf, two_column_pdf, word_document
 
 from qa_service import create_app, formats
+from qa_service.answering import AnswerSettings, answer
 from qa_service.document_analysis import analyse
 from qa_service.documents import DocumentRejected, parse_document
+from qa_service.index import Index
 from qa_service.store import FolderStore
 
 TOKEN = "correct-horse-battery-staple"
@@ -92,6 +94,22 @@ def test_word_heading_styles_become_sections_and_a_table_is_read_row_by_row():
     assert "\n\nDose | When\n250 mg | morning\n500 mg | evening\n\n" in document.text  # a table: a paragraph
     assert places["250 mg | morning"] == (("Dosing", "Adults"), None)
     assert [document.text[s:e] for s, e in document.rows] == ["Dose | When", "250 mg | morning", "500 mg | evening"]
+
+
+def test_a_pdfs_title_line_list_items_and_the_paragraph_after_them_are_blocks_of_their_own():
+    # pypdf gives lines; only their lengths and marks say where a block ends.
+    document = parse_document("leaflet", leaflet_pdf(), "pdf")
+    assert document.text.split("\n\n")[0] == "Taking your tablets"
+    assert [(document.text[s:e], depth) for s, e, depth in document.items] == [
+        ("- a rash or blisters on your skin", 1), ("- yellowing of your skin or eyes", 1),
+        ("- unusual bruising or bleeding", 1)]
+    assert document.text.endswith("bleeding\n\nKeep the tablets in their box, below 25 degrees, where children "
+                                  "cannot see or reach them. Do not use them after the expiry date.")
+    leaflet = Index.build([analyse(document)])
+    quote = answer(leaflet, "When should I tell my doctor straight away?", settings=AnswerSettings(min_confidence=0))
+    assert quote.quotes[0].text == (
+        "Tell your doctor straight away if you notice:\n\n- a rash or blisters on your skin\n\n- yellowing of your "
+        "skin or eyes\n\n- unusual bruising or bleeding")
 
 
 def test_word_list_paragraphs_are_list_items():
