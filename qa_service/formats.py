@@ -208,6 +208,9 @@ class _HTMLText(HTMLParser):
         self.link_lists: list[tuple[int, int]] = []
         self.title_parts: list[str] | None = None
         self.title = ""
+        # The ids of the panels that disclosure buttons open (aria-controls): a closed accordion's answers, hidden
+        # until their question is pressed, are the page's text.
+        self.disclosed: set[str] = set()
 
     def focus(self) -> str:
         """The landmark holding the text now: "main" (an article inside the main content counts as main),
@@ -267,22 +270,29 @@ class _HTMLText(HTMLParser):
         if tag == "title":
             self.title_parts = []
             return
-        if tag in _HTML_BLOCK:
+        attributes = dict(attrs)
+        # A button that opens and closes a panel (aria-expanded, or inside a heading, as accordions write their
+        # questions: "<h3><button aria-controls=…>Can I …?</button></h3>") names what the panel holds; other buttons
+        # are the page's controls.
+        disclosure = tag == "button" and (bool(self.level) or "aria-expanded" in attributes)
+        if tag in _HTML_BLOCK or disclosure:
             self.flush()
+        if disclosure:
+            self.disclosed.update((attributes.get("aria-controls") or "").split())
         if tag == "tr" and self._open_in_innermost("tr", ("table",)):
             self.close_element("tr")  # a row whose end tag was left out ends where the next one starts
         elif tag == "li" and self._open_in_innermost("li", _LISTS):
             self.close_element("li")  # and so does a list's item
         if tag in _VOID:
             return
-        attributes = dict(attrs)
         names = " ".join(filter(None, (attributes.get("class"), attributes.get("id"))))
         role = (attributes.get("role") or "").strip().lower()
         focus = _MAIN if tag == "main" or role == "main" else _ARTICLE if tag == "article" else ""
         hidden = ("hidden" in attributes or (attributes.get("aria-hidden") or "").lower() == "true"
                   or bool(_INVISIBLE.search(attributes.get("style") or "")))
+        hidden = hidden and attributes.get("id") not in self.disclosed
         backlink = role == _BACKLINK_ROLE or bool(_BACKLINK_NAMES.search(names))
-        skip = (hidden or tag in _HTML_SKIP or (tag == _HTML_MASTHEAD and not self.focus())
+        skip = (hidden or tag in _HTML_SKIP and not disclosure or (tag == _HTML_MASTHEAD and not self.focus())
                 or role in _FURNITURE_ROLES
                 or (not focus and not backlink
                     and bool(_FURNITURE_NAMES.search(names) or _FURNITURE_WHOLE_NAMES.search(names))))
@@ -299,8 +309,8 @@ class _HTMLText(HTMLParser):
             self.title = " ".join("".join(self.title_parts).split())
             self.title_parts = None
             return
-        if tag in _HTML_BLOCK:
-            self.flush()
+        if tag in _HTML_BLOCK or tag == "button" and self.open_tags["button"] and not self.open_skips:
+            self.flush()  # a disclosure's button (the only one whose text is read) ends its question
         self.close_element(tag)
         if tag in _HTML_HEADINGS:
             self.level = 0
@@ -330,9 +340,9 @@ class _HTMLText(HTMLParser):
                 block = heading(text, self.level)
             elif code:
                 block = Block(text, code=True)
-            elif self.open_tags["summary"]:
-                # What a disclosure widget shows closed (<details><summary>), as help centres set their questions:
-                # the heading of the text it opens, a FAQ entry's question when it asks one.
+            elif self.open_tags["summary"] or self.open_tags["button"]:
+                # What a disclosure widget shows closed (<details><summary>, an accordion's button), as help centres
+                # set their questions: the heading of the text it opens, a FAQ entry's question when it asks one.
                 block = heading(text, RUN_IN_LEVEL)
             elif (self.question_term or self.bold_chars >= len("".join(text.split()))) and QUESTION_END.search(text):
                 # A FAQ entry's question written as a term of a definition list, or a line in bold on its own.

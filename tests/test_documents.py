@@ -335,6 +335,25 @@ def test_a_disclosure_widgets_summary_is_the_heading_of_what_it_opens_and_a_ques
         ("Billing", False), ("Can I get my money back?", True), ("Invoices", False)]
 
 
+ACCORDION_PAGE = """<main><h1>Account questions</h1>
+<div class="accordion"><h2 class="accordion-header"><button class="accordion-button" type="button"
+aria-expanded="true" aria-controls="c1">Can I share my account?</button></h2>
+<div id="c1" class="accordion-collapse collapse show"><div class="accordion-body">Each account is for one person.</div>
+</div></div>
+<button type="button" aria-expanded="false" aria-controls="p2">Is my card safe?</button>
+<div id="p2" role="region" hidden><p>Card numbers never reach our servers.</p></div>
+<div hidden><p>A draft nobody may see.</p></div>
+<button type="button">Print this page</button></main>"""
+
+
+def test_an_accordions_buttons_are_the_questions_of_the_panels_they_open_even_hidden_ones():
+    # As Bootstrap and the WAI-ARIA accordion pattern write them; a button that opens nothing is a control.
+    document = parse_document("account", ACCORDION_PAGE, "html")
+    assert [(document.text[h.start:h.end], h.level, h.question) for h in document.headings] == [
+        ("Account questions", 1, False), ("Can I share my account?", 2, True), ("Is my card safe?", 10, True)]
+    assert document.text.endswith("Is my card safe?\n\nCard numbers never reach our servers.")
+
+
 # --- what cannot be a document -------------------------------------------------------------------------------------
 
 
