@@ -203,7 +203,7 @@ class _HTMLText(HTMLParser):
         self.current: list[str] = []
         self.bold_chars = 0
         self.level = 0
-        self.question_term = False
+        self.term = False  # inside a definition list's term (<dt>)
         # The blocks of each list of same-page links only, as (first, end) positions in `blocks`.
         self.link_lists: list[tuple[int, int]] = []
         self.title_parts: list[str] | None = None
@@ -302,7 +302,7 @@ class _HTMLText(HTMLParser):
         if tag in _HTML_HEADINGS:
             self.level = _HTML_HEADINGS[tag]
         elif tag == "dt":
-            self.question_term = True
+            self.term = True
 
     def handle_endtag(self, tag):
         if tag == "title" and self.title_parts is not None:
@@ -315,7 +315,7 @@ class _HTMLText(HTMLParser):
         if tag in _HTML_HEADINGS:
             self.level = 0
         elif tag == "dt":
-            self.question_term = False
+            self.term = False
 
     def handle_data(self, data):
         if self.title_parts is not None:
@@ -340,12 +340,13 @@ class _HTMLText(HTMLParser):
                 block = heading(text, self.level)
             elif code:
                 block = Block(text, code=True)
-            elif self.open_tags["summary"] or self.open_tags["button"]:
+            elif self.open_tags["summary"] or self.open_tags["button"] or self.term:
                 # What a disclosure widget shows closed (<details><summary>, an accordion's button), as help centres
-                # set their questions: the heading of the text it opens, a FAQ entry's question when it asks one.
+                # set their questions, and a definition list's term (a glossary's word, a FAQ's question): the
+                # heading of the text it opens or describes, a FAQ entry's question when it asks one.
                 block = heading(text, RUN_IN_LEVEL)
-            elif (self.question_term or self.bold_chars >= len("".join(text.split()))) and QUESTION_END.search(text):
-                # A FAQ entry's question written as a term of a definition list, or a line in bold on its own.
+            elif self.bold_chars >= len("".join(text.split())) and QUESTION_END.search(text):
+                # A FAQ entry's question written as a line in bold on its own.
                 block = Block(text, RUN_IN_LEVEL, question=True)
             else:
                 block = Block(text, item=self.open_tags["li"])
