@@ -30,6 +30,8 @@ u.s u.k u.n e.u a.m p.m b.c a.d ph.d m.d b.a m.a b.sc m.sc d.c n.b
 viz resp incl esp var spp sp subsp
 """.split())
 
+# A plain FAQ's question line, its reply on the lines after it ("Q: Can I change my username?" "A: No. …").
+_FAQ_QUESTION = re.compile(r"(?:Q|Question)\s*[:.]\s+\S.*\?['\"”’)\]]*", re.I)
 _HEADING_END = re.compile(r"[.!?:;,…。！？]['\"”’)\]]*$")
 _FRAGMENT = re.compile(r"^[\W\d_]*$")
 _CITATION_ONLY = re.compile(r"^(?:\[[\d,\s–-]+\]\s*)+$")
@@ -40,7 +42,8 @@ class Sentence(NamedTuple):
     """A sentence as a span of its document's text; `paragraph` is the index of the paragraph holding it.
 
     `heading`: a heading (one the format marks, or a line that looks like one) or a date line, standing alone.
-    `question`: a heading that asks what the text under it answers, a FAQ entry's question.
+    `question`: a heading that asks what the text under it answers, a FAQ entry's question (marked, or a plain
+    FAQ's "Q: …?" line).
     `code`: a paragraph of a block the format sets as code (documents.Document.code), whole.
 
     A named tuple of integers, as Paragraph: an analysed document keeps its sentences packed in one array
@@ -121,6 +124,7 @@ def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
             not nxt
             or LIST_MARK.match(nxt)
             or (_is_heading_line(line) and nxt[:1].isupper())
+            or _FAQ_QUESTION.fullmatch(line)
             or (line.endswith((".", "!", "?", ":")) and len(line) < 60 and nxt[:1].isupper())
         )
         if ends_here:
@@ -140,8 +144,9 @@ def split_sentences(text: str, headings: Sequence[Heading] = (), code: Sequence[
     the format marks (a paragraph of its own, see documents.Heading) is one sentence whatever its punctuation, and
     so is each paragraph of a block the format sets as code and each row of a table (`code`, `rows`: spans in
     order; a table's rows are one paragraph, a line each): a command or a row is neither a heading nor prose to
-    split at its dots. A paragraph of a list's item (`items`, spans and depths in order) is never a heading, short and
-    unpunctuated as it may be ("PayPal", "Bank transfer, for yearly plans only")."""
+    split at its dots. A plain FAQ's question line ("Q: Can I …?") is a heading that asks (`Sentence.question`),
+    its reply ("A: …") on the lines after it. A paragraph of a list's item (`items`, spans and depths in order) is
+    never a heading, short and unpunctuated as it may be ("PayPal", "Bank transfer, for yearly plans only")."""
     paras = paragraphs(text)
     sentences: list[Sentence] = []
     punkt = tokenizer()
@@ -172,6 +177,9 @@ def split_sentences(text: str, headings: Sequence[Heading] = (), code: Sequence[
             if not item and _is_heading_line(block.strip()) and "\n" not in block.strip():
                 sentences.append(Sentence(block_start, block_end, p_index, heading=True))
                 continue
+            if _FAQ_QUESTION.fullmatch(block.strip()):
+                sentences.append(Sentence(block_start, block_end, p_index, heading=True, question=True))
+                continue
             spans = [(s + block_start, e + block_start) for s, e in punkt.span_tokenize(block)]
             for s, e in _merge_fragments(text, spans):
                 sentences.append(Sentence(s, e, p_index))
@@ -201,12 +209,13 @@ def outline(text: str, paras: list[Paragraph], sentences: list[Sentence], headin
     the first heading): one small integer per sentence, however many there are.
 
     The headings are those the format marks; a text with none (plain text) has its heading lines, each a paragraph
-    of its own, as headings of one level. A heading that repeats the title opens no section.
+    of its own, and its FAQ question lines ("Q: …?", its reply on the next lines), as headings of one level. A
+    heading that repeats the title opens no section.
     """
     levels = {(h.start, h.end): h.level for h in headings}
     if not headings:
-        levels = {(s.start, s.end): 1 for s in sentences
-                  if s.heading and (s.start, s.end) == (paras[s.paragraph].start, paras[s.paragraph].end)}
+        levels = {(s.start, s.end): 1 for s in sentences if s.heading and (
+            s.question or (s.start, s.end) == (paras[s.paragraph].start, paras[s.paragraph].end))}
     title = " ".join(title.split())
     sections: list[Section] = []
     opened: list[tuple[int, int]] = []  # (level, section) of the headings the next sentence stands under

@@ -468,6 +468,13 @@ def test_a_colon_inside_a_lists_item_introduces_what_is_deeper_not_the_next_item
     assert answer(numbered, "How do I clear the cache?").quotes[0].text == "To clear it, run:\n\nmake clean"
 
 
+def test_a_plain_faqs_question_line_is_never_the_answer_its_reply_is():
+    faq = build(help="Account help\n\nQ: Can I change my username?\nA: No. Usernames are permanent, but the "
+                     "display name can change.\n\nQ: Where are my invoices?\nA: Under Billing, as PDF files.")
+    quote = answer(faq, "Can I change my username?", settings=AnswerSettings(min_confidence=0)).quotes[0]
+    assert quote.text.startswith("A: No.")
+
+
 BUILDING = """\
 # Building the server
 

@@ -223,3 +223,14 @@ def test_a_list_item_is_never_a_heading_however_short_and_unpunctuated(raw, fmt)
 
     assert [(analysed.sentence_text(i), s.heading) for i, s in enumerate(analysed.sentences)][1:] == [
         ("We take:", False), ("PayPal", False), ("Bank transfer, yearly plans only", False)]
+
+
+def test_a_plain_faqs_question_line_is_a_question_heading_that_opens_the_section_of_its_reply():
+    text = ("Account help\n\nQ: Can I change my username?\nA: No. Usernames are permanent.\n\n"
+            "Q: Where are my invoices?\nA: Under Billing, as PDF files.")
+    analysed = analyse(parse_document("help", text))
+
+    questions = [analysed.sentence_text(i) for i, s in enumerate(analysed.sentences) if s.question]
+    assert questions == ["Q: Can I change my username?", "Q: Where are my invoices?"]
+    reply = next(i for i in range(len(analysed.sentences)) if analysed.sentence_text(i).startswith("A: Under"))
+    assert analysed.section_path(reply) == ("Q: Where are my invoices?",)
