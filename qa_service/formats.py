@@ -340,10 +340,11 @@ class _HTMLText(HTMLParser):
                 block = heading(text, self.level)
             elif code:
                 block = Block(text, code=True)
-            elif self.open_tags["summary"] or self.open_tags["button"] or self.term:
+            elif self.open_tags["summary"] or self.open_tags["button"] or self.term and not text.endswith(":"):
                 # What a disclosure widget shows closed (<details><summary>, an accordion's button), as help centres
-                # set their questions, and a definition list's term (a glossary's word, a FAQ's question): the
-                # heading of the text it opens or describes, a FAQ entry's question when it asks one.
+                # set their questions, and a definition list's term (a glossary's word, a FAQ's question; not a
+                # lead-in that its description goes on from, "You probably can:"): the heading of the text it opens
+                # or describes, a FAQ entry's question when it asks one.
                 block = heading(text, RUN_IN_LEVEL)
             elif self.bold_chars >= len("".join(text.split())) and QUESTION_END.search(text):
                 # A FAQ entry's question written as a line in bold on its own.

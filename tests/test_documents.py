@@ -356,8 +356,10 @@ def test_an_accordions_buttons_are_the_questions_of_the_panels_they_open_even_hi
 
 def test_a_definition_lists_terms_are_the_headings_of_what_describes_them():
     page = ("<main><h1>Glossary</h1><dl><dt>Titration</dt><dd>Raising a dose slowly, step by step.</dd>"
-            "<dt>What is a half-life?</dt><dd>The time the body takes to clear half of a dose.</dd></dl></main>")
+            "<dt>What is a half-life?</dt><dd>The time the body takes to clear half of a dose.</dd>"
+            "<dt>In short:</dt><dd>Go slowly.</dd></dl></main>")
     document = parse_document("glossary", page, "html")
+    # A term ending in a colon is a lead-in its description goes on from, not a heading.
     assert [(document.text[h.start:h.end], h.level, h.question) for h in document.headings] == [
         ("Glossary", 1, False), ("Titration", 10, False), ("What is a half-life?", 10, True)]
 
