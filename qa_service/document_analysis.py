@@ -258,18 +258,24 @@ class AnalysedDocument:
         index keeps those of the sentences questions needed lately (RecentTraits)."""
         return sentence_traits(self.document.text, self.sentences, i)
 
+    # The three below are asked of every candidate, of which few stand in a list or a table: a document without
+    # either answers at once, and the others read columns, not rows (packed.PackedRows.column).
     def list_depth(self, i: int) -> int:
         """How deep in lists the paragraph holding sentence i stands, as the source marks its lists' items
         (documents.Document.items): 0 outside them, 1 in a list's item, 2 in an item of a list inside that."""
-        start = self.paragraphs[self.sentences[i].paragraph].start
         items = self.document.items
+        if not items:
+            return 0
+        start = self.paragraphs.column("start")[self.sentences.column("paragraph")[i]]
         k = bisect_left(items, start, key=lambda item: item[0])
         return items[k][2] if k < len(items) and items[k][0] == start else 0
 
     def is_row(self, i: int) -> bool:
         """Whether sentence i is a table's row (documents.Document.rows); a table is a paragraph of rows."""
-        start = self.sentences[i].start
         rows = self.document.rows
+        if not rows:
+            return False
+        start = self.sentences.column("start")[i]
         k = bisect_left(rows, start, key=lambda row: row[0])
         return k < len(rows) and rows[k][0] == start
 
@@ -277,11 +283,11 @@ class AnalysedDocument:
         """The depth of the list's item that sentence i opens (as `list_depth`), 0 when it opens none: it starts a
         paragraph the source marks as a list item's, or a line that starts with a list's mark ("1. ", "- ", "• "),
         as a plain text's lists are written, one list deeper than its paragraph."""
-        sentence = self.sentences[i]
+        start = self.sentences.column("start")[i]
         depth = self.list_depth(i)
-        if depth and sentence.start == self.paragraphs[sentence.paragraph].start:
+        if depth and start == self.paragraphs.column("start")[self.sentences.column("paragraph")[i]]:
             return depth
-        return depth + 1 if LIST_MARK.match(self.document.text, sentence.start) else 0
+        return depth + 1 if LIST_MARK.match(self.document.text, start) else 0
 
     def opens_by_pointing_back(self, i: int) -> bool:
         """Whether sentence i opens by pointing back ("It", "This", "However"): SentenceTraits.dependent alone,

@@ -219,14 +219,18 @@ LIST_REACH = 12
 
 
 def list_opener(doc: AnalysedDocument, i: int) -> int | None:
-    """The sentence whose colon introduced the list that sentence i is an item or a piece of (`introduced`): the
-    nearest sentence ending in a colon before it in its section, within LIST_REACH; None when i is part of no
-    list."""
-    section = doc.sentence_section
+    """The sentence whose colon introduced the list that sentence i is an item of (`introduced`): the nearest
+    sentence ending in a colon before it in its section, within LIST_REACH; None when i stands in no list's item.
+    Asked of every candidate, most of which stand in none: that is asked first, and the walk back reads columns."""
+    if not (doc.list_depth(i) or doc.opens_item(i)):
+        return None
+    section, text = doc.sentence_section, doc.document.text
+    starts, ends = doc.sentences.column("start"), doc.sentences.column("end")
+    headings = doc.sentences.column("heading")
     for k in range(i - 1, max(-1, i - 1 - LIST_REACH), -1):
-        if section[k] != section[i] or doc.sentences[k].heading:
+        if section[k] != section[i] or headings[k]:
             return None
-        if doc.sentence_text(k).rstrip().endswith(":"):
+        if text[starts[k]:ends[k]].rstrip().endswith(":"):
             return k if any(end >= i for end in introduced(doc, k)) else None
     return None
 
