@@ -180,6 +180,12 @@ def sentence_traits(text: str, sentences: Sequence[Sentence], i: int) -> Sentenc
 NOT_YET = 2  # AnalysedDocument.opens_by_pointing_back: a sentence not looked at yet
 
 
+def _span_starting_at(spans: Sequence[tuple[int, ...]], start: int) -> tuple[int, ...] | None:
+    """The span of `spans` (in text order, by their first number) that starts at `start`, or None."""
+    k = bisect_left(spans, start, key=lambda span: span[0])
+    return spans[k] if k < len(spans) and spans[k][0] == start else None
+
+
 class RecentTraits:
     """The traits of the sentences questions needed lately (recent.Recent: at most 2 × `generation`).
 
@@ -266,18 +272,13 @@ class AnalysedDocument:
         items = self.document.items
         if not items:
             return 0
-        start = self.paragraphs.column("start")[self.sentences.column("paragraph")[i]]
-        k = bisect_left(items, start, key=lambda item: item[0])
-        return items[k][2] if k < len(items) and items[k][0] == start else 0
+        item = _span_starting_at(items, self.paragraphs.column("start")[self.sentences.column("paragraph")[i]])
+        return item[2] if item is not None else 0
 
     def is_row(self, i: int) -> bool:
         """Whether sentence i is a table's row (documents.Document.rows); a table is a paragraph of rows."""
         rows = self.document.rows
-        if not rows:
-            return False
-        start = self.sentences.column("start")[i]
-        k = bisect_left(rows, start, key=lambda row: row[0])
-        return k < len(rows) and rows[k][0] == start
+        return bool(rows) and _span_starting_at(rows, self.sentences.column("start")[i]) is not None
 
     def opens_item(self, i: int) -> int:
         """The depth of the list's item that sentence i opens (as `list_depth`), 0 when it opens none: it starts a

@@ -224,15 +224,19 @@ def list_opener(doc: AnalysedDocument, i: int) -> int | None:
     Asked of every candidate, most of which stand in none: that is asked first, and the walk back reads columns."""
     if not (doc.list_depth(i) or doc.opens_item(i)):
         return None
-    section, text = doc.sentence_section, doc.document.text
-    starts, ends = doc.sentences.column("start"), doc.sentences.column("end")
-    headings = doc.sentences.column("heading")
+    section, headings = doc.sentence_section, doc.sentences.column("heading")
     for k in range(i - 1, max(-1, i - 1 - LIST_REACH), -1):
         if section[k] != section[i] or headings[k]:
             return None
-        if text[starts[k]:ends[k]].rstrip().endswith(":"):
+        if _ends_in_colon(doc, k):
             return k if any(end >= i for end in introduced(doc, k)) else None
     return None
+
+
+def _ends_in_colon(doc: AnalysedDocument, i: int) -> bool:
+    """Whether sentence i ends with a colon (read from the columns: asked of many sentences on the hot path)."""
+    start, end = doc.sentences.column("start")[i], doc.sentences.column("end")[i]
+    return doc.document.text[start:end].rstrip().endswith(":")
 
 
 def introduces(doc: AnalysedDocument, i: int) -> bool:
@@ -240,7 +244,7 @@ def introduces(doc: AnalysedDocument, i: int) -> bool:
     (a command, a list's item) set as a paragraph of its own in the same section, as FAQs set commands, a list's
     item, whole sentence as it may be, or a table; any other whole sentence there is not what the colon introduced
     (a text whose list was lost)."""
-    if i + 1 >= len(doc.sentences) or not doc.sentence_text(i).rstrip().endswith(":"):
+    if i + 1 >= len(doc.sentences) or not _ends_in_colon(doc, i):
         return False
     if i + 1 in neighbours(doc, i):
         return True

@@ -151,7 +151,8 @@ def split_sentences(text: str, headings: Sequence[Heading] = (), code: Sequence[
     sentences: list[Sentence] = []
     punkt = tokenizer()
     marked = {(h.start, h.end): h for h in headings}
-    next_code = next_row = next_item = 0
+    next_code = next_row = 0
+    item_starts = {start for start, _, _ in items}
     for p_index, para in enumerate(paras):
         known = marked.get((para.start, para.end))
         if known is not None:
@@ -169,9 +170,7 @@ def split_sentences(text: str, headings: Sequence[Heading] = (), code: Sequence[
                 sentences.append(Sentence(*rows[next_row], p_index))
                 next_row += 1
             continue
-        while next_item < len(items) and items[next_item][0] < para.start:
-            next_item += 1
-        item = next_item < len(items) and items[next_item][0] == para.start
+        item = para.start in item_starts
         for block_start, block_end in _lines(text, para.start, para.end):
             block = text[block_start:block_end]
             if not item and _is_heading_line(block.strip()) and "\n" not in block.strip():
