@@ -34,7 +34,7 @@ from .ranking import (
     table_of,
 )
 from .reading import Reader
-from .sentences import names_a_topic
+from .sentences import is_cited_section
 
 NOT_FOUND = "The source does not answer this question, so there is nothing to quote."
 FOUND = "Quoted from the source, word for word."
@@ -576,6 +576,6 @@ def _quote(span: _Span) -> Quote:
         context_end=last_para.end,
         # A citation names the sections a reader would recognise: a plain text's line that only looked like a
         # heading ("SHA: edfe02a4…") is no section of it.
-        section=tuple(h for h in c.doc.section_path(span.first) if names_a_topic(h)),
+        section=tuple(h for h in c.doc.section_path(span.first) if is_cited_section(h, bool(doc.headings))),
         page=c.doc.page(span.first),
     )

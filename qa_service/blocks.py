@@ -29,6 +29,11 @@ class Block:
     in lists it stands (1 in a list, 2 in a list inside an item, 0 outside lists): what a sentence ending in a colon
     introduces when the list's items are whole sentences ("To reset it:" "Open the sign-in page." "Enter your
     address."), and only a list deeper than the sentence's own.
+
+    `scope` and `closes` say where a heading's section ends when the source's element ends it before the next
+    heading does: a disclosure widget's summary, an accordion's button or a glossary's term heads only what its
+    widget, panel or description holds, and the text after that is back under the headings above. The heading
+    carries a number (`scope`, above 0) and the last block its element holds lists that number (`closes`).
     """
 
     text: str
@@ -38,6 +43,8 @@ class Block:
     code: bool = False
     row: bool = False
     item: int = 0
+    scope: int = 0
+    closes: tuple[int, ...] = ()
 
 
 def heading(text: str, level: int, page: int = 0) -> Block:

@@ -34,12 +34,15 @@ class DocumentRejected(ValueError):
 class Heading:
     """A heading its format marks as one (HTML's <h2>, Markdown's "##", Word's Heading 2, a PDF's outline), as a span
     of the document's text; `level` 1 is the top (blocks.RUN_IN_LEVEL: a bold question line); `question`: it asks
-    what its section answers (a FAQ entry)."""
+    what its section answers (a FAQ entry). Its section runs to the next heading of the same or a higher level, or
+    ends at the offset `until` when the source ends it before that (a disclosure widget's summary: blocks.Block.scope).
+    """
 
     start: int
     end: int
     level: int
     question: bool = False
+    until: int | None = None
 
 
 @dataclass(frozen=True)
@@ -148,8 +151,9 @@ ROW_BREAK = "\n"
 def _joined(blocks: list[Block]) -> dict:
     """The Document's fields that its blocks make: the blocks as one text, paragraphs apart (a table's rows lines
     apart), with where each heading, each page, each block of code, each table row and each list's item stand in
-    it."""
-    headings: list[Heading] = []
+    it, and where the sections that the source's elements end stop."""
+    headings: list[tuple[Heading, int]] = []  # and the heading's scope (blocks.Block.scope)
+    ends: dict[int, int] = {}  # scope -> where its section stops: the end of the last block its element holds
     page_starts: list[int] = []
     code: list[tuple[int, int]] = []
     rows: list[tuple[int, int]] = []
@@ -161,7 +165,7 @@ def _joined(blocks: list[Block]) -> dict:
             parts.append(ROW_BREAK if block.row and blocks[k - 1].row else PARAGRAPH_BREAK)
             offset += len(parts[-1])
         if block.level:
-            headings.append(Heading(offset, offset + len(block.text), block.level, block.question))
+            headings.append((Heading(offset, offset + len(block.text), block.level, block.question), block.scope))
         elif block.code:
             code.append((offset, offset + len(block.text)))
         elif block.row:
@@ -173,7 +177,9 @@ def _joined(blocks: list[Block]) -> dict:
             page_starts.append(offset)
         parts.append(block.text)
         offset += len(block.text)
-    return {"text": "".join(parts), "headings": tuple(headings), "page_starts": tuple(page_starts),
+        ends.update((scope, offset) for scope in block.closes)
+    scoped = [dataclasses.replace(h, until=ends[scope]) if scope in ends else h for h, scope in headings]
+    return {"text": "".join(parts), "headings": tuple(scoped), "page_starts": tuple(page_starts),
             "code": tuple(code), "rows": tuple(rows), "items": tuple(items)}
 
 

@@ -13,7 +13,7 @@ import html
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -41,6 +41,9 @@ def read_text(raw: str) -> tuple[str | None, list[Block]]:
 # it (setext headings, reference links, nested lists, fenced code, HTML in between).
 _MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 _HTML_TAG = re.compile(r"<[^>]+>")
+# A disclosure widget written in a Markdown page's HTML, as GitHub's FAQs write theirs: "<details><summary>Can I
+# …?</summary>", Markdown, then "</details>".
+_DISCLOSURE_TAG = re.compile(r"<(/?)(details|summary)\b[^>]*>", re.I)
 
 
 def read_markdown(raw: str) -> tuple[str | None, list[Block]]:
@@ -48,8 +51,10 @@ def read_markdown(raw: str) -> tuple[str | None, list[Block]]:
     stand alone.
 
     A line in bold on its own that asks a question ("**How do I ...?**"), at a paragraph's start, is a FAQ entry's
-    heading; the rest of that paragraph is its reply."""
+    heading; the rest of that paragraph is its reply. A disclosure widget's summary, in the page's HTML, is the
+    heading of what the widget holds, as in an HTML page."""
     blocks: list[Block] = []
+    widgets = _MarkdownDisclosures()
     tokens = _MARKDOWN.parse(raw)  # which takes "\r\n" and "\r" as line ends itself (CommonMark's normalisation)
     heading_level = 0
     row: list[str] | None = None
@@ -80,10 +85,44 @@ def read_markdown(raw: str) -> tuple[str | None, list[Block]]:
         elif token.type in ("fence", "code_block"):
             blocks.append(Block(token.content.strip("\n"), code=True))
         elif token.type == "html_block":
-            blocks.append(Block(html.unescape(_HTML_TAG.sub("", token.content)).strip()))
+            widgets.read(token.content, blocks)
         if open_items:
             blocks[before:] = [_as_item(block, open_items) for block in blocks[before:]]
     return None, [b for b in blocks if b.text]
+
+
+class _MarkdownDisclosures:
+    """The disclosure widgets of a Markdown page's HTML blocks, which open in one block and close in a later one."""
+
+    def __init__(self):
+        self.open: list[int] = []  # the scope of each <details> open (0 until its summary is read)
+        self.made = 0
+
+    def read(self, raw: str, blocks: list[Block]) -> None:
+        """An HTML block's text as blocks: its summaries as headings, the rest as paragraphs without the tags."""
+        end = 0
+        summary = False
+        for tag in [*_DISCLOSURE_TAG.finditer(raw), None]:
+            text = html.unescape(_HTML_TAG.sub("", raw[end:tag.start() if tag else len(raw)])).strip()
+            end = tag.end() if tag else len(raw)
+            if text and summary:
+                block = heading(" ".join(text.split()), RUN_IN_LEVEL)
+                if self.open and not self.open[-1]:
+                    self.made += 1
+                    self.open[-1] = self.made
+                    block = replace(block, scope=self.made)
+                blocks.append(block)
+            elif text:
+                blocks.append(Block(text))
+            if tag is None:
+                break
+            closing, name = tag.group(1) == "/", tag.group(2).lower()
+            if name == "summary":
+                summary = not closing
+            elif not closing:
+                self.open.append(0)
+            elif self.open and (scope := self.open.pop()) and blocks:
+                blocks[-1] = replace(blocks[-1], closes=blocks[-1].closes + (scope,))
 
 
 def _as_item(block: Block, depth: int) -> Block:
@@ -167,6 +206,15 @@ _MAIN, _ARTICLE = "main", "article"
 # FAQ's question) is the page's table of contents, whatever its class: its lines are those lines again, never an
 # answer. Links that name no line of their own ("RWF_HIPRI", a constant defined as "os.RWF_HIPRI") are content.
 _LISTS = {"ul", "ol"}
+_WORDLIKE = re.compile(r"\w")
+# A link to a place on a page of the same folder by its file name ("faq.html#faq.reports"), as DocBook writes its
+# links to the page itself: the page's own when the line it names is one of the page's (a table of contents' test).
+_PAGE_FRAGMENT = re.compile(r"[^/:?#\s]+\.html?#\S+", re.I)
+# The lists a table of contents is written as: a definition list too, as DocBook writes a FAQ's ("<dt>1. <a …>Background
+# </a></dt><dd>1.1. <a …>How do you …?</a></dd>"), one list a chapter.
+_CONTENTS_LISTS = _LISTS | {"dl"}
+# An entry's number outside its link ("1.1. ", "(13) "): no text of the list's own.
+_NUMBERING = re.compile(r"(?:\d+(?:\.\d+)*\.?|\(\d+\)|\d+\)|[IVXLC]+\.)")
 _TOC_MIN_LINKS = 2
 
 
@@ -183,6 +231,9 @@ class _Open:
     first_block: int = 0
     plain_texts_before: int = 0
     links_before: int = 0
+    # The sections whose headings this element scopes (blocks.Block.scope: a <details> its <summary>'s, a <dl> its
+    # last term's, an accordion's panel its button's), which stop where it ends.
+    scopes: list[int] = field(default_factory=list)
 
 
 class _HTMLText(HTMLParser):
@@ -211,6 +262,11 @@ class _HTMLText(HTMLParser):
         # The ids of the panels that disclosure buttons open (aria-controls): a closed accordion's answers, hidden
         # until their question is pressed, are the page's text.
         self.disclosed: set[str] = set()
+        # The panels the disclosure button being read opens, and, once its question is a heading, the scope of that
+        # heading by panel id (blocks.Block.scope): the panel ends its section.
+        self.button_panels: list[str] = []
+        self.panel_scopes: dict[str, int] = {}
+        self.scopes_made = 0
 
     def focus(self) -> str:
         """The landmark holding the text now: "main" (an article inside the main content counts as main),
@@ -236,12 +292,44 @@ class _HTMLText(HTMLParser):
             self.open_skips -= element.skip
             self.open_focus[element.focus] -= 1
             self.open_in_page_links -= element.in_page_link
-            if element.tag in _LISTS and self._only_same_page_links(element):
+            self._stop_sections(element)
+            if element.tag in _CONTENTS_LISTS and self._only_same_page_links(element):
                 self.link_lists.append((element.first_block, len(self.blocks)))
             elif element.tag == "tr":
                 self._join_row(element.first_block)
             if element.tag == tag:
                 return
+
+    def _stop_sections(self, element: _Open) -> None:
+        """The sections the element scopes stop with the last block read: it is the last one they hold."""
+        if element.scopes and self.blocks:
+            block, focus = self.blocks[-1]
+            self.blocks[-1] = (replace(block, closes=block.closes + tuple(element.scopes)), focus)
+        element.scopes.clear()
+
+    def _innermost(self, tag: str) -> _Open | None:
+        return next((element for element in reversed(self.stack) if element.tag == tag), None)
+
+    def _scoped(self, block: Block) -> Block:
+        """A heading that a disclosure widget, an accordion's button or a glossary's term makes, with the scope
+        that the element holding what it heads stops (the <details>, the panel, the <dl>); other headings as they
+        are."""
+        owner = None
+        if self.open_tags["summary"]:
+            owner = self._innermost("details")
+        elif self.term:
+            owner = self._innermost("dl")
+        elif not (self.open_tags["button"] and self.button_panels):
+            return block
+        if owner is None and not self.open_tags["button"]:
+            return block  # a <summary> or <dt> outside its widget or list: nothing says where it ends
+        self.scopes_made += 1
+        if owner is not None:
+            owner.scopes.append(self.scopes_made)
+        else:
+            # The panel opens after its button: it takes the scope when it opens, and stops it when it ends.
+            self.panel_scopes.update((panel, self.scopes_made) for panel in self.button_panels)
+        return replace(block, scope=self.scopes_made)
 
     def _open_in_innermost(self, tag: str, containers: tuple[str, ...] | set[str]) -> bool:
         """Whether the innermost container open (a table for a row, a list for an item) has this element open."""
@@ -259,7 +347,9 @@ class _HTMLText(HTMLParser):
         if (len(cells) >= 2 and sum(len(block.text) for block, _ in cells) <= _ROW_MAX_CHARS
                 and not any(block.level or block.row or block.code for block, _ in cells)
                 and not (self.link_lists and self.link_lists[-1][0] >= first)):
-            self.blocks[first:] = [(Block(" ".join(block.text for block, _ in cells), row=True), cells[0][1])]
+            self.blocks[first:] = [(Block(" ".join(block.text for block, _ in cells), row=True,
+                                          closes=tuple(scope for block, _ in cells for scope in block.closes)),
+                                    cells[0][1])]
 
     def _only_same_page_links(self, element: _Open) -> bool:
         """Whether the list held nothing but links to places on this page, at least two (a table of contents)."""
@@ -278,7 +368,10 @@ class _HTMLText(HTMLParser):
         if tag in _HTML_BLOCK or disclosure:
             self.flush()
         if disclosure:
-            self.disclosed.update((attributes.get("aria-controls") or "").split())
+            self.button_panels = (attributes.get("aria-controls") or "").split()
+            self.disclosed.update(self.button_panels)
+        if tag == "dt" and (glossary := self._innermost("dl")) is not None:
+            self._stop_sections(glossary)  # a term's description ends where the next term starts
         if tag == "tr" and self._open_in_innermost("tr", ("table",)):
             self.close_element("tr")  # a row whose end tag was left out ends where the next one starts
         elif tag == "li" and self._open_in_innermost("li", _LISTS):
@@ -296,9 +389,11 @@ class _HTMLText(HTMLParser):
                 or role in _FURNITURE_ROLES
                 or (not focus and not backlink
                     and bool(_FURNITURE_NAMES.search(names) or _FURNITURE_WHOLE_NAMES.search(names))))
-        in_page_link = tag == "a" and len(href := (attributes.get("href") or "").strip()) > 1 and href[0] == "#"
+        href = (attributes.get("href") or "").strip()
+        in_page_link = tag == "a" and (len(href) > 1 and href[0] == "#" or bool(_PAGE_FRAGMENT.fullmatch(href)))
+        panel_scope = self.panel_scopes.pop(attributes.get("id") or "", None)
         self.open_element(_Open(tag, skip, focus, in_page_link, len(self.blocks), self.plain_texts,
-                                self.in_page_links))
+                                self.in_page_links, [panel_scope] if panel_scope is not None else []))
         if tag in _HTML_HEADINGS:
             self.level = _HTML_HEADINGS[tag]
         elif tag == "dt":
@@ -320,9 +415,12 @@ class _HTMLText(HTMLParser):
     def handle_data(self, data):
         if self.title_parts is not None:
             self.title_parts.append(data)
-        elif not self.open_skips:
+        elif not self.open_skips and not ((self.level or self.term) and self.open_in_page_links
+                                          and not _WORDLIKE.search(data)):
+            # (A heading's or a term's link to itself that shows only a mark, "#", "¶", "§", as Node's, GitHub's,
+            # MkDocs' and Texinfo's pages write it, is no word of the heading.)
             self.current.append(data)
-            if not self.open_in_page_links and data.strip():
+            if not self.open_in_page_links and data.strip() and not _NUMBERING.fullmatch(data.strip()):
                 self.plain_texts += 1
             if any(self.open_tags[tag] for tag in _HTML_BOLD):
                 self.bold_chars += len("".join(data.split()))
@@ -337,7 +435,7 @@ class _HTMLText(HTMLParser):
             text = " ".join(said.split())
         if text:
             if self.level:
-                block = heading(text, self.level)
+                block = self._scoped(heading(text, self.level))
             elif code:
                 block = Block(text, code=True)
             elif self.open_tags["summary"] or self.open_tags["button"] or self.term and not text.endswith(":"):
@@ -345,7 +443,7 @@ class _HTMLText(HTMLParser):
                 # set their questions, and a definition list's term (a glossary's word, a FAQ's question; not a
                 # lead-in that its description goes on from, "You probably can:"): the heading of the text it opens
                 # or describes, a FAQ entry's question when it asks one.
-                block = heading(text, RUN_IN_LEVEL)
+                block = self._scoped(heading(text, RUN_IN_LEVEL))
             elif self.bold_chars >= len("".join(text.split())) and QUESTION_END.search(text):
                 # A FAQ entry's question written as a line in bold on its own.
                 block = Block(text, RUN_IN_LEVEL, question=True)
@@ -371,7 +469,7 @@ def read_html(raw: str) -> tuple[str | None, list[Block]]:
     read = _without_tables_of_contents(parser)
     focuses = {focus for _, focus in read}
     wanted = _MAIN if _MAIN in focuses else _ARTICLE if _ARTICLE in focuses else None
-    blocks = [block for block, focus in read if wanted is None or focus == wanted]
+    blocks = _without_lone_numbers([block for block, focus in read if wanted is None or focus == wanted])
     h1 = next((block.text for block in blocks if block.level == 1), "")
     return (h1 or parser.title or None), blocks
 
@@ -384,10 +482,12 @@ def _without_tables_of_contents(parser: _HTMLText) -> list[tuple[Block, str]]:
 
     Every line a table names is a heading, the table says so: a FAQ's entry in bold that asks nothing in so many
     words ("(18) Case-insensitive matching of Unicode characters does not work.") heads its reply as the entries
-    around it do, and is one of the FAQ's questions when most lines its table names are."""
+    around it do, and is one of the FAQ's questions when most lines the page's tables name, its headings aside, are
+    (a table written as one list a chapter, as DocBook writes a FAQ's, is one table)."""
     blocks = parser.blocks
     listed = {i for first, end in parser.link_lists for i in range(first, end)}
-    lists = [(first, end) for first, end in parser.link_lists if not (first and _introduces(blocks[first - 1][0]))]
+    lists = [(first, end) for first, end in parser.link_lists
+             if not (first and first - 1 not in listed and _introduces(blocks[first - 1][0]))]
     lines: dict[str, list[int]] = {}
     for i, (block, _) in enumerate(blocks):
         if i not in listed:
@@ -396,20 +496,29 @@ def _without_tables_of_contents(parser: _HTMLText) -> list[tuple[Block, str]]:
         # A name the page gives a heading and a line of text both is the heading's.
         lines[name] = [i for i in found if blocks[i][0].level] or found
     dropped: set[int] = set()
-    entries: dict[int, bool] = {}  # a named line's position -> whether it is a FAQ's question
+    named: list[int] = []  # the positions of the lines the tables name
     for first, end in lists:
         names = [_entry_name(block.text) for block, _ in blocks[first:end]]
         if all(name in lines for name in names):
             dropped.update(range(first, end))
-            named = [i for name in names for i in lines[name]]
-            faq = 2 * sum(blocks[i][0].question for i in named) >= len(named)
-            entries.update((i, faq or blocks[i][0].question) for i in named)
+            named += [i for name in names for i in lines[name]]
+    # The page's own headings among them (a chapter's title) are what they are, questions or not.
+    lines_named = [i for i in named if blocks[i][0].level in (0, RUN_IN_LEVEL)]
+    faq = 2 * sum(blocks[i][0].question for i in lines_named) >= len(lines_named)
+    entries = {i: faq or blocks[i][0].question for i in named}  # a named line -> whether it is a FAQ's question
     return [(_as_entry(block, entries[i]) if i in entries else block, focus)
             for i, (block, focus) in enumerate(blocks) if i not in dropped]
 
 
+def _without_lone_numbers(blocks: list[Block]) -> list[Block]:
+    """The blocks without an entry's number standing alone before its heading ("4.1." in a cell of its own beside
+    the question, as DocBook sets a FAQ's entries in a table): it says nothing a reader asks about."""
+    return [block for k, block in enumerate(blocks)
+            if not (_NUMBERING.fullmatch(block.text) and k + 1 < len(blocks) and blocks[k + 1].level)]
+
+
 def _as_entry(block: Block, question: bool) -> Block:
-    return block if block.level else Block(block.text, RUN_IN_LEVEL, question, block.page)
+    return block if block.level else Block(block.text, RUN_IN_LEVEL, question, block.page, closes=block.closes)
 
 
 def _introduces(block: Block) -> bool:

@@ -76,6 +76,13 @@ def names_a_topic(heading: str) -> bool:
     return 2 * wordy >= len(tokens) and not cut
 
 
+def is_cited_section(heading: str, marked: bool) -> bool:
+    """Whether a citation names this heading as a section, and the document page shows it as one: any heading the
+    format marks (`marked`: an API reference's "ffi_type_sint16", a glossary's term are what a reader asks about),
+    and a line of plain text that only looks like a heading when it reads as a topic (names_a_topic)."""
+    return marked or names_a_topic(heading)
+
+
 @dataclass(frozen=True)
 class Section:
     """A heading and the sentences under it, up to the next heading of the same or a higher level.
@@ -209,17 +216,26 @@ def outline(text: str, paras: list[Paragraph], sentences: list[Sentence], headin
 
     The headings are those the format marks; a text with none (plain text) has its heading lines, each a paragraph
     of its own, and its FAQ question lines ("Q: …?", its reply on the next lines), as headings of one level. A
-    heading that repeats the title opens no section.
+    heading that repeats the title opens no section. A section whose source element ends before the next heading
+    (documents.Heading.until: a disclosure widget's, a glossary term's) stops there, and what follows stands under
+    the headings above it again.
     """
     levels = {(h.start, h.end): h.level for h in headings}
+    untils = {(h.start, h.end): h.until for h in headings if h.until is not None}
     if not headings:
         levels = {(s.start, s.end): 1 for s in sentences if s.heading and (
             s.question or (s.start, s.end) == (paras[s.paragraph].start, paras[s.paragraph].end))}
     title = " ".join(title.split())
     sections: list[Section] = []
-    opened: list[tuple[int, int]] = []  # (level, section) of the headings the next sentence stands under
+    # (level, section, where it stops or None) of the headings the next sentence stands under
+    opened: list[tuple[int, int, int | None]] = []
     membership = np.empty(len(sentences), dtype=np.int32)
     for i, sentence in enumerate(sentences):
+        if untils:
+            stopped = next((k for k, (_, _, until) in enumerate(opened)
+                            if until is not None and until <= sentence.start), None)
+            if stopped is not None:
+                del opened[stopped:]  # and the sections opened inside it stop with it
         level = levels.get((sentence.start, sentence.end))
         if level is not None:
             words = " ".join(text[sentence.start:sentence.end].split())
@@ -228,6 +244,6 @@ def outline(text: str, paras: list[Paragraph], sentences: list[Sentence], headin
             if words != title:
                 path = (sections[opened[-1][1]].path if opened else ()) + (words,)
                 sections.append(Section(path, i, sentence.question))
-                opened.append((level, len(sections) - 1))
+                opened.append((level, len(sections) - 1, untils.get((sentence.start, sentence.end))))
         membership[i] = opened[-1][1] if opened else -1
     return tuple(sections), membership

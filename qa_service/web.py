@@ -12,7 +12,7 @@ from .config import MAX_FEEDBACK_COMMENT, MAX_HISTORY
 from .document_analysis import AnalysedDocument
 from .documents import ID_CHARACTERS, ID_MAX_CHARS, ID_PATTERN
 from .errors import error_response
-from .sentences import names_a_topic
+from .sentences import is_cited_section
 from .state import live_corpus, settings
 from .suggestions import suggested_questions
 
@@ -63,12 +63,14 @@ def document_blocks(doc: AnalysedDocument, first: int, stop: int) -> list[Docume
         all_headings[sentence.paragraph] = all_headings.get(sentence.paragraph, True) and sentence.heading
         index += 1
     blocks = []
+    marked = {(heading.start, heading.end) for heading in doc.document.headings}
     for i in range(first, stop):
         paragraph = doc.paragraphs[i]
         text = doc.document.text[paragraph.start:paragraph.end]
         # Shown as the citations name sections: a line that only looks like a heading ("SHA: edfe02a4…") is text.
         blocks.append(DocumentBlock(paragraph.start, paragraph.end, text, all_headings.get(i, False)
-                                    and "\n" not in text and names_a_topic(text)))
+                                    and "\n" not in text
+                                    and is_cited_section(text, (paragraph.start, paragraph.end) in marked)))
     return blocks
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from qa_service.analysis import stem, stem_variants
@@ -409,6 +411,13 @@ def test_a_plain_texts_numbered_lines_after_a_colon_are_quoted_with_it():
         "message we send you. Follow its link.")
 
 
+def test_a_faq_entry_that_asks_nothing_in_so_many_words_is_answered_by_its_reply_not_quoted():
+    page = (Path(__file__).resolve().parent / "pages" / "kettle-faq.html").read_text()
+    kettle = Index.build([analyse(parse_document("kettle", page, "html"))])
+    reply = answer(kettle, "why are there white flakes in my kettle?", settings=AnswerSettings(min_confidence=0))
+    assert reply.quotes[0].text.startswith("That is limescale from hard water.")
+
+
 def test_the_paragraphs_of_an_html_list_item_are_all_the_list():
     page = ("<html><body><main><h1>Closing your account</h1><p>Closing deletes your saved searches. Before you "
             "close it, keep in mind:</p><ul><li>Your invoices stay with us for seven years.</li><li><p>You cannot "
@@ -568,14 +577,17 @@ def test_a_sentence_that_points_back_past_a_command_is_quoted_with_what_introduc
     assert leaned_on(doc, leaning) == leaning
 
 
-@pytest.mark.parametrize(("text", "section"), [
-    ("Pond notes\n\nLiners\n\nMost ponds need a liner to hold their water.", ("Liners",)),
+@pytest.mark.parametrize(("text", "fmt", "section"), [
+    ("Pond notes\n\nLiners\n\nMost ponds need a liner to hold their water.", "text", ("Liners",)),
     # A plain text's field set like a heading is cited as no section.
     ("Pond notes\n\nSHA: edfe02a438fa9b667313da8f03614303fc2a4a14\n\nMost ponds need a liner to hold their water.",
-     ()),
+     "text", ()),
+    # A heading the format marks is one, whatever it looks like: an API reference's name is its topic.
+    ("<h1>Pond kit</h1><dl><dt><code>pond_liner_v2x4</code></dt><dd>Most ponds need a liner to hold their water."
+     "</dd></dl>", "html", ("pond_liner_v2x4",)),
 ])
-def test_a_quote_is_cited_under_the_headings_that_name_a_topic(text, section):
-    ponds = Index.build([analyse(parse_document("ponds", text))])
+def test_a_quote_is_cited_under_the_headings_that_name_a_topic(text, fmt, section):
+    ponds = Index.build([analyse(parse_document("ponds", text, fmt))])
     assert answer(ponds, "Do ponds need a liner?").quotes[0].section == section
 
 @pytest.mark.parametrize(("question", "about_it"), [

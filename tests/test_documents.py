@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from qa_service.blocks import RUN_IN_LEVEL
+from qa_service.document_analysis import analyse
 from qa_service.documents import DocumentRejected, parse_document, read_document
 
 SEED = Path(__file__).resolve().parent.parent / "corpus" / "keppra-article.txt"
@@ -362,6 +364,95 @@ def test_a_definition_lists_terms_are_the_headings_of_what_describes_them():
     # A term ending in a colon is a lead-in its description goes on from, not a heading.
     assert [(document.text[h.start:h.end], h.level, h.question) for h in document.headings] == [
         ("Glossary", 1, False), ("Titration", 10, False), ("What is a half-life?", 10, True)]
+
+
+DOCBOOK_FAQ = (Path(__file__).resolve().parent / "pages" / "kettle-faq.html").read_text()  # our own page
+
+
+def test_a_docbook_faqs_contents_in_definition_lists_is_dropped_and_its_entries_are_the_faqs_questions():
+    # As DocBook writes a FAQ: one definition list of links a chapter, each link to the page by its file name, the
+    # entry's number outside the link, and each entry a table row: its number in a cell, its question in bold.
+    document = parse_document("kettle", DOCBOOK_FAQ, "html")
+    assert document.text == (
+        "Kettle FAQ\n\n1. Basics\n\nHow long does it take to boil?\n\nAbout three minutes for a full kettle.\n\n"
+        "1.2. The kettle has white flakes inside.\n\nThat is limescale from hard water. Boil water and vinegar to "
+        "remove it.")
+    # An entry that asks nothing in so many words is a question of the FAQ as the others are.
+    assert [(document.text[h.start:h.end], h.level, h.question) for h in document.headings] == [
+        ("Kettle FAQ", 1, False), ("1. Basics", 3, False), ("How long does it take to boil?", RUN_IN_LEVEL, True),
+        ("1.2. The kettle has white flakes inside.", RUN_IN_LEVEL, True)]
+
+
+def test_a_headings_link_to_itself_that_shows_only_a_mark_is_no_word_of_the_heading():
+    # As Node's API pages (class "mark"), GitHub, MkDocs and Texinfo (a term's) write them; a heading that is a link
+    # keeps its words.
+    page = ('<main><h1>Path<span><a class="mark" href="#path" id="path">#</a></span></h1><h2 id="join">'
+            '<code>path.join()</code> <a href="#join">\u00a7</a></h2><p>Joins paths.</p>'
+            '<h2><a href="#more">More tools</a></h2><p>See the other modules.</p><dl><dt id="sep"><code>path.sep'
+            '</code><a href="#sep" class="copiable-anchor"> &para;</a></dt><dd>The separator.</dd></dl></main>')
+    document = parse_document("path", page, "html")
+    assert [document.text[h.start:h.end] for h in document.headings] == [
+        "Path", "path.join()", "More tools", "path.sep"]
+
+
+def sections_of(page: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Each sentence of an HTML page beside the headings it stands under."""
+    document = analyse(parse_document("page", page, "html"))
+    return [(document.sentence_text(i), document.section_path(i)) for i in range(len(document.sentences))]
+
+
+def test_a_disclosure_widgets_section_stops_where_the_widget_ends():
+    page = ("<main><h1>Billing</h1><h2>Refunds</h2><details><summary>Can I get my money back?</summary>"
+            "<p>Within 14 days, yes.</p></details><p>Refunds go to the card you paid with.</p>"
+            "<h2>Invoices</h2><p>Each invoice is sent by email.</p></main>")
+    assert sections_of(page) == [
+        ("Billing", ()), ("Refunds", ("Refunds",)),
+        ("Can I get my money back?", ("Refunds", "Can I get my money back?")),
+        ("Within 14 days, yes.", ("Refunds", "Can I get my money back?")),
+        # After the widget, the text is back under the heading above it.
+        ("Refunds go to the card you paid with.", ("Refunds",)),
+        ("Invoices", ("Invoices",)), ("Each invoice is sent by email.", ("Invoices",))]
+
+
+def test_a_glossary_terms_section_stops_at_the_next_term_or_the_end_of_the_list():
+    page = ("<main><h1>Glossary</h1><dl><dt>Titration</dt><dd>Raising a dose slowly.</dd><dd>Also: up-titration.</dd>"
+            "<dt>In short:</dt><dd>Go slowly.</dd><dt>Half-life</dt><dd>The time the body takes to clear half of a "
+            "dose.</dd></dl><p>Ask your pharmacist about any other word.</p></main>")
+    assert sections_of(page) == [
+        ("Glossary", ()), ("Titration", ("Titration",)), ("Raising a dose slowly.", ("Titration",)),
+        ("Also: up-titration.", ("Titration",)),
+        # A lead-in that is no heading ends the term before it as a term does.
+        ("In short:", ()), ("Go slowly.", ()),
+        ("Half-life", ("Half-life",)), ("The time the body takes to clear half of a dose.", ("Half-life",)),
+        ("Ask your pharmacist about any other word.", ())]
+
+
+def test_an_accordion_buttons_section_stops_where_its_panel_ends_even_under_a_heading_level():
+    page = ACCORDION_PAGE.replace("<button type=\"button\">Print this page</button>",
+                                  "<p>Write to us with any other question.</p>")
+    sections = dict(sections_of(page))
+    assert sections["Each account is for one person."] == ("Can I share my account?",)
+    assert sections["Card numbers never reach our servers."] == ("Is my card safe?",)
+    assert sections["Write to us with any other question."] == ()
+
+
+def test_a_markdown_pages_disclosure_widget_is_read_as_an_html_pages_is():
+    # As GitHub's FAQs write them: the widget's tags in HTML blocks, Markdown in between.
+    page = ("# Help\n\n## Billing\n\n<details>\n<summary>Can I get my money back?</summary>\n\nWithin 14 days, "
+            "*yes*.\n</details>\n\nRefunds go to the card you paid with.\n")
+    document = analyse(parse_document("help", page, "markdown"))
+    assert [(document.sentence_text(i), document.section_path(i)) for i in range(len(document.sentences))] == [
+        ("Help", ()), ("Billing", ("Billing",)),
+        ("Can I get my money back?", ("Billing", "Can I get my money back?")),
+        ("Within 14 days, yes.", ("Billing", "Can I get my money back?")),
+        ("Refunds go to the card you paid with.", ("Billing",))]
+    assert [(h.level, h.question) for h in document.document.headings][-1] == (RUN_IN_LEVEL, True)
+
+
+def test_a_summary_outside_a_disclosure_widget_heads_the_text_up_to_the_next_heading():
+    # Nothing says where such a heading's section ends, so it ends as any heading's does.
+    page = "<main><h1>Help</h1><summary>Can I pay later?</summary><p>Yes.</p><p>Invoices are monthly.</p></main>"
+    assert [path for _, path in sections_of(page)][-1] == ("Can I pay later?",)
 
 
 # --- what cannot be a document -------------------------------------------------------------------------------------

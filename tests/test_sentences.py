@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from qa_service.document_analysis import analyse
-from qa_service.documents import parse_document, read_document
-from qa_service.sentences import split_sentences
+from qa_service.documents import Heading, parse_document, read_document
+from qa_service.sentences import outline, split_sentences
 
 SEED = Path(__file__).resolve().parent.parent / "corpus" / "keppra-article.txt"
 
@@ -182,6 +182,17 @@ def test_markdown_headings_nest_by_level_and_a_question_heading_is_one_sentence_
         "Lithium": (), "Side effects": ("Side effects",), "Safe? Is it safe?": faq, "Mostly it is.": faq,
         "Monitoring": ("Monitoring",), "Levels.": ("Monitoring",)}
     assert [analysed.sentence_text(i) for i, s in enumerate(analysed.sentences) if s.question] == ["Safe? Is it safe?"]
+
+
+def test_a_section_that_stops_early_takes_the_sections_opened_inside_it_with_it():
+    # "Questions" heads a widget that holds a deeper heading; both stop where the widget ends.
+    text = "Help\n\nQuestions\n\nPaying\n\nBy card.\n\nAfter the widget."
+    paras, sentences = split_sentences(text)
+    widget_end = text.index("By card.") + len("By card.")
+    headings = [Heading(0, 4, 1), Heading(6, 15, 5, until=widget_end), Heading(17, 23, 6)]
+    sections, membership = outline(text, paras, sentences, headings, "Help")
+    paths = [sections[k].path if k >= 0 else () for k in membership]
+    assert paths == [(), ("Questions",), ("Questions", "Paying"), ("Questions", "Paying"), ()]
 
 
 @pytest.mark.parametrize(("raw", "fmt"), [

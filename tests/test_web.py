@@ -246,6 +246,14 @@ def test_document_page_shows_a_line_that_names_no_topic_as_text_not_as_a_heading
     ]
 
 
+def test_document_page_shows_a_heading_the_format_marks_as_a_heading_whatever_it_looks_like(tmp_path):
+    page = "<h1>Pond kit</h1><h2>pond_liner_v2x4</h2><p>A liner for ponds up to two metres deep.</p>"
+    blocks = blocks_of(corpus_app(tmp_path, {"kit.html": page}).test_client().get("/documents/kit")
+                       .get_data(as_text=True))
+    assert [(tag, text) for tag, _, _, text in blocks] == [
+        ("h1", "Pond kit"), ("h2", "pond_liner_v2x4"), ("p", "A liner for ponds up to two metres deep.")]
+
+
 def test_document_page_shows_markup_in_a_document_as_text(tmp_path):
     app = corpus_app(tmp_path, {"markup.txt": "Notes\n\nThe tag <script>alert(1)</script> is shown as text here."})
     html = app.test_client().get("/documents/markup").get_data(as_text=True)
