@@ -3,8 +3,8 @@
 pypdf gives each page's text in the order the page draws it, which for the PDFs writers and word processors make is
 reading order (a column before the next). Lines are joined back into paragraphs, a word hyphenated at a line's end
 is joined again ("treat-" + "ment"), and what repeats at the top or bottom of the pages (running headers and
-footers, page numbers) is dropped. Headings are the PDF's outline (its bookmarks) found on their pages. A PDF with
-no text layer (a scan) has nothing to quote from and is refused.
+footers, page numbers) is dropped. Headings are the PDF's outline (its bookmarks) found on their pages; lines set
+wholly in a fixed-width font are code. A PDF with no text layer (a scan) has nothing to quote from and is refused.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections import Counter
 
 from pypdf import PdfReader
 
-from .blocks import LIST_MARK, Block, Unreadable, heading
+from .blocks import LIST_MARK, Block, Unreadable, heading, unnumbered
 
 # pypdf logs a warning for every small defect it works around; a document that reads is all that matters here.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -29,6 +29,16 @@ _SENTENCE_END = re.compile(r"[.!?:;…]['\"”’)\]]*$")
 _LINE_END_HYPHEN = re.compile(r"(?<=[a-z])-$")
 # A line this much shorter than a full line, ending a sentence, ends its paragraph.
 SHORT_LINE = 0.8
+# Fixed-width fonts by name ("Courier", "DejaVuSansMono", a subset's "ABCDEF+Consolas", TeX's typewriter "CMTT10" and
+# "NimbusMonL"), for a font whose descriptor does not say so (the standard 14 fonts have none, TeX's say "symbolic").
+_FIXED_WIDTH_FONT = re.compile(r"courier|consolas|inconsolata|mono|nimbusmon|menlo|monaco|lucida-?console|"
+                               r"\+cm(?:sl|i)?tt|\+sftt|\bcm(?:sl|i)?tt", re.I)
+# The FixedPitch flag of a font descriptor's /Flags (PDF 32000-1, 9.8.2).
+_FIXED_PITCH = 1
+# A table of contents' entry: a heading, dot leaders and its page number ("2.1 ASN.1 syntax . . . . . 2"), and its
+# title line. Its lines say what the headings say, each a page away from its text: never an answer.
+_CONTENTS_ENTRY = re.compile(r"(?:\.\s?){4,}\s*(?:\d{1,5}|[ivxlcdm]{1,8})$", re.I)
+_CONTENTS_TITLE = re.compile(r"(?:table of )?contents", re.I)
 
 
 def read_pdf(raw: bytes) -> tuple[str | None, list[Block]]:
@@ -36,7 +46,9 @@ def read_pdf(raw: bytes) -> tuple[str | None, list[Block]]:
         reader = PdfReader(io.BytesIO(raw))
         if reader.is_encrypted and not reader.decrypt(""):
             raise Unreadable("the PDF is encrypted with a password; send it unencrypted", "encrypted")
-        pages = [_lines(page.extract_text(extraction_mode="plain")) for page in reader.pages]
+        read = [_read_page(page) for page in reader.pages]
+        pages = [lines for lines, _ in read]
+        code = [fixed for _, fixed in read]
         outline = _outline(reader)
         title = (reader.metadata.title if reader.metadata else None) or None
     except Unreadable:
@@ -48,16 +60,51 @@ def read_pdf(raw: bytes) -> tuple[str | None, list[Block]]:
     if not any(re.search(r"\w", line) for lines in pages for line in lines):
         raise Unreadable(f"the PDF's {len(pages)} page(s) have no text layer (a scanned PDF?): there is no text to "
                          "quote from. Run OCR on it first (for example ocrmypdf) and send the result", "no_text_layer")
-    pages = _without_running_lines(pages)
-    return title, _paragraphs(pages, outline)
+    pages = [_without_contents(lines) for lines in _without_running_lines(pages)]
+    return title, _paragraphs(pages, outline, code)
 
 
 def _lines(text: str) -> list[str]:
     return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
 
 
+def _read_page(page) -> tuple[list[str], set[str]]:
+    """The page's lines, and those of them set wholly in a fixed-width font: code, as a command or a program is
+    printed. pypdf hands each piece of text to the visitor with its font, in the order of the text it returns."""
+    pieces: list[tuple[str, bool]] = []
+
+    def visit(text, _cm, _tm, font, _size):
+        if text:
+            pieces.append((text, _fixed_width(font)))
+
+    lines = _lines(page.extract_text(extraction_mode="plain", visitor_text=visit))
+    fixed: set[str] = set()
+    line: list[str] = []
+    all_fixed = True
+    for text, fixed_width in pieces + [("\n", True)]:
+        for k, part in enumerate(text.split("\n")):
+            if k:
+                said = " ".join("".join(line).split())
+                if said and all_fixed:
+                    fixed.add(said)
+                line, all_fixed = [], True
+            line.append(part)
+            all_fixed = all_fixed and (fixed_width or not part.strip())
+    return lines, fixed
+
+
+def _fixed_width(font) -> bool:
+    if not font:
+        return False
+    descriptor = font.get("/FontDescriptor")
+    flags = descriptor.get_object().get("/Flags", 0) if descriptor is not None else 0
+    return bool(int(flags) & _FIXED_PITCH) or bool(_FIXED_WIDTH_FONT.search(str(font.get("/BaseFont", ""))))
+
+
 def _outline(reader: PdfReader) -> dict[tuple[int, str], int]:
-    """The outline's entries as (page number from 1, title with white space folded) -> level (1 the top)."""
+    """The outline's entries as (page number from 1, title with white space folded) -> level (1 the top); each also
+    by its title without its numbering, since a manual's outline often leaves out the number its page prints ("Invoking
+    asn1Coding" for "3.2 Invoking asn1Coding")."""
     entries: dict[tuple[int, str], int] = {}
 
     def walk(items, level):
@@ -67,7 +114,9 @@ def _outline(reader: PdfReader) -> dict[tuple[int, str], int]:
                 continue
             page = reader.get_destination_page_number(item)
             if page is not None and page >= 0 and item.title:
-                entries.setdefault((page + 1, " ".join(str(item.title).split())), level)
+                title = " ".join(str(item.title).split())
+                entries.setdefault((page + 1, title), level)
+                entries.setdefault((page + 1, unnumbered(title)), level)
 
     walk(reader.outline, 1)
     return entries
@@ -90,8 +139,22 @@ def _without_running_lines(pages: list[list[str]]) -> list[list[str]]:
             for lines, edges in zip(pages, edge_positions, strict=True)]
 
 
-def _paragraphs(pages: list[list[str]], outline: dict[tuple[int, str], int]) -> list[Block]:
-    """Lines joined into paragraphs (across a page break too), and the outline's headings as heading blocks.
+def _without_contents(lines: list[str]) -> list[str]:
+    """A page's lines without its table of contents' entries, and without the title of a table of contents that
+    the next line's entry shows it is."""
+    kept = []
+    for i, line in enumerate(lines):
+        if _CONTENTS_ENTRY.search(line):
+            continue
+        if _CONTENTS_TITLE.fullmatch(line) and i + 1 < len(lines) and _CONTENTS_ENTRY.search(lines[i + 1]):
+            continue
+        kept.append(line)
+    return kept
+
+
+def _paragraphs(pages: list[list[str]], outline: dict[tuple[int, str], int], code: list[set[str]]) -> list[Block]:
+    """Lines joined into paragraphs (across a page break too), and the outline's headings as heading blocks. Lines
+    of code (`code`, by page) are blocks of code, a run of them one block, a line each, as HTML's <pre>.
 
     A line that opens with a list's mark ("- ", "• ", "1. ") opens a list's item, a block of its own (a leaflet's
     "Tell your doctor if you notice:" and its symptoms). A short line that ends no sentence ends its block when the
@@ -107,6 +170,7 @@ def _paragraphs(pages: list[list[str]], outline: dict[tuple[int, str], int]) -> 
     page_of_current = 0
     item = False
     last_line = ""
+    in_code = False  # the last line read was code: the next line of code goes on with its block
 
     def flush():
         nonlocal current
@@ -116,11 +180,21 @@ def _paragraphs(pages: list[list[str]], outline: dict[tuple[int, str], int]) -> 
 
     for page_number, lines in enumerate(pages, start=1):
         for line in lines:
-            level = outline.get((page_number, line))
+            level = outline.get((page_number, line), outline.get((page_number, unnumbered(line))))
             if level is not None:
                 flush()
                 blocks.append(heading(line, level, page_number))
+                in_code = False
                 continue
+            if line in code[page_number - 1]:
+                flush()
+                if in_code:
+                    blocks[-1] = Block(f"{blocks[-1].text}\n{line}", page=blocks[-1].page, code=True)
+                else:
+                    blocks.append(Block(line, page=page_number, code=True))
+                last_line, in_code = line, True
+                continue
+            in_code = False
             if current and (LIST_MARK.match(line) or line[:1].isupper() and len(last_line) < SHORT_LINE * full
                             and not _LINE_END_HYPHEN.search(last_line)):
                 flush()

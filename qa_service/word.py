@@ -1,4 +1,5 @@
-"""Word (.docx): a document's paragraphs (python-docx), its Heading 1..n paragraphs as headings, tables row by row."""
+"""Word (.docx): a document's paragraphs (python-docx), those inside content controls too, its Heading 1..n
+paragraphs as headings, tables row by row, code as code; never its table of contents."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 import zipfile
 
 import docx
+from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
@@ -16,7 +18,16 @@ from .blocks import RUN_IN_LEVEL, Block, Unreadable, heading
 MAX_UNPACKED_BYTES = 256 * 1024 * 1024
 _HEADING_STYLE = re.compile(r"^Heading (\d+)$")
 CELL_SEPARATOR = " | "
+# The styles of a table of contents' lines and title, as Word ("TOC 1", "TOC Heading") and LibreOffice ("Contents 1",
+# "Contents Heading") name them: its lines say what the headings say, each a page away from its text.
+_CONTENTS_STYLE = re.compile(r"^(?:toc|contents) (?:\d|heading)$", re.I)
+_CONTENTS_GALLERY = "Table of Contents"
 _LIST_STYLE = re.compile(r"^List(?: Bullet| Number| Paragraph| Continue)?(?: (\d))?$")
+# The paragraph styles code is set in: Word's own ("HTML Preformatted", "Macro Text", "Plain Text") and those that
+# templates add ("Code", "Source Code", "Code Block").
+_CODE_STYLE = re.compile(r"\b(?:code|preformatted|macro text|plain text)\b", re.I)
+# Fixed-width fonts, in which a writer sets a command when no style says it is code.
+_FIXED_WIDTH_FONT = re.compile(r"courier|consolas|mono|menlo|monaco|lucida console|lucida sans typewriter", re.I)
 
 
 def read_docx(raw: bytes) -> tuple[str | None, list[Block]]:
@@ -27,7 +38,7 @@ def read_docx(raw: bytes) -> tuple[str | None, list[Block]]:
             raise Unreadable(f"the .docx unpacks to {unpacked} bytes, over the limit of {MAX_UNPACKED_BYTES}",
                              "too_large")
         document = docx.Document(io.BytesIO(raw))
-        blocks = list(_blocks(document.iter_inner_content()))
+        blocks = list(_blocks(_inner_content(document.element.body, document._body)))
         title = document.core_properties.title or None
     except Unreadable:
         raise
@@ -36,6 +47,29 @@ def read_docx(raw: bytes) -> tuple[str | None, list[Block]]:
         raise Unreadable(f"not a readable Word (.docx) file ({type(exc).__name__}: {exc})", "unreadable") from exc
     title = title or next((b.text for b in blocks if b.level == 1), None)
     return title, blocks
+
+
+def _inner_content(element, parent):
+    """The paragraphs and tables of a body, in order, with those inside content controls (`w:sdt`: a template's
+    fields and sections) and custom XML, which python-docx's own walk leaves out; not a table of contents' control."""
+    for child in element.iterchildren():
+        if child.tag == qn("w:p"):
+            yield Paragraph(child, parent)
+        elif child.tag == qn("w:tbl"):
+            yield Table(child, parent)
+        elif child.tag == qn("w:customXml"):
+            yield from _inner_content(child, parent)
+        elif child.tag == qn("w:sdt") and not _is_contents(child):
+            content = child.find(qn("w:sdtContent"))
+            if content is not None:
+                yield from _inner_content(content, parent)
+
+
+def _is_contents(control) -> bool:
+    """Whether a content control holds a table of contents (Word puts the one it makes in a control of that
+    gallery)."""
+    gallery = control.find(f"{qn('w:sdtPr')}/{qn('w:docPartObj')}/{qn('w:docPartGallery')}")
+    return gallery is not None and gallery.get(qn("w:val")) == _CONTENTS_GALLERY
 
 
 def _blocks(items) -> list[Block]:
@@ -48,15 +82,41 @@ def _blocks(items) -> list[Block]:
                 continue
             style = item.style.name if item.style is not None else ""
             level = _HEADING_STYLE.match(style)
+            if _CONTENTS_STYLE.match(style):
+                continue
             if style == "Title":
                 yield heading(text, 1)
             elif level:
                 yield heading(text, int(level.group(1)))
+            elif _is_code(item, style):
+                # Its lines as the page shows them (a command each), as HTML's <pre>.
+                lines = (" ".join(line.split()) for line in item.text.splitlines())
+                yield Block("\n".join(line for line in lines if line), code=True)
             elif text.endswith("?") and item.runs and all(run.bold for run in item.runs if run.text.strip()):
                 # A question in bold on a line of its own: a FAQ entry written without heading styles.
                 yield Block(text, RUN_IN_LEVEL, question=True)
             else:
                 yield Block(text, item=_list_depth(item, style))
+
+
+def _is_code(paragraph: Paragraph, style: str) -> bool:
+    """Code: a paragraph in a code style, or one whose every piece of text is set in a fixed-width font (the
+    run's own, its character style's, or the paragraph style's). A word set in one within a sentence is prose."""
+    if _CODE_STYLE.search(style):
+        return True
+    runs = [run for run in paragraph.runs if run.text.strip()]
+    style_font = _style_font(paragraph.style)
+    return bool(runs) and all(_FIXED_WIDTH_FONT.search(run.font.name or _style_font(run.style) or style_font)
+                              for run in runs)
+
+
+def _style_font(style) -> str:
+    """The font a style sets, its own or that of the style it is based on ("" for none)."""
+    while style is not None:
+        if style.font.name:
+            return style.font.name
+        style = style.base_style
+    return ""
 
 
 def _list_depth(paragraph: Paragraph, style: str) -> int:

@@ -1,6 +1,7 @@
 """Binary documents the tests make for themselves: a two-column PDF with headings and running furniture, a leaflet
-with a list, a PDF with no text layer (as a scanner makes one), and a Word file with headings and a table. All of it
-is our own text."""
+with a list, a PDF with commands set in a fixed-width font, a manual with a table of contents whose outline leaves out
+its headings' numbers, a PDF with no text layer (as a scanner makes one), and a Word file with headings and a table.
+All of it is our own text."""
 
 from __future__ import annotations
 
@@ -82,6 +83,50 @@ def leaflet_pdf() -> bytes:
         pdf.multi_cell(0, 6, item, **line)
     pdf.multi_cell(0, 6, "Keep the tablets in their box, below 25 degrees, where children cannot see or reach "
                    "them. Do not use them after the expiry date.", **line)
+    return bytes(pdf.output())
+
+
+def commands_pdf() -> bytes:
+    """A paragraph ending in a colon, two commands set in Courier, and a sentence with one word in Courier."""
+    pdf = FPDF()
+    pdf.add_page()
+    line = {"new_x": "LMARGIN", "new_y": "NEXT"}
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 6, "To install the tool, run these two commands in a terminal window, one after the other:",
+                   **line)
+    pdf.set_font("Courier", size=10)
+    for command in ("pip install quotes-cli", "quotes --version"):
+        pdf.multi_cell(0, 5, command, **line)
+    pdf.set_font("Helvetica", size=11)
+    pdf.write(6, "Then type ")
+    pdf.set_font("Courier", size=10)
+    pdf.write(6, "quotes")
+    pdf.set_font("Helvetica", size=11)
+    pdf.write(6, " to start it.")
+    return bytes(pdf.output())
+
+
+def numbered_manual_pdf() -> bytes:
+    """A manual with a table of contents, whose pages print each heading with its number ("2.1 Starting") and whose
+    outline names it without."""
+    pdf = FPDF()
+    pdf.set_title("Medicine Manual")
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    pdf.cell(0, 8, "Table of Contents", new_x="LMARGIN", new_y="NEXT")
+    for entry in ("2 Dosing . . . . . . . . . . . . . . . . 2", "2.1 Starting . . . . . . . . . . . . . . 2",
+                  "2.2 Stopping . . . . . . . . . . . . . . 2"):
+        pdf.cell(0, 6, entry, new_x="LMARGIN", new_y="NEXT")
+    pdf.add_page()
+    for number, name, level, text in (
+            ("2", "Dosing", 0, "The dose depends on the weight of the patient."),
+            ("2.1", "Starting", 1, "Treatment starts with a quarter of the usual dose for a week."),
+            ("2.2", "Stopping", 1, "The dose is lowered over four weeks before treatment ends.")):
+        pdf.start_section(name, level=level)
+        pdf.set_font("Helvetica", style="B", size=13)
+        pdf.cell(0, 8, f"{number} {name}", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", size=11)
+        pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 

@@ -8,7 +8,19 @@ from pathlib import Path
 
 import docx
 import pytest
-from sample_files import RUNNING_HEADER, hyphenated_pdf, leaflet_pdf, scanned_pdf, two_column_pdf, word_document
+from docx.enum.style import WD_STYLE_TYPE
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from sample_files import (
+    RUNNING_HEADER,
+    commands_pdf,
+    hyphenated_pdf,
+    leaflet_pdf,
+    numbered_manual_pdf,
+    scanned_pdf,
+    two_column_pdf,
+    word_document,
+)
 
 from qa_service import create_app, formats
 from qa_service.answering import AnswerSettings, answer
@@ -112,6 +124,30 @@ def test_a_pdfs_title_line_list_items_and_the_paragraph_after_them_are_blocks_of
         "skin or eyes\n\n- unusual bruising or bleeding")
 
 
+def test_pdf_lines_in_a_fixed_width_font_are_code_a_run_of_them_one_block_a_line_each():
+    document = parse_document("install", commands_pdf(), "pdf")
+    # A word set in a fixed-width font inside a sentence is prose.
+    assert [document.text[s:e] for s, e in document.code] == ["pip install quotes-cli\nquotes --version"]
+    assert document.text.endswith("\n\nThen type quotes to start it.")
+    tool = Index.build([analyse(document)])
+    quote = answer(tool, "How do I install the tool?", settings=AnswerSettings(min_confidence=0))
+    assert quote.quotes[0].text == ("To install the tool, run these two commands in a terminal window, one after the "
+                                    "other:\n\npip install quotes-cli\nquotes --version")
+
+
+def test_a_pdfs_table_of_contents_is_not_its_text():
+    document = parse_document("manual", numbered_manual_pdf(), "pdf")
+    assert document.text.startswith("2 Dosing\n\nThe dose depends on the weight of the patient.")
+
+
+def test_a_pdf_heading_printed_with_its_number_is_the_outline_entry_named_without_it():
+    document = parse_document("manual", numbered_manual_pdf(), "pdf")
+    assert [(document.text[h.start:h.end], h.level) for h in document.headings] == [
+        ("2 Dosing", 1), ("2.1 Starting", 2), ("2.2 Stopping", 2)]
+    places = sentence_places(document)
+    assert places["Treatment starts with a quarter of the usual dose for a week."][0] == ("2 Dosing", "2.1 Starting")
+
+
 def test_word_list_paragraphs_are_list_items():
     document = docx.Document()
     document.add_paragraph("To change your plan:")
@@ -124,6 +160,56 @@ def test_word_list_paragraphs_are_list_items():
     parsed = parse_document("plan", buffer.getvalue(), "docx")
     assert [(parsed.text[s:e], depth) for s, e, depth in parsed.items] == [
         ("Open the billing page.", 1), ("Choose a plan.", 1), ("Yearly plans are paid at once.", 2)]
+
+
+def test_word_code_is_code_by_its_style_or_its_fixed_width_font_and_keeps_its_lines():
+    document = docx.Document()
+    document.add_heading("Installing", level=1)
+    document.add_paragraph("To install the tool, run:")
+    command = document.add_paragraph()
+    command.add_run("pip install quotes-cli").font.name = "Courier New"
+    command.add_run().add_break()
+    command.add_run("quotes --version").font.name = "Courier New"
+    document.styles.add_style("Code", WD_STYLE_TYPE.PARAGRAPH)
+    document.add_paragraph("make all", style="Code")
+    inline = document.add_paragraph("Then type ")
+    inline.add_run("quotes").font.name = "Consolas"
+    inline.add_run(" to start it.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    parsed = parse_document("install", buffer.getvalue(), "docx")
+    # A word set in a fixed-width font inside a sentence is prose.
+    assert [parsed.text[s:e] for s, e in parsed.code] == ["pip install quotes-cli\nquotes --version", "make all"]
+    analysed = analyse(parsed)
+    code = [analysed.sentence_text(i) for i, s in enumerate(analysed.sentences) if s.code]
+    assert code == ["pip install quotes-cli\nquotes --version", "make all"]
+    assert not any(analysed.sentences[i].heading for i, s in enumerate(analysed.sentences) if s.code)
+
+
+def in_content_control(paragraph, gallery: str | None = None) -> None:
+    """Move a paragraph into a content control (w:sdt), of this building-block gallery when given."""
+    control, properties, content = OxmlElement("w:sdt"), OxmlElement("w:sdtPr"), OxmlElement("w:sdtContent")
+    if gallery:
+        part, kind = OxmlElement("w:docPartObj"), OxmlElement("w:docPartGallery")
+        kind.set(qn("w:val"), gallery)
+        part.append(kind)
+        properties.append(part)
+    paragraph._p.addprevious(control)
+    control.append(properties)
+    control.append(content)
+    content.append(paragraph._p)
+
+
+def test_a_word_content_controls_text_is_read_and_a_table_of_contents_is_not():
+    document = docx.Document()
+    in_content_control(document.add_paragraph("Dosing\t2"), gallery="Table of Contents")  # as Word makes one
+    document.styles.add_style("TOC 1", WD_STYLE_TYPE.PARAGRAPH)
+    document.add_paragraph("Storage\t3", style="TOC 1")  # as older files and LibreOffice write one
+    document.add_heading("Dosing", level=1)
+    in_content_control(document.add_paragraph("Take one tablet each morning."))  # a template's field
+    buffer = io.BytesIO()
+    document.save(buffer)
+    assert parse_document("leaflet", buffer.getvalue(), "docx").text == "Dosing\n\nTake one tablet each morning."
 
 
 # --- everywhere a document comes in ---------------------------------------------------------------------------
