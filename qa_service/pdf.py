@@ -14,10 +14,11 @@ import logging
 import re
 import statistics
 from collections import Counter
+from typing import NamedTuple
 
 from pypdf import PdfReader
 
-from .blocks import LIST_MARK, Block, Unreadable, heading, unnumbered
+from .blocks import LIST_MARK, QUESTION_END, RUN_IN_LEVEL, Block, Unreadable, heading, unnumbered
 
 # pypdf logs a warning for every small defect it works around; a document that reads is all that matters here.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -33,8 +34,12 @@ SHORT_LINE = 0.8
 # "NimbusMonL"), for a font whose descriptor does not say so (the standard 14 fonts have none, TeX's say "symbolic").
 _FIXED_WIDTH_FONT = re.compile(r"courier|consolas|inconsolata|mono|nimbusmon|menlo|monaco|lucida-?console|"
                                r"\+cm(?:sl|i)?tt|\+sftt|\bcm(?:sl|i)?tt", re.I)
-# The FixedPitch flag of a font descriptor's /Flags (PDF 32000-1, 9.8.2).
-_FIXED_PITCH = 1
+# The FixedPitch and ForceBold flags of a font descriptor's /Flags (PDF 32000-1, 9.8.2).
+_FIXED_PITCH, _FORCE_BOLD = 1, 1 << 18
+# Bold fonts by name ("Helvetica-Bold", "ABCDEF+Calibri-Bold", "Arial,Black", "SourceSansPro-Semibold").
+_BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
+# A question set in bold on lines of its own (a leaflet's FAQ) takes this many lines at most.
+QUESTION_LINES = 3
 # A table of contents' entry: a heading, dot leaders and its page number ("2.1 ASN.1 syntax . . . . . 2"), and its
 # title line. Its lines say what the headings say, each a page away from its text: never an answer.
 _CONTENTS_ENTRY = re.compile(r"(?:\.\s?){4,}\s*(?:\d{1,5}|[ivxlcdm]{1,8})$", re.I)
@@ -48,7 +53,7 @@ def read_pdf(raw: bytes) -> tuple[str | None, list[Block]]:
             raise Unreadable("the PDF is encrypted with a password; send it unencrypted", "encrypted")
         read = [_read_page(page) for page in reader.pages]
         pages = [lines for lines, _ in read]
-        code = [fixed for _, fixed in read]
+        styles = [style for _, style in read]
         outline = _outline(reader)
         title = (reader.metadata.title if reader.metadata else None) or None
     except Unreadable:
@@ -61,44 +66,75 @@ def read_pdf(raw: bytes) -> tuple[str | None, list[Block]]:
         raise Unreadable(f"the PDF's {len(pages)} page(s) have no text layer (a scanned PDF?): there is no text to "
                          "quote from. Run OCR on it first (for example ocrmypdf) and send the result", "no_text_layer")
     pages = [_without_contents(lines) for lines in _without_running_lines(pages)]
-    return title, _paragraphs(pages, outline, code)
+    return title, _paragraphs(pages, outline, styles)
 
 
 def _lines(text: str) -> list[str]:
     return [" ".join(line.split()) for line in text.splitlines() if line.strip()]
 
 
-def _read_page(page) -> tuple[list[str], set[str]]:
-    """The page's lines, and those of them set wholly in a fixed-width font: code, as a command or a program is
-    printed. pypdf hands each piece of text to the visitor with its font, in the order of the text it returns."""
-    pieces: list[tuple[str, bool]] = []
+class _LineStyles(NamedTuple):
+    """A page's lines set wholly in a fixed-width font (code, as a command or a program is printed) and wholly in
+    bold (a leaflet's questions)."""
+
+    fixed: set[str]
+    bold: set[str]
+
+
+def _read_page(page) -> tuple[list[str], _LineStyles]:
+    """The page's lines, and their styles. pypdf hands each piece of text to the visitor with its font, in the
+    order of the text it returns."""
+    pieces: list[tuple[str, bool, bool]] = []
 
     def visit(text, _cm, _tm, font, _size):
         if text:
-            pieces.append((text, _fixed_width(font)))
+            pieces.append((text, *_font_style(font)))
 
     lines = _lines(page.extract_text(extraction_mode="plain", visitor_text=visit))
-    fixed: set[str] = set()
+    styles = _LineStyles(set(), set())
     line: list[str] = []
-    all_fixed = True
-    for text, fixed_width in pieces + [("\n", True)]:
+    all_fixed = all_bold = True
+    for text, fixed_width, bold in pieces + [("\n", True, True)]:
         for k, part in enumerate(text.split("\n")):
             if k:
                 said = " ".join("".join(line).split())
                 if said and all_fixed:
-                    fixed.add(said)
-                line, all_fixed = [], True
+                    styles.fixed.add(said)
+                if said and all_bold:
+                    styles.bold.add(said)
+                line, all_fixed, all_bold = [], True, True
             line.append(part)
-            all_fixed = all_fixed and (fixed_width or not part.strip())
-    return lines, fixed
+            blank = not part.strip()
+            all_fixed = all_fixed and (fixed_width or blank)
+            all_bold = all_bold and (bold or blank)
+    return lines, styles
 
 
-def _fixed_width(font) -> bool:
+def _font_style(font) -> tuple[bool, bool]:
+    """Whether a font is fixed-width, and whether it is bold."""
     if not font:
-        return False
+        return False, False
+    name = str(font.get("/BaseFont", ""))
     descriptor = font.get("/FontDescriptor")
-    flags = descriptor.get_object().get("/Flags", 0) if descriptor is not None else 0
-    return bool(int(flags) & _FIXED_PITCH) or bool(_FIXED_WIDTH_FONT.search(str(font.get("/BaseFont", ""))))
+    descriptor = descriptor.get_object() if descriptor is not None else {}
+    flags = int(descriptor.get("/Flags", 0))
+    weight = float(descriptor.get("/FontWeight", 0))
+    return (bool(flags & _FIXED_PITCH or _FIXED_WIDTH_FONT.search(name)),
+            bool(flags & _FORCE_BOLD or weight >= 600 or _BOLD_FONT.search(name)))
+
+
+def _bold_question(lines: list[str], k: int, bold: set[str], wrapped: float) -> int:
+    """How many lines from line k make a question set in bold on lines of its own (at most QUESTION_LINES, the
+    last ending with a question mark, the others wrapped: at least `wrapped` long); 0 when they do not. A short bold
+    line before a bold question is a title of its own."""
+    for count in range(1, QUESTION_LINES + 1):
+        if k + count > len(lines) or lines[k + count - 1] not in bold:
+            return 0
+        if QUESTION_END.search(lines[k + count - 1]):
+            return count
+        if len(lines[k + count - 1]) < wrapped:
+            return 0
+    return 0
 
 
 def _outline(reader: PdfReader) -> dict[tuple[int, str], int]:
@@ -152,9 +188,11 @@ def _without_contents(lines: list[str]) -> list[str]:
     return kept
 
 
-def _paragraphs(pages: list[list[str]], outline: dict[tuple[int, str], int], code: list[set[str]]) -> list[Block]:
+def _paragraphs(pages: list[list[str]], outline: dict[tuple[int, str], int], styles: list[_LineStyles]
+                ) -> list[Block]:
     """Lines joined into paragraphs (across a page break too), and the outline's headings as heading blocks. Lines
-    of code (`code`, by page) are blocks of code, a run of them one block, a line each, as HTML's <pre>.
+    of code (`styles`, by page) are blocks of code, a run of them one block, a line each, as HTML's <pre>; a question
+    set in bold on lines of its own is a FAQ entry's question, as in a Word file or an HTML page.
 
     A line that opens with a list's mark ("- ", "• ", "1. ") opens a list's item, a block of its own (a leaflet's
     "Tell your doctor if you notice:" and its symptoms). A short line that ends no sentence ends its block when the
@@ -179,14 +217,24 @@ def _paragraphs(pages: list[list[str]], outline: dict[tuple[int, str], int], cod
         current = ""
 
     for page_number, lines in enumerate(pages, start=1):
-        for line in lines:
+        style = styles[page_number - 1]
+        asked = 0  # lines left of a bold question already read
+        for k, line in enumerate(lines):
+            if asked:
+                asked -= 1
+                continue
             level = outline.get((page_number, line), outline.get((page_number, unnumbered(line))))
             if level is not None:
                 flush()
                 blocks.append(heading(line, level, page_number))
                 in_code = False
                 continue
-            if line in code[page_number - 1]:
+            if asked := _bold_question(lines, k, style.bold, SHORT_LINE * full):
+                flush()
+                blocks.append(Block(" ".join(lines[k:k + asked]), RUN_IN_LEVEL, question=True, page=page_number))
+                last_line, in_code, asked = lines[k + asked - 1], False, asked - 1
+                continue
+            if line in style.fixed:
                 flush()
                 if in_code:
                     blocks[-1] = Block(f"{blocks[-1].text}\n{line}", page=blocks[-1].page, code=True)

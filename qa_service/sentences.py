@@ -12,7 +12,7 @@ import numpy as np
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
 from .analysis import is_stop_word
-from .blocks import LIST_MARK
+from .blocks import LIST_MARK, RUN_IN_LEVEL
 
 if TYPE_CHECKING:
     from .documents import Heading
@@ -214,16 +214,19 @@ def outline(text: str, paras: list[Paragraph], sentences: list[Sentence], headin
     """The sections of a document and, for every sentence, the index of the innermost section holding it (-1 before
     the first heading): one small integer per sentence, however many there are.
 
-    The headings are those the format marks; a text with none (plain text) has its heading lines, each a paragraph
-    of its own, and its FAQ question lines ("Q: …?", its reply on the next lines), as headings of one level. A
+    The headings are those the format marks; a text with none of a level of its own (plain text, a PDF without an
+    outline) has its heading lines, each a paragraph of its own, and its FAQ question lines ("Q: …?", its reply on
+    the next lines), as headings of one level. A
     heading that repeats the title opens no section. A section whose source element ends before the next heading
     (documents.Heading.until: a disclosure widget's, a glossary term's) stops there, and what follows stands under
     the headings above it again.
     """
     levels = {(h.start, h.end): h.level for h in headings}
     untils = {(h.start, h.end): h.until for h in headings if h.until is not None}
-    if not headings:
-        levels = {(s.start, s.end): 1 for s in sentences if s.heading and (
+    if not any(h.level < RUN_IN_LEVEL for h in headings):
+        # The format marks no heading of a level of its own (plain text; a PDF without an outline, whose questions
+        # in bold it marks): its heading lines are headings too, of one level, above those questions.
+        levels |= {(s.start, s.end): 1 for s in sentences if s.heading and (s.start, s.end) not in levels and (
             s.question or (s.start, s.end) == (paras[s.paragraph].start, paras[s.paragraph].end))}
     title = " ".join(title.split())
     sections: list[Section] = []

@@ -1,5 +1,6 @@
 """Binary documents the tests make for themselves: a two-column PDF with headings and running furniture, a leaflet
-with a list, a PDF with commands set in a fixed-width font, a manual with a table of contents whose outline leaves out
+with a list, a PDF with commands set in a fixed-width font, a
+leaflet with questions in bold, a manual with a table of contents whose outline leaves out
 its headings' numbers, a PDF with no text layer (as a scanner makes one), and a Word file with headings and a table.
 All of it is our own text."""
 
@@ -127,6 +128,31 @@ def numbered_manual_pdf() -> bytes:
         pdf.cell(0, 8, f"{number} {name}", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("Helvetica", size=11)
         pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def faq_leaflet_pdf() -> bytes:
+    """A leaflet without an outline: a title in bold, questions in bold each above its reply (one wraps over two
+    lines), and a heading line in bold over a last paragraph."""
+    pdf = FPDF()
+    pdf.add_page()
+    line = {"new_x": "LMARGIN", "new_y": "NEXT"}
+    pdf.set_font("Helvetica", style="B", size=14)
+    pdf.multi_cell(0, 8, "Questions about your tablets", **line)
+    for question, reply in (
+            ("Can I drink alcohol while taking these tablets?",
+             "Avoid alcohol in the first two weeks, as it can make the drowsiness worse."),
+            ("What should I do if I forget to take a dose of my tablets at the usual time of the day, or if I "
+             "take a dose too many?",
+             "Take it as soon as you remember, unless the next dose is due within four hours.")):
+        pdf.set_font("Helvetica", style="B", size=11)
+        pdf.multi_cell(0, 6, question, **line)
+        pdf.set_font("Helvetica", size=11)
+        pdf.multi_cell(0, 6, reply, **line)
+    pdf.set_font("Helvetica", style="B", size=11)
+    pdf.multi_cell(0, 6, "Storing your tablets", **line)
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 6, "Keep them in the box they came in, away from children.", **line)
     return bytes(pdf.output())
 
 

@@ -14,6 +14,7 @@ from docx.oxml.ns import qn
 from sample_files import (
     RUNNING_HEADER,
     commands_pdf,
+    faq_leaflet_pdf,
     hyphenated_pdf,
     leaflet_pdf,
     numbered_manual_pdf,
@@ -146,6 +147,24 @@ def test_a_pdf_heading_printed_with_its_number_is_the_outline_entry_named_withou
         ("2 Dosing", 1), ("2.1 Starting", 2), ("2.2 Stopping", 2)]
     places = sentence_places(document)
     assert places["Treatment starts with a quarter of the usual dose for a week."][0] == ("2 Dosing", "2.1 Starting")
+
+
+def test_a_pdf_question_in_bold_on_lines_of_its_own_is_a_faq_entry_and_heading_lines_stay_headings():
+    document = analyse(parse_document("leaflet", faq_leaflet_pdf(), "pdf"))
+    places = {document.sentence_text(i): (document.sentences[i].question, document.section_path(i))
+              for i in range(len(document.sentences))}
+    assert document.document.title == "Questions about your tablets"
+    asked = ("What should I do if I forget to take a dose of my tablets at the usual time of the day, or if I take a "
+             "dose too many?")
+    assert places["Avoid alcohol in the first two weeks, as it can make the drowsiness worse."] == (
+        False, ("Can I drink alcohol while taking these tablets?",))
+    assert places[asked] == (True, (asked,))  # wrapped over two lines, one question
+    # A heading line that asks nothing opens a section as in a leaflet without questions.
+    assert places["Keep them in the box they came in, away from children."] == (False, ("Storing your tablets",))
+    leaflet = Index.build([document])
+    reply = answer(leaflet, "Can I drink alcohol while taking these tablets?",
+                   settings=AnswerSettings(min_confidence=0))
+    assert reply.quotes[0].text == "Avoid alcohol in the first two weeks, as it can make the drowsiness worse."
 
 
 def test_word_list_paragraphs_are_list_items():
