@@ -177,6 +177,8 @@ _HTML_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 # row (blocks.Block.row); a longer one is a page laid out in a table, read block by block as any other.
 _ROW_MAX_CHARS = 500
 _HTML_BOLD = {"b", "strong"}
+# A letter or a digit: what a heading's link to itself shows when it is a word of the heading, not a mark ("#", "¶").
+_WORDLIKE = re.compile(r"\w")
 # Landmark roles of a page's furniture (ARIA): site navigation, the masthead, the site footer, sidebars, search.
 _FURNITURE_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alertdialog"}
 # Class and id words that templates (CMSs, Sphinx, DocBook and Publican, blog engines) give their furniture, matched as
@@ -206,7 +208,6 @@ _MAIN, _ARTICLE = "main", "article"
 # FAQ's question) is the page's table of contents, whatever its class: its lines are those lines again, never an
 # answer. Links that name no line of their own ("RWF_HIPRI", a constant defined as "os.RWF_HIPRI") are content.
 _LISTS = {"ul", "ol"}
-_WORDLIKE = re.compile(r"\w")
 # A link to a place on a page of the same folder by its file name ("faq.html#faq.reports"), as DocBook writes its
 # links to the page itself: the page's own when the line it names is one of the page's (a table of contents' test).
 _PAGE_FRAGMENT = re.compile(r"[^/:?#\s]+\.html?#\S+", re.I)

@@ -3,8 +3,9 @@
 pypdf gives each page's text in the order the page draws it, which for the PDFs writers and word processors make is
 reading order (a column before the next). Lines are joined back into paragraphs, a word hyphenated at a line's end
 is joined again ("treat-" + "ment"), and what repeats at the top or bottom of the pages (running headers and
-footers, page numbers) is dropped. Headings are the PDF's outline (its bookmarks) found on their pages; lines set
-wholly in a fixed-width font are code. A PDF with no text layer (a scan) has nothing to quote from and is refused.
+footers, page numbers) is dropped, and so is a table of contents. Headings are the PDF's outline (its bookmarks)
+found on their pages; a question set in bold on lines of its own is a FAQ entry's question, and lines set wholly in
+a fixed-width font are code. A PDF with no text layer (a scan) has nothing to quote from and is refused.
 """
 
 from __future__ import annotations

@@ -216,10 +216,9 @@ def outline(text: str, paras: list[Paragraph], sentences: list[Sentence], headin
 
     The headings are those the format marks; a text with none of a level of its own (plain text, a PDF without an
     outline) has its heading lines, each a paragraph of its own, and its FAQ question lines ("Q: …?", its reply on
-    the next lines), as headings of one level. A
-    heading that repeats the title opens no section. A section whose source element ends before the next heading
-    (documents.Heading.until: a disclosure widget's, a glossary term's) stops there, and what follows stands under
-    the headings above it again.
+    the next lines), as headings of one level. A heading that repeats the title opens no section. A section whose
+    source element ends before the next heading (documents.Heading.until: a disclosure widget's, a glossary term's)
+    stops there, and what follows stands under the headings above it again.
     """
     levels = {(h.start, h.end): h.level for h in headings}
     untils = {(h.start, h.end): h.until for h in headings if h.until is not None}
