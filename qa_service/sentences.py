@@ -12,7 +12,7 @@ import numpy as np
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
 from .analysis import is_stop_word
-from .blocks import LIST_MARK, RUN_IN_LEVEL
+from .blocks import LIST_MARK, QUESTION_END, RUN_IN_LEVEL
 
 if TYPE_CHECKING:
     from .documents import Heading
@@ -32,6 +32,10 @@ viz resp incl esp var spp sp subsp
 
 # A plain FAQ's question line, its reply on the lines after it ("Q: Can I change my username?" "A: No. …").
 _FAQ_QUESTION = re.compile(r"(?:Q|Question)\s*[:.]\s+\S.*\?['\"”’)\]]*", re.I)
+# A plain FAQ without those marks: a question that is a paragraph of its own, one line of at most this many
+# characters, above a paragraph that answers it; a text with at least FAQ_QUESTIONS of them is such a FAQ.
+FAQ_QUESTION_CHARS = 150
+FAQ_QUESTIONS = 2
 _HEADING_END = re.compile(r"[.!?:;,…。！？]['\"”’)\]]*$")
 _FRAGMENT = re.compile(r"^[\W\d_]*$")
 _CITATION_ONLY = re.compile(r"^(?:\[[\d,\s–-]+\]\s*)+$")
@@ -158,12 +162,14 @@ def split_sentences(text: str, headings: Sequence[Heading] = (), code: Sequence[
     sentences: list[Sentence] = []
     punkt = tokenizer()
     marked = {(h.start, h.end): h for h in headings}
+    asked = _question_paragraphs(text, paras, headings, code, rows, items)
     next_code = next_row = 0
     item_starts = {start for start, _, _ in items}
     for p_index, para in enumerate(paras):
         known = marked.get((para.start, para.end))
-        if known is not None:
-            sentences.append(Sentence(para.start, para.end, p_index, heading=True, question=known.question))
+        if known is not None or p_index in asked:
+            question = known.question if known is not None else True
+            sentences.append(Sentence(para.start, para.end, p_index, heading=True, question=question))
             continue
         while next_code < len(code) and code[next_code][1] < para.end:
             next_code += 1
@@ -190,6 +196,30 @@ def split_sentences(text: str, headings: Sequence[Heading] = (), code: Sequence[
             for s, e in _merge_fragments(text, spans):
                 sentences.append(Sentence(s, e, p_index))
     return paras, sentences
+
+
+def _question_paragraphs(text: str, paras: list[Paragraph], headings: Sequence[Heading],
+                         code: Sequence[tuple[int, int]], rows: Sequence[tuple[int, int]],
+                         items: Sequence[tuple[int, int, int]]) -> set[int]:
+    """The paragraphs of a plain FAQ that are its questions ("How do I reset my password?" above "Open Settings…"),
+    when the format marks no heading of a level of its own (plain text, a PDF without an outline, a page without
+    headings): paragraphs of one short line that ask, each above one that does not, at least FAQ_QUESTIONS of them;
+    never the first paragraph (a title that asks, "WHO's Next?"), nor a marked block (a heading, code, a row or a
+    list's item). None for any other text: a lone question in prose is prose."""
+    if any(h.level < RUN_IN_LEVEL for h in headings):
+        return set()
+    set_apart = {(h.start, h.end) for h in headings} | {(s, e) for s, e in code} | {(s, e) for s, e in rows} | {
+        (s, e) for s, e, _ in items}
+
+    def asks(k: int) -> bool:
+        start, end = paras[k]
+        if end - start > FAQ_QUESTION_CHARS:
+            return False
+        said = text[start:end]
+        return "\n" not in said and bool(QUESTION_END.search(said)) and (start, end) not in set_apart
+
+    questions = {k for k in range(1, len(paras) - 1) if asks(k) and not asks(k + 1)}
+    return questions if len(questions) >= FAQ_QUESTIONS else set()
 
 
 def _merge_fragments(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -418,6 +418,14 @@ def test_a_faq_entry_that_asks_nothing_in_so_many_words_is_answered_by_its_reply
     assert reply.quotes[0].text.startswith("That is limescale from hard water.")
 
 
+def test_a_plain_faqs_question_is_answered_by_its_reply_not_quoted():
+    faq = ("Help centre\n\nHow do I reset my password?\n\nOpen Settings, choose Security and press Reset.\n\n"
+           "Can I pay by invoice?\n\nYes, for yearly plans. Monthly plans are paid by card.")
+    help_centre = Index.build([analyse(parse_document("help", faq))])
+    reply = answer(help_centre, "How do I reset my password?", settings=AnswerSettings(min_confidence=0))
+    assert reply.quotes[0].text == "Open Settings, choose Security and press Reset."
+
+
 def test_the_paragraphs_of_an_html_list_item_are_all_the_list():
     page = ("<html><body><main><h1>Closing your account</h1><p>Closing deletes your saved searches. Before you "
             "close it, keep in mind:</p><ul><li>Your invoices stay with us for seven years.</li><li><p>You cannot "

@@ -184,6 +184,29 @@ def test_markdown_headings_nest_by_level_and_a_question_heading_is_one_sentence_
     assert [analysed.sentence_text(i) for i, s in enumerate(analysed.sentences) if s.question] == ["Safe? Is it safe?"]
 
 
+PLAIN_FAQ = ("Is the pond safe?\n\nHow deep should a pond be?\n\nAt least 80 cm, so that fish survive a frost.\n\n"
+             "Why is the water green?\n\nAlgae grow in sunlight. Shade a third of the surface.")
+
+
+def test_a_plain_faqs_questions_without_marks_are_question_headings_over_their_replies():
+    # Each a paragraph of one line that asks, above one that answers; the first paragraph, a title, is no entry.
+    assert sections_of(PLAIN_FAQ, "text") == {
+        "Is the pond safe?": (), "How deep should a pond be?": ("How deep should a pond be?",),
+        "At least 80 cm, so that fish survive a frost.": ("How deep should a pond be?",),
+        "Why is the water green?": ("Why is the water green?",),
+        "Algae grow in sunlight.": ("Why is the water green?",),
+        "Shade a third of the surface.": ("Why is the water green?",)}
+    analysed = analyse(parse_document("faq", PLAIN_FAQ))
+    assert [analysed.sentence_text(i) for i, s in enumerate(analysed.sentences) if s.question] == [
+        "How deep should a pond be?", "Why is the water green?"]
+
+
+def test_a_lone_question_in_prose_is_prose():
+    raw = "Pond notes\n\nThe pond froze in January.\n\nWhy did the pond freeze?\n\nThe nights were cold for a week."
+    analysed = analyse(parse_document("notes", raw))
+    assert not any(s.question or s.heading for s in analysed.sentences[1:])
+
+
 def test_a_section_that_stops_early_takes_the_sections_opened_inside_it_with_it():
     # "Questions" heads a widget that holds a deeper heading; both stop where the widget ends.
     text = "Help\n\nQuestions\n\nPaying\n\nBy card.\n\nAfter the widget."
