@@ -177,6 +177,10 @@ _HTML_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 # row (blocks.Block.row); a longer one is a page laid out in a table, read block by block as any other.
 _ROW_MAX_CHARS = 500
 _HTML_BOLD = {"b", "strong"}
+# schema.org's types by their last word ("https://schema.org/Question"): a Question's name is a FAQ entry's question.
+_SCHEMA_TYPE = re.compile(r"schema\.org/(\w+)\s*$", re.I)
+_QUESTION_ITEM = "question"
+_CONTROL = "control"
 # A letter or a digit: what a heading's link to itself shows when it is a word of the heading, not a mark ("#", "¶").
 _WORDLIKE = re.compile(r"\w")
 # Landmark roles of a page's furniture (ARIA): site navigation, the masthead, the site footer, sidebars, search.
@@ -235,6 +239,13 @@ class _Open:
     # The sections whose headings this element scopes (blocks.Block.scope: a <details> its <summary>'s, a <dl> its
     # last term's, an accordion's panel its button's), which stop where it ends.
     scopes: list[int] = field(default_factory=list)
+    # Its text names the entry that the text after it answers: a disclosure's control (_CONTROL: a <button>, or an
+    # element with role="button", that opens and closes `panels`) or a schema.org Question's name (_QUESTION_ITEM,
+    # itemprop="name"), which is a question whatever its punctuation; "" for other elements.
+    names_entry: str = ""
+    panels: list[str] = field(default_factory=list)
+    # For an element with itemscope: the kind of thing it is, by its schema.org type ("question", "answer").
+    item: str = ""
 
 
 class _HTMLText(HTMLParser):
@@ -265,8 +276,11 @@ class _HTMLText(HTMLParser):
         self.disclosed: set[str] = set()
         # The panels the disclosure button being read opens, and, once its question is a heading, the scope of that
         # heading by panel id (blocks.Block.scope): the panel ends its section.
-        self.button_panels: list[str] = []
         self.panel_scopes: dict[str, int] = {}
+        # The open elements whose text names an entry (_Open.names_entry), and those with itemscope, innermost last:
+        # kept apart so that asking for the innermost costs the same however deep a page nests its elements.
+        self.entry_names: list[_Open] = []
+        self.items: list[_Open] = []
         self.scopes_made = 0
 
     def focus(self) -> str:
@@ -281,6 +295,10 @@ class _HTMLText(HTMLParser):
         self.open_focus[element.focus] += 1
         self.open_in_page_links += element.in_page_link
         self.in_page_links += element.in_page_link and not self.open_skips
+        if element.names_entry:
+            self.entry_names.append(element)
+        if element.item:
+            self.items.append(element)
 
     def close_element(self, tag: str) -> None:
         """Close the element and any left open inside it (a <p> or <li> without its end tag); an end tag that
@@ -293,6 +311,10 @@ class _HTMLText(HTMLParser):
             self.open_skips -= element.skip
             self.open_focus[element.focus] -= 1
             self.open_in_page_links -= element.in_page_link
+            if element.names_entry:
+                self.entry_names.pop()
+            if element.item:
+                self.items.pop()
             self._stop_sections(element)
             if element.tag in _CONTENTS_LISTS and self._only_same_page_links(element):
                 self.link_lists.append((element.first_block, len(self.blocks)))
@@ -312,24 +334,28 @@ class _HTMLText(HTMLParser):
         return next((element for element in reversed(self.stack) if element.tag == tag), None)
 
     def _scoped(self, block: Block) -> Block:
-        """A heading that a disclosure widget, an accordion's button or a glossary's term makes, with the scope
-        that the element holding what it heads stops (the <details>, the panel, the <dl>); other headings as they
-        are."""
+        """A heading that a disclosure widget, an accordion's button, a glossary's term or a schema.org Question's
+        name makes, with the scope that the element holding what it heads stops (the <details>, the panel, the <dl>,
+        the Question); other headings as they are, and so is one of these outside such an element: nothing says
+        where its section ends."""
         owner = None
+        panels: list[str] = []
         if self.open_tags["summary"]:
             owner = self._innermost("details")
         elif self.term:
             owner = self._innermost("dl")
-        elif not (self.open_tags["button"] and self.button_panels):
+        elif self.entry_names:
+            panels = self.entry_names[-1].panels
+            item = self.items[-1] if self.items else None
+            owner = item if not panels and item is not None and item.item == _QUESTION_ITEM else None
+        if owner is None and not panels:
             return block
-        if owner is None and not self.open_tags["button"]:
-            return block  # a <summary> or <dt> outside its widget or list: nothing says where it ends
         self.scopes_made += 1
         if owner is not None:
             owner.scopes.append(self.scopes_made)
         else:
-            # The panel opens after its button: it takes the scope when it opens, and stops it when it ends.
-            self.panel_scopes.update((panel, self.scopes_made) for panel in self.button_panels)
+            # The panel opens after its control: it takes the scope when it opens, and stops it when it ends.
+            self.panel_scopes.update((panel, self.scopes_made) for panel in panels)
         return replace(block, scope=self.scopes_made)
 
     def _open_in_innermost(self, tag: str, containers: tuple[str, ...] | set[str]) -> bool:
@@ -362,15 +388,19 @@ class _HTMLText(HTMLParser):
             self.title_parts = []
             return
         attributes = dict(attrs)
+        role = (attributes.get("role") or "").strip().lower()
         # A button that opens and closes a panel (aria-expanded, or inside a heading, as accordions write their
-        # questions: "<h3><button aria-controls=…>Can I …?</button></h3>") names what the panel holds; other buttons
-        # are the page's controls.
-        disclosure = tag == "button" and (bool(self.level) or "aria-expanded" in attributes)
-        if tag in _HTML_BLOCK or disclosure:
+        # questions: "<h3><button aria-controls=…>Can I …?</button></h3>"; or any element with role="button", as
+        # page builders write theirs) names what the panel holds; other buttons are the page's controls. So does a
+        # schema.org Question's name, as FAQ pages mark theirs for search engines.
+        disclosure = (tag == "button" or role == "button") and (bool(self.level) or "aria-expanded" in attributes)
+        names_entry = (_CONTROL if disclosure else _QUESTION_ITEM
+                       if attributes.get("itemprop") == "name" and self.items and self.items[-1].item == _QUESTION_ITEM
+                       else "")
+        panels = (attributes.get("aria-controls") or "").split() if disclosure else []
+        if tag in _HTML_BLOCK or names_entry:
             self.flush()
-        if disclosure:
-            self.button_panels = (attributes.get("aria-controls") or "").split()
-            self.disclosed.update(self.button_panels)
+        self.disclosed.update(panels)
         if tag == "dt" and (glossary := self._innermost("dl")) is not None:
             self._stop_sections(glossary)  # a term's description ends where the next term starts
         if tag == "tr" and self._open_in_innermost("tr", ("table",)):
@@ -380,7 +410,6 @@ class _HTMLText(HTMLParser):
         if tag in _VOID:
             return
         names = " ".join(filter(None, (attributes.get("class"), attributes.get("id"))))
-        role = (attributes.get("role") or "").strip().lower()
         focus = _MAIN if tag == "main" or role == "main" else _ARTICLE if tag == "article" else ""
         hidden = ("hidden" in attributes or (attributes.get("aria-hidden") or "").lower() == "true"
                   or bool(_INVISIBLE.search(attributes.get("style") or "")))
@@ -393,8 +422,10 @@ class _HTMLText(HTMLParser):
         href = (attributes.get("href") or "").strip()
         in_page_link = tag == "a" and (len(href) > 1 and href[0] == "#" or bool(_PAGE_FRAGMENT.fullmatch(href)))
         panel_scope = self.panel_scopes.pop(attributes.get("id") or "", None)
+        kind = _SCHEMA_TYPE.search(attributes.get("itemtype") or "") if "itemscope" in attributes else None
         self.open_element(_Open(tag, skip, focus, in_page_link, len(self.blocks), self.plain_texts,
-                                self.in_page_links, [panel_scope] if panel_scope is not None else []))
+                                self.in_page_links, [panel_scope] if panel_scope is not None else [],
+                                names_entry, panels, kind.group(1).lower() if kind else ""))
         if tag in _HTML_HEADINGS:
             self.level = _HTML_HEADINGS[tag]
         elif tag == "dt":
@@ -405,8 +436,8 @@ class _HTMLText(HTMLParser):
             self.title = " ".join("".join(self.title_parts).split())
             self.title_parts = None
             return
-        if tag in _HTML_BLOCK or tag == "button" and self.open_tags["button"] and not self.open_skips:
-            self.flush()  # a disclosure's button (the only one whose text is read) ends its question
+        if tag in _HTML_BLOCK or self.entry_names and self.entry_names[-1].tag == tag and not self.open_skips:
+            self.flush()  # the end of a disclosure's control or a Question's name ends the entry's question
         self.close_element(tag)
         if tag in _HTML_HEADINGS:
             self.level = 0
@@ -439,12 +470,15 @@ class _HTMLText(HTMLParser):
                 block = self._scoped(heading(text, self.level))
             elif code:
                 block = Block(text, code=True)
-            elif self.open_tags["summary"] or self.open_tags["button"] or self.term and not text.endswith(":"):
+            elif self.open_tags["summary"] or self.entry_names or self.term and not text.endswith(":"):
                 # What a disclosure widget shows closed (<details><summary>, an accordion's button), as help centres
-                # set their questions, and a definition list's term (a glossary's word, a FAQ's question; not a
-                # lead-in that its description goes on from, "You probably can:"): the heading of the text it opens
-                # or describes, a FAQ entry's question when it asks one.
+                # set their questions, a definition list's term (a glossary's word, a FAQ's question; not a lead-in
+                # that its description goes on from, "You probably can:") and a schema.org Question's name: the
+                # heading of the text it opens or describes, a FAQ entry's question when it asks one (a Question's
+                # name always does).
                 block = self._scoped(heading(text, RUN_IN_LEVEL))
+                if self.entry_names and self.entry_names[-1].names_entry == _QUESTION_ITEM:
+                    block = replace(block, question=True)
             elif self.bold_chars >= len("".join(text.split())) and QUESTION_END.search(text):
                 # A FAQ entry's question written as a line in bold on its own.
                 block = Block(text, RUN_IN_LEVEL, question=True)

@@ -356,6 +356,41 @@ def test_an_accordions_buttons_are_the_questions_of_the_panels_they_open_even_hi
     assert document.text.endswith("Is my card safe?\n\nCard numbers never reach our servers.")
 
 
+SHIPPING_FAQ = """<main><h1>Shipping</h1>
+<div itemscope itemtype="https://schema.org/FAQPage">
+<div itemscope itemprop="mainEntity" itemtype="https://schema.org/Question">
+<span itemprop="name">How long does delivery take?</span>
+<div itemscope itemprop="acceptedAnswer" itemtype="https://schema.org/Answer">
+<div itemprop="text"><p>Two to four working days.</p></div></div></div>
+<div itemscope itemprop="mainEntity" itemtype="https://schema.org/Question">
+<span itemprop="name">Shipping abroad</span>
+<div itemscope itemprop="acceptedAnswer" itemtype="https://schema.org/Answer">
+<div itemprop="text"><p>Only within the EU.</p></div></div></div></div>
+<p>Parcels are tracked.</p>
+<div class="tab-title" role="button" aria-expanded="false" aria-controls="tab-1">Can I return a parcel?</div>
+<div id="tab-1" class="tab-content" hidden><p>Yes, within 30 days.</p></div>
+<p>Write to us for anything else.</p></main>"""
+
+
+def test_a_schema_org_questions_name_and_a_role_button_control_are_faq_entries_up_to_their_elements_end():
+    # As FAQ pages mark their entries for search engines (microdata), and as page builders write an accordion's
+    # question (an element with role="button", its panel hidden until pressed).
+    document = analyse(parse_document("shipping", SHIPPING_FAQ, "html"))
+    read = [(document.sentence_text(i), document.sentences[i].question, document.section_path(i))
+            for i in range(len(document.sentences))]
+    assert read == [
+        ("Shipping", False, ()),
+        ("How long does delivery take?", True, ("How long does delivery take?",)),
+        ("Two to four working days.", False, ("How long does delivery take?",)),
+        # A Question's name is a question whatever its punctuation.
+        ("Shipping abroad", True, ("Shipping abroad",)),
+        ("Only within the EU.", False, ("Shipping abroad",)),
+        ("Parcels are tracked.", False, ()),
+        ("Can I return a parcel?", True, ("Can I return a parcel?",)),
+        ("Yes, within 30 days.", False, ("Can I return a parcel?",)),
+        ("Write to us for anything else.", False, ())]
+
+
 def test_a_definition_lists_terms_are_the_headings_of_what_describes_them():
     page = ("<main><h1>Glossary</h1><dl><dt>Titration</dt><dd>Raising a dose slowly, step by step.</dd>"
             "<dt>What is a half-life?</dt><dd>The time the body takes to clear half of a dose.</dd>"
