@@ -86,10 +86,14 @@ def _read_page(page) -> tuple[list[str], _LineStyles]:
     """The page's lines, and their styles. pypdf hands each piece of text to the visitor with its font, in the
     order of the text it returns."""
     pieces: list[tuple[str, bool, bool]] = []
+    styles_of: dict[int, tuple[bool, bool]] = {}  # by font: a page draws many pieces in few fonts
 
     def visit(text, _cm, _tm, font, _size):
         if text:
-            pieces.append((text, *_font_style(font)))
+            style = styles_of.get(id(font))
+            if style is None:
+                style = styles_of[id(font)] = _font_style(font)
+            pieces.append((text, *style))
 
     lines = _lines(page.extract_text(extraction_mode="plain", visitor_text=visit))
     styles = _LineStyles(set(), set())
