@@ -11,8 +11,13 @@ RUN_IN_LEVEL = 10
 QUESTION_END = re.compile(r"\?[!?]*['\"”’)\]]*$")
 # A line's list mark ("- ", "* ", "• ", "1. ", "2) "), as a plain text or a PDF's text layer writes a list's items.
 LIST_MARK = re.compile(r"(?:[-*•·]|\d+[.)])\s")
-# "1.2. ", "3 ", "IV. ", "(13) ", "13) ": a heading's numbering, which a reader does not type.
-_HEADING_NUMBER = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.|\(\d+\)|\d+\))\s+")
+# "1.2.", "3", "IV.", "(13)", "13)": the number of a heading or of a FAQ's entry, which a reader does not type.
+NUMBERING = re.compile(r"\d+(?:\.\d+)*\.?|[IVXLC]+\.|\(\d+\)|\d+\)")
+_HEADING_NUMBER = re.compile(rf"^(?:{NUMBERING.pattern})\s+")
+# Fixed-width fonts by name, in which code is set ("Courier New", "Consolas", "DejaVuSansMono", a PDF subset's
+# "ABCDEF+Consolas", TeX's typewriter "CMTT10", "NimbusMonL"), for the Word and PDF readers.
+FIXED_WIDTH_FONT = re.compile(r"courier|consolas|inconsolata|mono|nimbusmon|menlo|monaco|lucida[ -]?console|"
+                              r"lucida sans typewriter|\+cm(?:sl|i)?tt|\+sftt|\bcm(?:sl|i)?tt", re.I)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from .blocks import QUESTION_END, RUN_IN_LEVEL, Block, heading, unnumbered
+from .blocks import NUMBERING, QUESTION_END, RUN_IN_LEVEL, Block, heading, unnumbered
 from .pdf import read_pdf
 from .word import read_docx
 
@@ -218,8 +218,6 @@ _PAGE_FRAGMENT = re.compile(r"[^/:?#\s]+\.html?#\S+", re.I)
 # The lists a table of contents is written as: a definition list too, as DocBook writes a FAQ's ("<dt>1. <a …>Background
 # </a></dt><dd>1.1. <a …>How do you …?</a></dd>"), one list a chapter.
 _CONTENTS_LISTS = _LISTS | {"dl"}
-# An entry's number outside its link ("1.1. ", "(13) "): no text of the list's own.
-_NUMBERING = re.compile(r"(?:\d+(?:\.\d+)*\.?|\(\d+\)|\d+\)|[IVXLC]+\.)")
 _TOC_MIN_LINKS = 2
 
 
@@ -452,7 +450,8 @@ class _HTMLText(HTMLParser):
             # (A heading's or a term's link to itself that shows only a mark, "#", "¶", "§", as Node's, GitHub's,
             # MkDocs' and Texinfo's pages write it, is no word of the heading.)
             self.current.append(data)
-            if not self.open_in_page_links and data.strip() and not _NUMBERING.fullmatch(data.strip()):
+            # (An entry's number outside its link, "1.1. ", is no text of a table of contents' own.)
+            if not self.open_in_page_links and data.strip() and not NUMBERING.fullmatch(data.strip()):
                 self.plain_texts += 1
             if any(self.open_tags[tag] for tag in _HTML_BOLD):
                 self.bold_chars += len("".join(data.split()))
@@ -549,7 +548,7 @@ def _without_lone_numbers(blocks: list[Block]) -> list[Block]:
     """The blocks without an entry's number standing alone before its heading ("4.1." in a cell of its own beside
     the question, as DocBook sets a FAQ's entries in a table): it says nothing a reader asks about."""
     return [block for k, block in enumerate(blocks)
-            if not (_NUMBERING.fullmatch(block.text) and k + 1 < len(blocks) and blocks[k + 1].level)]
+            if not (NUMBERING.fullmatch(block.text) and k + 1 < len(blocks) and blocks[k + 1].level)]
 
 
 def _as_entry(block: Block, question: bool) -> Block:

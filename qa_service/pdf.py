@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from pypdf import PdfReader
 
-from .blocks import LIST_MARK, QUESTION_END, RUN_IN_LEVEL, Block, Unreadable, heading, unnumbered
+from .blocks import FIXED_WIDTH_FONT, LIST_MARK, QUESTION_END, RUN_IN_LEVEL, Block, Unreadable, heading, unnumbered
 
 # pypdf logs a warning for every small defect it works around; a document that reads is all that matters here.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -31,10 +31,6 @@ _SENTENCE_END = re.compile(r"[.!?:;…]['\"”’)\]]*$")
 _LINE_END_HYPHEN = re.compile(r"(?<=[a-z])-$")
 # A line this much shorter than a full line, ending a sentence, ends its paragraph.
 SHORT_LINE = 0.8
-# Fixed-width fonts by name ("Courier", "DejaVuSansMono", a subset's "ABCDEF+Consolas", TeX's typewriter "CMTT10" and
-# "NimbusMonL"), for a font whose descriptor does not say so (the standard 14 fonts have none, TeX's say "symbolic").
-_FIXED_WIDTH_FONT = re.compile(r"courier|consolas|inconsolata|mono|nimbusmon|menlo|monaco|lucida-?console|"
-                               r"\+cm(?:sl|i)?tt|\+sftt|\bcm(?:sl|i)?tt", re.I)
 # The FixedPitch and ForceBold flags of a font descriptor's /Flags (PDF 32000-1, 9.8.2).
 _FIXED_PITCH, _FORCE_BOLD = 1, 1 << 18
 # Bold fonts by name ("Helvetica-Bold", "ABCDEF+Calibri-Bold", "Arial,Black", "SourceSansPro-Semibold").
@@ -124,7 +120,9 @@ def _font_style(font) -> tuple[bool, bool]:
     descriptor = descriptor.get_object() if descriptor is not None else {}
     flags = int(descriptor.get("/Flags", 0))
     weight = float(descriptor.get("/FontWeight", 0))
-    return (bool(flags & _FIXED_PITCH or _FIXED_WIDTH_FONT.search(name)),
+    # A font's name says it is fixed-width where its descriptor does not (the standard 14 fonts have none, TeX's
+    # say "symbolic").
+    return (bool(flags & _FIXED_PITCH or FIXED_WIDTH_FONT.search(name)),
             bool(flags & _FORCE_BOLD or weight >= 600 or _BOLD_FONT.search(name)))
 
 
@@ -228,7 +226,7 @@ def _paragraphs(pages: list[list[str]], outline: dict[tuple[int, str], int], sty
             if asked:
                 asked -= 1
                 continue
-            level = outline.get((page_number, line), outline.get((page_number, unnumbered(line))))
+            level = outline.get((page_number, line)) or outline.get((page_number, unnumbered(line)))
             if level is not None:
                 flush()
                 blocks.append(heading(line, level, page_number))

@@ -198,6 +198,13 @@ def split_sentences(text: str, headings: Sequence[Heading] = (), code: Sequence[
     return paras, sentences
 
 
+def marks_levels(headings: Sequence[Heading]) -> bool:
+    """Whether the format marks headings of levels of their own (HTML's <h2>, Markdown's "##", Word's Heading 2, a
+    PDF's outline), not only run-in questions (blocks.RUN_IN_LEVEL) or none: where it does not, a text's heading
+    lines and its plain FAQ's questions are read as headings too."""
+    return any(h.level < RUN_IN_LEVEL for h in headings)
+
+
 def _question_paragraphs(text: str, paras: list[Paragraph], headings: Sequence[Heading],
                          code: Sequence[tuple[int, int]], rows: Sequence[tuple[int, int]],
                          items: Sequence[tuple[int, int, int]]) -> set[int]:
@@ -206,10 +213,9 @@ def _question_paragraphs(text: str, paras: list[Paragraph], headings: Sequence[H
     headings): paragraphs of one short line that ask, each above one that does not, at least FAQ_QUESTIONS of them;
     never the first paragraph (a title that asks, "WHO's Next?"), nor a marked block (a heading, code, a row or a
     list's item). None for any other text: a lone question in prose is prose."""
-    if any(h.level < RUN_IN_LEVEL for h in headings):
+    if marks_levels(headings):
         return set()
-    set_apart = {(h.start, h.end) for h in headings} | {(s, e) for s, e in code} | {(s, e) for s, e in rows} | {
-        (s, e) for s, e, _ in items}
+    set_apart = {(h.start, h.end) for h in headings} | set(code) | set(rows) | {(s, e) for s, e, _ in items}
 
     def asks(k: int) -> bool:
         start, end = paras[k]
@@ -252,7 +258,7 @@ def outline(text: str, paras: list[Paragraph], sentences: list[Sentence], headin
     """
     levels = {(h.start, h.end): h.level for h in headings}
     untils = {(h.start, h.end): h.until for h in headings if h.until is not None}
-    if not any(h.level < RUN_IN_LEVEL for h in headings):
+    if not marks_levels(headings):
         # The format marks no heading of a level of its own (plain text; a PDF without an outline, whose questions
         # in bold it marks): its heading lines are headings too, of one level, above those questions.
         levels |= {(s.start, s.end): 1 for s in sentences if s.heading and (s.start, s.end) not in levels and (

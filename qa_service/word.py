@@ -12,7 +12,7 @@ from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from .blocks import RUN_IN_LEVEL, Block, Unreadable, heading
+from .blocks import FIXED_WIDTH_FONT, RUN_IN_LEVEL, Block, Unreadable, heading
 
 # A .docx is a zip archive: a small file can unpack to gigabytes. Past this, it is refused before it is parsed.
 MAX_UNPACKED_BYTES = 256 * 1024 * 1024
@@ -26,8 +26,6 @@ _LIST_STYLE = re.compile(r"^List(?: Bullet| Number| Paragraph| Continue)?(?: (\d
 # The paragraph styles code is set in: Word's own ("HTML Preformatted", "Macro Text", "Plain Text") and those that
 # templates add ("Code", "Source Code", "Code Block").
 _CODE_STYLE = re.compile(r"\b(?:code|preformatted|macro text|plain text)\b", re.I)
-# Fixed-width fonts, in which a writer sets a command when no style says it is code.
-_FIXED_WIDTH_FONT = re.compile(r"courier|consolas|mono|menlo|monaco|lucida console|lucida sans typewriter", re.I)
 
 
 def read_docx(raw: bytes) -> tuple[str | None, list[Block]]:
@@ -106,7 +104,7 @@ def _is_code(paragraph: Paragraph, style: str) -> bool:
         return True
     runs = [run for run in paragraph.runs if run.text.strip()]
     style_font = _style_font(paragraph.style)
-    return bool(runs) and all(_FIXED_WIDTH_FONT.search(run.font.name or _style_font(run.style) or style_font)
+    return bool(runs) and all(FIXED_WIDTH_FONT.search(run.font.name or _style_font(run.style) or style_font)
                               for run in runs)
 
 
