@@ -9,7 +9,6 @@ and its Blocks of text, markup taken out, headings marked with their level; docu
 
 from __future__ import annotations
 
-import html
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -17,10 +16,8 @@ from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from pathlib import Path
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-
 from .blocks import NUMBERING, QUESTION_END, RUN_IN_LEVEL, Block, heading, unnumbered
+from .markdown import read_markdown
 from .pdf import read_pdf
 from .word import read_docx
 
@@ -33,132 +30,6 @@ def read_text(raw: str) -> tuple[str | None, list[Block]]:
     """Paragraphs of a plain text: runs of lines between blank lines, each kept character for character."""
     raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     return None, [Block(block.strip()) for block in _BLANK_LINES.split(raw) if block.strip()]
-
-
-# --- Markdown -------------------------------------------------------------------------------------------------
-
-# CommonMark, as markdown-it-py parses it, with GitHub's tables and strikethrough: Markdown reads as its writer meant
-# it (setext headings, reference links, nested lists, fenced code, HTML in between).
-_MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"])
-_HTML_TAG = re.compile(r"<[^>]+>")
-# A disclosure widget written in a Markdown page's HTML, as GitHub's FAQs write theirs: "<details><summary>Can I
-# …?</summary>", Markdown, then "</details>".
-_DISCLOSURE_TAG = re.compile(r"<(/?)(details|summary)\b[^>]*>", re.I)
-
-
-def read_markdown(raw: str) -> tuple[str | None, list[Block]]:
-    """Paragraphs of a Markdown text with its markup taken out; headings, list items, table rows and code blocks
-    stand alone.
-
-    A line in bold on its own that asks a question ("**How do I ...?**"), at a paragraph's start, is a FAQ entry's
-    heading; the rest of that paragraph is its reply. A disclosure widget's summary, in the page's HTML, is the
-    heading of what the widget holds, as in an HTML page."""
-    blocks: list[Block] = []
-    widgets = _MarkdownDisclosures()
-    tokens = _MARKDOWN.parse(raw)  # which takes "\r\n" and "\r" as line ends itself (CommonMark's normalisation)
-    heading_level = 0
-    row: list[str] | None = None
-    open_items = 0  # list items open around the token (lists nest)
-    for token in tokens:
-        before = len(blocks)
-        if token.type == "list_item_open":
-            open_items += 1
-        elif token.type == "list_item_close":
-            open_items -= 1
-        elif token.type == "heading_open":
-            heading_level = int(token.tag[1])
-        elif token.type == "heading_close":
-            heading_level = 0
-        elif token.type == "tr_open":
-            row = []
-        elif token.type == "tr_close":
-            blocks.append(Block(" ".join(cell for cell in row if cell), row=True))
-            row = None
-        elif token.type == "inline" and row is not None:
-            row.append(_markdown_text(token.children or []).strip())
-        elif token.type == "inline" and heading_level:
-            text = _markdown_text(token.children or []).strip()
-            if text:
-                blocks.append(heading(text, heading_level))
-        elif token.type == "inline":
-            blocks += _markdown_paragraph(token.children or [])
-        elif token.type in ("fence", "code_block"):
-            blocks.append(Block(token.content.strip("\n"), code=True))
-        elif token.type == "html_block":
-            widgets.read(token.content, blocks)
-        if open_items:
-            blocks[before:] = [_as_item(block, open_items) for block in blocks[before:]]
-    return None, [b for b in blocks if b.text]
-
-
-class _MarkdownDisclosures:
-    """The disclosure widgets of a Markdown page's HTML blocks, which open in one block and close in a later one."""
-
-    def __init__(self):
-        self.open: list[int] = []  # the scope of each <details> open (0 until its summary is read)
-        self.made = 0
-
-    def read(self, raw: str, blocks: list[Block]) -> None:
-        """An HTML block's text as blocks: its summaries as headings, the rest as paragraphs without the tags."""
-        end = 0
-        summary = False
-        for tag in [*_DISCLOSURE_TAG.finditer(raw), None]:
-            text = html.unescape(_HTML_TAG.sub("", raw[end:tag.start() if tag else len(raw)])).strip()
-            end = tag.end() if tag else len(raw)
-            if text and summary:
-                block = heading(" ".join(text.split()), RUN_IN_LEVEL)
-                if self.open and not self.open[-1]:
-                    self.made += 1
-                    self.open[-1] = self.made
-                    block = replace(block, scope=self.made)
-                blocks.append(block)
-            elif text:
-                blocks.append(Block(text))
-            if tag is None:
-                break
-            closing, name = tag.group(1) == "/", tag.group(2).lower()
-            if name == "summary":
-                summary = not closing
-            elif not closing:
-                self.open.append(0)
-            elif self.open and (scope := self.open.pop()) and blocks:
-                blocks[-1] = replace(blocks[-1], closes=blocks[-1].closes + (scope,))
-
-
-def _as_item(block: Block, depth: int) -> Block:
-    """A block of a list's item `depth` lists deep, marked as one when it is a paragraph (a heading, a row or code
-    inside an item is read as what it is)."""
-    return block if block.level or block.row or block.code else replace(block, item=depth)
-
-
-def _markdown_paragraph(children: list[Token]) -> list[Block]:
-    """A paragraph's blocks: its text, or a bold question on its first line and the reply that follows it."""
-    first_break = next((i for i, t in enumerate(children) if t.type in ("softbreak", "hardbreak")), len(children))
-    first_line = children[:first_break]
-    if (len(first_line) >= 3 and first_line[0].type == "strong_open" and first_line[-1].type == "strong_close"
-            and not any(t.type == "strong_close" for t in first_line[1:-1])):
-        question = _markdown_text(first_line).strip()
-        if QUESTION_END.search(question):
-            return [Block(question, RUN_IN_LEVEL, question=True),
-                    Block(_markdown_text(children[first_break + 1:]).strip())]
-    return [Block(_markdown_text(children).strip())]
-
-
-def _markdown_text(children: list[Token]) -> str:
-    """What an inline run shows: its text and code, an image's alternative text, line breaks; no markup. A line
-    ending inside a paragraph is a space, as a Markdown renderer shows it (CommonMark's soft break): the source's
-    wrapping is not the text's; a hard break (two spaces or a backslash before it) is a line break."""
-    parts = []
-    for t in children:
-        if t.type in ("text", "code_inline"):
-            parts.append(t.content)
-        elif t.type == "softbreak":
-            parts.append(" ")
-        elif t.type == "hardbreak":
-            parts.append("\n")
-        elif t.type == "image":
-            parts.append(t.content)
-    return "".join(parts)
 
 
 # --- HTML -----------------------------------------------------------------------------------------------------

@@ -1,0 +1,327 @@
+"""The Markdown reader: CommonMark as markdown-it-py parses it, with what documentation sites and help centres write
+on top of it, read as their pages show it.
+
+GitHub's tables, strikethrough, task lists and alerts ("> [!WARNING]"); footnotes ("[^1]"); YAML front matter (its
+title is the document's, the rest is metadata); MkDocs' and Python-Markdown's admonitions ("!!! note", collapsible
+"??? question"), Docusaurus' and MyST's colon fences (":::tip", ":::{note}") and MyST's directive fences
+("```{warning}"), roles ("{ref}`the guide <guide>`"), targets ("(install)=") and comments ("% note"); definition lists
+("Term" then ": description"); attribute lists ("{#install}") after a heading or on a line of their own. The plugins
+come from mdit-py-plugins, markdown-it-py's own collection.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import replace
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.admon import admon_plugin
+from mdit_py_plugins.attrs import attrs_block_plugin
+from mdit_py_plugins.colon_fence import colon_fence_plugin
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+from mdit_py_plugins.myst_blocks import myst_block_plugin
+from mdit_py_plugins.myst_role import myst_role_plugin
+
+from .blocks import QUESTION_END, RUN_IN_LEVEL, Block, heading
+
+_PARSER = (MarkdownIt("commonmark", {"alerts": True, "tasklists": True})
+           .enable(["table", "strikethrough"])
+           .use(front_matter_plugin).use(footnote_plugin).use(admon_plugin).use(colon_fence_plugin)
+           .use(deflist_plugin).use(attrs_block_plugin).use(myst_block_plugin).use(myst_role_plugin))
+
+# The front matter's title line (YAML: "title: Descaling your kettle", quoted or not).
+_FRONT_MATTER_TITLE = re.compile(r"^title:[ \t]*(.+?)[ \t]*$", re.M)
+# An attribute list after a heading's text, as Pandoc, kramdown and MkDocs write one: "## Install {#install .wide}".
+_ATTRIBUTE = r"(?:[#.][\w:-]+|[\w-]+=(?:\"[^\"]*\"|'[^']*'|[^\s}]+))"
+_HEADING_ATTRIBUTES = re.compile(rf"\s*\{{:?\s*{_ATTRIBUTE}(?:\s+{_ATTRIBUTE})*\s*\}}\s*$")
+# A directive's fence (":::tip", ":::tip[Careful]", ":::{note} Careful", "```{warning}"): its name and its title.
+_DIRECTIVE = re.compile(r"\s*(\{)?([A-Za-z][\w-]*)(?(1)\})\s*(?:\[(.*?)\])?\s*(.*?)\s*$")
+# MyST's options at a directive's start (":class: dropdown"): how to show it, not its text.
+_DIRECTIVE_OPTION = re.compile(r"\A(?:[ \t]*:[\w-]+:.*\n)+")
+# A version note's argument is a version ("```{versionadded} 22.1"), not a title.
+_VERSION_DIRECTIVES = {"versionadded", "versionchanged", "deprecated"}
+# MyST's and Sphinx's directives whose body is text for readers (admonitions, version notes, tabs, dropdowns); any
+# other's is code ("```{pip-cli}", "```{code-block}"), and those that only point at other files are no text at all.
+# A colon fence without braces is Docusaurus' admonition (":::tip"), whatever its name.
+_PROSE_DIRECTIVES = {"admonition", "attention", "caution", "danger", "error", "hint", "important", "note",
+                     "seealso", "tip", "warning", "info", "success", "failure", "question", "example", "abstract",
+                     "summary", "tldr", "todo", "bug", "quote", "dropdown", "topic", "sidebar", "margin", "epigraph",
+                     "tab-set", "tab-item", "tabs", "tab", "card", "details", *_VERSION_DIRECTIVES}
+_POINTER_DIRECTIVES = {"toctree", "include", "literalinclude", "image", "contents", "tableofcontents"}
+# A role's text when it names its target apart ("{ref}`the guide <guide>`" shows "the guide").
+_ROLE_TITLE = re.compile(r"(.+?)\s*<[^<>]+>\s*$", re.S)
+# What may stand between two footnotes' marks ("[^2],[^3]").
+_BETWEEN_MARKS = re.compile(r"[\s,;]*")
+_HTML_TAG = re.compile(r"<[^>]+>")
+# What a page's HTML holds that is never text: comments, scripts and styles.
+_HTML_NEVER_TEXT = re.compile(r"<!--.*?(?:-->|\Z)|<(script|style)\b.*?(?:</\1\s*>|\Z)", re.I | re.S)
+# A disclosure widget written in a Markdown page's HTML, as GitHub's FAQs write theirs: "<details><summary>Can I
+# …?</summary>", Markdown, then "</details>".
+_DISCLOSURE_TAG = re.compile(r"<(/?)(details|summary)\b[^>]*>", re.I)
+
+
+def read_markdown(raw: str) -> tuple[str | None, list[Block]]:
+    """Paragraphs of a Markdown text with its markup taken out; headings, list items, table rows and code blocks
+    stand alone.
+
+    A line in bold on its own that asks a question ("**How do I ...?**"), at a paragraph's start, is a FAQ entry's
+    heading; the rest of that paragraph is its reply. So is a titled admonition, a definition list's term and a
+    disclosure widget's summary in the page's HTML, each heading what its element holds. A footnote follows the
+    block that first refers to it, where a reader looks for it; the marks that refer to it are left out."""
+    tokens = _PARSER.parse(raw)  # which takes "\r\n" and "\r" as line ends itself (CommonMark's normalisation)
+    title = next((_front_matter_title(t.content) for t in tokens if t.type == "front_matter"), None)
+    blocks = _MarkdownReader().read(tokens)
+    return title, [b for b in blocks if b.text]
+
+
+def _front_matter_title(front_matter: str) -> str | None:
+    match = _FRONT_MATTER_TITLE.search(front_matter)
+    if match is None:
+        return None
+    title = match.group(1)
+    if len(title) >= 2 and title[0] == title[-1] and title[0] in "\"'":
+        title = title[1:-1]
+    return title.strip() or None
+
+
+class _MarkdownReader:
+    """One Markdown page read into blocks; the sections its elements scope are numbered across the whole page (a
+    directive's body is parsed on its own and read by the same reader)."""
+
+    def __init__(self):
+        self.scopes_made = 0
+        self.widgets = _MarkdownDisclosures(self)
+
+    def scope(self) -> int:
+        self.scopes_made += 1
+        return self.scopes_made
+
+    def read(self, tokens: list[Token]) -> list[Block]:
+        tokens, notes = _footnotes(tokens)
+        blocks: list[Block] = []
+        heading_level = 0
+        row: list[str] | None = None
+        tables = 0  # tables open around the token: a footnote follows the table, not the row
+        open_items = 0  # list items open around the token (lists nest)
+        in_alert_title = False
+        admonitions: list[tuple[str, int]] = []  # each admonition open: its kind, and its title's scope (0: none)
+        terms: list[int] = []  # for each definition list open, the scope of its term being described (0 for none)
+        noted: list[int] = []  # footnotes referred to, to follow the block that referred to them
+        previous = ""  # the type of the token before this one: the element whose text an inline token is
+        for token in tokens:
+            before = len(blocks)
+            kind = token.type
+            if kind == "list_item_open":
+                open_items += 1
+            elif kind == "list_item_close":
+                open_items -= 1
+            elif kind == "heading_open":
+                heading_level = int(token.tag[1])
+            elif kind == "heading_close":
+                heading_level = 0
+            elif kind == "table_open":
+                tables += 1
+            elif kind == "table_close":
+                tables -= 1
+            elif kind == "tr_open":
+                row = []
+            elif kind == "tr_close":
+                blocks.append(Block(" ".join(cell for cell in row if cell), row=True))
+                row = None
+            elif kind == "alert_title_open":
+                in_alert_title = True  # "Warning": the renderer's word for the alert's kind, not the writer's
+            elif kind == "alert_title_close":
+                in_alert_title = False
+            elif kind == "admonition_open":
+                admonitions.append((token.meta["tag"], 0))
+            elif kind == "admonition_close":
+                _close(blocks, admonitions.pop()[1])
+            elif kind == "dl_open":
+                terms.append(0)
+            elif kind == "dt_open":
+                _close(blocks, terms[-1])  # a term's description ends where the next term starts
+                terms[-1] = 0
+            elif kind == "dl_close":
+                _close(blocks, terms.pop())
+            elif kind == "inline" and in_alert_title:
+                pass
+            elif kind == "inline":
+                children = token.children or []
+                noted += [t.meta["id"] for t in children if t.type == "footnote_ref" and t.meta["id"] not in noted]
+                if row is not None:
+                    row.append(_markdown_text(children).strip())
+                elif heading_level:
+                    text = _HEADING_ATTRIBUTES.sub("", _markdown_text(children)).strip()
+                    if text:
+                        blocks.append(heading(text, heading_level))
+                elif previous == "admonition_title_open":
+                    text = _markdown_text(children).strip()
+                    if text.casefold() != admonitions[-1][0].casefold():  # "Note" for "!!! note": no title of its own
+                        admonitions[-1] = (admonitions[-1][0], self.scope())
+                        blocks.append(replace(heading(text, RUN_IN_LEVEL), scope=admonitions[-1][1]))
+                elif previous == "dt_open":
+                    text = _markdown_text(children).strip()
+                    if text.endswith(":"):
+                        blocks.append(Block(text))  # a lead-in its description goes on from ("You probably can:")
+                    else:
+                        terms[-1] = self.scope()
+                        blocks.append(replace(heading(text, RUN_IN_LEVEL), scope=terms[-1]))
+                else:
+                    blocks += _markdown_paragraph(children)
+            elif kind in ("fence", "colon_fence"):
+                blocks += self._fence(token)
+            elif kind == "code_block":
+                blocks.append(Block(token.content.strip("\n"), code=True))
+            elif kind == "html_block":
+                self.widgets.read(token.content, blocks)
+            if open_items:
+                blocks[before:] = [_as_item(block, open_items) for block in blocks[before:]]
+            if noted and not (tables or heading_level or open_items):
+                for note in noted:
+                    blocks += self.read(notes.pop(note, []))
+                noted = []
+            previous = kind
+        for note in notes.values():  # footnotes nothing refers to: where the page shows them, at its end
+            blocks += self.read(note)
+        return blocks
+
+    def _fence(self, token: Token) -> list[Block]:
+        """A fenced block: code, or a directive (a tip, a note, a warning) whose body is Markdown to read, under its
+        title when it has one of its own."""
+        directive = _DIRECTIVE.fullmatch(token.info) if token.type == "colon_fence" or "{" in token.info else None
+        braced = directive is not None and directive.group(1) is not None
+        if directive is not None and not braced and token.type == "fence":
+            directive = None  # "```python": a language, not a directive
+        name = directive.group(2).lower() if directive else ""
+        if braced and name in _POINTER_DIRECTIVES:
+            return []
+        if directive is None or braced and name not in _PROSE_DIRECTIVES:
+            return [Block(_DIRECTIVE_OPTION.sub("", token.content).strip("\n"), code=True)]
+        body = self.read(_PARSER.parse(_DIRECTIVE_OPTION.sub("", token.content)))
+        title = "" if name in _VERSION_DIRECTIVES else (directive.group(3) or directive.group(4) or "").strip()
+        if not body or not title or title.casefold() == name:
+            return body
+        scope = self.scope()
+        _close(body, scope)
+        return [replace(heading(title, RUN_IN_LEVEL), scope=scope), *body]
+
+
+def _footnotes(tokens: list[Token]) -> tuple[list[Token], dict[int, list[Token]]]:
+    """The page's tokens without its footnotes, and each footnote's tokens by its id, in the page's order."""
+    body: list[Token] = []
+    notes: dict[int, list[Token]] = {}
+    note: list[Token] | None = None
+    for token in tokens:
+        if token.type == "footnote_open":
+            note = notes.setdefault(token.meta["id"], [])
+        elif token.type == "footnote_close":
+            note = None
+        elif token.type in ("footnote_block_open", "footnote_block_close"):
+            pass
+        elif note is not None:
+            note.append(token)
+        else:
+            body.append(token)
+    return body, notes
+
+
+def _close(blocks: list[Block], scope: int) -> None:
+    """The section of `scope` ends with the last block read (nothing to end for 0, or when nothing was read)."""
+    if scope and blocks:
+        blocks[-1] = replace(blocks[-1], closes=blocks[-1].closes + (scope,))
+
+
+class _MarkdownDisclosures:
+    """The disclosure widgets of a Markdown page's HTML blocks, which open in one block and close in a later one."""
+
+    def __init__(self, reader: _MarkdownReader):
+        self.reader = reader
+        self.open: list[int] = []  # the scope of each <details> open (0 until its summary is read)
+
+    def read(self, raw: str, blocks: list[Block]) -> None:
+        """An HTML block's text as blocks: its summaries as headings, the rest as paragraphs without the tags."""
+        raw = _HTML_NEVER_TEXT.sub("", raw)
+        end = 0
+        summary = False
+        for tag in [*_DISCLOSURE_TAG.finditer(raw), None]:
+            text = html.unescape(_HTML_TAG.sub("", raw[end:tag.start() if tag else len(raw)])).strip()
+            end = tag.end() if tag else len(raw)
+            if text and summary:
+                block = heading(" ".join(text.split()), RUN_IN_LEVEL)
+                if self.open and not self.open[-1]:
+                    self.open[-1] = self.reader.scope()
+                    block = replace(block, scope=self.open[-1])
+                blocks.append(block)
+            elif text:
+                blocks.append(Block(text))
+            if tag is None:
+                break
+            closing, name = tag.group(1) == "/", tag.group(2).lower()
+            if name == "summary":
+                summary = not closing
+            elif not closing:
+                self.open.append(0)
+            elif self.open:
+                _close(blocks, self.open.pop())
+
+
+def _as_item(block: Block, depth: int) -> Block:
+    """A block of a list's item `depth` lists deep, marked as one when it is a paragraph (a heading, a row or code
+    inside an item is read as what it is)."""
+    return block if block.level or block.row or block.code else replace(block, item=depth)
+
+
+def _markdown_paragraph(children: list[Token]) -> list[Block]:
+    """A paragraph's blocks: its text, or a bold question on its first line and the reply that follows it."""
+    first_break = next((i for i, t in enumerate(children) if t.type in ("softbreak", "hardbreak")), len(children))
+    first_line = children[:first_break]
+    if (len(first_line) >= 3 and first_line[0].type == "strong_open" and first_line[-1].type == "strong_close"
+            and not any(t.type == "strong_close" for t in first_line[1:-1])):
+        question = _markdown_text(first_line).strip()
+        if QUESTION_END.search(question):
+            return [Block(question, RUN_IN_LEVEL, question=True),
+                    Block(_markdown_text(children[first_break + 1:]).strip())]
+    return [Block(_markdown_text(children).strip())]
+
+
+def _markdown_text(children: list[Token]) -> str:
+    """What an inline run shows: its text and code, an image's alternative text, line breaks; no markup, and no
+    footnote's mark (the footnote is read where its block ends). A line ending inside a paragraph is a space, as a
+    Markdown renderer shows it (CommonMark's soft break): the source's wrapping is not the text's; a hard break (two
+    spaces or a backslash before it) is a line break."""
+    parts = []
+    for i, t in enumerate(children):
+        if t.type == "text" and 0 < i < len(children) - 1 and _BETWEEN_MARKS.fullmatch(t.content) and (
+                children[i - 1].type == children[i + 1].type == "footnote_ref"):
+            continue  # "[^2],[^3]": what stands between two footnotes' marks goes with them
+        if (t.type == "footnote_ref" and parts and parts[-1][-1:].isspace() and i + 1 < len(children)
+                and children[i + 1].content[:1].isspace()):
+            parts[-1] = parts[-1].rstrip()  # "your computer [^1] that": one space where the mark was
+        if t.type in ("text", "code_inline"):
+            parts.append(t.content)
+        elif t.type == "softbreak":
+            parts.append(" ")
+        elif t.type == "hardbreak":
+            parts.append("\n")
+        elif t.type == "image":
+            parts.append(t.content)
+        elif t.type == "myst_role":
+            parts.append(_role_text(t.meta["name"], t.content))
+    return "".join(parts)
+
+
+def _role_text(name: str, content: str) -> str:
+    """What Sphinx shows for a role: its title when it names one, "PEP 8" for {pep}`8`, the last part of a
+    "~"-marked name ("~json.dumps" shows "dumps"), else its content."""
+    titled = _ROLE_TITLE.fullmatch(content)
+    if titled:
+        return titled.group(1)
+    if name.lower() in ("pep", "rfc"):
+        return f"{name.upper()} {content}"
+    if content.startswith("~"):
+        return content[1:].rsplit(".", 1)[-1]
+    return content.lstrip("!")

@@ -1,0 +1,170 @@
+"""Markdown as documentation sites and help centres write it: read as their pages show it, not as its source is typed.
+
+Every page here is one of our own, written the way GitHub, MkDocs, Docusaurus, Jekyll and Sphinx's MyST write theirs.
+"""
+
+from __future__ import annotations
+
+from qa_service.answering import answer
+from qa_service.blocks import RUN_IN_LEVEL
+from qa_service.document_analysis import analyse
+from qa_service.documents import parse_document
+from qa_service.index import Index
+
+
+def sentences(page: str) -> list[str]:
+    document = analyse(parse_document("help", page, "markdown"))
+    return [document.sentence_text(i) for i in range(len(document.sentences))]
+
+
+def sections(page: str) -> list[tuple[str, tuple[str, ...]]]:
+    document = analyse(parse_document("help", page, "markdown"))
+    return [(document.sentence_text(i), document.section_path(i)) for i in range(len(document.sentences))]
+
+
+def test_front_matter_names_the_title_and_the_rest_of_it_is_no_text():
+    page = ("---\ntitle: \"Kettle care\"\nlayout: default\ntags: [kettle, cleaning]\n---\n\n"
+            "Descale the kettle once a month.\n")
+    document = parse_document("care", page, "markdown")
+    assert document.title == "Kettle care"
+    assert document.text == "Descale the kettle once a month."
+
+
+def test_front_matter_without_a_title_leaves_the_title_to_the_first_heading():
+    page = "---\nlayout: default\n---\n\n# Kettle care\n\nDescale the kettle once a month.\n"
+    assert parse_document("care", page, "markdown").title == "Kettle care"
+
+
+def test_a_footnotes_mark_is_no_text_and_its_note_follows_the_paragraph_that_refers_to_it():
+    page = ("# Filling\n\nFill it to the minimum mark.[^min] Never fill past the maximum.\n\n"
+            "## Boiling\n\nPress the switch.\n\n[^min]: The minimum is half a litre, enough for two cups.\n")
+    assert sections(page) == [
+        ("Filling", ()),
+        ("Fill it to the minimum mark.", ()),
+        ("Never fill past the maximum.", ()),
+        ("The minimum is half a litre, enough for two cups.", ()),
+        ("Boiling", ("Boiling",)),
+        ("Press the switch.", ("Boiling",))]
+
+
+def test_a_tables_footnotes_follow_the_table_and_leave_its_rows_whole():
+    page = ("| Model | Capacity |\n| --- | --- |\n| Mini | 0.8 l[^1] |\n| Family | 1.7 l[^1],[^2] |\n\n"
+            "[^1]: Measured to the maximum mark.\n[^2]: The family model also keeps water warm.\n")
+    document = parse_document("models", page, "markdown")
+    assert document.text.split("\n\n") == [
+        "Model Capacity\nMini 0.8 l\nFamily 1.7 l", "Measured to the maximum mark.",
+        "The family model also keeps water warm."]
+
+
+def test_a_github_alert_is_its_text_without_its_marker_or_the_kind_the_page_shows_above_it():
+    page = "Fill the kettle.\n\n> [!WARNING]\n> Do not open the lid while the water boils.\n"
+    assert sentences(page) == ["Fill the kettle.", "Do not open the lid while the water boils."]
+
+
+def test_a_task_lists_boxes_are_no_text():
+    assert sentences("- [x] Unpack the kettle.\n- [ ] Boil water twice before first use.\n") == [
+        "Unpack the kettle.", "Boil water twice before first use."]
+
+
+def test_an_admonitions_own_title_heads_what_it_holds_and_no_more():
+    page = ("# Care\n\n## Cleaning\n\n!!! tip \"Limescale\"\n    Boil vinegar and water in it.\n\n"
+            "!!! note\n    Rinse it twice after.\n\nWipe the outside with a damp cloth.\n")
+    assert sections(page) == [
+        ("Care", ()), ("Cleaning", ("Cleaning",)),
+        ("Limescale", ("Cleaning", "Limescale")),
+        ("Boil vinegar and water in it.", ("Cleaning", "Limescale")),
+        ("Rinse it twice after.", ("Cleaning",)),  # "Note" is the kind's word, which the site shows: no title
+        ("Wipe the outside with a damp cloth.", ("Cleaning",))]
+
+
+def test_a_collapsible_admonition_that_asks_is_a_faq_entry():
+    # As MkDocs Material's FAQs write them: "??? question" blocks, shut until a reader opens one.
+    page = ("# Questions\n\n??? question \"Can I put the kettle in the dishwasher?\"\n"
+            "    No: the base holds electronics that water would ruin.\n")
+    document = parse_document("faq", page, "markdown")
+    entry = document.headings[-1]
+    assert document.text[entry.start:entry.end] == "Can I put the kettle in the dishwasher?"
+    assert (entry.level, entry.question) == (RUN_IN_LEVEL, True)
+
+
+def test_docusaurus_admonitions_are_markdown_read_under_their_title():
+    page = ("# Tips\n\n:::tip[Save power]\nBoil only **the water you need**.\n:::\n\n"
+            ":::danger\nNever boil it dry.\n:::\n\nThat is all.\n")
+    assert sections(page) == [
+        ("Tips", ()), ("Save power", ("Save power",)), ("Boil only the water you need.", ("Save power",)),
+        ("Never boil it dry.", ()), ("That is all.", ())]
+
+
+def test_myst_admonitions_are_prose_and_other_directives_stay_code_or_go():
+    page = ("# Install\n\n```{note}\n:class: dropdown\nThe installer needs **admin** rights.\n```\n\n"
+            "```{pip-cli}\n$ pip install kettle\n```\n\n```{toctree}\nquickstart\nfaq\n```\n\n"
+            ":::{warning} Old systems\nVersion 1 is no longer supported.\n:::\n")
+    document = parse_document("install", page, "markdown")
+    assert document.text.split("\n\n") == [
+        "Install", "The installer needs admin rights.", "$ pip install kettle", "Old systems",
+        "Version 1 is no longer supported."]
+    assert [document.text[start:end] for start, end in document.code] == ["$ pip install kettle"]
+
+
+def test_myst_roles_show_what_sphinx_shows_and_targets_and_comments_are_no_text():
+    page = ("(setup)=\n# Setup\n\n% the photo is out of date\n\n"
+            "Read {ref}`the safety notes <safety>` and {pep}`8`, then call {func}`~kettle.boil`.\n")
+    assert sentences(page) == ["Setup", "Read the safety notes and PEP 8, then call boil."]
+
+
+def test_a_definition_lists_term_heads_its_description_up_to_the_next_term():
+    page = ("# Glossary\n\nDescaling\n: Taking the limescale out.\n\nLimescale\n: The chalk hard water leaves.\n"
+            "\nThe end.\n")
+    assert sections(page) == [
+        ("Glossary", ()), ("Descaling", ("Descaling",)), ("Taking the limescale out.", ("Descaling",)),
+        ("Limescale", ("Limescale",)), ("The chalk hard water leaves.", ("Limescale",)), ("The end.", ())]
+
+
+def test_a_headings_attribute_list_is_no_part_of_it():
+    page = "# Kettle {#top}\n\n## Cleaning it {#cleaning .wide}\n\n{#tip}\nRinse it.\n"
+    assert sentences(page) == ["Kettle", "Cleaning it", "Rinse it."]
+
+
+def test_comments_and_scripts_in_a_pages_html_are_no_text():
+    page = ("Rinse it.\n\n<!-- TODO: photo of the filter > 200 px -->\n\n<script>\nvar tracked = true;\n</script>\n\n"
+            "Dry it.\n")
+    assert sentences(page) == ["Rinse it.", "Dry it."]
+
+
+KETTLE_FAQ = """\
+---
+title: Kettle questions
+---
+
+# Using it
+
+Fill it to the minimum mark.[^min]
+
+??? question "Can I put the kettle in the dishwasher?"
+    No: the base holds electronics that water would ruin. Wipe it with a damp cloth instead.
+
+??? question "Why does my kettle switch itself off?"
+    It switches off once the water boils, or when it is empty.
+
+[^min]: The minimum mark is half a litre of water, enough for two cups.
+"""
+
+
+def test_a_faq_written_as_collapsible_admonitions_is_answered_with_the_reply_under_its_question():
+    faq = Index.build([analyse(parse_document("kettle", KETTLE_FAQ, "markdown"))])
+    given = answer(faq, "Why does my kettle switch off?")
+    assert given.found
+    assert given.quotes[0].text == "It switches off once the water boils, or when it is empty."
+    assert given.quotes[0].section == ("Using it", "Why does my kettle switch itself off?")
+
+
+def test_a_footnote_answers_under_the_section_of_the_paragraph_that_refers_to_it():
+    faq = Index.build([analyse(parse_document("kettle", KETTLE_FAQ, "markdown"))])
+    given = answer(faq, "How much water is the minimum mark?")
+    assert given.quotes[0].text == "The minimum mark is half a litre of water, enough for two cups."
+    assert given.quotes[0].section == ("Using it",)
+
+
+def test_a_footnotes_mark_between_two_words_leaves_one_space():
+    assert sentences("Keep it on a flat surface [^1] away from the sink.\n\n[^1]: A worktop.\n") == [
+        "Keep it on a flat surface away from the sink.", "A worktop."]
