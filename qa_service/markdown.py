@@ -51,6 +51,9 @@ _PROSE_DIRECTIVES = {"admonition", "attention", "caution", "danger", "error", "h
                      "seealso", "tip", "warning", "info", "success", "failure", "question", "example", "abstract",
                      "summary", "tldr", "todo", "bug", "quote", "dropdown", "topic", "sidebar", "margin", "epigraph",
                      "tab-set", "tab-item", "tabs", "tab", "card", "details", *_VERSION_DIRECTIVES}
+# How deep directives are read inside directives (tabs in a tab set, a note in a tab): each body is parsed again on
+# its own, so a page of fences nested without end would cost its size once per level. Deeper bodies are read as code.
+MAX_DIRECTIVE_DEPTH = 8
 _POINTER_DIRECTIVES = {"toctree", "include", "literalinclude", "image", "contents", "tableofcontents"}
 # A role's text when it names its target apart ("{ref}`the guide <guide>`" shows "the guide").
 _ROLE_TITLE = re.compile(r"(.+?)\s*<[^<>]+>\s*$", re.S)
@@ -83,6 +86,8 @@ def _front_matter_title(front_matter: str) -> str | None:
     if match is None:
         return None
     title = match.group(1)
+    if title[:1] in (">", "|", "[", "{", "&", "*"):
+        return None  # a block scalar on the lines below, a list, a mapping or an alias: no title written out here
     if len(title) >= 2 and title[0] == title[-1] and title[0] in "\"'":
         title = title[1:-1]
     return title.strip() or None
@@ -94,6 +99,7 @@ class _MarkdownReader:
 
     def __init__(self):
         self.scopes_made = 0
+        self.depth = 0  # directives open around the body being read
         self.widgets = _MarkdownDisclosures(self)
 
     def scope(self) -> int:
@@ -199,9 +205,11 @@ class _MarkdownReader:
         name = directive.group(2).lower() if directive else ""
         if braced and name in _POINTER_DIRECTIVES:
             return []
-        if directive is None or braced and name not in _PROSE_DIRECTIVES:
+        if directive is None or braced and name not in _PROSE_DIRECTIVES or self.depth >= MAX_DIRECTIVE_DEPTH:
             return [Block(_DIRECTIVE_OPTION.sub("", token.content).strip("\n"), code=True)]
+        self.depth += 1
         body = self.read(_PARSER.parse(_DIRECTIVE_OPTION.sub("", token.content)))
+        self.depth -= 1
         title = "" if name in _VERSION_DIRECTIVES else (directive.group(3) or directive.group(4) or "").strip()
         if not body or not title or title.casefold() == name:
             return body

@@ -10,6 +10,7 @@ from qa_service.blocks import RUN_IN_LEVEL
 from qa_service.document_analysis import analyse
 from qa_service.documents import parse_document
 from qa_service.index import Index
+from qa_service.markdown import MAX_DIRECTIVE_DEPTH
 
 
 def sentences(page: str) -> list[str]:
@@ -168,3 +169,17 @@ def test_a_footnote_answers_under_the_section_of_the_paragraph_that_refers_to_it
 def test_a_footnotes_mark_between_two_words_leaves_one_space():
     assert sentences("Keep it on a flat surface [^1] away from the sink.\n\n[^1]: A worktop.\n") == [
         "Keep it on a flat surface away from the sink.", "A worktop."]
+
+
+def test_directives_nested_past_the_depth_read_are_read_as_code_not_parsed_again():
+    # Each directive's body is parsed on its own: a page of fences nested without end would cost its size again at
+    # every level (and Python's stack), so bodies below MAX_DIRECTIVE_DEPTH stay as they are written.
+    fences = [":" * (MAX_DIRECTIVE_DEPTH + 4 - level) for level in range(MAX_DIRECTIVE_DEPTH + 1)]
+    page = "".join(f"{fence}note\n" for fence in fences) + "Deep inside.\n" + "".join(
+        f"{fence}\n" for fence in reversed(fences))
+    document = parse_document("deep", page, "markdown")
+    assert (document.text, document.code) == ("Deep inside.", ((0, 12),))
+    shallow = "".join(f"{fence}note\n" for fence in fences[:3]) + "Inside.\n" + "".join(
+        f"{fence}\n" for fence in reversed(fences[:3]))
+    assert (parse_document("shallow", shallow, "markdown").text, parse_document("shallow", shallow, "markdown").code
+            ) == ("Inside.", ())
