@@ -1,5 +1,6 @@
 """Word (.docx): a document's paragraphs (python-docx), those inside content controls too, its Heading 1..n
-paragraphs as headings, tables row by row, code as code; never its table of contents."""
+paragraphs as headings, tables row by row, code as code, each footnote and endnote after the paragraph (or table)
+that first refers to it; never its table of contents."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import re
 import zipfile
 
 import docx
+from docx.opc.constants import RELATIONSHIP_TYPE
+from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
@@ -26,6 +29,9 @@ _LIST_STYLE = re.compile(r"^List(?: Bullet| Number| Paragraph| Continue)?(?: (\d
 # The paragraph styles code is set in: Word's own ("HTML Preformatted", "Macro Text", "Plain Text") and those that
 # templates add ("Code", "Source Code", "Code Block").
 _CODE_STYLE = re.compile(r"\b(?:code|preformatted|macro text|plain text)\b", re.I)
+# Footnotes and endnotes: the part each kind lives in, its element there, and the mark that refers to one in the text.
+_NOTE_KINDS = ((RELATIONSHIP_TYPE.FOOTNOTES, "w:footnote", "w:footnoteReference"),
+               (RELATIONSHIP_TYPE.ENDNOTES, "w:endnote", "w:endnoteReference"))
 
 
 def read_docx(raw: bytes) -> tuple[str | None, list[Block]]:
@@ -36,7 +42,10 @@ def read_docx(raw: bytes) -> tuple[str | None, list[Block]]:
             raise Unreadable(f"the .docx unpacks to {unpacked} bytes, over the limit of {MAX_UNPACKED_BYTES}",
                              "too_large")
         document = docx.Document(io.BytesIO(raw))
-        blocks = list(_blocks(_inner_content(document.element.body, document._body)))
+        notes = _notes(document)
+        blocks = list(_blocks(_inner_content(document.element.body, document._body), notes))
+        for note in notes.values():  # notes nothing refers to: where Word shows them, after the text
+            blocks += _blocks(note, {})
         title = document.core_properties.title or None
     except Unreadable:
         raise
@@ -70,31 +79,63 @@ def _is_contents(control) -> bool:
     return gallery is not None and gallery.get(qn("w:val")) == _CONTENTS_GALLERY
 
 
-def _blocks(items) -> list[Block]:
+def _notes(document) -> dict[tuple[str, str], list[Paragraph]]:
+    """The document's footnotes and endnotes, each one's paragraphs by (the mark that refers to it, its id), in the
+    order of their parts; not the separators Word keeps among them (notes with a type)."""
+    notes: dict[tuple[str, str], list[Paragraph]] = {}
+    for relationship, element, mark in _NOTE_KINDS:
+        part = next((rel.target_part for rel in document.part.rels.values()
+                     if rel.reltype == relationship and not rel.is_external), None)
+        if part is None:
+            continue
+        for note in parse_xml(part.blob).iterchildren(qn(element)):
+            if note.get(qn("w:type")) in (None, "normal"):
+                notes[(mark, note.get(qn("w:id")))] = [Paragraph(p, document._body)
+                                                       for p in note.iterchildren(qn("w:p"))]
+    return notes
+
+
+def _referred(item, notes: dict[tuple[str, str], list[Paragraph]]) -> list[Paragraph]:
+    """The paragraphs of the notes this paragraph or table refers to first, in its order (taken out of `notes`)."""
+    if not notes:
+        return []
+    element = item._tbl if isinstance(item, Table) else item._p
+    found = []
+    for _, _, mark in _NOTE_KINDS:
+        for reference in element.iter(qn(mark)):
+            found += notes.pop((mark, reference.get(qn("w:id"))), [])
+    return found
+
+
+def _blocks(items, notes: dict[tuple[str, str], list[Paragraph]]):
+    """The blocks of these paragraphs and tables, each followed by the notes it refers to first."""
     for item in items:
-        if isinstance(item, Table):
-            yield from _rows(item)
-        elif isinstance(item, Paragraph):
-            text = " ".join(item.text.split())
-            if not text:
-                continue
-            style = item.style.name if item.style is not None else ""
-            level = _HEADING_STYLE.match(style)
-            if _CONTENTS_STYLE.match(style):
-                continue
-            if style == "Title":
-                yield heading(text, 1)
-            elif level:
-                yield heading(text, int(level.group(1)))
-            elif _is_code(item, style):
-                # Its lines as the page shows them (a command each), as HTML's <pre>.
-                lines = (" ".join(line.split()) for line in item.text.splitlines())
-                yield Block("\n".join(line for line in lines if line), code=True)
-            elif text.endswith("?") and item.runs and all(run.bold for run in item.runs if run.text.strip()):
-                # A question in bold on a line of its own: a FAQ entry written without heading styles.
-                yield Block(text, RUN_IN_LEVEL, question=True)
-            else:
-                yield Block(text, item=_list_depth(item, style))
+        yield from _item_blocks(item)
+        yield from _blocks(_referred(item, notes), notes)
+
+
+def _item_blocks(item) -> list[Block]:
+    """A table's rows, or what a paragraph is: a heading, code, a FAQ entry's question or a paragraph (none for an
+    empty one or a table of contents' line)."""
+    if isinstance(item, Table):
+        return list(_rows(item))
+    text = " ".join(item.text.split())
+    style = item.style.name if item.style is not None else ""
+    if not text or _CONTENTS_STYLE.match(style):
+        return []
+    level = _HEADING_STYLE.match(style)
+    if style == "Title":
+        return [heading(text, 1)]
+    if level:
+        return [heading(text, int(level.group(1)))]
+    if _is_code(item, style):
+        # Its lines as the page shows them (a command each), as HTML's <pre>.
+        lines = (" ".join(line.split()) for line in item.text.splitlines())
+        return [Block("\n".join(line for line in lines if line), code=True)]
+    if text.endswith("?") and item.runs and all(run.bold for run in item.runs if run.text.strip()):
+        # A question in bold on a line of its own: a FAQ entry written without heading styles.
+        return [Block(text, RUN_IN_LEVEL, question=True)]
+    return [Block(text, item=_list_depth(item, style))]
 
 
 def _is_code(paragraph: Paragraph, style: str) -> bool:

@@ -1,14 +1,19 @@
 """Binary documents the tests make for themselves: a two-column PDF with headings and running furniture, a leaflet
 with a list, a PDF with commands set in a fixed-width font, a
 leaflet with questions in bold, a manual with a table of contents whose outline leaves out
-its headings' numbers, a PDF with no text layer (as a scanner makes one), and a Word file with headings and a table.
-All of it is our own text."""
+its headings' numbers, a PDF with no text layer (as a scanner makes one), a Word file with headings and a table, and
+one with footnotes and an endnote. All of it is our own text."""
 
 from __future__ import annotations
 
 import io
 
 import docx
+from docx.opc.constants import CONTENT_TYPE, RELATIONSHIP_TYPE
+from docx.opc.packuri import PackURI
+from docx.opc.part import Part
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from fpdf import FPDF
 
 RUNNING_HEADER = "Lithium Handbook - draft for review"
@@ -183,6 +188,53 @@ def word_document() -> bytes:
         for cell, text in zip(row.cells, cells, strict=True):
             cell.text = text
     document.add_paragraph("The table gives the usual doses.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+_WORD_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def _notes_part(document, kind: str, notes: dict[int, str]) -> None:
+    """A footnotes or endnotes part as Word writes one: its two separators, then each note (its mark, then text)."""
+    separators = "".join(f'<w:{kind} w:type="{t}" w:id="{i}"><w:p><w:r><w:separator/></w:r></w:p></w:{kind}>'
+                         for i, t in ((-1, "separator"), (0, "continuationSeparator")))
+    bodies = "".join(f'<w:{kind} w:id="{i}"><w:p><w:pPr><w:pStyle w:val="{kind.title()}Text"/></w:pPr>'
+                     f'<w:r><w:{kind}Ref/></w:r><w:r><w:t xml:space="preserve"> {text}</w:t></w:r></w:p></w:{kind}>'
+                     for i, text in notes.items())
+    blob = f'<w:{kind}s {_WORD_NS}>{separators}{bodies}</w:{kind}s>'.encode()
+    content_type, relationship = ((CONTENT_TYPE.WML_FOOTNOTES, RELATIONSHIP_TYPE.FOOTNOTES) if kind == "footnote"
+                                  else (CONTENT_TYPE.WML_ENDNOTES, RELATIONSHIP_TYPE.ENDNOTES))
+    part = Part(PackURI(f"/word/{kind}s.xml"), content_type, blob, document.part.package)
+    document.part.relate_to(part, relationship)
+
+
+def _refer(paragraph, kind: str, note: int) -> None:
+    """A note's mark at the end of the paragraph, as Word inserts one."""
+    reference = OxmlElement(f"w:{kind}Reference")
+    reference.set(qn("w:id"), str(note))
+    paragraph.add_run()._r.append(reference)
+
+
+WORD_NOTES_TABLE = (("Dose", "When"), ("250 mg", "morning"))
+
+
+def word_with_notes() -> bytes:
+    """A leaflet whose footnotes and endnote say what its paragraphs and its table leave out."""
+    document = docx.Document()
+    document.add_heading("Taking it", level=1)
+    _refer(document.add_paragraph("Take one tablet with water."), "footnote", 1)
+    document.add_paragraph("Swallow it whole.")
+    table = document.add_table(rows=len(WORD_NOTES_TABLE), cols=2)
+    for row, cells in zip(table.rows, WORD_NOTES_TABLE, strict=True):
+        for cell, text in zip(row.cells, cells, strict=True):
+            cell.text = text
+    _refer(table.rows[1].cells[0].paragraphs[0], "footnote", 2)
+    document.add_heading("Storing it", level=1)
+    _refer(document.add_paragraph("Keep it below 25 degrees."), "endnote", 1)
+    _notes_part(document, "footnote", {1: "A full glass, at least 200 ml.", 2: "Children take half a tablet."})
+    _notes_part(document, "endnote", {1: "A bathroom cabinet is too warm and damp."})
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

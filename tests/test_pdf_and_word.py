@@ -21,6 +21,7 @@ from sample_files import (
     scanned_pdf,
     two_column_pdf,
     word_document,
+    word_with_notes,
 )
 
 from qa_service import create_app, formats
@@ -107,6 +108,19 @@ def test_word_heading_styles_become_sections_and_a_table_is_read_row_by_row():
     assert "\n\nDose | When\n250 mg | morning\n500 mg | evening\n\n" in document.text  # a table: a paragraph
     assert places["250 mg | morning"] == (("Dosing", "Adults"), None)
     assert [document.text[s:e] for s, e in document.rows] == ["Dose | When", "250 mg | morning", "500 mg | evening"]
+
+
+def test_word_footnotes_and_endnotes_follow_the_paragraph_or_table_that_refers_to_them():
+    # python-docx reads the body alone: a note's text, in its own part, was never read.
+    document = parse_document("leaflet", word_with_notes(), "docx")
+    assert document.text.split("\n\n") == [
+        "Taking it", "Take one tablet with water.", "A full glass, at least 200 ml.", "Swallow it whole.",
+        "Dose | When\n250 mg | morning", "Children take half a tablet.", "Storing it", "Keep it below 25 degrees.",
+        "A bathroom cabinet is too warm and damp."]
+    leaflet = Index.build([analyse(document)])
+    given = answer(leaflet, "Is a bathroom cabinet too warm for storing it?")
+    assert given.quotes[0].text == "A bathroom cabinet is too warm and damp."
+    assert given.quotes[0].section == ("Storing it",)
 
 
 def test_a_pdfs_title_line_list_items_and_the_paragraph_after_them_are_blocks_of_their_own():
