@@ -42,15 +42,14 @@ _HEADING_ATTRIBUTES = re.compile(rf"\s*\{{:?\s*{_ATTRIBUTE}(?:\s+{_ATTRIBUTE})*\
 _DIRECTIVE = re.compile(r"\s*(\{)?([A-Za-z][\w-]*)(?(1)\})\s*(?:\[(.*?)\])?\s*(.*?)\s*$")
 # MyST's options at a directive's start (":class: dropdown"): how to show it, not its text.
 _DIRECTIVE_OPTION = re.compile(r"\A(?:[ \t]*:[\w-]+:.*\n)+")
-# A version note's argument is a version ("```{versionadded} 22.1"), not a title.
-_VERSION_DIRECTIVES = {"versionadded", "versionchanged", "deprecated"}
 # MyST's and Sphinx's directives whose body is text for readers (admonitions, version notes, tabs, dropdowns); any
 # other's is code ("```{pip-cli}", "```{code-block}"), and those that only point at other files are no text at all.
 # A colon fence without braces is Docusaurus' admonition (":::tip"), whatever its name.
 _PROSE_DIRECTIVES = {"admonition", "attention", "caution", "danger", "error", "hint", "important", "note",
                      "seealso", "tip", "warning", "info", "success", "failure", "question", "example", "abstract",
                      "summary", "tldr", "todo", "bug", "quote", "dropdown", "topic", "sidebar", "margin", "epigraph",
-                     "tab-set", "tab-item", "tabs", "tab", "card", "details", *_VERSION_DIRECTIVES}
+                     "tab-set", "tab-item", "tabs", "tab", "card", "details", "versionadded", "versionchanged",
+                     "deprecated"}
 # How deep directives are read inside directives (tabs in a tab set, a note in a tab): each body is parsed again on
 # its own, so a page of fences nested without end would cost its size once per level. Deeper bodies are read as code.
 MAX_DIRECTIVE_DEPTH = 8
@@ -210,7 +209,8 @@ class _MarkdownReader:
         self.depth += 1
         body = self.read(_PARSER.parse(_DIRECTIVE_OPTION.sub("", token.content)))
         self.depth -= 1
-        title = "" if name in _VERSION_DIRECTIVES else (directive.group(3) or directive.group(4) or "").strip()
+        # (A version note's argument, its version, is its title: "6.0" heads "Support for environment markers.")
+        title = (directive.group(3) or directive.group(4) or "").strip()
         if not body or not title or title.casefold() == name:
             return body
         scope = self.scope()

@@ -183,3 +183,9 @@ def test_directives_nested_past_the_depth_read_are_read_as_code_not_parsed_again
         f"{fence}\n" for fence in reversed(fences[:3]))
     assert (parse_document("shallow", shallow, "markdown").text, parse_document("shallow", shallow, "markdown").code
             ) == ("Inside.", ())
+
+
+def test_a_version_notes_version_heads_what_it_says():
+    page = "# Kettles\n\n```{versionadded} 2.0\nSupport for travel kettles.\n```\n\nAll kettles boil water.\n"
+    assert sections(page) == [("Kettles", ()), ("2.0", ("2.0",)), ("Support for travel kettles.", ("2.0",)),
+                              ("All kettles boil water.", ())]
