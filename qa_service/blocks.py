@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # The level of a heading that is not marked as one but stands alone in bold and asks a question (a FAQ entry written
 # as "<p><strong>How do I ...?</strong></p>"): below every real heading level, so it nests under the last of them.
@@ -39,6 +39,9 @@ class Block:
     heading does: a disclosure widget's summary, an accordion's button or a glossary's term heads only what its
     widget, panel or description holds, and the text after that is back under the headings above. The heading
     carries a number (`scope`, above 0) and the last block its element holds lists that number (`closes`).
+
+    `note` names the footnote a block belongs to and `refers` the footnotes whose marks stand in it: a reader who
+    wants a note looks for it where its mark is, so `notes_placed` moves each note there.
     """
 
     text: str
@@ -50,6 +53,35 @@ class Block:
     item: int = 0
     scope: int = 0
     closes: tuple[int, ...] = ()
+    note: str = ""
+    refers: tuple[str, ...] = ()
+
+
+def notes_placed(blocks: list[Block]) -> list[Block]:
+    """The blocks with each footnote's (`Block.note`) after the block that first refers to it (`Block.refers`), or
+    after the table or list that block stands in, so that its section is that block's; a note's paragraphs are no
+    list's items there. A note nothing refers to stays where the source has it."""
+    referred = {name for block in blocks for name in block.refers}
+    notes: dict[str, list[Block]] = {}
+    for block in blocks:
+        if block.note in referred:
+            notes.setdefault(block.note, []).append(replace(block, item=0))
+    if not notes:
+        return blocks
+    moved = set(notes)
+    placed: list[Block] = []
+    waiting: list[str] = []
+    for k, block in enumerate(blocks):
+        if block.note in moved:
+            continue
+        placed.append(block)
+        waiting += [name for name in block.refers if name in notes and name not in waiting]
+        after = blocks[k + 1] if k + 1 < len(blocks) else None
+        if waiting and not (after is not None and (block.row and after.row or block.item and after.item)):
+            for name in waiting:
+                placed += notes.pop(name)
+            waiting = []
+    return placed
 
 
 def heading(text: str, level: int, page: int = 0) -> Block:

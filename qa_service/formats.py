@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from pathlib import Path
 
-from .blocks import NUMBERING, QUESTION_END, RUN_IN_LEVEL, Block, heading, unnumbered
+from .blocks import NUMBERING, QUESTION_END, RUN_IN_LEVEL, Block, heading, notes_placed, unnumbered
 from .markdown import read_markdown
 from .pdf import read_pdf
 from .word import read_docx
@@ -89,6 +89,12 @@ _PAGE_FRAGMENT = re.compile(r"[^/:?#\s]+\.html?#\S+", re.I)
 # The lists a table of contents is written as: a definition list too, as DocBook writes a FAQ's ("<dt>1. <a …>Background
 # </a></dt><dd>1.1. <a …>How do you …?</a></dd>"), one list a chapter.
 _CONTENTS_LISTS = _LISTS | {"dl"}
+# A footnote's mark, as a link shows it ("1", "[7]", "a", "*", "†"), and the arrows and carets a footnote links back
+# to it with ("↩︎" as Pandoc and kramdown write it, Wikipedia's "^").
+_NOTE_MARK = re.compile(r"\[?\s*(?:\d{1,3}|[a-z]|[*†‡§]{1,3})\s*\]?", re.I)
+_BACK_ARROW = re.compile(r"[↩↑^⤴︎\ufe0e\ufe0f\s]+")
+# The class and role words of a footnote's mark when it is neither a superscript nor in brackets.
+_NOTE_LINK_NAMES = re.compile(r"footnote|noteref", re.I)
 _TOC_MIN_LINKS = 2
 
 
@@ -115,6 +121,15 @@ class _Open:
     panels: list[str] = field(default_factory=list)
     # For an element with itemscope: the kind of thing it is, by its schema.org type ("question", "answer").
     item: str = ""
+    # For a link to a place on the page: that place's id, and where its text starts in the text being read (the
+    # length of `_HTMLText.current`, while `_HTMLText.flushes` is still `flushes`).
+    target: str = ""
+    text_from: int = 0
+    flushes: int = 0
+    element_id: str = ""
+    names: str = ""  # its class and id words
+    # For a footnote's own element (its id is what a mark in the text links to): that id.
+    note: str = ""
 
 
 class _HTMLText(HTMLParser):
@@ -151,6 +166,14 @@ class _HTMLText(HTMLParser):
         self.entry_names: list[_Open] = []
         self.items: list[_Open] = []
         self.scopes_made = 0
+        # Footnotes: the ids the marks read so far link to ("[7]", a superscript "1"), the ids of those marks and of
+        # the elements around them (what a note links back to), the marks in the block being read, the notes open
+        # around it (innermost last), and how many blocks were flushed (a link's text is one block's).
+        self.note_ids: set[str] = set()
+        self.mark_ids: set[str] = set()
+        self.refers: list[str] = []
+        self.notes_open: list[_Open] = []
+        self.flushes = 0
 
     def focus(self) -> str:
         """The landmark holding the text now: "main" (an article inside the main content counts as main),
@@ -168,6 +191,8 @@ class _HTMLText(HTMLParser):
             self.entry_names.append(element)
         if element.item:
             self.items.append(element)
+        if element.note:
+            self.notes_open.append(element)
 
     def close_element(self, tag: str) -> None:
         """Close the element and any left open inside it (a <p> or <li> without its end tag); an end tag that
@@ -184,6 +209,9 @@ class _HTMLText(HTMLParser):
                 self.entry_names.pop()
             if element.item:
                 self.items.pop()
+            if element.note:
+                self.notes_open.pop()
+                self._check_note(element)
             self._stop_sections(element)
             if element.tag in _CONTENTS_LISTS and self._only_same_page_links(element):
                 self.link_lists.append((element.first_block, len(self.blocks)))
@@ -198,6 +226,39 @@ class _HTMLText(HTMLParser):
             block, focus = self.blocks[-1]
             self.blocks[-1] = (replace(block, closes=block.closes + tuple(element.scopes)), focus)
         element.scopes.clear()
+
+    def _check_note(self, element: _Open) -> None:
+        """A footnote holds no heading: an element with one that a mark linked to is a part of the page, whose
+        blocks are no note's (its blocks stay where they are)."""
+        held = range(element.first_block, len(self.blocks))
+        if any(self.blocks[i][0].level for i in held):
+            for i in held:
+                block, focus = self.blocks[i]
+                if block.note == element.note:
+                    self.blocks[i] = (replace(block, note=""), focus)
+
+    def _end_link(self, link: _Open) -> None:
+        """A link to a place on the page that shows only a mark ("[7]", "1", "*") in a superscript, in brackets or
+        named as a note's reference, is a footnote's mark: the footnote follows the block it stands in
+        (blocks.notes_placed). Inside a footnote, a link back to a mark ("[7] ", "↩", "^") is no text."""
+        if link.flushes != self.flushes:
+            return
+        shown = "".join(self.current[link.text_from:]).strip()
+        if self.notes_open:
+            if link.target in self.mark_ids or _NOTE_MARK.fullmatch(shown) or _BACK_ARROW.fullmatch(shown):
+                del self.current[link.text_from:]
+            return
+        marked = self.open_tags["sup"] or shown.startswith("[") or bool(_NOTE_LINK_NAMES.search(link.names))
+        if _NOTE_MARK.fullmatch(shown) and marked and not self.level:
+            self.note_ids.add(link.target)
+            self.refers.append(link.target)
+            # The mark's own id and those of the inline elements around it (a <sup id="fnref:1">) are what the
+            # footnote's link back names.
+            for element in reversed(self.stack):
+                if element.tag in _HTML_BLOCK:
+                    break
+                if element.element_id:
+                    self.mark_ids.add(element.element_id)
 
     def _innermost(self, tag: str) -> _Open | None:
         return next((element for element in reversed(self.stack) if element.tag == tag), None)
@@ -292,9 +353,12 @@ class _HTMLText(HTMLParser):
         in_page_link = tag == "a" and (len(href) > 1 and href[0] == "#" or bool(_PAGE_FRAGMENT.fullmatch(href)))
         panel_scope = self.panel_scopes.pop(attributes.get("id") or "", None)
         kind = _SCHEMA_TYPE.search(attributes.get("itemtype") or "") if "itemscope" in attributes else None
+        element_id = (attributes.get("id") or "").strip()
         self.open_element(_Open(tag, skip, focus, in_page_link, len(self.blocks), self.plain_texts,
                                 self.in_page_links, [panel_scope] if panel_scope is not None else [],
-                                names_entry, panels, kind.group(1).lower() if kind else ""))
+                                names_entry, panels, kind.group(1).lower() if kind else "",
+                                href.split("#", 1)[1] if in_page_link else "", len(self.current), self.flushes,
+                                element_id, names, element_id if element_id in self.note_ids else ""))
         if tag in _HTML_HEADINGS:
             self.level = _HTML_HEADINGS[tag]
         elif tag == "dt":
@@ -307,6 +371,8 @@ class _HTMLText(HTMLParser):
             return
         if tag in _HTML_BLOCK or self.entry_names and self.entry_names[-1].tag == tag and not self.open_skips:
             self.flush()  # the end of a disclosure's control or a Question's name ends the entry's question
+        if tag == "a" and (link := self._innermost("a")) is not None and link.target and not self.open_skips:
+            self._end_link(link)
         self.close_element(tag)
         if tag in _HTML_HEADINGS:
             self.level = 0
@@ -354,9 +420,14 @@ class _HTMLText(HTMLParser):
                 block = Block(text, RUN_IN_LEVEL, question=True)
             else:
                 block = Block(text, item=self.open_tags["li"])
+            if self.refers or self.notes_open:
+                block = replace(block, refers=tuple(self.refers),
+                                note=self.notes_open[-1].note if self.notes_open else "")
             self.blocks.append((block, self.focus()))
         self.current = []
+        self.refers = []
         self.bold_chars = 0
+        self.flushes += 1
 
 
 def read_html(raw: str) -> tuple[str | None, list[Block]]:
@@ -374,7 +445,7 @@ def read_html(raw: str) -> tuple[str | None, list[Block]]:
     read = _without_tables_of_contents(parser)
     focuses = {focus for _, focus in read}
     wanted = _MAIN if _MAIN in focuses else _ARTICLE if _ARTICLE in focuses else None
-    blocks = _without_lone_numbers([block for block, focus in read if wanted is None or focus == wanted])
+    blocks = notes_placed(_without_lone_numbers([block for block, focus in read if wanted is None or focus == wanted]))
     h1 = next((block.text for block in blocks if block.level == 1), "")
     return (h1 or parser.title or None), blocks
 

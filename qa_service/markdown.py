@@ -26,7 +26,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from mdit_py_plugins.myst_blocks import myst_block_plugin
 from mdit_py_plugins.myst_role import myst_role_plugin
 
-from .blocks import QUESTION_END, RUN_IN_LEVEL, Block, heading
+from .blocks import QUESTION_END, RUN_IN_LEVEL, Block, heading, notes_placed
 
 _PARSER = (MarkdownIt("commonmark", {"alerts": True, "tasklists": True})
            .enable(["table", "strikethrough"])
@@ -73,10 +73,11 @@ def read_markdown(raw: str) -> tuple[str | None, list[Block]]:
     A line in bold on its own that asks a question ("**How do I ...?**"), at a paragraph's start, is a FAQ entry's
     heading; the rest of that paragraph is its reply. So is a titled admonition, a definition list's term and a
     disclosure widget's summary in the page's HTML, each heading what its element holds. A footnote follows the
-    block that first refers to it, where a reader looks for it; the marks that refer to it are left out."""
+    block that first refers to it (blocks.notes_placed), where a reader looks for it; the marks that refer to it are
+    left out."""
     tokens = _PARSER.parse(raw)  # which takes "\r\n" and "\r" as line ends itself (CommonMark's normalisation)
     title = next((_front_matter_title(t.content) for t in tokens if t.type == "front_matter"), None)
-    blocks = _MarkdownReader().read(tokens)
+    blocks = notes_placed(_MarkdownReader().read(tokens))
     return title, [b for b in blocks if b.text]
 
 
@@ -99,6 +100,7 @@ class _MarkdownReader:
     def __init__(self):
         self.scopes_made = 0
         self.depth = 0  # directives open around the body being read
+        self.parses = 0  # token lists read: a footnote's name is its id in its parse (a directive's body is one)
         self.widgets = _MarkdownDisclosures(self)
 
     def scope(self) -> int:
@@ -107,15 +109,16 @@ class _MarkdownReader:
 
     def read(self, tokens: list[Token]) -> list[Block]:
         tokens, notes = _footnotes(tokens)
+        self.parses += 1
+        parse = self.parses
         blocks: list[Block] = []
         heading_level = 0
         row: list[str] | None = None
-        tables = 0  # tables open around the token: a footnote follows the table, not the row
         open_items = 0  # list items open around the token (lists nest)
         in_alert_title = False
         admonitions: list[tuple[str, int]] = []  # each admonition open: its kind, and its title's scope (0: none)
         terms: list[int] = []  # for each definition list open, the scope of its term being described (0 for none)
-        noted: list[int] = []  # footnotes referred to, to follow the block that referred to them
+        refers: tuple[str, ...] = ()  # the footnotes whose marks were read since the last block was made
         previous = ""  # the type of the token before this one: the element whose text an inline token is
         for token in tokens:
             before = len(blocks)
@@ -128,10 +131,6 @@ class _MarkdownReader:
                 heading_level = int(token.tag[1])
             elif kind == "heading_close":
                 heading_level = 0
-            elif kind == "table_open":
-                tables += 1
-            elif kind == "table_close":
-                tables -= 1
             elif kind == "tr_open":
                 row = []
             elif kind == "tr_close":
@@ -156,7 +155,7 @@ class _MarkdownReader:
                 pass
             elif kind == "inline":
                 children = token.children or []
-                noted += [t.meta["id"] for t in children if t.type == "footnote_ref" and t.meta["id"] not in noted]
+                refers += tuple(f"{parse}:{t.meta['id']}" for t in children if t.type == "footnote_ref")
                 if row is not None:
                     row.append(_markdown_text(children).strip())
                 elif heading_level:
@@ -185,13 +184,12 @@ class _MarkdownReader:
                 self.widgets.read(token.content, blocks)
             if open_items:
                 blocks[before:] = [_as_item(block, open_items) for block in blocks[before:]]
-            if noted and not (tables or heading_level or open_items):
-                for note in noted:
-                    blocks += self.read(notes.pop(note, []))
-                noted = []
+            if refers and len(blocks) > before:
+                blocks[-1] = replace(blocks[-1], refers=blocks[-1].refers + refers)
+                refers = ()
             previous = kind
-        for note in notes.values():  # footnotes nothing refers to: where the page shows them, at its end
-            blocks += self.read(note)
+        for number, note in notes.items():  # where the page shows them, at its end, until notes_placed
+            blocks += [replace(block, note=f"{parse}:{number}") for block in self.read(note)]
         return blocks
 
     def _fence(self, token: Token) -> list[Block]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from dataclasses import replace
 
 import docx
 from docx.opc.constants import RELATIONSHIP_TYPE
@@ -15,7 +16,7 @@ from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from .blocks import FIXED_WIDTH_FONT, RUN_IN_LEVEL, Block, Unreadable, heading
+from .blocks import FIXED_WIDTH_FONT, RUN_IN_LEVEL, Block, Unreadable, heading, notes_placed
 
 # A .docx is a zip archive: a small file can unpack to gigabytes. Past this, it is refused before it is parsed.
 MAX_UNPACKED_BYTES = 256 * 1024 * 1024
@@ -42,10 +43,9 @@ def read_docx(raw: bytes) -> tuple[str | None, list[Block]]:
             raise Unreadable(f"the .docx unpacks to {unpacked} bytes, over the limit of {MAX_UNPACKED_BYTES}",
                              "too_large")
         document = docx.Document(io.BytesIO(raw))
-        notes = _notes(document)
-        blocks = list(_blocks(_inner_content(document.element.body, document._body), notes))
-        for note in notes.values():  # notes nothing refers to: where Word shows them, after the text
-            blocks += _blocks(note, {})
+        # The notes where Word shows them, after the text, until notes_placed puts each after its first mark.
+        blocks = notes_placed([*_blocks(_inner_content(document.element.body, document._body)), *(
+            replace(block, note=name) for name, note in _notes(document).items() for block in _blocks(note))])
         title = document.core_properties.title or None
     except Unreadable:
         raise
@@ -79,10 +79,10 @@ def _is_contents(control) -> bool:
     return gallery is not None and gallery.get(qn("w:val")) == _CONTENTS_GALLERY
 
 
-def _notes(document) -> dict[tuple[str, str], list[Paragraph]]:
-    """The document's footnotes and endnotes, each one's paragraphs by (the mark that refers to it, its id), in the
-    order of their parts; not the separators Word keeps among them (notes with a type)."""
-    notes: dict[tuple[str, str], list[Paragraph]] = {}
+def _notes(document) -> dict[str, list[Paragraph]]:
+    """The document's footnotes and endnotes, each one's paragraphs by its name (the mark that refers to it and its
+    id, `_note_name`), in the order of their parts; not the separators Word keeps among them (notes with a type)."""
+    notes: dict[str, list[Paragraph]] = {}
     for relationship, element, mark in _NOTE_KINDS:
         part = next((rel.target_part for rel in document.part.rels.values()
                      if rel.reltype == relationship and not rel.is_external), None)
@@ -90,28 +90,24 @@ def _notes(document) -> dict[tuple[str, str], list[Paragraph]]:
             continue
         for note in parse_xml(part.blob).iterchildren(qn(element)):
             if note.get(qn("w:type")) in (None, "normal"):
-                notes[(mark, note.get(qn("w:id")))] = [Paragraph(p, document._body)
-                                                       for p in note.iterchildren(qn("w:p"))]
+                notes[_note_name(mark, note)] = [Paragraph(p, document._body) for p in note.iterchildren(qn("w:p"))]
     return notes
 
 
-def _referred(item, notes: dict[tuple[str, str], list[Paragraph]]) -> list[Paragraph]:
-    """The paragraphs of the notes this paragraph or table refers to first, in its order (taken out of `notes`)."""
-    if not notes:
-        return []
-    element = item._tbl if isinstance(item, Table) else item._p
-    found = []
-    for _, _, mark in _NOTE_KINDS:
-        for reference in element.iter(qn(mark)):
-            found += notes.pop((mark, reference.get(qn("w:id"))), [])
-    return found
+def _note_name(mark: str, element) -> str:
+    return f"{mark}:{element.get(qn('w:id'))}"
 
 
-def _blocks(items, notes: dict[tuple[str, str], list[Paragraph]]):
-    """The blocks of these paragraphs and tables, each followed by the notes it refers to first."""
+def _blocks(items):
+    """The blocks of these paragraphs and tables, the last of each naming the notes it refers to (Block.refers)."""
     for item in items:
-        yield from _item_blocks(item)
-        yield from _blocks(_referred(item, notes), notes)
+        blocks = _item_blocks(item)
+        element = item._tbl if isinstance(item, Table) else item._p
+        refers = tuple(_note_name(mark, reference)
+                       for _, _, mark in _NOTE_KINDS for reference in element.iter(qn(mark)))
+        if blocks and refers:
+            blocks[-1] = replace(blocks[-1], refers=refers)
+        yield from blocks
 
 
 def _item_blocks(item) -> list[Block]:

@@ -210,3 +210,54 @@ def test_a_section_named_like_furniture_words_that_also_name_content_is_kept():
 
     assert parse_document("study", page, "html").text == ("A study\n\nRelated work\n\nEarlier studies differ.\n\n"
                                                           "Smoking was common.")
+
+
+def sections_of(page: str) -> list[tuple[str, tuple[str, ...]]]:
+    document = analyse(parse_document("page", page, "html"))
+    return [(document.sentence_text(i), document.section_path(i)) for i in range(len(document.sentences))]
+
+
+# As Pandoc writes footnotes (Hugo's and kramdown's are alike): a superscript link, the notes in a list at the end,
+# each with a link back to its mark.
+PANDOC_NOTES = """<html><body><main><h1>Kettle</h1>
+<h2>Filling</h2><p>Fill it to the minimum mark.<a href="#fn1" class="footnote-ref" id="fnref1"
+role="doc-noteref"><sup>1</sup></a> Never fill it past the maximum.</p>
+<h2>Boiling</h2><p>Press the switch. The light goes out when it boils, as section <a href="#s3">3</a> says.</p>
+<section class="footnotes" role="doc-endnotes"><hr /><ol><li id="fn1"><p>The minimum is half a litre.<a
+href="#fnref1" class="footnote-back" role="doc-backlink">↩︎</a></p></li>
+<li id="fn2"><p>A note nothing refers to.</p></li></ol></section></main></body></html>"""
+
+
+def test_a_footnote_follows_the_paragraph_its_mark_stands_in_and_its_link_back_is_no_text():
+    assert sections_of(PANDOC_NOTES) == [
+        ("Kettle", ()), ("Filling", ("Filling",)),
+        ("Fill it to the minimum mark.1 Never fill it past the maximum.", ("Filling",)),  # the mark is shown text
+        ("The minimum is half a litre.", ("Filling",)),
+        ("Boiling", ("Boiling",)), ("Press the switch.", ("Boiling",)),
+        ("The light goes out when it boils, as section 3 says.", ("Boiling",)),  # a link to a section is no mark
+        ("A note nothing refers to.", ("Boiling",))]
+
+
+def test_footnote_text_read_from_a_page_is_verbatim_in_what_the_page_shows():
+    document = parse_document("page", PANDOC_NOTES, "html")
+    shown = visible_text(PANDOC_NOTES)
+    assert all(paragraph in shown for paragraph in document.text.split("\n\n"))
+
+
+def test_a_docbook_footnotes_number_linking_back_to_its_mark_is_no_text():
+    page = ("<html><body><div class='chapter'><h2>Mailing lists</h2><p>Never post your subscription requests to the "
+            "list itself.<a href='#ftn.id7' class='footnote' id='id7'><sup class='footnote'>[7]</sup></a></p>"
+            "<h2>Bugs</h2><p>Report bugs with reportbug.</p></div><div class='footnotes'><br /><hr />"
+            "<div id='ftn.id7' class='footnote'><p><a href='#id7' class='para'><sup class='para'>[7] </sup></a> Use "
+            "the -REQUEST address for that.</p></div></div></body></html>")
+    assert sections_of(page)[:4] == [
+        ("Mailing lists", ()), ("Never post your subscription requests to the list itself.[7]", ()),
+        ("Use the -REQUEST address for that.", ()), ("Bugs", ("Bugs",))]
+
+
+def test_a_part_of_the_page_with_a_heading_is_no_footnote_whatever_links_to_it():
+    page = ("<html><body><main><h1>Guide</h1><p>Start here.<sup><a href='#more'>2</a></sup></p><h2>Setup</h2>"
+            "<p>Plug it in.</p><section id='more'><h2>More</h2><p>Descale it monthly.</p></section></main></body>"
+            "</html>")
+    assert [text for text, _ in sections_of(page)] == [
+        "Guide", "Start here.2", "Setup", "Plug it in.", "More", "Descale it monthly."]
