@@ -60,8 +60,9 @@ class Block:
 def notes_placed(blocks: list[Block]) -> list[Block]:
     """The blocks with each footnote's (`Block.note`) after the block that first refers to it (`Block.refers`), or
     after the table or list that block stands in, so that its section is that block's; a note's paragraphs are no
-    list's items there. A note nothing refers to stays where the source has it."""
-    referred = {name for block in blocks for name in block.refers}
+    list's items there. A note that nothing outside the notes refers to stays where the source has it."""
+    # (A note's marks in another note, or in itself, place nothing: the note holding them is moved itself.)
+    referred = {name for block in blocks if not block.note for name in block.refers}
     notes: dict[str, list[Block]] = {}
     for block in blocks:
         if block.note in referred:

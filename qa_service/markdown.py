@@ -107,10 +107,12 @@ class _MarkdownReader:
         self.scopes_made += 1
         return self.scopes_made
 
-    def read(self, tokens: list[Token]) -> list[Block]:
+    def read(self, tokens: list[Token], parse: int = 0) -> list[Block]:
+        """The blocks of one parse's tokens (a footnote's tokens are read as part of the parse they come from)."""
         tokens, notes = _footnotes(tokens)
-        self.parses += 1
-        parse = self.parses
+        if not parse:
+            self.parses += 1
+            parse = self.parses
         blocks: list[Block] = []
         heading_level = 0
         row: list[str] | None = None
@@ -189,7 +191,7 @@ class _MarkdownReader:
                 refers = ()
             previous = kind
         for number, note in notes.items():  # where the page shows them, at its end, until notes_placed
-            blocks += [replace(block, note=f"{parse}:{number}") for block in self.read(note)]
+            blocks += [replace(block, note=f"{parse}:{number}") for block in self.read(note, parse)]
         return blocks
 
     def _fence(self, token: Token) -> list[Block]:

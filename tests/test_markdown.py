@@ -189,3 +189,8 @@ def test_a_version_notes_version_heads_what_it_says():
     page = "# Kettles\n\n```{versionadded} 2.0\nSupport for travel kettles.\n```\n\nAll kettles boil water.\n"
     assert sections(page) == [("Kettles", ()), ("2.0", ("2.0",)), ("Support for travel kettles.", ("2.0",)),
                               ("All kettles boil water.", ())]
+
+
+def test_a_footnote_that_only_another_footnote_refers_to_stays_where_the_page_has_it():
+    page = "Boil it.[^a]\n\n[^a]: Once.[^b]\n[^b]: Twice at first use.[^b]\n"
+    assert sentences(page) == ["Boil it.", "Once.", "Twice at first use."]
