@@ -70,14 +70,15 @@ def notes_placed(blocks: list[Block]) -> list[Block]:
     if not notes:
         return blocks
     moved = set(notes)
+    kept = [block for block in blocks if block.note not in moved]
     placed: list[Block] = []
     waiting: list[str] = []
-    for k, block in enumerate(blocks):
-        if block.note in moved:
-            continue
+    for k, block in enumerate(kept):
         placed.append(block)
-        waiting += [name for name in block.refers if name in notes and name not in waiting]
-        after = blocks[k + 1] if k + 1 < len(blocks) else None
+        for name in block.refers:
+            if name in notes and name not in waiting:
+                waiting.append(name)
+        after = kept[k + 1] if k + 1 < len(kept) else None
         if waiting and not (after is not None and (block.row and after.row or block.item and after.item)):
             for name in waiting:
                 placed += notes.pop(name)

@@ -194,3 +194,8 @@ def test_a_version_notes_version_heads_what_it_says():
 def test_a_footnote_that_only_another_footnote_refers_to_stays_where_the_page_has_it():
     page = "Boil it.[^a]\n\n[^a]: Once.[^b]\n[^b]: Twice at first use.[^b]\n"
     assert sentences(page) == ["Boil it.", "Once.", "Twice at first use."]
+
+
+def test_a_paragraph_that_refers_to_one_footnote_twice_is_followed_by_it_once():
+    page = "Descale it[^v] with vinegar[^v].\n\n[^v]: White vinegar, not malt.\n"
+    assert sentences(page) == ["Descale it with vinegar.", "White vinegar, not malt."]
