@@ -40,6 +40,11 @@ _HEADING_END = re.compile(r"[.!?:;,…。！？]['\"”’)\]]*$")
 _FRAGMENT = re.compile(r"^[\W\d_]*$")
 _CITATION_ONLY = re.compile(r"^(?:\[[\d,\s–-]+\]\s*)+$")
 _LEADING_CITATIONS = re.compile(r"^(?:\[[\d,\s–-]+\])(?:\s*\[[\d,\s–-]+\])*")
+# A sentence's end with a note's or a citation's number set right after it, as a page shows a superscript mark in
+# its text ("… the minimum mark.1 Never fill …", "… can occur.8 Disease modelers …"): the word before the stop, the
+# number (or numbers), and the capital that opens the next sentence. Punkt reads "mark.1" as one token and so sees
+# no sentence end there.
+_NUMBER_AFTER_STOP = re.compile(r"\b([A-Za-z]+)[.!?][\"”’)]?(\d{1,3}(?:[,–-]\d{1,3})*)\s+(?=[A-Z])")
 
 
 class Sentence(NamedTuple):
@@ -193,7 +198,7 @@ def split_sentences(text: str, headings: Sequence[Heading] = (), code: Sequence[
                 sentences.append(Sentence(block_start, block_end, p_index, heading=True, question=True))
                 continue
             spans = [(s + block_start, e + block_start) for s, e in punkt.span_tokenize(block)]
-            for s, e in _merge_fragments(text, spans):
+            for s, e in _merge_fragments(text, _split_after_numbers(text, spans)):
                 sentences.append(Sentence(s, e, p_index))
     return paras, sentences
 
@@ -226,6 +231,20 @@ def _question_paragraphs(text: str, paras: list[Paragraph], headings: Sequence[H
 
     questions = {k for k in range(1, len(paras) - 1) if asks(k) and not asks(k + 1)}
     return questions if len(questions) >= FAQ_QUESTIONS else set()
+
+
+def _split_after_numbers(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Each span split after a sentence's end that a note's number follows ("mark.1 Never"; the number stays with
+    the sentence it marks), unless the word before the stop is an abbreviation ("Fig.1 Shows")."""
+    split: list[tuple[int, int]] = []
+    for s, e in spans:
+        start = s
+        for match in _NUMBER_AFTER_STOP.finditer(text, s, e):
+            if match.group(1).lower() not in ABBREVIATIONS and len(match.group(1)) > 1:
+                split.append((start, match.end(2)))
+                start = match.end()
+        split.append((start, e))
+    return split
 
 
 def _merge_fragments(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

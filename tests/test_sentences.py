@@ -268,3 +268,16 @@ def test_a_plain_faqs_question_line_is_a_question_heading_that_opens_the_section
     assert questions == ["Q: Can I change my username?", "Q: Where are my invoices?"]
     reply = next(i for i in range(len(analysed.sentences)) if analysed.sentence_text(i).startswith("A: Under"))
     assert analysed.section_path(reply) == ("Q: Where are my invoices?",)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # A superscript note's or citation's number, flattened into the text, after a sentence's end.
+    ("Fill it to the minimum mark.1 Never fill past the maximum.",
+     ["Fill it to the minimum mark.1", "Never fill past the maximum."]),
+    ("Cases rose quickly.12,13 The virus spread.", ["Cases rose quickly.12,13", "The virus spread."]),
+    # An abbreviation's number, and a number with a decimal point, are no sentence's end.
+    ("See Fig.1 Shows the kettle. It boils.", ["See Fig.1 Shows the kettle.", "It boils."]),
+    ("Version 2.1 Beta is out.", ["Version 2.1 Beta is out."]),
+])
+def test_a_number_set_right_after_a_sentences_end_marks_that_sentence(text, expected):
+    assert sentence_texts(text) == expected
