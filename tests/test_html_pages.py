@@ -231,7 +231,8 @@ href="#fnref1" class="footnote-back" role="doc-backlink">↩︎</a></p></li>
 def test_a_footnote_follows_the_paragraph_its_mark_stands_in_and_its_link_back_is_no_text():
     assert sections_of(PANDOC_NOTES) == [
         ("Kettle", ()), ("Filling", ("Filling",)),
-        ("Fill it to the minimum mark.1 Never fill it past the maximum.", ("Filling",)),  # the mark is shown text
+        ("Fill it to the minimum mark.1", ("Filling",)),  # the mark is text the page shows
+        ("Never fill it past the maximum.", ("Filling",)),
         ("The minimum is half a litre.", ("Filling",)),
         ("Boiling", ("Boiling",)), ("Press the switch.", ("Boiling",)),
         ("The light goes out when it boils, as section 3 says.", ("Boiling",)),  # a link to a section is no mark
