@@ -43,8 +43,8 @@ _LEADING_CITATIONS = re.compile(r"^(?:\[[\d,\s–-]+\])(?:\s*\[[\d,\s–-]+\])*"
 # A sentence's end with a note's or a citation's number set right after it, as a page shows a superscript mark in
 # its text ("… the minimum mark.1 Never fill …", "… can occur.8 Disease modelers …"): the word before the stop, the
 # number (or numbers), and the capital that opens the next sentence. Punkt reads "mark.1" as one token and so sees
-# no sentence end there.
-_NUMBER_AFTER_STOP = re.compile(r"\b([A-Za-z]+)[.!?][\"”’)]?(\d{1,3}(?:[,–-]\d{1,3})*)\s+(?=[A-Z])")
+# no sentence end there. A word in capitals before it is a name with its version ("ASN.1 BIO"), not a sentence.
+_NUMBER_AFTER_STOP = re.compile(r"\b([A-Za-z]*[a-z])[.!?][\"”’)]?(\d{1,3}(?:[,–-]\d{1,3})*)\s+(?=[A-Z])")
 
 
 class Sentence(NamedTuple):
@@ -235,7 +235,8 @@ def _question_paragraphs(text: str, paras: list[Paragraph], headings: Sequence[H
 
 def _split_after_numbers(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Each span split after a sentence's end that a note's number follows ("mark.1 Never"; the number stays with
-    the sentence it marks), unless the word before the stop is an abbreviation ("Fig.1 Shows")."""
+    the sentence it marks), unless the word before the stop is an abbreviation ("Fig.1 Shows") or in capitals
+    ("ASN.1 BIO")."""
     split: list[tuple[int, int]] = []
     for s, e in spans:
         start = s

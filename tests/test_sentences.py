@@ -278,6 +278,7 @@ def test_a_plain_faqs_question_line_is_a_question_heading_that_opens_the_section
     # An abbreviation's number, and a number with a decimal point, are no sentence's end.
     ("See Fig.1 Shows the kettle. It boils.", ["See Fig.1 Shows the kettle.", "It boils."]),
     ("Version 2.1 Beta is out.", ["Version 2.1 Beta is out."]),
+    ("Prevent ASN.1 BIO excessive memory allocation.", ["Prevent ASN.1 BIO excessive memory allocation."]),
 ])
 def test_a_number_set_right_after_a_sentences_end_marks_that_sentence(text, expected):
     assert sentence_texts(text) == expected
