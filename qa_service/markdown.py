@@ -201,13 +201,16 @@ class _MarkdownReader:
         braced = directive is not None and directive.group(1) is not None
         if directive is not None and not braced and token.type == "fence":
             directive = None  # "```python": a language, not a directive
-        name = directive.group(2).lower() if directive else ""
+        if directive is None:
+            return [Block(token.content.strip("\n"), code=True)]
+        name = directive.group(2).lower()
         if braced and name in _POINTER_DIRECTIVES:
             return []
-        if directive is None or braced and name not in _PROSE_DIRECTIVES or self.depth >= MAX_DIRECTIVE_DEPTH:
-            return [Block(_DIRECTIVE_OPTION.sub("", token.content).strip("\n"), code=True)]
+        source = _DIRECTIVE_OPTION.sub("", token.content)  # a directive's options, never a code fence's lines
+        if braced and name not in _PROSE_DIRECTIVES or self.depth >= MAX_DIRECTIVE_DEPTH:
+            return [Block(source.strip("\n"), code=True)]
         self.depth += 1
-        body = self.read(_PARSER.parse(_DIRECTIVE_OPTION.sub("", token.content)))
+        body = self.read(_PARSER.parse(source))
         self.depth -= 1
         # (A version note's argument, its version, is its title: "6.0" heads "Support for environment markers.")
         title = (directive.group(3) or directive.group(4) or "").strip()

@@ -107,6 +107,12 @@ def test_myst_admonitions_are_prose_and_other_directives_stay_code_or_go():
     assert [document.text[start:end] for start, end in document.code] == ["$ pip install kettle"]
 
 
+def test_a_code_fences_first_line_is_code_even_when_it_looks_like_a_directives_option():
+    page = "# Config\n\n```yaml\n:key: value\nother: 1\n```\n\n```{code-block} yaml\n:linenos:\nname: kettle\n```\n"
+    document = parse_document("config", page, "markdown")
+    assert [document.text[start:end] for start, end in document.code] == [":key: value\nother: 1", "name: kettle"]
+
+
 def test_myst_roles_show_what_sphinx_shows_and_targets_and_comments_are_no_text():
     page = ("(setup)=\n# Setup\n\n% the photo is out of date\n\n"
             "Read {ref}`the safety notes <safety>` and {pep}`8`, then call {func}`~kettle.boil`.\n")
