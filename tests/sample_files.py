@@ -1,8 +1,8 @@
 """Binary documents the tests make for themselves: a two-column PDF with headings and running furniture, a leaflet
 with a list, a PDF with commands set in a fixed-width font, a
 leaflet with questions in bold, a manual with a table of contents whose outline leaves out
-its headings' numbers, a PDF with no text layer (as a scanner makes one), a Word file with headings and a table, and
-one with footnotes and an endnote. All of it is our own text."""
+its headings' numbers, a PDF with footnotes at the foot of its pages, a PDF with no text layer (as a scanner makes
+one), a Word file with headings and a table, and one with footnotes and an endnote. All of it is our own text."""
 
 from __future__ import annotations
 
@@ -158,6 +158,64 @@ def faq_leaflet_pdf() -> bytes:
     pdf.multi_cell(0, 6, "Storing your tablets", **line)
     pdf.set_font("Helvetica", size=11)
     pdf.multi_cell(0, 6, "Keep them in the box they came in, away from children.", **line)
+    return bytes(pdf.output())
+
+
+class _Footnoted(FPDF):
+    """Footnotes as a typesetter sets them: a raised mark in the text, the note in smaller type at the foot of the
+    page, above the page number."""
+
+    def __init__(self):
+        super().__init__(format=(148, 210))
+        self.notes: list[str] = []
+
+    def mark(self, mark: str, note: str) -> None:
+        self.char_vpos = "SUP"
+        self.write(6, mark)
+        self.char_vpos = "LINE"
+        self.notes.append(f"{mark} {note}")
+
+    def footer(self):
+        self.set_font("Helvetica", size=8)
+        self.set_y(-14 - 4 * len(self.notes))
+        for note in self.notes:
+            self.multi_cell(0, 4, note, new_x="LMARGIN", new_y="NEXT")
+        self.notes = []
+        self.set_y(-12)
+        self.cell(0, 6, str(self.page_no()), align="C")
+
+
+FOOTNOTED_SENTENCE = ("Blood levels are checked every three months1 and more often at the start of treatment, when the "
+                      "dose is still being found by your doctor and the clinic nurse over several weeks of careful "
+                      "testing and review of every result.")
+
+
+def footnoted_pdf() -> bytes:
+    """Two pages: a paragraph holding note 1's mark runs on from the first page to the second, past the note at the
+    foot of the first; on the second, a paragraph marked "*" and a command set small in Courier, opening with a
+    digit, just above that page's note."""
+    pdf = _Footnoted()
+    pdf.set_auto_page_break(True, margin=40)
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    for k in range(8):
+        pdf.multi_cell(0, 6, f"Lithium is taken once or twice a day with food. Keep to the same times every day. "
+                             f"This is paragraph {k + 1} of the leaflet.", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(49)  # room for a figure, which puts the page break inside the next paragraph
+    before, after = FOOTNOTED_SENTENCE.split("months1")
+    pdf.write(6, before + "months")
+    pdf.mark("1", "A blood test taken twelve hours after the last dose gives the level that is compared with the "
+                  "range.")
+    pdf.write(6, after)
+    pdf.ln(8)
+    pdf.write(6, "Some painkillers raise the level too")
+    pdf.mark("*", "Ibuprofen and naproxen among them.")
+    pdf.write(6, ", so ask a pharmacist before you buy any.")
+    pdf.ln(8)
+    pdf.write(6, "To unpack the tables of levels, run:")
+    pdf.ln(8)
+    pdf.set_font("Courier", size=8)
+    pdf.cell(0, 5, "7z x lithium-levels.7z", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 

@@ -12,9 +12,11 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from sample_files import (
+    FOOTNOTED_SENTENCE,
     RUNNING_HEADER,
     commands_pdf,
     faq_leaflet_pdf,
+    footnoted_pdf,
     hyphenated_pdf,
     leaflet_pdf,
     numbered_manual_pdf,
@@ -24,7 +26,7 @@ from sample_files import (
     word_with_notes,
 )
 
-from qa_service import create_app, formats
+from qa_service import create_app, formats, pdf
 from qa_service.answering import AnswerSettings, answer
 from qa_service.document_analysis import analyse
 from qa_service.documents import DocumentRejected, parse_document
@@ -148,6 +150,49 @@ def test_pdf_lines_in_a_fixed_width_font_are_code_a_run_of_them_one_block_a_line
     quote = answer(tool, "How do I install the tool?", settings=AnswerSettings(min_confidence=0))
     assert quote.quotes[0].text == ("To install the tool, run these two commands in a terminal window, one after the "
                                     "other:\n\npip install quotes-cli\nquotes --version")
+
+
+def test_a_pdf_paragraph_runs_on_across_the_page_break_past_the_footnote_at_the_foot_of_the_page():
+    document = parse_document("levels", footnoted_pdf(), "pdf")
+    assert sentence_places(document)[FOOTNOTED_SENTENCE] == ((), 1)
+    levels = Index.build([analyse(document)])
+    quote = answer(levels, "How often are blood levels checked?", settings=AnswerSettings(min_confidence=0))
+    assert quote.quotes[0].text == FOOTNOTED_SENTENCE
+
+
+def test_a_pdf_footnote_follows_the_paragraph_whose_raised_mark_names_it():
+    text = parse_document("levels", footnoted_pdf(), "pdf").text
+    assert f"{FOOTNOTED_SENTENCE}\n\n1 A blood test taken twelve hours after the last dose gives the level that is " \
+           "compared with the range.\n\nSome painkillers" in text
+    assert text.endswith("buy any.\n\n* Ibuprofen and naproxen among them.\n\nTo unpack the tables of levels, "
+                         "run:\n\n7z x lithium-levels.7z")
+
+
+def test_a_line_of_code_set_small_at_the_foot_of_a_pdf_page_stays_code_though_it_opens_with_a_digit():
+    document = parse_document("levels", footnoted_pdf(), "pdf")
+    assert [document.text[s:e] for s, e in document.code] == ["7z x lithium-levels.7z"]
+
+
+def small_print(lines: list[str], small: set[str]) -> pdf._LineStyles:
+    """A page's styles: the `small` lines in 8-point type, the others in 11."""
+    return pdf._LineStyles(set(), set(), {line: 8.0 if line in small else 11.0 for line in lines}, {})
+
+
+def test_a_footnote_that_runs_over_to_the_next_page_goes_on_there_under_its_own_name():
+    first = ["Lithium is taken with food.", "1 A blood test taken twelve hours after the last"]
+    lines, notes = pdf._page_notes(first, small_print(first, {first[1]}), 11.0, 1, None)
+    assert lines == first[:1] and [note.name for note in notes] == ["1:1"]
+    second = ["Drink water in hot weather.", "dose gives the level.", "2 Ibuprofen raises it too."]
+    lines, notes = pdf._page_notes(second, small_print(second, set(second[1:])), 11.0, 2, notes[-1])
+    assert lines == second[:1]
+    assert notes == [pdf._Note("1:1", "dose gives the level."), pdf._Note("2:2", "2 Ibuprofen raises it too.")]
+
+
+def test_small_print_at_a_pdf_pages_foot_is_no_footnote_unless_a_mark_opens_it_and_body_text_stands_above_it():
+    page = ["Lithium is taken with food.", "Date of revision: May 2026"]
+    assert pdf._page_notes(page, small_print(page, {page[1]}), 11.0, 1, None) == (page, [])
+    references = ["1 Smith J. Lithium levels. 2020.", "2 Jones K. Thirst and lithium. 2021."]
+    assert pdf._page_notes(references, small_print(references, set(references)), 11.0, 3, None) == (references, [])
 
 
 def test_a_pdfs_table_of_contents_is_not_its_text():
