@@ -6,7 +6,8 @@ title is the document's, the rest is metadata); MkDocs' and Python-Markdown's ad
 "??? question"), Docusaurus' and MyST's colon fences (":::tip", ":::{note}") and MyST's directive fences
 ("```{warning}"), roles ("{ref}`the guide <guide>`"), targets ("(install)=") and comments ("% note"); definition lists
 ("Term" then ": description"); attribute lists ("{#install}") after a heading or on a line of their own. The plugins
-come from mdit-py-plugins, markdown-it-py's own collection.
+come from mdit-py-plugins, markdown-it-py's own collection. Hugo's shortcodes and Jekyll's Liquid tags are replaced
+by what the built page shows before the page is parsed (shortcodes.py).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from mdit_py_plugins.myst_blocks import myst_block_plugin
 from mdit_py_plugins.myst_role import myst_role_plugin
 
 from .blocks import QUESTION_END, RUN_IN_LEVEL, Block, heading, notes_placed
+from .shortcodes import as_shown
 
 _PARSER = (MarkdownIt("commonmark", {"alerts": True, "tasklists": True})
            .enable(["table", "strikethrough"])
@@ -75,7 +77,7 @@ def read_markdown(raw: str) -> tuple[str | None, list[Block]]:
     disclosure widget's summary in the page's HTML, each heading what its element holds. A footnote follows the
     block that first refers to it (blocks.notes_placed), where a reader looks for it; the marks that refer to it are
     left out."""
-    tokens = _PARSER.parse(raw)  # which takes "\r\n" and "\r" as line ends itself (CommonMark's normalisation)
+    tokens = _PARSER.parse(as_shown(raw))  # which takes "\r\n" and "\r" as line ends itself (CommonMark's rule)
     title = next((_front_matter_title(t.content) for t in tokens if t.type == "front_matter"), None)
     blocks = notes_placed(_MarkdownReader().read(tokens))
     return title, [b for b in blocks if b.text]

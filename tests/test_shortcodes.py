@@ -1,0 +1,78 @@
+"""Shortcodes: a Hugo or Jekyll page's template tags read as the built page shows them. Every page is our own."""
+
+from __future__ import annotations
+
+from qa_service.answering import AnswerSettings, answer
+from qa_service.document_analysis import analyse
+from qa_service.documents import parse_document
+from qa_service.index import Index
+from qa_service.shortcodes import as_shown
+
+
+def page_text(page: str) -> str:
+    return parse_document("help", page, "markdown").text
+
+
+def test_a_tooltip_shows_its_text_and_a_site_parameter_in_a_link_leaves_the_link_whole():
+    page = ('Each {{< glossary_tooltip text="kettle" term_id="kettle" >}} needs descaling. See the\n'
+            '[care guide](/docs/{{< param "version" >}}/care/) for how.\n')
+    assert page_text(page) == "Each kettle needs descaling. See the care guide for how."
+
+
+def test_a_note_shortcodes_body_is_a_paragraph_of_its_own_without_its_tags():
+    page = ("Fill the kettle with water.\n{{< note >}}\nNever fill it past the **maximum** mark.\n{{< /note >}}\n"
+            "Then switch it on.\n")
+    assert page_text(page) == ("Fill the kettle with water.\n\nNever fill it past the maximum mark.\n\n"
+                               "Then switch it on.")
+
+
+def test_a_tag_showing_nothing_leaves_one_space_between_words_and_none_at_a_lines_ends():
+    assert as_shown("Needs version {{% param version %}} or later.") == "Needs version or later."
+    assert as_shown("{{< feature-state state=\"beta\" >}} Descaling.") == "Descaling."
+    assert as_shown("kettle{{< footnote-mark >}}s") == "kettles"
+
+
+def test_comments_show_nothing_and_an_escaped_shortcode_shows_itself_even_in_code():
+    page = ("{{< comment >}}Rewrite this page for the new model.{{< /comment >}}\n\n"
+            "Write {{</* note */>}} around a note, as in `{{%/* tip */%}}`.\n")
+    assert page_text(page) == "Write {{< note >}} around a note, as in {{% tip %}}."
+
+
+def test_code_keeps_its_tags():
+    page = ("Use `{{< youtube id >}}` in a page.\n\n```html\n{% if user %}Hello{% endif %}\n{{< note >}}\n```\n")
+    document = parse_document("help", page, "markdown")
+    assert document.text.startswith("Use {{< youtube id >}} in a page.")
+    assert [document.text[s:e] for s, e in document.code] == ["{% if user %}Hello{% endif %}\n{{< note >}}"]
+
+
+def test_liquid_includes_show_their_content_and_conditions_only_what_they_hold():
+    page = ('{% include note.html content="Unplug the kettle first." %}\n\n'
+            "{% if site.model == 2 %}The filter lifts out.{% endif %} Rinse it under the tap.\n")
+    assert page_text(page) == "Unplug the kettle first.\n\nThe filter lifts out. Rinse it under the tap."
+
+
+def test_liquid_raw_shows_what_it_holds_comment_nothing_and_highlight_is_code():
+    page = ("{% comment %}Check with the lab.{% endcomment %}The label reads {% raw %}{{ model }}{% endraw %}.\n\n"
+            "{% highlight shell %}\ndescale --all\n{% endhighlight %}\n"
+            "A brace is written {{ '{' }} in a template.\n")
+    document = parse_document("help", page, "markdown")
+    assert document.text == ("The label reads {{ model }}.\n\ndescale --all\n\n"
+                             "A brace is written { in a template.")
+    assert [document.text[s:e] for s, e in document.code] == ["descale --all"]
+
+
+def test_a_liquid_output_of_the_sites_own_value_is_left_as_written():
+    assert as_shown("Welcome to {{ site.title }}.") == "Welcome to {{ site.title }}."
+
+
+def test_a_page_without_tags_is_read_as_it_was():
+    page = "Braces { and } and 100% of the {{ mustache }} stay.\n"
+    assert as_shown(page) is page
+
+
+def test_an_answer_from_a_hugo_page_quotes_no_template_tag():
+    page = ("# Descaling\n\nA {{< glossary_tooltip text=\"kettle\" term_id=\"kettle\" >}} with hard water needs "
+            "descaling every month.\n\n{{< warning >}}\nUnplug it before you descale it.\n{{< /warning >}}\n")
+    index = Index.build([analyse(parse_document("help", page, "markdown"))])
+    reply = answer(index, "How often does a kettle need descaling?", settings=AnswerSettings(min_confidence=0))
+    assert reply.quotes[0].text == "A kettle with hard water needs descaling every month."
