@@ -5,8 +5,10 @@ Hugo's shortcodes ("{{< note >}}" … "{{< /note >}}", "{{% tab name="Linux" %}}
 term_id="pod" >}}") and Jekyll's Liquid tags ("{% include note.html %}", "{% if site.beta %}", "{% raw %}") were read
 as words of the text: quoted in the middle of sentences, and searched for. A tag shows the text it names (its
 `text` or `content` parameter, as a glossary's tooltip or a Jekyll note include shows it) or nothing; what a pair of
-tags encloses is the page's Markdown, read as the rest is, a tag alone on its line leaving that line blank (a note's
-body is a paragraph of its own). Hugo's escaped form ("{{</* note */>}}") shows the shortcode itself, in code too.
+tags encloses is the page's Markdown, read as the rest is: under its title when the page shows the pair as a titled
+box (an alert's title, a tab's name: `_framed`), as code when it holds code (Hugo's `highlight`, a tab with a
+`lang`), and otherwise with each tag alone on its line leaving that line blank (a note's body is a paragraph of its
+own). Hugo's escaped form ("{{</* note */>}}") shows the shortcode itself, in code too.
 Liquid's `raw` shows what it holds as written (a pair only when no code span stands between its tags: a page about
 Liquid shows "`{% endraw %}`" inside one), `comment` nothing, nor does a Hugo site's `comment` shortcode, and
 `highlight` is a block of code. A Liquid output shows a string written in it ("{{ '{' }}", which pages about
@@ -41,6 +43,14 @@ _TAG = re.compile(
 _SHOWN = re.compile(r"""\b(?:text|content)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)')""", re.S)
 # Hugo's escaped shortcode, which shows the shortcode itself: pages about Hugo write it in code as well.
 _ESCAPED = re.compile(r"\{\{([<%])/\*(.{0,2000}?)\*/([>%])\}\}", re.S)
+# A Hugo shortcode alone on its line: its delimiter, whether it closes, its name, its parameters, and whether it
+# closes itself.
+_LINE_TAG = re.compile(r"[ \t]*\{\{(?P<delimiter>[<%])\s*(?P<closes>/)?\s*(?P<name>[\w./-]+)"
+                       r"(?P<parameters>[^\n]*?)\s*(?P<alone>/)?(?P<end>[>%])\}\}[ \t]*\n?")
+# The parameter that names a pair's box on the page: an alert's or a card's title, a tab's name or header.
+_TITLE = re.compile(r"""\b(?:title|name|header)\s*=\s*(?:"([^"\n]*)"|'([^'\n]*)')""")
+# The language of a pair that holds code: Hugo's `highlight` shortcode ("{{< highlight go >}}"), a tab's `lang`.
+_LANGUAGE = re.compile(r"""\blang\s*=\s*(?:"([\w+#.-]*)"|'([\w+#.-]*)')""")
 # Where a tag showing nothing stood, until the spaces around it are settled.
 _GONE = "\x00"
 
@@ -55,6 +65,7 @@ def as_shown(raw: str) -> str:
     for token in _CODE_BLOCKS.parse(raw):
         if token.type in ("fence", "code_block") and token.map:
             code[token.map[0]:token.map[1]] = [True] * (token.map[1] - token.map[0])
+    lines = _framed(lines, code)
     parts: list[str] = []
     start = 0
     for k in range(len(lines) + 1):
@@ -63,6 +74,58 @@ def as_shown(raw: str) -> str:
             parts.append(_unescaped(segment) if code[start] else _spaced(_TAG.sub(_shown, segment)))
             start = k
     return "".join(parts)
+
+
+class _Pair:
+    """A shortcode alone on its line, open until its closing tag is found."""
+
+    def __init__(self, line: int, match: re.Match):
+        self.line, self.name = line, match.group("name")
+        self.indent = match.group()[:len(match.group()) - len(match.group().lstrip(" \t"))]
+        parameters = match.group("parameters")
+        title, language = _TITLE.search(parameters), _LANGUAGE.search(parameters)
+        self.title = next((g for g in title.groups() if g is not None), "").strip() if title else ""
+        if self.name == "highlight" and parameters.split():
+            language = re.match(r"""\s*["']?([\w+#.-]+)""", parameters)
+        self.language = next((g for g in language.groups() if g is not None), "") if language else None
+        self.height = 1  # how many titled pairs deep it is, itself included: its fence's colons outnumber theirs
+
+
+def _framed(lines: list[str], code: list[bool]) -> list[str]:
+    """The lines with each pair of shortcodes alone on their lines that the page shows as a titled box (an alert's
+    title, a tab's name) as a MyST directive's colon fences (":::{admonition} Linux" … ":::"), which markdown.py reads
+    as the title heading what the box holds, and each pair holding code (a `highlight` shortcode, a tab with a
+    `lang`) as a code fence. Other pairs are left to `_TAG`."""
+    lines = list(lines)
+    open_pairs: list[_Pair] = []
+    for k, line in enumerate(lines):
+        match = None if code[k] or "{{" not in line else _LINE_TAG.fullmatch(line)
+        if match is None or (match.group("delimiter"), match.group("end")) not in (("<", ">"), ("%", "%")):
+            continue
+        if match.group("alone"):
+            continue  # "{{< tab header="Files" disabled=true />}}" opens nothing
+        if not match.group("closes"):
+            open_pairs.append(_Pair(k, match))
+            continue
+        opened = next((i for i in range(len(open_pairs) - 1, -1, -1) if open_pairs[i].name == match.group("name")),
+                      None)
+        if opened is None:
+            continue
+        pair = open_pairs[opened]
+        del open_pairs[opened:]  # pairs opened inside it and never closed stay tags
+        end = "\n" if lines[k].endswith("\n") else ""
+        if pair.language is not None:
+            lines[pair.line] = f"{pair.indent}```{pair.language}\n"
+            lines[k] = f"{pair.indent}```{end}"
+        elif pair.title:
+            colons = ":" * (2 + pair.height)
+            lines[pair.line] = f"{pair.indent}{colons}{{admonition}} {pair.title}\n"
+            lines[k] = f"{pair.indent}{colons}{end}"
+            if open_pairs:
+                open_pairs[-1].height = max(open_pairs[-1].height, pair.height + 1)
+        elif open_pairs:
+            open_pairs[-1].height = max(open_pairs[-1].height, pair.height)
+    return lines
 
 
 def _shown(match: re.Match) -> str:

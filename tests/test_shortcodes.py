@@ -76,3 +76,40 @@ def test_an_answer_from_a_hugo_page_quotes_no_template_tag():
     index = Index.build([analyse(parse_document("help", page, "markdown"))])
     reply = answer(index, "How often does a kettle need descaling?", settings=AnswerSettings(min_confidence=0))
     assert reply.quotes[0].text == "A kettle with hard water needs descaling every month."
+
+
+def sections(page: str) -> list[tuple[str, tuple[str, ...]]]:
+    document = analyse(parse_document("help", page, "markdown"))
+    return [(document.sentence_text(i), document.section_path(i)) for i in range(len(document.sentences))]
+
+
+def test_a_tabs_name_and_an_alerts_title_head_what_they_hold_up_to_their_end():
+    page = ("# Install\n\n{{< tabpane >}}\n{{< tab header=\"Linux\" >}}\nRun the installer from a terminal.\n"
+            "{{< /tab >}}\n{{< tab header=\"Windows\" >}}\nDouble-click the installer.\n{{< /tab >}}\n"
+            "{{< /tabpane >}}\n\n"
+            "{{% alert title=\"Before you start\" %}}\nUnplug the kettle.\n{{% /alert %}}\n\nThen fill it.\n")
+    assert sections(page) == [
+        ("Install", ()), ("Linux", ("Linux",)), ("Run the installer from a terminal.", ("Linux",)),
+        ("Windows", ("Windows",)), ("Double-click the installer.", ("Windows",)),
+        ("Before you start", ("Before you start",)), ("Unplug the kettle.", ("Before you start",)),
+        ("Then fill it.", ())]
+
+
+def test_a_titled_box_inside_a_titled_tab_heads_its_own_body_and_both_end_where_their_tags_do():
+    # The inner box's fence has fewer colons than the tab's, so that its end is not the tab's.
+    page = ("# Install\n\n{{% tab name=\"Linux\" %}}\nInstall it.\n\n{{% alert title=\"Careful\" %}}\nUse sudo.\n"
+            "{{% /alert %}}\n{{% /tab %}}\n\nAfter the tabs.\n")
+    assert as_shown(page).splitlines()[2:9] == [
+        "::::{admonition} Linux", "Install it.", "", ":::{admonition} Careful", "Use sudo.", ":::", "::::"]
+    assert sections(page)[1:] == [
+        ("Linux", ("Linux",)), ("Install it.", ("Linux",)), ("Careful", ("Careful",)), ("Use sudo.", ("Careful",)),
+        ("After the tabs.", ())]
+
+
+def test_a_highlight_shortcode_and_a_tab_with_a_language_hold_code():
+    page = ("{{< highlight shell \"linenos=table\" >}}\ndescale --all\n{{< /highlight >}}\n\n{{< tabpane >}}\n"
+            "{{< tab header=\"Files\" disabled=true />}}\n{{< tab header=\"kettle.yaml\" lang=\"yaml\" >}}\n"
+            "model: 2\n{{< /tab >}}\n{{< /tabpane >}}\n")
+    document = parse_document("help", page, "markdown")
+    assert [document.text[s:e] for s, e in document.code] == ["descale --all", "model: 2"]
+    assert document.text == "descale --all\n\nmodel: 2"
