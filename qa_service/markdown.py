@@ -17,6 +17,7 @@ import re
 from dataclasses import replace
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.admon import admon_plugin
 from mdit_py_plugins.attrs import attrs_block_plugin
@@ -34,6 +35,31 @@ _PARSER = (MarkdownIt("commonmark", {"alerts": True, "tasklists": True})
            .enable(["table", "strikethrough"])
            .use(front_matter_plugin).use(footnote_plugin).use(admon_plugin).use(colon_fence_plugin)
            .use(deflist_plugin).use(attrs_block_plugin).use(myst_block_plugin).use(myst_role_plugin))
+
+
+def _page_footnotes(state: StateCore) -> None:
+    """Keep the page's footnotes for the directives' bodies, which are parsed on their own: the footnote plugin drops
+    a definition that its own parse never refers to, so a note referred to only from inside a directive ("```{note}
+    … [^1] …```") was lost, and its mark stayed in the text. The page's parse records its definitions' tokens
+    (`DEFINITIONS`); a body's parse is given them (`_body_env`) and gets them back here, before the plugin's
+    `footnote_tail` keeps those the body refers to."""
+    given = state.env.get(_GIVEN, {})
+    for label, tokens in given.items():
+        state.tokens += [Token("footnote_reference_open", "", 1, meta={"label": label}), *tokens,
+                         Token("footnote_reference_close", "", -1)]
+    definitions: dict[str, list[Token]] = state.env.setdefault(_DEFINITIONS, {})
+    inside: list[Token] | None = None
+    for token in state.tokens:
+        if token.type == "footnote_reference_open":
+            inside = definitions.setdefault(token.meta["label"], []) if token.meta["label"] not in given else None
+        elif token.type == "footnote_reference_close":
+            inside = None
+        elif inside is not None:
+            inside.append(token)
+
+
+_DEFINITIONS, _GIVEN = "page_footnotes", "given_footnotes"
+_PARSER.core.ruler.before("footnote_tail", "page_footnotes", _page_footnotes)
 
 # The front matter's title line (YAML: "title: Descaling your kettle", quoted or not).
 _FRONT_MATTER_TITLE = re.compile(r"^title:[ \t]*(.+?)[ \t]*$", re.M)
@@ -77,9 +103,10 @@ def read_markdown(raw: str) -> tuple[str | None, list[Block]]:
     disclosure widget's summary in the page's HTML, each heading what its element holds. A footnote follows the
     block that first refers to it (blocks.notes_placed), where a reader looks for it; the marks that refer to it are
     left out."""
-    tokens = _PARSER.parse(as_shown(raw))  # which takes "\r\n" and "\r" as line ends itself (CommonMark's rule)
+    env: dict = {}
+    tokens = _PARSER.parse(as_shown(raw), env)  # which takes "\r\n" and "\r" as line ends (CommonMark's rule)
     title = next((_front_matter_title(t.content) for t in tokens if t.type == "front_matter"), None)
-    blocks = notes_placed(_MarkdownReader().read(tokens))
+    blocks = notes_placed(_MarkdownReader(env).read(tokens))
     return title, [b for b in blocks if b.text]
 
 
@@ -99,7 +126,10 @@ class _MarkdownReader:
     """One Markdown page read into blocks; the sections its elements scope are numbered across the whole page (a
     directive's body is parsed on its own and read by the same reader)."""
 
-    def __init__(self):
+    def __init__(self, env: dict):
+        self.env = env  # the page's parse's: its footnotes, which a directive's body may refer to
+        self.notes_read: set[str] = set()  # the labels of the page's footnotes read so far
+        self._noted(env)
         self.scopes_made = 0
         self.depth = 0  # directives open around the body being read
         self.parses = 0  # token lists read: a footnote's name is its id in its parse (a directive's body is one)
@@ -212,7 +242,9 @@ class _MarkdownReader:
         if braced and name not in _PROSE_DIRECTIVES or self.depth >= MAX_DIRECTIVE_DEPTH:
             return [Block(source.strip("\n"), code=True)]
         self.depth += 1
-        body = self.read(_PARSER.parse(source))
+        env = self._body_env()
+        body = self.read(_PARSER.parse(source, env))
+        self._noted(env)
         self.depth -= 1
         # (A version note's argument, its version, is its title: "6.0" heads "Support for environment markers.")
         title = (directive.group(3) or directive.group(4) or "").strip()
@@ -221,6 +253,20 @@ class _MarkdownReader:
         scope = self.scope()
         _close(body, scope)
         return [replace(heading(title, RUN_IN_LEVEL), scope=scope), *body]
+
+
+    def _body_env(self) -> dict:
+        """What a directive's body is parsed with: the page's footnotes, so that the body's marks find them (and are
+        no text), with the text of those the page's own text never refers to (those it does are read with the
+        page)."""
+        page = self.env.get(_DEFINITIONS, {})
+        given = {label: tokens for label, tokens in page.items() if label not in self.notes_read}
+        return {"footnotes": {"refs": {f":{label}": -1 for label in page}}, _GIVEN: given}
+
+    def _noted(self, env: dict) -> None:
+        """The notes a parse referred to are read: with the page's text, or after the first body that refers to
+        them, never twice."""
+        self.notes_read.update(note.get("label") for note in env.get("footnotes", {}).get("list", {}).values())
 
 
 def _footnotes(tokens: list[Token]) -> tuple[list[Token], dict[int, list[Token]]]:

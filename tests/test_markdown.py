@@ -48,6 +48,17 @@ def test_a_footnotes_mark_is_no_text_and_its_note_follows_the_paragraph_that_ref
         ("Press the switch.", ("Boiling",))]
 
 
+def test_a_footnote_referred_to_only_inside_a_directive_follows_its_paragraph_there_once():
+    # A directive's body is parsed on its own; the page's footnotes are its too.
+    page = ("# Care\n\nFill it to the line.[^line]\n\n:::{tip} Limescale\nBoil vinegar in it.[^vinegar] Rinse it "
+            "twice.[^line]\n:::\n\n```{note}\nUse vinegar again next month.[^vinegar]\n```\n\n"
+            "[^line]: The line is inside the jug.\n[^vinegar]: White vinegar, not malt.\n")
+    assert sections(page) == [
+        ("Care", ()), ("Fill it to the line.", ()), ("The line is inside the jug.", ()),
+        ("Limescale", ("Limescale",)), ("Boil vinegar in it.", ("Limescale",)), ("Rinse it twice.", ("Limescale",)),
+        ("White vinegar, not malt.", ("Limescale",)), ("Use vinegar again next month.", ())]
+
+
 def test_a_tables_footnotes_follow_the_table_and_leave_its_rows_whole():
     page = ("| Model | Capacity |\n| --- | --- |\n| Mini | 0.8 l[^1] |\n| Family | 1.7 l[^1],[^2] |\n\n"
             "[^1]: Measured to the maximum mark.\n[^2]: The family model also keeps water warm.\n")
