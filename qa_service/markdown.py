@@ -84,6 +84,10 @@ MAX_DIRECTIVE_DEPTH = 8
 _POINTER_DIRECTIVES = {"toctree", "include", "literalinclude", "image", "contents", "tableofcontents"}
 # A role's text when it names its target apart ("{ref}`the guide <guide>`" shows "the guide").
 _ROLE_TITLE = re.compile(r"(.+?)\s*<[^<>]+>\s*$", re.S)
+# An alert's marker as Hugo, Obsidian and Docsy write it, with a kind of the site's own ("[!INFO]") or a title after
+# it ("[!WARNING] Before you upgrade", "[!TIP]- Faster"), which GitHub's alerts (and markdown-it's) do not take.
+_ALERT_MARK = re.compile(r"\[!([A-Za-z][\w-]*)\][+-]?[ \t]*(.*)")
+ALERT_TITLE_WORDS = 12  # the most words of an alert's title: more on the marker's line are its first sentence
 # What may stand between two footnotes' marks ("[^2],[^3]").
 _BETWEEN_MARKS = re.compile(r"[\s,;]*")
 _HTML_TAG = re.compile(r"<[^>]+>")
@@ -151,6 +155,8 @@ class _MarkdownReader:
         open_items = 0  # list items open around the token (lists nest)
         in_alert_title = False
         admonitions: list[tuple[str, int]] = []  # each admonition open: its kind, and its title's scope (0: none)
+        quotes: list[int] = []  # each block quote open: its alert title's scope (0: none, or not an alert)
+        quote_opened = False  # the next paragraph opens a block quote: an alert's marker may start it
         terms: list[int] = []  # for each definition list open, the scope of its term being described (0 for none)
         refers: tuple[str, ...] = ()  # the footnotes whose marks were read since the last block was made
         previous = ""  # the type of the token before this one: the element whose text an inline token is
@@ -174,6 +180,11 @@ class _MarkdownReader:
                 in_alert_title = True  # "Warning": the renderer's word for the alert's kind, not the writer's
             elif kind == "alert_title_close":
                 in_alert_title = False
+            elif kind == "blockquote_open":
+                quotes.append(0)
+                quote_opened = True
+            elif kind == "blockquote_close":
+                _close(blocks, quotes.pop())
             elif kind == "admonition_open":
                 admonitions.append((token.meta["tag"], 0))
             elif kind == "admonition_close":
@@ -208,8 +219,15 @@ class _MarkdownReader:
                     else:
                         terms[-1] = self.scope()
                         blocks.append(replace(heading(text, RUN_IN_LEVEL), scope=terms[-1]))
+                elif quote_opened and previous == "paragraph_open" and (alert := self._alert(children)) is not None:
+                    title, body = alert
+                    if title:
+                        quotes[-1] = self.scope()
+                        blocks.append(replace(heading(title, RUN_IN_LEVEL), scope=quotes[-1]))
+                    blocks += body
                 else:
                     blocks += _markdown_paragraph(children)
+                quote_opened = False
             elif kind in ("fence", "colon_fence"):
                 blocks += self._fence(token)
             elif kind == "code_block":
@@ -225,6 +243,30 @@ class _MarkdownReader:
         for number, note in notes.items():  # where the page shows them, at its end, until notes_placed
             blocks += [replace(block, note=f"{parse}:{number}") for block in self.read(note, parse)]
         return blocks
+
+    @staticmethod
+    def _alert(children: list[Token]) -> tuple[str, list[Block]] | None:
+        """A block quote's first paragraph opening with an alert's marker: the alert's own title, if the rest of the
+        marker's line is one, and the paragraph's blocks without the marker; None when it is no alert.
+
+        Hugo and Obsidian read the rest of the line as a title ("[!WARNING] Before you upgrade"); other sites write
+        the alert's first words there ("[!TIP] Once the branch is ready you can use the" and the sentence goes on
+        below). It is a title when it is a phrase (at most ALERT_TITLE_WORDS words) and the next line, if any, starts
+        a sentence of its own; otherwise text: a sentence that goes on below is one paragraph, a long line its own."""
+        first_break = next((i for i, t in enumerate(children) if t.type in ("softbreak", "hardbreak")), len(children))
+        marker = _ALERT_MARK.fullmatch(_markdown_text(children[:first_break]).strip())
+        if marker is None:
+            return None
+        rest, below = marker.group(2).strip(), children[first_break + 1:]
+        following = _markdown_text(below).strip()
+        if rest and following and not following[:1].isupper():
+            return "", [Block(f"{rest} {following}")]
+        blocks = _markdown_paragraph(below) if following else []
+        if not rest or rest.casefold() == marker.group(1).casefold():  # "[!NOTE] Note": the kind's word, no title
+            return "", blocks
+        if len(rest.split()) <= ALERT_TITLE_WORDS:
+            return rest, blocks
+        return "", [Block(rest), *blocks]
 
     def _fence(self, token: Token) -> list[Block]:
         """A fenced block: code, or a directive (a tip, a note, a warning) whose body is Markdown to read, under its

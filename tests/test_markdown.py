@@ -59,6 +59,25 @@ def test_a_footnote_referred_to_only_inside_a_directive_follows_its_paragraph_th
         ("White vinegar, not malt.", ("Limescale",)), ("Use vinegar again next month.", ())]
 
 
+def test_an_alert_with_a_title_or_a_kind_of_the_sites_own_shows_no_marker_and_its_title_heads_it():
+    # As Hugo and Obsidian write alerts; GitHub's own ("> [!NOTE]" alone on its line) were read before.
+    page = ("# Care\n\n> [!WARNING] Before you descale\n>\n> Unplug the kettle.\n\n> [!INFO]\n> Vinegar works too.\n\n"
+            "> [!TIP]- Faster\n> Use hot water.\n\nRinse it after.\n")
+    assert sections(page) == [
+        ("Care", ()), ("Before you descale", ("Before you descale",)),
+        ("Unplug the kettle.", ("Before you descale",)), ("Vinegar works too.", ()),
+        ("Faster", ("Faster",)), ("Use hot water.", ("Faster",)), ("Rinse it after.", ())]
+
+
+def test_an_alerts_first_words_on_the_markers_line_stay_its_text():
+    # As Node.js's guides write them: the sentence starts on the marker's line and goes on below, or fills it.
+    page = ("# Release\n\n> \\[!TIP] Once the branch is ready you can use the\n> `release` action to propose it.\n\n"
+            "> [!NOTE] These steps are not bound by any schedule, and they can change in any month of the year\n")
+    assert sections(page)[1:] == [
+        ("Once the branch is ready you can use the release action to propose it.", ()),
+        ("These steps are not bound by any schedule, and they can change in any month of the year", ())]
+
+
 def test_a_tables_footnotes_follow_the_table_and_leave_its_rows_whole():
     page = ("| Model | Capacity |\n| --- | --- |\n| Mini | 0.8 l[^1] |\n| Family | 1.7 l[^1],[^2] |\n\n"
             "[^1]: Measured to the maximum mark.\n[^2]: The family model also keeps water warm.\n")
