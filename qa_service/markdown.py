@@ -64,8 +64,10 @@ _PARSER.core.ruler.before("footnote_tail", "page_footnotes", _page_footnotes)
 # The front matter's title line (YAML: "title: Descaling your kettle", quoted or not).
 _FRONT_MATTER_TITLE = re.compile(r"^title:[ \t]*(.+?)[ \t]*$", re.M)
 # An attribute list after a heading's text, as Pandoc, kramdown and MkDocs write one: "## Install {#install .wide}".
-_ATTRIBUTE = r"(?:[#.][\w:-]+|[\w-]+=(?:\"[^\"]*\"|'[^']*'|[^\s}]+))"
+_ATTRIBUTE = r"(?:[#.][\w:.-]+|[\w-]+=(?:\"[^\"]*\"|'[^']*'|[^\s}]+))"
 _HEADING_ATTRIBUTES = re.compile(rf"\s*\{{:?\s*{_ATTRIBUTE}(?:\s+{_ATTRIBUTE})*\s*\}}\s*$")
+# Goldmark's (Hugo's) block attributes on the line after a paragraph, a list's item or a table: "{.list-unstyled}".
+_BLOCK_ATTRIBUTES = re.compile(rf"\{{:?\s*{_ATTRIBUTE}(?:\s+{_ATTRIBUTE})*\s*\}}")
 # A directive's fence (":::tip", ":::tip[Careful]", ":::{note} Careful", "```{warning}"): its name and its title.
 _DIRECTIVE = re.compile(r"\s*(\{)?([A-Za-z][\w-]*)(?(1)\})\s*(?:\[(.*?)\])?\s*(.*?)\s*$")
 # MyST's options at a directive's start (":class: dropdown"): how to show it, not its text.
@@ -174,7 +176,9 @@ class _MarkdownReader:
             elif kind == "tr_open":
                 row = []
             elif kind == "tr_close":
-                blocks.append(Block(" ".join(cell for cell in row if cell), row=True))
+                text = " ".join(cell for cell in row if cell)
+                if not _BLOCK_ATTRIBUTES.fullmatch(text):  # the table's attributes on the line below it
+                    blocks.append(Block(text, row=True))
                 row = None
             elif kind == "alert_title_open":
                 in_alert_title = True  # "Warning": the renderer's word for the alert's kind, not the writer's
@@ -377,7 +381,11 @@ def _as_item(block: Block, depth: int) -> Block:
 
 
 def _markdown_paragraph(children: list[Token]) -> list[Block]:
-    """A paragraph's blocks: its text, or a bold question on its first line and the reply that follows it."""
+    """A paragraph's blocks: its text, or a bold question on its first line and the reply that follows it. A last
+    line that is only an attribute list (Goldmark's "{.list-unstyled}" for the block above) is no text."""
+    last_break = next((i for i in range(len(children) - 1, -1, -1) if children[i].type == "softbreak"), -1)
+    if _BLOCK_ATTRIBUTES.fullmatch(_markdown_text(children[last_break + 1:]).strip()):
+        children = children[:max(last_break, 0)]  # (a paragraph of nothing else, after an HTML block, is none)
     first_break = next((i for i, t in enumerate(children) if t.type in ("softbreak", "hardbreak")), len(children))
     first_line = children[:first_break]
     if (len(first_line) >= 3 and first_line[0].type == "strong_open" and first_line[-1].type == "strong_close"

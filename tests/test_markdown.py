@@ -157,6 +157,16 @@ def test_a_definition_lists_term_heads_its_description_up_to_the_next_term():
         ("Limescale", ("Limescale",)), ("The chalk hard water leaves.", ("Limescale",)), ("The end.", ())]
 
 
+def test_an_attribute_list_on_the_line_after_a_block_is_no_text_and_an_id_may_hold_dots():
+    # As Hugo's Goldmark writes them: below the paragraph, list or table they style; a version as a heading's id.
+    page = ("## Release 2.1 {#v2.1.0}\n\nDescale monthly.\n{.lead}\n\n- Unplug it.\n- Empty it.\n{.list-unstyled}\n\n"
+            "| Water | Descale every |\n| --- | --- |\n| Hard | month |\n{.table .table-dark}\n\n"
+            "Write {#id} after a heading.\n")
+    document = parse_document("care", page, "markdown")
+    assert document.text == ("Release 2.1\n\nDescale monthly.\n\nUnplug it.\n\nEmpty it.\n\n"
+                             "Water Descale every\nHard month\n\nWrite {#id} after a heading.")
+
+
 def test_a_headings_attribute_list_is_no_part_of_it():
     page = "# Kettle {#top}\n\n## Cleaning it {#cleaning .wide}\n\n{#tip}\nRinse it.\n"
     assert sentences(page) == ["Kettle", "Cleaning it", "Rinse it."]
