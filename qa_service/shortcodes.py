@@ -3,18 +3,18 @@ what the built page shows in their place, before the page is read as Markdown.
 
 Hugo's shortcodes ("{{< note >}}" … "{{< /note >}}", "{{% tab name="Linux" %}}", "{{< glossary_tooltip text="Pod"
 term_id="pod" >}}") and Jekyll's Liquid tags ("{% include note.html %}", "{% if site.beta %}", "{% raw %}") were read
-as words of the text: quoted in the middle of sentences, and searched for. A tag shows the text it names (its
-`text` or `content` parameter, as a glossary's tooltip or a Jekyll note include shows it) or nothing; what a pair of
-tags encloses is the page's Markdown, read as the rest is: under its title when the page shows the pair as a titled
-box (an alert's title, a tab's name: `_framed`), as code when it holds code (Hugo's `highlight`, a tab with a
-`lang`), and otherwise with each tag alone on its line leaving that line blank (a note's body is a paragraph of its
-own). Hugo's escaped form ("{{</* note */>}}") shows the shortcode itself, in code too.
-Liquid's `raw` shows what it holds as written (a pair only when no code span stands between its tags: a page about
-Liquid shows "`{% endraw %}`" inside one), `comment` nothing, nor does a Hugo site's `comment` shortcode, and
-`highlight` is a block of code. A Liquid output shows a string written in it ("{{ '{' }}", which pages about
-templates write to show a brace), and is otherwise left as written ("{{ page.title }}"): its value is the site's, not
-the page's. Code (fenced or indented blocks, backtick spans) keeps its tags but for Hugo's escape: pages about
-templates show their tags there.
+as words of the text: quoted in the middle of sentences, and searched for. A tag shows the text it names (its `text`
+or `content` parameter, as a glossary's tooltip or a Jekyll note include shows it) or nothing; what a pair of tags
+encloses is the page's Markdown, read as the rest is: under its title when the page shows the pair as a titled box
+(an alert's title, a tab's name: `_framed`), as code when it holds code (Hugo's `highlight`, a tab with a `lang`),
+and otherwise with each tag alone on its line leaving that line blank (a note's body is a paragraph of its own).
+Hugo's escaped form ("{{</* note */>}}") shows the shortcode itself, in code too. Liquid's `raw` shows what it holds
+as written (a pair only when no code span stands between its tags: a page about Liquid shows "`{% endraw %}`" inside
+one), `comment` nothing, nor does a Hugo site's `comment` shortcode, and `highlight` is a block of code. A Liquid
+output shows a string written in it ("{{ '{' }}", which pages about templates write to show a brace), and is
+otherwise left as written ("{{ page.title }}"): its value is the site's, not the page's; in a link's address
+("[#93]({{ site.repository }}/issues/93)") it is left out, which makes the link one. Code (fenced or indented blocks,
+backtick spans) keeps its tags but for Hugo's escape: pages about templates show their tags there.
 """
 
 from __future__ import annotations
@@ -24,12 +24,13 @@ import re
 from markdown_it import MarkdownIt
 
 _CODE_BLOCKS = MarkdownIt("commonmark")  # only to find the source's code blocks, which keep their tags
-_TAGS_MAY_BE_HERE = re.compile(r"\{\{[<%]|\{%")
+_TAGS_MAY_BE_HERE = re.compile(r"\{\{|\{%")
 # A tag's text is bounded: an opening brace left without its close must not send the search to the page's end.
 _INSIDE = r".{0,2000}?"
 _TAG = re.compile(
     r"(?P<span>(?P<ticks>`+)(?!`)(?:(?!\n[ \t]*\n).){1,2000}?(?<!`)(?P=ticks)(?!`))"
     r"|\{%-?\s*raw\s*-?%\}(?P<raw>[^`]{0,2000}?)\{%-?\s*endraw\s*-?%\}"
+    r"|\]\((?P<destination>[^()\s]{0,500}?\{\{[^\n]{0,500}?\}\}[^()\s]{0,500}?)\)"
     rf"|\{{%-?\s*comment\s*-?%\}}{_INSIDE}\{{%-?\s*endcomment\s*-?%\}}"
     rf"|\{{\{{([<%])\s*comment\s*[>%]\}}\}}{_INSIDE}\{{\{{[<%]\s*/comment\s*[>%]\}}\}}"
     rf"|\{{%-?\s*highlight\s+(?P<language>[\w+#.-]+)[^%\n]*-?%\}}[ \t]*\n?(?P<code>{_INSIDE})\n?[ \t]*"
@@ -41,6 +42,9 @@ _TAG = re.compile(
 # The parameter whose value a tag shows: text="Pod" (Hugo's glossary tooltips, links), content="…" (Jekyll's
 # note, tip and warning includes).
 _SHOWN = re.compile(r"""\b(?:text|content)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)')""", re.S)
+# A Liquid output: in a link's address ("[#123]({{ site.repository }}/issues/123)") it is left out, so that the link
+# is one (its spaces kept it from being one) and shows its text.
+_OUTPUT = re.compile(r"\{\{[^\n]*?\}\}")
 # Hugo's escaped shortcode, which shows the shortcode itself: pages about Hugo write it in code as well.
 _ESCAPED = re.compile(r"\{\{([<%])/\*(.{0,2000}?)\*/([>%])\}\}", re.S)
 # A Hugo shortcode alone on its line: its delimiter, whether it closes, its name, its parameters, and whether it
@@ -133,6 +137,8 @@ def _shown(match: re.Match) -> str:
         return _unescaped(match.group("span"))
     if match.group("raw") is not None:
         return match.group("raw")
+    if match.group("destination") is not None:  # a link's address: no text, and whole only without its outputs
+        return f"]({_OUTPUT.sub('', match.group('destination'))})"
     if match.group("code") is not None:
         return f"```{match.group('language')}\n{match.group('code')}\n```"
     for escaped, opening, closing in (("escaped_angle", "{{<", ">}}"), ("escaped_percent", "{{%", "%}}")):

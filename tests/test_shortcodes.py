@@ -61,8 +61,11 @@ def test_liquid_raw_shows_what_it_holds_comment_nothing_and_highlight_is_code():
     assert [document.text[s:e] for s, e in document.code] == ["descale --all"]
 
 
-def test_a_liquid_output_of_the_sites_own_value_is_left_as_written():
+def test_a_liquid_output_of_the_sites_own_value_is_left_as_written_but_in_a_links_address():
     assert as_shown("Welcome to {{ site.title }}.") == "Welcome to {{ site.title }}."
+    page = ("- Fix the descaler timer ([#93]({{ site.repository }}/issues/93)), see "
+            "[care]({{ '/care/' | relative_url }}).\n")
+    assert page_text(page) == "Fix the descaler timer (#93), see care."
 
 
 def test_a_page_without_tags_is_read_as_it_was():
