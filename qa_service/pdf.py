@@ -131,6 +131,12 @@ def _page_notes(lines: list[str], style: _LineStyles, body: float, page_number: 
     return lines[:start], notes
 
 
+def _ends_a_block(last_line: str, line: str, wrapped: float) -> bool:
+    """Whether a full line ending a sentence ends its block before a short line that ends none: a paragraph's own last
+    line ends with its stop, so the short line is a title or a table's heading row ("Age Dose How often")."""
+    return bool(_SENTENCE_END.search(last_line)) and len(line) < wrapped and not _SENTENCE_END.search(line)
+
+
 def _joined(text: str, line: str) -> str:
     """A line added to the text before it, a word hyphenated at the line's end joined again."""
     if _LINE_END_HYPHEN.search(text) and line[:1].islower():
@@ -293,8 +299,9 @@ def _paragraphs(pages: list[list[str]], outline: dict[tuple[int, str], int], sty
     "Tell your doctor if you notice:" and its symptoms). A short line that ends no sentence ends its block when the
     next line starts a sentence ("Taking your tablets" above "Swallow them whole."; a list's last item above the
     next paragraph): a wrapped line runs to the margin, and a sentence wrapped after a short line goes on in lower
-    case. A page's footnotes (`_page_notes`, by the size of the `body` type) follow the paragraph open at the
-    page's end, which goes on across the page break; a paragraph refers to the notes whose raised marks it holds."""
+    case. A short line that ends no sentence, after a line that ends one, starts a block (`_ends_a_block`). A page's
+    footnotes (`_page_notes`, by the size of the `body` type) follow the paragraph open at the page's end, which goes
+    on across the page break; a paragraph refers to the notes whose raised marks it holds."""
     lengths = [len(line) for lines in pages for line in lines]
     # A full line's length: the longest lines run to the margin (a leaflet's many short list lines would pull a
     # median down to their own length).
@@ -346,8 +353,9 @@ def _paragraphs(pages: list[list[str]], outline: dict[tuple[int, str], int], sty
                 last_line, in_code = line, True
                 continue
             in_code = False
-            if current and (LIST_MARK.match(line) or line[:1].isupper() and len(last_line) < SHORT_LINE * full
-                            and not _LINE_END_HYPHEN.search(last_line)):
+            if current and (LIST_MARK.match(line) or line[:1].isupper() and (
+                    len(last_line) < SHORT_LINE * full and not _LINE_END_HYPHEN.search(last_line)
+                    or _ends_a_block(last_line, line, SHORT_LINE * full))):
                 flush()
             last_line = line
             if not current:

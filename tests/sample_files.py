@@ -1,8 +1,8 @@
-"""Binary documents the tests make for themselves: a two-column PDF with headings and running furniture, a leaflet
-with a list, a PDF with commands set in a fixed-width font, a
-leaflet with questions in bold, a manual with a table of contents whose outline leaves out
-its headings' numbers, a PDF with footnotes at the foot of its pages, a PDF with no text layer (as a scanner makes
-one), a Word file with headings and a table, and one with footnotes and an endnote. All of it is our own text."""
+"""Binary documents the tests make for themselves: a two-column PDF with headings and running furniture, a leaflet with
+a list, a PDF with commands set in a fixed-width font, a leaflet with questions in bold, a manual with a table of
+contents whose outline leaves out its headings' numbers, a leaflet with a table of doses, a PDF with footnotes at the
+foot of its pages, a PDF with no text layer (as a scanner makes one), a Word file with headings and a table, and one
+with footnotes and an endnote. All of it is our own text."""
 
 from __future__ import annotations
 
@@ -158,6 +158,25 @@ def faq_leaflet_pdf() -> bytes:
     pdf.multi_cell(0, 6, "Storing your tablets", **line)
     pdf.set_font("Helvetica", size=11)
     pdf.multi_cell(0, 6, "Keep them in the box they came in, away from children.", **line)
+    return bytes(pdf.output())
+
+
+def dose_table_pdf() -> bytes:
+    """A leaflet's paragraph, its last line full, then a table of doses without an outline or a blank line between."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    line = {"new_x": "LMARGIN", "new_y": "NEXT"}
+    pdf.multi_cell(0, 6, "How much to take", **line)
+    pdf.multi_cell(0, 6, "The usual dose depends on your age and weight. Your doctor will tell you how many tablets "
+                         "to take.", **line)
+    with pdf.table() as table:
+        for cells in (("Age", "Dose", "How often"), ("Adults", "500 mg", "Twice a day"),
+                      ("Children over 6", "10 mg per kg", "Twice a day")):
+            row = table.row()
+            for cell in cells:
+                row.cell(cell)
+    pdf.multi_cell(0, 6, "Swallow the tablets whole with water.", **line)
     return bytes(pdf.output())
 
 

@@ -15,6 +15,7 @@ from sample_files import (
     FOOTNOTED_SENTENCE,
     RUNNING_HEADER,
     commands_pdf,
+    dose_table_pdf,
     faq_leaflet_pdf,
     footnoted_pdf,
     hyphenated_pdf,
@@ -139,6 +140,13 @@ def test_a_pdfs_title_line_list_items_and_the_paragraph_after_them_are_blocks_of
     assert quote.quotes[0].text == (
         "Tell your doctor straight away if you notice:\n\n- a rash or blisters on your skin\n\n- yellowing of your "
         "skin or eyes\n\n- unusual bruising or bleeding")
+
+
+def test_a_pdf_tables_heading_row_after_a_full_line_that_ends_a_sentence_starts_a_block_of_its_own():
+    document = parse_document("doses", dose_table_pdf(), "pdf")
+    assert document.text == ("How much to take\n\nThe usual dose depends on your age and weight. Your doctor will tell "
+                             "you how many tablets to take.\n\nAge Dose How often\n\nAdults 500 mg Twice a day\n\n"
+                             "Children over 6 10 mg per kg Twice a day\n\nSwallow the tablets whole with water.")
 
 
 def test_pdf_lines_in_a_fixed_width_font_are_code_a_run_of_them_one_block_a_line_each():
