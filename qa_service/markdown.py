@@ -41,7 +41,7 @@ def _page_footnotes(state: StateCore) -> None:
     """Keep the page's footnotes for the directives' bodies, which are parsed on their own: the footnote plugin drops
     a definition that its own parse never refers to, so a note referred to only from inside a directive ("```{note}
     … [^1] …```") was lost, and its mark stayed in the text. The page's parse records its definitions' tokens
-    (`DEFINITIONS`); a body's parse is given them (`_body_env`) and gets them back here, before the plugin's
+    (`_DEFINITIONS`); a body's parse is given them (`_body_env`) and gets them back here, before the plugin's
     `footnote_tail` keeps those the body refers to."""
     given = state.env.get(_GIVEN, {})
     for label, tokens in given.items():

@@ -326,8 +326,7 @@ def _paragraphs(pages: list[list[str]], outline: dict[tuple[int, str], int], sty
     for page_number, lines in enumerate(pages, start=1):
         style = styles[page_number - 1]
         lines, page_notes = _page_notes(lines, style, body, page_number, last_note)
-        if page_notes:
-            last_note = page_notes[-1]
+        last_note = page_notes[-1] if page_notes else None  # a note goes on only to the next page
         asked = 0  # lines left of a bold question already read
         for k, line in enumerate(lines):
             if asked:
