@@ -29,7 +29,7 @@ from mdit_py_plugins.myst_blocks import myst_block_plugin
 from mdit_py_plugins.myst_role import myst_role_plugin
 
 from .blocks import QUESTION_END, RUN_IN_LEVEL, Block, heading, notes_placed
-from .shortcodes import as_shown
+from .shortcodes import as_shown, code_lines
 
 _PARSER = (MarkdownIt("commonmark", {"alerts": True, "tasklists": True})
            .enable(["table", "strikethrough"])
@@ -90,6 +90,11 @@ _ROLE_TITLE = re.compile(r"(.+?)\s*<[^<>]+>\s*$", re.S)
 # it ("[!WARNING] Before you upgrade", "[!TIP]- Faster"), which GitHub's alerts (and markdown-it's) do not take.
 _ALERT_MARK = re.compile(r"\[!([A-Za-z][\w-]*)\][+-]?[ \t]*(.*)")
 ALERT_TITLE_WORDS = 12  # the most words of an alert's title: more on the marker's line are its first sentence
+# A content tab's line as MkDocs Material writes it (pymdownx.tabbed): '=== "Linux"', '===+ "Linux"' (selected),
+# '===! "Linux"' (a new set of tabs).
+_CONTENT_TAB = re.compile(r'([ \t]*)===[+!]?[ \t]+("[^"\n]*")[ \t]*', re.M)
+# An icon as MkDocs Material writes one (":material-arrow-up-circle:", ":octicons-file-code-16:"): a picture, no text.
+_ICON = re.compile(r":(?:material|octicons|fontawesome|simple)-[\w-]+:[ \t]?")
 # What may stand between two footnotes' marks ("[^2],[^3]").
 _BETWEEN_MARKS = re.compile(r"[\s,;]*")
 _HTML_TAG = re.compile(r"<[^>]+>")
@@ -110,10 +115,32 @@ def read_markdown(raw: str) -> tuple[str | None, list[Block]]:
     block that first refers to it (blocks.notes_placed), where a reader looks for it; the marks that refer to it are
     left out."""
     env: dict = {}
-    tokens = _PARSER.parse(as_shown(raw), env)  # which takes "\r\n" and "\r" as line ends (CommonMark's rule)
+    tokens = _PARSER.parse(as_shown(_tabs_as_admonitions(raw)), env)  # "\r\n" and "\r" end lines (CommonMark)
     title = next((_front_matter_title(t.content) for t in tokens if t.type == "front_matter"), None)
     blocks = notes_placed(_MarkdownReader(env).read(tokens))
     return title, [b for b in blocks if b.text]
+
+
+def _tabs_as_admonitions(raw: str) -> str:
+    """MkDocs Material's content tabs ('=== "Linux"' above the tab's content, indented: pymdownx.tabbed) as
+    admonitions ('!!! tab "Linux"'), whose syntax is the same but for the marker: the tab's name heads its content,
+    which CommonMark alone reads as an indented block of code. A tab inside another's content is found once the outer
+    one is an admonition, so the page is read again for each level, as deep as directives are read."""
+    for _ in range(MAX_DIRECTIVE_DEPTH):
+        if not _CONTENT_TAB.search(raw):
+            return raw
+        lines = raw.splitlines(keepends=True)
+        code = code_lines(raw)
+        changed = False
+        for k, line in enumerate(lines):
+            tab = None if code[k] else _CONTENT_TAB.fullmatch(line.rstrip("\r\n"))
+            if tab is not None:
+                lines[k] = f"{tab.group(1)}!!! tab {tab.group(2)}{line[len(line.rstrip(chr(13) + chr(10))):]}"
+                changed = True
+        if not changed:
+            return raw
+        raw = "".join(lines)
+    return raw
 
 
 def _front_matter_title(front_matter: str) -> str | None:
@@ -410,7 +437,9 @@ def _markdown_text(children: list[Token]) -> str:
         if (t.type == "footnote_ref" and parts and parts[-1][-1:].isspace() and i + 1 < len(children)
                 and children[i + 1].content[:1].isspace()):
             parts[-1] = parts[-1].rstrip()  # "your computer [^1] that": one space where the mark was
-        if t.type in ("text", "code_inline"):
+        if t.type == "text":
+            parts.append(_ICON.sub("", t.content))
+        elif t.type == "code_inline":
             parts.append(t.content)
         elif t.type == "softbreak":
             parts.append(" ")

@@ -22,8 +22,12 @@ from __future__ import annotations
 import re
 
 from markdown_it import MarkdownIt
+from mdit_py_plugins.admon import admon_plugin
+from mdit_py_plugins.deflist import deflist_plugin
 
-_CODE_BLOCKS = MarkdownIt("commonmark")  # only to find the source's code blocks, which keep their tags
+# The source's code blocks, which keep their tags, as the reader finds them: MkDocs' admonitions and definition lists
+# indent their bodies, which CommonMark alone reads as code.
+_CODE_BLOCKS = MarkdownIt("commonmark").use(admon_plugin).use(deflist_plugin)
 _TAGS_MAY_BE_HERE = re.compile(r"\{\{|\{%")
 # A tag's text is bounded: an opening brace left without its close must not send the search to the page's end.
 _INSIDE = r".{0,2000}?"
@@ -65,10 +69,7 @@ def as_shown(raw: str) -> str:
         return raw
     raw = raw.replace(_GONE, "\ufffd")  # as CommonMark reads a NUL: the character marks a removed tag below
     lines = raw.splitlines(keepends=True)
-    code = [False] * len(lines)
-    for token in _CODE_BLOCKS.parse(raw):
-        if token.type in ("fence", "code_block") and token.map:
-            code[token.map[0]:token.map[1]] = [True] * (token.map[1] - token.map[0])
+    code = code_lines(raw)
     lines = _framed(lines, code)
     parts: list[str] = []
     start = 0
@@ -78,6 +79,15 @@ def as_shown(raw: str) -> str:
             parts.append(_unescaped(segment) if code[start] else _spaced(_TAG.sub(_shown, segment)))
             start = k
     return "".join(parts)
+
+
+def code_lines(raw: str) -> list[bool]:
+    """For each of the source's lines (`str.splitlines`), whether it is code: in a fenced or an indented block."""
+    code = [False] * len(raw.splitlines())
+    for token in _CODE_BLOCKS.parse(raw):
+        if token.type in ("fence", "code_block") and token.map:
+            code[token.map[0]:token.map[1]] = [True] * (token.map[1] - token.map[0])
+    return code
 
 
 class _Pair:

@@ -78,6 +78,20 @@ def test_an_alerts_first_words_on_the_markers_line_stay_its_text():
         ("These steps are not bound by any schedule, and they can change in any month of the year", ())]
 
 
+def test_mkdocs_material_content_tabs_head_their_content_as_admonitions_do():
+    # pymdownx.tabbed: a tab's content is indented under its line, which CommonMark alone reads as code.
+    page = ('# Install\n\n=== ":material-linux: Linux"\n\n    Run the installer.\n\n'
+            '    ```\n    sudo apt install kettle\n    ```\n\n    === "Debian"\n\n        Use apt.\n\n'
+            '===+ "Windows"\n\n    Double-click the installer.\n\nAfter the tabs.\n\n```\n=== "Not a tab"\n```\n')
+    document = parse_document("install", page, "markdown")
+    assert [document.text[s:e] for s, e in document.code] == ["sudo apt install kettle", '=== "Not a tab"']
+    assert sections(page) == [
+        ("Install", ()), ("Linux", ("Linux",)), ("Run the installer.", ("Linux",)),
+        ("sudo apt install kettle", ("Linux",)), ("Debian", ("Debian",)), ("Use apt.", ("Debian",)),
+        ("Windows", ("Windows",)), ("Double-click the installer.", ("Windows",)), ("After the tabs.", ()),
+        ('=== "Not a tab"', ())]
+
+
 def test_a_tables_footnotes_follow_the_table_and_leave_its_rows_whole():
     page = ("| Model | Capacity |\n| --- | --- |\n| Mini | 0.8 l[^1] |\n| Family | 1.7 l[^1],[^2] |\n\n"
             "[^1]: Measured to the maximum mark.\n[^2]: The family model also keeps water warm.\n")

@@ -116,3 +116,10 @@ def test_a_highlight_shortcode_and_a_tab_with_a_language_hold_code():
     document = parse_document("help", page, "markdown")
     assert [document.text[s:e] for s, e in document.code] == ["descale --all", "model: 2"]
     assert document.text == "descale --all\n\nmodel: 2"
+
+
+def test_a_tag_inside_an_admonitions_indented_body_is_read_as_outside_it():
+    # MkDocs indents an admonition's body, which CommonMark alone would take for a block of code.
+    page = ('!!! note "Before you start"\n\n    Check the cord.\n\n'
+            '    {% include note.html content="Unplug the kettle." %} Then empty it.\n')
+    assert page_text(page) == "Before you start\n\nCheck the cord.\n\nUnplug the kettle. Then empty it."
