@@ -65,9 +65,11 @@ _PARSER.core.ruler.before("footnote_tail", "page_footnotes", _page_footnotes)
 _FRONT_MATTER_TITLE = re.compile(r"^title:[ \t]*(.+?)[ \t]*$", re.M)
 # An attribute list after a heading's text, as Pandoc, kramdown and MkDocs write one: "## Install {#install .wide}".
 _ATTRIBUTE = r"(?:[#.][\w:.-]+|[\w-]+=(?:\"[^\"]*\"|'[^']*'|[^\s}]+))"
-_HEADING_ATTRIBUTES = re.compile(rf"\s*\{{:?\s*{_ATTRIBUTE}(?:\s+{_ATTRIBUTE})*\s*\}}\s*$")
+# An attribute list as Pandoc, kramdown and Python Markdown's attr_list write one: "{ .md-button #start data-x=1 }".
+_ATTRIBUTE_LIST = rf"\{{:?\s*{_ATTRIBUTE}(?:\s+{_ATTRIBUTE})*\s*\}}"
+_HEADING_ATTRIBUTES = re.compile(rf"\s*{_ATTRIBUTE_LIST}\s*$")
 # Goldmark's (Hugo's) block attributes on the line after a paragraph, a list's item or a table: "{.list-unstyled}".
-_BLOCK_ATTRIBUTES = re.compile(rf"\{{:?\s*{_ATTRIBUTE}(?:\s+{_ATTRIBUTE})*\s*\}}")
+_BLOCK_ATTRIBUTES = re.compile(_ATTRIBUTE_LIST)
 # A directive's fence (":::tip", ":::tip[Careful]", ":::{note} Careful", "```{warning}"): its name and its title.
 _DIRECTIVE = re.compile(r"\s*(\{)?([A-Za-z][\w-]*)(?(1)\})\s*(?:\[(.*?)\])?\s*(.*?)\s*$")
 # MyST's options at a directive's start (":class: dropdown"): how to show it, not its text.
@@ -92,9 +94,20 @@ _ALERT_MARK = re.compile(r"\[!([A-Za-z][\w-]*)\][+-]?[ \t]*(.*)")
 ALERT_TITLE_WORDS = 12  # the most words of an alert's title: more on the marker's line are its first sentence
 # A content tab's line as MkDocs Material writes it (pymdownx.tabbed): '=== "Linux"', '===+ "Linux"' (selected),
 # '===! "Linux"' (a new set of tabs).
-_CONTENT_TAB = re.compile(r'([ \t]*)===[+!]?[ \t]+("[^"\n]*")[ \t]*', re.M)
-# An icon as MkDocs Material writes one (":material-arrow-up-circle:", ":octicons-file-code-16:"): a picture, no text.
-_ICON = re.compile(r":(?:material|octicons|fontawesome|simple)-[\w-]+:[ \t]?")
+_CONTENT_TAB = re.compile(r'([ \t]*)===[+!]?[ \t]+("[^"\n]*")[ \t]*')
+# An abbreviation's definition (Python Markdown's abbr extension): the word's tooltip, not the page's text.
+_ABBREVIATION = re.compile(r"[ \t]*\*\[[^\]\n]+\]:[ \t][^\n]*")
+# An icon as MkDocs Material writes one (":material-arrow-up-circle:", ":octicons-file-code-16:"), with the attribute
+# list that styles it: a picture, no text.
+_ICON = re.compile(rf":(?:material|octicons|fontawesome|simple)-[\w-]+:(?:{_ATTRIBUTE_LIST})?[ \t]?")
+# Python Markdown's extensions that MkDocs sites write inside text: an attribute list right after the element it
+# styles, a link or a word ("[Start](new.md){ .md-button }"; "Write {#id}", with a space before it, is text), keys
+# ("++ctrl+alt+del++" shows Ctrl+Alt+Del), marked and inserted text ("==marked==", "^^inserted^^" show their words).
+_INLINE_ATTRIBUTES = re.compile(rf"(?<!\s){_ATTRIBUTE_LIST}")
+# Each only where it stands apart from the words and signs around it, as pymdownx's "smart" marks do: "mode==linear"
+# and "'===' for '=='" are text.
+_KEYS = re.compile(r"(?<![\w+])\+\+([\w-]+(?:\+[\w-]+)*)\+\+(?![\w+])")
+_MARKED = re.compile(r"(?<![\w=^])(==|\^\^)(?![\s=^])(.+?)(?<![\s=^])\1(?![\w=^])")
 # What may stand between two footnotes' marks ("[^2],[^3]").
 _BETWEEN_MARKS = re.compile(r"[\s,;]*")
 _HTML_TAG = re.compile(r"<[^>]+>")
@@ -115,27 +128,35 @@ def read_markdown(raw: str) -> tuple[str | None, list[Block]]:
     block that first refers to it (blocks.notes_placed), where a reader looks for it; the marks that refer to it are
     left out."""
     env: dict = {}
-    tokens = _PARSER.parse(as_shown(_tabs_as_admonitions(raw)), env)  # "\r\n" and "\r" end lines (CommonMark)
+    tokens = _PARSER.parse(as_shown(_extension_blocks(raw)), env)  # "\r\n" and "\r" end lines (CommonMark)
     title = next((_front_matter_title(t.content) for t in tokens if t.type == "front_matter"), None)
     blocks = notes_placed(_MarkdownReader(env).read(tokens))
     return title, [b for b in blocks if b.text]
 
 
-def _tabs_as_admonitions(raw: str) -> str:
-    """MkDocs Material's content tabs ('=== "Linux"' above the tab's content, indented: pymdownx.tabbed) as
-    admonitions ('!!! tab "Linux"'), whose syntax is the same but for the marker: the tab's name heads its content,
-    which CommonMark alone reads as an indented block of code. A tab inside another's content is found once the outer
-    one is an admonition, so the page is read again for each level, as deep as directives are read."""
+def _extension_blocks(raw: str) -> str:
+    """The blocks of Python Markdown's extensions that MkDocs sites write and CommonMark does not know, rewritten as
+    the reader knows them: MkDocs Material's content tabs ('=== "Linux"' above the tab's content, indented:
+    pymdownx.tabbed) as admonitions ('!!! tab "Linux"'), whose syntax is the same but for the marker, so that the
+    tab's name heads its content, which CommonMark alone reads as an indented block of code; an abbreviation's
+    definition ("*[HTML]: Hyper Text Markup Language", shown as a tooltip on the word) left out. Never in code. A tab
+    inside another's content is found once the outer one is an admonition, so the page is read again for each level,
+    as deep as directives are read."""
     for _ in range(MAX_DIRECTIVE_DEPTH):
-        if not _CONTENT_TAB.search(raw):
+        if not (_CONTENT_TAB.search(raw) or _ABBREVIATION.search(raw)):
             return raw
         lines = raw.splitlines(keepends=True)
         code = code_lines(raw)
         changed = False
         for k, line in enumerate(lines):
-            tab = None if code[k] else _CONTENT_TAB.fullmatch(line.rstrip("\r\n"))
-            if tab is not None:
-                lines[k] = f"{tab.group(1)}!!! tab {tab.group(2)}{line[len(line.rstrip(chr(13) + chr(10))):]}"
+            if code[k]:
+                continue
+            text = line.rstrip("\r\n")
+            if tab := _CONTENT_TAB.fullmatch(text):
+                lines[k] = f"{tab.group(1)}!!! tab {tab.group(2)}{line[len(text):]}"
+                changed = True
+            elif _ABBREVIATION.fullmatch(text):
+                lines[k] = line[len(text):]
                 changed = True
         if not changed:
             return raw
@@ -438,7 +459,7 @@ def _markdown_text(children: list[Token]) -> str:
                 and children[i + 1].content[:1].isspace()):
             parts[-1] = parts[-1].rstrip()  # "your computer [^1] that": one space where the mark was
         if t.type == "text":
-            parts.append(_ICON.sub("", t.content))
+            parts.append(_as_rendered(t.content))
         elif t.type == "code_inline":
             parts.append(t.content)
         elif t.type == "softbreak":
@@ -450,6 +471,16 @@ def _markdown_text(children: list[Token]) -> str:
         elif t.type == "myst_role":
             parts.append(_role_text(t.meta["name"], t.content))
     return "".join(parts)
+
+
+def _as_rendered(text: str) -> str:
+    """A text token as MkDocs and Python Markdown's extensions render it: no icons or attribute lists, keys by
+    their names, marked and inserted words without their marks."""
+    if not any(c in text for c in ":{+=^"):
+        return text
+    text = _INLINE_ATTRIBUTES.sub("", _ICON.sub("", text))
+    text = _KEYS.sub(lambda keys: "+".join(key[:1].upper() + key[1:] for key in keys.group(1).split("+")), text)
+    return _MARKED.sub(r"\2", text)
 
 
 def _role_text(name: str, content: str) -> str:

@@ -92,6 +92,20 @@ def test_mkdocs_material_content_tabs_head_their_content_as_admonitions_do():
         ('=== "Not a tab"', ())]
 
 
+def test_python_markdown_extensions_in_text_show_what_the_page_shows():
+    page = ("[Order a filter](shop.md){ .md-button .md-button--primary } today.\n\n"
+            "Press ++ctrl+alt+d++ to descale, then ++enter++.\n\n"
+            "==Never== fill it ^^above^^ the mark, though a == b.\n\n"
+            "The FAQ answers it.\n\n*[FAQ]: Frequently asked questions\n")
+    assert sentences(page) == ["Order a filter today.", "Press Ctrl+Alt+D to descale, then Enter.",
+                               "Never fill it above the mark, though a == b.", "The FAQ answers it."]
+
+
+def test_signs_that_only_look_like_those_marks_stay_text():
+    page = "Compare with '===' not '==', as in mode==linear, and build it with C++ or i++j++k.\n"
+    assert sentences(page) == ["Compare with '===' not '==', as in mode==linear, and build it with C++ or i++j++k."]
+
+
 def test_a_tables_footnotes_follow_the_table_and_leave_its_rows_whole():
     page = ("| Model | Capacity |\n| --- | --- |\n| Mini | 0.8 l[^1] |\n| Family | 1.7 l[^1],[^2] |\n\n"
             "[^1]: Measured to the maximum mark.\n[^2]: The family model also keeps water warm.\n")
