@@ -521,7 +521,7 @@ class Format:
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 FORMATS = (
     Format("text", (".txt", ".text"), ("text/plain",), read_text),
-    Format("markdown", (".md", ".markdown"), ("text/markdown",), read_markdown),
+    Format("markdown", (".md", ".markdown", ".mdx"), ("text/markdown", "text/mdx"), read_markdown),
     Format("html", (".html", ".htm"), ("text/html",), read_html),
     Format("pdf", (".pdf",), ("application/pdf",), read_pdf, binary=True),
     Format("docx", (".docx",), (DOCX_MEDIA_TYPE,), read_docx, binary=True),

@@ -29,6 +29,7 @@ from mdit_py_plugins.myst_blocks import myst_block_plugin
 from mdit_py_plugins.myst_role import myst_role_plugin
 
 from .blocks import QUESTION_END, RUN_IN_LEVEL, Block, heading, notes_placed
+from .mdx import as_markdown
 from .shortcodes import as_shown, code_lines
 
 _PARSER = (MarkdownIt("commonmark", {"alerts": True, "tasklists": True})
@@ -128,7 +129,8 @@ def read_markdown(raw: str) -> tuple[str | None, list[Block]]:
     block that first refers to it (blocks.notes_placed), where a reader looks for it; the marks that refer to it are
     left out."""
     env: dict = {}
-    tokens = _PARSER.parse(as_shown(_extension_blocks(raw)), env)  # "\r\n" and "\r" end lines (CommonMark)
+    source = as_shown(_extension_blocks(as_markdown(raw)))
+    tokens = _PARSER.parse(source, env)  # which takes "\r\n" and "\r" as line ends itself (CommonMark's rule)
     title = next((_front_matter_title(t.content) for t in tokens if t.type == "front_matter"), None)
     blocks = notes_placed(_MarkdownReader(env).read(tokens))
     return title, [b for b in blocks if b.text]
