@@ -5,6 +5,8 @@ Every page here is one of our own, written the way GitHub, MkDocs, Docusaurus, J
 
 from __future__ import annotations
 
+from page_sections import sections
+
 from qa_service.answering import answer
 from qa_service.blocks import RUN_IN_LEVEL
 from qa_service.document_analysis import analyse
@@ -16,11 +18,6 @@ from qa_service.markdown import MAX_DIRECTIVE_DEPTH
 def sentences(page: str) -> list[str]:
     document = analyse(parse_document("help", page, "markdown"))
     return [document.sentence_text(i) for i in range(len(document.sentences))]
-
-
-def sections(page: str) -> list[tuple[str, tuple[str, ...]]]:
-    document = analyse(parse_document("help", page, "markdown"))
-    return [(document.sentence_text(i), document.section_path(i)) for i in range(len(document.sentences))]
 
 
 def test_front_matter_names_the_title_and_the_rest_of_it_is_no_text():

@@ -3,15 +3,11 @@ Every page is our own."""
 
 from __future__ import annotations
 
-from qa_service.document_analysis import analyse
+from page_sections import sections
+
 from qa_service.documents import parse_document
 from qa_service.mdx import as_markdown
 from qa_service.store.folder import read_file
-
-
-def sections(page: str) -> list[tuple[str, tuple[str, ...]]]:
-    document = analyse(parse_document("help", page, "markdown"))
-    return [(document.sentence_text(i), document.section_path(i)) for i in range(len(document.sentences))]
 
 
 def test_imports_exports_and_jsx_comments_are_no_text_but_prose_and_listings_that_look_like_them_are():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from page_sections import sections
+
 from qa_service.answering import AnswerSettings, answer
 from qa_service.document_analysis import analyse
 from qa_service.documents import parse_document
@@ -79,11 +81,6 @@ def test_an_answer_from_a_hugo_page_quotes_no_template_tag():
     index = Index.build([analyse(parse_document("help", page, "markdown"))])
     reply = answer(index, "How often does a kettle need descaling?", settings=AnswerSettings(min_confidence=0))
     assert reply.quotes[0].text == "A kettle with hard water needs descaling every month."
-
-
-def sections(page: str) -> list[tuple[str, tuple[str, ...]]]:
-    document = analyse(parse_document("help", page, "markdown"))
-    return [(document.sentence_text(i), document.section_path(i)) for i in range(len(document.sentences))]
 
 
 def test_a_tabs_name_and_an_alerts_title_head_what_they_hold_up_to_their_end():
