@@ -29,6 +29,7 @@ from mdit_py_plugins.myst_blocks import myst_block_plugin
 from mdit_py_plugins.myst_role import myst_role_plugin
 
 from .blocks import QUESTION_END, RUN_IN_LEVEL, Block, heading, notes_placed
+from .boxes import ending
 from .mdx import as_markdown
 from .shortcodes import as_shown, code_lines
 
@@ -155,10 +156,10 @@ def _extension_blocks(raw: str) -> str:
                 continue
             text = line.rstrip("\r\n")
             if tab := _CONTENT_TAB.fullmatch(text):
-                lines[k] = f"{tab.group(1)}!!! tab {tab.group(2)}{line[len(text):]}"
+                lines[k] = f"{tab.group(1)}!!! tab {tab.group(2)}{ending(line)}"
                 changed = True
             elif _ABBREVIATION.fullmatch(text):
-                lines[k] = line[len(text):]
+                lines[k] = ending(line)
                 changed = True
         if not changed:
             return raw

@@ -19,6 +19,8 @@ import re
 
 from markdown_it import MarkdownIt
 
+from .boxes import Boxes, ending, fence_closing, fence_opening, quoted
+
 _FENCES = MarkdownIt("commonmark")  # only to find the source's code blocks and their fences' info
 _MAY_BE_MDX = re.compile(r"^(?:import|export)\s|<[A-Z]|mdx-code-block|\{/\*", re.M)
 # JavaScript's imports and exports as statements, not a line of prose that starts with the word ("export the data
@@ -54,16 +56,12 @@ def as_markdown(raw: str) -> str:
             continue
         first, stop = token.map
         if token.type == "fence" and token.info.strip().startswith("mdx-code-block"):
-            lines[first] = _blank(lines[first])  # the fence goes; what it holds is read as the page's
+            lines[first] = ending(lines[first])  # the fence goes; what it holds is read as the page's
             if stop - 1 > first and lines[stop - 1].strip().startswith(token.markup):
-                lines[stop - 1] = _blank(lines[stop - 1])
+                lines[stop - 1] = ending(lines[stop - 1])
             continue
         code[first:stop] = [True] * (stop - first)
     return "".join(_components(_without_imports(lines, code), code))
-
-
-def _blank(line: str) -> str:
-    return line[len(line.rstrip("\r\n")):]
 
 
 def _without_imports(lines: list[str], code: list[bool]) -> list[str]:
@@ -76,62 +74,41 @@ def _without_imports(lines: list[str], code: list[bool]) -> list[str]:
             continue
         text = line.rstrip("\r\n")
         if importing:
-            lines[k] = _blank(line)
+            lines[k] = ending(line)
             importing = " from " not in f" {text} "
         elif _ESM.fullmatch(text.rstrip()):
-            lines[k] = _blank(line)
+            lines[k] = ending(line)
         elif _MULTILINE_IMPORT.fullmatch(text.rstrip()):
-            lines[k] = _blank(line)
+            lines[k] = ending(line)
             importing = True
     return lines
 
 
-class _Open:
-    """A component's opening tag alone on its line, until its closing tag."""
-
-    def __init__(self, line: int, indent: str, name: str, title: str):
-        self.line, self.indent, self.name, self.title = line, indent, name, title
-        self.height = 1  # how many titled components deep, itself included: its fence's colons outnumber theirs
-
-
 def _title(attributes: str) -> str:
-    found = _TITLE.search(attributes)
-    return next((g for g in found.groups() if g is not None), "").strip() if found else ""
+    return (quoted(_TITLE.search(attributes)) or "").strip()
 
 
 def _components(lines: list[str], code: list[bool]) -> list[str]:
-    """The lines with each component alone on its lines rewritten (see the module's docstring)."""
+    """The lines with each component alone on its lines rewritten (see the module's docstring; boxes.py writes the
+    titled ones)."""
     lines = list(lines)
-    opened: list[_Open] = []
-
-    def lifted(height: int) -> None:
-        if opened:
-            opened[-1].height = max(opened[-1].height, height)
-
+    boxes = Boxes(lines)
     for k, line in enumerate(lines):
         if code[k] or "<" not in line:
             continue
-        text, end = line.rstrip("\r\n"), _blank(line)
+        text, end = line.rstrip("\r\n"), ending(line)
         if one_line := _ONE_LINE.fullmatch(text):
             indent, title, content = one_line.group(1), _title(one_line.group(3)), one_line.group(4).strip()
-            lines[k] = f"{indent}:::{{admonition}} {title}\n{indent}{content}\n{indent}:::{end}" if title \
-                else f"{indent}{content}{end}"
-            lifted(2 if title else 1)
+            if title:
+                lines[k] = f"{fence_opening(indent, 1, title)}{indent}{content}\n{fence_closing(indent, 1, end)}"
+                boxes.holds(2)
+            else:
+                lines[k] = f"{indent}{content}{end}"
         elif _ALONE.fullmatch(text):
             lines[k] = end
         elif opening := _OPEN.fullmatch(text):
-            opened.append(_Open(k, opening.group(1), opening.group(2), _title(opening.group(3))))
+            boxes.open(k, opening.group(1), opening.group(2), _title(opening.group(3)))
             lines[k] = end
-        elif (closing := _CLOSE.fullmatch(text)) and any(o.name == closing.group(2) for o in opened):
-            while opened[-1].name != closing.group(2):  # a component left open inside it ends with it
-                opened.pop()
-            component = opened.pop()
-            lines[k] = end
-            if component.title:
-                colons = ":" * (2 + component.height)
-                lines[component.line] = f"{component.indent}{colons}{{admonition}} {component.title}\n"
-                lines[k] = f"{component.indent}{colons}{end}"
-                lifted(component.height + 1)
-            else:
-                lifted(component.height)
+        elif (closing := _CLOSE.fullmatch(text)) and boxes.close(k, closing.group(2)) and lines[k] == line:
+            lines[k] = end  # an untitled component's closing tag, which Boxes leaves as it is
     return lines

@@ -6,13 +6,13 @@ term_id="pod" >}}") and Jekyll's Liquid tags ("{% include note.html %}", "{% if 
 as words of the text: quoted in the middle of sentences, and searched for. A tag shows the text it names (its `text`
 or `content` parameter, as a glossary's tooltip or a Jekyll note include shows it) or nothing; what a pair of tags
 encloses is the page's Markdown, read as the rest is: under its title when the page shows the pair as a titled box
-(an alert's title, a tab's name: `_framed`), as code when it holds code (Hugo's `highlight`, a tab with a `lang`),
-and otherwise with each tag alone on its line leaving that line blank (a note's body is a paragraph of its own).
-Hugo's escaped form ("{{</* note */>}}") shows the shortcode itself, in code too. Liquid's `raw` shows what it holds
-as written (a pair only when no code span stands between its tags: a page about Liquid shows "`{% endraw %}`" inside
-one), `comment` nothing, nor does a Hugo site's `comment` shortcode, and `highlight` is a block of code. A Liquid
-output shows a string written in it ("{{ '{' }}", which pages about templates write to show a brace), and is
-otherwise left as written ("{{ page.title }}"): its value is the site's, not the page's; in a link's address
+(an alert's title, a tab's name: `_framed`, with boxes.py), as code when it holds code (Hugo's `highlight`, a tab
+with a `lang`), and otherwise with each tag alone on its line leaving that line blank (a note's body is a paragraph
+of its own). Hugo's escaped form ("{{</* note */>}}") shows the shortcode itself, in code too. Liquid's `raw` shows
+what it holds as written (a pair only when no code span stands between its tags: a page about Liquid shows "`{%
+endraw %}`" inside one), `comment` nothing, nor does a Hugo site's `comment` shortcode, and `highlight` is a block of
+code. A Liquid output shows a string written in it ("{{ '{' }}", which pages about templates write to show a brace),
+and is otherwise left as written ("{{ page.title }}"): its value is the site's, not the page's; in a link's address
 ("[#93]({{ site.repository }}/issues/93)") it is left out, which makes the link one. Code (fenced or indented blocks,
 backtick spans) keeps its tags but for Hugo's escape: pages about templates show their tags there.
 """
@@ -24,6 +24,8 @@ import re
 from markdown_it import MarkdownIt
 from mdit_py_plugins.admon import admon_plugin
 from mdit_py_plugins.deflist import deflist_plugin
+
+from .boxes import Boxes, quoted
 
 # The source's code blocks, which keep their tags, as the reader finds them: MkDocs' admonitions and definition lists
 # indent their bodies, which CommonMark alone reads as code.
@@ -90,55 +92,32 @@ def code_lines(raw: str) -> list[bool]:
     return code
 
 
-class _Pair:
-    """A shortcode alone on its line, open until its closing tag is found."""
-
-    def __init__(self, line: int, match: re.Match):
-        self.line, self.name = line, match.group("name")
-        self.indent = match.group()[:len(match.group()) - len(match.group().lstrip(" \t"))]
-        parameters = match.group("parameters")
-        title, language = _TITLE.search(parameters), _LANGUAGE.search(parameters)
-        self.title = next((g for g in title.groups() if g is not None), "").strip() if title else ""
-        if self.name == "highlight" and parameters.split():
-            language = re.match(r"""\s*["']?([\w+#.-]+)""", parameters)
-        self.language = next((g for g in language.groups() if g is not None), "") if language else None
-        self.height = 1  # how many titled pairs deep it is, itself included: its fence's colons outnumber theirs
+def _title_and_language(name: str, parameters: str) -> tuple[str, str | None]:
+    """What a pair's opening tag says of its box: its title, and its language if it holds code."""
+    language = _LANGUAGE.search(parameters)
+    if name == "highlight" and parameters.split():
+        language = re.match(r"""\s*["']?([\w+#.-]+)""", parameters)
+    return (quoted(_TITLE.search(parameters)) or "").strip(), quoted(language)
 
 
 def _framed(lines: list[str], code: list[bool]) -> list[str]:
     """The lines with each pair of shortcodes alone on their lines that the page shows as a titled box (an alert's
-    title, a tab's name) as a MyST directive's colon fences (":::{admonition} Linux" … ":::"), which markdown.py reads
-    as the title heading what the box holds, and each pair holding code (a `highlight` shortcode, a tab with a
-    `lang`) as a code fence. Other pairs are left to `_TAG`."""
+    title, a tab's name) or as code (a `highlight` shortcode, a tab with a `lang`) rewritten as boxes.Boxes writes
+    them. Other pairs are left to `_TAG`."""
     lines = list(lines)
-    open_pairs: list[_Pair] = []
+    boxes = Boxes(lines)
     for k, line in enumerate(lines):
         match = None if code[k] or "{{" not in line else _LINE_TAG.fullmatch(line)
         if match is None or (match.group("delimiter"), match.group("end")) not in (("<", ">"), ("%", "%")):
             continue
         if match.group("alone"):
             continue  # "{{< tab header="Files" disabled=true />}}" opens nothing
-        if not match.group("closes"):
-            open_pairs.append(_Pair(k, match))
-            continue
-        opened = next((i for i in range(len(open_pairs) - 1, -1, -1) if open_pairs[i].name == match.group("name")),
-                      None)
-        if opened is None:
-            continue
-        pair = open_pairs[opened]
-        del open_pairs[opened:]  # pairs opened inside it and never closed stay tags
-        end = "\n" if lines[k].endswith("\n") else ""
-        if pair.language is not None:
-            lines[pair.line] = f"{pair.indent}```{pair.language}\n"
-            lines[k] = f"{pair.indent}```{end}"
-        elif pair.title:
-            colons = ":" * (2 + pair.height)
-            lines[pair.line] = f"{pair.indent}{colons}{{admonition}} {pair.title}\n"
-            lines[k] = f"{pair.indent}{colons}{end}"
-            if open_pairs:
-                open_pairs[-1].height = max(open_pairs[-1].height, pair.height + 1)
-        elif open_pairs:
-            open_pairs[-1].height = max(open_pairs[-1].height, pair.height)
+        if match.group("closes"):
+            boxes.close(k, match.group("name"))
+        else:
+            indent = line[:len(line) - len(line.lstrip(" \t"))]
+            boxes.open(k, indent, match.group("name"), *_title_and_language(match.group("name"),
+                                                                               match.group("parameters")))
     return lines
 
 
