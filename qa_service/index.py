@@ -177,8 +177,12 @@ class Index:
     # (-1: new): what this one takes its per-document counts, positions and live length from, looking only at the
     # new documents. Not a field: not saved, not kept.
     predecessor: InitVar[tuple[Index, np.ndarray] | None] = None
+    # The documents' vectors as one matrix whose rows their own vectors are (a snapshot saves them so): taken as it
+    # is, not stacked again. Not a field: the snapshot saves it beside the fields.
+    saved_vectors: InitVar[SentenceVectors | None] = None
 
-    def __post_init__(self, predecessor: tuple[Index, np.ndarray] | None) -> None:
+    def __post_init__(self, predecessor: tuple[Index, np.ndarray] | None,
+                      saved_vectors: SentenceVectors | None) -> None:
         windows, sentences = self._per_document_counts(predecessor)
         # Passages are numbered documents in order: document d's are passage_start[d] to passage_start[d + 1] - 1.
         self.passage_start = np.concatenate(([0], np.cumsum(windows)))
@@ -197,7 +201,7 @@ class Index:
         # sentence_base[d] + i is sentence i of document d), when every document was embedded by the same model
         # (`meaning`); else None, and answers use words alone. Not fields: the documents hold the vectors, and a
         # snapshot saves them there.
-        vectors = sentence_vectors(self.documents, sentences, predecessor, self.projection)
+        vectors = sentence_vectors(self.documents, sentences, predecessor, self.projection, saved_vectors)
         self.vectors: SentenceVectors | None = vectors.get("vectors")
         self.sentence_base: np.ndarray = vectors["sentence_base"]
         self.meaning: str = vectors.get("meaning", "")
@@ -638,11 +642,13 @@ def _posting_bytes(posting: tuple[np.ndarray, np.ndarray]) -> int:
 
 
 def sentence_vectors(documents: list[AnalysedDocument], sentences: np.ndarray,
-                     predecessor: tuple[Index, np.ndarray] | None = None, saved: Projection | None = None) -> dict:
+                     predecessor: tuple[Index, np.ndarray] | None = None, saved: Projection | None = None,
+                     saved_vectors: SentenceVectors | None = None) -> dict:
     """The vectors of an index of these documents (`sentences` per document): `sentence_base` always, and `vectors`,
     `meaning` and `projection` when every document has its sentences' vectors from one model, all in one matrix.
     Made from an index by a write, only the new documents are looked at to know there are none, and only their
-    sentences are projected; a projection `saved` with the index (a snapshot's) is taken as it is."""
+    sentences are projected; a projection `saved` with the index (a snapshot's) is taken as it is, and so is the
+    matrix `saved_vectors` whose rows the documents' vectors are."""
     base = np.concatenate(([0], np.cumsum(sentences, dtype=np.int64)))
     if predecessor is not None:
         before, old_position = predecessor
@@ -657,7 +663,10 @@ def sentence_vectors(documents: list[AnalysedDocument], sentences: np.ndarray,
     models = {doc.embedded_by for doc in documents}
     if len(models) != 1 or "" in models or any(doc.embeddings is None for doc in documents):
         return {"sentence_base": base}
-    vectors = SentenceVectors.stacked([doc.embeddings for doc in documents]) if documents else None
+    if saved_vectors is not None and len(saved_vectors) == base[-1]:
+        vectors = saved_vectors
+    else:
+        vectors = SentenceVectors.stacked([doc.embeddings for doc in documents]) if documents else None
     for doc, start, end in zip(documents, base[:-1].tolist(), base[1:].tolist(), strict=True):
         # The same values, read from the one matrix: the document's own arrays are let go, so the corpus's vectors
         # are held once, not twice (at a million passages, 0.5 GiB). An index made before still answers from its

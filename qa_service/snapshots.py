@@ -16,8 +16,8 @@ import dataclasses
 import functools
 import gc
 import hashlib
-import io
 import logging
+import mmap
 import os
 import pickle
 import platform
@@ -40,6 +40,7 @@ from . import (
     formats,
     index,
     packed,
+    payload,
     pdf,
     segments,
     sentence_vectors,
@@ -52,18 +53,20 @@ from .document_analysis import AnalysedDocument
 from .documents import Document
 from .index import Index
 from .publications import FolderPlace, Publication, PublicationUnreadable, SnapshotKey, SnapshotPlace
+from .sentence_vectors import SentenceVectors
 from .store.base import DocumentStore
 
 log = logging.getLogger(__name__)
 
 # 2: the payload holds the store's lasting position beside the index.
-FORMAT = 2
+# 3: the payload's large arrays lie outside its pickles (payload.py), and the sentence vectors are saved as one matrix.
+FORMAT = 3
 # The model of an index without sentence vectors (QA_SEMANTIC=off).
 WORDS_ONLY = "words"
 
 # The modules whose code decides what an index holds; editing any of them makes saved indexes stale.
-_ANALYSIS_MODULES = (analysis, blocks, document_analysis, documents, formats, index, packed, pdf, segments,
-                     sentence_vectors, sentences, spelling, vector_search, word)
+_ANALYSIS_MODULES = (analysis, blocks, document_analysis, documents, formats, index, packed, payload, pdf,
+                     segments, sentence_vectors, sentences, spelling, vector_search, word)
 # What an index is made of besides the data classes of those modules; nothing else may be unpickled.
 _ALLOWED_GLOBALS = frozenset({
     ("numpy", "dtype"),
@@ -89,8 +92,44 @@ def content_key(docs: list[Document]) -> str:
     return digest.hexdigest()
 
 
+# A document's vectors saved as rows of the corpus's matrix: ("sentence rows", first row, row after the last).
+_SENTENCE_ROWS = "sentence rows"
+
+
+class _IndexPickler(pickle.Pickler):
+    """Pickles an index's fields with each document's vectors as the rows of the corpus's matrix that they are, so
+    that the matrix is saved once (and mapped, not copied, on load: payload.py)."""
+
+    def __init__(self, file, vectors: SentenceVectors | None, sentence_base: np.ndarray, documents, **options):
+        super().__init__(file, **options)
+        self._rows = {}
+        if vectors is not None:
+            row_bytes = vectors.steps.strides[0]
+            start = vectors.steps.__array_interface__["data"][0]
+            for doc, first, last in zip(documents, sentence_base[:-1].tolist(), sentence_base[1:].tolist(),
+                                        strict=True):
+                # Only a document whose vectors are those very rows: another is pickled as its own arrays.
+                rows = doc.embeddings
+                if rows is not None and len(rows) == last - first and rows.steps.__array_interface__["data"][0] \
+                        == start + first * row_bytes and rows.steps.strides == vectors.steps.strides:
+                    self._rows[id(rows)] = (_SENTENCE_ROWS, first, last)
+
+    def persistent_id(self, obj):
+        return self._rows.get(id(obj))
+
+
 class _IndexUnpickler(pickle.Unpickler):
     """Unpickles only what an index is made of, so that a tampered file cannot make loading run code."""
+
+    def __init__(self, file, vectors: SentenceVectors | None = None, **options):
+        super().__init__(file, **options)
+        self._vectors = vectors
+
+    def persistent_load(self, pid):
+        if self._vectors is None or not (isinstance(pid, tuple) and len(pid) == 3 and pid[0] == _SENTENCE_ROWS and
+                                         0 <= pid[1] <= pid[2] <= len(self._vectors)):
+            raise pickle.UnpicklingError(f"{pid!r} names no rows of the saved vectors")
+        return self._vectors[pid[1]:pid[2]]
 
     def find_class(self, module: str, name: str):
         if (module, name) in _ALLOWED_GLOBALS:
@@ -231,7 +270,7 @@ class IndexSnapshots:
             log.warning("ignoring index snapshot %s: made by other code", publication.where)
             return None
         try:
-            payload = publication.read_payload()
+            data = publication.read_payload()
         except PublicationUnreadable as exc:
             log.warning("ignoring and withdrawing index snapshot %s: %s", publication.where, exc)
             self.place.withdraw(publication)
@@ -240,7 +279,7 @@ class IndexSnapshots:
             log.warning("ignoring index snapshot %s for now: %s", publication.where, exc)
             return None
         try:
-            index, store_position = self._index_of(header, payload)
+            index, store_position = self._index_of(header, data)
         except (PublicationUnreadable, ValueError) as exc:
             log.warning("ignoring and withdrawing index snapshot %s: %s", publication.where, exc)
             self.place.withdraw(publication)
@@ -250,17 +289,21 @@ class IndexSnapshots:
         return index, store_position
 
     @staticmethod
-    def _index_of(header: dict, payload: bytes) -> tuple[Index, dict | None]:
+    def _index_of(header: dict, data: bytes | memoryview) -> tuple[Index, dict | None]:
         """The index a payload holds and the store position saved with it; ValueError unless it matches its
-        header's checksum and content."""
-        if header.get("crc32") != zlib.crc32(payload):
+        header's checksum and content. Its large arrays are views of `data` (payload.py)."""
+        if header.get("crc32") != _checksum(data):
             raise ValueError("its content does not match its checksum")
         collecting = gc.isenabled()
         gc.disable()  # millions of new objects, none of them garbage: collecting while loading only wastes time
         try:
-            loaded = _IndexUnpickler(io.BytesIO(payload)).load()
-            # The vectors are the documents' embeddings stacked: saved once, with the documents.
-            index = Index(**loaded["index"])
+            saved = payload.Payload(data)
+            # The corpus's sentence vectors first, as one matrix: the documents' own are rows of it.
+            vectors = saved.load(0, _IndexUnpickler)
+            if vectors is not None and not isinstance(vectors, SentenceVectors):
+                raise ValueError("its vectors are not sentence vectors")
+            loaded = saved.load(1, functools.partial(_IndexUnpickler, vectors=vectors))
+            index = Index(**loaded["index"], saved_vectors=vectors)
             store_position = loaded["store_position"]
             described = header.get("content") == content_key([doc.document for doc in index.documents])
         except Exception as exc:  # a corrupt payload can fail in many ways; all mean "build instead"
@@ -288,20 +331,36 @@ class IndexSnapshots:
                 newest.header.get("embedded", True) >= embedded:
             return  # another process published this very corpus already (embedded, if this one is)
         fields = {f.name: getattr(built, f.name) for f in dataclasses.fields(Index)}
-        payload = pickle.dumps({"index": fields, "store_position": store_position}, protocol=5)
+        pieces = payload.pieces(
+            [built.vectors, {"index": fields, "store_position": store_position}],
+            functools.partial(_IndexPickler, vectors=built.vectors, sentence_base=built.sentence_base,
+                              documents=built.documents))
         # The corpus embedded later (LiveCorpus) is published under a key of its own beside its words-alone version.
         key = SnapshotKey(f"{marker} embedded" if embedded else str(marker), code_version(), self.model)
         header = {"format": FORMAT, "code": key.code, "model": key.model, "corpus": key.corpus, "content": content,
-                  "crc32": zlib.crc32(payload), "documents": len(built.documents), "passages": built.passage_count,
+                  "crc32": _checksum(*pieces), "documents": len(built.documents), "passages": built.passage_count,
                   "embedded": embedded,
                   "published_by": f"{socket.gethostname()} (pid {os.getpid()})",
                   "published_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         started = time.perf_counter()
         try:
-            published = self.place.publish(key, header, payload)
+            published = self.place.publish(key, header, pieces)
         except OSError as exc:
             log.warning("cannot publish the index snapshot in %r: %s", self.place, exc)
             return
         if published:
-            log.info("published index snapshot in %r (%d bytes) in %.2f s", self.place, len(payload),
+            log.info("published index snapshot in %r (%d bytes) in %.2f s", self.place,
+                     sum(memoryview(piece).nbytes for piece in pieces),
                      time.perf_counter() - started)
+
+
+def _checksum(*pieces: bytes | memoryview) -> int:
+    """The CRC-32 of these pieces one after another. A mapped file's pages read for it are let go after (they stay
+    in the kernel's page cache), so that the loading process holds only the pages its index then touches."""
+    crc = 0
+    for piece in pieces:
+        crc = zlib.crc32(piece, crc)
+        mapped = piece.obj if isinstance(piece, memoryview) else None
+        if isinstance(mapped, mmap.mmap):
+            mapped.madvise(mmap.MADV_DONTNEED)
+    return crc

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 import gc
 import json
+import mmap
 import os
-import pickle
 import zlib
 from pathlib import Path
 from typing import NamedTuple
@@ -16,7 +16,7 @@ import pytest
 from parse_counting import counting_parses
 from test_spelling import probes
 
-from qa_service import analysis_processes, create_app
+from qa_service import analysis_processes, create_app, payload
 from qa_service.analysis import terms
 from qa_service.config import Settings
 from qa_service.corpus import LiveCorpus
@@ -85,6 +85,59 @@ def test_a_saved_index_with_sentence_vectors_loads_their_projection_without_fitt
     assert loaded is not None
     assert np.array_equal(loaded.projection.rows, built.projection.rows)
     assert loaded.nearest(built.vectors.floats(42)) == built.nearest(built.vectors.floats(42))
+
+
+def backing(array: np.ndarray) -> object:
+    """What an array's data belongs to, past the arrays it is a view of: the mapped file's, for a loaded array."""
+    while isinstance(array, np.ndarray):
+        array = array.base
+    return getattr(array, "obj", array)
+
+
+def embedded(sentences: int = 300, width: int = 384) -> Index:
+    rng = np.random.default_rng(5)
+    analysed = analyse(parse_document("harbours", " ".join(f"Harbour {n} has {n} berths." for n in range(sentences))))
+    vectors = rng.standard_normal((len(analysed.sentences), width))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return Index.build([dataclasses.replace(analysed, embeddings=SentenceVectors.of(vectors), embedded_by="test")])
+
+
+def test_a_loaded_index_maps_its_sentence_vectors_from_the_file_as_one_matrix_saved_once(tmp_path):
+    built = embedded()
+    snapshots = IndexSnapshots(tmp_path / "cache", model="test")
+    snapshots.save(built)
+
+    loaded = snapshots.load()
+
+    assert np.array_equal(loaded.vectors.steps, built.vectors.steps)
+    assert isinstance(backing(loaded.vectors.steps), mmap.mmap) and not loaded.vectors.steps.flags.writeable
+    (document,) = loaded.documents
+    assert np.shares_memory(document.embeddings.steps, loaded.vectors.steps)  # rows of it, not stacked again
+    assert (tmp_path / "cache" / FILE_NAME).read_bytes().count(built.vectors.steps.tobytes()) == 1
+    assert loaded.nearest(built.vectors.floats(7)) == built.nearest(built.vectors.floats(7))
+
+
+def test_a_loaded_index_whose_arrays_are_all_pages_of_the_file_takes_writes_and_merges_as_a_fresh_build(
+        two_documents, tmp_path, monkeypatch):
+    monkeypatch.setattr(payload, "OUT_OF_BAND_BYTES", 0)  # every array mapped, none copied
+    snapshots = IndexSnapshots(tmp_path / "cache")
+    snapshots.save(fresh_index(two_documents))
+    loaded = snapshots.load()
+    (segment,) = loaded.segments
+    assert all(isinstance(backing(array), mmap.mmap) for array in
+               (segment.bounds, segment.passages, segment.counts, segment.passage_length, segment.document_start))
+    edited = SECOND_DOCUMENT.replace("another metal", "a soft metal")
+    (two_documents / "lithium.txt").write_text(edited)
+    (two_documents / "zinc.txt").write_text("Zinc Notes\n\nZinc is a metal too.")
+
+    documents, _ = FolderStore(two_documents, 5 * 1024 * 1024).load()
+
+    changed = loaded.changed({doc.id: analyse(doc) for doc in documents if doc.id != "keppra-article"})
+    merged = changed.merged(list(range(len(changed.segments))))
+
+    assert len(changed.segments) == 2 and len(merged.segments) == 1
+    assert_same_index(changed, fresh_index(two_documents))
+    assert_same_index(merged, fresh_index(two_documents))
 
 
 def test_a_saved_index_loads_its_spelling_table_as_saved_without_building_it(two_documents, tmp_path, monkeypatch):
@@ -220,6 +273,11 @@ def test_a_damaged_or_stale_snapshot_is_ignored_and_replaced(two_documents, tmp_
     assert IndexSnapshots(cache).load() is not None
 
 
+def as_payload(objects: list) -> bytes:
+    """Objects pickled as a snapshot's payload is laid out, whatever they are."""
+    return b"".join(bytes(piece) for piece in payload.pieces(objects))
+
+
 class _RunsCode:
     def __reduce__(self):
         return (os.system, ("touch pwned",))
@@ -230,12 +288,13 @@ def test_loading_a_tampered_snapshot_never_runs_code(two_documents, tmp_path, mo
     cache = tmp_path / "cache"
     live(two_documents, cache)
     path, raw, header_end, header = saved_snapshot(cache)
-    payload = pickle.dumps({"documents": _RunsCode()}, protocol=5)
-    header["crc32"] = zlib.crc32(payload)
-    path.write_bytes(MAGIC + json.dumps(header).encode() + b"\n" + payload)
+    for tampered in ([_RunsCode(), {"index": {}, "store_position": None}], [None, {"documents": _RunsCode()}]):
+        data = as_payload(tampered)
+        header["crc32"] = zlib.crc32(data)
+        path.write_bytes(MAGIC + json.dumps(header).encode() + b"\n" + data)
 
-    assert IndexSnapshots(cache).load() is None
-    assert not (tmp_path / "pwned").exists()
+        assert IndexSnapshots(cache).load() is None
+        assert not (tmp_path / "pwned").exists()
 
 
 class OtherCodesTuple(NamedTuple):
@@ -246,9 +305,9 @@ def test_a_snapshot_holding_a_named_tuple_of_other_code_is_refused(two_documents
     cache = tmp_path / "cache"
     live(two_documents, cache)
     path, raw, header_end, header = saved_snapshot(cache)
-    payload = pickle.dumps({"index": {"documents": [OtherCodesTuple(1)]}, "store_position": None}, protocol=5)
-    header["crc32"] = zlib.crc32(payload)
-    path.write_bytes(MAGIC + json.dumps(header).encode() + b"\n" + payload)
+    data = as_payload([None, {"index": {"documents": [OtherCodesTuple(1)]}, "store_position": None}])
+    header["crc32"] = zlib.crc32(data)
+    path.write_bytes(MAGIC + json.dumps(header).encode() + b"\n" + data)
 
     assert IndexSnapshots(cache).load() is None
 

@@ -31,7 +31,8 @@ class Publication:
     where: str
     handle: object
     header: dict
-    read_payload: Callable[[], bytes]
+    # The payload's bytes: a place may hand them as a view of a file mapped into memory (publications/folder.py).
+    read_payload: Callable[[], bytes | memoryview]
 
 
 class PublicationUnreadable(ValueError):
@@ -47,8 +48,9 @@ class SnapshotPlace(ABC):
         """The publications a process of this code and model may load, newest first (each read only when asked)."""
 
     @abstractmethod
-    def publish(self, key: SnapshotKey, header: dict, payload: bytes) -> bool:
-        """Keep the snapshot whole or not at all, and drop old ones; False when this key was published already.
+    def publish(self, key: SnapshotKey, header: dict, payload: list[bytes | memoryview]) -> bool:
+        """Keep the snapshot whole or not at all, and drop old ones; False when this key was published already. The
+        payload comes as pieces to store one after another (payload.py: its large arrays, uncopied).
         Raises OSError when the place cannot be written."""
 
     @abstractmethod

@@ -2,7 +2,9 @@
 
 The file is the header line and the payload after a magic line. It is written beside its final name and renamed
 into place, so a reader finds the old file or the new one, whole; a folder shared by several hosts (a network
-mount) works the same way as long as its rename is atomic.
+mount) works the same way as long as its rename is atomic. A file is never written again once in place, so its
+payload is read by mapping it into memory: the index's large arrays are then the file's pages (payload.py), which
+a later publication's rename does not change (the old file lives on, nameless, while it is mapped).
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ import contextlib
 import fcntl
 import json
 import logging
+import mmap
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..payload import ALIGNMENT
 from .base import Publication, PublicationUnreadable, SnapshotKey, SnapshotPlace
 
 log = logging.getLogger(__name__)
@@ -60,21 +64,27 @@ class FolderPlace(SnapshotPlace):
                 raise ValueError("its header is not a JSON object")
             return header, file.tell()
 
-    def _payload(self, offset: int) -> bytes:
+    def _payload(self, offset: int) -> memoryview:
+        """The file's bytes after the header, mapped read-only."""
         try:
             with self.path.open("rb") as file:
-                file.seek(offset)
-                return file.read()
+                if os.fstat(file.fileno()).st_size <= offset:
+                    return memoryview(b"")
+                return memoryview(mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ))[offset:]
         except FileNotFoundError as exc:
             raise PublicationUnreadable(str(exc)) from exc
 
-    def publish(self, key: SnapshotKey, header: dict, payload: bytes) -> bool:
+    def publish(self, key: SnapshotKey, header: dict, payload: list[bytes | memoryview]) -> bool:
         self.folder.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=self.folder)
+        line = MAGIC + json.dumps(header).encode()
+        # Spaces after the JSON, so that the payload starts at a multiple of ALIGNMENT, as its arrays do within it.
+        line += b" " * (-(len(line) + 1) % ALIGNMENT) + b"\n"
         try:
             with os.fdopen(handle, "wb") as file:
-                file.write(MAGIC + json.dumps(header).encode() + b"\n")
-                file.write(payload)
+                file.write(line)
+                for piece in payload:
+                    file.write(piece)
             os.replace(temporary, self.path)
         except BaseException:
             os.unlink(temporary)

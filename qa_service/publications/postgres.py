@@ -112,22 +112,22 @@ class PostgresPlace(SnapshotPlace):
             raise PublicationUnreadable(f"{len(chunks)} chunks of {sum(map(len, chunks))} bytes, not {count} of {size}")
         return b"".join(chunks)
 
-    def publish(self, key: SnapshotKey, header: dict, payload: bytes) -> bool:
-        view = memoryview(payload)
-        starts = range(0, len(view), CHUNK_BYTES)
+    def publish(self, key: SnapshotKey, header: dict, payload: list[bytes | memoryview]) -> bool:
+        size = sum(memoryview(piece).nbytes for piece in payload)
+        starts = range(0, size, CHUNK_BYTES)
         try:
             with self._connect() as connection, connection.transaction():
                 # A second publisher of the same key waits here for the first one's commit, then inserts nothing.
                 row = connection.execute(
                     "INSERT INTO qa_index_snapshots (corpus, code, model, header, size, chunks) "
                     "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (corpus, code, model) DO NOTHING RETURNING id",
-                    (key.corpus, key.code, key.model, Jsonb(header), len(view), len(starts))).fetchone()
+                    (key.corpus, key.code, key.model, Jsonb(header), size, len(starts))).fetchone()
                 if row is None:
                     return False
-                for seq, start in enumerate(starts):
+                for seq, chunk in enumerate(_chunks(payload)):
                     connection.execute(
                         "INSERT INTO qa_index_snapshot_chunks (snapshot, seq, data) VALUES (%s, %s, %b)",
-                        (row[0], seq, view[start:start + CHUNK_BYTES]))
+                        (row[0], seq, chunk))
                 connection.execute(
                     "DELETE FROM qa_index_snapshots WHERE id NOT IN "
                     "(SELECT id FROM qa_index_snapshots ORDER BY id DESC LIMIT %s)", (KEPT,))
@@ -159,3 +159,20 @@ class PostgresPlace(SnapshotPlace):
             yield
         finally:
             connection.close()
+
+
+def _chunks(payload: list[bytes | memoryview]) -> Iterator[bytes | memoryview]:
+    """The payload's bytes in chunks of CHUNK_BYTES (the last one shorter), whatever its pieces' sizes."""
+    gathered: list[memoryview] = []
+    size = 0
+    for piece in payload:
+        view = memoryview(piece).cast("B")
+        while view.nbytes:
+            part, view = view[:CHUNK_BYTES - size], view[CHUNK_BYTES - size:]
+            gathered.append(part)
+            size += part.nbytes
+            if size == CHUNK_BYTES:
+                yield gathered[0] if len(gathered) == 1 else b"".join(gathered)
+                gathered, size = [], 0
+    if gathered:
+        yield b"".join(gathered)

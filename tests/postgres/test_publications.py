@@ -103,8 +103,10 @@ def test_a_payload_larger_than_a_chunk_is_stored_in_chunks_and_read_back_whole(d
     monkeypatch.setattr(postgres_place, "CHUNK_BYTES", 1000)
     place = place_of(database_url)
     payload = bytes(range(256)) * 20  # 5,120 bytes: five full chunks and part of a sixth
+    # Pieces of any size, a chunk's end falling inside them, on their ends and in an empty one.
+    pieces = [payload[:10], memoryview(payload)[10:2500], b"", payload[2500:3000], payload[3000:]]
 
-    assert place.publish(SnapshotKey("7", "code", "model"), {"n": 1}, payload)
+    assert place.publish(SnapshotKey("7", "code", "model"), {"n": 1}, pieces)
 
     [(_, corpus, chunks, size)] = publications(database_url)
     assert (corpus, chunks, size) == ("7", 6, len(payload))
@@ -149,7 +151,7 @@ def test_publishing_keeps_the_newest_publications_and_drops_the_older_with_their
     place = place_of(database_url)
 
     for n in range(postgres_place.KEPT + 3):
-        place.publish(SnapshotKey(str(n), "code", "model"), {"n": n}, b"x" * 25)
+        place.publish(SnapshotKey(str(n), "code", "model"), {"n": n}, [b"x" * 25])
 
     kept = publications(database_url)
     assert [row[1] for row in kept] == [str(n) for n in range(3, postgres_place.KEPT + 3)]
@@ -165,7 +167,7 @@ def test_two_publishers_of_one_key_at_once_leave_one_whole_publication(database_
     results = []
 
     def publish(payload: bytes) -> None:
-        results.append(place.publish(SnapshotKey("1", "code", "model"), {"first": payload[0]}, payload))
+        results.append(place.publish(SnapshotKey("1", "code", "model"), {"first": payload[0]}, [payload]))
 
     threads = [threading.Thread(target=publish, args=(p,)) for p in payloads]
     for thread in threads:
