@@ -19,9 +19,10 @@ __all__ = ["FolderPlace", "PostgresPlace", "Publication", "PublicationUnreadable
 
 
 def open_place(settings: Settings, cache_folder: Path | None) -> SnapshotPlace | None:
-    """The database with DATABASE_URL (unless QA_PUBLISH_INDEX is off), else the cache folder, else nowhere."""
+    """The database with DATABASE_URL (unless QA_PUBLISH_INDEX is off), else the cache folder, else nowhere. A
+    snapshot read from the database is written to the cache folder, when there is one, to be mapped."""
     if settings.database_url and settings.qa_publish_index:
-        place = PostgresPlace(settings.database_url)
+        place = PostgresPlace(settings.database_url, cache_folder)
         place.set_up()
         return place
     return FolderPlace(cache_folder) if cache_folder else None

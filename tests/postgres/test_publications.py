@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import mmap
 import shutil
 import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import psycopg
 import pytest
 
-from qa_service import analysis_processes, create_app
+from qa_service import analysis_processes, create_app, payload
 from qa_service.config import Settings
 from qa_service.corpus import LiveCorpus
 from qa_service.document_analysis import analyse
@@ -115,6 +117,38 @@ def test_a_payload_larger_than_a_chunk_is_stored_in_chunks_and_read_back_whole(d
     assert found.read_payload() == payload
     assert list(place.published("code", "other model")) == []
     assert list(place.published("other code", "model")) == []
+
+
+def test_a_payload_read_from_the_database_is_a_mapped_file_in_the_spool_folder_that_leaves_no_name_behind(
+        database_url, tmp_path, monkeypatch):
+    monkeypatch.setattr(postgres_place, "CHUNK_BYTES", 1000)
+    spool = tmp_path / "cache"
+    place = PostgresPlace(database_url, spool)
+    place.set_up()
+    payload = bytes(range(256)) * 20
+    place.publish(SnapshotKey("7", "code", "model"), {"n": 1}, [payload])
+    [found] = place.published("code", "model")
+
+    read = found.read_payload()
+
+    assert read == payload and isinstance(read.obj, mmap.mmap)
+    assert list(spool.iterdir()) == []
+
+
+def test_a_host_of_a_deployment_maps_the_index_it_loads_from_the_database(database_url, tmp_path, monkeypatch):
+    monkeypatch.setattr(payload, "OUT_OF_BAND_BYTES", 0)  # every array outside the pickles, however small
+    store = seeded_store(database_url, tmp_path)
+    host(store, place_of(database_url), tmp_path / "host-a")
+
+    second = host(PostgresStore(database_url, LIMIT), PostgresPlace(database_url, tmp_path / "host-b"),
+                  tmp_path / "host-b")
+
+    assert second.origin.how == "loaded"
+    passages = second.current().index.segments[0].passages
+    while isinstance(passages, np.ndarray):
+        passages = passages.base
+    assert isinstance(passages.obj, mmap.mmap)
+    assert second.current().index.passages == fresh_index(store).passages
 
 
 @pytest.mark.parametrize("damage", ["flipped byte", "missing chunk", "shortened chunk"])
