@@ -15,7 +15,7 @@ from . import create_app, formats
 from .config import MIN_ADMIN_TOKEN_CHARS
 from .documents import DocumentRejected
 from .editors import NAME_PATTERN, token_hash
-from .state import store
+from .state import live_corpus, store
 from .store.base import PreconditionFailed, UnknownDocument, UnknownVersion
 
 corpus = AppGroup("corpus", help="List, add, remove and check the documents of the store the service reads "
@@ -32,6 +32,23 @@ def list_documents() -> None:
         click.echo(f"{document.id}\t{document.format}\t{document.version}\t{document.title}")
     click.echo(f"{len(documents)} documents in {store()!r}" + (f", {len(skipped)} skipped (see 'corpus check')"
                                                                 if skipped else ""), err=True)
+
+
+@corpus.command("publish")
+def publish_index() -> None:
+    """Publish the index of the corpus as it is now (in QA_CACHE_DIR, or in PostgreSQL with DATABASE_URL), so that
+    a service starting later loads it instead of analysing every document written since the last publication;
+    run it on one host after many writes, e.g. from cron. Serving processes publish only at start-up."""
+    live = live_corpus()
+    try:
+        published = live.publish()
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    index = live.served.index
+    click.echo(f"corpus {index.version}: {len(index.documents)} documents, {index.passage_count} passages, "
+               f"{'with' if index.vectors is not None else 'without'} sentence embeddings; "
+               + (f"published in {live.snapshots.place!r}" if published
+                  else "the newest publication holds it already"))
 
 
 @corpus.command("add", help=f"Add FILE ({formats.file_kinds()}) to the corpus, or replace the document with "

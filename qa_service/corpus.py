@@ -16,7 +16,7 @@ from .documents import Document
 from .embedding_cache import EmbeddingCache
 from .index import Index
 from .meaning import SentenceEncoder
-from .snapshots import BUILT, IndexSnapshots, Origin
+from .snapshots import BUILT, IndexSnapshots, Origin, content_key
 from .store.base import DocumentStore, SkippedFile, StoreChanges, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -335,6 +335,24 @@ class LiveCorpus:
             if publishing:
                 # So that the next start loads the embedded corpus instead of fitting its projection again.
                 self.snapshots.save(index, marker, self.store.lasting_position())
+
+    def publish(self) -> bool:
+        """Bring the published index up to the served corpus: embed every sentence it lacks, merge its segments and
+        publish it, unless the newest publication holds this very corpus; whether this process published it (now,
+        or when it started: a start publishes the index it updated from an older publication). A process
+        starts from the newest publication and analyses only the documents written since, so a serving process
+        publishes only at start-up (publishing a million passages holds the interpreter for seconds, which would
+        stall its answers); `qa-service corpus publish` runs this in a process of its own."""
+        if self.snapshots is None:
+            raise ValueError("there is no place to publish the index in (QA_CACHE_DIR is off)")
+        with self._lock:
+            served = self._served
+            index = self._kept_up(served.corpus.index)
+            if index is not served.corpus.index:
+                self._served = dataclasses.replace(served, corpus=dataclasses.replace(served.corpus, index=index))
+            published = self.snapshots.save(index, served.marker, self.store.lasting_position())
+            self._publish_when_embedded &= not (published and index.vectors is not None)
+            return self.snapshots.published_content == content_key([doc.document for doc in index.documents])
 
     def _kept_up(self, index: Index) -> Index:
         """The index with its documents embedded and its segments merged as segments.merge_plan says."""

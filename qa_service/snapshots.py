@@ -183,6 +183,8 @@ class IndexSnapshots:
         self._starting = True
         # Publications found untrustworthy: one of them holding this very corpus does not spare publishing it again.
         self._passed_over: set[str] = set()
+        # The content (content_key) of the last index this process published, None before it publishes one.
+        self.published_content: str | None = None
 
     def __repr__(self) -> str:
         return f"IndexSnapshots({self.place!r})"
@@ -323,16 +325,16 @@ class IndexSnapshots:
             raise ValueError("its header does not describe its documents")
         return index, store_position
 
-    def save(self, built: Index, marker: object = "", store_position: dict | None = None) -> None:
-        """Publish the index, unless the newest publication holds this very corpus already; failing to publish is
-        logged, not raised."""
+    def save(self, built: Index, marker: object = "", store_position: dict | None = None) -> bool:
+        """Publish the index, unless the newest publication holds this very corpus already; whether it was
+        published. Failing to publish is logged, not raised."""
         content = content_key([doc.document for doc in built.documents])
         embedded = built.vectors is not None
         newest = next(iter(self.place.published(code_version(), self.model)), None)
         if newest is not None and newest.where not in self._passed_over and \
                 newest.header.get("code") == code_version() and newest.header.get("content") == content and \
                 newest.header.get("embedded", True) >= embedded:
-            return  # another process published this very corpus already (embedded, if this one is)
+            return False  # another process published this very corpus already (embedded, if this one is)
         fields = {f.name: getattr(built, f.name) for f in dataclasses.fields(Index)}
         pieces = payload.pieces(
             [built.vectors, {"index": fields, "store_position": store_position}],
@@ -350,11 +352,13 @@ class IndexSnapshots:
             published = self.place.publish(key, header, pieces)
         except OSError as exc:
             log.warning("cannot publish the index snapshot in %r: %s", self.place, exc)
-            return
+            return False
         if published:
+            self.published_content = content
             log.info("published index snapshot in %r (%d bytes) in %.2f s", self.place,
                      sum(memoryview(piece).nbytes for piece in pieces),
                      time.perf_counter() - started)
+        return published
 
 
 def _checksum(*pieces: bytes | memoryview) -> int:

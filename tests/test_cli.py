@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from qa_service import create_app
+from qa_service import analysis_processes, create_app, state
 from qa_service.editors import token_hash
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -168,3 +168,42 @@ def test_editors_hash_prints_the_tokens_file_line_without_the_token(runner):
     assert result.exit_code == 0
     assert result.stdout == f"alice:{token_hash('alice-secret-token-123')}\n"
     assert "alice-secret-token-123" not in result.stdout
+
+
+def test_publish_saves_the_index_as_written_since_the_start_so_the_next_start_analyses_nothing(
+        corpus_dir, tmp_path, monkeypatch):
+    settings = {"QA_CORPUS": str(corpus_dir), "QA_CACHE_DIR": str(tmp_path / "cache"), "QA_SEMANTIC": "off"}
+    serving = create_app(settings)
+    written = tmp_path / "lithium.txt"
+    written.write_text("Lithium Notes\n\nLithium is a soft metal. Sodium is another metal.")
+    assert serving.test_cli_runner().invoke(args=["corpus", "add", str(written)]).exit_code == 0
+    assert "lithium" in {d.document.id for d in state.live_corpus(serving).current().index.documents}
+
+    result = create_app(settings).test_cli_runner().invoke(args=["corpus", "publish"])
+
+    assert result.exit_code == 0, result.output
+    assert "2 documents" in result.output and "published in FolderPlace" in result.output
+    monkeypatch.setattr(analysis_processes, "analyse",
+                        lambda document: pytest.fail(f"{document.id} was analysed again"))
+    restarted = state.live_corpus(create_app(settings))
+    assert restarted.origin.how == "loaded"
+    assert {d.document.id for d in restarted.current().index.documents} == {"keppra-article", "lithium"}
+
+
+def test_publish_says_when_the_newest_publication_holds_the_corpus_already(corpus_dir, tmp_path):
+    settings = {"QA_CORPUS": str(corpus_dir), "QA_CACHE_DIR": str(tmp_path / "cache"), "QA_SEMANTIC": "off"}
+    create_app(settings)  # the first start publishes
+
+    result = create_app(settings).test_cli_runner().invoke(args=["corpus", "publish"])
+
+    assert result.exit_code == 0
+    assert "the newest publication holds it already" in result.output
+
+
+def test_publish_without_a_place_to_publish_in_fails_with_a_message(corpus_dir):
+    app = create_app({"QA_CORPUS": str(corpus_dir), "QA_CACHE_DIR": "off", "QA_SEMANTIC": "off"})
+
+    result = app.test_cli_runner().invoke(args=["corpus", "publish"])
+
+    assert result.exit_code != 0
+    assert "no place to publish the index in" in result.output

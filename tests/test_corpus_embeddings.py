@@ -209,3 +209,20 @@ def test_with_reading_off_the_meaning_model_answers(corpus_dir):
 def test_with_the_semantic_stage_off_the_api_says_words_answer(corpus_dir):
     app = create_app({"QA_CORPUS": str(corpus_dir), "QA_SEMANTIC": "off"})
     assert app.test_client().get("/api/corpus").get_json()["answering_by"] == "words"
+
+
+def test_publishing_a_corpus_left_to_embed_later_embeds_every_sentence_and_publishes_it_with_its_vectors(
+        folder, tmp_path):
+    cache = tmp_path / "cache"
+    encoder = CountingEncoder()
+    live = LiveCorpus(FolderStore(folder, LIMIT), NEVER, IndexSnapshots(cache), encoder, embed_before_serving=0)
+    assert live.served.index.vectors is None
+
+    assert live.publish()
+
+    assert encoder.embedded == sentences_in(folder)
+    assert live.served.index.vectors is not None
+    again = CountingEncoder()
+    restarted = LiveCorpus(FolderStore(folder, LIMIT), NEVER, IndexSnapshots(cache), again, embed_before_serving=0)
+    assert again.embedded == 0 and restarted.origin.how == "loaded"
+    assert restarted.served.index.vectors is not None

@@ -169,6 +169,22 @@ def test_a_restart_with_an_unchanged_corpus_analyses_nothing(two_documents, tmp_
     assert_same_index(second, first)
 
 
+def test_a_serving_process_publishes_the_documents_written_since_it_started_when_asked(two_documents, tmp_path,
+                                                                                      monkeypatch):
+    serving = live(two_documents, tmp_path / "cache")
+    serving.store.put("zinc", b"Zinc Notes\n\nZinc is a metal too.", "text")
+    serving.store.put("tin", b"Tin Notes\n\nTin is a soft metal.", "text")
+    assert len(serving.current().index.documents) == 4
+
+    published = serving.publish()
+
+    assert published
+    monkeypatch.setattr(analysis_processes, "analyse", lambda document: pytest.fail(f"{document.id} analysed"))
+    restarted = live(two_documents, tmp_path / "cache")
+    assert restarted.origin.how == "loaded"
+    assert_same_index(restarted.current().index, fresh_index(two_documents))
+
+
 def test_a_changed_document_is_analysed_again_and_the_others_are_reused(two_documents, tmp_path, monkeypatch):
     live(two_documents, tmp_path / "cache")
     (two_documents / "lithium.txt").write_text(SECOND_DOCUMENT.replace("another metal", "a soft metal"))
