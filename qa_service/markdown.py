@@ -95,10 +95,12 @@ _ROLE_TITLE = re.compile(r"(.+?)\s*<[^<>]+>\s*$", re.S)
 _ALERT_MARK = re.compile(r"\[!([A-Za-z][\w-]*)\][+-]?[ \t]*(.*)")
 ALERT_TITLE_WORDS = 12  # the most words of an alert's title: more on the marker's line are its first sentence
 # A content tab's line as MkDocs Material writes it (pymdownx.tabbed): '=== "Linux"', '===+ "Linux"' (selected),
-# '===! "Linux"' (a new set of tabs).
-_CONTENT_TAB = re.compile(r'([ \t]*)===[+!]?[ \t]+("[^"\n]*")[ \t]*')
+# '===! "Linux"' (a new set of tabs). This and the next are searched for in a whole page first, and anchored at a
+# line's start: unanchored, a search tried the leading blanks at every position of a run of spaces, which manual
+# pages rendered to Markdown are full of (the fair corpus's manual pages took four times as long to read).
+_CONTENT_TAB = re.compile(r'^([ \t]*)===[+!]?[ \t]+("[^"\n]*")[ \t]*', re.MULTILINE)
 # An abbreviation's definition (Python Markdown's abbr extension): the word's tooltip, not the page's text.
-_ABBREVIATION = re.compile(r"[ \t]*\*\[[^\]\n]+\]:[ \t][^\n]*")
+_ABBREVIATION = re.compile(r"^[ \t]*\*\[[^\]\n]+\]:[ \t][^\n]*", re.MULTILINE)
 # An icon as MkDocs Material writes one (":material-arrow-up-circle:", ":octicons-file-code-16:"), with the attribute
 # list that styles it: a picture, no text.
 _ICON = re.compile(rf":(?:material|octicons|fontawesome|simple)-[\w-]+:(?:{_ATTRIBUTE_LIST})?[ \t]?")
