@@ -35,16 +35,20 @@ import regex
 from . import (
     analysis,
     blocks,
+    boxes,
     document_analysis,
     documents,
     formats,
     index,
+    markdown,
+    mdx,
     packed,
     payload,
     pdf,
     segments,
     sentence_vectors,
     sentences,
+    shortcodes,
     spelling,
     vector_search,
     word,
@@ -64,9 +68,10 @@ FORMAT = 3
 # The model of an index without sentence vectors (QA_SEMANTIC=off).
 WORDS_ONLY = "words"
 
-# The modules whose code decides what an index holds; editing any of them makes saved indexes stale.
-_ANALYSIS_MODULES = (analysis, blocks, document_analysis, documents, formats, index, packed, payload, pdf,
-                     segments, sentence_vectors, sentences, spelling, vector_search, word)
+# The modules whose code decides what an index holds, the readers of every format among them (a document's text is
+# what its reader made of the file); editing any of them makes saved indexes stale.
+_ANALYSIS_MODULES = (analysis, blocks, boxes, document_analysis, documents, formats, index, markdown, mdx, packed,
+                     payload, pdf, segments, sentence_vectors, sentences, shortcodes, spelling, vector_search, word)
 # What an index is made of besides the data classes of those modules; nothing else may be unpickled.
 _ALLOWED_GLOBALS = frozenset({
     ("numpy", "dtype"),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import gc
+import importlib
 import json
 import mmap
 import os
@@ -25,7 +27,7 @@ from qa_service.documents import parse_document
 from qa_service.index import Index
 from qa_service.publications.folder import FILE_NAME, MAGIC
 from qa_service.sentence_vectors import SentenceVectors
-from qa_service.snapshots import IndexSnapshots
+from qa_service.snapshots import _ANALYSIS_MODULES, IndexSnapshots
 from qa_service.store import FolderStore
 from qa_service.store import folder as folder_module
 
@@ -446,3 +448,30 @@ def test_a_restart_after_files_were_edited_added_and_removed_by_hand_reads_those
 
     assert sorted(parsed) == ["lithium", "potassium"]
     assert_same_index(restarted, fresh_index(two_documents))
+
+
+# Imported by the analysing modules without deciding what an index holds: the embedding model (a snapshot names its
+# model), how a question's scores are summed, and what a process keeps of its answers' work.
+NOT_SAVED_BY_THEIR_CODE = {"meaning", "onnx_graph", "onnx_session", "passage_scores", "recent"}
+
+
+def service_imports(module: str) -> set[str]:
+    """The service's own modules that `module` imports (relative imports: every import within the package is)."""
+    path = Path(importlib.import_module(f"qa_service.{module}").__file__)
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            found |= {node.module.split(".")[0]} if node.module else {alias.name for alias in node.names}
+    return found
+
+
+def test_a_saved_index_is_stale_when_any_module_that_decides_its_content_changes():
+    listed = {module.__name__.removeprefix("qa_service.") for module in _ANALYSIS_MODULES}
+    reached, waiting = set(), list(listed)
+    while waiting:
+        module = waiting.pop()
+        if module not in reached:
+            reached.add(module)
+            waiting += service_imports(module) - {"publications", "store"}
+
+    assert reached - NOT_SAVED_BY_THEIR_CODE == listed  # a reader new to formats.py must be listed, say
