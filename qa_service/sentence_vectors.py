@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -61,3 +62,17 @@ class SentenceVectors:
     def cosines(self, rows, vector: np.ndarray) -> np.ndarray:
         """The cosines of these rows with a unit vector (float32)."""
         return (self.steps[rows].astype(np.float32) @ vector) * self.scale[rows]
+
+
+class SavedRows(NamedTuple):
+    """Where a document's vectors are in the corpus's matrix, as a snapshot saves them (the matrix once, beside the
+    documents): rows `first` up to `last`."""
+
+    first: int
+    last: int
+
+    def of(self, vectors: SentenceVectors | None) -> SentenceVectors:
+        """These rows of the matrix; ValueError when it has none such."""
+        if vectors is None or not 0 <= self.first <= self.last <= len(vectors):
+            raise ValueError(f"rows {self.first} to {self.last} are not rows of the saved vectors")
+        return vectors[self.first:self.last]

@@ -12,6 +12,7 @@ unreadable, corrupt, made by other code or for other content is ignored, and the
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import functools
 import gc
@@ -57,7 +58,7 @@ from .document_analysis import AnalysedDocument
 from .documents import Document
 from .index import Index
 from .publications import FolderPlace, Publication, PublicationUnreadable, SnapshotKey, SnapshotPlace
-from .sentence_vectors import SentenceVectors
+from .sentence_vectors import SavedRows, SentenceVectors
 from .store.base import DocumentStore
 
 log = logging.getLogger(__name__)
@@ -97,44 +98,8 @@ def content_key(docs: list[Document]) -> str:
     return digest.hexdigest()
 
 
-# A document's vectors saved as rows of the corpus's matrix: ("sentence rows", first row, row after the last).
-_SENTENCE_ROWS = "sentence rows"
-
-
-class _IndexPickler(pickle.Pickler):
-    """Pickles an index's fields with each document's vectors as the rows of the corpus's matrix that they are, so
-    that the matrix is saved once (and mapped, not copied, on load: payload.py)."""
-
-    def __init__(self, file, vectors: SentenceVectors | None, sentence_base: np.ndarray, documents, **options):
-        super().__init__(file, **options)
-        self._rows = {}
-        if vectors is not None:
-            row_bytes = vectors.steps.strides[0]
-            start = vectors.steps.__array_interface__["data"][0]
-            for doc, first, last in zip(documents, sentence_base[:-1].tolist(), sentence_base[1:].tolist(),
-                                        strict=True):
-                # Only a document whose vectors are those very rows: another is pickled as its own arrays.
-                rows = doc.embeddings
-                if rows is not None and len(rows) == last - first and rows.steps.__array_interface__["data"][0] \
-                        == start + first * row_bytes and rows.steps.strides == vectors.steps.strides:
-                    self._rows[id(rows)] = (_SENTENCE_ROWS, first, last)
-
-    def persistent_id(self, obj):
-        return self._rows.get(id(obj))
-
-
 class _IndexUnpickler(pickle.Unpickler):
     """Unpickles only what an index is made of, so that a tampered file cannot make loading run code."""
-
-    def __init__(self, file, vectors: SentenceVectors | None = None, **options):
-        super().__init__(file, **options)
-        self._vectors = vectors
-
-    def persistent_load(self, pid):
-        if self._vectors is None or not (isinstance(pid, tuple) and len(pid) == 3 and pid[0] == _SENTENCE_ROWS and
-                                         0 <= pid[1] <= pid[2] <= len(self._vectors)):
-            raise pickle.UnpicklingError(f"{pid!r} names no rows of the saved vectors")
-        return self._vectors[pid[1]:pid[2]]
 
     def find_class(self, module: str, name: str):
         if (module, name) in _ALLOWED_GLOBALS:
@@ -309,7 +274,10 @@ class IndexSnapshots:
             vectors = saved.load(0, _IndexUnpickler)
             if vectors is not None and not isinstance(vectors, SentenceVectors):
                 raise ValueError("its vectors are not sentence vectors")
-            loaded = saved.load(1, functools.partial(_IndexUnpickler, vectors=vectors))
+            loaded = saved.load(1, _IndexUnpickler)
+            for doc in loaded["index"]["documents"]:
+                if isinstance(doc.embeddings, SavedRows):
+                    doc.embeddings = doc.embeddings.of(vectors)
             index = Index(**loaded["index"], saved_vectors=vectors)
             store_position = loaded["store_position"]
             # The pickles' pages of a mapped file are read once, for the objects they make (at a million passages
@@ -341,10 +309,8 @@ class IndexSnapshots:
                 newest.header.get("embedded", True) >= embedded:
             return False  # another process published this very corpus already (embedded, if this one is)
         fields = {f.name: getattr(built, f.name) for f in dataclasses.fields(Index)}
-        pieces = payload.pieces(
-            [built.vectors, {"index": fields, "store_position": store_position}],
-            functools.partial(_IndexPickler, vectors=built.vectors, sentence_base=built.sentence_base,
-                              documents=built.documents))
+        fields["documents"] = _naming_their_rows(built)
+        pieces = payload.pieces([built.vectors, {"index": fields, "store_position": store_position}])
         # The corpus embedded later (LiveCorpus) is published under a key of its own beside its words-alone version.
         key = SnapshotKey(f"{marker} embedded" if embedded else str(marker), code_version(), self.model)
         header = {"format": FORMAT, "code": key.code, "model": key.model, "corpus": key.corpus, "content": content,
@@ -382,3 +348,23 @@ def _let_go(data: bytes | memoryview) -> None:
     mapped = data.obj if isinstance(data, memoryview) else None
     if isinstance(mapped, mmap.mmap):
         mapped.madvise(mmap.MADV_DONTNEED)
+
+
+def _naming_their_rows(built: Index) -> list[AnalysedDocument]:
+    """The index's documents, each one whose vectors are rows of the index's matrix as a copy naming those rows
+    instead (SavedRows), so that the matrix is saved once (and mapped on load, not copied: payload.py). Copies, since
+    answers read the documents themselves meanwhile."""
+    if built.vectors is None:
+        return built.documents
+    steps = built.vectors.steps
+    start, row_bytes = steps.__array_interface__["data"][0], steps.strides[0]
+    named = []
+    for doc, first, last in zip(built.documents, built.sentence_base[:-1].tolist(), built.sentence_base[1:].tolist(),
+                                strict=True):
+        rows = doc.embeddings
+        if rows is not None and len(rows) == last - first and rows.steps.strides == steps.strides and \
+                rows.steps.__array_interface__["data"][0] == start + first * row_bytes:
+            doc = copy.copy(doc)
+            doc.embeddings = SavedRows(first, last)
+        named.append(doc)
+    return named
