@@ -16,9 +16,12 @@ array starts aligned in memory when the payload does).
 from __future__ import annotations
 
 import io
+import mmap
+import os
 import pickle
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from typing import BinaryIO
 
 MAGIC = b"qa-payload\0\0\0\0\0\0"
 ALIGNMENT = 64
@@ -26,13 +29,10 @@ ALIGNMENT = 64
 OUT_OF_BAND_BYTES = 64 * 1024
 _INTEGER = struct.Struct("<Q")
 
-Pickler = Callable[..., pickle.Pickler]
-Unpickler = Callable[..., pickle.Unpickler]
 
-
-def pieces(objects: Sequence[object], pickler: Pickler = pickle.Pickler) -> list[bytes | memoryview]:
-    """A payload holding these objects, each pickled by `pickler` (a Pickler class, or anything called as one), as
-    the pieces to write one after another; the large arrays' pieces are views of the arrays, not copies."""
+def pieces(objects: Sequence[object]) -> list[bytes | memoryview]:
+    """A payload holding these objects, as the pieces to write one after another; the large arrays' pieces are
+    views of the arrays, not copies."""
     streams = []
     for obj in objects:
         buffers: list[memoryview] = []
@@ -45,7 +45,7 @@ def pieces(objects: Sequence[object], pickler: Pickler = pickle.Pickler) -> list
             return False
 
         file = io.BytesIO()
-        pickler(file, protocol=5, buffer_callback=out_of_band).dump(obj)
+        pickle.Pickler(file, protocol=5, buffer_callback=out_of_band).dump(obj)
         streams.append((file.getvalue(), buffers))
     table = [MAGIC, _INTEGER.pack(len(streams))]
     for stream, buffers in streams:
@@ -60,6 +60,15 @@ def pieces(objects: Sequence[object], pickler: Pickler = pickle.Pickler) -> list
             written += [bytes(padding), buffer]
             offset += padding + buffer.nbytes
     return written
+
+
+def mapped(file: BinaryIO) -> memoryview:
+    """An open file's bytes mapped read-only (an empty file, which cannot be mapped, as no bytes): a file a payload
+    is read from, which must never be written again while its arrays live."""
+    file.flush()
+    if not os.fstat(file.fileno()).st_size:
+        return memoryview(b"")
+    return memoryview(mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ))
 
 
 class Payload:
@@ -103,8 +112,8 @@ class Payload:
     def __len__(self) -> int:
         return len(self._places)
 
-    def load(self, number: int, unpickler: Unpickler = pickle.Unpickler) -> object:
-        """The `number`th object, unpickled by `unpickler` (an Unpickler class, or anything called as one)."""
+    def load(self, number: int, unpickler: type[pickle.Unpickler] = pickle.Unpickler) -> object:
+        """The `number`th object, unpickled by `unpickler` (one that refuses what it does not know, say)."""
         stream, buffers = self._places[number]
         file = io.BytesIO(self.data[stream])
         return unpickler(file, buffers=[self.data[place] for place in buffers]).load()

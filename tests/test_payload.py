@@ -69,18 +69,27 @@ def test_arrays_of_a_mapped_file_are_read_only_pages_of_the_file(tmp_path):
     assert not loaded.flags.writeable
 
 
-def test_a_pickler_of_ones_own_is_used_for_every_object():
-    class Shouting(pickle.Pickler):
-        def persistent_id(self, obj):
-            return "LOUD" if obj == "quiet" else None
+def test_an_unpickler_of_ones_own_loads_the_objects():
+    class Refusing(pickle.Unpickler):
+        def find_class(self, module, name):
+            raise pickle.UnpicklingError(f"{module}.{name} refused")
 
-    class Answering(pickle.Unpickler):
-        def persistent_load(self, pid):
-            return pid.lower()
+    data = joined(payload.pieces([["calm", 7], pickle.PickleError("x")]))
 
-    data = joined(payload.pieces(["quiet", ["quiet", "calm"]], Shouting))
+    assert Payload(data).load(0, Refusing) == ["calm", 7]
+    with pytest.raises(pickle.UnpicklingError, match="refused"):
+        Payload(data).load(1, Refusing)
 
-    assert [Payload(data).load(n, Answering) for n in range(2)] == ["loud", ["loud", "calm"]]
+
+def test_an_empty_file_maps_to_no_bytes_and_a_written_one_to_its_bytes(tmp_path):
+    path = tmp_path / "payload"
+    path.write_bytes(b"")
+    with path.open("rb") as file:
+        assert payload.mapped(file) == b""
+    path.write_bytes(b"pickles")
+    with path.open("rb") as file:
+        view = payload.mapped(file)
+    assert view == b"pickles" and isinstance(view.obj, mmap.mmap)
 
 
 @pytest.mark.parametrize("damage", ["other bytes", "cut short", "longer", "table cut short"])

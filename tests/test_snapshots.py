@@ -71,24 +71,6 @@ def test_a_saved_index_loads_back_equal_to_a_fresh_build(two_documents, tmp_path
     assert_same_index(loaded, fresh_index(two_documents))
 
 
-def test_a_saved_index_with_sentence_vectors_loads_their_projection_without_fitting_it(tmp_path, monkeypatch):
-    rng = np.random.default_rng(3)
-    analysed = analyse(parse_document("harbours", " ".join(f"Harbour {n} has {n} berths." for n in range(300))))
-    vectors = rng.standard_normal((len(analysed.sentences), 16))
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    built = Index.build([dataclasses.replace(analysed, embeddings=SentenceVectors.of(vectors), embedded_by="test")])
-    assert built.projection is not None
-    snapshots = IndexSnapshots(tmp_path / "cache", model="test")
-    snapshots.save(built)
-    monkeypatch.setattr("qa_service.vector_search.Projection.of", lambda vectors: pytest.fail("fitted again"))
-
-    loaded = snapshots.load()
-
-    assert loaded is not None
-    assert np.array_equal(loaded.projection.rows, built.projection.rows)
-    assert loaded.nearest(built.vectors.floats(42)) == built.nearest(built.vectors.floats(42))
-
-
 def backing(array: np.ndarray) -> object:
     """What an array's data belongs to, past the arrays it is a view of: the mapped file's, for a loaded array."""
     while isinstance(array, np.ndarray):
@@ -102,6 +84,20 @@ def embedded(sentences: int = 300, width: int = 384) -> Index:
     vectors = rng.standard_normal((len(analysed.sentences), width))
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     return Index.build([dataclasses.replace(analysed, embeddings=SentenceVectors.of(vectors), embedded_by="test")])
+
+
+def test_a_saved_index_with_sentence_vectors_loads_their_projection_without_fitting_it(tmp_path, monkeypatch):
+    built = embedded(width=16)
+    assert built.projection is not None
+    snapshots = IndexSnapshots(tmp_path / "cache", model="test")
+    snapshots.save(built)
+    monkeypatch.setattr("qa_service.vector_search.Projection.of", lambda vectors: pytest.fail("fitted again"))
+
+    loaded = snapshots.load()
+
+    assert loaded is not None
+    assert np.array_equal(loaded.projection.rows, built.projection.rows)
+    assert loaded.nearest(built.vectors.floats(42)) == built.nearest(built.vectors.floats(42))
 
 
 def test_a_loaded_index_maps_its_sentence_vectors_from_the_file_as_one_matrix_saved_once(tmp_path):

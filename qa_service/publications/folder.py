@@ -13,13 +13,12 @@ import contextlib
 import fcntl
 import json
 import logging
-import mmap
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..payload import ALIGNMENT
+from ..payload import ALIGNMENT, mapped
 from .base import Publication, PublicationUnreadable, SnapshotKey, SnapshotPlace
 
 log = logging.getLogger(__name__)
@@ -68,9 +67,7 @@ class FolderPlace(SnapshotPlace):
         """The file's bytes after the header, mapped read-only."""
         try:
             with self.path.open("rb") as file:
-                if os.fstat(file.fileno()).st_size <= offset:
-                    return memoryview(b"")
-                return memoryview(mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ))[offset:]
+                return mapped(file)[offset:]
         except FileNotFoundError as exc:
             raise PublicationUnreadable(str(exc)) from exc
 

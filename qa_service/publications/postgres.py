@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import mmap
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +22,7 @@ from pathlib import Path
 import psycopg
 from psycopg.types.json import Jsonb
 
+from ..payload import mapped
 from .base import Publication, PublicationUnreadable, SnapshotKey, SnapshotPlace
 
 log = logging.getLogger(__name__)
@@ -126,11 +126,8 @@ class PostgresPlace(SnapshotPlace):
                 raise OSError(f"PostgreSQL: {exc}") from exc
             if read != count or written != size:
                 raise PublicationUnreadable(f"{read} chunks of {written} bytes, not {count} of {size}")
-            if not written:
-                return memoryview(b"")
-            spooled.flush()
             # The mapping keeps the file's pages once the file is closed (and, nameless, removed).
-            return memoryview(mmap.mmap(spooled.fileno(), 0, access=mmap.ACCESS_READ))
+            return mapped(spooled)
 
     def publish(self, key: SnapshotKey, header: dict, payload: list[bytes | memoryview]) -> bool:
         size = sum(memoryview(piece).nbytes for piece in payload)
