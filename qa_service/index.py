@@ -197,6 +197,10 @@ class Index:
         self._passage_cache: Recent[int, Passage] = Recent(PASSAGES_KEPT)
         # The traits of the sentences answers needed lately, kept as the postings and passages above are.
         self.recent_traits = RecentTraits(TRAITS_KEPT)
+        # What the per-term views (`idf`, `aliases`, `variants`) have worked out, term by term.
+        self._idf_values: dict[str, float] = {}
+        self._alias_lists: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+        self._term_variants: dict[str, tuple[str, ...]] = {}
         # Every sentence's unit vector (in int8 steps, as the documents keep them), documents in order (row
         # sentence_base[d] + i is sentence i of document d), when every document was embedded by the same model
         # (`meaning`); else None, and answers use words alone. Not fields: the documents hold the vectors, and a
@@ -443,17 +447,22 @@ class Index:
             predecessor=(self, np.arange(len(self.documents))),
         )
 
-    @cached_property
+    # The views below (passages, postings, idf, aliases, variants) are made at each access, and what they work out is
+    # kept in the index's own caches. Kept on the index, a view holding the index would make a cycle with it, which
+    # only a full garbage collection frees; gunicorn's workers, their start-up objects frozen, seldom run one, so
+    # every index a write replaced stayed in memory with its arrays (at a million passages with sentence vectors,
+    # about 730 MiB more in each worker per write).
+    @property
     def passages(self) -> Sequence[Passage]:
         """Every live passage, by id; made on access, so a new index costs nothing per passage."""
         return _Passages(self)
 
-    @cached_property
+    @property
     def postings(self) -> Mapping[str, tuple[np.ndarray, np.ndarray]]:
         """term -> (passage ids, BM25 term weights), over the live passages of every segment."""
         return _Postings(self)
 
-    @cached_property
+    @property
     def idf(self) -> Mapping[str, float]:
         """term -> BM25Okapi's idf over the live passages."""
         return _Idf(self)
@@ -502,7 +511,7 @@ class Index:
             in_order.extend(term for term in dict.fromkeys(passage_terms) if term in met_here)
         return in_order
 
-    @cached_property
+    @property
     def aliases(self) -> Mapping[str, list[tuple[tuple[str, ...], tuple[str, ...]]]]:
         """term -> (name, alias) pairs the documents give ("X (Y)", "X, also known as Y") whose name holds the term,
         documents in order."""
@@ -524,7 +533,7 @@ class Index:
                     return []
         return found
 
-    @cached_property
+    @property
     def variants(self) -> Mapping[str, tuple[str, ...]]:
         """stem -> stems one short ending away (analysis.stem_variants)."""
         return _Variants(self)
@@ -743,7 +752,7 @@ class _Idf(_PerTerm):
 
     def __init__(self, index: Index):
         super().__init__(index, index.document_frequency)
-        self._values: dict[str, float] = {}
+        self._values = index._idf_values
 
     def __getitem__(self, term: str) -> float:
         value = self._values.get(term)
@@ -763,7 +772,7 @@ class _Aliases(_PerTerm):
 
     def __init__(self, index: Index):
         super().__init__(index, index.alias_documents)
-        self._lists: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+        self._lists = index._alias_lists
 
     def __getitem__(self, term: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
         found = self._lists.get(term)
@@ -800,7 +809,7 @@ class _Variants(Mapping):
 
     def __init__(self, index: Index):
         self._index = index
-        self._found: dict[str, tuple[str, ...]] = {}
+        self._found = index._term_variants
 
     def __getitem__(self, term: str) -> tuple[str, ...]:
         found = self.get(term)

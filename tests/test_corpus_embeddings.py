@@ -3,7 +3,9 @@ of an answer."""
 
 from __future__ import annotations
 
+import gc
 import time
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +13,7 @@ import pytest
 
 from qa_service import corpus as corpus_module
 from qa_service import create_app
+from qa_service.answering import answer
 from qa_service.corpus import LiveCorpus
 from qa_service.meaning import load_encoder
 from qa_service.snapshots import IndexSnapshots
@@ -76,6 +79,24 @@ def test_a_write_is_answered_at_once_by_words_and_only_the_changed_document_is_e
     wait_for_vectors(live)
     assert "doc-9" in live.current().index.position
     assert encoder.embedded - before == len(live.current().document("doc-9").sentences)
+
+
+def test_the_indexes_a_write_replaces_are_freed_without_waiting_for_a_garbage_collection(folder):
+    """In gunicorn's workers (their start-up objects frozen) a full collection seldom runs: an index that needed one
+    kept its vectors and their projection in memory after each write, a copy per write per worker."""
+    live = LiveCorpus(FolderStore(folder, LIMIT), NEVER, encoder=CountingEncoder())
+    answer(live.current().index, "What is document 1 about?", encoder=live.encoder)
+    before = weakref.ref(live.current().index)
+    gc.collect()
+    gc.disable()
+    try:
+        live.store.put("doc-9", text(9), "text")
+        answer(live.current().index, "What is document 9 about?", encoder=live.encoder)
+        wait_for_vectors(live)
+        answer(live.current().index, "What is document 9 about?", encoder=live.encoder)
+        assert before() is None
+    finally:
+        gc.enable()
 
 
 def test_after_a_write_the_vectors_projection_moves_by_the_changed_document_and_is_not_fitted_again(tmp_path,

@@ -4,14 +4,17 @@ documents define, and the spelling table it keeps."""
 from __future__ import annotations
 
 import dataclasses
+import gc
 import pickle
 import random
+import weakref
 
 import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
 from qa_service.analysis import terms
+from qa_service.answering import answer
 from qa_service.document_analysis import analyse
 from qa_service.documents import Document, parse_document
 from qa_service.index import EPSILON, MAX_ALIASES, Index, okapi_idf
@@ -168,6 +171,28 @@ def test_a_word_the_documents_give_many_names_is_a_common_word_with_no_alias():
     assert len(index.aliases["pharmaci"]) > MAX_ALIASES
     assert index.aliases_of("pharmaci", {"pharmaci"}) == []
     assert index.aliases_of("keppra", {"keppra"}) == [("levetiracetam",)]
+
+# --- memory -----------------------------------------------------------------------------------------------------
+
+
+def test_an_index_whose_per_term_views_were_used_is_freed_as_soon_as_it_is_dropped():
+    """No reference cycle: an index left in one would wait for a full garbage collection, which gunicorn's workers
+    (their start-up objects frozen) seldom run, holding its arrays and caches after a write replaced it."""
+    index = Index.build([analyse(parse_document("k", "Keppra, also known as levetiracetam, treats seizures.")),
+                         analyse(parse_document("w", "Rain is likely on Tuesday.")),
+                         analyse(parse_document("t", "The train leaves at noon."))])
+    answer(index, "What does Keppra treat?")
+    assert index.idf["keppra"] > 0 and index.postings["keppra"] and index.passages[0]
+    assert index.aliases.get("keppra") and index.variants.get("seizur") is None
+    dropped = weakref.ref(index)
+
+    gc.disable()
+    try:
+        del index
+        assert dropped() is None
+    finally:
+        gc.enable()
+
 
 # --- spelling -------------------------------------------------------------------------------------------------
 
