@@ -36,7 +36,7 @@ from .document_analysis import AnalysedDocument, RecentTraits
 from .passage_scores import PassageScores
 from .recent import Recent
 from .segments import Segment, merge_plan, passage_frequency
-from .sentence_vectors import SentenceVectors
+from .sentence_vectors import CorpusVectors, SentenceVectors
 from .spelling import SpellingTable
 from .vector_search import Projection
 
@@ -206,7 +206,7 @@ class Index:
         # (`meaning`); else None, and answers use words alone. Not fields: the documents hold the vectors, and a
         # snapshot saves them there.
         vectors = sentence_vectors(self.documents, sentences, predecessor, self.projection, saved_vectors)
-        self.vectors: SentenceVectors | None = vectors.get("vectors")
+        self.vectors: SentenceVectors | CorpusVectors | None = vectors.get("vectors")
         self.sentence_base: np.ndarray = vectors["sentence_base"]
         self.meaning: str = vectors.get("meaning", "")
         self.projection = vectors.get("projection")
@@ -674,13 +674,16 @@ def sentence_vectors(documents: list[AnalysedDocument], sentences: np.ndarray,
         return {"sentence_base": base}
     if saved_vectors is not None and len(saved_vectors) == base[-1]:
         vectors = saved_vectors
+    elif predecessor is not None and documents:
+        # A write: the kept documents' rows stay where they are, in the matrix every worker shares.
+        vectors = CorpusVectors.kept([doc.embeddings for doc in documents], base)
     else:
         vectors = SentenceVectors.stacked([doc.embeddings for doc in documents]) if documents else None
-    for doc, start, end in zip(documents, base[:-1].tolist(), base[1:].tolist(), strict=True):
-        # The same values, read from the one matrix: the document's own arrays are let go, so the corpus's vectors
-        # are held once, not twice (at a million passages, 0.5 GiB). An index made before still answers from its
-        # own matrix, which the documents it shares with this one no longer keep alive once it is dropped.
-        doc.embeddings = vectors[start:end]
+    for d, (doc, start, end) in enumerate(zip(documents, base[:-1].tolist(), base[1:].tolist(), strict=True)):
+        # The same values, read from the corpus's matrices: the document's own arrays are let go, so the corpus's
+        # vectors are held once, not twice (at a million passages, 0.5 GiB). An index made before still answers from
+        # its own matrices, which the documents it shares with this one no longer keep alive once it is dropped.
+        doc.embeddings = vectors.document(d) if isinstance(vectors, CorpusVectors) else vectors[start:end]
     if vectors is None:
         projection = None
     elif saved is not None and len(saved.rows) == len(vectors):

@@ -309,8 +309,10 @@ class IndexSnapshots:
                 newest.header.get("embedded", True) >= embedded:
             return False  # another process published this very corpus already (embedded, if this one is)
         fields = {f.name: getattr(built, f.name) for f in dataclasses.fields(Index)}
-        fields["documents"] = _naming_their_rows(built)
-        pieces = payload.pieces([built.vectors, {"index": fields, "store_position": store_position}])
+        # Saved as one matrix, documents in order, however many a corpus after writes reads them from.
+        matrix = built.vectors.as_matrix() if embedded else None
+        fields["documents"] = _naming_their_rows(built, matrix)
+        pieces = payload.pieces([matrix, {"index": fields, "store_position": store_position}])
         # The corpus embedded later (LiveCorpus) is published under a key of its own beside its words-alone version.
         key = SnapshotKey(f"{marker} embedded" if embedded else str(marker), code_version(), self.model)
         header = {"format": FORMAT, "code": key.code, "model": key.model, "corpus": key.corpus, "content": content,
@@ -350,13 +352,22 @@ def _let_go(data: bytes | memoryview) -> None:
         mapped.madvise(mmap.MADV_DONTNEED)
 
 
-def _naming_their_rows(built: Index) -> list[AnalysedDocument]:
-    """The index's documents, each one whose vectors are rows of the index's matrix as a copy naming those rows
+def _naming_their_rows(built: Index, matrix: SentenceVectors | None) -> list[AnalysedDocument]:
+    """The index's documents, each one whose vectors are rows of the matrix saved as a copy naming those rows
     instead (SavedRows), so that the matrix is saved once (and mapped on load, not copied: payload.py). Copies, since
-    answers read the documents themselves meanwhile."""
-    if built.vectors is None:
+    answers read the documents themselves meanwhile. The matrix is the index's own, or one stacked from the
+    documents' vectors in their order (`CorpusVectors.as_matrix`), whose rows they then are by construction."""
+    if matrix is None:
         return built.documents
-    steps = built.vectors.steps
+    if matrix is not built.vectors:
+        named = []
+        for doc, first, last in zip(built.documents, built.sentence_base[:-1].tolist(),
+                                    built.sentence_base[1:].tolist(), strict=True):
+            doc = copy.copy(doc)
+            doc.embeddings = SavedRows(first, last)
+            named.append(doc)
+        return named
+    steps = matrix.steps
     start, row_bytes = steps.__array_interface__["data"][0], steps.strides[0]
     named = []
     for doc, first, last in zip(built.documents, built.sentence_base[:-1].tolist(), built.sentence_base[1:].tolist(),

@@ -255,6 +255,23 @@ def test_a_write_moves_the_vectors_projection_instead_of_fitting_it_again(monkey
     assert written.nearest(written.vectors.floats(row))[0][:2] == (d9, 5)
 
 
+def test_a_write_reads_the_kept_documents_vectors_where_they_are_and_answers_as_a_fresh_build():
+    rng = np.random.default_rng(6)
+    index = Index.build([embedded(f"d{n}", 60, rng) for n in range(4)])
+
+    written = index.changed({"d1": embedded("d1", 30, rng), "d0": None, "d5": embedded("d5", 40, rng)})
+
+    for doc_id in ("d2", "d3"):
+        kept = written.documents[written.position[doc_id]].embeddings
+        assert np.shares_memory(kept.steps, index.vectors.steps)  # not a copy
+    fresh = Index.build(written.documents)
+    assert np.array_equal(written.vectors.floats(), fresh.vectors.floats())
+    for row in (0, 31, 95, len(fresh.vectors) - 1):
+        question = fresh.vectors.floats(row)
+        assert np.array_equal(written.vectors.cosines([row, 3], question), fresh.vectors.cosines([row, 3], question))
+        assert written.nearest(question)[0] == fresh.nearest(question)[0]
+
+
 def test_a_saved_index_keeps_its_vectors_projection(monkeypatch):
     rng = np.random.default_rng(5)
     index = Index.build([embedded(f"d{n}", 100, rng) for n in range(3)])

@@ -11,7 +11,7 @@ import pytest
 from qa_service.document_analysis import analyse
 from qa_service.documents import parse_document
 from qa_service.embedding_cache import EmbeddingCache
-from qa_service.sentence_vectors import SentenceVectors
+from qa_service.sentence_vectors import MOST_MATRICES, CorpusVectors, SentenceVectors
 
 
 def unit(rows: np.ndarray) -> np.ndarray:
@@ -49,6 +49,59 @@ def test_a_slice_of_rows_is_a_view_and_stacking_keeps_the_order(floats):
     stacked = SentenceVectors.stacked([vectors[:10], vectors[10:]])
     assert np.array_equal(stacked.steps, vectors.steps) and np.array_equal(stacked.scale, vectors.scale)
     assert np.array_equal(vectors.floats([3, 1]), vectors.floats()[[3, 1]])
+
+
+def test_the_corpus_vectors_after_a_write_are_the_kept_rows_where_they_are_and_the_new_ones_beside(floats):
+    matrix = SentenceVectors.of(floats)
+    new = SentenceVectors.of(floats[:7])
+    parts = [matrix[0:100], new, matrix[300:500]]
+
+    vectors = CorpusVectors.kept(parts, np.cumsum([0, 100, 7, 200]))
+
+    assert isinstance(vectors, CorpusVectors) and len(vectors.parts) == 2
+    assert np.shares_memory(vectors.parts[0].steps, matrix.steps)
+    assert np.shares_memory(vectors.parts[1].steps, new.steps)
+    stacked = SentenceVectors.stacked(parts)
+    assert np.array_equal(vectors.floats(), stacked.floats())
+    assert np.array_equal(vectors.floats(103), stacked.floats(103))
+    assert np.array_equal(vectors.cosines([150, 2, 104], floats[9]), stacked.cosines([150, 2, 104], floats[9]))
+    assert np.array_equal(vectors.as_matrix().steps, stacked.steps)
+    assert np.shares_memory(vectors.document(2).steps, matrix.steps)
+
+
+def test_rows_of_a_matrix_loaded_as_a_reshaped_flat_buffer_are_read_where_they_are(floats):
+    """A snapshot's matrix is mapped as numpy rebuilds a pickled array: a flat buffer, reshaped; its slices' base is
+    the flat buffer."""
+    saved = SentenceVectors.of(floats)
+    loaded = SentenceVectors(np.frombuffer(saved.steps.tobytes(), np.int8).reshape(saved.steps.shape),
+                             np.frombuffer(saved.scale.tobytes(), np.float32).reshape(-1))
+    parts = [loaded[0:200], loaded[200:350], SentenceVectors.of(floats[:3]), loaded[400:500]]
+
+    vectors = CorpusVectors.kept(parts, np.cumsum([0, 200, 150, 3, 100]))
+
+    assert len(vectors.parts) == 2 and np.shares_memory(vectors.parts[0].steps, loaded.steps)
+    assert np.array_equal(vectors.floats(), SentenceVectors.stacked(parts).floats())
+
+
+def test_past_the_most_matrices_the_smaller_ones_are_stacked_into_one(floats):
+    matrix = SentenceVectors.of(floats)
+    written = [SentenceVectors.of(floats[n:n + 2]) for n in range(MOST_MATRICES)]
+    parts = [matrix[:400], *written]
+
+    vectors = CorpusVectors.kept(parts, np.cumsum([0, 400] + [2] * MOST_MATRICES))
+
+    assert len(vectors.parts) == 2 and np.shares_memory(vectors.parts[0].steps, matrix.steps)
+    assert np.array_equal(vectors.floats(), SentenceVectors.stacked(parts).floats())
+
+
+def test_when_most_rows_held_belong_to_no_document_the_vectors_are_stacked_again(floats):
+    matrix = SentenceVectors.of(floats)
+    parts = [matrix[:100], SentenceVectors.of(floats[:5])]
+
+    vectors = CorpusVectors.kept(parts, np.cumsum([0, 100, 5]))
+
+    assert isinstance(vectors, SentenceVectors) and len(vectors) == 105
+    assert np.array_equal(vectors.floats(), SentenceVectors.stacked(parts).floats())
 
 
 @pytest.fixture

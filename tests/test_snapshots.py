@@ -26,7 +26,7 @@ from qa_service.document_analysis import analyse
 from qa_service.documents import parse_document
 from qa_service.index import Index
 from qa_service.publications.folder import FILE_NAME, MAGIC
-from qa_service.sentence_vectors import SentenceVectors
+from qa_service.sentence_vectors import CorpusVectors, SentenceVectors
 from qa_service.snapshots import _ANALYSIS_MODULES, IndexSnapshots
 from qa_service.store import FolderStore
 from qa_service.store import folder as folder_module
@@ -113,6 +113,28 @@ def test_a_loaded_index_maps_its_sentence_vectors_from_the_file_as_one_matrix_sa
     assert np.shares_memory(document.embeddings.steps, loaded.vectors.steps)  # rows of it, not stacked again
     assert (tmp_path / "cache" / FILE_NAME).read_bytes().count(built.vectors.steps.tobytes()) == 1
     assert loaded.nearest(built.vectors.floats(7)) == built.nearest(built.vectors.floats(7))
+
+
+def test_an_index_after_writes_is_saved_as_one_matrix_and_its_writes_then_read_the_mapped_rows(tmp_path):
+    built = embedded()
+    rng = np.random.default_rng(9)
+    analysed = analyse(parse_document("piers", "Pier one is long. Pier two is short. Pier three is gone."))
+    vectors = rng.standard_normal((len(analysed.sentences), 384))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    written = built.changed({"piers": dataclasses.replace(analysed, embeddings=SentenceVectors.of(vectors),
+                                                           embedded_by="test")})
+    assert isinstance(written.vectors, CorpusVectors)  # the harbours' rows where they were, the piers' beside
+    snapshots = IndexSnapshots(tmp_path / "cache", model="test")
+    snapshots.save(written)
+
+    loaded = snapshots.load()
+
+    assert isinstance(loaded.vectors, SentenceVectors)
+    assert np.array_equal(loaded.vectors.floats(), written.vectors.floats())
+    assert all(np.shares_memory(doc.embeddings.steps, loaded.vectors.steps) for doc in loaded.documents)
+    again = loaded.changed({"piers": None})
+    assert np.shares_memory(again.documents[0].embeddings.steps, loaded.vectors.steps)
+    assert isinstance(backing(again.documents[0].embeddings.steps), mmap.mmap)
 
 
 def test_a_loaded_index_whose_arrays_are_all_pages_of_the_file_takes_writes_and_merges_as_a_fresh_build(
