@@ -676,7 +676,9 @@ def sentence_vectors(documents: list[AnalysedDocument], sentences: np.ndarray,
         vectors = saved_vectors
     elif predecessor is not None and documents:
         # A write: the kept documents' rows stay where they are, in the matrix every worker shares.
-        vectors = CorpusVectors.kept([doc.embeddings for doc in documents], base)
+        vectors = CorpusVectors.kept([doc.embeddings for doc in documents], base,
+                                     None if before.vectors is None else (before.vectors, before.sentence_base,
+                                                                          old_position))
     else:
         vectors = SentenceVectors.stacked([doc.embeddings for doc in documents]) if documents else None
     for d, (doc, start, end) in enumerate(zip(documents, base[:-1].tolist(), base[1:].tolist(), strict=True)):
@@ -686,7 +688,7 @@ def sentence_vectors(documents: list[AnalysedDocument], sentences: np.ndarray,
         doc.embeddings = vectors.document(d) if isinstance(vectors, CorpusVectors) else vectors[start:end]
     if vectors is None:
         projection = None
-    elif saved is not None and len(saved.rows) == len(vectors):
+    elif saved is not None and len(saved) == len(vectors):
         projection = saved
     elif predecessor is not None and predecessor[0].projection is not None:
         projection = predecessor[0].projection.updated(vectors, *_sentence_moves(predecessor, base))

@@ -90,21 +90,46 @@ class CorpusVectors:
     offset: np.ndarray  # documents, int64
 
     @classmethod
-    def kept(cls, embeddings: Sequence[SentenceVectors], first: np.ndarray) -> SentenceVectors | CorpusVectors:
+    def kept(cls, embeddings: Sequence[SentenceVectors], first: np.ndarray,
+             carried: tuple[SentenceVectors | CorpusVectors, np.ndarray, np.ndarray] | None = None
+             ) -> SentenceVectors | CorpusVectors:
         """The vectors of documents whose own vectors these are (views of their matrices, as earlier indexes left
         them), in the order given, without copying them: each document's rows stay in the matrix they are rows of.
+        With `carried` (the vectors of the index a write made this one from, their `first`, and where each document
+        was there, -1 for a new one) the kept documents' matrices and rows are read from those, and only the new
+        documents are looked at: looking at every one took 0.33 s a write at a million passages.
         The live rows of all but the largest matrix are stacked into one when there are more than MOST_MATRICES; all
         of them into one matrix (returned as such, the documents' vectors made rows of it) when the rows no document
         reads are more than half of those held."""
         part, offset = np.zeros(len(embeddings), np.int32), np.zeros(len(embeddings), np.int64)
         parts: list[SentenceVectors] = []
         numbered: dict[tuple[int, int], int] = {}
-        for d, rows in enumerate(embeddings):
-            key, matrix, at = _matrix_of(rows)
+        looked_at: Sequence[int] = range(len(embeddings))
+        if carried is not None:
+            before, before_first, old_position = carried
+            if isinstance(before, SentenceVectors):
+                before = cls((before,), before_first, np.zeros(len(before_first) - 1, np.int32),
+                             before_first[:-1].astype(np.int64))
+            shift = np.zeros(len(before.parts), np.int64)
+            for p, rows in enumerate(before.parts):
+                key, matrix, shift[p] = _matrix_of(rows)
+                numbered[key] = len(parts)
+                parts.append(matrix)
+            kept = old_position >= 0
+            part[kept] = before.part[old_position[kept]]
+            offset[kept] = before.offset[old_position[kept]] + shift[part[kept]]
+            looked_at = np.flatnonzero(~kept).tolist()
+        for d in looked_at:
+            key, matrix, at = _matrix_of(embeddings[d])
             if key not in numbered:
                 numbered[key] = len(parts)
                 parts.append(matrix)
             part[d], offset[d] = numbered[key], at
+        read = np.zeros(len(parts), bool)
+        read[part] = True
+        if not read.all():  # a matrix only replaced documents read is let go
+            part = (np.cumsum(read) - 1)[part].astype(np.int32)
+            parts = [matrix for matrix, is_read in zip(parts, read.tolist(), strict=True) if is_read]
         held = sum(len(p) for p in parts)
         if len(embeddings) and 2 * int(first[-1]) < held:
             return SentenceVectors.stacked(embeddings)
@@ -160,9 +185,9 @@ class CorpusVectors:
 
     def floats(self, rows=slice(None)) -> np.ndarray:
         """These rows as float32 vectors."""
-        gathered = self[rows]
-        return gathered.steps.astype(np.float32) * (gathered.scale[..., None] if gathered.steps.ndim == 2
-                                                    else gathered.scale)
+        if isinstance(rows, (int, np.integer)):
+            return self[[rows]].floats()[0]
+        return self[rows].floats()
 
     def cosines(self, rows, vector: np.ndarray) -> np.ndarray:
         """The cosines of these rows with a unit vector (float32)."""

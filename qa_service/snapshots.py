@@ -359,22 +359,15 @@ def _naming_their_rows(built: Index, matrix: SentenceVectors | None) -> list[Ana
     documents' vectors in their order (`CorpusVectors.as_matrix`), whose rows they then are by construction."""
     if matrix is None:
         return built.documents
-    if matrix is not built.vectors:
-        named = []
-        for doc, first, last in zip(built.documents, built.sentence_base[:-1].tolist(),
-                                    built.sentence_base[1:].tolist(), strict=True):
-            doc = copy.copy(doc)
-            doc.embeddings = SavedRows(first, last)
-            named.append(doc)
-        return named
+    stacked = matrix is not built.vectors
     steps = matrix.steps
     start, row_bytes = steps.__array_interface__["data"][0], steps.strides[0]
     named = []
     for doc, first, last in zip(built.documents, built.sentence_base[:-1].tolist(), built.sentence_base[1:].tolist(),
                                 strict=True):
         rows = doc.embeddings
-        if rows is not None and len(rows) == last - first and rows.steps.strides == steps.strides and \
-                rows.steps.__array_interface__["data"][0] == start + first * row_bytes:
+        if stacked or (rows is not None and len(rows) == last - first and rows.steps.strides == steps.strides and
+                       rows.steps.__array_interface__["data"][0] == start + first * row_bytes):
             doc = copy.copy(doc)
             doc.embeddings = SavedRows(first, last)
         named.append(doc)

@@ -12,7 +12,8 @@ per question (sentence_vectors.py), each widened to float32. Three steps read fa
 - The SHORTLIST best by the projection are scored exactly from the full vectors.
 
 The projection and the clusters are fitted once and kept: a write projects only the new documents' sentences on the
-same axes and puts each in its nearest cluster, and a snapshot saves them with the index. They are fitted again
+same axes and puts each in its nearest cluster, beside the rows arranged when fitted (which it does not move), and a
+snapshot saves them with the index. They are fitted again
 when the corpus has grown or shrunk more than REFIT_GROWTH times since, so that clusters stay near their size.
 
 What each constant costs and finds was measured on 80,000 sentences of the fair corpus (bench/fair_corpus.py) with
@@ -21,6 +22,7 @@ real embeddings and 680 shared questions; the README says how.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -36,30 +38,69 @@ PROBED = 128  # clusters read per question
 CLUSTER_SAMPLE = 16  # the clusters' centres are fitted on this many sentences per cluster at most
 CLUSTER_ROUNDS = 6  # rounds of k-means
 REFIT_GROWTH = 2.0  # fitted again when the corpus is this many times larger, or smaller, than when fitted
+FOLDED_AT = 0.25  # the tail and the base are arranged as one when the tail or the base's gone rows pass this share
 SLICE = 20_000  # rows widened to float32 at once: memory stays bounded while projecting a large corpus
 TABLE_CELLS = 1 << 24  # point-centre distances worked out at once while clustering (64 MB of float32)
 Rows = TypeVar("Rows", np.ndarray, SentenceVectors)
 
 
 @dataclass(frozen=True)
+class ClusteredRows:
+    """Projected sentences kept cluster by cluster: cluster c's rows are rows[bounds[c]:bounds[c + 1]], and row i is
+    sentence order[i]'s (-1: a sentence whose document has left since the rows were arranged). A question's clusters
+    are then slices, not rows gathered one by one: at a million sentences, gathering the ~29,000 rows a question read
+    took 6-9 ms, more than the rest of the search."""
+
+    rows: np.ndarray  # int8, one row of SEARCH_WIDTH steps a sentence
+    order: np.ndarray  # int32
+    bounds: np.ndarray  # clusters + 1, int64
+
+    @classmethod
+    def of(cls, sentences: np.ndarray, cluster: np.ndarray, clusters: int,
+           rows_at: Callable[[np.ndarray], np.ndarray]) -> ClusteredRows:
+        """These sentences (in any order; sentences[i] is in cluster[i]) arranged by their clusters, the rows of
+        positions i taken from `rows_at` (in cluster order, so that they are gathered once)."""
+        by_cluster = np.argsort(cluster, kind="stable")
+        bounds = np.searchsorted(cluster[by_cluster], np.arange(clusters + 1)).astype(np.int64)
+        return cls(rows_at(by_cluster), sentences[by_cluster].astype(np.int32), bounds)
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def read(self, clusters: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """The sentences of these clusters (in this order, -1 for those gone) and their rows."""
+        spans = [(int(self.bounds[c]), int(self.bounds[c + 1])) for c in clusters]
+        spans = [(start, end) for start, end in spans if end > start] or [(0, 0)]
+        return (np.concatenate([self.order[start:end] for start, end in spans]),
+                np.concatenate([self.rows[start:end] for start, end in spans]))
+
+    def cluster_of_each_row(self) -> np.ndarray:
+        return np.repeat(np.arange(len(self.bounds) - 1, dtype=np.int32), np.diff(self.bounds))
+
+
+@dataclass(frozen=True)
 class Projection:
     """The corpus's vectors projected on their principal axes, (vector - mean) @ axes, stored as int8 rows of
     `step`-sized units, and grouped in clusters. A question q is projected as it is: q·v = q·mean + q·(v - mean),
-    and q·mean is the same for every sentence, so leaving it out keeps the order."""
+    and q·mean is the same for every sentence, so leaving it out keeps the order.
+
+    The rows arranged when the projection was fitted (`base`: a snapshot's mapped pages, or the master's, shared by
+    every worker) are never moved by a write: the sentences of written documents go to a small `tail` arranged by
+    the same clusters, a left document's rows are marked gone in `base.order`, and only the sentence numbers are
+    renumbered. Both are arranged anew as one when the tail or the gone rows pass a quarter of the base (FOLDED_AT),
+    so that neither grows without bound; before this, every write moved each of a million sentences' rows in each
+    worker, a private copy of 250 MiB."""
 
     mean: np.ndarray  # width, float32
     axes: np.ndarray  # width x SEARCH_WIDTH, orthonormal columns, float32
     step: np.ndarray  # SEARCH_WIDTH, float32: the value of one int8 unit on each axis
-    # sentences x SEARCH_WIDTH, int8, cluster by cluster: row i is sentence order[i]'s. A question's clusters are
-    # then slices of it, not rows gathered one by one: at a million sentences, gathering the ~29,000 rows a question
-    # read took 6-9 ms, more than the rest of the search.
-    rows: np.ndarray
     centres: np.ndarray  # clusters x SEARCH_WIDTH, float32, in the projection's units (not steps)
-    fitted_on: int  # how many sentences the corpus had when the axes and centres were fitted
-    order: np.ndarray  # the sentences, cluster by cluster (int32)
-    bounds: np.ndarray  # cluster c's sentences are order[bounds[c]:bounds[c + 1]] (int64)
     centre_norms: np.ndarray  # each centre's squared length
-    slot: np.ndarray  # sentence s's row is rows[slot[s]] (int32)
+    fitted_on: int  # how many sentences the corpus had when the axes and centres were fitted
+    base: ClusteredRows
+    tail: ClusteredRows
+    gone: int  # rows of `base` whose sentence is gone
+    slot: np.ndarray  # sentence s's row: base.rows[slot[s]], or tail.rows[slot[s] - len(base)] (int32)
 
     @classmethod
     def of(cls, vectors: SentenceVectors) -> Projection | None:
@@ -76,18 +117,49 @@ class Projection:
         rows = _projected(vectors, mean, axes, step)
         clusters = round(len(vectors) / CLUSTER_SIZE) if len(vectors) > PROBED * CLUSTER_SIZE else 1
         centres = _k_means(_sample(rows, clusters * CLUSTER_SAMPLE).astype(np.float32) * step, clusters)
-        return cls.arranged(mean, axes, step, rows, centres, len(vectors), _closest(rows, step, centres))
+        sentences = np.arange(len(vectors), dtype=np.int32)
+        return cls.arranged(mean, axes, step, centres, len(vectors),
+                            ClusteredRows.of(sentences, _closest(rows, step, centres), len(centres), rows.__getitem__))
 
     @classmethod
-    def arranged(cls, mean: np.ndarray, axes: np.ndarray, step: np.ndarray, rows: np.ndarray, centres: np.ndarray,
-                 fitted_on: int, cluster: np.ndarray) -> Projection:
-        """A projection of sentences whose rows (one per sentence, in sentence order) are in the clusters given."""
-        order = np.argsort(cluster, kind="stable").astype(np.int32)
-        bounds = np.searchsorted(cluster[order], np.arange(len(centres) + 1)).astype(np.int64)
-        slot = np.empty(len(order), np.int32)
-        slot[order] = np.arange(len(order), dtype=np.int32)
-        return cls(mean, axes, step, rows[order], centres, fitted_on, order, bounds,
-                   np.einsum("ij,ij->i", centres, centres), slot)
+    def arranged(cls, mean: np.ndarray, axes: np.ndarray, step: np.ndarray, centres: np.ndarray, fitted_on: int,
+                 base: ClusteredRows, tail: ClusteredRows | None = None, gone: int = 0) -> Projection:
+        """A projection whose sentences' rows are these (sentences numbered from 0, none twice)."""
+        if tail is None:
+            tail = ClusteredRows(base.rows[:0], base.order[:0], np.zeros(len(centres) + 1, np.int64))
+        slot = np.empty(len(base) - gone + len(tail), np.int32)
+        live = np.flatnonzero(base.order >= 0) if gone else np.arange(len(base))
+        slot[base.order[live]] = live
+        slot[tail.order] = len(base) + np.arange(len(tail), dtype=np.int32)
+        return cls(mean, axes, step, centres, np.einsum("ij,ij->i", centres, centres), fitted_on, base, tail, gone,
+                   slot)
+
+    def __len__(self) -> int:
+        return len(self.slot)
+
+    @property
+    def nbytes(self) -> int:
+        """The bytes of its per-sentence arrays."""
+        return sum(part.rows.nbytes + part.order.nbytes for part in (self.base, self.tail)) + self.slot.nbytes
+
+    def rows_of(self, sentences: np.ndarray) -> np.ndarray:
+        """These sentences' rows (a copy)."""
+        slots = self.slot[sentences]
+        in_base = slots < len(self.base)
+        if bool(in_base.all()):
+            return self.base.rows[slots]
+        rows = np.empty((len(slots), self.base.rows.shape[1]), np.int8)
+        rows[in_base] = self.base.rows[slots[in_base]]
+        rows[~in_base] = self.tail.rows[slots[~in_base] - len(self.base)]
+        return rows
+
+    def clusters(self) -> np.ndarray:
+        """Each sentence's cluster."""
+        cluster = np.empty(len(self), np.int32)
+        for part in (self.base, self.tail):
+            live = part.order >= 0
+            cluster[part.order[live]] = part.cluster_of_each_row()[live]
+        return cluster
 
     def updated(self, vectors: SentenceVectors, moves: np.ndarray, new_rows: np.ndarray) -> Projection | None:
         """The projection of `vectors`, a corpus made from this one's: moves[s] is the sentence that this
@@ -97,27 +169,31 @@ class Projection:
         size = len(vectors)
         if not (self.fitted_on / REFIT_GROWTH <= size <= self.fitted_on * REFIT_GROWTH) or size <= SHORTLIST:
             return Projection.of(vectors)
-        rows = np.empty((size, self.rows.shape[1]), np.int8)
-        cluster = np.empty(size, np.int32)
-        moved = moves[self.order]  # where each of this projection's rows goes
-        staying = moved >= 0
-        rows[moved[staying]] = self.rows[staying]
-        cluster[moved[staying]] = self.cluster_of_each_row()[staying]
-        if len(new_rows):
-            rows[new_rows] = _projected(vectors[new_rows], self.mean, self.axes, self.step)
-            cluster[new_rows] = _closest(rows[new_rows], self.step, self.centres)
-        return Projection.arranged(self.mean, self.axes, self.step, rows, self.centres, self.fitted_on, cluster)
-
-    def cluster_of_each_row(self) -> np.ndarray:
-        """The cluster of each of `rows` (they are cluster by cluster)."""
-        return np.repeat(np.arange(len(self.centres), dtype=np.int32), np.diff(self.bounds))
+        moves = moves.astype(np.int32)
+        base_order = np.where(self.base.order >= 0, moves[np.maximum(self.base.order, 0)], -1).astype(np.int32)
+        gone = int(np.count_nonzero(base_order < 0))
+        base = ClusteredRows(self.base.rows, base_order, self.base.bounds)
+        kept_tail = moves[self.tail.order] >= 0
+        added = _projected(vectors[new_rows], self.mean, self.axes, self.step)
+        tail_rows = np.concatenate([self.tail.rows[kept_tail], added])
+        tail_sentences = np.concatenate([moves[self.tail.order][kept_tail], new_rows.astype(np.int32)])
+        tail_cluster = np.concatenate([self.tail.cluster_of_each_row()[kept_tail],
+                                       _closest(added, self.step, self.centres)])
+        tail = ClusteredRows.of(tail_sentences, tail_cluster, len(self.centres), tail_rows.__getitem__)
+        moved = Projection.arranged(self.mean, self.axes, self.step, self.centres, self.fitted_on, base, tail, gone)
+        if max(len(tail), gone) <= len(base) * FOLDED_AT:
+            return moved
+        everyone = np.arange(size, dtype=np.int32)
+        return Projection.arranged(self.mean, self.axes, self.step, self.centres, self.fitted_on,
+                                   ClusteredRows.of(everyone, moved.clusters(), len(self.centres), moved.rows_of))
 
     def candidates(self, vector: np.ndarray, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """The sentences read for a question, and their rows: those of the PROBED clusters closest to it, or every
-        allowed sentence when there are no more of them than that."""
+        allowed sentence when there are no more of them than that. With no `allowed`, a row whose sentence is gone
+        is read as sentence -1 (`nearest` passes over it): taking it out would copy every row read."""
         if allowed is not None and int(np.count_nonzero(allowed)) <= PROBED * CLUSTER_SIZE:
             sentences = np.flatnonzero(allowed)
-            return sentences, self.rows[self.slot[sentences]]
+            return sentences, self.rows_of(sentences)
         if len(self.centres) <= PROBED:
             chosen = np.arange(len(self.centres))
         else:
@@ -125,12 +201,14 @@ class Projection:
             # in meaning.
             closeness = self.centres @ ((vector - self.mean) @ self.axes) - 0.5 * self.centre_norms
             chosen = np.argpartition(-closeness, PROBED - 1)[:PROBED]
-        spans = [(int(self.bounds[c]), int(self.bounds[c + 1])) for c in np.sort(chosen).tolist()]
-        sentences = np.concatenate([self.order[start:end] for start, end in spans])
-        rows = np.concatenate([self.rows[start:end] for start, end in spans])
+        clusters = np.sort(chosen).tolist()
+        sentences, rows = self.base.read(clusters)
+        if len(self.tail):
+            tail_sentences, tail_rows = self.tail.read(clusters)
+            sentences, rows = np.concatenate([sentences, tail_sentences]), np.concatenate([rows, tail_rows])
         if allowed is None:
             return sentences, rows
-        kept = allowed[sentences]
+        kept = allowed[sentences] & (sentences >= 0) if self.gone else allowed[sentences]
         return sentences[kept], rows[kept]
 
 
@@ -146,7 +224,10 @@ def nearest(vectors: SentenceVectors, projection: Projection | None, vector: np.
         # matrix product, wrote and read again 4 bytes a number (at a million sentences, ~33,000 rows: 3.8 ms against
         # 2.2, the same sentences found for 300 of 300 questions).
         approximate = np.einsum("ij,j->i", rows, projection.step * (projection.axes.T @ vector))
-        size = min(SHORTLIST, len(read))
+        live = int(np.count_nonzero(read >= 0)) if projection.gone else len(read)
+        if live < len(read):
+            approximate[read < 0] = -np.inf
+        size = min(SHORTLIST, live)
         shortlist = read[np.argpartition(-approximate, size - 1)[:size]] if size else read
     cosines = vectors.cosines(shortlist, vector)
     k = min(k, len(shortlist))

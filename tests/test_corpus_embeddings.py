@@ -115,7 +115,7 @@ def test_after_a_write_the_vectors_projection_moves_by_the_changed_document_and_
 
     index = live.current().index
     assert index.projection.axes is fitted.axes and index.projection.centres is fitted.centres
-    assert len(index.projection.rows) == len(index.vectors) == sentences(live)
+    assert len(index.projection) == len(index.vectors) == sentences(live)
 
 
 def test_a_restart_on_an_unchanged_corpus_embeds_nothing(folder, tmp_path):

@@ -249,7 +249,7 @@ def test_a_write_moves_the_vectors_projection_instead_of_fitting_it_again(monkey
     written = index.changed({"d0": None, "d9": embedded("d9", 60, rng)})
 
     assert written.projection.axes is fitted.axes and written.projection.centres is fitted.centres
-    assert len(written.projection.rows) == len(written.vectors) == 240
+    assert len(written.projection) == len(written.vectors) == 240
     d9 = written.position["d9"]
     row = int(written.sentence_base[d9]) + 5
     assert written.nearest(written.vectors.floats(row))[0][:2] == (d9, 5)
@@ -281,6 +281,6 @@ def test_a_saved_index_keeps_its_vectors_projection(monkeypatch):
 
     loaded = Index(**fields)
 
-    assert np.array_equal(loaded.projection.rows, index.projection.rows)
+    assert np.array_equal(loaded.projection.base.rows, index.projection.base.rows)
     question = index.vectors.floats(70)
     assert loaded.nearest(question) == index.nearest(question)

@@ -8,6 +8,7 @@ import threading
 import numpy as np
 import pytest
 
+from qa_service import sentence_vectors
 from qa_service.document_analysis import analyse
 from qa_service.documents import parse_document
 from qa_service.embedding_cache import EmbeddingCache
@@ -81,6 +82,24 @@ def test_rows_of_a_matrix_loaded_as_a_reshaped_flat_buffer_are_read_where_they_a
 
     assert len(vectors.parts) == 2 and np.shares_memory(vectors.parts[0].steps, loaded.steps)
     assert np.array_equal(vectors.floats(), SentenceVectors.stacked(parts).floats())
+
+
+def test_a_write_carried_from_the_vectors_before_it_looks_only_at_the_written_documents(floats, monkeypatch):
+    matrix = SentenceVectors.of(floats)
+    before = CorpusVectors.kept([matrix[0:100], SentenceVectors.of(floats[:7]), matrix[300:500]],
+                                np.cumsum([0, 100, 7, 200]))
+    written = SentenceVectors.of(floats[40:50])
+    documents = [before.document(0), written, before.document(2)]  # the second document replaced
+    looked_at = []
+    matrix_of = sentence_vectors._matrix_of
+    monkeypatch.setattr(sentence_vectors, "_matrix_of", lambda rows: looked_at.append(len(rows)) or matrix_of(rows))
+
+    vectors = CorpusVectors.kept(documents, np.cumsum([0, 100, 10, 200]), (before, before.first, np.array([0, -1, 2])))
+
+    assert looked_at.count(10) == 1 and 100 not in looked_at and 200 not in looked_at
+    assert len(vectors.parts) == 2  # the replaced document's matrix let go
+    assert np.shares_memory(vectors.parts[0].steps, matrix.steps)
+    assert np.array_equal(vectors.floats(), SentenceVectors.stacked(documents).floats())
 
 
 def test_past_the_most_matrices_the_smaller_ones_are_stacked_into_one(floats):

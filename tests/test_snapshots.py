@@ -96,7 +96,7 @@ def test_a_saved_index_with_sentence_vectors_loads_their_projection_without_fitt
     loaded = snapshots.load()
 
     assert loaded is not None
-    assert np.array_equal(loaded.projection.rows, built.projection.rows)
+    assert np.array_equal(loaded.projection.base.rows, built.projection.base.rows)
     assert loaded.nearest(built.vectors.floats(42)) == built.nearest(built.vectors.floats(42))
 
 

@@ -31,7 +31,7 @@ def exact(vectors: SentenceVectors, vector: np.ndarray, k: int) -> list[int]:
 def test_the_shortlist_finds_the_same_ten_nearest_as_comparing_every_vector():
     vectors = corpus_like(3000)
     projection = Projection.of(vectors)
-    assert projection is not None and projection.rows.shape == (3000, SEARCH_WIDTH)
+    assert projection is not None and projection.base.rows.shape == (3000, SEARCH_WIDTH)
     rng = np.random.default_rng(2)
     questions = unit(vectors.floats(rng.choice(3000, 50)) + 0.2 * unit(rng.normal(size=(50, 384))))
     same = [list(nearest(vectors, projection, q.astype(np.float32), None, 10)[0]) == exact(vectors, q, 10)
@@ -91,14 +91,12 @@ def topical_corpus(n: int, topics: int = 200, width: int = 384, seed: int = 3) -
 
 def by_sentence(projection: Projection) -> np.ndarray:
     """The projection's rows in sentence order (it keeps them cluster by cluster)."""
-    return projection.rows[projection.slot]
+    return projection.rows_of(np.arange(len(projection)))
 
 
 def clusters_of_sentences(projection: Projection) -> np.ndarray:
     """Each sentence's cluster."""
-    cluster = np.empty(len(projection.rows), np.int32)
-    cluster[projection.order] = projection.cluster_of_each_row()
-    return cluster
+    return projection.clusters()
 
 
 def test_rows_are_kept_cluster_by_cluster_so_a_cluster_is_one_slice(small_clusters):
@@ -106,11 +104,12 @@ def test_rows_are_kept_cluster_by_cluster_so_a_cluster_is_one_slice(small_cluste
     projection = Projection.of(vectors)
     on_axes = np.clip(np.rint((vectors.floats() - projection.mean) @ projection.axes / projection.step),
                       -127, 127).astype(np.int8)
-    assert np.array_equal(projection.rows, on_axes[projection.order])
+    base = projection.base
+    assert np.array_equal(base.rows, on_axes[base.order])
     cluster = clusters_of_sentences(projection)
     for c in (0, 7, len(projection.centres) - 1):
-        start, end = projection.bounds[c], projection.bounds[c + 1]
-        assert set(projection.order[start:end]) == set(np.flatnonzero(cluster == c))
+        start, end = base.bounds[c], base.bounds[c + 1]
+        assert set(base.order[start:end]) == set(np.flatnonzero(cluster == c))
 
 
 def test_a_large_corpus_is_read_a_few_clusters_at_a_time_and_the_nearest_are_still_found(small_clusters):
@@ -188,3 +187,67 @@ def test_a_corpus_grown_past_the_refit_growth_is_fitted_anew(small_clusters):
     moved = projection.updated(changed, moves, new_rows)
 
     assert moved.fitted_on == 4500 and len(moved.centres) == round(4500 / 64)
+
+
+def test_a_write_leaves_the_arranged_rows_where_they_are_and_puts_the_new_sentences_in_a_small_tail(small_clusters):
+    vectors = corpus_like(8000)
+    projection = Projection.of(vectors)
+    changed, moves, new_rows = corpus_changed(vectors, slice(100, 300), corpus_like(150, seed=9))
+
+    moved = projection.updated(changed, moves, new_rows)
+
+    assert moved.base.rows is projection.base.rows  # not moved, not copied: the pages every worker shares
+    assert len(moved.tail) == 150 and moved.gone == 200
+    assert set(moved.tail.order) == set(new_rows)
+
+
+def test_after_writes_a_question_reads_the_same_sentences_as_from_rows_arranged_anew(small_clusters):
+    vectors = corpus_like(8000)
+    projection = Projection.of(vectors)
+    for seed, dropped in ((9, slice(0, 200)), (10, slice(4000, 4100)), (11, slice(7700, 7850))):
+        vectors, moves, new_rows = corpus_changed(vectors, dropped, corpus_like(120, seed=seed))
+        projection = projection.updated(vectors, moves, new_rows)
+    assert len(projection.tail) > 0 and projection.gone > 0
+    everyone = np.arange(len(vectors))
+    arranged_anew = Projection.arranged(
+        projection.mean, projection.axes, projection.step, projection.centres, projection.fitted_on,
+        vector_search.ClusteredRows.of(everyone, projection.clusters(), len(projection.centres), projection.rows_of))
+
+    for question in near_questions(vectors, 20):
+        read, rows = projection.candidates(question, None)
+        read_anew, _ = arranged_anew.candidates(question, None)
+        live = read >= 0
+        assert sorted(read[live]) == sorted(read_anew)
+        assert np.array_equal(rows[live], by_sentence(projection)[read[live]])
+        assert list(nearest(vectors, projection, question, None, 5)[0]) == \
+            list(nearest(vectors, arranged_anew, question, None, 5)[0])
+
+
+def test_a_sentence_whose_document_left_is_never_read(small_clusters):
+    vectors = corpus_like(8000)
+    projection = Projection.of(vectors)
+    changed, moves, new_rows = corpus_changed(vectors, slice(0, 500), corpus_like(10, seed=9))
+
+    moved = projection.updated(changed, moves, new_rows)
+
+    allowed = np.ones(len(changed), bool)
+    allowed[::2] = False
+    for question in vectors.floats(np.arange(0, 500, 50)):
+        assert nearest(changed, moved, question, None, 10)[0].min() >= 0
+        assert np.all(moved.candidates(question, allowed)[0] % 2 == 1)
+        assert np.all(nearest(changed, moved, question, allowed, 10)[0] % 2 == 1)
+
+
+@pytest.mark.parametrize("dropped, added", [(slice(0, 0), 2100), (slice(0, 2100), 10)])
+def test_a_tail_or_gone_rows_past_a_quarter_of_the_base_are_arranged_anew_with_it(small_clusters, dropped, added):
+    vectors = corpus_like(8000)
+    projection = Projection.of(vectors)
+    changed, moves, new_rows = corpus_changed(vectors, dropped, corpus_like(added, seed=9))
+
+    moved = projection.updated(changed, moves, new_rows)
+
+    assert len(moved.tail) == 0 and moved.gone == 0 and len(moved.base) == len(changed)
+    assert moved.centres is projection.centres
+    staying = moves >= 0
+    assert np.array_equal(by_sentence(moved)[moves[staying]], by_sentence(projection)[staying])
+    assert np.array_equal(clusters_of_sentences(moved)[moves[staying]], clusters_of_sentences(projection)[staying])
