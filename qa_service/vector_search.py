@@ -67,12 +67,10 @@ class ClusteredRows:
     def __len__(self) -> int:
         return len(self.order)
 
-    def read(self, clusters: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        """The sentences of these clusters (in this order, -1 for those gone) and their rows."""
+    def slices(self, clusters: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The sentences (-1 for those gone) and rows of each of these clusters that has any, as views."""
         spans = [(int(self.bounds[c]), int(self.bounds[c + 1])) for c in clusters]
-        spans = [(start, end) for start, end in spans if end > start] or [(0, 0)]
-        return (np.concatenate([self.order[start:end] for start, end in spans]),
-                np.concatenate([self.rows[start:end] for start, end in spans]))
+        return [(self.order[start:end], self.rows[start:end]) for start, end in spans if end > start]
 
     def cluster_of_each_row(self) -> np.ndarray:
         return np.repeat(np.arange(len(self.bounds) - 1, dtype=np.int32), np.diff(self.bounds))
@@ -202,10 +200,10 @@ class Projection:
             closeness = self.centres @ ((vector - self.mean) @ self.axes) - 0.5 * self.centre_norms
             chosen = np.argpartition(-closeness, PROBED - 1)[:PROBED]
         clusters = np.sort(chosen).tolist()
-        sentences, rows = self.base.read(clusters)
-        if len(self.tail):
-            tail_sentences, tail_rows = self.tail.read(clusters)
-            sentences, rows = np.concatenate([sentences, tail_sentences]), np.concatenate([rows, tail_rows])
+        # One copy of the rows read: the tail's slices are joined with the base's, not to them afterwards.
+        slices = self.base.slices(clusters) + (self.tail.slices(clusters) if len(self.tail) else [])
+        sentences = np.concatenate([order for order, _ in slices] or [self.base.order[:0]])
+        rows = np.concatenate([rows for _, rows in slices] or [self.base.rows[:0]])
         if allowed is None:
             return sentences, rows
         kept = allowed[sentences] & (sentences >= 0) if self.gone else allowed[sentences]
