@@ -73,6 +73,7 @@ class ClusteredRows:
         return [(self.order[start:end], self.rows[start:end]) for start, end in spans if end > start]
 
     def cluster_of_each_row(self) -> np.ndarray:
+        """The cluster of each of `rows` (they are cluster by cluster)."""
         return np.repeat(np.arange(len(self.bounds) - 1, dtype=np.int32), np.diff(self.bounds))
 
 
