@@ -172,10 +172,11 @@ class Projection:
         base_order = np.where(self.base.order >= 0, moves[np.maximum(self.base.order, 0)], -1).astype(np.int32)
         gone = int(np.count_nonzero(base_order < 0))
         base = ClusteredRows(self.base.rows, base_order, self.base.bounds)
-        kept_tail = moves[self.tail.order] >= 0
+        tail_moved = moves[self.tail.order]
+        kept_tail = tail_moved >= 0
         added = _projected(vectors[new_rows], self.mean, self.axes, self.step)
         tail_rows = np.concatenate([self.tail.rows[kept_tail], added])
-        tail_sentences = np.concatenate([moves[self.tail.order][kept_tail], new_rows.astype(np.int32)])
+        tail_sentences = np.concatenate([tail_moved[kept_tail], new_rows.astype(np.int32)])
         tail_cluster = np.concatenate([self.tail.cluster_of_each_row()[kept_tail],
                                        _closest(added, self.step, self.centres)])
         tail = ClusteredRows.of(tail_sentences, tail_cluster, len(self.centres), tail_rows.__getitem__)
