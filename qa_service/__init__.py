@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from .question_vectors import QuestionVectors
 from .reading import RememberedReadings, load_reader
 from .recording import QuestionRecorder
 from .records import open_records
+from .republishing import Republisher
 from .snapshots import WORDS_ONLY, IndexSnapshots
 from .store import open_store
 
@@ -38,8 +40,13 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     encoder = load_encoder(settings.qa_semantic_threads) if settings.qa_semantic else None
     place = open_place(settings, cache)
     snapshots = IndexSnapshots(cache, place, encoder.identity if encoder else WORDS_ONLY) if place else None
+    # The child that publishes reads this app's settings; it answers nothing, so it reads no candidates, records no
+    # questions and starts no child of its own.
+    republisher = Republisher(settings.qa_publish_after_seconds, cache, {
+        **os.environ, **settings.environment(), "QA_READING": "off", "QA_RECORD_QUESTIONS": "off",
+        "QA_PUBLISH_AFTER_SECONDS": "0"}) if snapshots and cache else None
     corpus = LiveCorpus(store, settings.qa_reload_seconds, snapshots, encoder, settings.analysis_processes,
-                        settings.qa_embed_before_serving)
+                        settings.qa_embed_before_serving, republisher)
     # Off: no records are opened, so nothing (not even an empty file or table) is made.
     records = open_records(settings, Path(app.instance_path)) if settings.qa_record_questions != "off" else None
     recorder = QuestionRecorder(settings.qa_record_questions, records, settings.qa_record_days)

@@ -37,8 +37,9 @@ def list_documents() -> None:
 @corpus.command("publish")
 def publish_index() -> None:
     """Publish the index of the corpus as it is now (in QA_CACHE_DIR, or in PostgreSQL with DATABASE_URL), so that
-    a service starting later loads it instead of analysing every document written since the last publication;
-    run it on one host after many writes, e.g. from cron. Serving processes publish only at start-up."""
+    a service starting later loads it instead of analysing every document written since the last publication.
+    Serving processes run it themselves in the background after enough writes (QA_PUBLISH_AFTER_SECONDS); run it by
+    hand where that is off, e.g. from cron."""
     live = live_corpus()
     try:
         published = live.publish()

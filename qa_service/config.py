@@ -112,6 +112,12 @@ class Settings:
     # embedding every document again; off, each host saves and loads its own in QA_CACHE_DIR. Without DATABASE_URL
     # the index is always saved in QA_CACHE_DIR.
     qa_publish_index: bool = True
+    # A serving process publishes the index it started with, then counts the seconds it spends analysing written
+    # documents, which a start from that publication would spend again; past this many it publishes the index anew
+    # in a child process (`qa-service corpus publish`, at a lower CPU priority; one at a time per cache folder), so
+    # that restarts and new hosts stay fast after many writes (qa_service.republishing). 0: never (run
+    # `qa-service corpus publish` yourself).
+    qa_publish_after_seconds: float = 5.0
     # Deprecated (use QA_CACHE_DIR): "off" still turns saving off; a folder is still used as it is, with a warning
     # at start-up.
     qa_index_cache: str = ""
@@ -173,6 +179,9 @@ class Settings:
             raise ConfigError(f"QA_RECORD_DAYS must be a positive number of days, not {self.qa_record_days}")
         if not 0 <= self.qa_history_days < float("inf"):  # also rejects NaN
             raise ConfigError(f"QA_HISTORY_DAYS must be a number of days, 0 or more, not {self.qa_history_days}")
+        if not 0 <= self.qa_publish_after_seconds < float("inf"):  # also rejects NaN
+            raise ConfigError(f"QA_PUBLISH_AFTER_SECONDS must be a number of seconds, 0 or more, "
+                              f"not {self.qa_publish_after_seconds}")
         if self.qa_queue_limit < 0:
             raise ConfigError(f"QA_QUEUE_LIMIT must not be negative, not {self.qa_queue_limit}")
         if not 0 < self.qa_read_timeout_seconds < float("inf"):  # also rejects NaN
@@ -207,6 +216,10 @@ class Settings:
         named = hashlib.sha256(where.encode()).hexdigest()[:16]
         return Path(self.qa_cache_dir or instance_path) / "index" / named
 
+    def environment(self) -> dict[str, str]:
+        """Every setting as the environment variable that gives it, for a child process to read the same."""
+        return {f.name.upper(): _as_variable(getattr(self, f.name)) for f in fields(self)}
+
     @property
     def deprecations(self) -> list[str]:
         """What the settings ask for in a way that still works but will not for long, as messages to log."""
@@ -214,6 +227,12 @@ class Settings:
             return ["QA_INDEX_CACHE is deprecated: set QA_CACHE_DIR to a folder instead (each corpus gets a "
                     "subfolder of it); the folder QA_INDEX_CACHE names is used as it is until then"]
         return []
+
+
+def _as_variable(value: object) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value)
 
 
 def _convert(name: str, raw: object, kind: type) -> object:

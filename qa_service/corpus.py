@@ -16,6 +16,7 @@ from .documents import Document
 from .embedding_cache import EmbeddingCache
 from .index import Index
 from .meaning import SentenceEncoder
+from .republishing import Republisher
 from .snapshots import BUILT, IndexSnapshots, Origin, content_key
 from .store.base import DocumentStore, SkippedFile, StoreChanges, StoreUnavailable
 
@@ -73,7 +74,9 @@ class LiveCorpus:
     rebuilds when it finds some, while other requests are answered from the old corpus.
 
     It starts from the published index when there is one (`snapshots`: this host's earlier run's, or with
-    DATABASE_URL another host's), analysing and embedding only the documents it lacks; `origin` says which.
+    DATABASE_URL another host's), analysing and embedding only the documents it lacks; `origin` says which. A
+    `republisher` is told how long the documents written since took to analyse, which a start would repeat, and
+    publishes the index again in a process of its own when that grows too long.
 
     With an `encoder`, every sentence is embedded once per document version. At start-up that happens before the
     first answer when at most `embed_before_serving` sentences lack saved embeddings (None: whatever their number);
@@ -86,8 +89,9 @@ class LiveCorpus:
 
     def __init__(self, store: DocumentStore, reload_seconds: float, snapshots: IndexSnapshots | None = None,
                  encoder: SentenceEncoder | None = None, analysis_processes: int = 1,
-                 embed_before_serving: int | None = None):
+                 embed_before_serving: int | None = None, republisher: Republisher | None = None):
         self.store = store
+        self.republisher = republisher
         self.embed_before_serving = embed_before_serving
         self.analysis_processes = analysis_processes
         self.reload_seconds = reload_seconds
@@ -193,6 +197,7 @@ class LiveCorpus:
         started = time.perf_counter()
         if changes.complete or self._served is None:
             analysed = self._analysed_all(changes.documents.values())
+            analysing = time.perf_counter() - started
             if embed_now:
                 analysed = self._embed(analysed, most=self.embed_before_serving, wait_for_turn=False)
             if self._served is not None:
@@ -201,7 +206,11 @@ class LiveCorpus:
                 index = self.snapshots.index_for(analysed, marker) if self.snapshots else Index.build(analysed)
         else:
             served = self._served.corpus.index
-            index = served.changed(self._analysed_changes(served, changes.documents))
+            changed = self._analysed_changes(served, changes.documents)
+            analysing = time.perf_counter() - started
+            index = served.changed(changed)
+        if self.republisher is not None and self._served is not None:
+            self.republisher.analysed(analysing)
         corpus = Corpus(index, index.version, changes.skipped, time.perf_counter() - started)
         log.info("corpus %s: %d documents, %d passages, %s, built in %.2f s", corpus.version, len(index.documents),
                  index.passage_count, "with sentence embeddings" if index.vectors is not None else "words only",
@@ -342,7 +351,8 @@ class LiveCorpus:
         or when it started: a start publishes the index it updated from an older publication). A process
         starts from the newest publication and analyses only the documents written since, so a serving process
         publishes only at start-up (publishing a million passages holds the interpreter for seconds, which would
-        stall its answers); `qa-service corpus publish` runs this in a process of its own."""
+        stall its answers): `qa-service corpus publish` runs this in a process of its own, which the `republisher`
+        starts after enough writes."""
         if self.snapshots is None:
             raise ValueError("there is no place to publish the index in (QA_CACHE_DIR is off)")
         with self._lock:

@@ -22,9 +22,12 @@ SEED = ROOT / "corpus" / "keppra-article.txt"
 @pytest.fixture(autouse=True, scope="session")
 def cache_outside_the_checkout(tmp_path_factory):
     """Apps built by the tests keep their saved indexes in a temporary folder, not the checkout's instance folder
-    (QA_CACHE_DIR's default); a test that sets QA_CACHE_DIR itself still wins."""
+    (QA_CACHE_DIR's default), and publish them again in the background only when a test asks for it
+    (QA_PUBLISH_AFTER_SECONDS), so that no publishing process outlives its test; a test that sets either itself
+    still wins."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("QA_CACHE_DIR", str(tmp_path_factory.mktemp("qa-cache")))
+        patch.setenv("QA_PUBLISH_AFTER_SECONDS", "0")
         yield
 
 

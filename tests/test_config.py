@@ -76,10 +76,20 @@ def test_overrides_win_over_the_environment_and_ignore_case():
     ("QA_READ_TIMEOUT_SECONDS", "nan"),
     ("QA_QUESTION_VECTORS", "-1"),
     ("QA_READING_PARALLEL", "0"),
+    ("QA_PUBLISH_AFTER_SECONDS", "-1"),
+    ("QA_PUBLISH_AFTER_SECONDS", "nan"),
 ])
 def test_an_invalid_value_raises_config_error_naming_the_variable(variable, value):
     with pytest.raises(ConfigError, match=variable):
         Settings.from_env(environ={variable: value})
+
+
+def test_a_child_process_given_the_settings_as_its_environment_reads_the_same_settings():
+    settings = Settings.from_env(environ={"QA_CORPUS": "/srv/articles", "QA_SEMANTIC": "off",
+                                          "QA_PUBLISH_AFTER_SECONDS": "2.5", "QA_ADMIN_TOKEN": "a-token-of-16-chars+",
+                                          "QA_MIN_CONFIDENCE": ""})
+
+    assert Settings.from_env(environ=settings.environment()) == settings
 
 
 def test_create_app_refuses_an_invalid_setting_before_serving(tmp_path):
