@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import unicodedata
 
 from flask import Blueprint, g, jsonify, request
 
@@ -43,6 +44,9 @@ def parse_question(body: dict) -> tuple[str, list[str], list[str] | None, set[tu
     question = body.get("question")
     if not isinstance(question, str) or not question.strip():
         raise ApiError(400, "missing_question", "Give a non-empty 'question' string.")
+    # Fullwidth letters ("Ｋｅｐｐｒａ") and accents typed as a letter and a combining mark are the same words as the
+    # text's, and the limit counts characters as a reader sees them.
+    question = unicodedata.normalize("NFKC", question)
     limit = settings().qa_max_question_chars
     if len(question) > limit:
         raise ApiError(413, "question_too_long", f"The question is {len(question)} characters long; the limit is "
@@ -58,6 +62,7 @@ def parse_question(body: dict) -> tuple[str, list[str], list[str] | None, set[tu
         text = turn.get("question") if isinstance(turn, dict) else turn
         if not isinstance(text, str):
             raise ApiError(400, "invalid_history", "Each turn of 'history' must be {\"question\": str}.")
+        text = unicodedata.normalize("NFKC", text)
         quotes = turn.get("quotes") or [] if isinstance(turn, dict) else []
         if not isinstance(quotes, list) or len(quotes) > MAX_QUOTES or not all(
                 isinstance(q, dict) and isinstance(q.get("document"), str)
@@ -77,6 +82,10 @@ def parse_question(body: dict) -> tuple[str, list[str], list[str] | None, set[tu
     if documents is not None and (not isinstance(documents, list) or len(documents) > MAX_DOCUMENT_FILTER
             or not all(isinstance(d, str) for d in documents)):
         raise ApiError(400, "invalid_documents", "'documents' must be a list of document ids (strings).")
+    if documents == []:
+        # Searching no document could only say that the source does not answer, which would not be true.
+        raise ApiError(400, "invalid_documents", "'documents' is empty: name at least one document, or leave "
+                       "'documents' out to ask all of them.")
     return question, earlier, documents, shown, last_shown
 
 

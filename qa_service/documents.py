@@ -14,12 +14,13 @@ from .blocks import Block, Unreadable
 
 # The id rule, stated once: the stores, PostgreSQL's check on the id column, the OpenAPI document and the editor page
 # all use this pattern. The hyphen is escaped so that the pattern means the same to Python, PostgreSQL, JSON Schema
-# and a browser's pattern attribute (which reads it in the "v" mode, where a bare "-" in a class is an error).
+# and a browser's pattern attribute (which reads it in the "v" mode, where a bare "-" in a class is an error). An id
+# never starts with ".": the folder store keeps its own files under such names and never reads them as documents, so
+# a document written under one would be served until the next start and then lost (and "." and ".." name folders).
 ID_MAX_CHARS = 100
 ID_CHARACTERS = r"A-Za-z0-9._\-"
-ID_PATTERN = re.compile(rf"^[{ID_CHARACTERS}]{{1,{ID_MAX_CHARS}}}$")
-RESERVED_IDS = (".", "..")
-ID_RULE = f"a document id is 1 to {ID_MAX_CHARS} letters, digits, '.', '_' or '-', and not '.' or '..'"
+ID_PATTERN = re.compile(rf"^[A-Za-z0-9_\-][{ID_CHARACTERS}]{{0,{ID_MAX_CHARS - 1}}}$")
+ID_RULE = f"a document id is 1 to {ID_MAX_CHARS} letters, digits, '.', '_' or '-', and does not start with '.'"
 
 
 class DocumentRejected(ValueError):
@@ -80,7 +81,7 @@ class Document:
 def is_valid_id(doc_id: str) -> bool:
     # fullmatch: with match, Python's "$" also matches before a final line break, which PostgreSQL's and JSON
     # Schema's do not ("lithium\n" would pass here and become the file "lithium\n.txt").
-    return bool(ID_PATTERN.fullmatch(doc_id)) and doc_id not in RESERVED_IDS
+    return bool(ID_PATTERN.fullmatch(doc_id))
 
 
 def read_document(path: Path, max_bytes: int) -> Document:
@@ -109,7 +110,7 @@ def parse_document(doc_id: str, raw: bytes | str, fmt: str = "text", title: str 
         if isinstance(raw, str):
             raise DocumentRejected(f"{source}: a {fmt} document is sent as its own bytes, not as text", "format")
         if not raw:
-            raise DocumentRejected(f"{source}: empty", "empty")
+            raise DocumentRejected(f"{source}: the document is empty", "empty")
         source_text: bytes | str = raw
     else:
         source_text = _decoded(raw, source)
@@ -133,12 +134,15 @@ def _decoded(raw: bytes | str, source: str) -> str:
         try:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise DocumentRejected(f"{source}: not UTF-8 text (byte {exc.start})", "encoding") from exc
+            looks = formats.of_signature(raw)
+            hint = (f"; it looks like a {looks.extensions[0]} file, which is sent as {looks.media_types[0]} (or "
+                    f"named {looks.extensions[0]})" if looks else "")
+            raise DocumentRejected(f"{source}: not UTF-8 text (byte {exc.start}){hint}", "encoding") from exc
     raw = raw.removeprefix("\ufeff")
     if "\x00" in raw:
         raise DocumentRejected(f"{source}: contains NUL bytes, so it is not a text file", "encoding")
     if not raw.strip():
-        raise DocumentRejected(f"{source}: empty", "empty")
+        raise DocumentRejected(f"{source}: the document is empty", "empty")
     return raw
 
 

@@ -516,6 +516,8 @@ class Format:
     # received, which the stores keep as they are.
     read: Callable[[str], tuple[str | None, list[Block]]] | Callable[[bytes], tuple[str | None, list[Block]]]
     binary: bool = False
+    # How a binary format's files begin, so that one sent or named as text can be recognised in the refusal.
+    signature: bytes = b""
 
 
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -523,8 +525,8 @@ FORMATS = (
     Format("text", (".txt", ".text"), ("text/plain",), read_text),
     Format("markdown", (".md", ".markdown", ".mdx"), ("text/markdown", "text/mdx"), read_markdown),
     Format("html", (".html", ".htm"), ("text/html",), read_html),
-    Format("pdf", (".pdf",), ("application/pdf",), read_pdf, binary=True),
-    Format("docx", (".docx",), (DOCX_MEDIA_TYPE,), read_docx, binary=True),
+    Format("pdf", (".pdf",), ("application/pdf",), read_pdf, binary=True, signature=b"%PDF-"),
+    Format("docx", (".docx",), (DOCX_MEDIA_TYPE,), read_docx, binary=True, signature=b"PK\x03\x04"),
 )
 NAMES = tuple(f.name for f in FORMATS)
 # The formats a JSON upload's "text" can hold: a binary format is sent as its own bytes, with its media type.
@@ -547,6 +549,11 @@ def of_file(path: Path) -> Format | None:
 
 def of_media_type(media_type: str) -> Format | None:
     return _BY_MEDIA_TYPE.get(media_type)
+
+
+def of_signature(raw: bytes) -> Format | None:
+    """The binary format whose files begin as `raw` does, or None."""
+    return next((f for f in FORMATS if f.signature and raw.startswith(f.signature)), None)
 
 
 def media_types_by_extension() -> dict[str, str]:

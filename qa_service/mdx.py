@@ -2,7 +2,8 @@
 reader knows it before it reads the page, so that the page reads as the built site shows it.
 
 - `import Tabs from '@theme/Tabs';` and `export const year = 2026;` at the top level are code for the build, not
-  text; so is a JSX comment (`{/* TODO */}`).
+  text; so is a JSX comment (`{/* TODO */}`), and an expression alone on its line (`{props.footer}`), whose value
+  only the build knows.
 - A "```mdx-code-block" fence holds MDX for the page to render, not code to show: its content is the page's.
 - A component alone on its lines that the page shows as a titled box (a tab's `label`, an admonition's or a
   collapsible's `title`: `<TabItem value="mac" label="macOS">` … `</TabItem>`, or the same on one line) becomes a
@@ -31,6 +32,8 @@ _ESM = re.compile(r"""import\s+[\w*{}\s,]+\s+from\s+(['"])[^'"\n]+\1;?|import\s+
                   r"export\s+(?:const|let|var|function|default|class|async)\b.*")
 _MULTILINE_IMPORT = re.compile(r"import\s*\{[^}]*")
 _JSX_COMMENT = re.compile(r"\{/\*.*?\*/\}", re.S)
+# A name, a member or a call without spaces: what MDX renders in place of a line such as "{props.footer}".
+_EXPRESSION = re.compile(r"[ \t]*\{[A-Za-z_$][\w$.()\[\]'\"]*\}[ \t]*")
 # A component's name: capitalised, and not an HTML element's written in capitals ("<Summary>", which the HTML
 # reading of a page's disclosure widgets takes whatever its case).
 _NAME = r"(?!(?i:details|summary|div|span|p|a|br|hr|img|table|thead|tbody|tr|td|th|ul|ol|li|dl|dt|dd|code|pre|b|i|u|em|"
@@ -94,10 +97,14 @@ def _components(lines: list[str], code: list[bool]) -> list[str]:
     lines = list(lines)
     boxes = Boxes(lines)
     for k, line in enumerate(lines):
-        if code[k] or "<" not in line:
+        if code[k]:
             continue
         text, end = line.rstrip("\r\n"), ending(line)
-        if one_line := _ONE_LINE.fullmatch(text):
+        if _EXPRESSION.fullmatch(text):
+            lines[k] = end
+        elif "<" not in line:
+            continue
+        elif one_line := _ONE_LINE.fullmatch(text):
             indent, title, content = one_line.group(1), _title(one_line.group(3)), one_line.group(4).strip()
             if title:
                 lines[k] = f"{fence_opening(indent, 1, title)}{indent}{content}\n{fence_closing(indent, 1, end)}"

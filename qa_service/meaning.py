@@ -24,6 +24,10 @@ log = logging.getLogger(__name__)
 WIDTH = 384  # the model's embedding width
 MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length: longer sentences are cut, as sentence-transformers does
 BATCH = 32  # sentences embedded together; sorted by length first, so a batch wastes little on padding
+# A batch ends before a text more than this many times as long as its first, so that a few long texts among short
+# ones (readers' questions grouped for the editors) do not pad every short one to their length: 26 short questions
+# and 4 of 1,000 characters took 4.7 s in one batch, against 0.5 s for the two apart.
+BATCH_SPREAD = 2
 
 
 class ModelUnavailable(RuntimeError):
@@ -68,15 +72,25 @@ class SentenceEncoder(OnnxModel):
         if not texts:
             return out
         encodings = self._tokenizer.encode_batch([valid_unicode(t) for t in texts])
-        order = np.argsort([len(e.ids) for e in encodings], kind="stable")
-        for start in range(0, len(texts), BATCH):
-            chosen = order[start:start + BATCH]
+        for chosen in _batches([len(e.ids) for e in encodings]):
             feeds = batch_feeds([encodings[i] for i in chosen])
             hidden = self._session.run(feeds)
             mask = feeds["attention_mask"]
             pooled = (hidden * mask[:, :, None]).sum(1) / mask.sum(1, keepdims=True)
             out[chosen] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-9)
         return out
+
+
+def _batches(lengths: list[int]) -> list[np.ndarray]:
+    """The texts' positions, shortest first, in batches of at most BATCH whose longest is at most BATCH_SPREAD times
+    as long as their shortest (in tokens)."""
+    order = np.argsort(lengths, kind="stable")
+    batches: list[list[int]] = []
+    for position in order:
+        if not batches or len(batches[-1]) == BATCH or lengths[position] > BATCH_SPREAD * lengths[batches[-1][0]]:
+            batches.append([])
+        batches[-1].append(position)
+    return [np.array(batch) for batch in batches]
 
 
 @cache

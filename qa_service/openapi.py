@@ -72,7 +72,8 @@ ASK_REQUEST = {
     "required": ["question"],
     "properties": {
         "question": {"type": "string", "minLength": 1, "maxLength": DEFAULTS.qa_max_question_chars},
-        "documents": {"type": ["array", "null"], "items": {"type": "string"}, "maxItems": MAX_DOCUMENT_FILTER,
+        "documents": {"type": ["array", "null"], "items": {"type": "string"}, "minItems": 1,
+                      "maxItems": MAX_DOCUMENT_FILTER,
                       "description": "Only search these document ids."},
         "history": {"type": ["array", "null"], "maxItems": MAX_HISTORY,
                     "items": {"type": "object", "required": ["question"],
@@ -605,7 +606,8 @@ def openapi_document() -> dict:
                     "415": _error(f"The body is not {formats.one_of([*formats.media_types(), 'JSON'])}."),
                     "422": _error("The document is not UTF-8, cannot be read as its format, or holds no sentence "
                                   "after cleaning; a PDF without a text layer (a scan) is refused with the reason "
-                                  "(code 'unusable_document')."),
+                                  "(code 'unusable_document'). A text body whose media type names a charset other "
+                                  "than UTF-8 is refused before it is read (code 'not_utf8')."),
                 },
             }), "delete": _merge(_write_operation("delete"), {
                 "operationId": "deleteDocument",

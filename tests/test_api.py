@@ -164,8 +164,11 @@ def test_documents_filter_leaves_other_documents_out(corpus_dir, ask):
     assert ask("What is the lightest metal?", documents=[SEED_ID])["found"] is False
 
 
-def test_an_empty_documents_filter_searches_nothing(ask):
-    assert ask(SIDE_EFFECTS, documents=[])["found"] is False
+def test_an_empty_documents_filter_is_a_400_rather_than_a_claim_that_the_source_does_not_answer(client):
+    error = error_of(client.post("/api/ask", json={"question": SIDE_EFFECTS, "documents": []}), 400)
+
+    assert error["code"] == "invalid_documents"
+    assert "leave 'documents' out" in error["message"]
 
 
 def test_documents_filter_with_an_unknown_id_is_a_404_naming_it(client):
@@ -301,6 +304,16 @@ def test_a_missing_empty_or_non_string_question_is_a_400(client, body):
 
 def test_a_question_of_exactly_the_limit_is_answered(ask):
     assert ask("Keppra " + "x" * 993)["question"].startswith("Keppra")
+
+
+def test_the_limit_counts_a_letter_typed_with_a_combining_accent_once(client):
+    assert client.post("/api/ask", json={"question": "e\u0301" * 1000}).status_code == 200
+
+
+def test_a_question_in_fullwidth_letters_reads_as_the_same_words(ask):
+    fullwidth = "".join(chr(ord(c) + 0xFEE0) if c.isascii() and c.isalnum() else c for c in SIDE_EFFECTS)
+
+    assert ask(fullwidth)["quotes"] == ask(SIDE_EFFECTS)["quotes"]
 
 
 def test_a_question_over_1000_characters_is_a_413_saying_the_limit(client):

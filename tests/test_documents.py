@@ -508,6 +508,22 @@ def test_sources_that_cannot_be_documents_are_rejected_with_a_reason(raw, reason
     assert "bad" in str(rejected.value)
 
 
+@pytest.mark.parametrize(("raw", "told"), [
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "looks like a .pdf file, which is sent as application/pdf"),
+    (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\xe9", "looks like a .docx file"),
+])
+def test_a_binary_file_sent_as_text_is_refused_saying_what_it_looks_like(raw, told):
+    with pytest.raises(DocumentRejected, match=told) as rejected:
+        parse_document("leaflet", raw)
+
+    assert rejected.value.reason == "encoding"
+
+
+def test_an_empty_document_is_refused_in_words_that_read_well_whatever_its_name():
+    with pytest.raises(DocumentRejected, match="^empty: the document is empty$"):
+        parse_document("empty", b"")
+
+
 def test_a_file_over_the_size_limit_is_rejected_before_it_is_read(tmp_path):
     path = tmp_path / "big.txt"
     path.write_text("Lithium is a soft metal. " * 10)

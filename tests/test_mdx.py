@@ -19,6 +19,13 @@ def test_imports_exports_and_jsx_comments_are_no_text_but_prose_and_listings_tha
     assert document.text == 'Descale it monthly. You can export the log to a file.\n\npackage main\nimport "fmt"'
 
 
+def test_an_expression_alone_on_its_line_is_no_text_but_braces_in_prose_and_code_stay():
+    page = ("import Note from '@site/src/Note';\n\n# Storage\n\nKeep the kettle dry.\n\n{props.footer}\n\n"
+            "Use {two} filters a year.\n\n```js\n{props.footer}\n```\n")
+    document = parse_document("storage", page, "markdown")
+    assert document.text == "Storage\n\nKeep the kettle dry.\n\nUse {two} filters a year.\n\n{props.footer}"
+
+
 def test_an_mdx_code_block_is_read_as_the_page_and_a_jsx_fence_stays_code():
     page = ("```jsx\nimport Tabs from '@theme/Tabs';\n<TabItem label=\"Apple\">An apple</TabItem>\n```\n\n"
             "```mdx-code-block\n<Tabs>\n  <TabItem value=\"win\" label=\"Windows\">Press Ctrl and C.</TabItem>\n"

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from minilm_reference import ReferenceMiniLM
 
-from qa_service.meaning import WIDTH, SentenceEncoder, model_files
+from qa_service.meaning import BATCH, WIDTH, SentenceEncoder, _batches, model_files
 
 SENTENCES = [
     "Does it make you tired?",
@@ -33,6 +33,17 @@ def test_vectors_have_unit_length_whatever_the_batch_order(encoder):
     assert together.shape == (len(SENTENCES), WIDTH)
     assert np.allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
     assert np.allclose(together, alone, atol=1e-4)
+
+
+def test_texts_are_batched_shortest_first_and_a_long_one_is_not_padded_with_short_ones():
+    lengths = [40, 9, 12, 250, 10, 9] + [11] * BATCH
+
+    batches = [[int(p) for p in batch] for batch in _batches(lengths)]
+
+    assert [p for batch in batches for p in batch] == sorted(range(len(lengths)), key=lambda p: lengths[p])
+    assert all(len(batch) <= BATCH for batch in batches)
+    assert all(max(lengths[p] for p in batch) <= 2 * min(lengths[p] for p in batch) for batch in batches)
+    assert batches[-2:] == [[0], [3]]
 
 
 def test_a_lay_question_is_closer_to_the_sentence_it_means_than_to_others(encoder):

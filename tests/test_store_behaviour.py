@@ -147,6 +147,7 @@ def test_every_write_moves_the_marker_even_twice_in_a_row(store):
     ("../etc/passwd", LITHIUM, "text", "bad_id"),
     ("", LITHIUM, "text", "bad_id"),
     ("..", LITHIUM, "text", "bad_id"),
+    (".hidden", LITHIUM, "text", "bad_id"),  # a folder keeps its own files under such names, never documents
     ("x" * 101, LITHIUM, "text", "bad_id"),
     ("lithium", b"Lithium is a soft metal. " * 5000, "text", "too_large"),
     ("lithium", "café au lait.".encode("latin-1"), "text", "encoding"),

@@ -106,7 +106,7 @@ def test_a_token_shorter_than_16_characters_is_refused_at_start():
 
 @pytest.mark.parametrize("path", ["../etc/passwd", "%2e%2e", "%2E%2E%2Fetc%2Fpasswd", "..", "a/b", "a%2Fb",
                                   "white%20space", "semi;colon", "x" * 101, "caf%C3%A9", "line%0Abreak", "%0A",
-                                  "lithium%0A", ""])
+                                  "lithium%0A", "", ".hidden", ".qa-journal"])
 def test_an_id_outside_the_rule_is_400_naming_the_rule_and_nothing_is_written(put, client, corpus_dir, path):
     before = corpus_files(corpus_dir)
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import psycopg
 
 from .. import formats
-from ..documents import ID_PATTERN, RESERVED_IDS, Document, DocumentRejected, parse_document
+from ..documents import ID_PATTERN, Document, DocumentRejected, parse_document
 from . import base
 from .folder import FolderStore
 from .view import StoreView
@@ -32,7 +32,7 @@ def sql_literals(values: Iterable[str]) -> str:
 # ALTERs bring a table made before binary formats up to that.
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS qa_documents (
-    id text PRIMARY KEY CHECK (id ~ {sql_literals([ID_PATTERN.pattern])} AND id NOT IN ({sql_literals(RESERVED_IDS)})),
+    id text PRIMARY KEY CHECK (id ~ {sql_literals([ID_PATTERN.pattern])}),
     format text NOT NULL CHECK (format IN ({sql_literals(formats.NAMES)})),
     title text,
     source text,
