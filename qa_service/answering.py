@@ -16,7 +16,15 @@ from .document_analysis import AnalysedDocument
 from .index import Index
 from .meaning import Encoder
 from .model import RankingModel
-from .questions import HISTORY_TURNS, Query, asks_to_go_on, asks_what_it_is_about, build_query, is_follow_up
+from .questions import (
+    HISTORY_TURNS,
+    Query,
+    asks_for_more,
+    asks_to_go_on,
+    asks_what_it_is_about,
+    build_query,
+    is_follow_up,
+)
 from .ranking import (
     FAQ_REPLY,
     MODELS,
@@ -272,8 +280,14 @@ def _answered(index: Index, query: Query, history: list[str] | None, documents: 
         return Answer(False, [], NOT_FOUND, confidence, query, read_with), []
 
     if shown and _was_shown(_span(best), shown):
-        # Something the reader has not seen yet, if the decline model finds that it answers too.
-        for c in [c for c in ranked if c.is_prose and not _was_shown(_span(c), shown)][:UNSEEN_TRIED]:
+        # Something the reader has not seen yet, if the decline model finds that it answers too and the question
+        # asks for more ("What else?") or it is about as relevant (as a second quote must be); else the quote seen
+        # is the answer again ("What about rare ones?" after a reply that said "In rare cases…"), rather than a
+        # sentence on something else.
+        more = asks_for_more(question)
+        unseen = [c for c in ranked if c.is_prose and not _was_shown(_span(c), shown)
+                  and (more or relevance(c) >= relevance(best) - SECOND_QUOTE_MARGIN)]
+        for c in unseen[:UNSEEN_TRIED]:
             unseen_confidence = judged(c)
             if unseen_confidence >= threshold:
                 best, confidence = c, unseen_confidence

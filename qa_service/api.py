@@ -44,12 +44,10 @@ def parse_question(body: dict) -> tuple[str, list[str], list[str] | None, set[tu
     question = body.get("question")
     if not isinstance(question, str) or not question.strip():
         raise ApiError(400, "missing_question", "Give a non-empty 'question' string.")
-    # Fullwidth letters ("Ｋｅｐｐｒａ") and accents typed as a letter and a combining mark are the same words as the
-    # text's, and the limit counts characters as a reader sees them.
-    question = unicodedata.normalize("NFKC", question)
-    limit = settings().qa_max_question_chars
-    if len(question) > limit:
-        raise ApiError(413, "question_too_long", f"The question is {len(question)} characters long; the limit is "
+    # The limit counts characters as a reader sees them: an accent typed as a letter and a combining mark is one.
+    limit, length = settings().qa_max_question_chars, len(unicodedata.normalize("NFC", question))
+    if length > limit:
+        raise ApiError(413, "question_too_long", f"The question is {length} characters long; the limit is "
                        f"{limit}.")
     history = body.get("history") or []
     if not isinstance(history, list) or len(history) > MAX_HISTORY:
@@ -135,7 +133,9 @@ def ask():
         unknown = [d for d in documents if d not in corpus.index.position]
         if unknown:
             raise ApiError(404, "unknown_document", f"No document with the id {', '.join(map(repr, unknown))}.")
-    result = answer(corpus.index, question, history, documents,
+    # Fullwidth letters ("Ｋｅｐｐｒａ") and other compatibility forms are the text's words; the reply and the records
+    # keep the question as it was asked.
+    result = answer(corpus.index, unicodedata.normalize("NFKC", question), history, documents,
                     AnswerSettings(min_confidence=settings().min_confidence, reader=reader()), question_vectors(),
                     shown, last_shown)
     reply = answer_json(result, corpus, question, time.perf_counter() - started)

@@ -40,6 +40,8 @@ _FOLLOW_UP_START = re.compile(r"^\s*(?:and|but|so|also|then|what about|how about
 _GOING_ON_WORDS = frozenset("more next go goes going gone went continue continues continued after afterwards later "
                             "further else come comes coming came happen happens happened say says said following "
                             "rest".split())
+# Words by which a question asks for something besides what was said ("What else?", "Any other side effects?").
+_MORE = re.compile(r"\b(?:else|more|other|others|another|besides|further|additional)\b", re.I)
 # Question words that ask for something in particular: a reason, a way, a time, a place, a person, a choice.
 _PARTICULAR = re.compile(r"\b(?:why|how|when|where|who|whom|whose|which)\b", re.I)
 
@@ -128,6 +130,11 @@ def spelt_out_names(question: str) -> list[tuple[str, str]]:
 
 def _content_words(text: str) -> list[str]:
     return [w for w in words(text) if not is_stop_word(w) and w not in QUESTION_WORDS]
+
+
+def asks_for_more(question: str) -> bool:
+    """Whether the question asks for something besides what the reader was shown ("What else?")."""
+    return _MORE.search(question) is not None
 
 
 def is_follow_up(question: str, own_terms: list[str], index: Index) -> bool:

@@ -101,6 +101,17 @@ def test_a_follow_up_does_not_repeat_a_quote_already_shown_while_another_answers
     assert again.read_with == asked
 
 
+def test_a_follow_up_whose_answer_was_shown_already_gets_it_again_rather_than_something_else(index, encoder):
+    asked = "What are the side effects of lamotrigine?"
+    shown = {(q.document, q.start, q.end) for q in answer(index, asked, encoder=encoder).quotes}
+    assert any("In rare cases" in index.documents[index.position[d]].document.text[s:e] for d, s, e in shown)
+
+    again = answer(index, "What about the rare ones?", [asked], encoder=encoder, shown=shown)
+
+    assert again.found
+    assert again.quotes[0].text.startswith("In rare cases, lamotrigine causes Stevens-Johnson syndrome")
+
+
 def test_a_question_read_on_its_own_says_so(index, encoder):
     assert answer(index, "How much sunlight do tomatoes need?", ["What is lamotrigine?"],
                   encoder=encoder).read_with is None
