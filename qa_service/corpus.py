@@ -117,12 +117,18 @@ class LiveCorpus:
             self._analysed = published
             self._served = self._rebuild(embed_now=True)
             self._remember_if_embedded(self._served.corpus.index)
+        if self._republishing and self.origin.how == "updated":
+            self.republisher.publish("this start updated an older publication")
         # Embedding left for later: begun by the first question (current()), published once done.
         self._embedding_deferred = bool(self._unembedded(self._served.corpus.index.documents))
         self._publish_when_embedded = self._embedding_deferred and self.snapshots is not None
         origin = self.origin
         log.info("corpus %s: this process %s the index%s", self._served.corpus.version, origin.how,
                  f" from the snapshot {origin.published_by} published" if origin.published_by else "")
+
+    @property
+    def _republishing(self) -> bool:
+        return self.republisher is not None and self.republisher.enabled
 
     @property
     def origin(self) -> Origin:
@@ -203,7 +209,8 @@ class LiveCorpus:
             if self._served is not None:
                 index = self._served.corpus.index.updated(analysed)
             else:
-                index = self.snapshots.index_for(analysed, marker) if self.snapshots else Index.build(analysed)
+                index = (self.snapshots.index_for(analysed, marker, publish_update=not self._republishing)
+                         if self.snapshots else Index.build(analysed))
         else:
             served = self._served.corpus.index
             changed = self._analysed_changes(served, changes.documents)

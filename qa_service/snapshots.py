@@ -191,12 +191,13 @@ class IndexSnapshots:
     def _documents_of(loaded: Index) -> dict[tuple[str, str], AnalysedDocument]:
         return {(doc.document.id, doc.document.version): doc for doc in loaded.documents}
 
-    def index_for(self, analysed: list[AnalysedDocument], marker: object = "") -> Index:
+    def index_for(self, analysed: list[AnalysedDocument], marker: object = "", publish_update: bool = True) -> Index:
         """The index of these documents: the loaded one if it holds exactly them, else the loaded one updated to
         them (indexing only the documents changed since it was published), else a new one.
 
         Only the index built at start-up is published, under the store's `marker` read before the build, with the
-        store's lasting position its documents were read at (so that the next start reads only what changed since).
+        store's lasting position its documents were read at (so that the next start reads only what changed since);
+        an updated one only when `publish_update` (else the caller has it published by another process).
         Publishing a large index takes seconds, which a rebuild while serving would add to the request waiting for
         it; and the next start-up still reuses every document of the published index that has not changed since.
         """
@@ -210,7 +211,7 @@ class IndexSnapshots:
             built, self.origin = Index.build(analysed), BUILT
         else:
             built, self.origin = loaded[0].updated(analysed), Origin("updated", loaded[1].get("published_by"))
-        if starting:
+        if starting and (publish_update or self.origin is BUILT):
             self.save(built, marker, self._store.lasting_position() if self._store else None)
         return built
 

@@ -11,6 +11,7 @@ import pytest
 
 from qa_service import analysis_processes, create_app, state
 from qa_service.republishing import CHILD_NICENESS, Republisher, held_lock
+from qa_service.snapshots import IndexSnapshots
 
 ADMIN = {"Authorization": "Bearer a-token-of-16-chars+"}
 
@@ -107,3 +108,25 @@ def test_without_a_cache_folder_nothing_is_published_in_the_background(corpus_di
                       "QA_PUBLISH_AFTER_SECONDS": 1e-9})
 
     assert state.live_corpus(app).republisher is None
+
+
+def test_a_start_that_updated_an_older_publication_serves_at_once_and_a_child_publishes_it(
+        corpus_dir, tmp_path, monkeypatch):
+    settings = {"QA_CORPUS": str(corpus_dir), "QA_CACHE_DIR": str(tmp_path / "cache"), "QA_SEMANTIC": "off",
+                "QA_PUBLISH_AFTER_SECONDS": 0}
+    create_app(settings)  # builds and publishes
+    (corpus_dir / "lithium.txt").write_text("Lithium Notes\n\nLithium is a soft metal.")
+    published_here = []
+    monkeypatch.setattr(IndexSnapshots, "save", lambda self, *args: published_here.append(args) or True)
+
+    starting = state.live_corpus(create_app({**settings, "QA_PUBLISH_AFTER_SECONDS": 5}))
+
+    assert starting.origin.how == "updated"
+    assert published_here == []
+    assert starting.republisher.child.wait(timeout=120) == 0
+    monkeypatch.undo()
+    monkeypatch.setattr(analysis_processes, "analyse",
+                        lambda document: pytest.fail(f"{document.id} was analysed again"))
+    restarted = state.live_corpus(create_app(settings))
+    assert restarted.origin.how == "loaded"
+    assert {d.document.id for d in restarted.current().index.documents} == {"keppra-article", "lithium"}
