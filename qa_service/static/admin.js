@@ -77,10 +77,13 @@ function element(name, text = "", className = "") {
   return made;
 }
 
-function button(label, onClick, accessibleName = "") {
+// `more` tells one button of a list from the others to a screen reader ("Undo removal" + " of lithium"). It is added
+// after the visible text, never in place of it, so that the name a speech-input user says, the text they see,
+// starts the accessible name (WCAG 2.5.3, Label in Name).
+function button(label, onClick, more = "") {
   const made = element("button", label, "button button-quiet");
   made.type = "button";
-  if (accessibleName) made.setAttribute("aria-label", accessibleName);
+  if (more) made.setAttribute("aria-label", `${label}${more}`);
   made.addEventListener("click", onClick);
   return made;
 }
@@ -92,7 +95,8 @@ function when(isoTime) {
 function askAgainLink(question, url) {
   const link = element("a", "Ask it again");
   link.href = url;
-  link.setAttribute("aria-label", `Ask “${question}” again in the chat page`);
+  // The visible text first, as for the buttons (WCAG 2.5.3), then which question it asks.
+  link.setAttribute("aria-label", `Ask it again: “${question}”, in the chat page`);
   return link;
 }
 
@@ -132,10 +136,18 @@ function mediaTypeOf(fileName) {
   return Object.hasOwn(mediaTypes, extension) ? mediaTypes[extension] : null;
 }
 
-// "Annual report (2024).md" -> "Annual-report-2024": an id the server accepts.
+// The shortest id made from a file name: anything shorter says more about what was dropped than about the file.
+const MIN_DERIVED_ID_CHARS = 2;
+
+// "Annual report (2024).md" -> "Annual-report-2024", "Über Ärzte.txt" -> "Uber-Arzte": an id the server accepts.
+// Letters are transliterated first (NFKD splits "ü" into "u" and a combining diaeresis, which is dropped), so that
+// an accented name keeps its letters instead of losing them to "-". "" when too little of the name is left (a name
+// in another script, say): the editor is then asked for an id rather than given an invented one.
 function idFromFileName(fileName) {
-  const stem = fileName.replace(/\.[^.]*$/, "");
-  return stem.replace(notIdCharacters, "-").replace(/^[-.]+|[-.]+$/g, "").slice(0, idMaxChars);
+  const stem = fileName.replace(/\.[^.]*$/, "").normalize("NFKD").replace(/\p{M}+/gu, "");
+  const id = stem.replace(notIdCharacters, "-").replace(/^[-.]+|[-.]+$/g, "").slice(0, idMaxChars)
+    .replace(/[-.]+$/, "");
+  return id.replace(/[^A-Za-z0-9]/g, "").length >= MIN_DERIVED_ID_CHARS ? id : "";
 }
 
 function formatSize(bytes) {
@@ -318,7 +330,7 @@ async function showHistory(doc) {
     if (version.current) {
       item.append(element("strong", " (served now)"));
     } else {
-      item.append(button("Restore", () => restore(shown, version.version), `Restore version ${version.version} of ${doc.id}`));
+      item.append(button("Restore", () => restore(shown, version.version), ` version ${version.version} of ${doc.id}`));
     }
     return item;
   }));
@@ -367,7 +379,7 @@ async function loadRemoved() {
     item.append(element("code", removal.id, "admin-id"),
       element("span", ` removed ${when(removal.at)}${removal.by ? ` by ${removal.by}` : ""} `),
       button("Undo removal", () => restore({ id: removal.id }, removal.from_version, { undoingRemoval: true }),
-        `Undo the removal of ${removal.id}`));
+        ` of ${removal.id}`));
     return item;
   }));
 }
@@ -454,7 +466,7 @@ function groupItem(group) {
     item.append(also);
   }
   item.append(button("Mark handled", () => markHandled({ questions: group.questions.map((q) => q.question) }, item,
-    `“${first.question}”`), `Mark “${first.question}” handled`));
+    `“${first.question}”`), `: “${first.question}”`));
   return item;
 }
 
@@ -470,7 +482,7 @@ function unhelpfulItem(vote) {
   if (!vote.quotes.length) item.append(element("p", "The answer was a decline.", "admin-hint"));
   if (vote.comment) item.append(element("p", `Comment: ${vote.comment}`));
   item.append(button("Mark handled", () => markHandled({ answers: [vote.answer_key] }, item,
-    `the answer to “${vote.question}”`), `Mark the answer to “${vote.question}” handled`));
+    `the answer to “${vote.question}”`), `: the answer to “${vote.question}”`));
   return item;
 }
 
@@ -572,6 +584,11 @@ uploadForm.addEventListener("submit", (event) => {
   const file = uploadFile.files[0];
   if (!file) return;
   const id = uploadId.value.trim() || idFromFileName(file.name);
+  if (!id) {
+    say(`No id can be made from the name “${file.name}”: enter an id for it.`, "error");
+    uploadId.focus();
+    return;
+  }
   if (!idPattern.test(id)) {
     say(`The id may hold only letters, digits, “.”, “_” and “-” (at most ${idMaxChars}).`, "error");
     uploadId.focus();

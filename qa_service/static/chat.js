@@ -14,9 +14,11 @@ const scope = document.getElementById("scope");
 const thread = document.getElementById("thread");
 const welcome = document.getElementById("welcome");
 const announcer = document.getElementById("announcer");
+const counter = document.getElementById("question-count");
 const maxHistory = Number(form.dataset.maxHistory);
 const documentPage = form.dataset.documentPage;
 const feedbackAddress = form.dataset.feedback;
+const documentsAddress = form.dataset.documents;
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 const STORAGE_KEY = "qa-conversation";
 const RETURN_KEY = "qa-return-to";
@@ -216,8 +218,31 @@ function shownQuotes(answer) {
   return answer.quotes.map(({ document, start, end }) => ({ document, start, end }));
 }
 
-// `searched` is the documents the question was limited to ({id, title} each), or null for all of them.
-function renderAnswer(answer, searched) {
+// "“Lithium Notes” is no longer in the source": the chosen documents an editor removed while the reader was
+// choosing ({id, title} each), left out of the search the answer was asked over.
+function goneText(dropped) {
+  const names = dropped.map((d) => `“${d.title}”`);
+  const listed = names.length === 1 ? names[0] : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+  return `${listed} ${names.length === 1 ? "is" : "are"} no longer in the source`;
+}
+
+function droppedText(dropped) {
+  if (!dropped?.length) return "";
+  return `${goneText(dropped)}, so ${dropped.length === 1 ? "it was" : "they were"} left out of the search.`;
+}
+
+// When none of the chosen documents is left, the reader chooses again rather than getting an answer from
+// documents they did not choose.
+function chooseAgainText(dropped) {
+  const left = scopeBoxes().length;
+  const next = left > 1 ? `Choose the documents to search in (all ${left} are chosen now), then ask again.` :
+    left === 1 ? "Ask again to search the one document left." : "The source holds no document now.";
+  return `${goneText(dropped)}, and nothing else you chose is left. ${next}`;
+}
+
+// `searched` is the documents the question was limited to ({id, title} each), or null for all of them; `dropped`
+// the chosen documents that had been removed from the corpus by the time it was asked.
+function renderAnswer(answer, searched, dropped = null) {
   if (answer.small_talk) {
     // The service's own reply to "Hi" or "Thanks!": nothing was searched, so nothing to cite or vote on.
     const note = fromTemplate("note-template");
@@ -230,6 +255,9 @@ function renderAnswer(answer, searched) {
   const scopeLine = slot(reply, "scope");
   scopeLine.hidden = !searched;
   if (searched) scopeLine.textContent = `Searched only ${searched.map((d) => `“${d.title}”`).join(", ")}.`;
+  const droppedLine = slot(reply, "dropped");
+  droppedLine.textContent = droppedText(dropped);
+  droppedLine.hidden = droppedLine.textContent === "";
   const readWith = answer.read_with ? `Read with what you asked before: “${answer.read_with}”` : "";
   const readWithLine = slot(reply, "read-with");
   readWithLine.textContent = readWith;
@@ -243,11 +271,12 @@ function renderAnswer(answer, searched) {
     slot(reply, "quotes").append(...answer.quotes.map(renderQuote));
     const count = answer.quotes.length === 1 ? "one quotation" : `${answer.quotes.length} quotations`;
     const quotes = answer.quotes.map((quote) => quote.text).join(" ");
-    return { reply, announcement: `From the source, ${count}. ${readWith} ${corrections} ${quotes}` };
+    return { reply, announcement: `From the source, ${count}. ${droppedLine.textContent} ${readWith} ${corrections} ` +
+      quotes };
   }
   slot(reply, "message").textContent = answer.message || "The source does not answer this question.";
   const message = slot(reply, "message").textContent;
-  return { reply, announcement: `Not in the source. ${readWith} ${corrections} ${message}` };
+  return { reply, announcement: `Not in the source. ${droppedLine.textContent} ${readWith} ${corrections} ${message}` };
 }
 
 // A reader's vote on an answer goes to the editors. The kept vote is `{ helpful, message }`; `helpful` is null
@@ -356,7 +385,8 @@ async function post(payload, signal) {
   const body = await response.json().catch(() => null);
   if (response.ok && body && Array.isArray(body.quotes)) return { answer: body };
   const message = body?.error?.message;
-  if (typeof message === "string" && message) return { error: message };
+  const code = body?.error?.code;
+  if (typeof message === "string" && message) return { error: message, code };
   return { error: `The service answered with status ${response.status}. Try again in a moment.` };
 }
 
@@ -374,11 +404,63 @@ function chosenDocuments() {
 
 function showScope() {
   const boxes = scopeBoxes();
+  // With one document left (the others removed since the page was loaded) there is nothing to choose between.
+  scope.hidden = boxes.length < 2;
   const chosen = boxes.filter((box) => box.checked);
   // At least one document stays chosen: a question searched in none could only ever be declined.
   for (const box of boxes) box.disabled = chosen.length === 1 && box.checked;
   scope.querySelector("[data-slot=summary]").textContent = chosen.length === boxes.length ?
     `Searching all ${boxes.length} documents` : `Searching ${chosen.length} of ${boxes.length} documents`;
+}
+
+// What the chooser calls each document: its title, with its id after it when another document has the same title
+// ("Lithium Notes (lithium-2)"), so that documents of one title can be told apart. The page's template names them
+// the same way.
+function documentNames(documents) {
+  const counts = new Map();
+  for (const doc of documents) counts.set(doc.title, (counts.get(doc.title) || 0) + 1);
+  return documents.map((doc) => ({
+    id: doc.id, title: counts.get(doc.title) > 1 ? `${doc.title} (${doc.id})` : doc.title,
+  }));
+}
+
+function scopeOption(doc, checked) {
+  const box = Object.assign(document.createElement("input"),
+    { type: "checkbox", name: "documents", value: doc.id, checked });
+  box.dataset.title = doc.title;
+  const label = document.createElement("label");
+  label.className = "scope-option";
+  label.append(box, Object.assign(document.createElement("span"), { textContent: doc.title }));
+  return label;
+}
+
+// The documents the corpus holds now ({id, title} each), or null when the list could not be read.
+async function currentDocuments() {
+  try {
+    const response = await fetch(documentsAddress, { headers: { Accept: "application/json" } });
+    const body = await response.json().catch(() => null);
+    return response.ok && Array.isArray(body?.documents) ? body.documents : null;
+  } catch {
+    return null;
+  }
+}
+
+// The chooser made again from the corpus as it is now, after a question named a chosen document that an editor
+// has since removed. What the reader chose stays chosen; a document added since is not. Returns the chosen
+// documents that are gone and whether any chosen one is left (when none is, every document is chosen again, as
+// on a first visit, and the reader is asked to choose), or null when the list could not be read.
+async function refreshScope() {
+  const documents = await currentDocuments();
+  if (!documents) return null;
+  const ids = new Set(documents.map((doc) => doc.id));
+  const chosen = scopeBoxes().filter((box) => box.checked);
+  const gone = chosen.filter((box) => !ids.has(box.value)).map((box) => ({ id: box.value, title: box.dataset.title }));
+  const kept = new Set(chosen.filter((box) => ids.has(box.value)).map((box) => box.value));
+  const fieldset = scope.querySelector("fieldset");
+  fieldset.replaceChildren(fieldset.querySelector("legend"),
+    ...documentNames(documents).map((doc) => scopeOption(doc, kept.size === 0 || kept.has(doc.id))));
+  showScope();
+  return { gone, left: kept.size > 0 };
 }
 
 // The address of the conversation: /?q=… for one question, every question in the fragment for more (a fragment
@@ -481,13 +563,31 @@ async function ask(question, { keepUndo = false } = {}) {
   const history = asked.slice(-maxHistory).map((earlier) => ({
     question: earlier.question, quotes: shownQuotes(earlier.answer),
   }));
-  const searched = chosenDocuments();
-  const payload = searched ? { question, history, documents: searched.map((d) => d.id) } : { question, history };
-  let outcome;
-  try {
-    outcome = await post(payload, controller.signal);
-  } catch {
-    outcome = { error: "Could not reach the service. Check the connection and try again." };
+  const send = async (documents) => {
+    const payload = documents ? { question, history, documents: documents.map((d) => d.id) } : { question, history };
+    try {
+      return await post(payload, controller.signal);
+    } catch {
+      return { error: "Could not reach the service. Check the connection and try again." };
+    }
+  };
+  let searched = chosenDocuments();
+  let outcome = await send(searched);
+  // A chosen document removed by an editor since the page was loaded (the service answers 404 unknown_document):
+  // the chooser is made again from the corpus as it is, and the question asked again over the documents left.
+  // Twice at most, for a removal that lands between the two requests.
+  const dropped = [];
+  for (let tries = 0; outcome.code === "unknown_document" && searched && tries < 2; tries += 1) {
+    if (controller.signal.aborted) return false;
+    const refreshed = await refreshScope();
+    if (!refreshed || refreshed.gone.length === 0) break;
+    dropped.push(...refreshed.gone);
+    if (!refreshed.left) {
+      outcome = { chooseAgain: true };
+      break;
+    }
+    searched = chosenDocuments();
+    outcome = await send(searched);
   }
   if (controller.signal.aborted) return false; // "New conversation" was pressed while it was on its way.
   conversation.request = null;
@@ -495,14 +595,23 @@ async function ask(question, { keepUndo = false } = {}) {
 
   let shown;
   if (outcome.answer) {
-    const kept = { question, answer: outcome.answer, searched };
+    const kept = dropped.length ? { question, answer: outcome.answer, searched, dropped } :
+      { question, answer: outcome.answer, searched };
     conversation.turns.push(kept);
     saveConversation();
-    shown = renderAnswer(outcome.answer, searched);
+    shown = renderAnswer(outcome.answer, searched, dropped);
     appendFeedback(shown.reply, kept);
+  } else if (outcome.chooseAgain) {
+    // Nothing the reader chose is left: rather than search documents they did not choose, the chooser opens
+    // (every document ticked) and the question goes back in the box.
+    shown = renderError(chooseAgainText(dropped));
+    if (!input.value) input.value = question;
+    showCount();
+    if (!scope.hidden) scope.open = true;
   } else {
     shown = renderError(outcome.error);
     if (!input.value) input.value = question;
+    showCount();
   }
   replySlot.replaceChildren(shown.reply);
   announce(shown.announcement);
@@ -513,7 +622,7 @@ async function ask(question, { keepUndo = false } = {}) {
 // Shows answered turns again without asking: after a reload, on coming back from a document, after "Undo".
 function renderTurns(turns) {
   for (const turn of turns) {
-    const { reply } = renderAnswer(turn.answer, turn.searched || null);
+    const { reply } = renderAnswer(turn.answer, turn.searched || null, turn.dropped || null);
     appendFeedback(reply, turn);
     slot(appendTurn(turn.question), "reply").append(reply);
   }
@@ -540,6 +649,7 @@ function startNewConversation() {
   thread.replaceChildren();
   welcome.hidden = false;
   input.value = "";
+  showCount();
   input.focus();
   announce(conversation.cleared ? "New conversation started. Undo brings the last one back." :
     "New conversation started.");
@@ -605,6 +715,50 @@ function fitQuestionBox() {
   input.style.height = `${input.scrollHeight + input.offsetHeight - input.clientHeight}px`;
 }
 
+// The box holds at most maxlength characters and the browser drops the rest of a longer paste without a word: near
+// the limit the page counts, and when a paste or a drop was cut it says so, on screen and to a screen reader.
+const maxChars = input.maxLength;
+const COUNT_FROM = Math.floor(maxChars * 0.9);
+const numbers = new Intl.NumberFormat("en");
+let lengthInserted = null; // what the box would hold after the paste or drop under way, had nothing been cut
+const describedBy = input.getAttribute("aria-describedby");
+
+function noteInserted(text, replaced) {
+  lengthInserted = input.value.length - replaced + text.replace(/\r\n?/g, "\n").length;
+}
+
+function showCount({ cut = false } = {}) {
+  const length = input.value.length;
+  const count = `${numbers.format(length)} of ${numbers.format(maxChars)} characters`;
+  const full = maxChars > 0 && length >= maxChars;
+  counter.hidden = maxChars <= 0 || length < COUNT_FROM;
+  // While shown, the count is part of the box's description, so a screen reader coming back to the box reads it.
+  input.setAttribute("aria-describedby", counter.hidden ? describedBy : `${describedBy} ${counter.id}`);
+  counter.dataset.full = String(full);
+  if (cut) {
+    counter.textContent = `${count}: the rest of the text was cut off. Shorten the question, or ask it in parts.`;
+  } else if (full) {
+    counter.textContent = `${count}: a question can be no longer.`;
+  } else {
+    counter.textContent = count;
+  }
+}
+
+input.addEventListener("paste", (event) => {
+  noteInserted(event.clipboardData?.getData("text/plain") || "", input.selectionEnd - input.selectionStart);
+});
+input.addEventListener("drop", (event) => {
+  noteInserted(event.dataTransfer?.getData("text/plain") || "", 0);
+});
+input.addEventListener("input", () => {
+  const cut = lengthInserted !== null && lengthInserted > input.value.length;
+  lengthInserted = null;
+  const wasFull = counter.dataset.full === "true";
+  showCount({ cut });
+  // Announced when something was cut or the limit is reached, not at every keystroke near it.
+  if (cut || (counter.dataset.full === "true" && !wasFull)) announce(counter.textContent);
+});
+
 const growsByItself = window.CSS?.supports?.("field-sizing", "content");
 if (!growsByItself) input.addEventListener("input", fitQuestionBox);
 
@@ -632,6 +786,7 @@ form.addEventListener("submit", (event) => {
   if (!question || conversation.request) return;
   input.value = "";
   if (!growsByItself) fitQuestionBox();
+  showCount();
   ask(question);
 });
 

@@ -11,6 +11,8 @@ const filling = new Map();
 // An empty section takes about the room its text will (characters per line and line height of .document-block),
 // so that the scroll bar and the place of the quote do not jump much as sections arrive.
 const PIXELS_PER_CHAR = 0.45;
+// How long after the last section arrived the quote is still held in view (its neighbours' layout settling).
+const SETTLE_MS = 1000;
 
 for (const section of sections) section.style.minHeight = `${Number(section.dataset.chars) * PIXELS_PER_CHAR}px`;
 
@@ -81,7 +83,31 @@ function markBlock(block, range) {
   return mark;
 }
 
+// The quote is held in view while the rest of the document arrives, until the reader scrolls or presses a key.
+// The browser's scroll anchoring alone did not hold it: a quote in the document's last screenful cannot be centred,
+// so the window is scrolled to the end, and there Chromium made no adjustment as the sections above arrived (each
+// some 12,000 px taller once filled): a quote near the end of a 440 KB document ended 11,000 px below the window.
+// Every change in the document's size (a section filled, paragraphs laid out as they come on screen) brings the
+// quote back, before the change is painted.
+let held = null;
+
+function hold(mark) {
+  held = mark;
+}
+
+function letGo() {
+  held = null;
+}
+
+new ResizeObserver(() => {
+  if (held?.isConnected) held.scrollIntoView({ block: "center", behavior: "instant" });
+}).observe(document.querySelector(".document"));
+for (const event of ["wheel", "touchstart", "keydown", "mousedown"]) {
+  window.addEventListener(event, letGo, { passive: true, capture: true });
+}
+
 async function showQuote() {
+  letGo();
   unmark();
   const range = quotedRange();
   note.hidden = true;
@@ -104,6 +130,7 @@ async function showQuote() {
   first.tabIndex = -1;
   first.focus({ preventScroll: true });
   first.scrollIntoView({ block: "center", behavior: reducedMotion.matches ? "auto" : "instant" });
+  hold(first);
   showNote("The quoted passage is highlighted.");
   // Lets browser tools and bench/page.py see how long a document took to open at its quote.
   performance.mark("quote-shown");
@@ -125,5 +152,5 @@ const nearby = new IntersectionObserver((entries) => {
 }, { rootMargin: "1500px 0px" });
 for (const section of sections) nearby.observe(section);
 
-window.addEventListener("hashchange", showQuote);
-showQuote().then(fillTheRest);
+window.addEventListener("hashchange", () => showQuote().then(() => window.setTimeout(letGo, SETTLE_MS)));
+showQuote().then(fillTheRest).then(() => window.setTimeout(letGo, SETTLE_MS));

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from e2e.reading import (
     LONG_DOCUMENT_PARAGRAPHS,
@@ -11,7 +13,8 @@ from e2e.reading import (
     ask_with_keyboard,
     assert_no_axe_violations,
 )
-from playwright.sync_api import Page, expect
+from e2e.services import Service, start_service
+from playwright.sync_api import Browser, Page, expect
 
 pytestmark = pytest.mark.e2e
 
@@ -93,3 +96,59 @@ def test_an_unknown_document_says_so_in_a_page_that_links_back(open_page):
     expect(page.get_by_role("heading", level=1)).to_have_text("Document not found")
     expect(page.locator("main")).to_contain_text("No document with the id 'no-such'.")
     assert_no_axe_violations(page)
+
+
+
+# --- a quote in the last screenful of a long document ---------------------------------------------------------
+
+PARAGRAPH_CHARS = 148
+# The page sends a document in sections of at least 40,000 characters (qa_service/web.py): with paragraphs of 148
+# characters and a blank line each, a section holds 267 of them. Eleven full sections, nine paragraphs and a short
+# last line leave a last section of ten paragraphs: the section before it, still empty, shares the window with
+# the quote, as in the 440 KB handbook a reviewer opened.
+PARAGRAPHS = 267 * 11 + 9
+LAST_LINE = "The secret password for the staff room is bluebird seventy two."
+WORDS = "tablet doctor morning month week test headache patient nurse water clinic sleep dose".split()
+
+
+def handbook_paragraph(n: int) -> str:
+    words = " ".join(WORDS[(n + k) % len(WORDS)] for k in range(30)).capitalize()
+    ending = f". The reference number for this paragraph is R{n:05d}."
+    return f"{words[:PARAGRAPH_CHARS - len(ending)]}{ending}"
+
+
+@pytest.fixture(scope="module")
+def handbook_service(tmp_path_factory) -> Iterator[Service]:
+    """A 440 KB handbook of short paragraphs, served on its own (no sentence embeddings: only its page is read)."""
+    folder = tmp_path_factory.mktemp("handbook") / "corpus"
+    folder.mkdir()
+    paragraphs = [handbook_paragraph(n) for n in range(PARAGRAPHS)] + [LAST_LINE]
+    (folder / "handbook.txt").write_text("Big Handbook\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    running = start_service(folder, folder.parent / "server.log", {"QA_SEMANTIC": "off"})
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS.values(), ids=VIEWPORTS.keys())
+def test_a_quote_in_the_last_screenful_of_a_long_document_stays_in_view_while_the_rest_arrives(
+        browser: Browser, handbook_service: Service, viewport):
+    context = browser.new_context(base_url=handbook_service.url, viewport=viewport)
+    try:
+        page = context.new_page()
+        document = page.request.get("/api/documents/handbook").json()
+        sentence = f"The reference number for this paragraph is R{PARAGRAPHS - 1:05d}."
+        start = document["text"].index(sentence)
+
+        page.goto(f"/documents/handbook?version={document['version']}#q={start}-{start + len(sentence)}")
+
+        expect(page.locator("mark.quoted")).to_have_text(sentence)
+        expect(page.locator("mark.quoted")).to_be_focused()
+        assert int(page.locator(".document-section").last.get_attribute("data-chars")) < 2000
+        # The sections above arrive after the quote, each some 12,000 px taller once filled: the quote stays put.
+        expect(page.locator(".document-section[aria-busy]")).to_have_count(0, timeout=30_000)
+        page.wait_for_timeout(500)  # the last arrivals' paragraphs laid out
+        assert in_viewport(page, "mark.quoted")
+    finally:
+        context.close()
