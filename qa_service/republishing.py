@@ -83,7 +83,11 @@ class Republisher:
             self._start(why)
 
     def _start(self, why: str) -> None:
-        handle = held_lock(self.folder)
+        try:
+            handle = held_lock(self.folder)
+        except OSError as exc:  # a cache folder that cannot be written: the writes that counted were served anyway
+            log.warning("cannot publish the index in the background: %s", exc)
+            return
         if handle is None:
             log.info("the writes since the last publication are being published by another process")
             return

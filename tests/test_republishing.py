@@ -130,3 +130,13 @@ def test_a_start_that_updated_an_older_publication_serves_at_once_and_a_child_pu
     restarted = state.live_corpus(create_app(settings))
     assert restarted.origin.how == "loaded"
     assert {d.document.id for d in restarted.current().index.documents} == {"keppra-article", "lithium"}
+
+
+def test_a_cache_folder_that_cannot_be_written_starts_no_publication_and_raises_nothing(tmp_path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be")
+    republisher = Republisher(1.0, blocked / "cache", os.environ, child_command("raise SystemExit(1)"))
+
+    republisher.analysed(2.0)
+
+    assert republisher.child is None
