@@ -38,12 +38,13 @@ CHILD = re.compile(r"publishing the index in the background \(process (\d+)\)")
 
 
 def written_documents(folder: Path, count: int) -> list[tuple[str, bytes, str]]:
-    """`count` documents to PUT: the corpus's own files, evenly spread over it, each with a line of its own added."""
+    """`count` documents to PUT (id, body, file extension): the corpus's own files, evenly spread over it, each with
+    a line of its own added."""
     files = sorted(path for path in folder.iterdir() if path.suffix in KINDS)
     step = max(1, len(files) // count)
     chosen = files[::step][:count]
-    return [(f"written-{n:05d}", path.read_bytes() + f"\n\nRevision {n} of this document.\n".encode(),
-             KINDS[path.suffix]) for n, path in enumerate(chosen)]
+    return [(f"written-{n:05d}", path.read_bytes() + f"\n\nRevision {n} of this document.\n".encode(), path.suffix)
+            for n, path in enumerate(chosen)]
 
 
 class ChildWatch:
@@ -126,9 +127,9 @@ def one_mode(folder: Path, cache: Path, saved: Path, environment: dict, writes: 
         client = threading.Thread(target=asking, args=(service.port, watch, done, times))
         client.start()
         started = time.perf_counter()
-        for doc_id, body, kind in writes:
+        for doc_id, body, suffix in writes:
             status, answer = call(service.port, "PUT", f"/api/documents/{doc_id}", body,
-                                  {"Content-Type": kind, "Authorization": f"Bearer {TOKEN}"})
+                                  {"Content-Type": KINDS[suffix], "Authorization": f"Bearer {TOKEN}"})
             if status not in (200, 201):
                 raise RuntimeError(f"PUT {doc_id} answered {status}: {answer}")
         result["writes_seconds"] = round(time.perf_counter() - started, 1)
@@ -140,8 +141,8 @@ def one_mode(folder: Path, cache: Path, saved: Path, environment: dict, writes: 
         result["answers_while_a_child_publishes"] = percentiles(times["child"])
     with Service(folder, free_port(), log, environment) as service:
         result["restart_after_s"] = round(service.ready_seconds, 2)
-    for doc_id, _, kind in writes:
-        (folder / f"{doc_id}{next(s for s, k in KINDS.items() if k == kind)}").unlink(missing_ok=True)
+    for doc_id, _, suffix in writes:
+        (folder / f"{doc_id}{suffix}").unlink(missing_ok=True)
     return result
 
 

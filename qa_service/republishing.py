@@ -1,8 +1,8 @@
 """Publishing the index again, in a process of its own, once the writes since the last publication would slow a start.
 
 A start loads the newest published index and analyses the documents written since (LiveCorpus); a serving process
-publishes only the index it started with, since publishing holds its interpreter for seconds at a million passages and
-would stall its answers. A service that takes writes for weeks would then make every restart, and every new host,
+never publishes what writes changed in its own interpreter, since publishing holds it for seconds at a million passages
+and would stall its answers. A service that takes writes for weeks would then make every restart, and every new host,
 analyse weeks of writes. So each serving process counts the seconds it spent analysing written documents since it
 started or last had the index published; past `after_seconds` it runs `qa-service corpus publish` as a child process
 at a lower CPU priority, and counts again from zero. The child starts from the newest publication, analyses what was

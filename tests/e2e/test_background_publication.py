@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from e2e.services import Service, start_service
+from e2e.services import Service, start_service, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -32,15 +31,6 @@ def corpus_status(service: Service) -> dict:
         return json.load(response)
 
 
-def published_in_the_background(log: Path, seconds: float = 120) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if "published the index in the background" in log.read_text(errors="replace"):
-            return True
-        time.sleep(0.2)
-    return False
-
-
 def test_a_worker_publishes_after_writes_and_the_next_start_loads_what_it_published(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -50,7 +40,8 @@ def test_a_worker_publishes_after_writes_and_the_next_start_loads_what_it_publis
     serving = start_service(corpus, tmp_path / "serving.log", settings)
     try:
         assert put(serving, "lithium", "Lithium Notes\n\nLithium is a soft metal. It floats on oil.") == 201
-        assert published_in_the_background(serving.log), serving.log.read_text()
+        wait_for(lambda: "published the index in the background" in serving.log.read_text(errors="replace"),
+                 "a publication in the background", serving.process, serving.log, seconds=120)
     finally:
         serving.stop()
     children = CHILD.findall(serving.log.read_text())
