@@ -118,6 +118,13 @@ class Service:
                 self.process.wait()
 
 
+def seed_folder(folder: Path) -> Path:
+    """A new corpus folder holding the seed article alone: what a test adds its own documents beside."""
+    folder.mkdir(parents=True)
+    shutil.copy(ROOT / "corpus" / "keppra-article.txt", folder)
+    return folder
+
+
 def start_service(corpus: Path, log: Path, settings: dict[str, str] | None = None, extra_args: str = "") -> Service:
     """Start the Procfile's gunicorn command on a free loopback port and wait until it answers /healthz."""
     port = free_port()

@@ -4,15 +4,13 @@ dark."""
 from __future__ import annotations
 
 import json
-import shutil
 import time
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from e2e.reading import SIDE_EFFECTS, VIEWPORTS, ask_with_keyboard, assert_no_axe_violations
-from e2e.services import Service, start_service
+from e2e.services import Service, seed_folder, start_service
 from playwright.sync_api import Browser, Page, expect
 
 pytestmark = pytest.mark.e2e
@@ -83,7 +81,6 @@ def test_the_document_and_editor_pages_have_no_axe_violations(open_page, path, v
 
 # --- the editor page with everything an editor can be shown: a removal to undo, recorded reader questions -------
 
-ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "accessibility-token-0123456789"
 
 
@@ -101,9 +98,7 @@ def recording_service(tmp_path_factory) -> Iterator[Service]:
     """A service recording every question, after readers asked (one question declined, one answer voted
     unhelpful) and an editor removed a document."""
     tmp_path = tmp_path_factory.mktemp("accessibility")
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    shutil.copy(ROOT / "corpus" / "keppra-article.txt", folder)
+    folder = seed_folder(tmp_path / "corpus")
     (folder / "cobalt.txt").write_text("Cobalt Facts\n\nCobalt makes glass blue.\n", encoding="utf-8")
     running = start_service(folder, tmp_path / "server.log", {
         "QA_ADMIN_TOKEN": TOKEN, "QA_RECORD_QUESTIONS": "all",

@@ -4,20 +4,18 @@ undoing a removal, recent changes, the reader questions view, and the page on a 
 from __future__ import annotations
 
 import json
-import shutil
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e.services import Service, start_service
+from e2e.services import Service, seed_folder, start_service
 from playwright.sync_api import Browser, Page, expect
 from sample_files import two_column_pdf, word_document
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "admin-page-token-0123456789"
 MARKUP_TITLE = "<img src=x onerror=alert(1)> Tricky"
 
@@ -25,9 +23,7 @@ MARKUP_TITLE = "<img src=x onerror=alert(1)> Tricky"
 @pytest.fixture(scope="module")
 def service(tmp_path_factory) -> Iterator[Service]:
     tmp_path = tmp_path_factory.mktemp("admin")
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    shutil.copy(ROOT / "corpus" / "keppra-article.txt", folder)
+    folder = seed_folder(tmp_path / "corpus")
     running = start_service(folder, tmp_path / "server.log", {
         "QA_ADMIN_TOKEN": TOKEN, "QA_RECORD_QUESTIONS": "declined",
         "QA_RECORD_FILE": str(tmp_path / "instance" / "questions.sqlite3")})

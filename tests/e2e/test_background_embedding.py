@@ -6,17 +6,14 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
-from e2e.services import Service, start_service
+from e2e.services import Service, seed_folder, start_service
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
 EMBEDDED = re.compile(r"embedded (\d+) sentences of (\d+) documents")
 
 
@@ -26,9 +23,7 @@ def answering_by(service: Service) -> str:
 
 
 def test_workers_answer_by_words_at_once_then_by_meaning_and_embed_the_corpus_once(tmp_path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    shutil.copy(ROOT / "corpus" / "keppra-article.txt", corpus)
+    corpus = seed_folder(tmp_path / "corpus")
     service = start_service(corpus, tmp_path / "server.log",
                             {"QA_EMBED_BEFORE_SERVING": "0", "QA_CACHE_DIR": str(tmp_path / "cache")})
     try:

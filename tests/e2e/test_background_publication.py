@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import urllib.request
-from pathlib import Path
 
 import pytest
-from e2e.services import Service, start_service, wait_for
+from e2e.services import Service, seed_folder, start_service, wait_for
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "background-publication-token"
 CHILD = re.compile(r"publishing the index in the background \(process (\d+)\)")
 
@@ -32,9 +29,7 @@ def corpus_status(service: Service) -> dict:
 
 
 def test_a_worker_publishes_after_writes_and_the_next_start_loads_what_it_published(tmp_path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    shutil.copy(ROOT / "corpus" / "keppra-article.txt", corpus)
+    corpus = seed_folder(tmp_path / "corpus")
     settings = {"QA_CACHE_DIR": str(tmp_path / "cache"), "QA_SEMANTIC": "off", "QA_ADMIN_TOKEN": TOKEN,
                 "QA_PUBLISH_AFTER_SECONDS": "0.000001", "QA_RATE_LIMIT_WRITE": "off"}
     serving = start_service(corpus, tmp_path / "serving.log", settings)

@@ -4,12 +4,11 @@ above it, and a quote from a PDF with its page too."""
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 
 import pytest
-from e2e.reading import ROOT, VIEWPORTS, ask_with_keyboard, assert_no_axe_violations
-from e2e.services import start_service
+from e2e.reading import VIEWPORTS, ask_with_keyboard, assert_no_axe_violations
+from e2e.services import seed_folder, start_service
 from playwright.sync_api import expect
 from sample_files import two_column_pdf
 
@@ -40,11 +39,9 @@ WICK_QUOTE = "The keeper trims the wick of the lamp every evening before dusk, s
 def server(tmp_path_factory) -> Iterator[str]:
     """The service on a corpus of a Markdown guide with two levels of headings, a PDF handbook and the seed article
     (which has no headings): it takes the place of the session's server for this module's tabs."""
-    folder = tmp_path_factory.mktemp("citations") / "corpus"
-    folder.mkdir()
+    folder = seed_folder(tmp_path_factory.mktemp("citations") / "corpus")
     (folder / "lighthouse-guide.md").write_text(GUIDE, encoding="utf-8")
     (folder / "lithium-handbook.pdf").write_bytes(two_column_pdf())
-    shutil.copy(ROOT / "corpus" / "keppra-article.txt", folder)
     service = start_service(folder, folder.parent / "server.log")
     try:
         yield service.url

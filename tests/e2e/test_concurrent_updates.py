@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -17,12 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from e2e.services import Service, start_service
+from e2e.services import Service, seed_folder, start_service
 from postgres.server import running_server
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "e2e-admin-token-0123456789"
 UPDATES = 24
 ASKERS = 4
@@ -69,9 +67,7 @@ def ask(url: str) -> Reply:
 
 
 def corpus_folder(tmp_path: Path) -> Path:
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    shutil.copy(ROOT / "corpus" / "keppra-article.txt", folder)
+    folder = seed_folder(tmp_path / "corpus")
     return folder
 
 

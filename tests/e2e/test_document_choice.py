@@ -3,19 +3,16 @@ run their own service, whose documents share a title and are removed by an edito
 
 from __future__ import annotations
 
-import shutil
 import urllib.request
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from e2e.reading import SIDE_EFFECTS, TITLE, VIEWPORTS, ask_with_keyboard, assert_no_axe_violations
-from e2e.services import Service, start_service
+from e2e.services import Service, seed_folder, start_service
 from playwright.sync_api import Browser, Page, expect
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
 MARKUP_TITLE = "Notes on <script>alert(1)</script> markup"
 
 
@@ -94,9 +91,7 @@ LIGHTEST = "Which metal is so light that it floats on oil?"
 @pytest.fixture(scope="module")
 def lithium_service(tmp_path_factory) -> Iterator[Service]:
     """The Keppra article and three documents all titled "Lithium Notes", with writes on."""
-    folder = tmp_path_factory.mktemp("choice") / "corpus"
-    folder.mkdir()
-    shutil.copy(ROOT / "corpus" / "keppra-article.txt", folder)
+    folder = seed_folder(tmp_path_factory.mktemp("choice") / "corpus")
     for doc_id, text in LITHIUM_NOTES.items():
         (folder / f"{doc_id}.txt").write_text(text, encoding="utf-8")
     running = start_service(folder, folder.parent / "server.log", {"QA_ADMIN_TOKEN": TOKEN})

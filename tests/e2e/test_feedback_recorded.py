@@ -6,13 +6,12 @@ these show the chat page and the endpoint working together."""
 from __future__ import annotations
 
 import json
-import shutil
 import urllib.request
 from collections.abc import Iterator
 
 import pytest
-from e2e.reading import ROOT, SIDE_EFFECTS, VIEWPORTS, ask_with_keyboard, assert_no_axe_violations
-from e2e.services import start_service
+from e2e.reading import SIDE_EFFECTS, VIEWPORTS, ask_with_keyboard, assert_no_axe_violations
+from e2e.services import seed_folder, start_service
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
@@ -23,9 +22,7 @@ def server(tmp_path_factory) -> Iterator[str]:
     """The service on the seed article, recording every answer in its own SQLite file: it takes the place of the
     session's server for this module's tabs."""
     folder = tmp_path_factory.mktemp("feedback")
-    corpus = folder / "corpus"
-    corpus.mkdir()
-    shutil.copy(ROOT / "corpus" / "keppra-article.txt", corpus)
+    corpus = seed_folder(folder / "corpus")
     service = start_service(corpus, folder / "server.log", {
         "QA_RECORD_QUESTIONS": "all", "QA_RECORD_FILE": str(folder / "questions.sqlite3")})
     try:

@@ -3,13 +3,12 @@ show as text on the chat and editor pages; no script runs, no dialog opens, and 
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from services import ROOT, Service, start_service
+from services import Service, seed_folder, start_service
 
 pytestmark = pytest.mark.e2e
 
@@ -59,9 +58,7 @@ class Misdeeds:
 @pytest.fixture(scope="module")
 def service(tmp_path_factory) -> Iterator[Service]:
     folder = tmp_path_factory.mktemp("hostile")
-    corpus = folder / "corpus"
-    corpus.mkdir()
-    shutil.copy(ROOT / "corpus" / "keppra-article.txt", corpus)
+    corpus = seed_folder(folder / "corpus")
     (corpus / "warfarin-notes.txt").write_text(HOSTILE_TEXT, encoding="utf-8")
     (corpus / "aspirin-guide.html").write_text(HOSTILE_PAGE, encoding="utf-8")
     running = start_service(corpus, folder / "server.log", {"QA_ADMIN_TOKEN": "hostile-documents-token-0123"})

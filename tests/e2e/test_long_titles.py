@@ -5,19 +5,16 @@ spills sideways, at desktop and phone widths."""
 from __future__ import annotations
 
 import json
-import shutil
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from e2e.reading import VIEWPORTS, ask_with_keyboard
-from e2e.services import Service, start_service
+from e2e.services import Service, seed_folder, start_service
 from playwright.sync_api import Browser, Page, expect
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "long-titles-token-0123456789"
 SENT_TITLE = "Strontium" + "x" * 4991
 # The service keeps a title's first 300 characters (qa_service/documents.py): still far wider than any screen.
@@ -28,9 +25,7 @@ STRONTIUM = {"title": SENT_TITLE, "format": "text",
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory) -> Iterator[Service]:
-    folder = tmp_path_factory.mktemp("long-titles") / "corpus"
-    folder.mkdir()
-    shutil.copy(ROOT / "corpus" / "keppra-article.txt", folder)
+    folder = seed_folder(tmp_path_factory.mktemp("long-titles") / "corpus")
     running = start_service(folder, folder.parent / "server.log", {"QA_ADMIN_TOKEN": TOKEN})
     try:
         # A title of one's own comes with a document sent as JSON.

@@ -8,18 +8,15 @@ embeddings) instead of building, and answer exactly as the first does.
 from __future__ import annotations
 
 import json
-import shutil
 import urllib.request
-from pathlib import Path
 
 import psycopg
 import pytest
-from e2e.services import Service, start_service
+from e2e.services import Service, seed_folder, start_service
 from postgres.server import running_server
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
 QUESTIONS = ["What is Keppra?", "What are the side effects of levetiracetam?", "Can Keppra prevent migraines?",
              "How is Keppra taken?", "Does it cause mood changes?", "What is the capital of France?"]
 
@@ -39,9 +36,7 @@ def ask(service: Service, question: str) -> dict:
 
 
 def test_a_second_server_on_the_database_loads_the_first_servers_index_and_answers_the_same(tmp_path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    shutil.copy(ROOT / "corpus" / "keppra-article.txt", corpus)
+    corpus = seed_folder(tmp_path / "corpus")
     with running_server() as postgres:
         database = postgres.create_database()
         services = []

@@ -4,13 +4,12 @@ every acknowledged write, and the worker that replaces it starts on a corpus tha
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import time
 from pathlib import Path
 
 import pytest
-from e2e.services import start_service
+from e2e.services import seed_folder, start_service
 from e2e.test_concurrent_updates import TOKEN, put, request
 
 from qa_service import create_app
@@ -18,7 +17,6 @@ from qa_service.segments import MERGE_FACTOR
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
 SETTINGS_FILE = Path(__file__).with_name("announced_merges.gunicorn.conf.py")
 QUESTION = {"question": "Which gauge reads level 7?"}
 
@@ -36,9 +34,7 @@ def wait_for(condition, what: str, seconds: float = 60.0):
 
 
 def test_a_worker_killed_during_a_merge_is_replaced_and_every_worker_answers_from_the_last_write(tmp_path):
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    shutil.copy(ROOT / "corpus" / "keppra-article.txt", folder)
+    folder = seed_folder(tmp_path / "corpus")
     announcements = tmp_path / "merges"
     announcements.mkdir()
     service = start_service(folder, tmp_path / "server.log",
