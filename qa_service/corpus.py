@@ -147,7 +147,9 @@ class LiveCorpus:
             self._upkeep_in_background()
         try:
             if self.store.marker() != self._served.marker:
-                return self.refresh()
+                self.refresh()
+            # After a write's refresh too: the store reports only writes then, and a hand edit older than the
+            # reload period would otherwise wait for this process's next request.
             self._look_for_changes()
         except StoreUnavailable:
             log.warning("cannot read the store; answering from corpus %s", self._served.corpus.version,

@@ -76,6 +76,17 @@ def test_a_file_edited_by_hand_is_served_once_the_reload_period_has_passed(folde
     assert "by-hand" in ids(live)
 
 
+def test_a_hand_edit_is_served_once_the_reload_period_has_passed_even_when_a_write_elsewhere_came_first(folder):
+    live = LiveCorpus(FolderStore(folder, LIMIT), reload_seconds=0)
+    live.current()
+    elsewhere = FolderStore(folder, LIMIT)  # another worker's handle
+
+    elsewhere.put("doc-9", text(9), "text")
+    (folder / "by-hand.txt").write_bytes(text(7))
+
+    assert {"doc-9", "by-hand"} <= set(ids(live))
+
+
 def test_a_file_edited_by_hand_is_not_looked_for_before_the_reload_period_is_over(folder):
     live = LiveCorpus(FolderStore(folder, LIMIT), reload_seconds=NEVER)
 
