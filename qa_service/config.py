@@ -170,8 +170,8 @@ class Settings:
             raise ConfigError(f"QA_QUESTION_READINGS must be 0 or more, not {self.qa_question_readings}")
         if self.qa_embed_before_serving < 0:
             raise ConfigError(f"QA_EMBED_BEFORE_SERVING must be 0 or more, not {self.qa_embed_before_serving}")
-        if not self.qa_reload_seconds >= 0:  # also rejects NaN, which would silently stop reloading
-            raise ConfigError(f"QA_RELOAD_SECONDS must not be negative, not {self.qa_reload_seconds}")
+        if not 0 <= self.qa_reload_seconds < float("inf"):  # NaN and infinity would silently stop reloading
+            raise ConfigError(f"QA_RELOAD_SECONDS must be a number of seconds, 0 or more, not {self.qa_reload_seconds}")
         if self.qa_record_questions not in RECORD_MODES:
             raise ConfigError(f"QA_RECORD_QUESTIONS must be {', '.join(RECORD_MODES)}, not "
                               f"{self.qa_record_questions!r}")
@@ -214,7 +214,12 @@ class Settings:
         # One subfolder per corpus (its folder, or its database): services of different corpora may share a cache.
         where = self.database_url or str(self.corpus_path.resolve())
         named = hashlib.sha256(where.encode()).hexdigest()[:16]
-        return Path(self.qa_cache_dir or instance_path) / "index" / named
+        cache = Path(self.qa_cache_dir or instance_path) / "index" / named
+        if not self.database_url and cache.resolve().is_relative_to(self.corpus_path.resolve()):
+            # Its files would sit among the documents, and a folder of the corpus is the editors', not the index's.
+            raise ConfigError(f"the index cache folder {cache.parent.parent} (QA_CACHE_DIR) is inside the corpus "
+                              f"folder {self.corpus_path} (QA_CORPUS): set QA_CACHE_DIR to a folder outside it")
+        return cache
 
     def environment(self) -> dict[str, str]:
         """Every setting as the environment variable that gives it, for a child process to read the same."""

@@ -107,3 +107,36 @@ def test_create_app_reads_the_environment(monkeypatch, corpus_dir):
     response = app.test_client().post("/api/ask", json={"question": "x" * 21})
     assert response.status_code == 413
     assert "20" in response.get_json()["error"]["message"]
+
+
+def test_a_corpus_folder_that_does_not_exist_is_refused_naming_qa_corpus(tmp_path):
+    with pytest.raises(ConfigError, match=r"QA_CORPUS=.*corpsu.* does not exist"):
+        create_app({"QA_CORPUS": str(tmp_path / "corpsu")})
+    assert not (tmp_path / "corpsu").exists()
+
+
+def test_a_corpus_path_that_is_a_file_is_refused_naming_qa_corpus(tmp_path):
+    (tmp_path / "notes.txt").write_text("Notes\n\nA file, not a folder.")
+
+    with pytest.raises(ConfigError, match=r"QA_CORPUS=.*notes\.txt.* is not a folder"):
+        create_app({"QA_CORPUS": str(tmp_path / "notes.txt")})
+
+
+def test_an_index_cache_inside_the_corpus_folder_is_refused(corpus_dir):
+    with pytest.raises(ConfigError, match="QA_CACHE_DIR"):
+        create_app({"QA_CORPUS": str(corpus_dir), "QA_CACHE_DIR": str(corpus_dir / "cache")})
+
+
+@pytest.mark.parametrize("seconds", ["inf", "-1", "nan"])
+def test_a_reload_interval_that_would_never_look_again_is_refused(corpus_dir, seconds):
+    with pytest.raises(ConfigError, match="QA_RELOAD_SECONDS"):
+        create_app({"QA_CORPUS": str(corpus_dir), "QA_RELOAD_SECONDS": seconds})
+
+
+def test_a_records_file_that_is_not_a_database_is_refused_naming_qa_record_file(corpus_dir, tmp_path):
+    (tmp_path / "notes.txt").write_text("not a database, but an editor's notes")
+
+    with pytest.raises(ConfigError, match="QA_RECORD_FILE=.*notes.txt.* cannot hold the question records"):
+        create_app({"QA_CORPUS": str(corpus_dir), "QA_RECORD_QUESTIONS": "all",
+                    "QA_RECORD_FILE": str(tmp_path / "notes.txt")})
+    assert (tmp_path / "notes.txt").read_text() == "not a database, but an editor's notes"

@@ -7,9 +7,10 @@ instance folder, never in the corpus folder).
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
-from ..config import Settings
+from ..config import ConfigError, Settings
 from .base import Asking, DayCount, QuestionRecord, QuestionRecords, Vote, normalised
 from .postgres import PostgresRecords
 from .sqlite import SqliteRecords
@@ -25,5 +26,9 @@ def open_records(settings: Settings, instance_folder: Path) -> QuestionRecords:
         records = PostgresRecords(settings.database_url)
         records.set_up()
         return records
-    return SqliteRecords(Path(settings.qa_record_file) if settings.qa_record_file
-                         else instance_folder / DEFAULT_FILE_NAME)
+    path = Path(settings.qa_record_file) if settings.qa_record_file else instance_folder / DEFAULT_FILE_NAME
+    try:
+        return SqliteRecords(path)
+    except (OSError, sqlite3.Error) as error:
+        named = f"QA_RECORD_FILE={settings.qa_record_file!r}" if settings.qa_record_file else f"the records file {path}"
+        raise ConfigError(f"{named} cannot hold the question records: {error}") from error
