@@ -12,8 +12,8 @@ import click
 from flask.cli import AppGroup, FlaskGroup
 
 from . import create_app, formats
-from .config import MIN_ADMIN_TOKEN_CHARS
-from .documents import DocumentRejected
+from .config import MIN_ADMIN_TOKEN_CHARS, ConfigError
+from .documents import ID_RULE, DocumentRejected, is_valid_id
 from .editors import NAME_PATTERN, token_hash
 from .state import live_corpus, store
 from .store.base import PreconditionFailed, UnknownDocument, UnknownVersion
@@ -61,6 +61,8 @@ def add_document(file: Path, doc_id: str | None, title: str | None) -> None:
     fmt = formats.of_file(file)
     if fmt is None:
         raise click.ClickException(f"{file.name}: not a {formats.file_kinds()} file")
+    if doc_id is None and not is_valid_id(file.stem):
+        raise click.ClickException(f"{file.name}: the file name is no document id ({ID_RULE}); give one with --id")
     try:
         written = store().put(doc_id or file.stem, file.read_bytes(), fmt.name, title)
     except DocumentRejected as error:
@@ -68,6 +70,12 @@ def add_document(file: Path, doc_id: str | None, title: str | None) -> None:
     document = written.document
     click.echo(f"{'added' if written.created else 'replaced'} {document.id} (version {document.version}): "
                f"{document.title}")
+    say_set_aside(written.set_aside)
+
+
+def say_set_aside(names: tuple[str, ...]) -> None:
+    for name in names:
+        click.echo(f"set aside {name}: it held the id but was not served; it is kept there, not deleted")
 
 
 @corpus.command("remove")
@@ -75,21 +83,28 @@ def add_document(file: Path, doc_id: str | None, title: str | None) -> None:
 def remove_document(doc_id: str) -> None:
     """Remove the document ID from the corpus."""
     try:
-        store().delete(doc_id)
+        set_aside = store().delete(doc_id)
     except UnknownDocument:
         raise click.ClickException(f"no document with the id {doc_id!r}") from None
     except DocumentRejected as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"removed {doc_id}")
+    say_set_aside(set_aside)
 
 
 @corpus.command("check")
 def check_documents() -> None:
-    """Report every file (or stored document) that is not served, and why; exit with 1 if there is one."""
+    """Report every file (or stored document) that is not served, and why; exit with 1 if there is one. Also name
+    what a corpus folder holds that is never read as a document (sub-folders, files of other kinds), which does
+    not fail the check."""
     documents, skipped = store().load()
     for item in skipped:
         click.echo(f"{item.name}\t{item.reason}\t{item.message}")
-    click.echo(f"{len(documents)} documents served, {len(skipped)} skipped", err=True)
+    ignored = store().not_documents()
+    for item in ignored:
+        click.echo(f"{item.name}\tnot read\t{item.message}")
+    click.echo(f"{len(documents)} documents served, {len(skipped)} skipped"
+               + (f", {len(ignored)} not documents" if ignored else ""), err=True)
     if skipped:
         raise SystemExit(1)
 
@@ -153,4 +168,13 @@ def hash_token(name: str, token: str) -> None:
 
 
 def main(prog_name: str = "qa-service") -> None:
-    FlaskGroup(create_app=create_app, help="The quoting question-answering service.")(prog_name=prog_name)
+    FlaskGroup(create_app=app_for_commands, help="The quoting question-answering service.")(prog_name=prog_name)
+
+
+def app_for_commands():
+    """The app, or a setting it cannot use said in one line ("Error: QA_CORPUS=… does not exist…", exit 1) rather
+    than as a traceback."""
+    try:
+        return create_app()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None

@@ -20,7 +20,8 @@ from .blocks import Block, Unreadable
 ID_MAX_CHARS = 100
 ID_CHARACTERS = r"A-Za-z0-9._\-"
 ID_PATTERN = re.compile(rf"^[A-Za-z0-9_\-][{ID_CHARACTERS}]{{0,{ID_MAX_CHARS - 1}}}$")
-ID_RULE = f"a document id is 1 to {ID_MAX_CHARS} letters, digits, '.', '_' or '-', and does not start with '.'"
+ID_RULE = (f"a document id is 1 to {ID_MAX_CHARS} ASCII letters, digits, '.', '_' or '-', and does not start "
+           "with '.'")
 
 
 class DocumentRejected(ValueError):

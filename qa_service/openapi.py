@@ -185,6 +185,11 @@ DOCUMENT_WRITTEN = {
         "created": {"type": "boolean"},
         "corpus_version": {"type": "string",
                            "description": "A corpus version that includes this write; later answers carry it."},
+        "set_aside": {"type": "array", "items": {"type": "string"},
+                      "description": "Present when the corpus folder held files of this id that were not served "
+                                     "(unreadable, too large, a second file of the id): where the write moved "
+                                     "them, relative to the folder (.qa-history/set-aside/), instead of deleting "
+                                     "them."},
     },
 }
 

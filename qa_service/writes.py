@@ -153,7 +153,7 @@ def written_response(doc_id: str, written: Written):
     # This worker serves the new corpus before acknowledging; the others see the store's marker move.
     corpus = live_corpus().refresh()
     document = written.document
-    response = jsonify({
+    reply = {
         "id": document.id,
         "title": document.title,
         "format": document.format,
@@ -161,7 +161,10 @@ def written_response(doc_id: str, written: Written):
         "version": document.version,
         "created": written.created,
         "corpus_version": corpus.version,
-    })
+    }
+    if written.set_aside:
+        reply["set_aside"] = list(written.set_aside)
+    response = jsonify(reply)
     response.status_code = 201 if written.created else 200
     response.set_etag(document.version)
     if written.created:

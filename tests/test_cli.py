@@ -77,11 +77,33 @@ def test_add_refuses_a_bad_file_with_a_message_and_changes_nothing(runner, clien
     assert served_ids(client) == ["keppra-article"]
 
 
+def test_add_of_a_file_whose_name_is_no_id_says_to_give_one_with_id(runner, client, tmp_path):
+    source = tmp_path / "pédiatrie.txt"
+    source.write_text("Pediatrics\n\nChildren are seen on Tuesdays.")
+
+    result = run(runner, "add", str(source))
+
+    assert result.exit_code == 1
+    assert "pédiatrie.txt: the file name is no document id" in result.output and "--id" in result.output
+    assert run(runner, "add", str(source), "--id", "pediatrie").exit_code == 0
+    assert "pediatrie" in served_ids(client)
+
+
 def test_remove_deletes_the_document(runner, client):
     result = run(runner, "remove", "keppra-article")
 
     assert result.exit_code == 0
     assert served_ids(client) == []
+
+
+def test_remove_of_an_id_only_an_unreadable_file_holds_says_where_the_file_was_set_aside(runner, corpus_dir):
+    (corpus_dir / "cafe.txt").write_bytes("Café notes\n\nThe café opens at nine.\n".encode("latin-1"))
+
+    result = run(runner, "remove", "cafe")
+
+    assert result.exit_code == 0, result.output
+    assert "set aside .qa-history/set-aside/" in result.stdout and "cafe.txt" in result.stdout
+    assert not (corpus_dir / "cafe.txt").exists()
 
 
 def test_remove_of_an_unknown_id_fails_with_a_message(runner):
@@ -108,6 +130,23 @@ def test_check_lists_each_skipped_file_with_its_reason_and_fails(corpus_dir: Pat
     assert result.exit_code == 1
     rows = [line.split("\t")[:2] for line in result.stdout.splitlines()]
     assert sorted(rows) == [["latin1.txt", "encoding"], ["two words.txt", "bad_id"]]
+
+
+def test_check_names_sub_folders_other_files_and_broken_links_without_failing(corpus_dir: Path):
+    (corpus_dir / "parking").mkdir()
+    (corpus_dir / "parking" / "visitors.md").write_text("# Parking\n\nVisitors park behind the clinic.")
+    (corpus_dir / "leaflet.rtf").write_text("{\\rtf1 Parking}")
+    (corpus_dir / "old.txt").symlink_to(corpus_dir / "gone.txt")
+    (corpus_dir / ".draft.txt").write_text("Hidden on purpose.")
+    runner = create_app({"QA_CORPUS": str(corpus_dir)}).test_cli_runner()
+
+    result = run(runner, "check")
+
+    assert result.exit_code == 0, result.output
+    assert [line.split("\t")[:2] for line in result.stdout.splitlines()] == [
+        ["leaflet.rtf", "not read"], ["old.txt", "not read"], ["parking/", "not read"]]
+    assert "only the files directly in the corpus folder" in result.stdout
+    assert "1 documents served, 0 skipped, 3 not documents" in result.stderr
 
 
 def test_python_m_qa_service_runs_the_same_commands_on_the_folder_in_qa_corpus(corpus_dir: Path):
@@ -207,3 +246,13 @@ def test_publish_without_a_place_to_publish_in_fails_with_a_message(corpus_dir):
 
     assert result.exit_code != 0
     assert "no place to publish the index in" in result.output
+
+
+def test_a_setting_the_app_cannot_use_is_one_line_naming_it_not_a_traceback(tmp_path: Path):
+    result = subprocess.run([sys.executable, "-m", "qa_service", "corpus", "list"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120, env={**os.environ, "QA_CORPUS": str(tmp_path / "corpsu")})
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"Error: QA_CORPUS={str(tmp_path / 'corpsu')!r} does not exist: the corpus folder must be an existing "
+        "folder (an empty one is an empty corpus)"]

@@ -69,7 +69,7 @@ def test_a_bad_file_is_skipped_with_a_warning_naming_it(tmp_path, caplog, name, 
     assert name in warnings[0].getMessage()
 
 
-def test_two_files_with_the_same_stem_keep_the_first_and_skip_the_second(tmp_path, caplog):
+def test_two_files_with_the_same_stem_keep_the_first_and_skip_the_second_naming_the_one_served(tmp_path, caplog):
     (tmp_path / "lithium.md").write_text("# Lithium\n\nFrom Markdown.")
     (tmp_path / "lithium.txt").write_text(GOOD)
 
@@ -78,6 +78,7 @@ def test_two_files_with_the_same_stem_keep_the_first_and_skip_the_second(tmp_pat
 
     assert [(d.id, d.format) for d in documents] == [("lithium", "markdown")]
     assert [(s.name, s.reason) for s in skipped] == [("lithium.txt", "duplicate_id")]
+    assert skipped[0].message.startswith("lithium.txt: lithium.md is served under the id 'lithium'")
     assert "lithium.txt" in caplog.text
 
 
@@ -89,6 +90,7 @@ def test_a_file_name_that_is_not_a_valid_id_is_skipped(tmp_path, caplog):
 
     assert documents == []
     assert [(s.name, s.reason) for s in skipped] == [("two words.txt", "bad_id")]
+    assert "ASCII letters" in skipped[0].message and "rename the file" in skipped[0].message
     assert "two words.txt" in caplog.text
 
 

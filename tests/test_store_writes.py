@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from qa_service.store import FolderStore
@@ -169,3 +170,73 @@ def test_a_restore_killed_inside_its_write_leaves_the_version_it_was_replacing(t
     kill(restorer)
 
     assert FolderStore(tmp_path, LIMIT).current("report") == new
+
+
+# --- a write never deletes a file it did not serve ------------------------------------------------------------
+
+LATIN_1 = "Café notes\n\nThe café opens at nine.\n".encode("latin-1")
+
+
+def set_aside_files(folder: Path) -> dict[str, bytes]:
+    """The set-aside folder's files by their own names (without the time that leads them)."""
+    aside = folder / ".qa-history" / "set-aside"
+    return {p.name.split("-", 1)[1]: p.read_bytes() for p in aside.iterdir()} if aside.is_dir() else {}
+
+
+def test_a_write_in_another_format_sets_aside_the_unreadable_file_of_its_id_instead_of_deleting_it(tmp_path):
+    (tmp_path / "cafe.txt").write_bytes(LATIN_1)
+    store = FolderStore(tmp_path, LIMIT)
+
+    written = store.put("cafe", b"# Cafe notes\n\nThe cafe opens at nine.\n", "markdown")
+
+    assert written.created  # nothing was served under the id
+    assert [n.split("/")[-1].split("-", 1)[1] for n in written.set_aside] == ["cafe.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["cafe.md"]
+    assert set_aside_files(tmp_path) == {"cafe.txt": LATIN_1}
+
+
+def test_a_write_in_the_format_of_an_unreadable_file_sets_it_aside_before_taking_its_name(tmp_path):
+    (tmp_path / "cafe.txt").write_bytes(LATIN_1)
+    store = FolderStore(tmp_path, LIMIT)
+
+    written = store.put("cafe", b"Cafe notes\n\nThe cafe opens at nine.\n", "text")
+
+    assert len(written.set_aside) == 1
+    assert (tmp_path / "cafe.txt").read_bytes() == b"Cafe notes\n\nThe cafe opens at nine.\n"
+    assert set_aside_files(tmp_path) == {"cafe.txt": LATIN_1}
+
+
+def test_a_write_keeps_the_served_file_in_the_history_and_sets_aside_the_second_file_of_the_id(tmp_path):
+    (tmp_path / "floor.md").write_text("# Floor plan\n\nThe desk is on the ground floor.\n", encoding="utf-8")
+    (tmp_path / "floor.txt").write_text("Floor plan\n\nThe lifts are behind the desk.\n", encoding="utf-8")
+    store = FolderStore(tmp_path, LIMIT)
+    served = store.current("floor")
+
+    written = store.put("floor", b"Floor plan\n\nThe desk moved upstairs.\n", "text")
+
+    assert not written.created
+    assert set_aside_files(tmp_path) == {"floor.txt": b"Floor plan\n\nThe lifts are behind the desk.\n"}
+    assert store.version("floor", served.version).document.text == served.text
+
+
+def test_removing_an_id_only_unreadable_files_hold_sets_them_aside(tmp_path):
+    (tmp_path / "cafe.txt").write_bytes(LATIN_1)
+    store = FolderStore(tmp_path, LIMIT)
+
+    set_aside = store.delete("cafe")
+
+    assert len(set_aside) == 1 and set_aside[0].startswith(".qa-history/set-aside/")
+    assert not (tmp_path / "cafe.txt").exists()
+    assert set_aside_files(tmp_path) == {"cafe.txt": LATIN_1}
+
+
+def test_files_set_aside_are_dropped_with_the_history_and_other_files_there_are_left_alone(tmp_path):
+    (tmp_path / "cafe.txt").write_bytes(LATIN_1)
+    store = FolderStore(tmp_path, LIMIT)
+    store.delete("cafe")
+    own = tmp_path / ".qa-history" / "set-aside" / "kept-by-hand.txt"
+    own.write_text("an operator's own note")
+
+    store.purge_history(datetime.now(UTC) + timedelta(seconds=1))
+
+    assert [p.name for p in own.parent.iterdir()] == ["kept-by-hand.txt"]

@@ -164,6 +164,18 @@ def test_a_json_body_gives_text_format_and_title(put, client):
                                                                    "Sodium\n\nSodium is soft.")
 
 
+def test_a_put_over_an_unreadable_file_of_the_id_says_where_that_file_was_set_aside(put, corpus_dir):
+    (corpus_dir / "lithium.txt").write_bytes("Lithium\n\nLithium is soft; caf\u00e9 talk.\n".encode("latin-1"))
+
+    reply = put("lithium", "# Lithium\n\nLithium is a soft metal.", content_type="text/markdown")
+
+    assert reply.status_code == 201
+    [where] = reply.get_json()["set_aside"]
+    assert where.startswith(".qa-history/set-aside/") and where.endswith("-lithium.txt")
+    assert (corpus_dir / where).read_bytes().endswith("caf\u00e9 talk.\n".encode("latin-1"))
+    assert "set_aside" not in put("lithium", "# Lithium\n\nLithium floats.", content_type="text/markdown").get_json()
+
+
 def test_delete_removes_with_204_and_then_the_id_is_unknown(client, put):
     put("lithium")
 

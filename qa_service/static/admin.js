@@ -209,7 +209,10 @@ async function upload(file, id, conditions) {
   if (!response) return;
   if (response.ok) {
     const saved = await response.json();
-    say(`${saved.created ? "Added" : "Replaced"} ${saved.id} (version ${saved.version}): “${saved.title}”.`);
+    // Files of the id the service could not serve were moved, not deleted: the editor learns where.
+    const setAside = (saved.set_aside || []).map((where) => ` ${where} held this id but could not be served; it was ` +
+      "moved there on the server, not deleted.").join("");
+    say(`${saved.created ? "Added" : "Replaced"} ${saved.id} (version ${saved.version}): “${saved.title}”.${setAside}`);
     await loadDocuments();
     await loadEditorViews();
     focusRow(saved.id);

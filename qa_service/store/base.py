@@ -32,10 +32,13 @@ class SkippedFile:
 
 @dataclass(frozen=True)
 class Written:
-    """The outcome of a write: the document as it now reads, and whether it is new."""
+    """The outcome of a write: the document as it now reads, whether it is new, and the names of files holding its
+    id that were not served (skipped: unreadable, too large, a second file of the id) and that the write moved into
+    the history's set-aside folder rather than deleting them."""
 
     document: Document
     created: bool
+    set_aside: tuple[str, ...] = ()
 
 
 class PreconditionFailed(Exception):
@@ -161,6 +164,11 @@ class DocumentStore(abc.ABC):
         """Every document served, in the order of their ids, and everything stored that is not served with the
         reason; never fails on one bad document."""
 
+    def not_documents(self) -> list[SkippedFile]:
+        """What the store holds that is never read as a document, with why (a folder's sub-folders, files of other
+        kinds, links to nothing): what `corpus check` names so that an operator is not left guessing. None here."""
+        return []
+
     @abc.abstractmethod
     def changes_since(self, position: object | None, look_behind: bool = False) -> StoreChanges:
         """What changed since a position this store gave out (None: everything): every write through any handle,
@@ -199,9 +207,11 @@ class DocumentStore(abc.ABC):
         retention period is dropped on the way."""
 
     @abc.abstractmethod
-    def delete(self, doc_id: str, precondition: Precondition = UNCONDITIONAL, editor: str | None = None) -> None:
+    def delete(self, doc_id: str, precondition: Precondition = UNCONDITIONAL,
+               editor: str | None = None) -> tuple[str, ...]:
         """Remove a document; UnknownDocument when the store does not hold it. Its last version stays in the
-        history for the retention period, so that the removal can be undone by restoring it."""
+        history for the retention period, so that the removal can be undone by restoring it. Returns the files
+        holding the id that were not served and were set aside rather than deleted (`Written.set_aside`)."""
 
     @abc.abstractmethod
     def versions(self, doc_id: str) -> list[StoredVersion]:

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from .. import formats
-from ..documents import Document, DocumentRejected, is_valid_id, parse_document
+from ..documents import ID_RULE, Document, DocumentRejected, is_valid_id, parse_document
 from ..processes import map_on_processes
 from . import base
 from .journal import ChangeJournal, JournalPosition
@@ -35,6 +35,8 @@ SETTLED_NS = 1_000_000_000
 # runs at about 3 MB a second on one core, and starting a process and importing the readers takes about 1.5 s.
 MIN_BYTES_PER_READING_PROCESS = 8_000_000
 FILES_PER_TASK = 16
+# The UTC time a file was set aside, leading its name in the set-aside folder: what the history's expiry reads.
+SET_ASIDE_STAMP = "%Y%m%dT%H%M%S.%fZ"
 
 
 def change_line(change: base.Change) -> bytes:
@@ -112,6 +114,10 @@ class FolderStore(base.DocumentStore):
     def changes_file(self) -> Path:
         return self.history_folder / "changes.jsonl"
 
+    @property
+    def set_aside_folder(self) -> Path:
+        return self.history_folder / "set-aside"
+
     def versions_folder(self, doc_id: str) -> Path:
         return self.history_folder / "documents" / doc_id
 
@@ -130,6 +136,21 @@ class FolderStore(base.DocumentStore):
             return []
         return sorted((entry for entry in self.folder.iterdir() if entry.is_file() and self.is_corpus_name(entry.name)),
                       key=lambda p: p.name)
+
+    def not_documents(self) -> list[base.SkippedFile]:
+        found = []
+        for entry in sorted(self.folder.iterdir() if self.folder.is_dir() else (), key=lambda e: e.name):
+            if entry.name.startswith("."):
+                continue  # the store's own files, and what their owners hid
+            if entry.is_dir():
+                found.append(base.SkippedFile(f"{entry.name}/", "folder", f"{entry.name}/: a folder; only the files "
+                                              "directly in the corpus folder are documents"))
+            elif not entry.exists():
+                found.append(base.SkippedFile(entry.name, "broken_link", f"{entry.name}: a link to nothing"))
+            elif not self.is_corpus_name(entry.name):
+                found.append(base.SkippedFile(entry.name, "other_kind", f"{entry.name}: not a "
+                                              f"{formats.file_kinds()} file"))
+        return found
 
     def marker(self) -> str:
         """What the last write through a store left in the marker file: one small read, done on every request."""
@@ -303,17 +324,18 @@ class FolderStore(base.DocumentStore):
         """Work out again what each of these ids serves and skips, as a listing of the whole folder would."""
         self._read_ahead(stems)
         for stem in stems:
-            served, skipped = None, []
+            served, served_name, skipped = None, None, []
             for name in sorted(self._names_of.get(stem, ())):
                 if not is_valid_id(stem):
-                    skipped.append(base.SkippedFile(name, "bad_id", f"{name}: file name is not a valid id"))
+                    skipped.append(base.SkippedFile(name, "bad_id", f"{name}: the file name is no document id "
+                                                    f"({ID_RULE}): rename the file"))
                 elif served is not None:
-                    skipped.append(base.SkippedFile(name, "duplicate_id",
-                                                    f"{name}: another file already has the id {stem!r}"))
+                    skipped.append(base.SkippedFile(name, "duplicate_id", f"{name}: {served_name} is served under "
+                                                    f"the id {stem!r} (the first readable file of an id, by name)"))
                 else:
                     outcome = self._outcome(name)
                     if isinstance(outcome, Document):
-                        served = outcome
+                        served, served_name = outcome, name
                     elif isinstance(outcome, OSError):
                         skipped.append(base.SkippedFile(name, "unreadable", f"{name}: {outcome.strerror}"))
                     else:
@@ -399,12 +421,18 @@ class FolderStore(base.DocumentStore):
             # history was, is in the history before anything replaces it.
             if previous_file is not None:
                 self._keep_version(*previous_file, stored_by=None, replaced_at=None, only_if_missing=True)
+            served_path = previous_file[0] if previous_file else None
             target = self.folder / f"{doc_id}{formats.named(fmt).extensions[0]}"
+            set_aside = [self._set_aside(target, now)] if target.is_file() and target != served_path else []
             self._write_file(target, stored)
             # Only now that the new file is in place: a crash before this line leaves the old one whole.
             for other in self.document_files(doc_id):
-                if other != target:
-                    other.unlink()
+                if other == target:
+                    continue
+                if other == served_path:
+                    other.unlink()  # its version is in the history
+                else:
+                    set_aside.append(self._set_aside(other, now))
             self._sync_folder()
             if previous is not None and previous.version != document.version:
                 self._mark_replaced(doc_id, previous.version, now)
@@ -414,11 +442,12 @@ class FolderStore(base.DocumentStore):
             self._drop_expired(now)
             self._journal.append(doc_id)
             self._advance_marker()
-        return base.Written(document, created=previous is None)
+        return base.Written(document, created=previous is None, set_aside=tuple(set_aside))
 
     def delete(self, doc_id: str, precondition: base.Precondition = base.UNCONDITIONAL,
-               editor: str | None = None) -> None:
-        """Remove a document: every file holding its id, even one that is skipped as unreadable."""
+               editor: str | None = None) -> tuple[str, ...]:
+        """Remove a document: every file holding its id, the served one into the history, the others (skipped as
+        unreadable, too large, or a second file of the id) set aside."""
         base.check_id(doc_id)
         with self._writing():
             files = self.document_files(doc_id)
@@ -431,8 +460,12 @@ class FolderStore(base.DocumentStore):
             now = datetime.now(UTC)
             if previous_file is not None:
                 self._keep_version(*previous_file, stored_by=None, replaced_at=None, only_if_missing=True)
+            set_aside = []
             for path in files:
-                path.unlink()
+                if previous_file is not None and path == previous_file[0]:
+                    path.unlink()
+                else:
+                    set_aside.append(self._set_aside(path, now))
             self._sync_folder()
             if previous is not None:
                 self._mark_replaced(doc_id, previous.version, now)
@@ -441,6 +474,20 @@ class FolderStore(base.DocumentStore):
             self._drop_expired(now)
             self._journal.append(doc_id)
             self._advance_marker()
+        return tuple(set_aside)
+
+    def _set_aside(self, path: Path, now: datetime) -> str:
+        """Move a file holding an id that is not served (the service could not read it, or another file of the id is
+        served) out of the corpus into the history's set-aside folder, named by the time and its own name: a write
+        that replaces or removes the id never deletes what someone put in the folder. Kept as long as the history
+        keeps replaced versions; returns where it went, relative to the corpus folder."""
+        self.set_aside_folder.mkdir(parents=True, exist_ok=True)
+        target = self.set_aside_folder / f"{now.strftime(SET_ASIDE_STAMP)}-{path.name}"
+        os.replace(path, target)
+        where = str(target.relative_to(self.folder))
+        log.warning("%s: set aside as %s (it was not served, and a write to its id replaced or removed it)",
+                    path.name, where)
+        return where
 
     def _journal_intent(self, doc_id: str) -> None:
         """Journal the id before its files change, as well as after: a writer killed in between (its file in place,
@@ -580,6 +627,14 @@ class FolderStore(base.DocumentStore):
                     dropped += 1
             with contextlib.suppress(OSError):
                 folder.rmdir()  # only when it is empty
+        for path in (self.set_aside_folder.iterdir() if self.set_aside_folder.is_dir() else ()):
+            try:
+                set_aside_at = datetime.strptime(path.name.split("-", 1)[0], SET_ASIDE_STAMP).replace(tzinfo=UTC)
+            except ValueError:
+                continue  # not a name this store gave: someone's own file, left alone
+            if set_aside_at < before:
+                path.unlink()
+                dropped += 1
         logged = self.changes()
         kept = [c for c in reversed(logged) if c.at >= before]
         if len(kept) < len(logged):

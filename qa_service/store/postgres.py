@@ -350,8 +350,8 @@ class PostgresStore(base.DocumentStore):
         return base.Written(document, created=previous is None)
 
     def delete(self, doc_id: str, precondition: base.Precondition = base.UNCONDITIONAL,
-               editor: str | None = None) -> None:
-        """Remove a document in one transaction."""
+               editor: str | None = None) -> tuple[str, ...]:
+        """Remove a document in one transaction; a database holds no unserved files, so none is set aside."""
         base.check_id(doc_id)
         with self._transaction() as connection:
             revision = self._next_revision(connection)
@@ -368,6 +368,7 @@ class PostgresStore(base.DocumentStore):
                                "ON CONFLICT (id) DO UPDATE SET revision = excluded.revision", (doc_id, revision))
             self._log_change(connection, doc_id, "delete", editor, previous.version if previous else None, None)
             self._drop_expired(connection)
+        return ()
 
     # history
 
