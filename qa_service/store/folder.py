@@ -460,10 +460,11 @@ class FolderStore(base.DocumentStore):
             now = datetime.now(UTC)
             if previous_file is not None:
                 self._keep_version(*previous_file, stored_by=None, replaced_at=None, only_if_missing=True)
+            served_path = previous_file[0] if previous_file else None
             set_aside = []
             for path in files:
-                if previous_file is not None and path == previous_file[0]:
-                    path.unlink()
+                if path == served_path:
+                    path.unlink()  # its version is in the history
                 else:
                     set_aside.append(self._set_aside(path, now))
             self._sync_folder()
