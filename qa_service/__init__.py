@@ -30,6 +30,8 @@ def create_app(config: Mapping[str, object] | None = None) -> Flask:
     settings = Settings.from_env(config)
     app = Flask(__name__, template_folder=str(PROJECT_ROOT / "templates"))
     app.json.sort_keys = False
+    # "/api//documents" is no address of ours: a 404 in the JSON error shape, not Werkzeug's HTML redirect page.
+    app.url_map.merge_slashes = False
     app.config["MAX_CONTENT_LENGTH"] = max(settings.qa_max_body_bytes, settings.qa_max_document_bytes)
     logging.basicConfig(level=settings.qa_log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     editor_tokens = EditorTokens.from_settings(settings)

@@ -77,9 +77,11 @@ def parse_question(body: dict) -> tuple[str, list[str], list[str] | None, set[tu
             earlier.append(text)
             last_shown = [(q["document"], q["start"], q["end"]) for q in quotes]
     documents = body.get("documents")
-    if documents is not None and (not isinstance(documents, list) or len(documents) > MAX_DOCUMENT_FILTER
-            or not all(isinstance(d, str) for d in documents)):
+    if documents is not None and (not isinstance(documents, list) or not all(isinstance(d, str) for d in documents)):
         raise ApiError(400, "invalid_documents", "'documents' must be a list of document ids (strings).")
+    if documents is not None and len(documents) > MAX_DOCUMENT_FILTER:
+        raise ApiError(400, "invalid_documents", f"'documents' names {len(documents)} documents; the limit is "
+                       f"{MAX_DOCUMENT_FILTER}.")
     if documents == []:
         # Searching no document could only say that the source does not answer, which would not be true.
         raise ApiError(400, "invalid_documents", "'documents' is empty: name at least one document, or leave "

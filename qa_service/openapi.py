@@ -76,7 +76,8 @@ ASK_REQUEST = {
                       "maxItems": MAX_DOCUMENT_FILTER,
                       "description": "Only search these document ids."},
         "history": {"type": ["array", "null"], "maxItems": MAX_HISTORY,
-                    "items": {"type": "object", "required": ["question"],
+                    "items": {"type": ["object", "string"], "maxLength": DEFAULTS.qa_max_question_chars,
+                              "required": ["question"],
                               "properties": {
                                   "question": {"type": "string", "maxLength": DEFAULTS.qa_max_question_chars},
                                   "quotes": {"type": ["array", "null"], "maxItems": MAX_QUOTES,
@@ -89,7 +90,8 @@ ASK_REQUEST = {
                                                             "answers nearly as well, and one that only asks for "
                                                             "more (\"Then what?\") goes on from the last turn's "
                                                             "first quote."}}},
-                    "description": "Earlier questions of the conversation, oldest first."},
+                    "description": "Earlier questions of the conversation, oldest first; a turn given as a "
+                                   "plain string is read as {\"question\": that string}."},
     },
 }
 

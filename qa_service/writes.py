@@ -186,5 +186,7 @@ def delete_document(doc_id: str):
     except StoreUnavailable as error:
         raise unavailable(error) from None
     live_corpus().refresh()
-    return "", 204
+    removed = current_app.response_class(status=204)
+    del removed.headers["Content-Type"]  # no content, so no type: a client reads nothing as nothing
+    return removed
 

@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 import qa_service.api
 from qa_service import create_app, small_talk, state
+from qa_service.config import MAX_DOCUMENT_FILTER
 from qa_service.document_analysis import analyse
 from qa_service.documents import read_document
 from qa_service.openapi import WORKER_RESPONSES, openapi_document
@@ -169,6 +170,22 @@ def test_an_empty_documents_filter_is_a_400_rather_than_a_claim_that_the_source_
 
     assert error["code"] == "invalid_documents"
     assert "leave 'documents' out" in error["message"]
+
+
+def test_a_documents_filter_over_the_limit_says_the_limit(client):
+    error = error_of(client.post("/api/ask", json={"question": SIDE_EFFECTS,
+                                                   "documents": [SEED_ID] * (MAX_DOCUMENT_FILTER + 1)}), 400)
+
+    assert error["code"] == "invalid_documents"
+    assert error["message"] == (f"'documents' names {MAX_DOCUMENT_FILTER + 1} documents; the limit is "
+                                f"{MAX_DOCUMENT_FILTER}.")
+
+
+def test_a_history_turn_given_as_a_plain_string_is_read_as_its_question(ask):
+    as_string = ask("What about rare ones?", history=[SIDE_EFFECTS])
+    as_object = ask("What about rare ones?", history=[{"question": SIDE_EFFECTS}])
+
+    assert as_string["quotes"] == as_object["quotes"] and as_string["read_with"] == as_object["read_with"]
 
 
 def test_documents_filter_with_an_unknown_id_is_a_404_naming_it(client):
@@ -422,7 +439,7 @@ def test_a_new_file_in_the_corpus_folder_is_served_without_a_restart(corpus_dir,
 # --- errors -----------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/nope", "/api/nope", "/api/corpus/extra", "/static/../x"])
+@pytest.mark.parametrize("path", ["/nope", "/api/nope", "/api/corpus/extra", "/static/../x", "/api//documents"])
 def test_an_unknown_route_is_a_json_404(client, path):
     assert error_of(client.get(path), 404)["code"] == "not_found"
 

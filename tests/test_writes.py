@@ -183,6 +183,7 @@ def test_delete_removes_with_204_and_then_the_id_is_unknown(client, put):
     documented(reply)
 
     assert reply.status_code == 204 and reply.get_data() == b""
+    assert "Content-Type" not in reply.headers
     assert client.get("/api/documents/lithium").status_code == 404
     again = client.delete("/api/documents/lithium", headers=AUTH)
     documented(again)
