@@ -15,15 +15,21 @@ from .corpus import LiveCorpus
 from .editors import EditorTokens
 from .question_vectors import QuestionVectors
 from .reading import Reader
+from .recent import Recent
 from .recording import QuestionRecorder
 from .store.base import DocumentStore
+
+# Earlier versions of documents that citations' pages showed lately, analysed (the page and each of its later
+# sections read the same one): about twice this many are kept per process.
+CITED_VERSIONS_KEPT = 8
 
 
 def install(app: Flask, settings: Settings, store: DocumentStore, corpus: LiveCorpus,
             questions: QuestionVectors | None, reader: Reader | None, editor_tokens: EditorTokens,
             recorder: QuestionRecorder) -> None:
     app.extensions.update(qa_settings=settings, qa_store=store, qa_corpus=corpus, qa_question_vectors=questions,
-                          qa_reader=reader, qa_editor_tokens=editor_tokens, qa_recorder=recorder)
+                          qa_reader=reader, qa_editor_tokens=editor_tokens, qa_recorder=recorder,
+                          qa_cited_versions=Recent(CITED_VERSIONS_KEPT))
 
 
 def settings(app: Flask | None = None) -> Settings:
@@ -54,3 +60,8 @@ def editor_tokens(app: Flask | None = None) -> EditorTokens:
 
 def recorder(app: Flask | None = None) -> QuestionRecorder:
     return (app or current_app).extensions["qa_recorder"]
+
+
+def cited_versions(app: Flask | None = None) -> Recent:
+    """Earlier versions of documents analysed for the pages of citations that quote them, by (id, version)."""
+    return (app or current_app).extensions["qa_cited_versions"]

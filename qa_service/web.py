@@ -9,11 +9,12 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 
 from . import formats
 from .config import MAX_FEEDBACK_COMMENT, MAX_HISTORY
-from .document_analysis import AnalysedDocument
-from .documents import ID_CHARACTERS, ID_MAX_CHARS, ID_PATTERN
+from .document_analysis import AnalysedDocument, analyse
+from .documents import ID_CHARACTERS, ID_MAX_CHARS, ID_PATTERN, DocumentRejected
 from .errors import error_response
 from .sentences import is_cited_section
-from .state import live_corpus, settings
+from .state import cited_versions, live_corpus, settings, store
+from .store.base import StoreUnavailable, UnknownVersion
 from .suggestions import suggested_questions
 
 bp = Blueprint("web", __name__)
@@ -118,9 +119,28 @@ def unknown_document(doc_id: str):
     return render_template("document-missing.html", message=message), 404
 
 
+def shown_document(doc_id: str, cited: str | None) -> tuple[AnalysedDocument | None, bool]:
+    """What a document page shows: the served document, or, for a citation of a version since replaced or removed
+    that the history still keeps, that version, so that the quote can still be checked where it stood (True: an
+    earlier version). A version the history no longer keeps gives the served document (None: none)."""
+    served = live_corpus().current().document(doc_id)
+    if cited is None or (served is not None and served.document.version == cited):
+        return served, False
+    earlier = cited_versions().get((doc_id, cited))
+    if earlier is None:
+        try:
+            kept = store().version(doc_id, cited)
+        except (UnknownVersion, DocumentRejected, StoreUnavailable):
+            return served, False
+        earlier = analyse(kept.document)
+        cited_versions().put((doc_id, cited), earlier)
+    return earlier, True
+
+
 @bp.get("/documents/<doc_id>")
 def document_page(doc_id: str):
-    doc = live_corpus().current().document(doc_id)
+    cited_version = request.args.get("version")
+    doc, earlier = shown_document(doc_id, cited_version)
     if doc is None:
         return unknown_document(doc_id)
     title = title_block(doc)
@@ -128,21 +148,24 @@ def document_page(doc_id: str):
     first_blocks = document_blocks(doc, sections[0].first, sections[0].stop) if sections else []
     # Document.version hashes the whole text: worked out once here, not once per section link.
     version = doc.document.version
-    # A citation names the version its offsets count in: if the document has changed since, the page says so.
-    cited_version = request.args.get("version")
+    # A citation names the version its offsets count in: if the document has changed since and that version is no
+    # longer kept, the page shows the served one and says so.
+    current = live_corpus().current().document(doc_id) if earlier else doc
     return render_template("document.html", document=doc.document, version=version, title_block=title,
-                           first_blocks=first_blocks, later_sections=sections[1:],
-                           changed=cited_version is not None and cited_version != version)
+                           first_blocks=first_blocks, later_sections=sections[1:], earlier=earlier,
+                           removed=earlier and current is None,
+                           changed=not earlier and cited_version is not None and cited_version != version)
 
 
 @bp.get("/documents/<doc_id>/sections/<int:number>")
 def document_section(doc_id: str, number: int):
     """One section of the document page, as JSON: the page inserts its text as text."""
-    doc = live_corpus().current().document(doc_id)
+    asked = request.args.get("version")
+    doc, _ = shown_document(doc_id, asked)
     if doc is None:
         return error_response(404, "unknown_document", f"No document with the id {doc_id!r}.")
     version = doc.document.version
-    if request.args.get("version", version) != version:
+    if (asked or version) != version:
         # Offsets of another version would mark the wrong characters: the page asks the reader to reload instead.
         return error_response(409, "document_changed", "The document has changed since this page was opened; "
                               "reload the page to read the new version.")

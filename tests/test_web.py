@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from qa_service import create_app
+from qa_service import create_app, state
 
 STATIC = Path(__file__).resolve().parent.parent / "qa_service" / "static"
 
@@ -308,6 +308,37 @@ def test_document_page_says_when_the_document_changed_since_the_cited_version(cl
         as_text=True)
 
 
+def test_a_citation_of_a_replaced_version_shows_that_version_with_the_quote_where_it_stood(tmp_path):
+    app = corpus_app(tmp_path, {"hours.txt": "Opening hours\n\nThe clinic opens at eight on weekdays."},
+                     QA_SEMANTIC="off")
+    client = app.test_client()
+    cited = client.get("/api/documents/hours").get_json()
+    state.store(app).put("hours", b"Opening hours\n\nThe clinic now opens at nine, and at ten on Fridays.", "text")
+
+    page = client.get(f"/documents/hours?version={cited['version']}").get_data(as_text=True)
+
+    texts = {text for _, _, _, text in blocks_of(page)}
+    assert "The clinic opens at eight on weekdays." in texts
+    assert [(start, end) for _, start, end, text in blocks_of(page) if text.startswith("The clinic")] == [
+        (cited["text"].index("The clinic"), len(cited["text"]))]
+    assert "This is the version the answer quoted from." in page and "read the current version" in page
+    assert "may no longer be the quote" not in page
+
+
+def test_a_citation_of_a_removed_document_shows_the_version_it_quoted_while_the_history_keeps_it(tmp_path):
+    app = corpus_app(tmp_path, {"hours.txt": "Opening hours\n\nThe clinic opens at eight on weekdays."},
+                     QA_SEMANTIC="off")
+    client = app.test_client()
+    cited = client.get("/api/documents/hours").get_json()["version"]
+    state.store(app).delete("hours")
+
+    page = client.get(f"/documents/hours?version={cited}", headers={"Accept": "text/html"})
+
+    assert page.status_code == 200
+    assert "The document has been removed since." in page.get_data(as_text=True)
+    assert client.get("/documents/hours", headers={"Accept": "text/html"}).status_code == 404
+
+
 def long_corpus_app(tmp_path):
     entries = [f"Entry {n}. The keeper wound the clockwork of lamp {n % 7} at dusk and wrote it in the log."
                for n in range(1, 2001)]
@@ -350,6 +381,19 @@ def test_the_sections_of_a_long_document_hold_every_paragraph_once_in_order(tmp_
 def test_a_short_document_page_is_one_section(client):
     assert PageParts(client.get("/documents/keppra-article").get_data(as_text=True)).find(
         "div", **{"class": "document-section"}) == []
+
+
+def test_the_later_sections_of_a_replaced_version_a_citation_opened_come_from_that_version(tmp_path):
+    app = long_corpus_app(tmp_path)
+    client = app.test_client()
+    cited = client.get("/api/documents/log").get_json()
+    state.store(app).put("log", b"Lighthouse log\n\nThe log was moved to the harbour office.", "text")
+    addresses = [s["data-src"] for s in PageParts(client.get(f"/documents/log?version={cited['version']}")
+                                                  .get_data(as_text=True)).find("div", **{"class": "document-section"})]
+
+    blocks = client.get(addresses[-1]).get_json()["blocks"]
+
+    assert blocks and all(cited["text"][b["start"]:b["end"]] == b["text"] for b in blocks)
 
 
 def test_a_section_of_another_version_is_a_409_saying_to_reload(tmp_path):
