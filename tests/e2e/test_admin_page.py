@@ -154,14 +154,14 @@ def test_a_file_name_with_too_little_to_make_an_id_of_asks_the_editor_for_one(ad
 def test_an_upload_over_a_file_the_service_could_not_read_says_where_that_file_was_moved(admin: Page,
                                                                                         service: Service):
     corpus = service.log.parent / "corpus"
-    (corpus / "nickel.txt").write_bytes("Nickel notes\n\nNickel is hard; caf\u00e9 talk.\n".encode("latin-1"))
+    (corpus / "manganese.txt").write_bytes("Manganese notes\n\nManganese is hard; caf\u00e9 talk.\n".encode("latin-1"))
     enter_token(admin)
-    upload(admin, "nickel.md", "# Nickel notes\n\nNickel is a hard metal.", "text/markdown")
+    upload(admin, "manganese.md", "# Manganese notes\n\nManganese is a hard metal.", "text/markdown")
 
-    expect(admin.locator("#status")).to_contain_text("Added nickel")
-    expect(admin.locator("#status")).to_contain_text("-nickel.txt held this id but could not be served; it was moved "
+    expect(admin.locator("#status")).to_contain_text("Added manganese")
+    expect(admin.locator("#status")).to_contain_text("-manganese.txt held this id but could not be served; it was moved "
                                                      "there on the server, not deleted.")
-    [kept] = (corpus / ".qa-history" / "set-aside").glob("*-nickel.txt")
+    [kept] = (corpus / ".qa-history" / "set-aside").glob("*-manganese.txt")
     assert kept.read_bytes().endswith("caf\u00e9 talk.\n".encode("latin-1"))
 
 
