@@ -159,8 +159,8 @@ def test_an_upload_over_a_file_the_service_could_not_read_says_where_that_file_w
     upload(admin, "manganese.md", "# Manganese notes\n\nManganese is a hard metal.", "text/markdown")
 
     expect(admin.locator("#status")).to_contain_text("Added manganese")
-    expect(admin.locator("#status")).to_contain_text("-manganese.txt held this id but could not be served; it was moved "
-                                                     "there on the server, not deleted.")
+    expect(admin.locator("#status")).to_contain_text("-manganese.txt held this id but could not be served; it was "
+                                                     "moved there on the server, not deleted.")
     [kept] = (corpus / ".qa-history" / "set-aside").glob("*-manganese.txt")
     assert kept.read_bytes().endswith("caf\u00e9 talk.\n".encode("latin-1"))
 
