@@ -10,6 +10,7 @@ from flask import Blueprint, g, jsonify, request
 from . import small_talk
 from .analysis import term_spans
 from .answering import MAX_QUOTES, Answer, AnswerSettings, answer, answering_model
+from .citations import cited_document
 from .config import MAX_DOCUMENT_FILTER, MAX_HISTORY
 from .corpus import Corpus
 from .errors import ApiError
@@ -172,11 +173,14 @@ def list_documents():
 
 @bp.get("/api/documents/<doc_id>")
 def get_document(doc_id: str):
-    corpus = live_corpus().current()
-    doc = corpus.document(doc_id)
+    # ?version=: the version a quote's document_version names, served or, since replaced or removed, still kept.
+    version = request.args.get("version")
+    doc, earlier = cited_document(doc_id, version)
+    if version is not None and (doc is None or doc.document.version != version):
+        raise ApiError(404, "unknown_version", f"No version {version!r} of the document {doc_id!r} is kept.")
     if doc is None:
         raise ApiError(404, "unknown_document", f"No document with the id {doc_id!r}.")
-    response = jsonify({**document_summary(doc), "text": doc.document.text})
+    response = jsonify({**document_summary(doc), "text": doc.document.text, "current": not earlier})
     response.set_etag(doc.document.version)
     return response.make_conditional(request)
 

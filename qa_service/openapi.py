@@ -139,8 +139,12 @@ DOCUMENT_SUMMARY = {
     },
 }
 
-DOCUMENT = {**DOCUMENT_SUMMARY, "required": DOCUMENT_SUMMARY["required"] + ["text"],
-            "properties": {**DOCUMENT_SUMMARY["properties"], "text": {"type": "string"}}}
+DOCUMENT = {**DOCUMENT_SUMMARY, "required": DOCUMENT_SUMMARY["required"] + ["text", "current"],
+            "properties": {**DOCUMENT_SUMMARY["properties"], "text": {"type": "string"},
+                           "current": {"type": "boolean",
+                                       "description": "False for an earlier version asked for by ?version= (a "
+                                                      "quote's document_version since replaced or removed), read "
+                                                      "from the history while it keeps it."}}}
 
 DOCUMENT_LIST = {
     "type": "object",
@@ -593,10 +597,15 @@ def openapi_document() -> dict:
             }},
             "/api/documents/{doc_id}": {"get": {
                 "operationId": "getDocument", "summary": "One document with its stored text.",
-                "parameters": [{"name": "doc_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "parameters": [{"name": "doc_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                               {"name": "version", "in": "query", "required": False, "schema": {"type": "string"},
+                                "description": "A version of the document: a quote's document_version, so that "
+                                               "its start and end can be checked in the text it was quoted from, "
+                                               "after an edit or a removal too, while the history keeps it "
+                                               "(QA_HISTORY_DAYS)."}],
                 "responses": {"200": _json("Document", "The document; its version is also the ETag."),
                               "304": {"description": "Not modified: the If-None-Match header holds the ETag."},
-                              "404": _error("No such document."),
+                              "404": _error("No such document, or no such version kept (unknown_version)."),
                               "412": _error("If-Match names another version (code 'precondition_failed').")},
             }, "put": _merge(_write_operation("put"), {
                 "operationId": "putDocument",

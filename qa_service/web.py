@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from flask import Blueprint, current_app, jsonify, render_template, request
 
 from . import formats
+from .citations import cited_document
 from .config import MAX_FEEDBACK_COMMENT, MAX_HISTORY
-from .document_analysis import AnalysedDocument, analyse
-from .documents import ID_CHARACTERS, ID_MAX_CHARS, ID_PATTERN, DocumentRejected
+from .document_analysis import AnalysedDocument
+from .documents import ID_CHARACTERS, ID_MAX_CHARS, ID_PATTERN
 from .errors import error_response
 from .sentences import is_cited_section
-from .state import cited_versions, live_corpus, settings, store
-from .store.base import StoreUnavailable, UnknownVersion
+from .state import live_corpus, settings
 from .suggestions import suggested_questions
 
 bp = Blueprint("web", __name__)
@@ -119,28 +119,10 @@ def unknown_document(doc_id: str):
     return render_template("document-missing.html", message=message), 404
 
 
-def shown_document(doc_id: str, cited: str | None) -> tuple[AnalysedDocument | None, bool]:
-    """What a document page shows: the served document, or, for a citation of a version since replaced or removed
-    that the history still keeps, that version, so that the quote can still be checked where it stood (True: an
-    earlier version). A version the history no longer keeps gives the served document (None: none)."""
-    served = live_corpus().current().document(doc_id)
-    if cited is None or (served is not None and served.document.version == cited):
-        return served, False
-    earlier = cited_versions().get((doc_id, cited))
-    if earlier is None:
-        try:
-            kept = store().version(doc_id, cited)
-        except (UnknownVersion, DocumentRejected, StoreUnavailable):
-            return served, False
-        earlier = analyse(kept.document)
-        cited_versions().put((doc_id, cited), earlier)
-    return earlier, True
-
-
 @bp.get("/documents/<doc_id>")
 def document_page(doc_id: str):
     cited_version = request.args.get("version")
-    doc, earlier = shown_document(doc_id, cited_version)
+    doc, earlier = cited_document(doc_id, cited_version)
     if doc is None:
         return unknown_document(doc_id)
     title = title_block(doc)
@@ -161,7 +143,7 @@ def document_page(doc_id: str):
 def document_section(doc_id: str, number: int):
     """One section of the document page, as JSON: the page inserts its text as text."""
     asked = request.args.get("version")
-    doc, _ = shown_document(doc_id, asked)
+    doc, _ = cited_document(doc_id, asked)
     if doc is None:
         return error_response(404, "unknown_document", f"No document with the id {doc_id!r}.")
     version = doc.document.version

@@ -436,6 +436,32 @@ def test_a_new_file_in_the_corpus_folder_is_served_without_a_restart(corpus_dir,
     assert client.get("/api/documents/lithium").status_code == 200
 
 
+# --- a quote's document_version ---------------------------------------------------------------------------------
+
+
+def test_a_quotes_document_version_still_reads_after_the_document_is_replaced_or_removed(app, client):
+    quote = client.post("/api/ask", json={"question": SIDE_EFFECTS}).get_json()["quotes"][0]
+    cited = f"/api/documents/{SEED_ID}?version={quote['document_version']}"
+    assert client.get(cited).get_json()["current"] is True
+
+    state.store(app).put(SEED_ID, LITHIUM.encode(), "text")
+    replaced = client.get(cited).get_json()
+    state.store(app).delete(SEED_ID)
+    removed = client.get(cited).get_json()
+
+    for earlier in (replaced, removed):
+        assert earlier["current"] is False and earlier["version"] == quote["document_version"]
+        assert earlier["text"][quote["start"]:quote["end"]] == quote["text"]
+    assert client.get(cited).headers["ETag"] == f'"{quote["document_version"]}"'
+
+
+def test_a_version_the_history_does_not_keep_is_a_404_naming_it(client):
+    error = error_of(client.get(f"/api/documents/{SEED_ID}?version=0123456789abcdef"), 404)
+
+    assert error["code"] == "unknown_version"
+    assert "'0123456789abcdef'" in error["message"]
+
+
 # --- errors -----------------------------------------------------------------------------------------------------
 
 
