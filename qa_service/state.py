@@ -20,8 +20,9 @@ from .recording import QuestionRecorder
 from .store.base import DocumentStore
 
 # Earlier versions of documents that citations' pages showed lately, analysed (the page and each of its later
-# sections read the same one): about twice this many are kept per process.
-CITED_VERSIONS_KEPT = 8
+# sections read the same one), weighed by their characters: about twice this many are kept per process (an analysed
+# text takes several times its size), and at least the last one read, however long.
+CITED_VERSIONS_CHARS = 2_000_000
 
 
 def install(app: Flask, settings: Settings, store: DocumentStore, corpus: LiveCorpus,
@@ -29,7 +30,7 @@ def install(app: Flask, settings: Settings, store: DocumentStore, corpus: LiveCo
             recorder: QuestionRecorder) -> None:
     app.extensions.update(qa_settings=settings, qa_store=store, qa_corpus=corpus, qa_question_vectors=questions,
                           qa_reader=reader, qa_editor_tokens=editor_tokens, qa_recorder=recorder,
-                          qa_cited_versions=Recent(CITED_VERSIONS_KEPT))
+                          qa_cited_versions=Recent(CITED_VERSIONS_CHARS, lambda doc: len(doc.document.text)))
 
 
 def settings(app: Flask | None = None) -> Settings:
