@@ -175,12 +175,13 @@ def list_documents():
 def get_document(doc_id: str):
     # ?version=: the version a quote's document_version names, served or, since replaced or removed, still kept.
     version = request.args.get("version")
-    doc, earlier = cited_document(doc_id, version)
+    cited = cited_document(doc_id, version)
+    doc = cited.shown
     if version is not None and (doc is None or doc.document.version != version):
         raise ApiError(404, "unknown_version", f"No version {version!r} of the document {doc_id!r} is kept.")
     if doc is None:
         raise ApiError(404, "unknown_document", f"No document with the id {doc_id!r}.")
-    response = jsonify({**document_summary(doc), "text": doc.document.text, "current": not earlier})
+    response = jsonify({**document_summary(doc), "text": doc.document.text, "current": not cited.earlier})
     response.set_etag(doc.document.version)
     return response.make_conditional(request)
 

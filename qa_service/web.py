@@ -122,7 +122,8 @@ def unknown_document(doc_id: str):
 @bp.get("/documents/<doc_id>")
 def document_page(doc_id: str):
     cited_version = request.args.get("version")
-    doc, earlier = cited_document(doc_id, cited_version)
+    cited = cited_document(doc_id, cited_version)
+    doc = cited.shown
     if doc is None:
         return unknown_document(doc_id)
     title = title_block(doc)
@@ -132,22 +133,21 @@ def document_page(doc_id: str):
     version = doc.document.version
     # A citation names the version its offsets count in: if the document has changed since and that version is no
     # longer kept, the page shows the served one and says so.
-    current = live_corpus().current().document(doc_id) if earlier else doc
     return render_template("document.html", document=doc.document, version=version, title_block=title,
-                           first_blocks=first_blocks, later_sections=sections[1:], earlier=earlier,
-                           removed=earlier and current is None,
-                           changed=not earlier and cited_version is not None and cited_version != version)
+                           first_blocks=first_blocks, later_sections=sections[1:], earlier=cited.earlier,
+                           removed=cited.served is None,
+                           changed=not cited.earlier and cited_version is not None and cited_version != version)
 
 
 @bp.get("/documents/<doc_id>/sections/<int:number>")
 def document_section(doc_id: str, number: int):
     """One section of the document page, as JSON: the page inserts its text as text."""
     asked = request.args.get("version")
-    doc, _ = cited_document(doc_id, asked)
+    doc = cited_document(doc_id, asked).shown
     if doc is None:
         return error_response(404, "unknown_document", f"No document with the id {doc_id!r}.")
     version = doc.document.version
-    if (asked or version) != version:
+    if asked is not None and asked != version:
         # Offsets of another version would mark the wrong characters: the page asks the reader to reload instead.
         return error_response(409, "document_changed", "The document has changed since this page was opened; "
                               "reload the page to read the new version.")
